@@ -1,0 +1,135 @@
+"""Commands over the store: ``status``, ``export``, ``db upgrade``, ``quarantine list/show``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy import func, select
+
+from hub.cli.app import app, console, handle_errors, load
+
+db_app = typer.Typer(help="Store schema management.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Records that could not be read or mapped.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(quarantine_app, name="quarantine")
+
+
+def _engine(migrate: bool = True):  # type: ignore[no-untyped-def]
+    from hub.runner import open_store
+
+    return open_store(load(), migrate=migrate)
+
+
+@db_app.command("upgrade")
+@handle_errors
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply schema migrations to the store."""
+    from hub.store.engine import mask_url
+    from hub.store.migrate import upgrade
+
+    engine = _engine(migrate=False)
+    at = upgrade(engine, revision)
+    console.print(f"store {mask_url(str(engine.url))} is at revision {at}")
+
+
+@app.command()
+@handle_errors
+def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -> None:
+    """Recent runs with per-stage counts and timings, and open quarantine counts."""
+    from hub.store.models import Quarantine, Run, StageLog
+
+    engine = _engine()
+    with engine.connect() as conn:
+        runs = conn.execute(select(Run).order_by(Run.id.desc()).limit(limit)).all()
+        for run in runs:
+            took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+            t = Table(title=f"run {run.id} · {run.pipeline} · {run.status} · {run.trigger} · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
+                      + (f" · {took:.1f}s" if took is not None else ""))
+            for col in ("stage", "system/stream", "status", "rows in", "changed", "quarantined", "seconds"):
+                t.add_column(col)
+            for s in conn.execute(select(StageLog).where(StageLog.run_id == run.id).order_by(StageLog.id)).all():
+                secs = (s.finished_at - s.started_at).total_seconds() if s.finished_at else None
+                t.add_row(s.stage, f"{s.system}/{s.stream}" if s.system else "-", s.status, f"{s.rows_in:,}",
+                          f"{s.rows_changed:,}", f"{s.rows_quarantined:,}", f"{secs:.2f}" if secs is not None else "-")
+            console.print(t)
+            if run.error:
+                console.print(f"[red]error[/]: {run.error}")
+        q = conn.execute(
+            select(Quarantine.system, Quarantine.stream, Quarantine.error_type, func.count())
+            .where(Quarantine.resolved_run.is_(None))
+            .group_by(Quarantine.system, Quarantine.stream, Quarantine.error_type)
+            .order_by(Quarantine.system, Quarantine.stream)
+        ).all()
+    if not runs:
+        console.print("no runs yet")
+    qt = Table(title="open quarantine")
+    for col in ("system", "stream", "error", "records"):
+        qt.add_column(col)
+    for system, stream, etype, n in q:
+        qt.add_row(system, stream, etype, f"{n:,}")
+    console.print(qt if q else "quarantine: empty")
+
+
+@app.command()
+@handle_errors
+def export(out: Path = typer.Option(..., "--out", help="Folder for crosswalk.csv and discrepancies.csv.")) -> None:
+    """Write crosswalk.csv and discrepancies.csv (the ChannelCo scorer's formats)."""
+    from hub.export import export as do_export
+
+    config = load()
+    systems = None
+    for pc in config.pipelines.values():
+        if pc.export_systems:
+            systems = sorted(set(systems or []) | set(pc.export_systems))
+    counts = do_export(_engine(), out, systems)
+    console.print(f"wrote {out / 'crosswalk.csv'} ({counts['crosswalk']:,} rows) and "
+                  f"{out / 'discrepancies.csv'} ({counts['discrepancies']:,} rows)")
+
+
+@quarantine_app.command("list")
+@handle_errors
+def quarantine_list(
+    system: str = typer.Option(None, help="Only this system."),
+    stream: str = typer.Option(None, help="Only this stream."),
+    all_: bool = typer.Option(False, "--all", help="Include resolved entries."),
+    limit: int = typer.Option(50),
+) -> None:
+    """Quarantined records with where and why."""
+    from hub.store.models import Quarantine
+
+    q = select(Quarantine).order_by(Quarantine.system, Quarantine.stream, Quarantine.location)
+    if system:
+        q = q.where(Quarantine.system == system)
+    if stream:
+        q = q.where(Quarantine.stream == stream)
+    if not all_:
+        q = q.where(Quarantine.resolved_run.is_(None))
+    with _engine().connect() as conn:
+        rows = conn.execute(q.limit(limit)).all()
+    t = Table(title="quarantine")
+    for col in ("id", "system/stream", "stage", "location", "field", "reason"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r.record_key, f"{r.system}/{r.stream}", r.stage, r.location or "-", r.field or "-", r.reason)
+    console.print(t if rows else "quarantine: empty")
+
+
+@quarantine_app.command("show")
+@handle_errors
+def quarantine_show(record: str = typer.Argument(..., help="Record id or location from `hub quarantine list`.")) -> None:
+    """One quarantined record in full, with its raw content."""
+    from hub.errors import HubError
+    from hub.store.models import Quarantine
+
+    with _engine().connect() as conn:
+        rows = conn.execute(select(Quarantine).where(Quarantine.record_key == record)).all()
+    if not rows:
+        raise HubError(f"no quarantined record {record!r}")
+    for r in rows:
+        for label, value in (("system", r.system), ("stream", r.stream), ("stage", r.stage), ("location", r.location),
+                             ("error", r.error_type), ("field", r.field), ("reason", r.reason),
+                             ("first run", r.first_run), ("last run", r.last_run), ("resolved in run", r.resolved_run),
+                             ("raw", r.raw)):
+            console.print(f"[bold]{label}[/]: {value if value is not None else '-'}", soft_wrap=True)

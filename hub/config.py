@@ -1,0 +1,235 @@
+"""The hub configuration file: YAML validated with pydantic, ``${ENV}`` interpolation, secrets masked.
+
+Example::
+
+    store:
+      url: sqlite:///var/hub.db          # HUB_DATABASE_URL overrides
+    systems:
+      crm:
+        connector: csv
+        config: {path: "${CHANNELCO_DIR}/crm", streams: {Account: {pattern: Account.csv, key: Id}}}
+        mappings: ["../../mappings/channelco/crm/*.yaml"]
+    pipelines:
+      channelco:
+        sources: [crm, drp]
+        reconcile: reconcile.yaml
+
+Relative paths resolve against the folder of the config file. ``${NAME}`` and
+``${NAME:-default}`` are replaced from the environment before validation; a missing variable is
+an error naming the file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hub.errors import ConfigError
+
+__all__ = [
+    "HubConfig",
+    "SystemConfig",
+    "PipelineConfig",
+    "SourceRef",
+    "load_config",
+    "mask_secrets",
+    "SECRET_WORDS",
+]
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+SECRET_WORDS = ("password", "secret", "token", "private_key", "api_key", "apikey", "passwd", "credential")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoreConfig(_Model):
+    """Where the canonical store lives."""
+
+    url: str | None = None
+
+
+class SystemConfig(_Model):
+    """One external system: which connector talks to it, its settings and its mapping files."""
+
+    connector: str
+    description: str = ""
+    config: dict[str, Any] = Field(default_factory=dict)
+    mappings: list[str] = Field(default_factory=list)
+    #: names of secrets -> environment variables holding them (never the values themselves)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    #: requests per second allowed towards this system (Airflow pools use it too)
+    rate_limit: float | None = None
+
+
+class SourceRef(_Model):
+    """A system read by a pipeline, optionally limited to some streams."""
+
+    system: str
+    streams: list[str] | None = None
+
+
+class PipelineConfig(_Model):
+    """One pipeline: the systems it reads, its reconciliation rules, push and report settings."""
+
+    description: str = ""
+    schedule: str | None = None
+    sources: list[SourceRef]
+    reconcile: str | None = None
+    push: str | None = None
+    report: str | None = None
+    export_systems: list[str] | None = None
+    retries: int = 2
+    timeout_minutes: int = 120
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _sources(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"system": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class HubConfig(_Model):
+    """The whole configuration file."""
+
+    version: int = 1
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    systems: dict[str, SystemConfig]
+    pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
+
+    #: folder of the config file (set by load_config)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    path: Path | None = Field(default=None, exclude=True)
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    def resolve(self, relative: str | Path) -> Path:
+        """A path from the config, resolved against the config file's folder."""
+        p = Path(relative)
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
+
+    def pipeline(self, name: str) -> PipelineConfig:
+        """The named pipeline, or a ConfigError listing the configured ones."""
+        if name not in self.pipelines:
+            known = ", ".join(sorted(self.pipelines)) or "none"
+            raise ConfigError(f"no pipeline {name!r} in the config; configured: {known}", file=str(self.path))
+        return self.pipelines[name]
+
+    def system(self, name: str) -> SystemConfig:
+        """The named system, or a ConfigError listing the configured ones."""
+        if name not in self.systems:
+            raise ConfigError(
+                f"no system {name!r} in the config; configured: {', '.join(sorted(self.systems))}", file=str(self.path)
+            )
+        return self.systems[name]
+
+    def mapping_files(self, system: str) -> list[Path]:
+        """Every mapping file of ``system`` (globs expanded, sorted)."""
+        files: list[Path] = []
+        for pattern in self.system(system).mappings:
+            resolved = self.resolve(pattern)
+            matches = sorted(resolved.parent.glob(resolved.name)) if any(c in pattern for c in "*?[") else [resolved]
+            if not matches or not all(m.exists() for m in matches):
+                raise ConfigError(f"mapping files {pattern!r} of system {system!r} not found", file=str(self.path))
+            files.extend(matches)
+        return files
+
+
+def _interpolate(text: str, source: str) -> str:
+    problems: list[str] = []
+
+    def repl(m: re.Match[str]) -> str:
+        name, default = m.group(1), m.group(2)
+        value = os.environ.get(name)
+        if value is None or value == "":
+            if default is not None:
+                return default
+            line = text.count("\n", 0, m.start()) + 1
+            problems.append(f"{source}:{line}: environment variable {name} is not set")
+            return ""
+        return value
+
+    out = _ENV.sub(repl, text)
+    if problems:
+        raise ConfigError("the configuration refers to unset environment variables:\n  " + "\n  ".join(problems), file=source)
+    return out
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line of a pydantic error location in the YAML text."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                if k.value == str(part):
+                    node, line = v, k.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def load_config(path: str | Path) -> HubConfig:
+    """Read, interpolate and validate a config file; every problem is reported at once."""
+    path = Path(path)
+    source = str(path)
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file: {exc.strerror}", file=source) from None
+    text = _interpolate(raw_text, source)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source, line=(mark.line + 1) if mark else None) from None
+    if not isinstance(data, dict):
+        raise ConfigError("the config file must be a mapping with a 'systems' section", file=source)
+    try:
+        cfg = HubConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_of(raw_text, loc)
+            where = f"{source}:{line}" if line else source
+            problems.append(f"{where}: {'.'.join(str(p) for p in loc)}: {err['msg']}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems), file=source) from None
+    cfg.base_dir = path.resolve().parent
+    cfg.path = path
+    unknown = [
+        f"{source}: pipeline {p!r} reads unknown system {s.system!r}"
+        for p, pc in cfg.pipelines.items()
+        for s in pc.sources
+        if s.system not in cfg.systems
+    ]
+    if unknown:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(unknown), file=source)
+    return cfg
+
+
+def mask_secrets(value: Any, key: str = "") -> Any:
+    """A copy of ``value`` with every secret-looking entry replaced by ``'***'``."""
+    if isinstance(value, dict):
+        return {k: mask_secrets(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v, key) for v in value]
+    if key and any(word in key.lower() for word in SECRET_WORDS) and value not in (None, ""):
+        return "***"
+    return value

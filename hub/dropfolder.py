@@ -1,0 +1,93 @@
+"""Drop-folder delivery shared by file connectors (CSV, EDI): find new files, archive them after commit.
+
+Layout (all configurable): ``inbound/`` holds arriving files; after the batch that covers a file
+is committed it moves to ``processed/`` (or ``failed/`` when the file could not be read at all).
+Files are recognised by a content fingerprint, so a file seen before is skipped even if it is
+dropped again under another name, and a changed file under the same name is read again.
+Without archive folders the files stay where they are and the fingerprints in the cursor state
+make re-reads incremental.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["DropFolder", "FileEntry", "fingerprint"]
+
+_CHUNK = 1 << 20
+
+
+def fingerprint(path: Path) -> str:
+    """Content hash of a file (BLAKE2b-128 over its bytes plus its size), read in chunks."""
+    h = hashlib.blake2b(digest_size=16)
+    size = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            size += len(chunk)
+            h.update(chunk)
+    return f"{h.hexdigest()}-{size}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """One file found in a drop folder."""
+
+    path: Path
+    fingerprint: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+class DropFolder:
+    """Files matching ``pattern`` under ``inbound``, oldest name first, with archiving."""
+
+    def __init__(
+        self,
+        inbound: Path,
+        pattern: str = "*",
+        processed: Path | None = None,
+        failed: Path | None = None,
+    ) -> None:
+        self.inbound = Path(inbound)
+        self.pattern = pattern
+        self.processed = Path(processed) if processed else None
+        self.failed = Path(failed) if failed else None
+
+    def files(self) -> list[Path]:
+        """Every matching regular file, sorted by relative path (deterministic order)."""
+        if not self.inbound.exists():
+            return []
+        return sorted((p for p in self.inbound.glob(self.pattern) if p.is_file()), key=lambda p: str(p))
+
+    def pending(self, seen: set[str] | frozenset[str] = frozenset()) -> Iterator[FileEntry]:
+        """Files whose fingerprint is not in ``seen``."""
+        for path in self.files():
+            fp = fingerprint(path)
+            if fp not in seen:
+                yield FileEntry(path, fp)
+
+    def archive(self, entry: FileEntry, ok: bool = True) -> Path | None:
+        """Move a committed file to processed/ (or failed/); a no-op without archive folders.
+
+        Safe to repeat: a file already moved is not an error, and a name clash in the archive
+        gets the fingerprint appended instead of overwriting an earlier file.
+        """
+        target_dir = self.processed if ok else self.failed
+        if target_dir is None or not entry.path.exists():
+            return None
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / entry.path.name
+        if target.exists():
+            target = target_dir / f"{entry.path.stem}.{entry.fingerprint[:12]}{entry.path.suffix}"
+        tmp = target.with_name(target.name + ".part")
+        shutil.copy2(entry.path, tmp)
+        os.replace(tmp, target)
+        entry.path.unlink()
+        return target

@@ -1,0 +1,47 @@
+"""What every stage function receives: the config, the store engine, the run and a progress sink."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import Engine
+
+from hub.clock import utcnow
+from hub.config import HubConfig
+
+log = logging.getLogger("hub")
+
+__all__ = ["StageContext", "Progress", "log", "utcnow"]
+
+#: progress(stage, system, stream, rows_done) — the CLI draws bars from it
+Progress = Callable[[str, str, str, int], None]
+
+
+def _no_progress(stage: str, system: str, stream: str, rows: int) -> None:
+    return None
+
+
+@dataclass
+class StageContext:
+    """The run a stage belongs to and the resources it may use."""
+
+    config: HubConfig
+    engine: Engine
+    pipeline: str
+    run_id: int
+    progress: Progress = _no_progress
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def mappings(self) -> Any:
+        """Compiled mapping rules of every system of the pipeline (loaded and validated once)."""
+        from hub.mapping import load_mappings
+
+        files = []
+        for src in self.config.pipeline(self.pipeline).sources:
+            files.extend(self.config.mapping_files(src.system))
+        return load_mappings(files)

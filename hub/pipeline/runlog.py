@@ -1,0 +1,88 @@
+"""The run log: start and finish runs, record each stage with its counts, timings and errors."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from hub.errors import HubError
+from hub.pipeline.context import log, utcnow
+from hub.store.models import Run, StageLog
+
+
+@dataclass
+class StageCounts:
+    """Counters a stage fills in while it works."""
+
+    rows_in: int = 0
+    rows_changed: int = 0
+    rows_quarantined: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rows_in": self.rows_in, "rows_changed": self.rows_changed, "rows_quarantined": self.rows_quarantined, **self.detail}
+
+
+def start_run(engine: Engine, pipeline: str, trigger: str = "cli", external_ref: str | None = None) -> int:
+    """Open a run and return its id."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            Run.__table__.insert().values(
+                pipeline=pipeline, status="running", trigger=trigger, external_ref=external_ref, started_at=utcnow()
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def find_run(engine: Engine, pipeline: str, external_ref: str) -> int | None:
+    """The run opened for an external trigger (e.g. one Airflow DAG run), if any."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(Run.id).where(Run.pipeline == pipeline, Run.external_ref == external_ref).order_by(Run.id.desc())
+        ).scalar()
+
+
+def finish_run(engine: Engine, run_id: int, status: str, summary: dict[str, Any] | None = None, error: str | None = None) -> None:
+    """Close a run with its final status and summary."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(Run).where(Run.id == run_id).values(status=status, finished_at=utcnow(), summary=summary, error=error)
+        )
+
+
+@contextmanager
+def stage(engine: Engine, run_id: int, name: str, system: str | None = None, stream: str | None = None) -> Iterator[StageCounts]:
+    """Log one stage: a row while it runs, then its counts and outcome (the error if it failed)."""
+    with engine.begin() as conn:
+        stage_id = conn.execute(
+            StageLog.__table__.insert().values(
+                run_id=run_id, stage=name, system=system, stream=stream, status="running", started_at=utcnow()
+            )
+        ).inserted_primary_key[0]
+    counts = StageCounts()
+    try:
+        yield counts
+    except BaseException as exc:
+        message = str(exc) if isinstance(exc, HubError) else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        with engine.begin() as conn:
+            conn.execute(
+                update(StageLog)
+                .where(StageLog.id == stage_id)
+                .values(status="failed", finished_at=utcnow(), error=message[:4000], **_counts(counts))
+            )
+        log.error("stage %s %s/%s failed: %s", name, system or "-", stream or "-", message)
+        raise
+    with engine.begin() as conn:
+        conn.execute(
+            update(StageLog).where(StageLog.id == stage_id).values(status="succeeded", finished_at=utcnow(), **_counts(counts))
+        )
+    log.info("stage %s %s/%s: %s", name, system or "-", stream or "-", counts.as_dict())
+
+
+def _counts(c: StageCounts) -> dict[str, Any]:
+    return {"rows_in": c.rows_in, "rows_changed": c.rows_changed, "rows_quarantined": c.rows_quarantined, "detail": c.detail or None}

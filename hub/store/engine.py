@@ -1,0 +1,63 @@
+"""Engine creation for the canonical store: URL resolution, SQLite pragmas, sessions."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = ["resolve_url", "make_engine", "session_factory", "mask_url"]
+
+ENV_URL = "HUB_DATABASE_URL"
+
+
+def resolve_url(configured: str | None, base_dir: Path | None = None) -> str:
+    """``HUB_DATABASE_URL`` wins, then the configured URL, then a SQLite file under ``base_dir/.hub``."""
+    url = os.environ.get(ENV_URL) or configured
+    if not url:
+        root = (base_dir or Path.cwd()) / ".hub"
+        root.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{root / 'hub.db'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password hidden, for logs and status output."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL is durable against process crashes (SIGKILL); only an OS crash may lose
+    # the last transactions, never corrupt the file.
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url`` with the store's dialect settings applied."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        db = u.database
+        if db and db != ":memory:":
+            Path(db).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep objects usable after commit (the CLI prints them)."""
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,23 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from hub.store.models.canonical import GOLDEN, MODELS, CanonicalRecord
+from hub.store.models.discrepancy import Discrepancy
+from hub.store.models.links import CrosswalkEvent, CrosswalkLink, GoldenLineage, ReviewItem
+from hub.store.models.runs import CursorState, Run, StageLog
+from hub.store.models.staging import Quarantine, SourceRecord
+
+__all__ = [
+    "GOLDEN",
+    "MODELS",
+    "CanonicalRecord",
+    "CrosswalkEvent",
+    "CrosswalkLink",
+    "CursorState",
+    "Discrepancy",
+    "GoldenLineage",
+    "Quarantine",
+    "ReviewItem",
+    "Run",
+    "SourceRecord",
+    "StageLog",
+]

@@ -1,0 +1,278 @@
+"""Canonical entity models (generated from hub.canonical.ENTITIES; keep them in step).
+
+One table per entity. A row is one record of one system (``system``, ``external_id``) as mapped
+into the canonical vocabulary; golden records live in the same table with ``system = "golden"``
+and ``external_id`` = canonical id. ``row_hash`` fingerprints the mapped values so unchanged rows
+are never rewritten; ``run_id`` is the run that last changed the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, Float, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.store.base import Base
+from hub.store.types import ExactDecimal, UTCDateTime
+
+GOLDEN = "golden"
+
+
+class CanonicalRecord:
+    """Columns every canonical entity table has."""
+
+    system: Mapped[str] = mapped_column(String(), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    row_hash: Mapped[str] = mapped_column(String(), nullable=False)
+    run_id: Mapped[int | None] = mapped_column(Integer())
+    deleted: Mapped[bool] = mapped_column(Boolean(), default=False, nullable=False)
+
+
+class Party(CanonicalRecord, Base):
+    """Canonical party record."""
+
+    __tablename__ = "party"
+    __table_args__ = (
+        Index("ix_party_tax_id", "tax_id"),
+        Index("ix_party_erp_code", "erp_code"),
+        Index("ix_party_parent_ref", "parent_ref"),
+    )
+
+    name: Mapped[str | None] = mapped_column(String())
+    channel_level: Mapped[str | None] = mapped_column(String())
+    parent_ref: Mapped[str | None] = mapped_column(String())
+    tax_id: Mapped[str | None] = mapped_column(String())
+    erp_code: Mapped[str | None] = mapped_column(String())
+    edi_id: Mapped[str | None] = mapped_column(String())
+    province: Mapped[str | None] = mapped_column(String())
+    city: Mapped[str | None] = mapped_column(String())
+    address: Mapped[str | None] = mapped_column(String())
+    postal_code: Mapped[str | None] = mapped_column(String())
+    country: Mapped[str | None] = mapped_column(String())
+    phone: Mapped[str | None] = mapped_column(String())
+    email: Mapped[str | None] = mapped_column(String())
+    website: Mapped[str | None] = mapped_column(String())
+    owner_ref: Mapped[str | None] = mapped_column(String())
+    credit_limit: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    currency: Mapped[str | None] = mapped_column(String())
+    created_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Contact(CanonicalRecord, Base):
+    """Canonical contact record."""
+
+    __tablename__ = "contact"
+    __table_args__ = (
+        Index("ix_contact_party_ref", "party_ref"),
+    )
+
+    party_ref: Mapped[str | None] = mapped_column(String())
+    first_name: Mapped[str | None] = mapped_column(String())
+    last_name: Mapped[str | None] = mapped_column(String())
+    email: Mapped[str | None] = mapped_column(String())
+    phone: Mapped[str | None] = mapped_column(String())
+    title: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Salesperson(CanonicalRecord, Base):
+    """Canonical salesperson record."""
+
+    __tablename__ = "salesperson"
+    __table_args__ = (
+        Index("ix_salesperson_employee_code", "employee_code"),
+    )
+
+    name: Mapped[str | None] = mapped_column(String())
+    email: Mapped[str | None] = mapped_column(String())
+    team: Mapped[str | None] = mapped_column(String())
+    employee_code: Mapped[str | None] = mapped_column(String())
+    commission_rate: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    active: Mapped[bool | None] = mapped_column(Boolean())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Product(CanonicalRecord, Base):
+    """Canonical product record."""
+
+    __tablename__ = "product"
+    __table_args__ = (
+        Index("ix_product_sku", "sku"),
+    )
+
+    sku: Mapped[str | None] = mapped_column(String())
+    name: Mapped[str | None] = mapped_column(String())
+    spec: Mapped[str | None] = mapped_column(String())
+    unit: Mapped[str | None] = mapped_column(String())
+    family: Mapped[str | None] = mapped_column(String())
+    list_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    active: Mapped[bool | None] = mapped_column(Boolean())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Location(CanonicalRecord, Base):
+    """Canonical location record."""
+
+    __tablename__ = "location"
+    __table_args__ = (
+        Index("ix_location_owner_ref", "owner_ref"),
+    )
+
+    name: Mapped[str | None] = mapped_column(String())
+    kind: Mapped[str | None] = mapped_column(String())
+    owner_ref: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Inventory(CanonicalRecord, Base):
+    """Canonical inventory record."""
+
+    __tablename__ = "inventory"
+    __table_args__ = (
+        Index("ix_inventory_location_ref", "location_ref"),
+        Index("ix_inventory_party_ref", "party_ref"),
+    )
+
+    location_ref: Mapped[str | None] = mapped_column(String())
+    party_ref: Mapped[str | None] = mapped_column(String())
+    sku: Mapped[str | None] = mapped_column(String())
+    as_of: Mapped[dt.date | None] = mapped_column(Date())
+    on_hand: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    reserved: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    in_transit: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    report_ref: Mapped[str | None] = mapped_column(String())
+
+
+class SalesOrder(CanonicalRecord, Base):
+    """Canonical sales order record."""
+
+    __tablename__ = "sales_order"
+    __table_args__ = (
+        Index("ix_sales_order_party_ref", "party_ref"),
+        Index("ix_sales_order_source_ref", "source_ref"),
+        Index("ix_sales_order_erp_order_no", "erp_order_no"),
+        Index("ix_sales_order_order_number", "order_number"),
+    )
+
+    party_ref: Mapped[str | None] = mapped_column(String())
+    order_number: Mapped[str | None] = mapped_column(String())
+    order_date: Mapped[dt.date | None] = mapped_column(Date())
+    status: Mapped[str | None] = mapped_column(String())
+    source_status: Mapped[str | None] = mapped_column(String())
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    currency: Mapped[str | None] = mapped_column(String())
+    source_ref: Mapped[str | None] = mapped_column(String())
+    erp_order_no: Mapped[str | None] = mapped_column(String())
+    opportunity_ref: Mapped[str | None] = mapped_column(String())
+    ship_to: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class OrderLine(CanonicalRecord, Base):
+    """Canonical order line record."""
+
+    __tablename__ = "order_line"
+    __table_args__ = (
+        Index("ix_order_line_order_ref", "order_ref"),
+    )
+
+    order_ref: Mapped[str | None] = mapped_column(String())
+    line_no: Mapped[int | None] = mapped_column(Integer())
+    product_ref: Mapped[str | None] = mapped_column(String())
+    sku: Mapped[str | None] = mapped_column(String())
+    quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+
+
+class Invoice(CanonicalRecord, Base):
+    """Canonical invoice record."""
+
+    __tablename__ = "invoice"
+    __table_args__ = (
+        Index("ix_invoice_party_ref", "party_ref"),
+        Index("ix_invoice_order_ref", "order_ref"),
+    )
+
+    order_ref: Mapped[str | None] = mapped_column(String())
+    party_ref: Mapped[str | None] = mapped_column(String())
+    invoice_date: Mapped[dt.date | None] = mapped_column(Date())
+    due_date: Mapped[dt.date | None] = mapped_column(Date())
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    open_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    currency: Mapped[str | None] = mapped_column(String())
+    status: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Payment(CanonicalRecord, Base):
+    """Canonical payment record."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        Index("ix_payment_party_ref", "party_ref"),
+        Index("ix_payment_trace", "trace"),
+    )
+
+    party_ref: Mapped[str | None] = mapped_column(String())
+    payment_date: Mapped[dt.date | None] = mapped_column(Date())
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    currency: Mapped[str | None] = mapped_column(String())
+    memo: Mapped[str | None] = mapped_column(Text())
+    trace: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class RemittanceLine(CanonicalRecord, Base):
+    """Canonical remittance line record."""
+
+    __tablename__ = "remittance_line"
+    __table_args__ = (
+        Index("ix_remittance_line_trace", "trace"),
+    )
+
+    trace: Mapped[str | None] = mapped_column(String())
+    party_ref: Mapped[str | None] = mapped_column(String())
+    payment_date: Mapped[dt.date | None] = mapped_column(Date())
+    payment_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    invoice_ref: Mapped[str | None] = mapped_column(String())
+    paid_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    invoice_amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+
+
+class Opportunity(CanonicalRecord, Base):
+    """Canonical opportunity record."""
+
+    __tablename__ = "opportunity"
+    __table_args__ = (
+        Index("ix_opportunity_party_ref", "party_ref"),
+    )
+
+    party_ref: Mapped[str | None] = mapped_column(String())
+    name: Mapped[str | None] = mapped_column(String())
+    stage: Mapped[str | None] = mapped_column(String())
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    close_date: Mapped[dt.date | None] = mapped_column(Date())
+    owner_ref: Mapped[str | None] = mapped_column(String())
+    currency: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+#: entity name -> model class
+MODELS: dict[str, type[CanonicalRecord]] = {
+    "party": Party,
+    "contact": Contact,
+    "salesperson": Salesperson,
+    "product": Product,
+    "location": Location,
+    "inventory": Inventory,
+    "sales_order": SalesOrder,
+    "order_line": OrderLine,
+    "invoice": Invoice,
+    "payment": Payment,
+    "remittance_line": RemittanceLine,
+    "opportunity": Opportunity,
+}

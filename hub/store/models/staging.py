@@ -1,0 +1,52 @@
+"""Staging: raw source records with a content hash, and the quarantine of records that failed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.store.base import Base
+from hub.store.types import UTCDateTime
+
+
+class SourceRecord(Base):
+    """A record as read from a system; ``mapped_hash`` is the ``hash`` the map stage last processed."""
+
+    __tablename__ = "source_record"
+    __table_args__ = (Index("ix_source_record_pending", "system", "stream", "mapped_hash"),)
+
+    system: Mapped[str] = mapped_column(String(), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    hash: Mapped[str] = mapped_column(String(), nullable=False)
+    payload: Mapped[str] = mapped_column(Text(), nullable=False)  # JSON object text
+    location: Mapped[str | None] = mapped_column(String())
+    first_run: Mapped[int] = mapped_column(Integer(), nullable=False)
+    changed_run: Mapped[int] = mapped_column(Integer(), nullable=False)
+    mapped_hash: Mapped[str | None] = mapped_column(String())
+    deleted: Mapped[bool] = mapped_column(Boolean(), default=False, nullable=False)
+
+
+class Quarantine(Base):
+    """A record that could not be read or mapped, with where and why; the run went on without it."""
+
+    __tablename__ = "quarantine"
+    __table_args__ = (Index("ix_quarantine_open", "system", "stream", "resolved_run"),)
+
+    system: Mapped[str] = mapped_column(String(), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(), primary_key=True)  # extract | map
+    #: external id when known, else the location (file:line) of the unreadable record
+    record_key: Mapped[str] = mapped_column(String(), primary_key=True)
+    location: Mapped[str | None] = mapped_column(String())
+    error_type: Mapped[str] = mapped_column(String(), nullable=False)
+    field: Mapped[str | None] = mapped_column(String())
+    reason: Mapped[str] = mapped_column(Text(), nullable=False)
+    raw: Mapped[str | None] = mapped_column(Text())
+    hash: Mapped[str | None] = mapped_column(String())
+    first_run: Mapped[int] = mapped_column(Integer(), nullable=False)
+    last_run: Mapped[int] = mapped_column(Integer(), nullable=False)
+    resolved_run: Mapped[int | None] = mapped_column(Integer())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
