@@ -87,6 +87,8 @@ class PipelineConfig(_Model):
     export_systems: list[str] | None = None
     retries: int = 2
     timeout_minutes: int = 120
+    #: records per transaction in the map stage
+    batch_size: int = Field(default=10_000, ge=1)
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -97,10 +97,11 @@ def plugins() -> None:
     pm = get_plugin_manager()
     table = Table(title="plugins")
     table.add_column("plugin")
+    table.add_column("module")
     table.add_column("hooks")
     for name, plugin in sorted(pm.list_name_plugin(), key=lambda x: x[0]):
         hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
-        table.add_row(name, ", ".join(hooks))
+        table.add_row(name, getattr(plugin, "__name__", type(plugin).__name__), ", ".join(hooks))
     console.print(table)
     kinds = Table(title="connector kinds")
     kinds.add_column("kind")

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
@@ -41,7 +42,7 @@ class StageContext:
         """Compiled mapping rules of every system of the pipeline (loaded and validated once)."""
         from hub.mapping import load_mappings
 
-        files = []
+        files: dict[str, None] = {}
         for src in self.config.pipeline(self.pipeline).sources:
-            files.extend(self.config.mapping_files(src.system))
-        return load_mappings(files)
+            files.update(dict.fromkeys(str(p) for p in self.config.mapping_files(src.system)))
+        return load_mappings([Path(p) for p in files])

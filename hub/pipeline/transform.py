@@ -23,7 +23,6 @@ from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import upsert
 from hub.store.models import MODELS, Quarantine, SourceRecord
 
-BATCH = 10_000
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
@@ -48,6 +47,7 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
             counts.detail["note"] = "no mapping rules for this stream"
             return counts
         fp = rules_fingerprint(ctx, system)
+        batch = ctx.config.pipeline(ctx.pipeline).batch_size
         columns = {m.entity: list(fields_of(m.entity)) for m in mappings}
         sr = SourceRecord.__table__
         marker = func.coalesce(sr.c.mapped_hash, "")
@@ -68,7 +68,7 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                     .where(sr.c.system == system, sr.c.stream == stream, sr.c.external_id > last)
                     .where(marker != sr.c.hash + ":" + fp)
                     .order_by(sr.c.external_id)
-                    .limit(BATCH)
+                    .limit(batch)
                 ).all()
                 if not rows:
                     break

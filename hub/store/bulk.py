@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, Table
@@ -42,6 +43,25 @@ def _converter(column_type: Any, dialect: str) -> Converter:
     if isinstance(column_type, JSON):
         return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str, sort_keys=True)
     return _identity
+
+
+def _tuples(rows: list[dict[str, Any]], cols: list[str], convs: list[Converter]) -> list[tuple[Any, ...]]:
+    """Rows as bind tuples; only the columns that need a conversion pay for one."""
+    get = itemgetter(*cols)
+    if len(cols) == 1:
+        get = lambda r, _g=get: (_g(r),)  # noqa: E731
+    todo = [(i, f) for i, f in enumerate(convs) if f is not _identity]
+    if not todo:
+        return [get(r) for r in rows]
+    out = []
+    for r in rows:
+        t = list(get(r))
+        for i, f in todo:
+            v = t[i]
+            if v is not None:
+                t[i] = f(v)
+        out.append(tuple(t))
+    return out
 
 
 def _quote(conn: Connection, name: str) -> str:
@@ -74,13 +94,7 @@ def upsert(
         rows = list({tuple(r[k] for k in key): r for r in rows}.values())
     cols = list(columns or rows[0].keys())
     dialect = conn.dialect.name
-    convs = [_converter(table.c[c].type, dialect) for c in cols]
-    plain = all(c is _identity for c in convs)
-    if plain:
-        tuples = [tuple(r[c] for c in cols) for r in rows]
-    else:
-        pairs = list(zip(cols, convs))
-        tuples = [tuple(f(r[c]) for c, f in pairs) for r in rows]
+    tuples = _tuples(rows, cols, [_converter(table.c[c].type, dialect) for c in cols])
     updates = [c for c in (update_columns or cols) if c not in key]
     if dialect == "postgresql":
         return _pg_copy_upsert(conn, table, cols, tuples, key, updates, change_column)

@@ -39,6 +39,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        # SQLite has no datetime type: ISO 8601 text in UTC sorts and compares correctly
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         return to_db_datetime(value, dialect.name)
 

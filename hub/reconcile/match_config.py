@@ -1,0 +1,338 @@
+"""Match configuration: the validated YAML model that tells the matcher how to link parties.
+
+A configuration names, for one entity:
+
+* ``rules``: ordered deterministic key rules (``tax_id`` exact when checksum-valid; a reference
+  such as the CRM's ``erp_code`` pointing at a DRP ``external_id``). A rule links a pair only
+  when the *other* evidence adds up to at least ``min_support``, so a stale reference is
+  outvoted instead of obeyed;
+* ``blocking``: keys that put records into candidate blocks (never all pairs), each with a
+  block-size cap;
+* ``fields``: comparisons with a weight per agreement level (log-odds style; summed);
+* ``thresholds``: ``high`` (auto-link), ``low`` (below: different records; between: review),
+  ``duplicate`` (evidence two records of the *same* system need to share a cluster).
+
+Every problem in a file is reported at once as a :class:`hub.errors.MappingRuleError`, each
+with ``file:line`` when the YAML text is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hub.canonical import fields_of
+from hub.errors import MappingRuleError
+
+__all__ = [
+    "COMPARISONS",
+    "BLOCKING_FEATURES",
+    "RECORD_FIELDS",
+    "KeyRule",
+    "BlockingKey",
+    "FieldComparison",
+    "Thresholds",
+    "MatchConfig",
+    "load_match_config",
+    "default_party_config",
+    "DEFAULT_PARTY_YAML",
+]
+
+#: comparison name -> its agreement levels (best first); weights are given per level
+COMPARISONS: dict[str, tuple[str, ...]] = {
+    "tax_id": ("exact", "body", "mismatch", "mismatch_unverified", "missing"),
+    "phone": ("exact", "mismatch", "missing"),
+    "reference": ("agree", "conflict", "missing"),
+    "company_name": ("exact", "strong", "weak", "brand_only", "mismatch", "cross_script",
+                     "missing"),
+    "place": ("exact", "mismatch", "missing"),
+    "address": ("exact", "numbers", "road", "mismatch", "missing"),
+    "exact": ("exact", "mismatch", "missing"),
+}
+#: comparisons a deterministic rule may use, and the level that makes the rule fire
+RULE_LEVEL: dict[str, str] = {"tax_id": "exact", "reference": "agree", "exact": "exact",
+                              "phone": "exact"}
+#: derived values blocking keys are built from
+BLOCKING_FEATURES = ("tax_id", "phone", "reference", "name_brand", "name_industry",
+                     "brand_prefix", "city", "province", "address_numbers", "edi_id",
+                     "postal_code", "channel_level")
+#: fields a comparison may read: the canonical party fields plus the record's own id
+RECORD_FIELDS = frozenset(fields_of("party")) | {"external_id"}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_field(field: str, comparison: str, problems: list[str]) -> None:
+    if field not in RECORD_FIELDS:
+        problems.append(f"unknown field {field!r} (party fields: {', '.join(sorted(RECORD_FIELDS))})")
+    if comparison not in COMPARISONS:
+        problems.append(f"unknown comparison {comparison!r} (known: {', '.join(COMPARISONS)})")
+
+
+class KeyRule(_Model):
+    """A deterministic rule: link when ``comparison`` on ``field`` reaches its top level."""
+
+    name: str
+    field: str
+    comparison: str
+    #: for ``reference``: the field of the other record the value points at, and its system
+    target_field: str = "external_id"
+    target_system: str | None = None
+    #: minimum summed weight of the *other* comparisons for the rule to fire
+    min_support: float = 0.0
+
+    @model_validator(mode="after")
+    def _known(self) -> KeyRule:
+        problems: list[str] = []
+        _check_field(self.field, self.comparison, problems)
+        if self.comparison in COMPARISONS and self.comparison not in RULE_LEVEL:
+            problems.append(f"comparison {self.comparison!r} cannot be a deterministic rule "
+                            f"(use one of: {', '.join(RULE_LEVEL)})")
+        if self.target_field not in RECORD_FIELDS:
+            problems.append(f"unknown target_field {self.target_field!r}")
+        if self.comparison == "reference" and not self.target_system:
+            problems.append("a reference rule needs target_system")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class BlockingKey(_Model):
+    """Records sharing every feature value of ``features`` become candidate pairs."""
+
+    name: str
+    features: tuple[str, ...] = Field(min_length=1)
+    #: blocks bigger than this are skipped (too common to discriminate)
+    max_block: int = Field(default=50, ge=2)
+
+    @model_validator(mode="after")
+    def _known(self) -> BlockingKey:
+        bad = [f for f in self.features if f not in BLOCKING_FEATURES]
+        if bad:
+            raise ValueError(f"unknown blocking feature(s) {', '.join(map(repr, bad))} "
+                             f"(known: {', '.join(BLOCKING_FEATURES)})")
+        return self
+
+
+class FieldComparison(_Model):
+    """One evidence signal: compare ``field`` with ``comparison``; ``weights`` per level."""
+
+    name: str | None = None
+    field: str
+    comparison: str
+    weights: dict[str, float]
+    target_field: str = "external_id"
+    target_system: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The signal's name in explanations (``name`` or the field)."""
+        return self.name or self.field
+
+    def weight(self, level: str) -> float:
+        """Weight of ``level`` (levels not listed weigh 0)."""
+        return self.weights.get(level, 0.0)
+
+    @model_validator(mode="after")
+    def _known(self) -> FieldComparison:
+        problems: list[str] = []
+        _check_field(self.field, self.comparison, problems)
+        levels = COMPARISONS.get(self.comparison)
+        if levels is not None:
+            bad = [lv for lv in self.weights if lv not in levels]
+            if bad:
+                problems.append(f"unknown level(s) {', '.join(map(repr, bad))} for comparison "
+                                f"{self.comparison!r} (levels: {', '.join(levels)})")
+        if self.comparison == "reference" and not self.target_system:
+            problems.append("a reference comparison needs target_system")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class Thresholds(_Model):
+    """Score cut-offs: ``high`` auto-links, ``low`` separates review from non-match."""
+
+    high: float
+    low: float
+    duplicate: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low}) is greater than high ({self.high})")
+        return self
+
+    @property
+    def duplicate_cut(self) -> float:
+        """Score two same-system records need to be kept in one cluster."""
+        return self.high if self.duplicate is None else self.duplicate
+
+
+class MatchConfig(_Model):
+    """The whole match configuration of one entity (see the module docstring)."""
+
+    entity: str = "party"
+    rules: tuple[KeyRule, ...] = ()
+    blocking: tuple[BlockingKey, ...] = Field(min_length=1)
+    fields: tuple[FieldComparison, ...] = Field(min_length=1)
+    thresholds: Thresholds
+
+    @model_validator(mode="after")
+    def _consistent(self) -> MatchConfig:
+        problems: list[str] = []
+        if self.entity != "party":
+            problems.append(f"entity {self.entity!r} is not supported (only 'party')")
+        labels = [f.label for f in self.fields]
+        dups = sorted({x for x in labels if labels.count(x) > 1})
+        if dups:
+            problems.append(f"comparison name(s) used twice: {', '.join(dups)} (give each a name)")
+        names = [r.name for r in self.rules] + [b.name for b in self.blocking]
+        twice = sorted({x for x in names if names.count(x) > 1})
+        if twice:
+            problems.append(f"rule/blocking name(s) used twice: {', '.join(twice)}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+# --------------------------------------------------------------------------- loading
+def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> MatchConfig:
+    """Validate a match configuration from YAML text, a YAML file path or a parsed mapping.
+
+    ``name`` labels the source in errors (defaults to the file path). Raises
+    :class:`~hub.errors.MappingRuleError` listing every problem, each with ``file:line`` when
+    line information is available.
+    """
+    lines: dict[tuple[Any, ...], int] = {}
+    if isinstance(source, Path):
+        label = name or str(source)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MappingRuleError(f"cannot read match configuration: {exc}", file=label) from None
+        data = _parse_yaml(text, label, lines)
+    elif isinstance(source, str):
+        label = name or "<match config>"
+        data = _parse_yaml(source, label, lines)
+    else:
+        label = name or "<match config>"
+        data = dict(source)
+    if not isinstance(data, Mapping):
+        raise MappingRuleError("a match configuration must be a mapping", file=label,
+                               problems=[f"{label}: top level is {type(data).__name__}"])
+    try:
+        return MatchConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = _line_for(loc, lines)
+            where = f"{label}:{line}" if line else label
+            path = ".".join(str(p) for p in loc) or "(top level)"
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}: {path}: {msg}")
+        raise MappingRuleError(f"invalid match configuration ({len(problems)} problem(s))",
+                               problems=problems, file=label) from None
+
+
+def _parse_yaml(text: str, label: str, lines: dict[tuple[Any, ...], int]) -> Any:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise MappingRuleError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=label,
+                               line=line) from None
+    if node is None:
+        return {}
+    _index_lines(node, (), lines)
+    return yaml.safe_load(text)
+
+
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            lines[path + (key,)] = key_node.start_mark.line + 1
+            _index_lines(value_node, path + (key,), lines)
+            lines[path + (key,)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), lines)
+
+
+def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+DEFAULT_PARTY_YAML = """\
+# Built-in party match configuration (CRM accounts <-> DRP/ERP customers).
+entity: party
+rules:
+  - name: tax_id_exact            # checksum-valid USCC equal on both sides
+    field: tax_id
+    comparison: tax_id
+    min_support: -8               # only an overwhelming contradiction stops it
+  - name: erp_code_reference      # CRM holds the DRP customer code; may be stale
+    field: erp_code
+    comparison: reference
+    target_system: drp
+    min_support: 2                # must be corroborated by name/phone/address evidence
+blocking:
+  - {name: tax_id, features: [tax_id], max_block: 20}
+  - {name: phone, features: [phone], max_block: 20}
+  - {name: erp_code, features: [reference], max_block: 20}
+  - {name: edi_id, features: [edi_id], max_block: 20}
+  - {name: brand_city_industry, features: [name_brand, city, name_industry], max_block: 40}
+  - {name: brand_city, features: [name_brand, city], max_block: 24}
+  - {name: brand_industry, features: [name_brand, name_industry], max_block: 16}
+  - {name: city_industry_prefix, features: [city, name_industry, brand_prefix], max_block: 24}
+  - {name: city_address, features: [city, address_numbers], max_block: 16}
+fields:
+  - field: tax_id
+    comparison: tax_id
+    weights: {exact: 14, body: 11, mismatch: -12, mismatch_unverified: -3}
+  - name: erp_code
+    field: erp_code
+    comparison: reference
+    target_system: drp
+    weights: {agree: 8, conflict: -4}
+  - field: edi_id
+    comparison: exact
+    weights: {exact: 10, mismatch: -2}
+  - field: phone
+    comparison: phone
+    weights: {exact: 9, mismatch: -2}
+  - field: name
+    comparison: company_name
+    weights: {exact: 9, strong: 7, weak: 3, brand_only: -6, mismatch: -7, cross_script: -3}
+  - field: city
+    comparison: place
+    weights: {exact: 1.5, mismatch: -6}
+  - field: address
+    comparison: address
+    weights: {exact: 5, numbers: 4, road: 1, mismatch: -1.5}
+  - field: channel_level
+    comparison: exact
+    weights: {exact: 1, mismatch: -2}
+thresholds:
+  high: 12
+  low: 6
+  duplicate: 10
+"""
+
+
+def default_party_config() -> MatchConfig:
+    """The built-in party configuration (:data:`DEFAULT_PARTY_YAML`)."""
+    return load_match_config(DEFAULT_PARTY_YAML, name="<builtin party match config>")

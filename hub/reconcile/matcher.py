@@ -1,0 +1,511 @@
+"""Party identity resolution: link the same customer across systems and find duplicates.
+
+Pure functions over plain data. The pipeline, for records of two or more systems:
+
+1. *prepare* every record once (parsed name, USCC, E.164 phones, place keys, address key);
+2. *block*: records sharing a blocking key (tax id, phone, ERP reference, brand + city, ...)
+   become candidate pairs; oversized blocks are skipped, so the work is linear, never n^2;
+3. *score* each candidate pair: one signal per configured comparison, weights summed, and
+   deterministic rules (checksum-valid tax id, ERP reference) applied when the other evidence
+   supports them;
+4. *cluster*: accepted pairs are merged strongest first; a cluster never holds two records of
+   one system unless those two are themselves duplicates by strong evidence; review decisions
+   (accepted / rejected pairs) win over the matcher.
+
+Public API: :class:`PartyRecord`, :func:`match_parties` -> :class:`MatchResult`, and
+:func:`affected_records` for incremental re-matching of the blocks that changed records touch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.reconcile.ids import TaxId, normalize_tax_id
+from hub.reconcile.match_config import RULE_LEVEL, FieldComparison, MatchConfig
+from hub.reconcile.names import NameKey, compare_names, parse_name
+from hub.reconcile.normalize import AddressKey, address_key, city_key, fold, province_key
+from hub.reconcile.phones import phone_keys
+
+__all__ = [
+    "RecordKey",
+    "DecisionKey",
+    "PartyRecord",
+    "Signal",
+    "PairMatch",
+    "MatchResult",
+    "match_parties",
+    "affected_records",
+    "decision_key",
+]
+
+RecordKey = tuple[str, str]  # (system, external_id)
+DecisionKey = tuple[str, str, str, str]  # (system_a, id_a, system_b, id_b), either order
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRecord:
+    """One system's view of a party, in canonical field names (see ``hub.canonical``)."""
+
+    system: str
+    external_id: str
+    name: str = ""
+    channel_level: str = ""
+    parent_ref: str = ""
+    tax_id: str = ""
+    erp_code: str = ""
+    edi_id: str = ""
+    province: str = ""
+    city: str = ""
+    address: str = ""
+    postal_code: str = ""
+    country: str = ""
+    phone: str = ""
+    email: str = ""
+    website: str = ""
+    owner_ref: str = ""
+
+    @property
+    def key(self) -> RecordKey:
+        """``(system, external_id)``."""
+        return (self.system, self.external_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One piece of evidence about a pair: which comparison, the level reached, its weight."""
+
+    name: str
+    comparison: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairMatch:
+    """An explained pair: ``decision`` is ``rule``/``auto``/``accepted`` for links and
+    duplicates, ``review`` or ``conflict`` for the review list."""
+
+    a: RecordKey
+    b: RecordKey
+    score: float
+    rule: str
+    decision: str
+    signals: tuple[Signal, ...]
+
+    def explain(self) -> str:
+        """One line: rule, total and the signals that carried weight."""
+        parts = ", ".join(f"{s.name}={s.level}({s.weight:+g})" for s in self.signals if s.weight)
+        return f"{self.a}~{self.b} {self.decision} by {self.rule}: {self.score:+g} [{parts}]"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    """Cross-system ``links``, within-system ``duplicates``, the ``review`` list and the
+    ``clusters`` (every record in exactly one; singletons included)."""
+
+    links: tuple[PairMatch, ...]
+    duplicates: tuple[PairMatch, ...]
+    review: tuple[PairMatch, ...]
+    clusters: tuple[tuple[RecordKey, ...], ...]
+    stats: Mapping[str, int] = field(default_factory=dict)
+
+    def cluster_of(self) -> dict[RecordKey, int]:
+        """Record key -> index of its cluster in :attr:`clusters`."""
+        return {k: i for i, c in enumerate(self.clusters) for k in c}
+
+
+def decision_key(a: RecordKey, b: RecordKey) -> DecisionKey:
+    """The order-independent key of a pair decision."""
+    x, y = sorted((a, b))
+    return (x[0], x[1], y[0], y[1])
+
+
+# --------------------------------------------------------------------------- preparation
+class _Prep:
+    __slots__ = ("key", "system", "name", "tax", "phones", "city", "province", "addr", "values",
+                 "ref", "target")
+
+    def __init__(self, rec: PartyRecord, config: MatchConfig, ref_cfg: FieldComparison | None) -> None:
+        self.key = rec.key
+        self.system = rec.system
+        self.city = city_key(rec.city)
+        self.province = province_key(rec.province)
+        self.name: NameKey = parse_name(rec.name, self.city)
+        if not self.city and len(self.name.cities) == 1:
+            self.city = next(iter(self.name.cities))
+        self.tax: TaxId | None = normalize_tax_id(rec.tax_id)
+        self.phones = phone_keys(rec.phone)
+        self.addr: AddressKey = address_key(rec.address)
+        self.values: dict[str, Any] = {}
+        for comp in config.fields:
+            if comp.comparison == "exact":
+                self.values[comp.field] = fold(getattr(rec, comp.field))
+        self.ref = ""
+        self.target = ""
+        if ref_cfg is not None:
+            self.ref = fold(getattr(rec, ref_cfg.field)).upper()
+            if rec.system == ref_cfg.target_system:
+                self.target = fold(getattr(rec, ref_cfg.target_field)).upper()
+
+    def features(self, name: str) -> tuple[str, ...]:
+        """Values of one blocking feature (several for phones)."""
+        if name == "tax_id":
+            return (self.tax.body or self.tax.value,) if self.tax else ()
+        if name == "phone":
+            return self.phones
+        if name == "reference":
+            return tuple(v for v in (self.ref, self.target) if v)
+        if name == "name_brand":
+            return (self.name.brand,) if len(self.name.brand) >= 2 else ()
+        if name == "name_industry":
+            return (self.name.industry,) if self.name.industry else ()
+        if name == "brand_prefix":
+            return (self.name.brand[:2],) if len(self.name.brand) >= 4 else ()
+        if name == "city":
+            return (self.city,) if self.city else ()
+        if name == "province":
+            return (self.province,) if self.province else ()
+        if name == "address_numbers":
+            n = self.addr.numbers
+            return (",".join(map(str, n)),) if len(n) >= 2 else ()
+        value = self.values.get(name)
+        return (value,) if value else ()
+
+
+def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_Prep]:
+    ref_cfg = next((c for c in config.fields if c.comparison == "reference"), None)
+    if ref_cfg is None:
+        rule = next((r for r in config.rules if r.comparison == "reference"), None)
+        if rule is not None:
+            ref_cfg = FieldComparison(field=rule.field, comparison="reference", weights={},
+                                      target_field=rule.target_field, target_system=rule.target_system)
+    preps: list[_Prep] = []
+    seen: set[RecordKey] = set()
+    for rec in records:
+        if rec.key in seen:
+            raise ValueError(f"record {rec.key} given twice")
+        seen.add(rec.key)
+        preps.append(_Prep(rec, config, ref_cfg))
+    return preps
+
+
+# --------------------------------------------------------------------------- comparisons
+def _cmp_tax(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
+    ta, tb = a.tax, b.tax
+    if ta is None or tb is None:
+        return "missing"
+    if ta.value == tb.value:
+        return "exact" if ta.valid else "body"
+    if ta.body and ta.body == tb.body:
+        return "body"  # one check character is wrong; the other 17 agree
+    return "mismatch" if (ta.valid and tb.valid) else "mismatch_unverified"
+
+
+def _cmp_phone(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
+    if not a.phones or not b.phones:
+        return "missing"
+    for p in a.phones:
+        if p in b.phones:
+            return "exact"
+    return "mismatch"
+
+
+def _cmp_reference(a: _Prep, b: _Prep, c: FieldComparison) -> str:
+    target = c.target_system
+    if a.system == b.system:
+        if a.system != target and a.ref and a.ref == b.ref:
+            return "agree"  # two records naming the same target record
+        return "missing"
+    if a.system == target:
+        a, b = b, a
+    if b.system != target or not a.ref:
+        return "missing"
+    return "agree" if a.ref == b.target else "conflict"
+
+
+def _cmp_name(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
+    return compare_names(a.name, b.name)[0]
+
+
+def _cmp_place(a: _Prep, b: _Prep, c: FieldComparison) -> str:
+    if c.field == "province":
+        x, y = a.province, b.province
+    else:
+        x, y = a.city, b.city
+    if not x or not y:
+        return "missing"
+    return "exact" if x == y else "mismatch"
+
+
+def _cmp_address(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
+    x, y = a.addr, b.addr
+    if not x.numbers or not y.numbers:
+        return "missing"
+    same_numbers = x.numbers == y.numbers
+    same_road = bool(x.road) and x.road == y.road
+    if same_numbers:
+        return "exact" if same_road or not (x.road and y.road) else "numbers"
+    if same_road and set(x.numbers) & set(y.numbers):
+        return "road"
+    return "mismatch"
+
+
+def _cmp_exact(a: _Prep, b: _Prep, c: FieldComparison) -> str:
+    x, y = a.values.get(c.field, ""), b.values.get(c.field, "")
+    if not x or not y:
+        return "missing"
+    return "exact" if x == y else "mismatch"
+
+
+_COMPARATORS: dict[str, Callable[[_Prep, _Prep, FieldComparison], str]] = {
+    "tax_id": _cmp_tax,
+    "phone": _cmp_phone,
+    "reference": _cmp_reference,
+    "company_name": _cmp_name,
+    "place": _cmp_place,
+    "address": _cmp_address,
+    "exact": _cmp_exact,
+}
+
+
+class _Scorer:
+    """Scores pairs with the configured comparisons and applies the deterministic rules."""
+
+    def __init__(self, config: MatchConfig) -> None:
+        self.comps = [(c, _COMPARATORS[c.comparison], c.weights) for c in config.fields]
+        self.rules = []
+        for rule in config.rules:
+            idx = next((i for i, c in enumerate(config.fields)
+                        if c.field == rule.field and c.comparison == rule.comparison), None)
+            own = None
+            if idx is None:  # a rule whose comparison carries no weight of its own
+                own = FieldComparison(field=rule.field, comparison=rule.comparison, weights={},
+                                      target_field=rule.target_field, target_system=rule.target_system)
+            self.rules.append((rule, idx, own))
+
+    def score(self, a: _Prep, b: _Prep) -> tuple[float, tuple[str, ...], str]:
+        """Total weight, the level per comparison, and the deterministic rule that fired."""
+        total = 0.0
+        levels = []
+        for comp, fn, weights in self.comps:
+            level = fn(a, b, comp)
+            levels.append(level)
+            total += weights.get(level, 0.0)
+        fired = ""
+        for rule, idx, own in self.rules:
+            want = RULE_LEVEL[rule.comparison]
+            if idx is not None:
+                level = levels[idx]
+                own_weight = self.comps[idx][2].get(level, 0.0)
+            else:
+                level = _COMPARATORS[rule.comparison](a, b, own)
+                own_weight = 0.0
+            if level == want and total - own_weight >= rule.min_support:
+                fired = rule.name
+                break
+        return total, tuple(levels), fired
+
+    def signals(self, levels: tuple[str, ...]) -> tuple[Signal, ...]:
+        return tuple(Signal(c.label, c.comparison, lv, w.get(lv, 0.0))
+                     for (c, _, w), lv in zip(self.comps, levels))
+
+
+# --------------------------------------------------------------------------- blocking
+def _blocks(preps: list[_Prep], config: MatchConfig) -> tuple[dict[tuple, list[int]], int]:
+    """Blocking key -> record indexes, without oversized blocks; and how many were skipped."""
+    blocks: dict[tuple, list[int]] = defaultdict(list)
+    for i, p in enumerate(preps):
+        for bk in config.blocking:
+            parts = [p.features(f) for f in bk.features]
+            if not all(parts):
+                continue
+            for combo in _product(parts):
+                blocks[(bk.name, *combo)].append(i)
+    caps = {bk.name: bk.max_block for bk in config.blocking}
+    skipped = 0
+    out: dict[tuple, list[int]] = {}
+    for key, members in blocks.items():
+        if len(members) < 2:
+            continue
+        if len(members) > caps[key[0]]:
+            skipped += 1
+            continue
+        out[key] = members
+    return out, skipped
+
+
+def _product(parts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    combos: list[tuple[str, ...]] = [()]
+    for values in parts:
+        combos = [c + (v,) for c in combos for v in values]
+    return combos
+
+
+def _candidate_pairs(blocks: dict[tuple, list[int]]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        members = sorted(set(members))
+        for x in range(len(members)):
+            i = members[x]
+            for j in members[x + 1 :]:
+                pairs.add((i, j))
+    return pairs
+
+
+# --------------------------------------------------------------------------- matching
+def match_parties(
+    records: Iterable[PartyRecord],
+    config: MatchConfig,
+    decisions: Mapping[DecisionKey, bool] | None = None,
+) -> MatchResult:
+    """Link, deduplicate and cluster ``records`` (any number of systems).
+
+    ``decisions`` maps :func:`decision_key` pairs to True (same party) or False (different);
+    they override the matcher: an accepted pair is linked whatever its score (and is added as
+    a candidate even when no block holds it), a rejected pair never ends up in one cluster.
+    """
+    decisions = dict(decisions or {})
+    preps = _prepare_all(records, config)
+    index = {p.key: i for i, p in enumerate(preps)}
+    scorer = _Scorer(config)
+    blocks, skipped = _blocks(preps, config)
+    pairs = _candidate_pairs(blocks)
+    forced: dict[tuple[int, int], bool] = {}
+    for dk, same in decisions.items():
+        a, b = (dk[0], dk[1]), (dk[2], dk[3])
+        if a in index and b in index and a != b:
+            ij = tuple(sorted((index[a], index[b])))
+            forced[ij] = bool(same)  # type: ignore[index]
+            pairs.add(ij)  # type: ignore[arg-type]
+
+    th = config.thresholds
+    scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]] = {}
+    edges: list[tuple[int, float, int, int]] = []  # (priority, score, i, j)
+    for i, j in pairs:
+        total, levels, fired = scorer.score(preps[i], preps[j])
+        decided = forced.get((i, j))
+        if decided is False:
+            scored[(i, j)] = (total, levels, "rejected")
+            continue
+        if total < th.low and not fired and decided is None:
+            continue
+        scored[(i, j)] = (total, levels, fired)
+        if decided:
+            edges.append((3, total, i, j))
+        elif fired:
+            edges.append((2, total, i, j))
+        elif total >= th.high:
+            edges.append((1, total, i, j))
+
+    roots = _cluster(preps, edges, scored, forced, th.duplicate_cut)
+    return _result(preps, roots, scored, forced, scorer, th.high, th.low,
+                   {"records": len(preps), "blocks": len(blocks), "blocks_skipped": skipped,
+                    "candidate_pairs": len(pairs), "scored_pairs": len(scored)})
+
+
+def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
+             scored: Mapping[tuple[int, int], tuple[float, tuple[str, ...], str]],
+             forced: Mapping[tuple[int, int], bool], dup_cut: float) -> list[int]:
+    """Greedy constrained union: strongest edges first; returns each record's root."""
+    parent = list(range(len(preps)))
+    members: dict[int, dict[str, list[int]]] = {i: {p.system: [i]} for i, p in enumerate(preps)}
+    cannot: dict[int, set[int]] = defaultdict(set)
+    for (i, j), same in forced.items():
+        if not same:
+            cannot[i].add(j)
+            cannot[j].add(i)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def same_system_ok(x: int, y: int) -> bool:
+        ij = (x, y) if x < y else (y, x)
+        decided = forced.get(ij)
+        if decided is not None:
+            return decided
+        hit = scored.get(ij)
+        return hit is not None and (hit[0] >= dup_cut or bool(hit[2]))
+
+    for _prio, _score, i, j in sorted(edges, key=lambda e: (-e[0], -e[1], e[2], e[3])):
+        ri, rj = find(i), find(j)
+        if ri == rj:
+            continue
+        mi, mj = members[ri], members[rj]
+        ok = True
+        for system, xs in mi.items():
+            for x in xs:
+                if cannot.get(x) and any(find(y) == rj for y in cannot[x]):
+                    ok = False
+                    break
+                for y in mj.get(system, ()):
+                    if not same_system_ok(x, y):
+                        ok = False
+                        break
+                if not ok:
+                    break
+            if not ok:
+                break
+        if not ok:
+            continue
+        if sum(map(len, mi.values())) < sum(map(len, mj.values())):
+            ri, rj, mi, mj = rj, ri, mj, mi
+        parent[rj] = ri
+        for system, ys in mj.items():
+            mi.setdefault(system, []).extend(ys)
+        del members[rj]
+    return [find(i) for i in range(len(preps))]
+
+
+def _result(preps: list[_Prep], roots: list[int],
+            scored: Mapping[tuple[int, int], tuple[float, tuple[str, ...], str]],
+            forced: Mapping[tuple[int, int], bool], scorer: _Scorer, high: float, low: float,
+            stats: dict[str, int]) -> MatchResult:
+    links: list[PairMatch] = []
+    dups: list[PairMatch] = []
+    review: list[PairMatch] = []
+    for (i, j), (total, levels, fired) in sorted(scored.items(), key=lambda kv: kv[0]):
+        a, b = preps[i], preps[j]
+        decided = forced.get((i, j))
+        together = roots[i] == roots[j]
+        if decided is False or fired == "rejected":
+            continue
+        if together:
+            decision = "accepted" if decided else "rule" if fired else "auto" if total >= high else "cluster"
+            rule = "decision" if decided else fired or ("score" if total >= high else "transitive")
+            pm = PairMatch(a.key, b.key, total, rule, decision, scorer.signals(levels))
+            (dups if a.system == b.system else links).append(pm)
+        elif total >= low or fired:
+            decision = "conflict" if (fired or total >= high) else "review"
+            review.append(PairMatch(a.key, b.key, total, fired or "score", decision,
+                                    scorer.signals(levels)))
+    groups: dict[int, list[RecordKey]] = defaultdict(list)
+    for i, r in enumerate(roots):
+        groups[r].append(preps[i].key)
+    clusters = sorted(tuple(sorted(g)) for g in groups.values())
+    stats = dict(stats, links=len(links), duplicates=len(dups), review=len(review),
+                 clusters=len(clusters))
+    return MatchResult(tuple(links), tuple(dups), tuple(review), tuple(clusters), stats)
+
+
+def affected_records(records: Iterable[PartyRecord], changed: Iterable[RecordKey],
+                     config: MatchConfig) -> frozenset[RecordKey]:
+    """Keys of the records sharing a (non-oversized) block with any changed record.
+
+    Re-running :func:`match_parties` on these records (plus the members of their current
+    clusters) re-decides everything a change can affect, without re-matching the rest.
+    """
+    preps = _prepare_all(records, config)
+    wanted = set(changed)
+    blocks, _ = _blocks(preps, config)
+    hit = {i for i, p in enumerate(preps) if p.key in wanted}
+    out = {preps[i].key for i in hit}
+    for members in blocks.values():
+        if hit.intersection(members):
+            out.update(preps[m].key for m in members)
+    return frozenset(out)
