@@ -36,6 +36,8 @@ class StageContext:
     run_id: int
     progress: Progress = _no_progress
     options: dict[str, Any] = field(default_factory=dict)
+    _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
+    _open_quarantine: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
 
     @cached_property
     def mappings(self) -> Any:
@@ -46,3 +48,30 @@ class StageContext:
         for src in self.config.pipeline(self.pipeline).sources:
             files.update(dict.fromkeys(str(p) for p in self.config.mapping_files(src.system)))
         return load_mappings([Path(p) for p in files])
+
+    def stream_mapper(self, system: str, stream: str) -> Any:
+        """The mapper of one stream (None when no rule maps it)."""
+        from hub.pipeline.mapper import StreamMapper, rules_fingerprint
+
+        mappings = self.mappings.for_stream(system, stream)
+        if not mappings:
+            return None
+        if system not in self._fingerprints:
+            self._fingerprints[system] = rules_fingerprint(self.config.mapping_files(system))
+        return StreamMapper(system, stream, mappings, self._fingerprints[system], self.run_id)
+
+    def has_open_quarantine(self, system: str, stream: str) -> bool:
+        """Whether a stream has unresolved map-stage quarantine entries (checked once per stage run)."""
+        key = (system, stream)
+        if key not in self._open_quarantine:
+            from sqlalchemy import func, select
+
+            from hub.store.models import Quarantine
+
+            with self.engine.connect() as conn:
+                self._open_quarantine[key] = bool(conn.execute(
+                    select(func.count()).select_from(Quarantine).where(
+                        Quarantine.system == system, Quarantine.stream == stream, Quarantine.stage == "map",
+                        Quarantine.resolved_run.is_(None))
+                ).scalar())
+        return self._open_quarantine[key]

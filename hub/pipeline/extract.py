@@ -1,9 +1,11 @@
 """Extract stage: read one stream of one system into staging, batch by batch, with its cursor.
 
-Each batch is one transaction: changed records upserted into ``source_record`` (unchanged ones
-are left alone), unreadable records quarantined with their location, and the batch's cursor
-state saved. Post-commit actions (archiving a fully read file) run after the commit, so a
-killed run re-reads at most the batch it was in.
+Each batch is one transaction: records whose content changed (by hash) are upserted into
+``source_record`` and, when the stream has mapping rules, mapped into canonical rows in the
+same transaction; unreadable records are quarantined with their location; the batch's cursor
+state is saved. Unchanged records cost one indexed lookup and no write. Post-commit actions
+(archiving a fully read file) run after the commit, so a killed run re-reads at most the batch
+it was in.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from sqlalchemy import Connection, select
 from hub.connector import Record
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
+from hub.pipeline.mapper import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import upsert
 from hub.store.models import CursorState, Quarantine, SourceRecord
 
+__all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
+
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_LOOKUP_CHUNK = 5000
 
 
 def record_hash(payload: str) -> str:
@@ -49,89 +55,74 @@ def save_state(conn: Connection, pipeline: str, system: str, stream: str, state:
     )
 
 
-def quarantine_rows(records: list[Record], system: str, stage_name: str, run_id: int, key_of: Any = None) -> list[dict[str, Any]]:
-    """Quarantine rows for records whose ``error`` is set."""
-    now = utcnow()
-    rows = []
-    for r in records:
-        err = r.error
-        assert err is not None
-        rows.append(
-            {
-                "system": system,
-                "stream": r.stream,
-                "stage": stage_name,
-                "record_key": key_of(r) if key_of else (r.location or r.key),
-                "location": r.location,
-                "error_type": type(err).__name__,
-                "field": getattr(err, "field", None),
-                "reason": str(err),
-                "raw": r.raw,
-                "hash": None,
-                "first_run": run_id,
-                "last_run": run_id,
-                "resolved_run": None,
-                "created_at": now,
-            }
+def _known(conn: Connection, system: str, stream: str, keys: list[str]) -> dict[str, tuple[str, str | None]]:
+    """external id -> (hash, mapped marker) of the keys already staged."""
+    sr = SourceRecord.__table__
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        chunk = keys[start : start + _LOOKUP_CHUNK]
+        q = select(sr.c.external_id, sr.c.hash, sr.c.mapped_hash).where(
+            sr.c.system == system, sr.c.stream == stream, sr.c.external_id.in_(chunk)
         )
-    return rows
+        found.update((e, (h, m)) for e, h, m in conn.execute(q))
+    return found
 
 
-QUARANTINE_UPDATE = ("location", "error_type", "field", "reason", "raw", "hash", "last_run", "resolved_run")
+def _extract_quarantine(records: list[Record], system: str, run_id: int) -> list[dict[str, Any]]:
+    return [
+        quarantine_row(system, r.stream, "extract", r.location or r.key, r.location, r.error, r.raw, run_id)  # type: ignore[arg-type]
+        for r in records
+    ]
 
 
 def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
-    """Read ``system``/``stream`` into staging from its saved cursor; returns the stage counts."""
+    """Read ``system``/``stream`` into staging (and canonical rows) from its saved cursor."""
     with stage(ctx.engine, ctx.run_id, "extract", system, stream) as counts:
+        mapper = ctx.stream_mapper(system, stream)
         connector = build_connector(ctx.config, system)
         try:
             with ctx.engine.connect() as conn:
                 state = load_state(conn, ctx.pipeline, system, stream)
             for batch in connector.read(stream, state):
-                good = [r for r in batch.records if r.error is None]
+                good = list({r.key: r for r in batch.records if r.error is None}.values())
                 bad = [r for r in batch.records if r.error is not None]
-                rows = []
-                for r in good:
-                    payload = _dumps(r.data)
-                    rows.append(
-                        {
-                            "system": system,
-                            "stream": stream,
-                            "external_id": r.key,
-                            "hash": record_hash(payload),
-                            "payload": payload,
-                            "location": r.location,
-                            "first_run": ctx.run_id,
-                            "changed_run": ctx.run_id,
-                            "mapped_hash": None,
-                            "deleted": bool(r.data.get("_deleted", False)),
-                        }
-                    )
                 with ctx.engine.begin() as conn:
-                    changed = upsert(
-                        conn,
-                        SourceRecord.__table__,
-                        rows,
-                        key=("system", "stream", "external_id"),
-                        change_column="hash",
-                        update_columns=("hash", "payload", "location", "changed_run", "deleted"),
-                    )
+                    known = _known(conn, system, stream, [r.key for r in good]) if good else {}
+                    rows, staged = [], []
+                    for r in good:
+                        payload = _dumps(r.data)
+                        h = record_hash(payload)
+                        old = known.get(r.key)
+                        marker = mapper.marker(h) if mapper else None
+                        if old is not None and old[0] == h and (mapper is None or old[1] == marker):
+                            continue
+                        deleted = bool(r.data.get("_deleted", False))
+                        rows.append({
+                            "system": system, "stream": stream, "external_id": r.key, "hash": h, "payload": payload,
+                            "location": r.location, "first_run": ctx.run_id, "changed_run": ctx.run_id,
+                            "mapped_hash": marker, "deleted": deleted,
+                        })
+                        staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
+                    upsert(conn, SourceRecord.__table__, rows, key=("system", "stream", "external_id"), change_column=None,
+                           update_columns=("hash", "payload", "location", "changed_run", "mapped_hash", "deleted"))
+                    if mapper is not None and staged:
+                        mapped = mapper.map(staged)
+                        counts.detail["canonical_changed"] = counts.detail.get("canonical_changed", 0) + mapper.write(
+                            conn, mapped, ctx.has_open_quarantine(system, stream))
+                        counts.detail["map_quarantined"] = counts.detail.get("map_quarantined", 0) + len(mapped.failed)
+                        counts.rows_quarantined += len(mapped.failed)
                     if bad:
-                        upsert(
-                            conn,
-                            Quarantine.__table__,
-                            quarantine_rows(bad, system, "extract", ctx.run_id),
-                            key=("system", "stream", "stage", "record_key"),
-                            change_column=None,
-                            update_columns=QUARANTINE_UPDATE,
-                        )
+                        upsert(conn, Quarantine.__table__, _extract_quarantine(bad, system, ctx.run_id), key=QUARANTINE_KEY,
+                               change_column=None, update_columns=QUARANTINE_UPDATE)
                     save_state(conn, ctx.pipeline, system, stream, batch.state, ctx.run_id)
                 for action in batch.on_commit:
                     action()
                 counts.rows_in += len(batch.records)
-                counts.rows_changed += changed
+                counts.rows_changed += len(rows)
                 counts.rows_quarantined += len(bad)
                 ctx.progress("extract", system, stream, counts.rows_in)
         finally:
             connector.close()
         return counts
+
+

@@ -1,0 +1,133 @@
+"""Applying a stream's compiled mapping rules to staged records, for the extract and map stages.
+
+``StreamMapper.map`` turns records into canonical rows per entity plus quarantine rows for the
+records that failed, and ``StreamMapper.write`` stores both in the caller's transaction. The
+mapped marker ``<record hash>:<rules fingerprint>`` tells later runs which records are current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, update
+
+from hub.canonical import fields_of
+from hub.clock import utcnow
+from hub.errors import HubError, MappingError
+from hub.store.bulk import upsert
+from hub.store.models import MODELS, Quarantine
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+QUARANTINE_KEY = ("system", "stream", "stage", "record_key")
+QUARANTINE_UPDATE = ("location", "error_type", "field", "reason", "raw", "hash", "last_run", "resolved_run")
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One staged record as the mapper needs it."""
+
+    external_id: str
+    hash: str
+    data: dict[str, Any]
+    location: str | None
+    deleted: bool
+    payload: str
+
+
+@dataclass
+class Mapped:
+    """The result of mapping one batch."""
+
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    failed: list[dict[str, Any]] = field(default_factory=list)
+    ok_keys: list[str] = field(default_factory=list)
+
+
+def rules_fingerprint(paths: Iterable[Any]) -> str:
+    """Fingerprint of mapping files: when it changes every record they cover is mapped again."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in paths:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def quarantine_row(system: str, stream: str, stage: str, record_key: str, location: str | None, exc: HubError,
+                   raw: str | None, run_id: int, record_hash: str | None = None) -> dict[str, Any]:
+    """A quarantine row for a record that failed in ``stage``."""
+    reason = str(exc)
+    if location and location not in reason:
+        reason = f"{location}: {reason}"
+    return {
+        "system": system, "stream": stream, "stage": stage, "record_key": record_key, "location": location,
+        "error_type": type(exc).__name__, "field": getattr(exc, "field", None), "reason": reason, "raw": raw,
+        "hash": record_hash, "first_run": run_id, "last_run": run_id, "resolved_run": None, "created_at": utcnow(),
+    }
+
+
+class StreamMapper:
+    """The compiled rules of one stream, applied batch by batch."""
+
+    def __init__(self, system: str, stream: str, mappings: list[Any], fingerprint: str, run_id: int) -> None:
+        self.system, self.stream, self.mappings = system, stream, mappings
+        self.fingerprint, self.run_id = fingerprint, run_id
+        self.columns = {m.entity: list(fields_of(m.entity)) for m in mappings}
+
+    def marker(self, record_hash: str) -> str:
+        return f"{record_hash}:{self.fingerprint}"
+
+    def map(self, records: Iterable[Staged]) -> Mapped:
+        """Map records; failures become quarantine rows naming the field, the rest canonical rows."""
+        out = Mapped()
+        system, run_id = self.system, self.run_id
+        for rec in records:
+            try:
+                produced = []
+                for m in self.mappings:
+                    if not m.matches(rec.data):
+                        continue
+                    mapped = m.apply(rec.data)
+                    cols = self.columns[m.entity]
+                    values = [mapped.get(c) for c in cols]
+                    row = dict(zip(cols, values))
+                    row["system"] = system
+                    row["external_id"] = mapped["external_id"]
+                    row["row_hash"] = hashlib.blake2b(_dumps([values, rec.deleted]).encode("utf-8"), digest_size=16).hexdigest()
+                    row["run_id"] = run_id
+                    row["deleted"] = rec.deleted
+                    produced.append((m.entity, row))
+            except HubError as exc:
+                if not isinstance(exc, MappingError):
+                    exc = MappingError(exc.message, field=exc.field)
+                exc.system, exc.stream, exc.external_id = system, self.stream, rec.external_id
+                out.failed.append(
+                    quarantine_row(system, self.stream, "map", rec.external_id, rec.location, exc, rec.payload, run_id, rec.hash)
+                )
+                continue
+            for entity, row in produced:
+                out.rows[entity].append(row)
+            out.ok_keys.append(rec.external_id)
+        return out
+
+    def write(self, conn: Connection, mapped: Mapped, resolve_quarantine: bool) -> int:
+        """Store a mapped batch in the caller's transaction; returns canonical rows inserted or changed."""
+        changed = 0
+        for entity, rows in mapped.rows.items():
+            changed += upsert(conn, MODELS[entity].__table__, rows, key=("system", "external_id"))
+        if mapped.failed:
+            upsert(conn, Quarantine.__table__, mapped.failed, key=QUARANTINE_KEY, change_column=None, update_columns=QUARANTINE_UPDATE)
+        if resolve_quarantine and mapped.ok_keys:
+            for start in range(0, len(mapped.ok_keys), 5000):
+                conn.execute(
+                    update(Quarantine)
+                    .where(Quarantine.system == self.system, Quarantine.stream == self.stream, Quarantine.stage == "map",
+                           Quarantine.resolved_run.is_(None), Quarantine.record_key.in_(mapped.ok_keys[start : start + 5000]))
+                    .values(resolved_run=self.run_id)
+                )
+        return changed
