@@ -8,6 +8,7 @@ from sqlalchemy import Connection, select
 
 from hub.canonical import fields_of
 from hub.pipeline.context import StageContext
+from hub.pipeline.golden import build_entity_goldens
 from hub.pipeline.runlog import StageCounts, stage
 from hub.reconcile.config import ReconcileConfig, load_reconcile_config
 from hub.reconcile.crosswalk import write_crosswalk
@@ -47,4 +48,9 @@ def reconcile(ctx: StageContext) -> StageCounts:
             counts.rows_changed += result["links_changed"] + result["links_removed"]
             counts.detail[entity] = {"records": sum(len(v) for v in records.values()),
                                      "linked_clusters": sum(1 for c in clusters if len(c.members) > 1), **result}
+        for entity, rules in cfg.survivorship.items():
+            with ctx.engine.begin() as conn:
+                result = build_entity_goldens(conn, entity, rules, ctx.run_id, set(cfg.entities))
+            counts.rows_changed += result["golden_changed"] + result["golden_removed"]
+            counts.detail.setdefault(entity, {}).update(result)
         return counts

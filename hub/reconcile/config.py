@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hub.canonical import ENTITIES
 from hub.errors import MappingRuleError
 from hub.reconcile.keys import NORMALISERS, KeyRule, KeySide
+from hub.reconcile.survivorship import SurvivorshipRules
 
 __all__ = ["ReconcileConfig", "EntityRules", "load_reconcile_config"]
 
@@ -60,7 +61,7 @@ class ReconcileConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     entities: dict[str, EntityRules] = Field(default_factory=dict)
     discrepancies: dict[str, Any] | None = None
-    survivorship: dict[str, Any] | None = None
+    survivorship: dict[str, SurvivorshipRules] = Field(default_factory=dict)
 
 
 def _check(cfg: ReconcileConfig, source: str) -> list[str]:
@@ -76,6 +77,18 @@ def _check(cfg: ReconcileConfig, source: str) -> list[str]:
                     problems.append(f"{source}: entities.{entity}.keys.{k.name}.{side_name}: system {side.system!r} is not in systems {rules.systems}")
                 if side.field not in fields:
                     problems.append(f"{source}: entities.{entity}.keys.{k.name}.{side_name}: {entity} has no field {side.field!r}")
+    for entity, rules in cfg.survivorship.items():
+        if entity not in cfg.entities:
+            problems.append(f"{source}: survivorship.{entity}: the entity is not reconciled (no entities.{entity} section)")
+            continue
+        fields = set(ENTITIES[entity])
+        systems = cfg.entities[entity].systems
+        for name, order in [("default", rules.default)] + [(f"fields.{f}", o) for f, o in rules.fields.items()]:
+            if name.startswith("fields.") and name[7:] not in fields:
+                problems.append(f"{source}: survivorship.{entity}.{name}: {entity} has no such field")
+            for system in order:
+                if system not in systems:
+                    problems.append(f"{source}: survivorship.{entity}.{name}: system {system!r} is not in {systems}")
     return problems
 
 

@@ -74,13 +74,14 @@ def upsert(
     rows: Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
     key: Sequence[str],
     columns: Sequence[str] | None = None,
-    change_column: str | None = "row_hash",
+    change_column: str | Sequence[str] | None = "row_hash",
     update_columns: Sequence[str] | None = None,
 ) -> int:
     """Insert ``rows`` into ``table`` or update them where ``change_column`` differs.
 
     ``columns`` defaults to the keys of the first row; every row must carry them all.
-    ``update_columns`` (default: every non-key column) are overwritten on conflict.
+    ``update_columns`` (default: every non-key column) are overwritten on conflict when any
+    ``change_column`` differs (one name or several; None: always).
     Rows repeating a key within one call are collapsed, the last one winning.
     Returns the number of rows inserted or changed.
     """
@@ -101,7 +102,7 @@ def upsert(
     return _executemany_upsert(conn, table, cols, tuples, key, updates, change_column)
 
 
-def _conflict_clause(conn: Connection, table: Table, key: Sequence[str], updates: Sequence[str], change_column: str | None) -> str:
+def _conflict_clause(conn: Connection, table: Table, key: Sequence[str], updates: Sequence[str], change_column: str | Sequence[str] | None) -> str:
     q = lambda n: _quote(conn, n)  # noqa: E731
     target = ", ".join(q(k) for k in key)
     if not updates:
@@ -110,7 +111,8 @@ def _conflict_clause(conn: Connection, table: Table, key: Sequence[str], updates
     clause = f" ON CONFLICT ({target}) DO UPDATE SET {sets}"
     if change_column:
         op = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
-        clause += f" WHERE {q(table.name)}.{q(change_column)} {op} excluded.{q(change_column)}"
+        watched = [change_column] if isinstance(change_column, str) else list(change_column)
+        clause += " WHERE " + " OR ".join(f"{q(table.name)}.{q(c)} {op} excluded.{q(c)}" for c in watched)
     return clause
 
 

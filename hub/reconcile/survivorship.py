@@ -1,0 +1,96 @@
+"""Survivorship: build a golden record field by field from the linked records of one entity.
+
+For each field the winner is, in order: the record of the field's system of record (the first
+system in its priority list that has a value), else the most recent record with a value
+(``updated_at``), else the most complete record. Every golden value keeps its lineage: which
+system and record it came from and by which rule. Pure functions over plain data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SurvivorshipRules", "Candidate", "Golden", "build_golden"]
+
+_MIN = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+
+
+class SurvivorshipRules(BaseModel):
+    """Per entity: the default system priority and per-field overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+    default: list[str] = Field(default_factory=list)
+    fields: dict[str, list[str]] = Field(default_factory=dict)
+    recency_field: str = "updated_at"
+
+    def priority(self, name: str) -> list[str]:
+        return self.fields.get(name, self.default)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One linked record offered to survivorship."""
+
+    system: str
+    external_id: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Golden:
+    """A golden record and, per field, (system, external id, rule) of the value chosen."""
+
+    canonical_id: str
+    values: dict[str, Any]
+    lineage: dict[str, tuple[str, str, str]] = field(default_factory=dict)
+
+
+def _recency(c: Candidate, recency_field: str) -> dt.datetime:
+    v = c.values.get(recency_field)
+    return v if isinstance(v, dt.datetime) else _MIN
+
+
+def build_golden(canonical_id: str, candidates: Sequence[Candidate], fields: Iterable[str], rules: SurvivorshipRules) -> Golden:
+    """The golden record of one cluster."""
+    # stable order: most recent first, then most complete, then by id (deterministic ties)
+    ranked = sorted(
+        candidates,
+        key=lambda c: (
+            -_recency(c, rules.recency_field).timestamp(),
+            -sum(v is not None and v != "" for v in c.values.values()),
+            c.system,
+            c.external_id,
+        ),
+    )
+    complete = sorted(candidates, key=lambda c: (-sum(v is not None and v != "" for v in c.values.values()), c.system, c.external_id))
+    values: dict[str, Any] = {}
+    lineage: dict[str, tuple[str, str, str]] = {}
+    for name in fields:
+        chosen: tuple[Candidate, str] | None = None
+        for system in rules.priority(name):
+            for c in ranked:
+                if c.system == system and c.values.get(name) not in (None, ""):
+                    chosen = (c, "system_of_record")
+                    break
+            if chosen:
+                break
+        if chosen is None:
+            with_value = [c for c in ranked if c.values.get(name) not in (None, "")]
+            if with_value:
+                first = with_value[0]
+                if _recency(first, rules.recency_field) > _MIN:
+                    chosen = (first, "recency")
+                else:
+                    chosen = (next(c for c in complete if c.values.get(name) not in (None, "")), "completeness")
+        if chosen is None:
+            values[name] = None
+            continue
+        c, rule = chosen
+        values[name] = c.values[name]
+        lineage[name] = (c.system, c.external_id, rule)
+    return Golden(canonical_id, values, lineage)
