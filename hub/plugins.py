@@ -25,6 +25,12 @@ ENTRY_POINT_GROUP = "hub.connectors"
 #: modules of the plugins that ship with the hub
 BUILTIN_PLUGINS = (
     "connectors.csv",
+    "connectors.edi",
+    "connectors.rest",
+    "connectors.salesforce",
+    "connectors.soap",
+    "connectors.tryton",
+    "connectors.djangocrm",
     "hub.mapping.transforms",
 )
 

@@ -1,0 +1,28 @@
+"""SOAP connector on zeep: registers the ``soap`` connector kind with the hub.
+
+Layout: ``config.py`` (pydantic settings), ``client.py`` (WSDL loading and calls only),
+``streams.py`` (paging, cursors, records, writes), ``errors.py`` (faults → hub errors),
+``connector.py`` (the adapter). zeep is imported only when a connector is built and used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.soap.config import SoapConfig
+from hub.hookspecs import hookimpl
+
+__all__ = ["SoapConfig", "build_connector", "register_connectors"]
+
+
+def build_connector(config: SoapConfig, context: Any) -> Any:
+    """Factory: a :class:`~connectors.soap.connector.SoapConnector` for one configured system."""
+    from connectors.soap.connector import SoapConnector
+
+    return SoapConnector(config, context)
+
+
+@hookimpl(trylast=True)
+def register_connectors(register: Any) -> None:
+    register("soap", SoapConfig, build_connector,
+             description="SOAP/WSDL services via zeep: paged operations, incremental dates, WS-Security, writes")

@@ -1,0 +1,92 @@
+"""Discrepancy lifecycle in the store: open when first seen, resolved when the data agrees again.
+
+A discrepancy is identified by its kind and key. Writing the current set of findings:
+new ones are opened; ones still present are left alone unless their details changed (so a
+rerun over unchanged data writes nothing); open or acknowledged ones no longer found are
+resolved; a resolved one found again is reopened. Acknowledgement is a user action
+(``hub discrepancies ack``) and survives while the discrepancy stays.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, bindparam, select, update
+
+from hub.clock import utcnow
+from hub.store.bulk import upsert
+from hub.store.models import Discrepancy
+
+__all__ = ["Finding", "write_findings", "acknowledge", "KEY_SEP"]
+
+KEY_SEP = "|"
+
+
+class Finding(Protocol):
+    """What a discrepancy rule produces (see ``hub.reconcile.discrepancy_rules.Discrepancy``)."""
+
+    kind: str
+    severity: str
+    key: tuple[str, ...]
+    system: str
+    message: str
+    details: Any
+
+
+def _norm(details: Any) -> Any:
+    return json.loads(json.dumps(dict(details or {}), sort_keys=True, default=str, ensure_ascii=False))
+
+
+def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, kinds: Iterable[str]) -> dict[str, int]:
+    """Bring the discrepancies of ``kinds`` in line with ``findings``; returns opened/changed/resolved counts."""
+    kinds = set(kinds)
+    d = Discrepancy.__table__
+    current = {
+        (r.kind, r.key): r
+        for r in conn.execute(select(d.c.kind, d.c.key, d.c.status, d.c.severity, d.c.message, d.c.details, d.c.system)
+                              .where(d.c.kind.in_(kinds)))
+    }
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    opened = changed = 0
+    for f in findings:
+        key = KEY_SEP.join(f.key)
+        ident = (f.kind, key)
+        if ident in seen:
+            continue
+        seen.add(ident)
+        details = _norm(f.details)
+        old = current.get(ident)
+        if old is not None and old.status != "resolved" and old.severity == f.severity and old.message == f.message \
+                and old.details == details and (old.system or "") == (f.system or ""):
+            continue
+        status = old.status if old is not None and old.status == "acknowledged" else "open"
+        opened += old is None or old.status == "resolved"
+        changed += old is not None and old.status != "resolved"
+        rows.append({
+            "kind": f.kind, "key": key, "system": f.system, "external_id": f.key[0],
+            "other_external_id": f.key[1] if len(f.key) > 1 else None, "severity": f.severity, "message": f.message,
+            "details": details, "status": status, "first_run": run_id, "last_run": run_id, "resolved_run": None,
+        })
+    update_cols = ("system", "external_id", "other_external_id", "severity", "message", "details", "status", "last_run", "resolved_run")
+    for start in range(0, len(rows), 5000):
+        upsert(conn, d, rows[start : start + 5000], key=("kind", "key"), change_column=None, update_columns=update_cols)
+    gone = [ident for ident, r in current.items() if r.status != "resolved" and ident not in seen]
+    if gone:
+        conn.execute(
+            update(d).where(d.c.kind == bindparam("k_kind"), d.c.key == bindparam("k_key")).values(status="resolved", resolved_run=run_id),
+            [{"k_kind": kind, "k_key": key} for kind, key in gone],
+        )
+    return {"opened": opened, "changed": changed, "resolved": len(gone)}
+
+
+def acknowledge(conn: Connection, kind: str, key: str, user: str) -> bool:
+    """Mark an open discrepancy acknowledged by ``user``; False when there is no such open one."""
+    d = Discrepancy.__table__
+    res = conn.execute(
+        update(d).where(d.c.kind == kind, d.c.key == key, d.c.status == "open")
+        .values(status="acknowledged", acknowledged_by=user, acknowledged_at=utcnow())
+    )
+    return bool(res.rowcount)
