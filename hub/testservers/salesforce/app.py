@@ -97,8 +97,8 @@ class SalesforceApp:
     def __call__(self, request: Request) -> Response:
         with self._lock:
             self.requests.append((request.method, request.path))
-        if request.path == "/services/oauth2/token":
-            return self.router.dispatch(request)
+        if request.path in ("/services/oauth2/token", "/services/data", "/services/data/"):
+            return self.router.dispatch(request)  # public, as in Salesforce
         auth = request.header("authorization") or ""
         token = auth.split(" ", 1)[1] if " " in auth else ""
         with self._lock:
@@ -413,7 +413,7 @@ def _rest_errors(result: dict[str, Any]) -> list[dict[str, Any]]:
 def _ids_in(result: dict[str, Any]) -> list[str]:
     import re
 
-    return re.findall(r"\w{18}", result["errors"][0]["message"])
+    return re.findall(r"\b[a-zA-Z0-9]{18}\b", result["errors"][0]["message"])
 
 
 _SOAP = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "double": "xsd:double", "currency": "xsd:double",

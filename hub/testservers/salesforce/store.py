@@ -53,11 +53,16 @@ def sf_id(prefix: str, number: int) -> str:
         body = _B62[n % 62] + body
         n //= 62
     base = f"{prefix}5g0{body}"[:15]
+    return base + checksum(base)
+
+
+def checksum(base15: str) -> str:
+    """The 3-character case-safe suffix of a 15-character Salesforce id."""
     suffix = ""
     for chunk in range(3):
-        bits = sum(1 << i for i, c in enumerate(base[chunk * 5 : chunk * 5 + 5]) if "A" <= c <= "Z")
+        bits = sum(1 << i for i, c in enumerate(base15[chunk * 5 : chunk * 5 + 5]) if "A" <= c <= "Z")
         suffix += "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"[bits]
-    return base + suffix
+    return suffix
 
 
 def to_json_value(value: Any, ftype: str) -> Any:
