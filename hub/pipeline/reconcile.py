@@ -1,4 +1,10 @@
-"""Reconcile stage: link records of every configured entity across systems into the crosswalk."""
+"""Reconcile stage: link every configured entity, build golden records, detect discrepancies.
+
+Order of work: parties (blocked matcher or exact keys), then the other key-linked entities
+(salespeople, products), then orders (linked within linked customers) together with the
+discrepancy rules, then golden records. Each step commits on its own; every step recomputes
+from the canonical rows, so re-running the stage after an interruption gives the same result.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +15,22 @@ from sqlalchemy import Connection, select
 from hub.canonical import fields_of
 from hub.pipeline.context import StageContext
 from hub.pipeline.golden import build_entity_goldens
+from hub.pipeline.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
-from hub.reconcile.config import ReconcileConfig, load_reconcile_config
+from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_rules
 from hub.reconcile.crosswalk import write_crosswalk
 from hub.reconcile.keys import link_by_keys
 from hub.store.models import GOLDEN, MODELS
 
+DUPLICATE_KIND = "duplicate_customer"
 
-def reconcile_config(ctx: StageContext) -> ReconcileConfig:
+
+def reconcile_config(ctx: StageContext) -> LoadedRules:
     """The pipeline's reconciliation rules (an empty rule set when none are configured)."""
     pc = ctx.config.pipeline(ctx.pipeline)
-    return load_reconcile_config(ctx.config.resolve(pc.reconcile)) if pc.reconcile else ReconcileConfig()
+    if not pc.reconcile:
+        return LoadedRules(ReconcileConfig(), {}, None)
+    return load_reconcile_rules(ctx.config.resolve(pc.reconcile))
 
 
 def load_records(conn: Connection, entity: str, systems: list[str], fields: list[str]) -> dict[str, list[dict[str, Any]]]:
@@ -33,21 +44,59 @@ def load_records(conn: Connection, entity: str, systems: list[str], fields: list
     return out
 
 
+def _link_by_keys(ctx: StageContext, entity: str, rules: Any, counts: StageCounts) -> None:
+    wanted = {k.left.field for k in rules.keys} | {k.right.field for k in rules.keys}
+    with ctx.engine.begin() as conn:
+        records = load_records(conn, entity, rules.systems, sorted(wanted & set(fields_of(entity))))
+        clusters = link_by_keys(records, rules.key_rules())
+        result = write_crosswalk(conn, entity, clusters, ctx.run_id)
+    _note(counts, entity, sum(len(v) for v in records.values()), clusters, result)
+
+
+def _note(counts: StageCounts, entity: str, n: int, clusters: list[Any], result: dict[str, int], **extra: Any) -> None:
+    counts.rows_in += n
+    counts.rows_changed += result["links_changed"] + result["links_removed"]
+    counts.detail[entity] = {"records": n, "linked_clusters": sum(1 for c in clusters if len(c.members) > 1), **result, **extra}
+
+
 def reconcile(ctx: StageContext) -> StageCounts:
-    """Link every configured entity and write the crosswalk; returns the stage counts."""
-    cfg = reconcile_config(ctx)
+    """Link, build golden records and detect discrepancies; returns the stage counts."""
+    loaded = reconcile_config(ctx)
+    cfg = loaded.config
     with stage(ctx.engine, ctx.run_id, "reconcile") as counts:
+        duplicates: list[Any] = []
         for entity, rules in cfg.entities.items():
-            wanted = {k.left.field for k in rules.keys} | {k.right.field for k in rules.keys}
-            fields = sorted(wanted & set(fields_of(entity)))
+            if entity == "sales_order" and rules.link == "orders":
+                continue
+            if entity in loaded.match:
+                from hub.pipeline.parties import link_parties
+
+                with ctx.engine.begin() as conn:
+                    clusters, duplicates, stats = link_parties(conn, rules.systems, loaded.match[entity], ctx.run_id)
+                    result = write_crosswalk(conn, entity, clusters, ctx.run_id)
+                _note(counts, entity, stats.get("records", 0), clusters, result, review=stats.get("review", 0),
+                      duplicates=stats.get("duplicates", 0))
+            else:
+                _link_by_keys(ctx, entity, rules, counts)
+        if loaded.rules is not None:
+            from hub.pipeline.findings import Roles, link_and_detect
+            from hub.reconcile.rules_config import RULE_KINDS
+
+            roles = Roles(cfg.roles.crm, cfg.roles.drp, cfg.roles.edi)
             with ctx.engine.begin() as conn:
-                records = load_records(conn, entity, rules.systems, fields)
-                clusters = link_by_keys(records, rules.key_rules())
-                result = write_crosswalk(conn, entity, clusters, ctx.run_id)
-            counts.rows_in += sum(len(v) for v in records.values())
-            counts.rows_changed += result["links_changed"] + result["links_removed"]
-            counts.detail[entity] = {"records": sum(len(v) for v in records.values()),
-                                     "linked_clusters": sum(1 for c in clusters if len(c.members) > 1), **result}
+                found = link_and_detect(conn, loaded.rules, roles, duplicates)
+                if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders":
+                    result = write_crosswalk(conn, "sales_order", found.clusters, ctx.run_id)
+                    _note(counts, "sales_order", sum(len(c.members) for c in found.clusters), found.clusters, result, **found.stats)
+                kinds = set(RULE_KINDS) | ({DUPLICATE_KIND} if "party" in loaded.match else set())
+                life = write_findings(conn, found.findings, ctx.run_id, kinds)
+            counts.rows_changed += sum(life.values())
+            counts.detail["discrepancies"] = life
+        elif duplicates:
+            with ctx.engine.begin() as conn:
+                life = write_findings(conn, duplicates, ctx.run_id, {DUPLICATE_KIND})
+            counts.rows_changed += sum(life.values())
+            counts.detail["discrepancies"] = life
         for entity, rules in cfg.survivorship.items():
             with ctx.engine.begin() as conn:
                 result = build_entity_goldens(conn, entity, rules, ctx.run_id, set(cfg.entities))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -13,7 +14,7 @@ from hub.errors import MappingRuleError
 from hub.reconcile.keys import NORMALISERS, KeyRule, KeySide
 from hub.reconcile.survivorship import SurvivorshipRules
 
-__all__ = ["ReconcileConfig", "EntityRules", "load_reconcile_config"]
+__all__ = ["ReconcileConfig", "EntityRules", "Roles", "LoadedRules", "load_reconcile_config", "load_reconcile_rules"]
 
 
 class _Side(BaseModel):
@@ -44,15 +45,30 @@ class _KeyRule(BaseModel):
 
 
 class EntityRules(BaseModel):
-    """How one entity is linked across (and within) systems."""
+    """How one entity is linked across (and within) systems.
+
+    ``keys``: exact key rules (any entity). ``match``: the blocked fuzzy matcher's settings
+    for parties, inline or as a path to a YAML file (``builtin`` for the built-in settings).
+    ``link: orders``: orders are linked by references and content within linked customers.
+    """
 
     model_config = ConfigDict(extra="forbid")
     systems: list[str]
     keys: list[_KeyRule] = Field(default_factory=list)
-    match: dict[str, Any] | None = None
+    match: dict[str, Any] | str | None = None
+    link: Literal["keys", "orders"] = "keys"
 
     def key_rules(self) -> list[KeyRule]:
         return [k.build() for k in self.keys]
+
+
+class Roles(BaseModel):
+    """Which configured systems play the CRM, the DRP and the EDI feed in the discrepancy rules."""
+
+    model_config = ConfigDict(extra="forbid")
+    crm: str = "crm"
+    drp: str = "drp"
+    edi: str = "edi"
 
 
 class ReconcileConfig(BaseModel):
@@ -60,6 +76,7 @@ class ReconcileConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     entities: dict[str, EntityRules] = Field(default_factory=dict)
+    roles: Roles = Field(default_factory=Roles)
     discrepancies: dict[str, Any] | None = None
     survivorship: dict[str, SurvivorshipRules] = Field(default_factory=dict)
 
@@ -90,6 +107,52 @@ def _check(cfg: ReconcileConfig, source: str) -> list[str]:
                 if system not in systems:
                     problems.append(f"{source}: survivorship.{entity}.{name}: system {system!r} is not in {systems}")
     return problems
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    """A validated rule file with its sub-configurations compiled."""
+
+    config: ReconcileConfig
+    match: dict[str, Any]  # entity -> MatchConfig
+    rules: Any  # RulesConfig | None
+
+
+def load_reconcile_rules(path: Path) -> LoadedRules:
+    """Load reconcile.yaml and compile its matcher and discrepancy sections (all problems at once)."""
+    from hub.reconcile.match_config import default_party_config, load_match_config
+    from hub.reconcile.rules_config import load_rules_config
+
+    cfg = load_reconcile_config(path)
+    source = str(path)
+    match: dict[str, Any] = {}
+    problems: list[str] = []
+    for entity, rules in cfg.entities.items():
+        if rules.match is None:
+            continue
+        if entity != "party":
+            problems.append(f"{source}: entities.{entity}.match: the matcher resolves parties only; use keys")
+            continue
+        try:
+            if rules.match == "builtin":
+                match[entity] = default_party_config()
+            elif isinstance(rules.match, str):
+                match[entity] = load_match_config(path.parent / rules.match)
+            else:
+                match[entity] = load_match_config(rules.match, name=f"{source} entities.{entity}.match")
+        except MappingRuleError as exc:
+            problems.extend(exc.problems or [str(exc)])
+    if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders" and "party" not in cfg.entities:
+        problems.append(f"{source}: entities.sales_order.link: linking orders needs the party entity reconciled too")
+    rules_cfg = None
+    if cfg.discrepancies is not None or any(r.link == "orders" for r in cfg.entities.values()):
+        try:
+            rules_cfg = load_rules_config(cfg.discrepancies or {}, file=source)
+        except MappingRuleError as exc:
+            problems.extend(exc.problems or [str(exc)])
+    if problems:
+        raise MappingRuleError("invalid reconciliation rules", problems, file=source)
+    return LoadedRules(cfg, match, rules_cfg)
 
 
 def load_reconcile_config(path: Path) -> ReconcileConfig:

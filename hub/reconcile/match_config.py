@@ -7,10 +7,13 @@ A configuration names, for one entity:
   when the *other* evidence adds up to at least ``min_support``, so a stale reference is
   outvoted instead of obeyed;
 * ``blocking``: keys that put records into candidate blocks (never all pairs), each with a
-  block-size cap;
+  block-size cap; ``stage: 2`` keys are fallbacks that only pair records the stage-1 keys
+  both left without an automatic link (so a 100k-record run stays near-linear);
 * ``fields``: comparisons with a weight per agreement level (log-odds style; summed);
 * ``thresholds``: ``high`` (auto-link), ``low`` (below: different records; between: review),
-  ``duplicate`` (evidence two records of the *same* system need to share a cluster).
+  ``duplicate`` (evidence two records of the *same* system need to share a cluster),
+  ``assign``/``margin`` (a pair below ``high`` but at least ``assign`` is linked when each
+  record is the other's best candidate by at least ``margin``: the one-to-one assumption).
 
 Every problem in a file is reported at once as a :class:`hub.errors.MappingRuleError`, each
 with ``file:line`` when the YAML text is given.
@@ -110,6 +113,8 @@ class BlockingKey(_Model):
     features: tuple[str, ...] = Field(min_length=1)
     #: blocks bigger than this are skipped (too common to discriminate)
     max_block: int = Field(default=50, ge=2)
+    #: 1: always; 2: fallback, only pairs a record that stage 1 left without an auto-link
+    stage: int = Field(default=1, ge=1, le=2)
 
     @model_validator(mode="after")
     def _known(self) -> BlockingKey:
@@ -162,11 +167,21 @@ class Thresholds(_Model):
     high: float
     low: float
     duplicate: float | None = None
+    #: pairs scoring at least this (below ``high``) are linked when they are each other's
+    #: clear best candidate (by ``margin`` over the runner-up); None turns this off
+    assign: float | None = None
+    margin: float = Field(default=2.0, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
+        problems = []
         if self.low > self.high:
-            raise ValueError(f"low ({self.low}) is greater than high ({self.high})")
+            problems.append(f"low ({self.low}) is greater than high ({self.high})")
+        if self.assign is not None and not self.low <= self.assign <= self.high:
+            problems.append(f"assign ({self.assign}) must lie between low ({self.low}) and "
+                            f"high ({self.high})")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
@@ -295,10 +310,11 @@ blocking:
   - {name: erp_code, features: [reference], max_block: 20}
   - {name: edi_id, features: [edi_id], max_block: 20}
   - {name: brand_city_industry, features: [name_brand, city, name_industry], max_block: 40}
-  - {name: brand_city, features: [name_brand, city], max_block: 24}
-  - {name: brand_industry, features: [name_brand, name_industry], max_block: 16}
-  - {name: city_industry_prefix, features: [city, name_industry, brand_prefix], max_block: 24}
-  - {name: city_address, features: [city, address_numbers], max_block: 16}
+  # fallbacks for records the keys above left unlinked (typos, missing or changed fields)
+  - {name: brand_city, features: [name_brand, city], max_block: 40, stage: 2}
+  - {name: brand_industry, features: [name_brand, name_industry], max_block: 40, stage: 2}
+  - {name: city_industry_prefix, features: [city, name_industry, brand_prefix], max_block: 40, stage: 2}
+  - {name: city_address, features: [city, address_numbers], max_block: 20, stage: 2}
 fields:
   - field: tax_id
     comparison: tax_id
@@ -327,9 +343,11 @@ fields:
     comparison: exact
     weights: {exact: 1, mismatch: -2}
 thresholds:
-  high: 12
-  low: 6
-  duplicate: 10
+  high: 12                        # auto-link
+  low: 6                          # below: not the same party; between: review
+  duplicate: 10                   # same-system records may share a cluster from here
+  assign: 8                       # mutual clear best candidates link from here
+  margin: 2
 """
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.reconcile.ids import TaxId, normalize_tax_id
-from hub.reconcile.match_config import RULE_LEVEL, FieldComparison, MatchConfig
+from hub.reconcile.match_config import RULE_LEVEL, FieldComparison, MatchConfig, Thresholds
 from hub.reconcile.names import NameKey, compare_names, parse_name
 from hub.reconcile.normalize import AddressKey, address_key, city_key, fold, province_key
 from hub.reconcile.phones import phone_keys
@@ -125,8 +125,8 @@ def decision_key(a: RecordKey, b: RecordKey) -> DecisionKey:
 
 # --------------------------------------------------------------------------- preparation
 class _Prep:
-    __slots__ = ("key", "system", "name", "tax", "phones", "city", "province", "addr", "values",
-                 "ref", "target")
+    __slots__ = ("key", "system", "name", "tax", "tax_body", "phones", "city", "province", "addr",
+                 "values", "ref", "target")
 
     def __init__(self, rec: PartyRecord, config: MatchConfig, ref_cfg: FieldComparison | None) -> None:
         self.key = rec.key
@@ -137,6 +137,7 @@ class _Prep:
         if not self.city and len(self.name.cities) == 1:
             self.city = next(iter(self.name.cities))
         self.tax: TaxId | None = normalize_tax_id(rec.tax_id)
+        self.tax_body = self.tax.body if self.tax else ""
         self.phones = phone_keys(rec.phone)
         self.addr: AddressKey = address_key(rec.address)
         self.values: dict[str, Any] = {}
@@ -153,7 +154,7 @@ class _Prep:
     def features(self, name: str) -> tuple[str, ...]:
         """Values of one blocking feature (several for phones)."""
         if name == "tax_id":
-            return (self.tax.body or self.tax.value,) if self.tax else ()
+            return (self.tax_body or self.tax.value,) if self.tax else ()
         if name == "phone":
             return self.phones
         if name == "reference":
@@ -199,7 +200,7 @@ def _cmp_tax(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
         return "missing"
     if ta.value == tb.value:
         return "exact" if ta.valid else "body"
-    if ta.body and ta.body == tb.body:
+    if a.tax_body and a.tax_body == b.tax_body:
         return "body"  # one check character is wrong; the other 17 agree
     return "mismatch" if (ta.valid and tb.valid) else "mismatch_unverified"
 
@@ -276,6 +277,7 @@ class _Scorer:
 
     def __init__(self, config: MatchConfig) -> None:
         self.comps = [(c, _COMPARATORS[c.comparison], c.weights) for c in config.fields]
+        self._signals: dict[tuple[int, str], Signal] = {}
         self.rules = []
         for rule in config.rules:
             idx = next((i for i, c in enumerate(config.fields)
@@ -309,21 +311,34 @@ class _Scorer:
         return total, tuple(levels), fired
 
     def signals(self, levels: tuple[str, ...]) -> tuple[Signal, ...]:
-        return tuple(Signal(c.label, c.comparison, lv, w.get(lv, 0.0))
-                     for (c, _, w), lv in zip(self.comps, levels))
+        """Explanations for one pair (Signals are shared: there are few distinct ones)."""
+        out = []
+        for k, ((c, _, w), lv) in enumerate(zip(self.comps, levels)):
+            sig = self._signals.get((k, lv))
+            if sig is None:
+                sig = self._signals[(k, lv)] = Signal(c.label, c.comparison, lv, w.get(lv, 0.0))
+            out.append(sig)
+        return tuple(out)
 
 
 # --------------------------------------------------------------------------- blocking
-def _blocks(preps: list[_Prep], config: MatchConfig) -> tuple[dict[tuple, list[int]], int]:
+def _blocks(preps: list[_Prep], config: MatchConfig,
+            stages: tuple[int, ...] = (1, 2)) -> tuple[dict[tuple, list[int]], int]:
     """Blocking key -> record indexes, without oversized blocks; and how many were skipped."""
     blocks: dict[tuple, list[int]] = defaultdict(list)
+    wanted = {f for bk in config.blocking for f in bk.features}
+    specs = [(bk.name, bk.features) for bk in config.blocking if bk.stage in stages]
     for i, p in enumerate(preps):
-        for bk in config.blocking:
-            parts = [p.features(f) for f in bk.features]
-            if not all(parts):
+        feats = {f: p.features(f) for f in wanted}
+        for name, features in specs:
+            if len(features) == 1:
+                for v in feats[features[0]]:
+                    blocks[(name, v)].append(i)
                 continue
-            for combo in _product(parts):
-                blocks[(bk.name, *combo)].append(i)
+            parts = [feats[f] for f in features]
+            if all(parts):
+                for combo in _product(parts):
+                    blocks[(name, *combo)].append(i)
     caps = {bk.name: bk.max_block for bk in config.blocking}
     skipped = 0
     out: dict[tuple, list[int]] = {}
@@ -344,9 +359,13 @@ def _product(parts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
     return combos
 
 
-def _candidate_pairs(blocks: dict[tuple, list[int]]) -> set[tuple[int, int]]:
+def _candidate_pairs(blocks: dict[tuple, list[int]],
+                     open_: set[int] | None = None) -> set[tuple[int, int]]:
+    """Pairs sharing a block; with ``open_``, only pairs of two open records."""
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
+        if open_ is not None:
+            members = [m for m in members if m in open_]
         members = sorted(set(members))
         for x in range(len(members)):
             i = members[x]
@@ -371,19 +390,45 @@ def match_parties(
     preps = _prepare_all(records, config)
     index = {p.key: i for i, p in enumerate(preps)}
     scorer = _Scorer(config)
-    blocks, skipped = _blocks(preps, config)
+    th = config.thresholds
+    blocks, skipped = _blocks(preps, config, (1,))
     pairs = _candidate_pairs(blocks)
+    n_blocks = len(blocks)
+    del blocks
     forced: dict[tuple[int, int], bool] = {}
     for dk, same in decisions.items():
         a, b = (dk[0], dk[1]), (dk[2], dk[3])
         if a in index and b in index and a != b:
-            ij = tuple(sorted((index[a], index[b])))
-            forced[ij] = bool(same)  # type: ignore[index]
-            pairs.add(ij)  # type: ignore[arg-type]
+            i, j = sorted((index[a], index[b]))
+            forced[(i, j)] = bool(same)
+            pairs.add((i, j))
 
-    th = config.thresholds
     scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]] = {}
     edges: list[tuple[int, float, int, int]] = []  # (priority, score, i, j)
+    n_pairs = len(pairs)
+    _score_pairs(pairs, preps, scorer, forced, th, scored, edges)
+    if any(bk.stage == 2 for bk in config.blocking):
+        linked = {x for _p, _s, i, j in edges if preps[i].system != preps[j].system for x in (i, j)}
+        open_ = set(range(len(preps))) - linked
+        blocks2, skipped2 = _blocks(preps, config, (2,))
+        pairs2 = _candidate_pairs(blocks2, open_) - pairs
+        n_blocks += len(blocks2)
+        del blocks2
+        _score_pairs(pairs2, preps, scorer, forced, th, scored, edges)
+        n_pairs, skipped = n_pairs + len(pairs2), skipped + skipped2
+    del pairs
+
+    roots = _cluster(preps, edges, scored, forced, th, scorer)
+    return _result(preps, roots, scored, forced, scorer, th.high, th.low,
+                   {"records": len(preps), "blocks": n_blocks, "blocks_skipped": skipped,
+                    "candidate_pairs": n_pairs, "scored_pairs": len(scored)})
+
+
+def _score_pairs(pairs: Iterable[tuple[int, int]], preps: list[_Prep], scorer: _Scorer,
+                 forced: Mapping[tuple[int, int], bool], th: Thresholds,
+                 scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
+                 edges: list[tuple[int, float, int, int]]) -> None:
+    """Score candidate pairs; keep those at least ``low`` (or decided / rule-linked)."""
     for i, j in pairs:
         total, levels, fired = scorer.score(preps[i], preps[j])
         decided = forced.get((i, j))
@@ -400,16 +445,16 @@ def match_parties(
         elif total >= th.high:
             edges.append((1, total, i, j))
 
-    roots = _cluster(preps, edges, scored, forced, th.duplicate_cut)
-    return _result(preps, roots, scored, forced, scorer, th.high, th.low,
-                   {"records": len(preps), "blocks": len(blocks), "blocks_skipped": skipped,
-                    "candidate_pairs": len(pairs), "scored_pairs": len(scored)})
-
 
 def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
-             scored: Mapping[tuple[int, int], tuple[float, tuple[str, ...], str]],
-             forced: Mapping[tuple[int, int], bool], dup_cut: float) -> list[int]:
-    """Greedy constrained union: strongest edges first; returns each record's root."""
+             scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
+             forced: Mapping[tuple[int, int], bool], th: Thresholds, scorer: _Scorer) -> list[int]:
+    """Constrained union, strongest edges first, then clear mutual best candidates.
+
+    Returns each record's root. Two records of one system only share a cluster when their
+    own pair scores at least ``th.duplicate_cut`` (or was accepted); rejected pairs never do.
+    """
+    dup_cut = th.duplicate_cut
     parent = list(range(len(preps)))
     members: dict[int, dict[str, list[int]]] = {i: {p.system: [i]} for i, p in enumerate(preps)}
     cannot: dict[int, set[int]] = defaultdict(set)
@@ -430,35 +475,62 @@ def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
         if decided is not None:
             return decided
         hit = scored.get(ij)
-        return hit is not None and (hit[0] >= dup_cut or bool(hit[2]))
+        if hit is None:  # never a candidate pair: score it now (and keep it if it counts)
+            total, levels, fired = scorer.score(preps[ij[0]], preps[ij[1]])
+            hit = (total, levels, fired)
+            if total >= th.low or fired:
+                scored[ij] = hit
+        return hit[0] >= dup_cut or (bool(hit[2]) and hit[2] != "rejected")
 
-    for _prio, _score, i, j in sorted(edges, key=lambda e: (-e[0], -e[1], e[2], e[3])):
+    def merge(i: int, j: int) -> bool:
         ri, rj = find(i), find(j)
         if ri == rj:
-            continue
+            return False
         mi, mj = members[ri], members[rj]
-        ok = True
         for system, xs in mi.items():
             for x in xs:
-                if cannot.get(x) and any(find(y) == rj for y in cannot[x]):
-                    ok = False
-                    break
+                if x in cannot and any(find(y) == rj for y in cannot[x]):
+                    return False
                 for y in mj.get(system, ()):
                     if not same_system_ok(x, y):
-                        ok = False
-                        break
-                if not ok:
-                    break
-            if not ok:
-                break
-        if not ok:
-            continue
+                        return False
         if sum(map(len, mi.values())) < sum(map(len, mj.values())):
             ri, rj, mi, mj = rj, ri, mj, mi
         parent[rj] = ri
         for system, ys in mj.items():
             mi.setdefault(system, []).extend(ys)
         del members[rj]
+        return True
+
+    for _prio, _score, i, j in sorted(edges, key=lambda e: (-e[0], -e[1], e[2], e[3])):
+        merge(i, j)
+
+    if th.assign is None:
+        return [find(i) for i in range(len(preps))]
+    # one-to-one assumption: link a mid-score pair when each is the other's clear best
+    cands: dict[tuple[int, str], list[tuple[float, int]]] = defaultdict(list)
+    later: list[tuple[float, int, int]] = []
+    for (i, j), (total, _levels, fired) in scored.items():
+        if fired == "rejected":
+            continue
+        cands[(i, preps[j].system)].append((total, j))
+        cands[(j, preps[i].system)].append((total, i))
+        if not fired and forced.get((i, j)) is None and th.assign <= total < th.high:
+            later.append((total, i, j))
+
+    def clear_best(x: int, other: int) -> bool:
+        """``other`` (or a record already clustered with x or other) is x's clear best."""
+        rx, ro = find(x), find(other)
+        best_score, best = max(cands[(x, preps[other].system)])
+        if find(best) not in (rx, ro):
+            return False
+        runner = max((sc for sc, k in cands[(x, preps[other].system)] if find(k) not in (rx, ro)),
+                     default=float("-inf"))
+        return best_score - runner >= th.margin
+
+    for _total, i, j in sorted(later, key=lambda e: (-e[0], e[1], e[2])):
+        if find(i) != find(j) and clear_best(i, j) and clear_best(j, i):
+            merge(i, j)
     return [find(i) for i in range(len(preps))]
 
 
@@ -476,8 +548,8 @@ def _result(preps: list[_Prep], roots: list[int],
         if decided is False or fired == "rejected":
             continue
         if together:
-            decision = "accepted" if decided else "rule" if fired else "auto" if total >= high else "cluster"
-            rule = "decision" if decided else fired or ("score" if total >= high else "transitive")
+            decision = "accepted" if decided else "rule" if fired else "auto" if total >= high else "assigned"
+            rule = "decision" if decided else fired or ("score" if total >= high else "best_candidate")
             pm = PairMatch(a.key, b.key, total, rule, decision, scorer.signals(levels))
             (dups if a.system == b.system else links).append(pm)
         elif total >= low or fired:

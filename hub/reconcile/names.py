@@ -28,6 +28,7 @@ from rapidfuzz.distance import OSA
 from hub.reconcile.normalize import (
     abbreviation_cities,
     abbreviation_matches,
+    city_spellings,
     fold,
     has_cjk,
     lookup_city_latin,
@@ -183,7 +184,7 @@ def _vocab() -> tuple[dict[str, tuple[str, str]], dict[tuple[str, ...], str], in
         for n in names:
             latin[tuple(n.split())] = entries[find(owner[n])][1][0]
     longest = max(len(p) for p in latin)
-    words = tuple(sorted({w for p in latin for w in p if len(w) >= 5 and w not in _LATIN_LEGAL}))
+    words = tuple(sorted({w for p in latin for w in p if len(w) >= 4 and w not in _LATIN_LEGAL}))
     return zh, latin, longest, words
 
 
@@ -195,7 +196,7 @@ def _zh_industry_sorted() -> tuple[str, ...]:
 @lru_cache(maxsize=100_000)
 def _fuzzy_vocab_word(token: str) -> str:
     """The vocabulary word ``token`` is a 1-2 edit misspelling of, else ``""``."""
-    if len(token) < 5:
+    if len(token) < 4:
         return ""
     limit = 1 if len(token) < 8 else 2
     best, best_d = "", limit + 1
@@ -271,19 +272,27 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
     for word in _COUNTRY:
         if text.startswith(word) and len(text) > len(word) + 1:
             text = text[len(word):]
-    for _ in range(2):  # province then city
+    stripped: list[str] = []
+    place = lookup_city_zh(text)
+    if place and place[2] == "province":  # 广东省深圳市...: a province may precede the city
+        text = text[len(place[0]):]
+        stripped.append(place[0])
+        cities.add(place[1])
         place = lookup_city_zh(text)
-        if place:
-            text = text[len(place[0]):]
-            cities.add(place[1])
-            continue
-        if city_hint:
-            for k in (2, 3, 4):
-                if len(text) > k + 1 and pinyin(text[:k]) == city_hint:
-                    text = text[k + (text[k] == "市"):]
-                    cities.add(city_hint)
-                    break
-        break
+        if place and place[2] != "city":
+            place = None
+    if place:
+        text = text[len(place[0]):]
+        stripped.append(place[0])
+        cities.add(place[1])
+    elif city_hint:
+        for k in (2, 3, 4):
+            if len(text) > k + 1 and pinyin(text[:k]) == city_hint:
+                cut = k + (text[k] == "市")
+                stripped.append(text[:cut])
+                text = text[cut:]
+                cities.add(city_hint)
+                break
     industries: list[str] = []
     zh_vocab = _vocab()[0]
     for _ in range(2):
@@ -294,6 +303,8 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
                 break
         else:
             break
+    if not text and stripped:  # the "place" was the brand itself (金华 in 石家庄金华实业)
+        text = stripped[-1].removesuffix("市")
     brand = pinyin(text)
     return NameKey(brand, industries[0] if industries else "", tuple(industries),
                    frozenset(cities), legal, branch, "zh")
@@ -342,6 +353,13 @@ def _parse_latin(text: str, city_hint: str, caps_first: bool) -> NameKey:
             brand_parts.append(tok)
     if not brand_parts:  # odd order ("Trading Huaxin"): take every remaining word
         brand_parts = [t for t, k in zip(tokens, kinds) if k == "word"]
+    if not brand_parts:  # a brand that is also a place name ("Shijiazhuang Jinhua Industrial")
+        first_ind = next((j for j, k in enumerate(kinds) if k.startswith("ind:")), len(kinds))
+        places = [t for t, k in zip(tokens[:first_ind], kinds) if k == "city"
+                  and t not in city_spellings(city_hint)]
+        if places:
+            brand_parts = places[-1:]
+            cities.discard(lookup_city_latin(places[-1]))
     legal = "branch" if "branch" in kinds else ""
     return NameKey("".join(brand_parts), industries[0] if industries else "", tuple(industries),
                    frozenset(cities), legal, "branch" in kinds, "latin")
@@ -377,7 +395,8 @@ def _classify(tok: str, tokens: list[str], i: int, hint: str, caps_first: bool,
     if key:
         cities.add(key)
         return "city"
-    if hint and (tok == hint or (len(tok) >= 5 and OSA.distance(tok, hint, score_cutoff=1) <= 1)):
+    if hint and any(tok == sp or (len(tok) >= 4 and OSA.distance(tok, sp, score_cutoff=1) <= 1)
+                    for sp in city_spellings(hint)):
         cities.add(hint)
         return "city"
     if i == 0 and (caps_first or (hint and abbreviation_matches(tok, hint))):
@@ -415,6 +434,8 @@ def compare_names(a: NameKey, b: NameKey) -> tuple[str, float]:
         return "brand_only", bsim
     if (bsim >= 0.8 and ind == "unknown") or core >= 0.84:
         return "weak", max(bsim, core) * 0.9
+    if a.branch and b.branch and a.script != b.script and a.cities & b.cities:
+        return "weak", max(bsim, core)  # branch offices of a translated parent name
     # a Chinese name and a Latin one whose brands differ may still be a translated brand
     # (联想 / Lenovo); that is weaker evidence against than two unlike Latin brands
     return ("cross_script" if a.script != b.script else "mismatch"), max(bsim, core)

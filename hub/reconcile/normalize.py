@@ -26,6 +26,7 @@ __all__ = [
     "province_key",
     "lookup_city_zh",
     "lookup_city_latin",
+    "city_spellings",
     "abbreviation_matches",
     "AddressKey",
     "address_key",
@@ -55,9 +56,12 @@ def is_cjk(ch: str) -> bool:
     return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
 
 
+_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")
+
+
 def has_cjk(text: str) -> bool:
     """True when ``text`` holds at least one Chinese character."""
-    return any(is_cjk(c) for c in text)
+    return _CJK.search(text) is not None
 
 
 @lru_cache(maxsize=200_000)
@@ -325,16 +329,36 @@ def province_key(value: str | None) -> str:
     return place.key if place else latin
 
 
-def lookup_city_zh(text: str, at_start: bool = True) -> tuple[str, str] | None:
-    """A known city (or province) name at the start/end of ``text``: (matched text, key)."""
-    for index in (_city_index(), _province_index()):
-        by_zh, _, ordered = index
-        for zh in ordered:
+@lru_cache(maxsize=1)
+def _zh_place_probes() -> tuple[dict[str, tuple[str, str, str]], int]:
+    """Place name (with and without 市/省) -> (matched text, key, kind); and the longest."""
+    probes: dict[str, tuple[str, str, str]] = {}
+    for kind, index in (("city", _city_index()), ("province", _province_index())):
+        for zh, place in index[0].items():
             for suf in ("市", "省", ""):
-                probe = zh + suf
-                if (text.startswith(probe) if at_start else text.endswith(probe)) and len(text) > len(probe):
-                    return probe, by_zh[zh].key
+                probes.setdefault(zh + suf, (zh + suf, place.key, kind))
+    return probes, max(map(len, probes))
+
+
+def lookup_city_zh(text: str, at_start: bool = True) -> tuple[str, str, str] | None:
+    """A known city or province at the start/end of ``text``: (matched text, key, kind).
+
+    The longest match wins (石家庄市 over 石家庄); the place never takes the whole text.
+    """
+    probes, longest = _zh_place_probes()
+    for n in range(min(longest, len(text) - 1), 1, -1):
+        hit = probes.get(text[:n] if at_start else text[-n:])
+        if hit is not None:
+            return hit
     return None
+
+
+def city_spellings(key: str) -> tuple[str, ...]:
+    """The canonical key of a known city plus its other Latin spellings (just ``key`` if unknown)."""
+    place = _city_index()[1].get(key)
+    if place is None:
+        return (key,) if key else ()
+    return (place.key,) + tuple(s.replace(" ", "") for s in place.spellings)
 
 
 def lookup_city_latin(token: str) -> str:

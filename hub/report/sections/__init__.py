@@ -1,0 +1,48 @@
+"""Report sections: one module per section, each a ``build(conn, ctx) -> Section`` over the store.
+
+``BUILDERS`` maps section keys to their build functions in report order. A build function only
+reads the store (through :mod:`hub.report.query`) and returns plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hub.report.config import SECTION_KEYS, ReportConfig
+from hub.report.model import Column, Scope, Section, Table
+
+__all__ = ["SectionContext", "builder", "make_table", "SECTION_KEYS"]
+
+
+@dataclass(frozen=True)
+class SectionContext:
+    """What a section needs besides the store: the scope and the report settings."""
+
+    scope: Scope
+    config: ReportConfig
+
+    @property
+    def roles(self) -> Any:
+        return self.config.roles
+
+    @property
+    def max_rows(self) -> int:
+        return self.config.max_rows
+
+
+def builder(key: str) -> Callable[[Connection, SectionContext], Section]:
+    """The build function of section ``key``."""
+    if key not in SECTION_KEYS:
+        raise KeyError(f"unknown section {key!r}; known: {', '.join(SECTION_KEYS)}")
+    return import_module(f"hub.report.sections.{key}").build  # type: ignore[no-any-return]
+
+
+def make_table(key: str, title: str, columns: list[Column], rows: list[tuple[Any, ...]], max_rows: int,
+               note: str = "") -> Table:
+    """A Table holding at most ``max_rows`` of ``rows`` (already sorted), counting all of them."""
+    return Table(key, title, tuple(columns), tuple(rows[:max_rows]), len(rows), note)

@@ -1,0 +1,1 @@
+realsys_world.py
