@@ -182,10 +182,19 @@ def close_run(config: HubConfig, pipeline: str, run_id: int) -> dict[str, Any]:
 
 
 def fail_run(config: HubConfig, pipeline: str, external_ref: str, error: str) -> int | None:
-    """Mark the hub run of a DAG run failed with ``error``; returns its id (None when it never opened)."""
+    """Mark the hub run of a DAG run failed with ``error`` plus the errors of its failed stages.
+
+    Returns the run id (None when the run never opened).
+    """
     with _store(config) as engine:
         run_id = find_run(engine, pipeline, external_ref)
         if run_id is None:
             return None
-        finish_run(engine, run_id, "failed", {"stages": _stage_rows(engine, run_id)}, error=error[:4000])
+        s = StageLog.__table__
+        with engine.connect() as conn:
+            failed = conn.execute(select(s.c.stage, s.c.system, s.c.stream, s.c.error)
+                                  .where(s.c.run_id == run_id, s.c.status == "failed").order_by(s.c.id)).all()
+        lines = [error] + [f"stage {r.stage} {r.system or '-'}/{r.stream or '-'} failed: {r.error}" for r in failed
+                           if r.error and r.error not in error]
+        finish_run(engine, run_id, "failed", {"stages": _stage_rows(engine, run_id)}, error="\n".join(lines)[:4000])
     return run_id

@@ -58,7 +58,7 @@ class StageContext:
             return None
         if system not in self._fingerprints:
             self._fingerprints[system] = rules_fingerprint(self.config.mapping_files(system))
-        return StreamMapper(system, stream, mappings, self._fingerprints[system], self.run_id)
+        return StreamMapper(system, stream, mappings, self._fingerprints[system], self.run_id, self.engine.dialect.name)
 
     def has_open_quarantine(self, system: str, stream: str) -> bool:
         """Whether a stream has unresolved map-stage quarantine entries (checked once per stage run)."""

@@ -21,7 +21,7 @@ from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
 from hub.pipeline.mapper import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.runlog import StageCounts, stage
-from hub.store.bulk import upsert
+from hub.store.bulk import upsert, upsert_tuples
 from hub.store.models import CursorState, Quarantine, SourceRecord
 
 __all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
@@ -56,16 +56,26 @@ def save_state(conn: Connection, pipeline: str, system: str, stream: str, state:
 
 
 def _known(conn: Connection, system: str, stream: str, keys: list[str]) -> dict[str, tuple[str, str | None]]:
-    """external id -> (hash, mapped marker) of the keys already staged."""
-    sr = SourceRecord.__table__
+    """external id -> (hash, mapped marker) of the keys already staged (one indexed lookup per key)."""
     found: dict[str, tuple[str, str | None]] = {}
-    for start in range(0, len(keys), _LOOKUP_CHUNK):
-        chunk = keys[start : start + _LOOKUP_CHUNK]
-        q = select(sr.c.external_id, sr.c.hash, sr.c.mapped_hash).where(
-            sr.c.system == system, sr.c.stream == stream, sr.c.external_id.in_(chunk)
-        )
-        found.update((e, (h, m)) for e, h, m in conn.execute(q))
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            cur.execute(
+                f"SELECT external_id, hash, mapped_hash FROM source_record WHERE system = {mark} AND stream = {mark} "
+                f"AND external_id IN ({', '.join([mark] * len(chunk))})",
+                [system, stream, *chunk],
+            )
+            found.update((e, (h, m)) for e, h, m in cur.fetchall())
+    finally:
+        cur.close()
     return found
+
+
+_STAGING_COLUMNS = ("system", "stream", "external_id", "hash", "payload", "location", "first_run", "changed_run", "mapped_hash", "deleted")
+_STAGING_UPDATE = ("hash", "payload", "location", "changed_run", "mapped_hash", "deleted")
 
 
 def _extract_quarantine(records: list[Record], system: str, run_id: int) -> list[dict[str, Any]]:
@@ -79,6 +89,7 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
     """Read ``system``/``stream`` into staging (and canonical rows) from its saved cursor."""
     with stage(ctx.engine, ctx.run_id, "extract", system, stream) as counts:
         mapper = ctx.stream_mapper(system, stream)
+        sqlite = ctx.engine.dialect.name == "sqlite"
         connector = build_connector(ctx.config, system)
         try:
             with ctx.engine.connect() as conn:
@@ -97,14 +108,11 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                         if old is not None and old[0] == h and (mapper is None or old[1] == marker):
                             continue
                         deleted = bool(r.data.get("_deleted", False))
-                        rows.append({
-                            "system": system, "stream": stream, "external_id": r.key, "hash": h, "payload": payload,
-                            "location": r.location, "first_run": ctx.run_id, "changed_run": ctx.run_id,
-                            "mapped_hash": marker, "deleted": deleted,
-                        })
+                        rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker,
+                                     int(deleted) if sqlite else deleted))
                         staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
-                    upsert(conn, SourceRecord.__table__, rows, key=("system", "stream", "external_id"), change_column=None,
-                           update_columns=("hash", "payload", "location", "changed_run", "mapped_hash", "deleted"))
+                    upsert_tuples(conn, SourceRecord.__table__, _STAGING_COLUMNS, rows, key=("system", "stream", "external_id"),
+                                  change_column=None, update_columns=_STAGING_UPDATE)
                     if mapper is not None and staged:
                         mapped = mapper.map(staged)
                         counts.detail["canonical_changed"] = counts.detail.get("canonical_changed", 0) + mapper.write(

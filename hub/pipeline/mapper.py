@@ -8,7 +8,6 @@ mapped marker ``<record hash>:<rules fingerprint>`` tells later runs which recor
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,10 +18,8 @@ from sqlalchemy import Connection, update
 from hub.canonical import fields_of
 from hub.clock import utcnow
 from hub.errors import HubError, MappingError
-from hub.store.bulk import upsert
+from hub.store.bulk import converters, upsert, upsert_tuples
 from hub.store.models import MODELS, Quarantine
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 QUARANTINE_KEY = ("system", "stream", "stage", "record_key")
 QUARANTINE_UPDATE = ("location", "error_type", "field", "reason", "raw", "hash", "last_run", "resolved_run")
@@ -42,9 +39,9 @@ class Staged:
 
 @dataclass
 class Mapped:
-    """The result of mapping one batch."""
+    """The result of mapping one batch: bind-ready tuples per entity (columns: ``StreamMapper.columns``)."""
 
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    rows: dict[str, dict[str, tuple[Any, ...]]] = field(default_factory=lambda: defaultdict(dict))
     failed: list[dict[str, Any]] = field(default_factory=list)
     ok_keys: list[str] = field(default_factory=list)
 
@@ -74,10 +71,17 @@ def quarantine_row(system: str, stream: str, stage: str, record_key: str, locati
 class StreamMapper:
     """The compiled rules of one stream, applied batch by batch."""
 
-    def __init__(self, system: str, stream: str, mappings: list[Any], fingerprint: str, run_id: int) -> None:
+    def __init__(self, system: str, stream: str, mappings: list[Any], fingerprint: str, run_id: int, dialect: str) -> None:
         self.system, self.stream, self.mappings = system, stream, mappings
         self.fingerprint, self.run_id = fingerprint, run_id
-        self.columns = {m.entity: list(fields_of(m.entity)) for m in mappings}
+        self.fields = {m.entity: list(fields_of(m.entity)) for m in mappings}
+        #: per entity: the columns of the bind tuples the mapper produces
+        self.columns = {e: f + ["system", "external_id", "row_hash", "run_id", "deleted"] for e, f in self.fields.items()}
+        self._sqlite = dialect == "sqlite"
+        self._convert = {}
+        for e, f in self.fields.items():
+            convs = converters(MODELS[e].__table__, f, dialect)
+            self._convert[e] = [(i, c) for i, c in enumerate(convs) if c.__name__ != "_identity"]
 
     def marker(self, record_hash: str) -> str:
         return f"{record_hash}:{self.fingerprint}"
@@ -93,15 +97,17 @@ class StreamMapper:
                     if not m.matches(rec.data):
                         continue
                     mapped = m.apply(rec.data)
-                    cols = self.columns[m.entity]
-                    values = [mapped.get(c) for c in cols]
-                    row = dict(zip(cols, values))
-                    row["system"] = system
-                    row["external_id"] = mapped["external_id"]
-                    row["row_hash"] = hashlib.blake2b(_dumps([values, rec.deleted]).encode("utf-8"), digest_size=16).hexdigest()
-                    row["run_id"] = run_id
-                    row["deleted"] = rec.deleted
-                    produced.append((m.entity, row))
+                    get = mapped.get
+                    values = [get(c) for c in self.fields[m.entity]]
+                    for i, conv in self._convert[m.entity]:
+                        if values[i] is not None:
+                            values[i] = conv(values[i])
+                    digest = hashlib.blake2b("\x1f".join(map(str, values)).encode("utf-8"), digest_size=16)
+                    if rec.deleted:
+                        digest.update(b"\x00deleted")
+                    ext = mapped["external_id"]
+                    values += [system, ext, digest.hexdigest(), run_id, int(rec.deleted) if self._sqlite else rec.deleted]
+                    produced.append((m.entity, ext, tuple(values)))
             except HubError as exc:
                 if not isinstance(exc, MappingError):
                     exc = MappingError(exc.message, field=exc.field)
@@ -110,8 +116,8 @@ class StreamMapper:
                     quarantine_row(system, self.stream, "map", rec.external_id, rec.location, exc, rec.payload, run_id, rec.hash)
                 )
                 continue
-            for entity, row in produced:
-                out.rows[entity].append(row)
+            for entity, ext, row in produced:
+                out.rows[entity][ext] = row
             out.ok_keys.append(rec.external_id)
         return out
 
@@ -119,7 +125,8 @@ class StreamMapper:
         """Store a mapped batch in the caller's transaction; returns canonical rows inserted or changed."""
         changed = 0
         for entity, rows in mapped.rows.items():
-            changed += upsert(conn, MODELS[entity].__table__, rows, key=("system", "external_id"))
+            changed += upsert_tuples(conn, MODELS[entity].__table__, self.columns[entity], list(rows.values()),
+                                     key=("system", "external_id"))
         if mapped.failed:
             upsert(conn, Quarantine.__table__, mapped.failed, key=QUARANTINE_KEY, change_column=None, update_columns=QUARANTINE_UPDATE)
         if resolve_quarantine and mapped.ok_keys:

@@ -189,8 +189,8 @@ def _vocab() -> tuple[dict[str, tuple[str, str]], dict[tuple[str, ...], str], in
 
 
 @lru_cache(maxsize=1)
-def _zh_industry_sorted() -> tuple[str, ...]:
-    return tuple(sorted(_vocab()[0], key=len, reverse=True))
+def _zh_industry_lengths() -> tuple[int, ...]:
+    return tuple(sorted({len(w) for w in _vocab()[0]}, reverse=True))
 
 
 @lru_cache(maxsize=100_000)
@@ -295,11 +295,12 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
                 break
     industries: list[str] = []
     zh_vocab = _vocab()[0]
+    lengths = _zh_industry_lengths()
     for _ in range(2):
-        for word in _zh_industry_sorted():
-            if text.endswith(word) and len(text) - len(word) >= 2:
-                industries.insert(0, zh_vocab[word][0])
-                text = text[: -len(word)]
+        for n in lengths:  # longest suffix first
+            if len(text) - n >= 2 and text[-n:] in zh_vocab:
+                industries.insert(0, zh_vocab[text[-n:]][0])
+                text = text[:-n]
                 break
         else:
             break

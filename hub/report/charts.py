@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from markupsafe import Markup, escape
 
@@ -12,7 +13,7 @@ from hub.report.model import Chart
 __all__ = ["svg", "PALETTE"]
 
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#f97316", "#84cc16", "#ec4899", "#64748b")
-_LABEL_CHARS = 22
+_LABEL_CHARS = 20
 
 
 def _short(label: str) -> str:
@@ -28,7 +29,7 @@ def svg(chart: Chart) -> Markup:
 
 
 def _bar(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
-    row, label_w, bar_w, width = 28, 170, 300, 600
+    row, label_w, bar_w, width = 26, 150, 190, 420
     height = row * len(points) + 8
     top = max(abs(v) for _, v, _ in points) or 1.0
     parts = [f'<svg class="chart bar" viewBox="0 0 {width} {height}" width="100%" role="img" '
@@ -39,7 +40,7 @@ def _bar(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
         parts.append(
             f'<g><title>{escape(label)}: {escape(format_value(raw, chart.kind))}</title>'
             f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" class="lbl">{escape(_short(label))}</text>'
-            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" rx="3" fill="{PALETTE[i % len(PALETTE)] if chart.key != "aging" else PALETTE[min(i, 3)]}"/>'
+            f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" rx="3" fill="{PALETTE[i % len(PALETTE)]}"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 18}" class="val">{escape(format_value(raw, chart.kind))}</text></g>'
         )
     parts.append("</svg>")
@@ -51,7 +52,7 @@ def _donut(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
     r, cx, cy, sw = 56.0, 80.0, 80.0, 26.0
     circ = 2 * math.pi * r
     height = max(160, 24 * len(points) + 16)
-    parts = [f'<svg class="chart donut" viewBox="0 0 420 {height}" width="100%" role="img" '
+    parts = [f'<svg class="chart donut" viewBox="0 0 400 {height}" width="100%" role="img" '
              f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
              f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#e5e7eb" stroke-width="{sw}"/>']
     offset = 0.0
@@ -70,7 +71,7 @@ def _donut(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
             f'<text x="198" y="{y + 11}" class="lbl">{escape(_short(label))}: {escape(format_value(raw, chart.kind))} '
             f'({share * 100:.0f} %)</text>'
         )
-    total_raw = sum(v for _, v, _ in points)
-    parts.append(f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" class="total">{escape(format_value(total_raw, "int" if chart.kind == "int" else "qty"))}</text>')
+    total_raw = sum((Decimal(str(raw or 0)) for _, _, raw in points), Decimal(0))
+    parts.append(f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" class="total">{escape(format_value(total_raw, chart.kind))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Boolean, Connection, Date, Table
 
 from hub.store.types import ExactDecimal, UTCDateTime, to_db_datetime, to_db_decimal
 
-__all__ = ["upsert", "Converter"]
+__all__ = ["upsert", "upsert_tuples", "converters", "Converter"]
 
 Converter = Callable[[Any], Any]
 
@@ -94,10 +94,30 @@ def upsert(
     else:
         rows = list({tuple(r[k] for k in key): r for r in rows}.values())
     cols = list(columns or rows[0].keys())
-    dialect = conn.dialect.name
-    tuples = _tuples(rows, cols, [_converter(table.c[c].type, dialect) for c in cols])
+    tuples = _tuples(rows, cols, converters(table, cols, conn.dialect.name))
+    return upsert_tuples(conn, table, cols, tuples, key, change_column, update_columns)
+
+
+def converters(table: Table, columns: Sequence[str], dialect: str) -> list[Converter]:
+    """Per column, the function turning a Python value into its bind form for ``dialect``."""
+    return [_converter(table.c[c].type, dialect) for c in columns]
+
+
+def upsert_tuples(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    tuples: list[tuple[Any, ...]],
+    key: Sequence[str],
+    change_column: str | Sequence[str] | None = "row_hash",
+    update_columns: Sequence[str] | None = None,
+) -> int:
+    """:func:`upsert` for rows already in bind form (see :func:`converters`) and unique by key."""
+    if not tuples:
+        return 0
+    cols = list(columns)
     updates = [c for c in (update_columns or cols) if c not in key]
-    if dialect == "postgresql":
+    if conn.dialect.name == "postgresql":
         return _pg_copy_upsert(conn, table, cols, tuples, key, updates, change_column)
     return _executemany_upsert(conn, table, cols, tuples, key, updates, change_column)
 

@@ -187,8 +187,9 @@ def channelco(registry):
 
 def test_every_channelco_stream_is_mapped(channelco):
     streams = {(s, st) for s, st, _, _ in CASES}
-    assert {(m.system, m.stream) for m in channelco} == streams
     assert len(streams) == 16
+    # every CRM and DRP stream has its mapping (other files, e.g. EDI, may map more streams)
+    assert streams <= {(m.system, m.stream) for m in channelco}
 
 
 @pytest.mark.parametrize(("system", "stream", "row", "expected"), CASES, ids=[f"{c[0]}.{c[1]}" for c in CASES])

@@ -3,8 +3,10 @@
 from hub.store.models.canonical import GOLDEN, MODELS, CanonicalRecord
 from hub.store.models.discrepancy import Discrepancy
 from hub.store.models.links import CrosswalkEvent, CrosswalkLink, GoldenLineage, ReviewItem
+from hub.store.models.outbox import OutboxEntry
 from hub.store.models.runs import CursorState, Run, StageLog
 from hub.store.models.staging import Quarantine, SourceRecord
+from hub.store.models.sync_state import SyncState
 
 __all__ = [
     "GOLDEN",
@@ -15,9 +17,11 @@ __all__ = [
     "CursorState",
     "Discrepancy",
     "GoldenLineage",
+    "OutboxEntry",
     "Quarantine",
     "ReviewItem",
     "Run",
     "SourceRecord",
     "StageLog",
+    "SyncState",
 ]

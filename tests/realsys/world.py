@@ -1,1 +1,0 @@
-realsys_world.py
