@@ -10,6 +10,7 @@ file's ``roles``.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from hub.reconcile.discrepancy_rules import (
 from hub.reconcile.orders import OrderLine, as_order, link_orders
 from hub.reconcile.rules_config import RULE_KINDS, RulesConfig
 from hub.store.models import MODELS, CrosswalkLink
+from hub.store.types import ExactDecimal
 
 __all__ = ["Roles", "OrderFindings", "link_and_detect", "RULE_KINDS"]
 
@@ -56,10 +58,30 @@ class OrderFindings:
 
 
 def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> list[dict[str, Any]]:
+    """Live rows of one system as dicts; decimals as Decimal, dates left as ISO text (the rules coerce them).
+
+    Read through the driver: at 100k customers this is millions of values, and the ORM's
+    per-value type processing would cost more than the rules themselves.
+    """
     t = MODELS[entity].__table__
-    cols = [t.c.external_id] + [t.c[f] for f in fields]
-    q = select(*cols).where(t.c.system == system, t.c.deleted.is_(False)).order_by(t.c.external_id)
-    return [dict(r) for r in conn.execute(q).mappings()]
+    names = ["external_id", *fields]
+    decimals = [i for i, n in enumerate(names) if isinstance(t.c[n].type, ExactDecimal)]
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(f"SELECT {', '.join(names)} FROM {t.name} WHERE system = {mark} AND deleted = {mark} ORDER BY external_id",
+                    [system, False])
+        out = []
+        for row in cur.fetchall():
+            if decimals:
+                row = list(row)
+                for i in decimals:
+                    if row[i] is not None and not isinstance(row[i], Decimal):
+                        row[i] = Decimal(row[i])
+            out.append(dict(zip(names, row)))
+        return out
+    finally:
+        cur.close()
 
 
 def _party_canon(conn: Connection, system: str) -> dict[str, str]:

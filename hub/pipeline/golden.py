@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, select
+from sqlalchemy import Connection, and_, delete, or_, select
 
 from hub.canonical import fields_of
 from hub.reconcile.survivorship import Candidate, SurvivorshipRules, build_golden
@@ -37,14 +37,22 @@ def _crosswalk(conn: Connection, entity: str) -> dict[tuple[str, str], str]:
     return {(s, e): c for s, e, c in conn.execute(select(t.c.system, t.c.external_id, t.c.canonical_id).where(t.c.entity == entity))}
 
 
-def _clusters(conn: Connection, entity: str, fields: list[str]) -> Iterator[tuple[str, list[Candidate]]]:
+def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None) -> Iterator[tuple[str, list[Candidate]]]:
     t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
+    joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
     q = (
         select(cw.c.canonical_id, t.c.system, t.c.external_id, *[t.c[f] for f in fields])
-        .join(t, and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id))
+        .join(t, joined)
         .where(cw.c.entity == entity, t.c.deleted.is_(False))
         .order_by(cw.c.canonical_id, t.c.system, t.c.external_id)
     )
+    if since is not None:
+        # only clusters with a member or a link changed after the last reconciliation
+        changed = (
+            select(cw.c.canonical_id).join(t, joined)
+            .where(cw.c.entity == entity, or_(t.c.run_id > since, cw.c.changed_run > since))
+        )
+        q = q.where(cw.c.canonical_id.in_(changed))
     current: str | None = None
     members: list[Candidate] = []
     for row in conn.execution_options(yield_per=_CHUNK).execute(q):
@@ -58,8 +66,13 @@ def _clusters(conn: Connection, entity: str, fields: list[str]) -> Iterator[tupl
         yield current, members  # type: ignore[misc]
 
 
-def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str]) -> dict[str, int]:
-    """Golden rows and lineage for every cluster of ``entity``; returns change counts."""
+def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str],
+                         since: int | None = None) -> dict[str, int]:
+    """Golden rows and lineage for the clusters of ``entity``; returns change counts.
+
+    With ``since`` (the run of the last completed reconciliation) only clusters whose members
+    or links changed after it are rebuilt; without it, all of them.
+    """
     fields = list(fields_of(entity))
     refs = {f: _crosswalk(conn, REF_ENTITY[f]) for f in fields if f in REF_ENTITY and REF_ENTITY[f] in reconciled}
     table = MODELS[entity].__table__
@@ -74,7 +87,7 @@ def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules
                                   change_column=("system", "external_id", "rule"))
         rows, lineage = [], []
 
-    for cid, members in _clusters(conn, entity, fields):
+    for cid, members in _clusters(conn, entity, fields, since):
         if refs:
             members = [
                 Candidate(m.system, m.external_id, {**m.values, **{f: refs[f].get((m.system, m.values[f]), m.values[f])

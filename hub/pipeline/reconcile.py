@@ -8,19 +8,20 @@ from the canonical rows, so re-running the stage after an interruption gives the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from hub.canonical import fields_of
 from hub.pipeline.context import StageContext
-from hub.pipeline.golden import build_entity_goldens
+from hub.pipeline.golden import REF_ENTITY, build_entity_goldens
 from hub.pipeline.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
 from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_rules
 from hub.reconcile.crosswalk import write_crosswalk
 from hub.reconcile.keys import link_by_keys
-from hub.store.models import GOLDEN, MODELS
+from hub.store.models import GOLDEN, MODELS, ReviewItem, Run, StageLog
 
 DUPLICATE_KIND = "duplicate_customer"
 
@@ -59,14 +60,58 @@ def _note(counts: StageCounts, entity: str, n: int, clusters: list[Any], result:
     counts.detail[entity] = {"records": n, "linked_clusters": sum(1 for c in clusters if len(c.members) > 1), **result, **extra}
 
 
+def last_reconciled(conn: Connection, pipeline: str) -> tuple[int | None, Any]:
+    """Run id and start time of the pipeline's last completed reconcile stage (None before the first)."""
+    row = conn.execute(
+        select(StageLog.run_id, StageLog.started_at).join(Run, Run.id == StageLog.run_id)
+        .where(StageLog.stage == "reconcile", StageLog.status == "succeeded", Run.pipeline == pipeline)
+        .order_by(StageLog.run_id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def changed_since(conn: Connection, entities: Iterable[str], since: int | None) -> set[str]:
+    """The entities with a source row inserted, changed or deleted after run ``since``."""
+    if since is None:
+        return set(entities)
+    out = set()
+    for entity in entities:
+        t = MODELS[entity].__table__
+        if conn.execute(select(t.c.external_id).where(t.c.run_id > since, t.c.system != GOLDEN).limit(1)).first():
+            out.add(entity)
+    return out
+
+
+def _decided_since(conn: Connection, at: Any) -> bool:
+    if at is None:
+        return True
+    return conn.execute(select(ReviewItem.id_a).where(ReviewItem.decided_at > at).limit(1)).first() is not None
+
+
+#: entities the order and discrepancy rules read
+FINDING_INPUTS = ("party", "sales_order", "order_line", "location", "inventory", "invoice", "payment", "remittance_line", "product")
+
+
 def reconcile(ctx: StageContext) -> StageCounts:
-    """Link, build golden records and detect discrepancies; returns the stage counts."""
+    """Link, build golden records and detect discrepancies; returns the stage counts.
+
+    Work is skipped where nothing it reads changed since the last completed reconciliation:
+    a rerun over unchanged data re-matches nothing and rebuilds no golden record.
+    """
     loaded = reconcile_config(ctx)
     cfg = loaded.config
     with stage(ctx.engine, ctx.run_id, "reconcile") as counts:
-        duplicates: list[Any] = []
+        with ctx.engine.connect() as conn:
+            since, since_at = last_reconciled(conn, ctx.pipeline)
+            dirty = changed_since(conn, set(FINDING_INPUTS) | set(cfg.entities), since)
+            decided = _decided_since(conn, since_at)
+        relinked: set[str] = set()
+        duplicates: list[Any] | None = None
         for entity, rules in cfg.entities.items():
             if entity == "sales_order" and rules.link == "orders":
+                continue
+            if entity not in dirty and not (entity in loaded.match and decided):
+                counts.detail[entity] = {"skipped": "no change since the last reconciliation"}
                 continue
             if entity in loaded.match:
                 from hub.pipeline.parties import link_parties
@@ -78,17 +123,24 @@ def reconcile(ctx: StageContext) -> StageCounts:
                       duplicates=stats.get("duplicates", 0))
             else:
                 _link_by_keys(ctx, entity, rules, counts)
-        if loaded.rules is not None:
+            if counts.detail[entity]["links_changed"] or counts.detail[entity]["links_removed"]:
+                relinked.add(entity)
+        findings_stale = bool(dirty & set(FINDING_INPUTS)) or bool(relinked & {"party", "product"}) or duplicates is not None
+        if loaded.rules is not None and not findings_stale:
+            counts.detail["discrepancies"] = {"skipped": "no change since the last reconciliation"}
+        elif loaded.rules is not None:
             from hub.pipeline.findings import Roles, link_and_detect
             from hub.reconcile.rules_config import RULE_KINDS
 
             roles = Roles(cfg.roles.crm, cfg.roles.drp, cfg.roles.edi)
             with ctx.engine.begin() as conn:
-                found = link_and_detect(conn, loaded.rules, roles, duplicates)
+                found = link_and_detect(conn, loaded.rules, roles, duplicates or [])
                 if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders":
                     result = write_crosswalk(conn, "sales_order", found.clusters, ctx.run_id)
                     _note(counts, "sales_order", sum(len(c.members) for c in found.clusters), found.clusters, result, **found.stats)
-                kinds = set(RULE_KINDS) | ({DUPLICATE_KIND} if "party" in loaded.match else set())
+                    if result["links_changed"] or result["links_removed"]:
+                        relinked.add("sales_order")
+                kinds = set(RULE_KINDS) | ({DUPLICATE_KIND} if duplicates is not None else set())
                 life = write_findings(conn, found.findings, ctx.run_id, kinds)
             counts.rows_changed += sum(life.values())
             counts.detail["discrepancies"] = life
@@ -98,8 +150,10 @@ def reconcile(ctx: StageContext) -> StageCounts:
             counts.rows_changed += sum(life.values())
             counts.detail["discrepancies"] = life
         for entity, rules in cfg.survivorship.items():
+            # a re-linked referenced entity changes the canonical ids this entity's golden rows point at
+            full = any(REF_ENTITY[f] in relinked for f in fields_of(entity) if f in REF_ENTITY)
             with ctx.engine.begin() as conn:
-                result = build_entity_goldens(conn, entity, rules, ctx.run_id, set(cfg.entities))
+                result = build_entity_goldens(conn, entity, rules, ctx.run_id, set(cfg.entities), None if full else since)
             counts.rows_changed += result["golden_changed"] + result["golden_removed"]
             counts.detail.setdefault(entity, {}).update(result)
         return counts

@@ -13,7 +13,7 @@ from hub.report.model import Chart
 __all__ = ["svg", "PALETTE"]
 
 PALETTE = ("#2563eb", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#06b6d4", "#f97316", "#84cc16", "#ec4899", "#64748b")
-_LABEL_CHARS = 20
+_LABEL_CHARS = 19
 
 
 def _short(label: str) -> str:
@@ -29,7 +29,7 @@ def svg(chart: Chart) -> Markup:
 
 
 def _bar(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
-    row, label_w, bar_w, width = 26, 150, 190, 420
+    row, label_w, bar_w, width = 26, 170, 175, 420
     height = row * len(points) + 8
     top = max(abs(v) for _, v, _ in points) or 1.0
     parts = [f'<svg class="chart bar" viewBox="0 0 {width} {height}" width="100%" role="img" '

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
@@ -15,34 +16,43 @@ from hub.store.models import GOLDEN, CrosswalkLink, Discrepancy
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
-def matching(conn: Connection) -> dict[str, dict[str, object]]:
+@dataclass
+class EntityMatch:
+    """Crosswalk counts of one entity."""
+
+    systems: set[str] = field(default_factory=set)
+    records: int = 0
+    matched: int = 0  # records in a cluster spanning more than one system
+    clusters: int = 0
+    linked: int = 0  # clusters spanning more than one system
+
+
+def matching(conn: Connection) -> dict[str, EntityMatch]:
     """Per entity: systems, records, records linked to another system, cross-system clusters."""
     cw = CrosswalkLink.__table__
     q = (select(cw.c.entity, cw.c.canonical_id, func.count(func.distinct(cw.c.system)), func.count())
          .where(cw.c.system != GOLDEN).group_by(cw.c.entity, cw.c.canonical_id))
-    out: dict[str, dict[str, object]] = defaultdict(lambda: {"records": 0, "matched": 0, "clusters": 0, "linked": 0})
+    out: dict[str, EntityMatch] = defaultdict(EntityMatch)
     for entity, _cid, n_systems, n in conn.execution_options(yield_per=10000).execute(q):
         e = out[entity]
-        e["records"] += n  # type: ignore[operator]
-        e["clusters"] += 1  # type: ignore[operator]
+        e.records += n
+        e.clusters += 1
         if n_systems > 1:
-            e["matched"] += n  # type: ignore[operator]
-            e["linked"] += 1  # type: ignore[operator]
-    for entity, systems in conn.execute(select(cw.c.entity, cw.c.system).where(cw.c.system != GOLDEN).distinct()).all():
-        out[entity].setdefault("systems", set()).add(systems)  # type: ignore[union-attr]
+            e.matched += n
+            e.linked += 1
+    for entity, system in conn.execute(select(cw.c.entity, cw.c.system).where(cw.c.system != GOLDEN).distinct()).all():
+        out[entity].systems.add(system)
     return dict(out)
 
 
 def build(conn: Connection, ctx: SectionContext) -> Section:
     scope = ctx.scope
     match = matching(conn)
-    systems = sorted({s for e in match.values() for s in e.get("systems", set())})  # type: ignore[attr-defined]
-    records = sum(int(e["records"]) for e in match.values())  # type: ignore[call-overload]
-    matched = sum(int(e["matched"]) for e in match.values())  # type: ignore[call-overload]
-    match_rows = [
-        (entity, ", ".join(sorted(e.get("systems", ()))), e["records"], e["matched"], e["linked"], ratio(e["matched"], e["records"]))  # type: ignore[arg-type]
-        for entity, e in sorted(match.items())
-    ]
+    systems = sorted({s for e in match.values() for s in e.systems})
+    records = sum(e.records for e in match.values())
+    matched = sum(e.matched for e in match.values())
+    match_rows = [(entity, ", ".join(sorted(e.systems)), e.records, e.matched, e.linked, ratio(e.matched, e.records))
+                  for entity, e in sorted(match.items())]
 
     d = Discrepancy.__table__
     by_kind_sev: Counter[tuple[str, str]] = Counter()
@@ -56,7 +66,8 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     kinds = sorted({k for k, _ in by_kind_sev})
     disc_rows = [(k, *(by_kind_sev.get((k, s), 0) for s in sev_present), sum(by_kind_sev.get((k, s), 0) for s in sev_present))
                  for k in kinds]
-    disc_cols = [Column("kind", "Kind")] + [Column(s, s.capitalize(), "int") for s in sev_present] + [Column("total", "Total", "int")]
+    disc_cols = [Column("kind", "Kind"), *(Column(s, s.capitalize(), "int") for s in sev_present),
+                 Column("total", "Total", "int")]
 
     trend_rows = []
     if scope.run_id is not None:
