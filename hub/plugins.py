@@ -32,6 +32,7 @@ BUILTIN_PLUGINS = (
     "connectors.tryton",
     "connectors.djangocrm",
     "hub.mapping.transforms",
+    "hub.report.renderers",
 )
 
 _lock = threading.Lock()

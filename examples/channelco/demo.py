@@ -35,6 +35,10 @@ def main() -> int:
     engine = open_store(config)
     result = run_pipeline(config, "channelco", engine=engine)
     exported = export(engine, OUT / "export", ["crm", "drp"])
+    from hub.report.config import load_report_config
+    from hub.report.service import write_report
+
+    report = write_report(engine, load_report_config(HERE / "report.yaml"), OUT / "report", run=result.run_id)
     took = time.perf_counter() - started
 
     print(f"ChannelHub demo: run {result.run_id} {result.status} in {took:.1f}s")
@@ -54,6 +58,7 @@ def main() -> int:
     print(f"  store:          {OUT / 'hub.db'}")
     print(f"  crosswalk:      {OUT / 'export' / 'crosswalk.csv'} ({exported['crosswalk']:,} rows)")
     print(f"  discrepancies:  {OUT / 'export' / 'discrepancies.csv'} ({exported['discrepancies']:,} rows)")
+    print(f"  report:         {OUT / 'report' / 'report.html'} (+ XLSX and CSV: {len(report.all_files)} files)")
     print(f"inspect with:     CHANNELCO_DIR={world} HUB_DATABASE_URL=sqlite:///{OUT / 'hub.db'} .venv/bin/hub -c examples/channelco/hub.yaml status")
     return 0
 

@@ -72,7 +72,7 @@ class SmtpServer:
             and auth_data.password.decode() == self.password
         if ok:
             self.inbox.logins.append(self.user)
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)  # not handled: the server answers 535 itself
 
     def start(self, security: str) -> int:
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
