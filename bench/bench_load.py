@@ -155,8 +155,8 @@ def variant_dlt(world: Path, url: str) -> dict:
 VARIANTS = {"raw": variant_raw, "hub": variant_hub, "dlt": variant_dlt}
 
 
-def run_child(name: str, world: Path, url: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", name, "--world", str(world), "--url", url],
+def run_child(name: str, world: Path, url: str, python: str | None = None) -> dict:
+    out = subprocess.run([python or sys.executable, __file__, "--child", name, "--world", str(world), "--url", url],
                          capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -183,6 +183,9 @@ def main() -> int:
     ap.add_argument("--customers", type=int, action="append")
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--skip-dlt", action="store_true")
+    ap.add_argument("--dlt-python", default=str(ROOT / ".cache" / "dlt-venv" / "bin" / "python"),
+                    help="interpreter with dlt installed (kept out of the project venv): "
+                         "python3 -m venv .cache/dlt-venv && .cache/dlt-venv/bin/pip install 'dlt[sqlalchemy]==1.31.0' psycopg2-binary")
     ap.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     ap.add_argument("--child")
     ap.add_argument("--world", type=Path)
@@ -196,7 +199,11 @@ def main() -> int:
         world = scenario(customers, args.workdir)
         results = {}
         for name in ("raw", "hub") + (() if args.skip_dlt else ("dlt",)):
-            results[name] = run_child(name, world, fresh_url(args.db, args.workdir, f"{name}{customers}"))
+            python = args.dlt_python if name == "dlt" else None
+            if python and not Path(python).exists():
+                results[name] = {"error": f"no dlt interpreter at {python} (see --dlt-python)"}
+                continue
+            results[name] = run_child(name, world, fresh_url(args.db, args.workdir, f"{name}{customers}"), python)
         base = results["raw"]
         print(f"\nChannelCo load, {customers:,} customers, {args.db}  ({world})")
         print(f"{'variant':<34}{'rows':>11}{'seconds':>10}{'rows/s':>12}{'vs raw':>9}{'peak MB':>10}")

@@ -21,15 +21,13 @@ an error naming the file and line.
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hub.errors import ConfigError
+from hub.yamllines import YamlSyntaxError, interpolate_env, parse_with_lines, validation_problems
 
 __all__ = [
     "HubConfig",
@@ -41,7 +39,6 @@ __all__ = [
     "SECRET_WORDS",
 ]
 
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 SECRET_WORDS = ("password", "secret", "token", "private_key", "api_key", "apikey", "passwd", "credential")
 
 
@@ -144,49 +141,6 @@ class HubConfig(_Model):
         return files
 
 
-def _interpolate(text: str, source: str) -> str:
-    problems: list[str] = []
-
-    def repl(m: re.Match[str]) -> str:
-        name, default = m.group(1), m.group(2)
-        value = os.environ.get(name)
-        if value is None or value == "":
-            if default is not None:
-                return default
-            line = text.count("\n", 0, m.start()) + 1
-            problems.append(f"{source}:{line}: environment variable {name} is not set")
-            return ""
-        return value
-
-    out = _ENV.sub(repl, text)
-    if problems:
-        raise ConfigError("the configuration refers to unset environment variables:\n  " + "\n  ".join(problems), file=source)
-    return out
-
-
-def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
-    """Best-effort line of a pydantic error location in the YAML text."""
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return None
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for k, v in node.value:
-                if k.value == str(part):
-                    node, line = v, k.start_mark.line + 1
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
 def load_config(path: str | Path) -> HubConfig:
     """Read, interpolate and validate a config file; every problem is reported at once."""
     path = Path(path)
@@ -195,23 +149,20 @@ def load_config(path: str | Path) -> HubConfig:
         raw_text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the config file: {exc.strerror}", file=source) from None
-    text = _interpolate(raw_text, source)
+    text, unset = interpolate_env(raw_text, source)
+    if unset:
+        raise ConfigError("the configuration refers to unset environment variables:\n  " + "\n  ".join(unset), file=source)
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source, line=(mark.line + 1) if mark else None) from None
+        data, _ = parse_with_lines(text)
+        _, lines = parse_with_lines(raw_text)
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc), file=source, line=exc.line) from None
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping with a 'systems' section", file=source)
     try:
         cfg = HubConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = _line_of(raw_text, loc)
-            where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: {'.'.join(str(p) for p in loc)}: {err['msg']}")
+        problems = validation_problems(exc, source, lines)
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems), file=source) from None
     cfg.base_dir = path.resolve().parent
     cfg.path = path

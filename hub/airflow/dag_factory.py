@@ -2,8 +2,8 @@
 
 Task graph of pipeline ``p`` (DAG id ``hub_p``)::
 
-    open_run ─┬─ streams_<sys> ─ extract_<sys>[stream…] ─┐        (one pair per source system,
-              └─ …                                        ├─ map_<sys>[stream…] ─ reconcile      pool hub_<sys>)
+    open_run ─┬─ streams_<sys> ─ extract_<sys>[stream…] ─┐     (per source system; streams and
+              └─ …                                        ├─ map_<sys> ─ reconcile    extract run in pool hub_<sys>)
                                                           ┘
     reconcile ─ publish (Asset hub://p/canonical when the store changed) ─ [push] ─ [report] ─ close_run
 
@@ -11,10 +11,12 @@ Tasks only call ``hub.airflow.stages`` (the embedded runner's stage functions). 
 reads the config and nothing else: streams are discovered by a task at run time and fanned out
 with dynamic task mapping. ``push``/``report`` appear when the pipeline config sets them.
 Schedule, retries and timeouts come from the pipeline config; retries back off exponentially.
+``HUB_AIRFLOW_SCHEDULES=off`` drops every schedule (a staging or test deployment run on demand).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -36,10 +38,16 @@ RETRY_DELAY = timedelta(seconds=30)
 RETRY_BACKOFF = 2.0
 MAX_RETRY_DELAY = timedelta(minutes=30)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
+SCHEDULES_ENV = "HUB_AIRFLOW_SCHEDULES"
 
 
 def _safe(name: str) -> str:
     return _UNSAFE.sub("_", name)
+
+
+def schedules_enabled() -> bool:
+    """False when ``HUB_AIRFLOW_SCHEDULES=off``: every DAG is then triggered on demand only (staging, tests)."""
+    return os.environ.get(SCHEDULES_ENV, "on").strip().lower() not in ("off", "0", "false", "no")
 
 
 def dag_id_for(pipeline: str) -> str:
@@ -80,7 +88,7 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
 
     with DAG(
         dag_id=dag_id_for(pipeline),
-        schedule=pc.schedule,
+        schedule=pc.schedule if schedules_enabled() else None,
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
@@ -102,12 +110,10 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
             streams = _streams_task(task, cfg, pipeline, src.system).override(
                 task_id=f"streams_{_safe(src.system)}", pool=pool_name(src.system))()
             hub_run >> streams
-            extracts.append(_stage_task(task, get_current_context, cfg, pipeline, "extract", src.system).override(
+            extracts.append(_extract_task(task, get_current_context, cfg, pipeline, src.system).override(
                 task_id=f"extract_{_safe(src.system)}", pool=pool_name(src.system),
             ).partial(hub_run=hub_run).expand(stream=streams))
-            maps.append(_stage_task(task, get_current_context, cfg, pipeline, "map", src.system).override(
-                task_id=f"map_{_safe(src.system)}",
-            ).partial(hub_run=hub_run).expand(stream=streams))
+            maps.append(_map_task(task, cfg, pipeline, src.system).override(task_id=f"map_{_safe(src.system)}")(hub_run, streams))
         for m in maps:
             extracts >> m  # like the embedded runner: every extract before any catch-up mapping
 
@@ -147,11 +153,20 @@ def _streams_task(task: Any, cfg: Any, pipeline: str, system: str) -> Any:
     return streams
 
 
-def _stage_task(task: Any, get_current_context: Any, cfg: Any, pipeline: str, stage: str, system: str) -> Any:
+def _extract_task(task: Any, get_current_context: Any, cfg: Any, pipeline: str, system: str) -> Any:
     @task(map_index_template="{{ hub_stream }}", multiple_outputs=False)
     def run(hub_run: int, stream: str) -> dict[str, Any]:
         get_current_context()["hub_stream"] = f"{system}/{stream}"  # type: ignore[typeddict-unknown-key]
-        return stages.run_stage(cfg(), pipeline, hub_run, stage, system, stream)
+        return stages.run_stage(cfg(), pipeline, hub_run, "extract", system, stream)
+
+    return run
+
+
+def _map_task(task: Any, cfg: Any, pipeline: str, system: str) -> Any:
+    # one task per system: extract already maps what it stages, this only catches up (usually a no-op)
+    @task(multiple_outputs=False)
+    def run(hub_run: int, streams: list[str]) -> list[dict[str, Any]]:
+        return [stages.run_stage(cfg(), pipeline, hub_run, "map", system, stream) for stream in streams]
 
     return run
 

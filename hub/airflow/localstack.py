@@ -104,6 +104,7 @@ class LocalStack:
             "AIRFLOW__CELERY__BROKER_URL": s.broker_url,
             "AIRFLOW__CELERY__RESULT_BACKEND": result,
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(s.worker_concurrency),
+            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "hub.airflow.celery_config.CELERY_CONFIG",
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": s.queue,
             "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
             "AIRFLOW__API__HOST": "127.0.0.1",

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from hub.connector import Change, Connector
 from hub.errors import HubError, PushError
 from hub.http import Throttle
+from hub.pipeline.context import log
 from hub.push import outbox
 from hub.push.breaker import Trip, evaluate
 from hub.push.changeset import FieldDiff, RecordChange, change_key, diff_values
@@ -27,7 +28,6 @@ from hub.push.desired import Desired, load_desired, load_extracted, load_members
 from hub.push.echo import Synced, echo_columns, load_sync, record_sync
 from hub.push.live import fetch_live
 from hub.push.values import norm
-from hub.pipeline.context import log
 
 __all__ = ["TargetResult", "Exporter"]
 

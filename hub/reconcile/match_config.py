@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.canonical import fields_of
 from hub.errors import MappingRuleError
+from hub.yamllines import YamlSyntaxError, line_of, parse_with_lines
 
 __all__ = [
     "COMPARISONS",
@@ -248,7 +248,7 @@ def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | Non
         problems = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_for(loc, lines)
+            line = line_of(loc, lines)
             where = f"{label}:{line}" if line else label
             path = ".".join(str(p) for p in loc) or "(top level)"
             msg = err["msg"].removeprefix("Value error, ")
@@ -259,36 +259,11 @@ def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | Non
 
 def _parse_yaml(text: str, label: str, lines: dict[tuple[Any, ...], int]) -> Any:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise MappingRuleError(f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=label,
-                               line=line) from None
-    if node is None:
-        return {}
-    _index_lines(node, (), lines)
-    return yaml.safe_load(text)
-
-
-def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _index_lines(value_node, path + (key,), lines)
-            lines[path + (key,)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), lines)
-
-
-def _line_for(loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> int | None:
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in lines:
-            return lines[loc[:n]]
-    return None
+        data, found = parse_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise MappingRuleError(f"YAML syntax error: {exc}", file=label, line=exc.line) from None
+    lines.update(found)
+    return {} if data is None else data
 
 
 DEFAULT_PARTY_YAML = """\

@@ -30,6 +30,7 @@ from typing import Any, Literal, Mapping
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hub.errors import MappingRuleError
+from hub.yamllines import YamlSyntaxError, line_of, parse_with_lines
 
 __all__ = [
     "RULE_KINDS",
@@ -222,7 +223,7 @@ def load_rules_config(data: Mapping[str, Any] | None, *, file: str | None = None
         for err in exc.errors():
             loc = tuple(err["loc"])
             path = ".".join(str(p) for p in loc) or "(top)"
-            line = _line_of(loc, _lines or {})
+            line = line_of(loc, _lines or {})
             where = f"{file or '<rules>'}:{line}: " if line else (f"{file}: " if file else "")
             problems.append(f"{where}{path}: {err['msg']}")
         raise MappingRuleError(f"invalid rule configuration ({len(problems)} problem(s))",
@@ -231,8 +232,6 @@ def load_rules_config(data: Mapping[str, Any] | None, *, file: str | None = None
 
 def load_rules_yaml(source: str | Path) -> RulesConfig:
     """Parse and validate rule YAML given as text or as a Path to a file."""
-    import yaml
-
     file: str | None = None
     if isinstance(source, Path):
         file = str(source)
@@ -243,36 +242,7 @@ def load_rules_yaml(source: str | Path) -> RulesConfig:
     else:
         text = source
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise MappingRuleError("rule YAML cannot be parsed", file=file, line=line,
-                               problems=[str(exc)]) from None
-    lines: dict[tuple, int] = {}
-    if node is not None:
-        _index_lines(node, (), lines)
+        data, lines = parse_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise MappingRuleError("rule YAML cannot be parsed", file=file, line=exc.line, problems=[str(exc)]) from None
     return load_rules_config(data, file=file, _lines=lines)
-
-
-def _index_lines(node: Any, path: tuple, out: dict[tuple, int]) -> None:
-    import yaml
-
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            k = path + (key.value,)
-            out[k] = key.start_mark.line + 1
-            _index_lines(value, k, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), out)
-
-
-def _line_of(loc: tuple, lines: Mapping[tuple, int]) -> int | None:
-    # pydantic adds non-path tokens (e.g. a union member name); walk back to the deepest known node
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in lines:
-            return lines[loc[:n]]
-    return None

@@ -29,10 +29,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hub.config import _interpolate, _line_of  # the hub config's own ${ENV} and line lookup
+from hub.yamllines import YamlSyntaxError, interpolate_env, parse_with_lines, validation_problems
 from hub.errors import ConfigError
 
 __all__ = ["SECTION_KEYS", "Roles", "SmtpConfig", "Audience", "ReportConfig", "load_report_config", "smtp_password"]
@@ -154,24 +153,20 @@ def load_report_config(path: str | Path) -> ReportConfig:
         raw = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read the report config: {exc.strerror}", file=source) from None
-    text = _interpolate(raw, source)
+    text, unset = interpolate_env(raw, source)
+    if unset:
+        raise ConfigError("the report config refers to unset environment variables:\n  " + "\n  ".join(unset), file=source)
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source,
-                          line=(mark.line + 1) if mark else None) from None
+        data = parse_with_lines(text)[0] or {}
+        lines = parse_with_lines(raw)[1]
+    except YamlSyntaxError as exc:
+        raise ConfigError(str(exc), file=source, line=exc.line) from None
     if not isinstance(data, dict):
         raise ConfigError("the report config must be a mapping", file=source)
     try:
         cfg = ReportConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = _line_of(raw, loc)
-            where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: {'.'.join(str(p) for p in loc) or '(top)'}: {err['msg']}")
+        problems = validation_problems(exc, source, lines)
         raise ConfigError("invalid report configuration:\n  " + "\n  ".join(problems), file=source) from None
     return cfg.model_copy(update={"base_dir": path.resolve().parent})
 
