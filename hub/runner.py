@@ -88,6 +88,15 @@ def run_pipeline(
         for system, stream in streams:
             note("map", system, stream, map_stream(ctx, system, stream))
         note("reconcile", None, None, reconcile(ctx))
+        pc = config.pipeline(pipeline)
+        if pc.push:
+            from hub.pipeline.push import push
+
+            note("push", None, None, push(ctx))
+        if pc.report:
+            from hub.pipeline.report import report
+
+            note("report", None, None, report(ctx))
     except BaseException as exc:
         result.status = "failed"
         finish_run(engine, run_id, "failed", {"stages": result.stages}, error=str(exc)[:4000])

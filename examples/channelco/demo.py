@@ -59,8 +59,12 @@ def main() -> int:
     print(f"  crosswalk:      {OUT / 'export' / 'crosswalk.csv'} ({exported['crosswalk']:,} rows)")
     print(f"  discrepancies:  {OUT / 'export' / 'discrepancies.csv'} ({exported['discrepancies']:,} rows)")
     print(f"  report:         {OUT / 'report' / 'report.html'} (+ XLSX and CSV: {len(report.all_files)} files)")
+    print("live systems: the same world served by the Salesforce-compatible and DRP SOAP test servers, pushed both ways")
+    from live_demo import run_live_demo
+
+    live = run_live_demo(OUT / "live", world)
     print(f"inspect with:     CHANNELCO_DIR={world} HUB_DATABASE_URL=sqlite:///{OUT / 'hub.db'} .venv/bin/hub -c examples/channelco/hub.yaml status")
-    return 0
+    return live
 
 
 def open_discrepancies(engine):  # type: ignore[no-untyped-def]

@@ -107,22 +107,19 @@ def _stop(pid: int) -> None:
 
 
 def run_with_push(config: Any, engine: Any) -> tuple[Any, dict[str, Any]]:
-    """One pipeline run plus its push (the push stage is run here unless the runner already ran it)."""
+    """One pipeline run (its push stage included); a push held by the circuit breaker is approved here."""
     from hub.pipeline.context import StageContext
     from hub.pipeline.push import push
     from hub.runner import run_pipeline
 
-    result = run_pipeline(config, PIPELINE, engine=engine)
-    pushed = [s for s in result.stages if s["stage"] == "push"]
-    if pushed:
-        return result, pushed[-1]
+    result = run_pipeline(config, PIPELINE, engine=engine)  # the runner runs the push stage
+    pushed = next(s for s in result.stages if s["stage"] == "push")
+    if not pushed.get("held"):
+        return result, pushed
     ctx = StageContext(config=config, engine=engine, pipeline=PIPELINE, run_id=result.run_id)
-    counts = push(ctx)
-    if counts.detail.get("held"):
-        print(f"  circuit breaker held {', '.join(counts.detail['held'])} (first push changes most records); "
-              f"approving run {result.run_id} as an operator would with: hub push --approve {result.run_id}")
-        counts = push(ctx, approve_run=result.run_id)
-    return result, counts.as_dict()
+    print(f"  circuit breaker held {', '.join(pushed['held'])} (first push changes most records); "
+          f"approving run {result.run_id} as an operator would with: hub push --approve {result.run_id}")
+    return result, push(ctx, approve_run=result.run_id).as_dict()
 
 
 def _show_push(label: str, detail: dict[str, Any]) -> None:
@@ -159,8 +156,10 @@ def run_live_demo(out: Path, world: Path | None = None) -> int:
               f"(CRM: Salesforce test server {info['env']['CHANNELCO_SF_URL']}, DRP: SOAP {info['env']['CHANNELCO_DRP_WSDL']})")
         _show_push("pushed", detail)
         show_systems(config)
-        again, detail2 = run_with_push(config, engine)
-        _show_push("rerun", detail2)
+        _, detail2 = run_with_push(config, engine)
+        _show_push("second run (the CRM accounts of the customers just created in the DRP get their data)", detail2)
+        _, detail3 = run_with_push(config, engine)
+        _show_push("rerun (nothing left to push)", detail3)
         print(f"  store: {db}")
     finally:
         _stop(proc.pid)

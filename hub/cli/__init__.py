@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hub.cli import run as _run  # noqa: F401
 from hub.cli import edi as _edi  # noqa: F401
+from hub.cli import push as _push  # noqa: F401
 from hub.cli import reconcile as _reconcile  # noqa: F401
 from hub.cli import report as _report  # noqa: F401
 from hub.cli import store as _store  # noqa: F401

@@ -37,11 +37,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hub.canonical import ENTITIES
 from hub.errors import MappingRuleError
+from hub.yamllines import YamlSyntaxError, line_of, parse_with_lines
 
 __all__ = ["ColumnRule", "EntityPush", "BreakerRules", "RetryRules", "TargetPush", "PushRules", "load_push_rules"]
 
@@ -171,8 +171,6 @@ def _problems(rules: PushRules, systems: set[str] | None) -> list[tuple[tuple[An
 
 def load_push_rules(path: str | Path, systems: set[str] | None = None) -> PushRules:
     """Read and validate a push rule file; ``systems`` are the configured system names to check against."""
-    from hub.config import _line_of
-
     path = Path(path)
     source = str(path)
     try:
@@ -180,16 +178,14 @@ def load_push_rules(path: str | Path, systems: set[str] | None = None) -> PushRu
     except OSError as exc:
         raise MappingRuleError(f"cannot read push rules: {exc.strerror}", file=source) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise MappingRuleError(f"invalid YAML: {getattr(exc, 'problem', exc)}", file=source,
-                               line=(mark.line + 1) if mark else None) from None
+        data, lines = parse_with_lines(text)
+    except YamlSyntaxError as exc:
+        raise MappingRuleError(str(exc), file=source, line=exc.line) from None
     if not isinstance(data, dict):
         raise MappingRuleError("push rules must be a mapping with a 'targets' section", file=source)
 
     def at(loc: tuple[Any, ...]) -> str:
-        line = _line_of(text, loc)
+        line = line_of(loc, lines)
         return f"{source}:{line}" if line else source
 
     try:

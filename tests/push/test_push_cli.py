@@ -11,6 +11,9 @@ from hub.cli.app import app
 from hub.store.models import OutboxEntry
 
 
+assert _push_cli.HELD_EXIT == 3
+
+
 def _hub(live, *args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(app, ["-c", str(live.config_path), *args], catch_exceptions=False)
 

@@ -118,7 +118,8 @@ class _Parser:
                 self.take("punct", ",")
                 raw.append(self.take("name"))
         self.take("kw", "from")
-        obj = self.take("name")
+        # "Order" is both an sObject and the ORDER keyword
+        obj = self.take("kw", "order") if self.peek("order") else self.take("name")
         match = next((o for o in self.schema if o.lower() == obj.lower()), None)
         if match is None:
             raise SoqlError("INVALID_TYPE", f"sObject type '{obj}' is not supported.")
