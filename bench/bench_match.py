@@ -16,7 +16,10 @@ drp/customers.csv with the same readers (bench/dev_match_channelco.py), matches,
 pairs) and the within-system duplicate F1. ``seconds`` is the child's whole wall time (start-up,
 imports, reading, preparing, matching, writing); ``match s`` is the part after reading; ``cpu s``
 is the child's user + system CPU time (DuckDB uses ``--threads`` cores; on a busy shared machine
-CPU time is the steadier number).
+CPU time is the steadier number). For Splink, ``prep_s`` in the per-run line is the part of
+``match s`` spent computing its input columns with the hub's normalisers (Python, one core).
+Outputs go to ``--work`` (default .cache/bench-match): ``s<seed>_<n>/`` scenarios and
+``pred/s<seed>_<n>/<matcher>/`` with crosswalk.csv, score.json, child.json and child.log.
 
 Matchers
 --------
@@ -152,14 +155,15 @@ def splink_settings(link_type: str):  # type: ignore[no-untyped-def]
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
+    jw = "jaro_winkler_similarity(name_core_l, name_core_r)"
     name = cl.CustomComparison(output_column_name="name", comparison_levels=[
         cll.NullLevel("brand"),
         cll.CustomLevel("brand_l = brand_r AND industry_l = industry_r", "brand+industry equal"),
         cll.CustomLevel("brand_l = brand_r AND (industry_l IS NULL OR industry_r IS NULL)",
                         "brand equal, industry unknown"),
-        cll.CustomLevel("jaro_winkler_similarity(name_core_l, name_core_r) >= 0.92", "core JW>=0.92"),
+        cll.CustomLevel(f"{jw} >= 0.92", "brand+industry Jaro-Winkler >= 0.92"),
         cll.CustomLevel("brand_l = brand_r", "brand equal, industry differs"),
-        cll.CustomLevel("jaro_winkler_similarity(name_core_l, name_core_r) >= 0.84", "core JW>=0.84"),
+        cll.CustomLevel(f"{jw} >= 0.84", "brand+industry Jaro-Winkler >= 0.84"),
         cll.ElseLevel(),
     ])
     tax = cl.CustomComparison(output_column_name="tax_id", comparison_levels=[
@@ -191,19 +195,26 @@ def splink_settings(link_type: str):  # type: ignore[no-untyped-def]
     )
 
 
-def splink_predict(records: list, link_type: str, threads: int):  # type: ignore[no-untyped-def]
-    """Train the Splink model on ``records`` and predict; returns (connection, linker, predictions)."""
+def splink_columns(records: list) -> dict[str, dict[str, list]]:
+    """Per system, the Splink input table as columns (see :func:`splink_features`)."""
+    out = {}
+    for system in ("crm", "drp"):
+        rows = [splink_features(r) for r in records if r.system == system]
+        out[system] = {k: [row[k] for row in rows] for k in rows[0]}
+    return out
+
+
+def splink_predict(columns: dict[str, dict[str, list]], link_type: str,
+                   threads: int):  # type: ignore[no-untyped-def]
+    """Train the Splink model and predict: (connection, linker, predictions)."""
     import duckdb
     from splink import DuckDBAPI, Linker, block_on
 
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
     db_api = DuckDBAPI(connection=con)
-    tables = []
-    for system in ("crm", "drp"):
-        rows = [splink_features(r) for r in records if r.system == system]
-        cols = {k: [row[k] for row in rows] for k in rows[0]}
-        tables.append(db_api.register(cols, dataset_display_name=system))
+    tables = [db_api.register(cols, dataset_display_name=system)
+              for system, cols in columns.items()]
     linker = Linker(tables, splink_settings(link_type), log_level="WARNING")
     training = linker.training
     training.estimate_probability_two_random_records_match(
@@ -222,9 +233,12 @@ def child_splink(scen: Path, out: Path, args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     records = _read_records(scen)
     t1 = time.perf_counter()
-    con, linker, predictions = splink_predict(records, link_type, args.threads)
     n_records = len(records)
+    columns = splink_columns(records)
     del records
+    t_prep = time.perf_counter()
+    con, linker, predictions = splink_predict(columns, link_type, args.threads)
+    del columns
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_weight=args.splink_threshold)
     t2 = time.perf_counter()
@@ -241,13 +255,15 @@ def child_splink(scen: Path, out: Path, args: argparse.Namespace) -> dict:
             n_rows += len(batch)
     return {"records": n_records, "read_s": t1 - t0, "match_s": t2 - t1,
             "write_s": time.perf_counter() - t2,
-            "stats": {"pairs_scored_above_-5": n_pairs, "crosswalk_rows": n_rows,
-                      "threshold_match_weight": args.splink_threshold}}
+            "stats": {"prep_s": round(t_prep - t1, 2), "pairs_scored_above_-5": n_pairs,
+                      "crosswalk_rows": n_rows, "threshold_match_weight": args.splink_threshold}}
 
 
 def run_child(matcher: str, scen: Path, out: Path, args: argparse.Namespace) -> dict:
     """Run one matcher in a child process; wall seconds, peak RSS and the child's own report."""
     out.mkdir(parents=True, exist_ok=True)
+    for stale in ("child.json", "crosswalk.csv", "score.json"):
+        (out / stale).unlink(missing_ok=True)
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", matcher,
            "--scenario", str(scen), "--out", str(out), "--threads", str(args.threads),
            "--splink-threshold", str(args.splink_threshold)]
@@ -298,7 +314,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--customers", type=int, action="append",
                     help="scenario size (repeatable; default 10000)")
-    ap.add_argument("--seed", type=int, action="append", help="scenario seed (repeatable; default 11)")
+    ap.add_argument("--seed", type=int, action="append",
+                    help="scenario seed (repeatable; default 11)")
     ap.add_argument("--matchers", default=",".join(MATCHERS),
                     help=f"comma-separated subset of {', '.join(MATCHERS)}")
     ap.add_argument("--work", type=Path, default=ROOT / ".cache" / "bench-match",
@@ -338,17 +355,34 @@ def main(argv: list[str] | None = None) -> int:
                 f1, dup_f1 = score(args.score, scen, out) if "error" not in rep else (None, None)
                 rep.update(customers=customers, seed=seed, f1=f1, dup_f1=dup_f1)
                 rows.append(rep)
-                print(f"  {matcher:14s} seed={seed} customers={customers}: {rep['seconds']:.1f}s cpu={rep['cpu_s']:.1f}s "
-                      f"peak={rep['peak_mb']:.0f}MB f1={_fmt(f1, '.4f')} dup_f1={_fmt(dup_f1, '.4f')}"
-                      f" {rep.get('error', '')} {rep.get('stats', '')}", flush=True)
+                print(f"  {matcher} seed={seed} customers={customers}: {rep['seconds']:.1f}s "
+                      f"cpu={rep['cpu_s']:.1f}s peak={rep['peak_mb']:.0f}MB f1={_fmt(f1, '.4f')} "
+                      f"dup_f1={_fmt(dup_f1, '.4f')} {rep.get('error', '')} "
+                      f"{rep.get('stats', '')}", flush=True)
     head = (f"{'matcher':14s} {'customers':>9s} {'seed':>4s} {'records':>8s} {'seconds':>8s} "
             f"{'match s':>8s} {'cpu s':>7s} {'peak MB':>8s} {'customer F1':>11s} {'dup F1':>7s}")
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
         print(f"{r['matcher']:14s} {r['customers']:>9d} {r['seed']:>4d} {r.get('records', 0):>8d} "
-              f"{r['seconds']:>8.1f} {_fmt(r.get('match_s'), '8.1f'):>8s} {r['cpu_s']:>7.1f} {r['peak_mb']:>8.0f} "
-              f"{_fmt(r['f1'], '.4f'):>11s} {_fmt(r['dup_f1'], '.4f'):>7s}")
+              f"{r['seconds']:>8.1f} {_fmt(r.get('match_s'), '.1f'):>8s} {r['cpu_s']:>7.1f} "
+              f"{r['peak_mb']:>8.0f} {_fmt(r['f1'], '.4f'):>11s} {_fmt(r['dup_f1'], '.4f'):>7s}")
+    _print_scaling(rows)
     return 1 if any("error" in r for r in rows) else 0
+
+
+def _print_scaling(rows: list[dict]) -> None:
+    """Growth of time and memory from the smallest to each larger size, per matcher and seed."""
+    ok = [r for r in rows if "error" not in r]
+    for r in ok:
+        smaller = [b for b in ok if b["matcher"] == r["matcher"] and b["seed"] == r["seed"]
+                   and b["customers"] < r["customers"]]
+        base = min(smaller, key=lambda b: b["customers"], default=None)
+        if base is None:
+            continue
+        print(f"scaling {r['matcher']} seed {r['seed']}: {base['customers']} -> {r['customers']} "
+              f"customers (x{r['customers'] / base['customers']:.0f}): wall "
+              f"x{r['seconds'] / base['seconds']:.1f}, cpu x{r['cpu_s'] / base['cpu_s']:.1f}, "
+              f"peak RSS x{r['peak_mb'] / base['peak_mb']:.1f}")
 
 
 if __name__ == "__main__":

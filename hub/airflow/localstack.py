@@ -177,8 +177,8 @@ class LocalStack:
             r = self._http.post(f"{self.url}/auth/token", json={"username": USER, "password": self._password}, timeout=30)
             r.raise_for_status()
             self._token = r.json()["access_token"]
-        r = self._http.request(method, f"{self.url}/api/v2{path}", headers={"Authorization": f"Bearer {self._token}"},
-                               timeout=60, **kwargs)
+        headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
+        r = self._http.request(method, f"{self.url}/api/v2{path}", headers=headers, timeout=60, **kwargs)
         if not r.ok:
             raise StackError(f"{method} {path}: HTTP {r.status_code}: {r.text[:2000]}")
         return r.json() if r.content and r.headers.get("content-type", "").startswith("application/json") else r.text

@@ -56,13 +56,16 @@ class Live:
         return open_store(self.config())
 
 
-def write_config(tmp: Path, max_share: float = 1.0, extra_push: str = "") -> Path:
-    """hub-live.yaml and push.yaml copied to ``tmp`` with absolute paths and the breaker share given."""
+def write_config(tmp: Path, max_share: float = 1.0, extra_push: str = "", orders: bool = True) -> Path:
+    """hub-live.yaml and push.yaml copied to ``tmp`` with absolute paths and the breaker share given
+    (``orders=False`` leaves out the order-status push, so only the customer targets write)."""
     text = (EXAMPLE / "hub-live.yaml").read_text(encoding="utf-8")
     text = text.replace("../../mappings/", str(REPO / "mappings") + "/").replace(
         "reconcile: reconcile.yaml", f"reconcile: {EXAMPLE / 'reconcile.yaml'}")
     (tmp / "hub.yaml").write_text(text, encoding="utf-8")
     push = (EXAMPLE / "push.yaml").read_text(encoding="utf-8").replace("max_share: 0.05", f"max_share: {max_share}")
+    if not orders:
+        push = "\n".join(line for line in push.splitlines() if not line.strip().startswith("sales_order:")) + "\n"
     (tmp / "push.yaml").write_text(push + extra_push, encoding="utf-8")
     return tmp / "hub.yaml"
 

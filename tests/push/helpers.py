@@ -13,15 +13,22 @@ def run(live: Any, engine: Any, dry_run: bool = False, approve: int | None = Non
     from hub.pipeline.context import StageContext
     from hub.pipeline.push import push
     from hub.pipeline.runlog import start_run
-    from hub.runner import run_pipeline
-
     config = live.config()
     if pipeline:
-        run_id = run_pipeline(config, PIPELINE, engine=engine).run_id
+        run_id = run_without_push(config, engine)
     else:
         run_id = start_run(engine, PIPELINE, trigger="push")
     ctx = StageContext(config=config, engine=engine, pipeline=PIPELINE, run_id=run_id)
     return run_id, push(ctx, dry_run=dry_run, approve_run=approve)
+
+
+def run_without_push(config: Any, engine: Any) -> int:
+    """Extract, map and reconcile; the runner's own push stage (default options) is left out."""
+    from hub.runner import run_pipeline
+
+    pc = config.pipelines[PIPELINE].model_copy(update={"push": None})
+    staged = config.model_copy(update={"pipelines": {**config.pipelines, PIPELINE: pc}})
+    return run_pipeline(staged, PIPELINE, engine=engine).run_id
 
 
 def sf_writes(sf: Any) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import PIPELINE, drp_writes, sf_writes
+from helpers import PIPELINE, drp_writes, run_without_push, sf_writes
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -19,10 +19,8 @@ def _hub(live, *args: str):  # type: ignore[no-untyped-def]
 
 
 def test_dry_run_then_dead_letters_retry_and_discard(live) -> None:  # type: ignore[no-untyped-def]
-    from hub.runner import run_pipeline
-
     engine = live.engine()
-    run_pipeline(live.config(), PIPELINE, engine=engine)
+    run_without_push(live.config(), engine)
     live.sf.app.requests.clear()
     dry = _hub(live, "push", "--dry-run")
     assert dry.exit_code == 0, dry.output
@@ -52,12 +50,10 @@ def test_dry_run_then_dead_letters_retry_and_discard(live) -> None:  # type: ign
 
 
 def test_breaker_exit_code_and_approval(live) -> None:  # type: ignore[no-untyped-def]
-    from conftest import write_config
+    from tests.push.conftest import write_config
 
-    from hub.runner import run_pipeline
-
-    write_config(live.tmp, max_share=0.05)
-    run_pipeline(live.config(), PIPELINE, engine=live.engine())
+    write_config(live.tmp, max_share=0.05, orders=False)
+    run_without_push(live.config(), live.engine())
     held = _hub(live, "push")
     assert held.exit_code == 3 and "hub push --approve" in held.output
     run = held.output.split("push run ")[1].split()[0]

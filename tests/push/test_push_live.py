@@ -10,7 +10,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from helpers import PIPELINE, drp_writes, run, sf_writes, target
+from helpers import PIPELINE, drp_writes, run, run_without_push, sf_writes, target
 from sqlalchemy import func, select
 
 from hub.store.models import CrosswalkLink, Discrepancy, OutboxEntry
@@ -64,9 +64,7 @@ def test_round_trip_both_ways_and_rerun_pushes_nothing(live) -> None:  # type: i
 
 def test_dry_run_shows_live_diffs_and_makes_no_write_call(live) -> None:  # type: ignore[no-untyped-def]
     engine = live.engine()
-    from hub.runner import run_pipeline
-
-    run_pipeline(live.config(), PIPELINE, engine=engine)
+    run_without_push(live.config(), engine)
     live.sf.app.requests.clear()
     live.drp.clear_log()
     some = next(iter(live.sf.org.records["Account"].values()))
@@ -87,9 +85,9 @@ def test_dry_run_shows_live_diffs_and_makes_no_write_call(live) -> None:  # type
 
 
 def test_circuit_breaker_holds_a_mass_change_until_approved(live) -> None:  # type: ignore[no-untyped-def]
-    from conftest import write_config
+    from tests.push.conftest import write_config
 
-    write_config(live.tmp, max_share=0.05)
+    write_config(live.tmp, max_share=0.05, orders=False)
     engine = live.engine()
     run_id, counts = run(live, engine)
     assert set(counts.detail["held"]) == {"crm/Account", "drp/customers"}
@@ -127,9 +125,7 @@ def test_conflicting_target_edit_opens_a_discrepancy_and_is_not_overwritten(live
 
 def test_crash_after_send_before_confirm_creates_no_duplicates(live) -> None:  # type: ignore[no-untyped-def]
     engine = live.engine()
-    from hub.runner import run_pipeline
-
-    run_id = run_pipeline(live.config(), PIPELINE, engine=engine).run_id
+    run_id = run_without_push(live.config(), engine)
     before = live.drp.store.count("customers")
     names_before = Counter(c["customerName"] for c in live.drp.store.rows("customers"))
     script = textwrap.dedent(f"""

@@ -21,10 +21,11 @@ from hub.pipeline.context import StageContext
 from hub.pipeline.push import push
 from hub.pipeline.runlog import StageCounts, finish_run, start_run
 from hub.runner import RunResult, open_store, run_pipeline
-from hub.store.models import GOLDEN, MODELS, CrosswalkLink
+from hub.store.models import MODELS, CrosswalkLink
 
 EXAMPLE = harness.REPO / "examples" / "realsys" / "hub.yaml"
-PIPELINE = "realsys"
+#: the full sync (pull, reconcile, push) and the same without the push
+PIPELINE, PULL_ONLY = "realsys", "realsys-pull"
 #: account custom fields the push writes (erp_code is seeded; open_receivables is defined by the test)
 CRM_FIELDS = {"erp_code": "ERP Customer Code", "open_receivables": "Open receivables (ERP)"}
 _N = re.compile(r"(\d+)\.example\.cn")
@@ -66,12 +67,12 @@ class Hub:
         config = load_config(EXAMPLE)
         return cls(config, open_store(config))
 
-    def pull(self) -> RunResult:
-        """extract -> map -> reconcile (the runner)."""
-        return run_pipeline(self.config, PIPELINE, engine=self.engine, trigger="test")
+    def run(self, pipeline: str = PIPELINE) -> RunResult:
+        """One run of ``pipeline`` by the embedded runner (extract -> map -> reconcile [-> push])."""
+        return run_pipeline(self.config, pipeline, engine=self.engine, trigger="test")
 
     def push(self, dry_run: bool = False) -> StageCounts:
-        """The push stage in a run of its own, as ``hub push`` runs it."""
+        """The push stage in a run of its own, as ``hub push`` runs it (here: for the dry run)."""
         run_id = start_run(self.engine, PIPELINE, trigger="test push")
         try:
             counts = push(StageContext(config=self.config, engine=self.engine, pipeline=PIPELINE, run_id=run_id), dry_run=dry_run)
@@ -143,6 +144,13 @@ def open_receivables(invoices: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return dict(out)
 
 
+def push_stage(result: RunResult) -> dict[str, Any]:
+    """The push stage's counts and detail of a run (targets, held, failed)."""
+    found = [s for s in result.stages if s["stage"] == "push"]
+    assert len(found) == 1, f"run {result.run_id} has {len(found)} push stages: {[s['stage'] for s in result.stages]}"
+    return found[0]
+
+
 def start_pair(base: Path) -> tuple[harness.ServerInfo, harness.ServerInfo]:
     """Fresh copies of the cached Tryton and django-crm templates, started on free loopback ports.
 
@@ -160,5 +168,5 @@ def start_pair(base: Path) -> tuple[harness.ServerInfo, harness.ServerInfo]:
     return tryton, crm
 
 
-__all__ = ["EXAMPLE", "GOLDEN", "Hub", "Truth", "define_account_fields", "hub_env", "open_receivables", "read_all",
-           "start_pair", "world_truth"]
+__all__ = ["EXAMPLE", "PIPELINE", "PULL_ONLY", "Hub", "Truth", "define_account_fields", "hub_env", "open_receivables",
+           "push_stage", "read_all", "start_pair", "world_truth"]

@@ -78,16 +78,16 @@ def test_report_stage_writes_and_sends(channelco: dict[str, Any], use_renderers:
     with channelco["engine"].connect() as c:
         logged = c.execute(select(StageLog.stage, StageLog.status, StageLog.rows_changed)
                            .where(StageLog.run_id == channelco["run_id"], StageLog.stage == "report")).all()
-    assert logged == [("report", "succeeded", 3)]
+    assert logged[-1] == ("report", "succeeded", 3)  # the pipeline run itself logged one before
 
 
 def test_stage_without_report_config_is_a_config_error(channelco: dict[str, Any]) -> None:
     from hub.pipeline.context import StageContext
     from hub.pipeline.report import report
 
-    ctx = StageContext(config=channelco["config"], engine=channelco["engine"], pipeline="channelco", run_id=1)
-    if channelco["config"].pipelines["channelco"].report:
-        pytest.skip("the example pipeline has a report configured")
+    config = channelco["config"].model_copy(deep=True)
+    config.pipelines["channelco"] = config.pipelines["channelco"].model_copy(update={"report": None})
+    ctx = StageContext(config=config, engine=channelco["engine"], pipeline="channelco", run_id=1)
     with pytest.raises(ConfigError, match="no 'report:' file"):
         report(ctx)
 
