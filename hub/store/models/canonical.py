@@ -34,11 +34,6 @@ class Party(CanonicalRecord, Base):
     """Canonical party record."""
 
     __tablename__ = "party"
-    __table_args__ = (
-        Index("ix_party_tax_id", "tax_id"),
-        Index("ix_party_erp_code", "erp_code"),
-        Index("ix_party_parent_ref", "parent_ref"),
-    )
 
     name: Mapped[str | None] = mapped_column(String())
     channel_level: Mapped[str | None] = mapped_column(String())
@@ -82,9 +77,6 @@ class Salesperson(CanonicalRecord, Base):
     """Canonical salesperson record."""
 
     __tablename__ = "salesperson"
-    __table_args__ = (
-        Index("ix_salesperson_employee_code", "employee_code"),
-    )
 
     name: Mapped[str | None] = mapped_column(String())
     email: Mapped[str | None] = mapped_column(String())
@@ -99,9 +91,6 @@ class Product(CanonicalRecord, Base):
     """Canonical product record."""
 
     __tablename__ = "product"
-    __table_args__ = (
-        Index("ix_product_sku", "sku"),
-    )
 
     sku: Mapped[str | None] = mapped_column(String())
     name: Mapped[str | None] = mapped_column(String())
@@ -117,9 +106,6 @@ class Location(CanonicalRecord, Base):
     """Canonical location record."""
 
     __tablename__ = "location"
-    __table_args__ = (
-        Index("ix_location_owner_ref", "owner_ref"),
-    )
 
     name: Mapped[str | None] = mapped_column(String())
     kind: Mapped[str | None] = mapped_column(String())
@@ -131,10 +117,6 @@ class Inventory(CanonicalRecord, Base):
     """Canonical inventory record."""
 
     __tablename__ = "inventory"
-    __table_args__ = (
-        Index("ix_inventory_location_ref", "location_ref"),
-        Index("ix_inventory_party_ref", "party_ref"),
-    )
 
     location_ref: Mapped[str | None] = mapped_column(String())
     party_ref: Mapped[str | None] = mapped_column(String())
@@ -152,9 +134,6 @@ class SalesOrder(CanonicalRecord, Base):
     __tablename__ = "sales_order"
     __table_args__ = (
         Index("ix_sales_order_party_ref", "party_ref"),
-        Index("ix_sales_order_source_ref", "source_ref"),
-        Index("ix_sales_order_erp_order_no", "erp_order_no"),
-        Index("ix_sales_order_order_number", "order_number"),
     )
 
     party_ref: Mapped[str | None] = mapped_column(String())
@@ -214,7 +193,6 @@ class Payment(CanonicalRecord, Base):
     __tablename__ = "payment"
     __table_args__ = (
         Index("ix_payment_party_ref", "party_ref"),
-        Index("ix_payment_trace", "trace"),
     )
 
     party_ref: Mapped[str | None] = mapped_column(String())
@@ -230,9 +208,6 @@ class RemittanceLine(CanonicalRecord, Base):
     """Canonical remittance line record."""
 
     __tablename__ = "remittance_line"
-    __table_args__ = (
-        Index("ix_remittance_line_trace", "trace"),
-    )
 
     trace: Mapped[str | None] = mapped_column(String())
     party_ref: Mapped[str | None] = mapped_column(String())

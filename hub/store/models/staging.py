@@ -15,8 +15,6 @@ class SourceRecord(Base):
     """A record as read from a system; ``mapped_hash`` is the ``hash`` the map stage last processed."""
 
     __tablename__ = "source_record"
-    __table_args__ = (Index("ix_source_record_pending", "system", "stream", "mapped_hash"),)
-
     system: Mapped[str] = mapped_column(String(), primary_key=True)
     stream: Mapped[str] = mapped_column(String(), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(), primary_key=True)

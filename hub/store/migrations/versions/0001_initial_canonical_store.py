@@ -119,9 +119,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_inventory'))
     )
-    with op.batch_alter_table('inventory', schema=None) as batch_op:
-        batch_op.create_index('ix_inventory_location_ref', ['location_ref'], unique=False)
-        batch_op.create_index('ix_inventory_party_ref', ['party_ref'], unique=False)
 
     op.create_table('invoice',
     sa.Column('order_ref', sa.String(), nullable=True),
@@ -156,8 +153,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_location'))
     )
-    with op.batch_alter_table('location', schema=None) as batch_op:
-        batch_op.create_index('ix_location_owner_ref', ['owner_ref'], unique=False)
 
     op.create_table('opportunity',
     sa.Column('party_ref', sa.String(), nullable=True),
@@ -223,10 +218,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_party'))
     )
-    with op.batch_alter_table('party', schema=None) as batch_op:
-        batch_op.create_index('ix_party_erp_code', ['erp_code'], unique=False)
-        batch_op.create_index('ix_party_parent_ref', ['parent_ref'], unique=False)
-        batch_op.create_index('ix_party_tax_id', ['tax_id'], unique=False)
 
     op.create_table('payment',
     sa.Column('party_ref', sa.String(), nullable=True),
@@ -245,7 +236,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('payment', schema=None) as batch_op:
         batch_op.create_index('ix_payment_party_ref', ['party_ref'], unique=False)
-        batch_op.create_index('ix_payment_trace', ['trace'], unique=False)
 
     op.create_table('product',
     sa.Column('sku', sa.String(), nullable=True),
@@ -263,8 +253,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_product'))
     )
-    with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.create_index('ix_product_sku', ['sku'], unique=False)
 
     op.create_table('quarantine',
     sa.Column('system', sa.String(), nullable=False),
@@ -301,8 +289,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_remittance_line'))
     )
-    with op.batch_alter_table('remittance_line', schema=None) as batch_op:
-        batch_op.create_index('ix_remittance_line_trace', ['trace'], unique=False)
 
     op.create_table('review_item',
     sa.Column('entity', sa.String(), nullable=False),
@@ -352,10 +338,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_sales_order'))
     )
     with op.batch_alter_table('sales_order', schema=None) as batch_op:
-        batch_op.create_index('ix_sales_order_erp_order_no', ['erp_order_no'], unique=False)
-        batch_op.create_index('ix_sales_order_order_number', ['order_number'], unique=False)
         batch_op.create_index('ix_sales_order_party_ref', ['party_ref'], unique=False)
-        batch_op.create_index('ix_sales_order_source_ref', ['source_ref'], unique=False)
 
     op.create_table('salesperson',
     sa.Column('name', sa.String(), nullable=True),
@@ -372,8 +355,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'external_id', name=op.f('pk_salesperson'))
     )
-    with op.batch_alter_table('salesperson', schema=None) as batch_op:
-        batch_op.create_index('ix_salesperson_employee_code', ['employee_code'], unique=False)
 
     op.create_table('source_record',
     sa.Column('system', sa.String(), nullable=False),
@@ -388,8 +369,6 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('system', 'stream', 'external_id', name=op.f('pk_source_record'))
     )
-    with op.batch_alter_table('source_record', schema=None) as batch_op:
-        batch_op.create_index('ix_source_record_pending', ['system', 'stream', 'mapped_hash'], unique=False)
 
     op.create_table('stage_log',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -419,44 +398,28 @@ def downgrade() -> None:
         batch_op.drop_index('ix_stage_log_run_id')
 
     op.drop_table('stage_log')
-    with op.batch_alter_table('source_record', schema=None) as batch_op:
-        batch_op.drop_index('ix_source_record_pending')
 
     op.drop_table('source_record')
-    with op.batch_alter_table('salesperson', schema=None) as batch_op:
-        batch_op.drop_index('ix_salesperson_employee_code')
 
     op.drop_table('salesperson')
     with op.batch_alter_table('sales_order', schema=None) as batch_op:
-        batch_op.drop_index('ix_sales_order_source_ref')
         batch_op.drop_index('ix_sales_order_party_ref')
-        batch_op.drop_index('ix_sales_order_order_number')
-        batch_op.drop_index('ix_sales_order_erp_order_no')
 
     op.drop_table('sales_order')
     op.drop_table('run')
     op.drop_table('review_item')
-    with op.batch_alter_table('remittance_line', schema=None) as batch_op:
-        batch_op.drop_index('ix_remittance_line_trace')
 
     op.drop_table('remittance_line')
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.drop_index('ix_quarantine_open')
 
     op.drop_table('quarantine')
-    with op.batch_alter_table('product', schema=None) as batch_op:
-        batch_op.drop_index('ix_product_sku')
 
     op.drop_table('product')
     with op.batch_alter_table('payment', schema=None) as batch_op:
-        batch_op.drop_index('ix_payment_trace')
         batch_op.drop_index('ix_payment_party_ref')
 
     op.drop_table('payment')
-    with op.batch_alter_table('party', schema=None) as batch_op:
-        batch_op.drop_index('ix_party_tax_id')
-        batch_op.drop_index('ix_party_parent_ref')
-        batch_op.drop_index('ix_party_erp_code')
 
     op.drop_table('party')
     with op.batch_alter_table('order_line', schema=None) as batch_op:
@@ -467,8 +430,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_opportunity_party_ref')
 
     op.drop_table('opportunity')
-    with op.batch_alter_table('location', schema=None) as batch_op:
-        batch_op.drop_index('ix_location_owner_ref')
 
     op.drop_table('location')
     with op.batch_alter_table('invoice', schema=None) as batch_op:
@@ -476,9 +437,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_invoice_order_ref')
 
     op.drop_table('invoice')
-    with op.batch_alter_table('inventory', schema=None) as batch_op:
-        batch_op.drop_index('ix_inventory_party_ref')
-        batch_op.drop_index('ix_inventory_location_ref')
 
     op.drop_table('inventory')
     op.drop_table('golden_lineage')
