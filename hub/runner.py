@@ -56,7 +56,8 @@ class RunResult:
 
     @property
     def changes(self) -> int:
-        return sum(s["rows_changed"] for s in self.stages)
+        """Rows the run inserted, changed or deleted in the store (report files are not store changes)."""
+        return sum(s["rows_changed"] for s in self.stages if s["stage"] != "report")
 
     @property
     def quarantined(self) -> int:

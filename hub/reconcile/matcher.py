@@ -19,8 +19,9 @@ Public API: :class:`PartyRecord`, :func:`match_parties` -> :class:`MatchResult`,
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import combinations, product
 from typing import Any
 
 from hub.reconcile.ids import TaxId, normalize_tax_id
@@ -126,9 +127,10 @@ def decision_key(a: RecordKey, b: RecordKey) -> DecisionKey:
 # --------------------------------------------------------------------------- preparation
 class _Prep:
     __slots__ = ("key", "system", "name", "tax", "tax_body", "phones", "city", "province", "addr",
-                 "values", "ref", "target")
+                 "values", "ref", "target", "feats")
 
-    def __init__(self, rec: PartyRecord, config: MatchConfig, ref_cfg: FieldComparison | None) -> None:
+    def __init__(self, rec: PartyRecord, exact_fields: tuple[str, ...],
+                 ref_cfg: FieldComparison | None) -> None:
         self.key = rec.key
         self.system = rec.system
         self.city = city_key(rec.city)
@@ -140,16 +142,14 @@ class _Prep:
         self.tax_body = self.tax.body if self.tax else ""
         self.phones = phone_keys(rec.phone)
         self.addr: AddressKey = address_key(rec.address)
-        self.values: dict[str, Any] = {}
-        for comp in config.fields:
-            if comp.comparison == "exact":
-                self.values[comp.field] = fold(getattr(rec, comp.field))
+        self.values: dict[str, Any] = {f: fold(getattr(rec, f)) for f in exact_fields}
         self.ref = ""
         self.target = ""
         if ref_cfg is not None:
             self.ref = fold(getattr(rec, ref_cfg.field)).upper()
             if rec.system == ref_cfg.target_system:
                 self.target = fold(getattr(rec, ref_cfg.target_field)).upper()
+        self.feats: tuple[tuple[str, ...], ...] = ()  # blocking features, see _prepare_all
 
     def features(self, name: str) -> tuple[str, ...]:
         """Values of one blocking feature (several for phones)."""
@@ -183,14 +183,25 @@ def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_P
         if rule is not None:
             ref_cfg = FieldComparison(field=rule.field, comparison="reference", weights={},
                                       target_field=rule.target_field, target_system=rule.target_system)
+    exact_fields = tuple(c.field for c in config.fields if c.comparison == "exact")
+    names = _feature_names(config)
     preps: list[_Prep] = []
     seen: set[RecordKey] = set()
     for rec in records:
-        if rec.key in seen:
-            raise ValueError(f"record {rec.key} given twice")
-        seen.add(rec.key)
-        preps.append(_Prep(rec, config, ref_cfg))
+        key = rec.key
+        if key in seen:
+            raise ValueError(f"record {key} given twice")
+        seen.add(key)
+        p = _Prep(rec, exact_fields, ref_cfg)
+        # every blocking feature computed once per record, shared by both blocking stages
+        p.feats = tuple([p.features(f) for f in names])
+        preps.append(p)
     return preps
+
+
+def _feature_names(config: MatchConfig) -> tuple[str, ...]:
+    """The blocking features ``config`` uses, in a fixed order (indexes into ``_Prep.feats``)."""
+    return tuple(dict.fromkeys(f for bk in config.blocking for f in bk.features))
 
 
 # --------------------------------------------------------------------------- comparisons
@@ -322,23 +333,35 @@ class _Scorer:
 
 
 # --------------------------------------------------------------------------- blocking
+def _block_specs(config: MatchConfig, stages: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+    """(blocking key name, indexes of its features in ``_Prep.feats``) for the given stages."""
+    pos = {f: k for k, f in enumerate(_feature_names(config))}
+    return [(bk.name, tuple(pos[f] for f in bk.features))
+            for bk in config.blocking if bk.stage in stages]
+
+
+def _block_keys(p: _Prep, specs: list[tuple[str, tuple[int, ...]]]) -> Iterator[tuple]:
+    """The blocking keys of one record (a key once per feature-value combination)."""
+    feats = p.feats
+    for name, idxs in specs:
+        if len(idxs) == 1:
+            for v in feats[idxs[0]]:
+                yield (name, v)
+            continue
+        parts = [feats[k] for k in idxs]
+        if all(parts):
+            for combo in product(*parts):
+                yield (name, *combo)
+
+
 def _blocks(preps: list[_Prep], config: MatchConfig,
             stages: tuple[int, ...] = (1, 2)) -> tuple[dict[tuple, list[int]], int]:
     """Blocking key -> record indexes, without oversized blocks; and how many were skipped."""
     blocks: dict[tuple, list[int]] = defaultdict(list)
-    wanted = {f for bk in config.blocking for f in bk.features}
-    specs = [(bk.name, bk.features) for bk in config.blocking if bk.stage in stages]
+    specs = _block_specs(config, stages)
     for i, p in enumerate(preps):
-        feats = {f: p.features(f) for f in wanted}
-        for name, features in specs:
-            if len(features) == 1:
-                for v in feats[features[0]]:
-                    blocks[(name, v)].append(i)
-                continue
-            parts = [feats[f] for f in features]
-            if all(parts):
-                for combo in _product(parts):
-                    blocks[(name, *combo)].append(i)
+        for key in _block_keys(p, specs):
+            blocks[key].append(i)
     caps = {bk.name: bk.max_block for bk in config.blocking}
     skipped = 0
     out: dict[tuple, list[int]] = {}
@@ -352,11 +375,32 @@ def _blocks(preps: list[_Prep], config: MatchConfig,
     return out, skipped
 
 
-def _product(parts: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    combos: list[tuple[str, ...]] = [()]
-    for values in parts:
-        combos = [c + (v,) for c in combos for v in values]
-    return combos
+def _open_blocks(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...],
+                 open_: set[int]) -> tuple[dict[tuple, list[int]], int, int]:
+    """Like :func:`_blocks` restricted to the ``open_`` members: block sizes (and so the caps)
+    count every record, but only open records are kept. Returns the blocks holding at least
+    two open records, the number of blocks :func:`_blocks` would return, and the skipped."""
+    sizes: dict[tuple, int] = defaultdict(int)
+    kept: dict[tuple, list[int]] = defaultdict(list)
+    specs = _block_specs(config, stages)
+    for i, p in enumerate(preps):
+        is_open = i in open_
+        for key in _block_keys(p, specs):
+            sizes[key] += 1
+            if is_open:
+                kept[key].append(i)
+    caps = {bk.name: bk.max_block for bk in config.blocking}
+    skipped = n_blocks = 0
+    for key, size in sizes.items():
+        if size < 2:
+            continue
+        if size > caps[key[0]]:
+            skipped += 1
+        else:
+            n_blocks += 1
+    out = {key: members for key, members in kept.items()
+           if len(members) >= 2 and 2 <= sizes[key] <= caps[key[0]]}
+    return out, n_blocks, skipped
 
 
 def _candidate_pairs(blocks: dict[tuple, list[int]],
@@ -366,11 +410,7 @@ def _candidate_pairs(blocks: dict[tuple, list[int]],
     for members in blocks.values():
         if open_ is not None:
             members = [m for m in members if m in open_]
-        members = sorted(set(members))
-        for x in range(len(members)):
-            i = members[x]
-            for j in members[x + 1 :]:
-                pairs.add((i, j))
+        pairs.update(combinations(sorted(set(members)), 2))
     return pairs
 
 
@@ -410,9 +450,9 @@ def match_parties(
     if any(bk.stage == 2 for bk in config.blocking):
         linked = {x for _p, _s, i, j in edges if preps[i].system != preps[j].system for x in (i, j)}
         open_ = set(range(len(preps))) - linked
-        blocks2, skipped2 = _blocks(preps, config, (2,))
-        pairs2 = _candidate_pairs(blocks2, open_) - pairs
-        n_blocks += len(blocks2)
+        blocks2, n_blocks2, skipped2 = _open_blocks(preps, config, (2,), open_)
+        pairs2 = _candidate_pairs(blocks2) - pairs
+        n_blocks += n_blocks2
         del blocks2
         _score_pairs(pairs2, preps, scorer, forced, th, scored, edges)
         n_pairs, skipped = n_pairs + len(pairs2), skipped + skipped2
