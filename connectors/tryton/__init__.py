@@ -7,7 +7,8 @@ strings, dates ``YYYY-MM-DD``, ``created_at``/``updated_at`` ISO-8601 UTC; every
 - ``parties`` (party.party; writable: create/update/upsert by ``code``): id, code, name, active,
   tax_id, tax_id_type (``cn_vat`` = USCC), phone, mobile, email, website, street, city,
   postal_code, country (ISO code), subdivision (first address), addresses [{address_id, street,
-  city, postal_code, country, subdivision}], contact_mechanisms [{mechanism_id, type, value}].
+  city, postal_code, country, subdivision}], contact_mechanisms [{mechanism_id, type, value}], credit_limit
+  and credit_amount (module account_credit_limit; None when it is not activated).
   Note: a change to an address alone does not bump the party's write_date.
 - ``products`` (product.product): sku (product code), name, unit, list_price, type, active.
 - ``stock`` (snapshot, key ``<location code>|<sku>``): location_id, location_code, location_name,

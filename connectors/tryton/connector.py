@@ -133,9 +133,10 @@ class TrytonConnector:
         if since is not None:
             window.append(_ts_after(since))
         size = self.config.batch_size
+        fields = [*spec.fields, *self._present(spec)]
         while True:
             rows = self.client.search_read(
-                spec.model, [*window, ("id", ">", after_id)], list(spec.fields), limit=size, order=[("id", "ASC")]
+                spec.model, [*window, ("id", ">", after_id)], fields, limit=size, order=[("id", "ASC")]
             )
             kids = self._children(spec, rows)
             records = [
@@ -148,6 +149,16 @@ class TrytonConnector:
                 return
             after_id = rows[-1]["id"]
             yield Batch(records, {"since": state.get("since"), "until": _fmt_ts(until), "after_id": after_id})
+
+    def _present(self, spec: StreamSpec) -> list[str]:
+        """The optional fields of ``spec`` the server's model has (asked once per connector)."""
+        if not spec.optional:
+            return []
+        cache = self.__dict__.setdefault("_optional", {})
+        if spec.name not in cache:
+            found = self.client.call(spec.model, "fields_get", list(spec.optional))
+            cache[spec.name] = [f for f in spec.optional if f in (found or {})]
+        return cache[spec.name]
 
     def _children(self, spec: StreamSpec, rows: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, Any]]]:
         out: dict[str, dict[int, dict[str, Any]]] = {}

@@ -69,6 +69,8 @@ class StreamSpec:
     incremental: bool = True
     writable: bool = False
     description: str = ""
+    #: fields read only when the server's model has them (from optional modules)
+    optional: tuple[str, ...] = ()
 
 
 _TS = ("create_date", "write_date")
@@ -102,6 +104,8 @@ def _party(row: Row, kids: dict[str, dict[int, Row]]) -> Row:
         "street": first.get("street"), "city": first.get("city"), "postal_code": first.get("postal_code"),
         "country": first.get("country"), "subdivision": first.get("subdivision"),
         "addresses": addresses, "contact_mechanisms": mechanisms,
+        # account_credit_limit module (absent: None)
+        "credit_limit": jsonable(row.get("credit_limit_amount")), "credit_amount": jsonable(row.get("credit_amount")),
     }  # fmt: skip
 
 
@@ -182,6 +186,7 @@ STREAMS: dict[str, StreamSpec] = {
                 Child("contact_mechanisms", "party.contact_mechanism", "contact_mechanisms", ("type", "value"), _mechanism),
             ),
             writable=True, description="customers/suppliers with addresses and contact mechanisms",
+            optional=("credit_limit_amount", "credit_amount"),
         ),
         StreamSpec(
             "products", "product.product",
@@ -229,7 +234,8 @@ _B = ("id", "created_at", "updated_at")
 #: the flat field names each stream's records carry (mapping YAML targets these)
 OUT_FIELDS: dict[str, tuple[str, ...]] = {
     "parties": (*_B, "code", "name", "active", "tax_id", "tax_id_type", "phone", "mobile", "email", "website",
-                "street", "city", "postal_code", "country", "subdivision", "addresses", "contact_mechanisms"),
+                "street", "city", "postal_code", "country", "subdivision", "addresses", "contact_mechanisms",
+                "credit_limit", "credit_amount"),
     "products": (*_B, "sku", "name", "unit", "list_price", "type", "active"),
     "sales": (*_B, "number", "reference", "description", "party_id", "party_code", "party_name", "sale_date", "state",
               "invoice_state", "shipment_state", "untaxed_amount", "tax_amount", "total_amount", "currency", "lines"),

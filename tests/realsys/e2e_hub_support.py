@@ -27,7 +27,7 @@ EXAMPLE = harness.REPO / "examples" / "realsys" / "hub.yaml"
 #: the full sync (pull, reconcile, push) and the same without the push
 PIPELINE, PULL_ONLY = "realsys", "realsys-pull"
 #: account custom fields the push writes (erp_code is seeded; open_receivables is defined by the test)
-CRM_FIELDS = {"erp_code": "ERP Customer Code", "open_receivables": "Open receivables (ERP)"}
+CRM_FIELDS = {"erp_code": "ERP Customer Code", "credit_limit": "Credit limit (ERP)", "open_receivables": "Open receivables (ERP)"}
 _N = re.compile(r"(\d+)\.example\.cn")
 
 

@@ -40,11 +40,12 @@ CACHE = Path(os.environ.get("REALSYS_CACHE", REPO / ".cache" / "realsys"))
 
 TRYTON_DB = "channelco"
 TRYTON_ADMIN_PASSWORD = "channelhub-admin"
-TRYTON_MODULES = ("party", "company", "currency", "country", "product", "stock", "account", "account_invoice", "sale")
+TRYTON_MODULES = ("party", "company", "currency", "country", "product", "stock", "account", "account_invoice", "sale",
+                  "account_credit_limit")
 TRYTON_PACKAGES = (
     "trytond~=8.2.0", "trytond-party~=8.2.0", "trytond-company~=8.2.0", "trytond-currency~=8.2.0",
     "trytond-country~=8.2.0", "trytond-product~=8.2.0", "trytond-stock~=8.2.0", "trytond-sale~=8.2.0",
-    "trytond-account~=8.2.0", "trytond-account-invoice~=8.2.0", "proteus~=8.2.0",
+    "trytond-account~=8.2.0", "trytond-account-invoice~=8.2.0", "trytond-account-credit-limit~=8.2.0", "proteus~=8.2.0",
 )  # fmt: skip
 DJANGOCRM_PACKAGES = ("django-crm~=1.35.0",)
 DJANGOCRM_SETTINGS = '''"""Standalone settings for the realsys harness: SQLite, eager in-memory Celery, loopback hosts."""

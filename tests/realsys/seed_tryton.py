@@ -96,6 +96,7 @@ def main(database: str, world_path: str, out_path: str) -> None:
         address.postal_code = p["postal_code"]
         address.country = china
         party.customer_payment_term = payment_term
+        party.credit_limit_amount = Decimal(p["credit_limit"])
         party.save()
         parties[p["code"]] = party
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 import realsys_harness as harness
 from e2e_hub_support import (
-    PULL_ONLY, Hub, Truth, define_account_fields, hub_env, open_receivables, push_stage, read_all, start_pair, world_truth,
+    EXAMPLE, PULL_ONLY, Hub, Truth, define_account_fields, hub_env, open_receivables, push_stage, read_all, start_pair, world_truth,
 )
 
 from hub.pipeline.connect import build_connector
 
-# the first session builds the cached venvs and templates inside fixture set-up (minutes)
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# The live tests are slow: the first session builds the cached venvs and templates inside
+# fixture set-up (minutes); later ones start fresh copies of both servers (seconds).
 
 _N = re.compile(r"(\d+)\.example\.cn")
 
@@ -72,6 +72,36 @@ def _companies(members: dict[str, list[str]], parties: dict[str, dict[str, dict]
     return {Truth.company_of(s, parties[s][e]) for s, ids in members.items() for e in ids}
 
 
+def test_example_config_mappings_and_push_rules_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fast: the example config, both mapping files, the reconcile and push rules compile; pushed fields write back."""
+    from hub.config import load_config
+    from hub.pipeline.context import StageContext
+    from hub.pipeline.push import push_rules
+    from hub.pipeline.reconcile import reconcile_config
+    from hub.push.columns import build_columns
+
+    for name in ("TRYTON_URL", "DJANGOCRM_URL"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    config = load_config(EXAMPLE)
+    assert set(config.pipelines) == {"realsys", "realsys-pull"} and config.pipelines["realsys-pull"].push is None
+    for pipeline in config.pipelines:
+        ctx = StageContext(config=config, engine=None, pipeline=pipeline, run_id=0)  # type: ignore[arg-type]
+        ctx.mappings
+        reconcile_config(ctx)
+    ctx = StageContext(config=config, engine=None, pipeline="realsys", run_id=0)  # type: ignore[arg-type]
+    rules = push_rules(ctx)
+    written = {}
+    for system, target in rules.targets.items():
+        for entity, rule in target.entities.items():
+            mapping = next(m for m in ctx.mappings.for_stream(system, rule.stream) if m.entity == entity)
+            written[system] = {c.name for c in build_columns(entity, rule, mapping, system)}
+    # the columns each connector's writer reads (connectors/*/streams.py)
+    assert written["tryton"] == {"name", "tax_id", "phone", "email", "website", "street", "city", "postal_code", "country"}
+    assert written["djangocrm"] == {"cf_erp_code", "cf_credit_limit", "cf_open_receivables"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_pull_links_customers_across_both_systems_and_a_rerun_changes_nothing(hub: Hub, truth: Truth) -> None:
     first = hub.run(PULL_ONLY)
     assert first.status == "succeeded" and first.quarantined == 0
@@ -103,6 +133,7 @@ def test_pull_links_customers_across_both_systems_and_a_rerun_changes_nothing(hu
         erp, crm = parties["tryton"][members["tryton"][0]], parties["djangocrm"][members["djangocrm"][0]]
         g = golden[cid]
         assert g["name"] == erp["name"] and g["erp_code"] == erp["erp_code"]  # the ERP wins master data
+        assert g["credit_limit"] == erp["credit_limit"] and g["credit_limit"] > 0
         assert g["tax_id"] == (erp["tax_id"] or crm["tax_id"])
         assert g["email"] == crm["email"] and g["website"] == crm["website"]  # the CRM wins contact channels
 
@@ -111,6 +142,8 @@ def test_pull_links_customers_across_both_systems_and_a_rerun_changes_nothing(hu
     assert second.changes == 0, [s for s in second.stages if s["rows_changed"]]
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_push_back_writes_receivables_and_creates_crm_only_customers_then_a_rerun_is_a_no_op(
     hub: Hub, servers, truth: Truth
 ) -> None:
@@ -147,7 +180,7 @@ def test_push_back_writes_receivables_and_creates_crm_only_customers_then_a_reru
     for party in created.values():
         assert party["country"] == "CN" and party["city"] and party["phone"] and party["code"]
 
-    # django-crm: the ERP's open receivables (summed over live Tryton invoices) and customer code
+    # django-crm: the ERP's credit limit, open receivables (summed over live Tryton invoices) and customer code
     receivables = open_receivables(_live(hub, "tryton", "invoices"))
     for members in before.values():
         if "djangocrm" not in members:
@@ -158,6 +191,7 @@ def test_push_back_writes_receivables_and_creates_crm_only_customers_then_a_reru
         assert Decimal(account.get("cf_open_receivables") or "NaN") == expected, (account["name"], erp_ids)
         if erp_ids:
             assert account["cf_erp_code"] == tryton_parties[erp_ids[0]]["code"]
+            assert Decimal(account["cf_credit_limit"]) == Decimal(tryton_parties[erp_ids[0]]["credit_limit"]) > 0
     assert any(Decimal(a["cf_open_receivables"]) > 0 for a in accounts.values())
 
     # rerun: the next run reads the pushed values back, links the created parties to their
