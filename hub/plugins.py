@@ -33,6 +33,7 @@ BUILTIN_PLUGINS = (
     "connectors.djangocrm",
     "hub.mapping.transforms",
     "hub.report.renderers",
+    "hub.airflow.plugin",
 )
 
 _lock = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,8 @@ PG_ADMIN_URL = os.environ.get("HUB_TEST_PG", "postgresql://postgres@127.0.0.1:54
 # Tests never load third-party plugins installed in the environment; built-ins always load.
 os.environ.setdefault("HUB_DISABLE_PLUGINS", "*")
 os.environ.pop("HUB_DATABASE_URL", None)
+# reports written by pipeline runs in tests go to a temporary folder, never into the work tree
+os.environ["REPORT_DIR"] = tempfile.mkdtemp(prefix="hub-test-reports-")
 
 
 def shared_or_skip(*parts: str) -> Path:

@@ -21,6 +21,7 @@ __all__ = ["USCC_ALPHABET", "TaxId", "normalize_tax_id", "uscc_check_char", "is_
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_ALPHABET_SET = frozenset(USCC_ALPHABET)
 _WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _JUNK = re.compile(r"[\s\-_./·]+")
@@ -35,7 +36,7 @@ class TaxId(NamedTuple):
     @property
     def is_uscc_shaped(self) -> bool:
         """18 characters, all from the USCC alphabet (the check may still be wrong)."""
-        return len(self.value) == 18 and all(c in _VALUE for c in self.value)
+        return len(self.value) == 18 and _ALPHABET_SET.issuperset(self.value)
 
     @property
     def body(self) -> str:
@@ -56,7 +57,7 @@ def uscc_check_char(first17: str) -> str:
 
 def is_valid_uscc(code: str) -> bool:
     """True when ``code`` (already normalised) is 18 alphabet characters with a correct check."""
-    if len(code) != 18 or any(c not in _VALUE for c in code):
+    if len(code) != 18 or not _ALPHABET_SET.issuperset(code):
         return False
     return uscc_check_char(code[:17]) == code[17]
 
@@ -86,7 +87,9 @@ def normalize_tax_id(value: str | None) -> TaxId | None:
     """
     if not value:
         return None
-    text = _JUNK.sub("", unicodedata.normalize("NFKC", value)).upper()
+    if not value.isascii():  # ASCII is already NFKC
+        value = unicodedata.normalize("NFKC", value)
+    text = _JUNK.sub("", value).upper()
     if not text:
         return None
     return TaxId(text, is_valid_uscc(text))

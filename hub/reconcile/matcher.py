@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations, product
+from types import MappingProxyType
 from typing import Any
 
 from hub.reconcile.ids import TaxId, normalize_tax_id
@@ -125,6 +126,9 @@ def decision_key(a: RecordKey, b: RecordKey) -> DecisionKey:
 
 
 # --------------------------------------------------------------------------- preparation
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})  # shared by records without exact fields
+
+
 class _Prep:
     __slots__ = ("key", "system", "name", "tax", "tax_body", "phones", "city", "province", "addr",
                  "values", "ref", "target", "feats")
@@ -142,7 +146,8 @@ class _Prep:
         self.tax_body = self.tax.body if self.tax else ""
         self.phones = phone_keys(rec.phone)
         self.addr: AddressKey = address_key(rec.address)
-        self.values: dict[str, Any] = {f: fold(getattr(rec, f)) for f in exact_fields}
+        self.values: Mapping[str, Any] = (
+            {f: fold(getattr(rec, f)) for f in exact_fields} if exact_fields else _NO_VALUES)
         self.ref = ""
         self.target = ""
         if ref_cfg is not None:
@@ -193,10 +198,22 @@ def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_P
             raise ValueError(f"record {key} given twice")
         seen.add(key)
         p = _Prep(rec, exact_fields, ref_cfg)
-        # every blocking feature computed once per record, shared by both blocking stages
-        p.feats = tuple([p.features(f) for f in names])
+        # every blocking feature computed once per record, shared by both blocking stages;
+        # single-valued features are kept as the bare string ("" when absent) to save memory
+        p.feats = tuple([p.features(f) if f in _MULTI_FEATURES else _single(p.features(f))
+                         for f in names])
         preps.append(p)
     return preps
+
+
+#: blocking features that may hold several values per record (``_Prep.feats`` keeps tuples)
+_MULTI_FEATURES = frozenset({"phone", "reference"})
+
+
+def _single(values: tuple[str, ...]) -> str:
+    if len(values) > 1:  # cannot happen for single-valued features; never lose a value
+        raise AssertionError(f"several values {values!r} for a single-valued feature")
+    return values[0] if values else ""
 
 
 def _feature_names(config: MatchConfig) -> tuple[str, ...]:
@@ -333,25 +350,43 @@ class _Scorer:
 
 
 # --------------------------------------------------------------------------- blocking
-def _block_specs(config: MatchConfig, stages: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
-    """(blocking key name, indexes of its features in ``_Prep.feats``) for the given stages."""
-    pos = {f: k for k, f in enumerate(_feature_names(config))}
-    return [(bk.name, tuple(pos[f] for f in bk.features))
+def _block_specs(config: MatchConfig,
+                 stages: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], bool]]:
+    """(blocking key name, indexes of its features in ``_Prep.feats``, any multi-valued) for
+    the blocking keys of the given stages."""
+    names = _feature_names(config)
+    pos = {f: k for k, f in enumerate(names)}
+    return [(bk.name, tuple(pos[f] for f in bk.features),
+             any(f in _MULTI_FEATURES for f in bk.features))
             for bk in config.blocking if bk.stage in stages]
 
 
-def _block_keys(p: _Prep, specs: list[tuple[str, tuple[int, ...]]]) -> Iterator[tuple]:
-    """The blocking keys of one record (a key once per feature-value combination)."""
+def _block_keys(p: _Prep, specs: list[tuple[str, tuple[int, ...], bool]],
+                multi: frozenset[int]) -> Iterator[tuple]:
+    """The blocking keys of one record (a key once per feature-value combination, in the
+    order of ``specs`` and of the feature values)."""
     feats = p.feats
-    for name, idxs in specs:
+    for name, idxs, has_multi in specs:
         if len(idxs) == 1:
-            for v in feats[idxs[0]]:
+            v = feats[idxs[0]]
+            if has_multi:
+                for x in v:
+                    yield (name, x)
+            elif v:
                 yield (name, v)
             continue
         parts = [feats[k] for k in idxs]
-        if all(parts):
-            for combo in product(*parts):
+        if not all(parts):
+            continue
+        if has_multi:
+            for combo in product(*[x if k in multi else (x,) for k, x in zip(idxs, parts)]):
                 yield (name, *combo)
+        else:
+            yield (name, *parts)
+
+
+def _multi_positions(config: MatchConfig) -> frozenset[int]:
+    return frozenset(k for k, f in enumerate(_feature_names(config)) if f in _MULTI_FEATURES)
 
 
 def _blocks(preps: list[_Prep], config: MatchConfig,
@@ -359,8 +394,9 @@ def _blocks(preps: list[_Prep], config: MatchConfig,
     """Blocking key -> record indexes, without oversized blocks; and how many were skipped."""
     blocks: dict[tuple, list[int]] = defaultdict(list)
     specs = _block_specs(config, stages)
+    multi = _multi_positions(config)
     for i, p in enumerate(preps):
-        for key in _block_keys(p, specs):
+        for key in _block_keys(p, specs, multi):
             blocks[key].append(i)
     caps = {bk.name: bk.max_block for bk in config.blocking}
     skipped = 0
@@ -383,9 +419,10 @@ def _open_blocks(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...
     sizes: dict[tuple, int] = defaultdict(int)
     kept: dict[tuple, list[int]] = defaultdict(list)
     specs = _block_specs(config, stages)
+    multi = _multi_positions(config)
     for i, p in enumerate(preps):
         is_open = i in open_
-        for key in _block_keys(p, specs):
+        for key in _block_keys(p, specs, multi):
             sizes[key] += 1
             if is_open:
                 kept[key].append(i)
@@ -428,7 +465,7 @@ def match_parties(
     """
     decisions = dict(decisions or {})
     preps = _prepare_all(records, config)
-    index = {p.key: i for i, p in enumerate(preps)}
+    index = {p.key: i for i, p in enumerate(preps)} if decisions else {}
     scorer = _Scorer(config)
     th = config.thresholds
     blocks, skipped = _blocks(preps, config, (1,))

@@ -47,7 +47,10 @@ def fold(text: str | None) -> str:
     """Half-width, case-folded, single-spaced and stripped (``None`` -> ``""``)."""
     if not text:
         return ""
-    return _SPACES.sub(" ", halfwidth(text)).strip().casefold()
+    if not text.isascii():  # ASCII is already NFKC and holds none of the _EXTRA_FOLD keys
+        text = halfwidth(text)
+    # split()/join() folds exactly the whitespace ``\s`` matches (str.isspace) and strips it
+    return " ".join(text.split()).casefold()
 
 
 def is_cjk(ch: str) -> bool:
@@ -76,6 +79,7 @@ def pinyin_syllables(hanzi: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
 def pinyin(hanzi: str) -> str:
     """Toneless pinyin of a Chinese string as one lower-case word (上海 -> ``shanghai``)."""
     return "".join(pinyin_syllables(hanzi))
@@ -353,6 +357,7 @@ def lookup_city_zh(text: str, at_start: bool = True) -> tuple[str, str, str] | N
     return None
 
 
+@lru_cache(maxsize=20_000)
 def city_spellings(key: str) -> tuple[str, ...]:
     """The canonical key of a known city plus its other Latin spellings (just ``key`` if unknown)."""
     place = _city_index()[1].get(key)

@@ -132,7 +132,14 @@ def _conflict_clause(conn: Connection, table: Table, key: Sequence[str], updates
     if change_column:
         op = "IS DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS NOT"
         watched = [change_column] if isinstance(change_column, str) else list(change_column)
-        clause += " WHERE " + " OR ".join(f"{q(table.name)}.{q(c)} {op} excluded.{q(c)}" for c in watched)
+
+        def compared(c: str) -> tuple[str, str]:
+            # PostgreSQL's json type has no equality operator; jsonb does
+            if conn.dialect.name == "postgresql" and isinstance(table.c[c].type, JSON):
+                return f"{q(table.name)}.{q(c)}::jsonb", f"excluded.{q(c)}::jsonb"
+            return f"{q(table.name)}.{q(c)}", f"excluded.{q(c)}"
+
+        clause += " WHERE " + " OR ".join(f"{a} {op} {b}" for a, b in map(compared, watched))
     return clause
 
 

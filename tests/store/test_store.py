@@ -86,3 +86,19 @@ def test_naive_datetimes_are_refused(store_url: str, bad: dt.datetime) -> None:
         with engine.begin() as conn:
             upsert(conn, MODELS["party"].__table__, [row], key=("system", "external_id"))
     engine.dispose()
+
+
+def test_upsert_watching_a_json_column(store_url: str) -> None:
+    from hub.store.models import ReviewItem
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    row = {"entity": "party", "system_a": "crm", "id_a": "1", "system_b": "drp", "id_b": "C1", "score": 7.0,
+           "explanation": {"signals": {"name": "exact"}}, "status": "open", "first_run": 1, "last_run": 1}
+    key = ("entity", "system_a", "id_a", "system_b", "id_b")
+    for expected, explanation in ((1, row["explanation"]), (0, row["explanation"]), (1, {"signals": {"name": "close"}})):
+        with engine.begin() as conn:
+            got = upsert(conn, ReviewItem.__table__, [{**row, "explanation": explanation}], key=key,
+                         change_column=("score", "explanation"), update_columns=("score", "explanation", "last_run"))
+        assert got == expected
+    engine.dispose()
