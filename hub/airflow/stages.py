@@ -175,7 +175,8 @@ def close_run(config: HubConfig, pipeline: str, run_id: int) -> dict[str, Any]:
     """Mark the run succeeded with the summary of its stages; returns that summary."""
     with _store(config) as engine:
         stages = _stage_rows(engine, run_id)
-        summary = {"stages": stages, "changes": sum(r["rows_changed"] for r in stages)}
+        # as the embedded runner counts them: store changes, not report files
+        summary = {"stages": stages, "changes": sum(r["rows_changed"] for r in stages if r["stage"] != "report")}
         finish_run(engine, run_id, "succeeded", summary)
     log.info("hub run %s of %s succeeded: %s changes in %s stages", run_id, pipeline, summary["changes"], len(stages))
     return {"run_id": run_id, "changes": summary["changes"], "stages": len(stages)}

@@ -55,7 +55,7 @@ def _clusters(conn: Connection, entity: str, fields: list[str], since: int | Non
         q = q.where(cw.c.canonical_id.in_(changed))
     current: str | None = None
     members: list[Candidate] = []
-    for row in conn.execution_options(yield_per=_CHUNK).execute(q):
+    for row in conn.execute(q.execution_options(yield_per=_CHUNK)):
         cid = row[0]
         if cid != current:
             if members:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from operator import mul
 from typing import NamedTuple
 
 __all__ = ["USCC_ALPHABET", "TaxId", "normalize_tax_id", "uscc_check_char", "is_valid_uscc",
@@ -49,7 +50,7 @@ def uscc_check_char(first17: str) -> str:
     if len(first17) != 17:
         raise ValueError(f"need 17 characters, got {len(first17)}")
     try:
-        total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS))
+        total = sum(map(mul, map(_VALUE.__getitem__, first17), _WEIGHTS))
     except KeyError as exc:
         raise ValueError(f"character {exc.args[0]!r} is not in the USCC alphabet") from None
     return USCC_ALPHABET[(31 - total % 31) % 31]

@@ -18,9 +18,13 @@ Public API: :class:`PartyRecord`, :func:`match_parties` -> :class:`MatchResult`,
 
 from __future__ import annotations
 
+import gc
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import combinations, product
 from types import MappingProxyType
 from typing import Any
@@ -146,39 +150,56 @@ class _Prep:
         self.tax_body = self.tax.body if self.tax else ""
         self.phones = phone_keys(rec.phone)
         self.addr: AddressKey = address_key(rec.address)
-        self.values: Mapping[str, Any] = (
-            {f: fold(getattr(rec, f)) for f in exact_fields} if exact_fields else _NO_VALUES)
+        # only non-empty values are kept: a missing field reads as "" (see _cmp_exact)
+        values = {f: v for f in exact_fields if (v := fold(getattr(rec, f)))}
+        self.values: Mapping[str, Any] = values or _NO_VALUES
         self.ref = ""
         self.target = ""
         if ref_cfg is not None:
             self.ref = fold(getattr(rec, ref_cfg.field)).upper()
             if rec.system == ref_cfg.target_system:
                 self.target = fold(getattr(rec, ref_cfg.target_field)).upper()
-        self.feats: tuple[tuple[str, ...], ...] = ()  # blocking features, see _prepare_all
+        self.feats: tuple[str | tuple[str, ...], ...] = ()  # blocking features (_prepare_all)
 
     def features(self, name: str) -> tuple[str, ...]:
         """Values of one blocking feature (several for phones)."""
-        if name == "tax_id":
-            return (self.tax_body or self.tax.value,) if self.tax else ()
-        if name == "phone":
-            return self.phones
-        if name == "reference":
-            return tuple(v for v in (self.ref, self.target) if v)
-        if name == "name_brand":
-            return (self.name.brand,) if len(self.name.brand) >= 2 else ()
-        if name == "name_industry":
-            return (self.name.industry,) if self.name.industry else ()
-        if name == "brand_prefix":
-            return (self.name.brand[:2],) if len(self.name.brand) >= 4 else ()
-        if name == "city":
-            return (self.city,) if self.city else ()
-        if name == "province":
-            return (self.province,) if self.province else ()
-        if name == "address_numbers":
-            n = self.addr.numbers
-            return (",".join(map(str, n)),) if len(n) >= 2 else ()
-        value = self.values.get(name)
-        return (value,) if value else ()
+        value = self.feature(name)
+        if name in _MULTI_FEATURES:
+            return value  # type: ignore[return-value]
+        return (value,) if value else ()  # type: ignore[return-value]
+
+    def feature(self, name: str) -> str | tuple[str, ...]:
+        """One blocking feature: the tuple of values of a multi-valued feature (phones,
+        references), else the single value or ``""``."""
+        getter = _FEATURE_GETTERS.get(name)
+        if getter is not None:
+            return getter(self)
+        return _exact_feature(name, self)
+
+
+def _exact_feature(name: str, p: _Prep) -> str:
+    """A feature named after a field with an exact comparison: its folded value, or ``""``."""
+    return p.values.get(name) or ""
+
+
+def _address_numbers(p: _Prep) -> str:
+    n = p.addr.numbers
+    return ",".join(map(str, n)) if len(n) >= 2 else ""
+
+
+_FEATURE_GETTERS: dict[str, Callable[[_Prep], str | tuple[str, ...]]] = {
+    "tax_id": lambda p: (p.tax_body or p.tax.value) if p.tax else "",
+    "phone": lambda p: p.phones,
+    "reference": lambda p: tuple(v for v in (p.ref, p.target) if v),
+    "name_brand": lambda p: p.name.brand if len(p.name.brand) >= 2 else "",
+    "name_industry": lambda p: p.name.industry,
+    "brand_prefix": lambda p: sys.intern(p.name.brand[:2]) if len(p.name.brand) >= 4 else "",
+    "city": lambda p: p.city,
+    "province": lambda p: p.province,
+    "address_numbers": _address_numbers,
+}
+#: blocking features that may hold several values per record (``_Prep.feats`` keeps tuples)
+_MULTI_FEATURES = frozenset({"phone", "reference"})
 
 
 def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_Prep]:
@@ -189,7 +210,7 @@ def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_P
             ref_cfg = FieldComparison(field=rule.field, comparison="reference", weights={},
                                       target_field=rule.target_field, target_system=rule.target_system)
     exact_fields = tuple(c.field for c in config.fields if c.comparison == "exact")
-    names = _feature_names(config)
+    getters = [_FEATURE_GETTERS.get(f) or partial(_exact_feature, f) for f in _feature_names(config)]
     preps: list[_Prep] = []
     seen: set[RecordKey] = set()
     for rec in records:
@@ -200,20 +221,9 @@ def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_P
         p = _Prep(rec, exact_fields, ref_cfg)
         # every blocking feature computed once per record, shared by both blocking stages;
         # single-valued features are kept as the bare string ("" when absent) to save memory
-        p.feats = tuple([p.features(f) if f in _MULTI_FEATURES else _single(p.features(f))
-                         for f in names])
+        p.feats = tuple([get(p) for get in getters])
         preps.append(p)
     return preps
-
-
-#: blocking features that may hold several values per record (``_Prep.feats`` keeps tuples)
-_MULTI_FEATURES = frozenset({"phone", "reference"})
-
-
-def _single(values: tuple[str, ...]) -> str:
-    if len(values) > 1:  # cannot happen for single-valued features; never lose a value
-        raise AssertionError(f"several values {values!r} for a single-valued feature")
-    return values[0] if values else ""
 
 
 def _feature_names(config: MatchConfig) -> tuple[str, ...]:
@@ -463,7 +473,26 @@ def match_parties(
     they override the matcher: an accepted pair is linked whatever its score (and is added as
     a candidate even when no block holds it), a rejected pair never ends up in one cluster.
     """
-    decisions = dict(decisions or {})
+    with _gc_paused():
+        return _match(records, config, dict(decisions or {}))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection off while matching (restored afterwards): the matcher builds
+    hundreds of thousands of long-lived, acyclic objects, and the collector's repeated scans
+    of them cost ~15% of a large run without ever freeing anything."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _match(records: Iterable[PartyRecord], config: MatchConfig,
+           decisions: dict[DecisionKey, bool]) -> MatchResult:
     preps = _prepare_all(records, config)
     index = {p.key: i for i, p in enumerate(preps)} if decisions else {}
     scorer = _Scorer(config)
@@ -533,7 +562,7 @@ def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
     """
     dup_cut = th.duplicate_cut
     parent = list(range(len(preps)))
-    members: dict[int, dict[str, list[int]]] = {i: {p.system: [i]} for i, p in enumerate(preps)}
+    members: dict[int, dict[str, list[int]]] = {}  # root -> system -> records (made on demand)
     cannot: dict[int, set[int]] = defaultdict(set)
     for (i, j), same in forced.items():
         if not same:
@@ -563,7 +592,12 @@ def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
         ri, rj = find(i), find(j)
         if ri == rj:
             return False
-        mi, mj = members[ri], members[rj]
+        mi = members.get(ri)
+        if mi is None:
+            mi = members[ri] = {preps[ri].system: [ri]}
+        mj = members.get(rj)
+        if mj is None:
+            mj = members[rj] = {preps[rj].system: [rj]}
         for system, xs in mi.items():
             for x in xs:
                 if x in cannot and any(find(y) == rj for y in cannot[x]):

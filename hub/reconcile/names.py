@@ -144,9 +144,28 @@ class NameKey(NamedTuple):
         return self.brand + self.industry.replace(" ", "")
 
 
+_NON_WORD = re.compile(r"[^0-9a-z\u4e00-\u9fff]+")
+_PARENS = re.compile(r"\(([^()]*)\)")
+_NON_LATIN = re.compile(r"[^A-Za-z]")
+
+
+_FROZEN: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _frozen(cities: set[str]) -> frozenset[str]:
+    """One shared frozenset per distinct set of cities (there are few; saves memory per name)."""
+    fs = frozenset(cities)
+    shared = _FROZEN.get(fs)
+    if shared is None:
+        if len(_FROZEN) >= 10_000:
+            return fs
+        shared = _FROZEN[fs] = fs
+    return shared
+
+
 def _latin_norm(text: str) -> str:
     text = text.replace("&", " and ").replace("'", "").replace("-", "")
-    return re.sub(r"[^0-9a-z\u4e00-\u9fff]+", " ", text).strip()
+    return _NON_WORD.sub(" ", text).strip()
 
 
 @lru_cache(maxsize=1)
@@ -209,6 +228,7 @@ def _fuzzy_vocab_word(token: str) -> str:
     return best
 
 
+@lru_cache(maxsize=100_000)
 def _fuzzy_legal(token: str) -> bool:
     """A misspelt legal word (``limted``, ``compnay``, ``ldt``)."""
     if len(token) < 3 or len(token) > 12:
@@ -239,7 +259,7 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
     for _ in range(4):
         changed = False
         # parenthesised parts: a place, a legal note (有限合伙) or a country; drop them
-        for inner in re.findall(r"\(([^()]*)\)", text):
+        for inner in _PARENS.findall(text):
             place = lookup_city_zh(inner + "_") if inner else None
             if place:
                 cities.add(place[1])
@@ -308,7 +328,7 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
         text = stripped[-1].removesuffix("市")
     brand = pinyin(text)
     return NameKey(brand, industries[0] if industries else "", tuple(industries),
-                   frozenset(cities), legal, branch, "zh")
+                   _frozen(cities), legal, branch, "zh")
 
 
 def _leading_caps(raw: str) -> bool:
@@ -316,14 +336,14 @@ def _leading_caps(raw: str) -> bool:
     words = raw.strip().split()
     if len(words) < 2 or raw.upper() == raw:
         return False
-    first = re.sub(r"[^A-Za-z]", "", words[0])
+    first = _NON_LATIN.sub("", words[0])
     return 2 <= len(first) <= 5 and first.isupper()
 
 
 @lru_cache(maxsize=300_000)
 def _parse_latin(text: str, city_hint: str, caps_first: bool) -> NameKey:
     cities: set[str] = set()
-    for inner in re.findall(r"\(([^()]*)\)", text):
+    for inner in _PARENS.findall(text):
         key = lookup_city_latin(_latin_norm(inner).replace(" ", ""))
         if key:
             cities.add(key)
@@ -363,52 +383,67 @@ def _parse_latin(text: str, city_hint: str, caps_first: bool) -> NameKey:
             cities.discard(lookup_city_latin(places[-1]))
     legal = "branch" if "branch" in kinds else ""
     return NameKey("".join(brand_parts), industries[0] if industries else "", tuple(industries),
-                   frozenset(cities), legal, "branch" in kinds, "latin")
+                   _frozen(cities), legal, "branch" in kinds, "latin")
+
+
+@lru_cache(maxsize=1)
+def _phrases_by_first() -> dict[str, tuple[tuple[int, tuple[str, ...], str], ...]]:
+    """First token -> (length, phrase tokens, key) of every vocabulary phrase, longest first."""
+    out: dict[str, list[tuple[int, tuple[str, ...], str]]] = {}
+    for phrase, key in _vocab()[1].items():
+        out.setdefault(phrase[0], []).append((len(phrase), phrase, key))
+    return {w: tuple(sorted(v, key=lambda x: -x[0])) for w, v in out.items()}
 
 
 def _classify_all(tokens: list[str], city_hint: str, caps_first: bool,
                   cities: set[str]) -> list[str]:
     """Per token: "city", "legal", "branch", "ind:<key>" (first word of a phrase), "ind+", "word"."""
-    _, phrases, longest, _ = _vocab()
+    by_first = _phrases_by_first()
     kinds: list[str] = []
     i = 0
-    while i < len(tokens):
+    n_tokens = len(tokens)
+    while i < n_tokens:
         tok = tokens[i]
-        for n in range(min(longest, len(tokens) - i), 0, -1):
-            key = phrases.get(tuple(tokens[i : i + n]))
+        # the longest vocabulary phrase starting here (a lone legal word opening the name is
+        # not an industry: "Business Huaxin" keeps "business" as the legal form)
+        for n, phrase, key in by_first.get(tok, ()):
+            if n > n_tokens - i or tuple(tokens[i : i + n]) != phrase:
+                continue
             if key and not (n == 1 and tok in _LATIN_LEGAL and not kinds):
                 kinds.extend(["ind:" + key] + ["ind+"] * (n - 1))
                 i += n
                 break
         else:
-            kinds.append(_classify(tok, tokens, i, city_hint, caps_first, cities))
+            first = i == 0
+            kind, added = _classify(tok, first, city_hint, caps_first and first)
+            for c in added:
+                cities.add(c)
+            kinds.append(kind)
             i += 1
     return kinds
 
 
-def _classify(tok: str, tokens: list[str], i: int, hint: str, caps_first: bool,
-              cities: set[str]) -> str:
+@lru_cache(maxsize=200_000)
+def _classify(tok: str, first: bool, hint: str, caps_first: bool) -> tuple[str, tuple[str, ...]]:
+    """The kind of one token outside any vocabulary phrase, and the city keys it names (in
+    the order they are added to the name's cities). ``first``: the name's first token."""
     if tok in _LATIN_BRANCH:
-        return "branch"
+        return "branch", ()
     if tok in _LATIN_LEGAL or tok in _COUNTRY:
-        return "legal"
+        return "legal", ()
     key = lookup_city_latin(tok)
     if key:
-        cities.add(key)
-        return "city"
+        return "city", (key,)
     if hint and any(tok == sp or (len(tok) >= 4 and OSA.distance(tok, sp, score_cutoff=1) <= 1)
                     for sp in city_spellings(hint)):
-        cities.add(hint)
-        return "city"
-    if i == 0 and (caps_first or (hint and abbreviation_matches(tok, hint))):
+        return "city", (hint,)
+    if first and (caps_first or (hint and abbreviation_matches(tok, hint))):
         abbr = abbreviation_cities(tok)
         if hint and abbreviation_matches(tok, hint):
-            cities.add(hint)
-            return "city"
+            return "city", (hint,)
         if abbr:
-            cities.update(abbr)
-            return "city"
-    return "word"
+            return "city", tuple(abbr)
+    return "word", ()
 
 
 def compare_names(a: NameKey, b: NameKey) -> tuple[str, float]:

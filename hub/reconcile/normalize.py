@@ -292,9 +292,12 @@ def _strip_zh_place(text: str) -> str:
     return text
 
 
+_NON_AZ = re.compile(r"[^a-z]")
+
+
 def _latin_place(text: str) -> str:
     text = _LATIN_PLACE_SUFFIX.sub(" ", text.replace("'", "").replace("-", " "))
-    return re.sub(r"[^a-z]", "", text)
+    return _NON_AZ.sub("", text)
 
 
 @lru_cache(maxsize=50_000)
@@ -463,6 +466,7 @@ _EN_ROAD = re.compile(r"([a-z][a-z' ]*?)\s+(road|rd|street|st|avenue|ave|bouleva
                       r"lu|jie|dajie|dadao|xiang|hutong|way)\b")
 _ZH_AREA = re.compile(r"^.*?(区|县|镇|乡|开发区|园区|新区)")
 _NUM = re.compile(r"\d+")
+_NON_ADDRESS = re.compile(r"[^a-z0-9' ]")
 
 
 def address_key(value: str | None) -> AddressKey:
@@ -480,7 +484,7 @@ def address_key(value: str | None) -> AddressKey:
         if m:
             road = pinyin(m.group(1))
     else:
-        m = _EN_ROAD.search(re.sub(r"[^a-z0-9' ]", " ", text))
+        m = _EN_ROAD.search(_NON_ADDRESS.sub(" ", text))
         if m:
             words = m.group(1).replace("'", "").split()
             road = words[-1] if words else ""

@@ -29,7 +29,7 @@ def stream(conn: Connection, entity: str, system: str, fields: Sequence[str], **
     q = select(t.c.external_id, *(t.c[f] for f in fields)).where(t.c.system == system, t.c.deleted.is_(False))
     for name, value in equal.items():
         q = q.where(t.c[name].in_(value) if isinstance(value, (list, tuple, set, frozenset)) else t.c[name] == value)
-    for row in conn.execution_options(yield_per=5000).execute(q.order_by(t.c.external_id)).mappings():
+    for row in conn.execute(q.order_by(t.c.external_id).execution_options(yield_per=5000)).mappings():
         yield dict(row)
 
 
@@ -118,7 +118,7 @@ def alive_discrepancies(conn: Connection, run_id: int | None, kinds: Iterable[st
     q = (select(d.c.kind, d.c.key, d.c.system, d.c.external_id, d.c.other_external_id, d.c.severity, d.c.message,
                 d.c.details, d.c.status, d.c.first_run)
          .where(d.c.kind.in_(list(kinds)), alive_clause(run_id)).order_by(d.c.kind, d.c.key))
-    for r in conn.execution_options(yield_per=5000).execute(q):
+    for r in conn.execute(q.execution_options(yield_per=5000)):
         yield DiscrepancyRow(r.kind, r.key, r.system, r.external_id, r.other_external_id, r.severity, r.message,
                              dict(r.details or {}), r.status, r.first_run)
 

@@ -45,3 +45,11 @@ def test_letters_outside_alphabet_and_wrong_length() -> None:
     assert legacy is not None and not legacy.valid and legacy.body == ""
     with pytest.raises(ValueError):
         uscc_check_char("91440300715267O6X")  # letter O is not allowed
+
+
+def test_check_char_names_the_bad_character_and_ascii_fast_path() -> None:
+    with pytest.raises(ValueError, match="'O'"):
+        uscc_check_char("91440300715267O6X")
+    # the same id in full width, with separators, and in plain ASCII normalises identically
+    assert normalize_tax_id("９１４４０３００７１５２６７２６ＸＧ") == normalize_tax_id("9144-0300 7152.6726xg")
+    assert normalize_tax_id("9144030071526726XG") == ("9144030071526726XG", True)

@@ -236,3 +236,55 @@ def test_generated_scenario_f1(tmp_path: Path) -> None:
     # the crosswalk writer of the harness gives every record one canonical id
     with (tmp_path / "Account_rows.csv").open("w", newline="") as fh:
         csv.writer(fh).writerows([[k[0], k[1]] for c in result.clusters for k in c])
+
+
+# --------------------------------------------------------------------------- performance paths
+def _crowd() -> list[PartyRecord]:
+    """Records whose stage-2 blocks include oversized ones, partly open, partly linked."""
+    recs = [crm(f"X{n}", name=f"Shanghai Huaxin Trading {n}", city="Shanghai",
+                address=f"No. {n} Renmin Road 5") for n in range(45)]
+    recs += [drp(f"Y{n}", name="上海华信贸易有限公司", city="上海", phone=f"021-5555{n:04d}",
+                 address=f"人民路{n}号{n + 1}室") for n in range(5)]
+    recs += [crm(f"Z{n}", name="Huaxin Trading", city="Shanghai", phone=f"021-5555{n:04d}")
+             for n in range(3)]
+    return recs + [HUAXIN_DRP, JINDA_DRP]
+
+
+def test_open_blocks_equal_full_blocks_filtered_to_open_records() -> None:
+    from hub.reconcile.matcher import _blocks, _candidate_pairs, _open_blocks, _prepare_all
+
+    preps = _prepare_all(_crowd(), CONFIG)
+    full, skipped = _blocks(preps, CONFIG, (2,))
+    assert skipped >= 1  # the 45 same-brand, same-city records overflow a block
+    for open_ in (set(range(0, len(preps), 2)), set(range(len(preps))), {0, 46}, set()):
+        kept, n_blocks, skipped2 = _open_blocks(preps, CONFIG, (2,), open_)
+        assert (n_blocks, skipped2) == (len(full), skipped)
+        assert _candidate_pairs(kept) == _candidate_pairs(full, open_)
+        assert all(set(m) <= open_ for m in kept.values())
+
+
+def test_stored_features_agree_with_features() -> None:
+    from hub.reconcile.matcher import _feature_names, _prepare_all
+
+    names = _feature_names(CONFIG)
+    for p in _prepare_all(_crowd(), CONFIG):
+        for name, stored in zip(names, p.feats):
+            values = stored if isinstance(stored, tuple) else ((stored,) if stored else ())
+            assert values == p.features(name), (p.key, name)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_match_restores_the_garbage_collector(enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        res = match_parties(_crowd(), CONFIG)
+        assert gc.isenabled() is enabled
+        with pytest.raises(ValueError, match="twice"):
+            match_parties([HUAXIN_DRP, HUAXIN_DRP], CONFIG)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert frozenset({HUAXIN_DRP.key}) not in clusters_of(res)

@@ -92,3 +92,35 @@ def test_address_key_chinese_vs_english() -> None:
     en = address_key("Room 1203, Building 5, No. 88 Renmin Road, Hi-tech Zone")
     assert zh == en and zh.road == "renmin" and zh.numbers == (5, 88, 1203)
     assert address_key("开发区学府路７５６号") == address_key("No. 756 Xuefu Road, Development Zone")
+
+
+def _fold_reference(text: str | None) -> str:
+    """The straightforward definition ``fold`` must keep matching (regex whitespace folding)."""
+    import re
+
+    from hub.reconcile.normalize import halfwidth
+
+    if not text:
+        return ""
+    return re.sub(r"\s+", " ", halfwidth(text)).strip().casefold()
+
+
+def test_fold_agrees_with_its_definition_for_every_space_and_sample_text() -> None:
+    spaces = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace() or chr(c) in "\u200b\ufeff"]
+    samples = ["", "  A\tB \n", "ＡＢＣ　ｄｅｆ", "上海（浦东）华信 贸易，有限公司", "Straße  CO.,LTD.",
+               "x\x1cy\x1fz", "\u00a0Huaxin\u2003Trading\u3000", "ﬁne Ⅻ ①"]
+    samples += [f"a{s}b{s}{s}c{s}" for s in spaces]
+    for text in samples:
+        assert fold(text) == _fold_reference(text), repr(text)
+
+
+def test_cached_token_classification_keeps_each_names_cities() -> None:
+    # the same tokens in names with other city hints must not leak cities between names
+    a = parse_name("Shanghia Huaxin Trading", "shanghai")  # misspelt place of the hint
+    b = parse_name("Shanghia Huaxin Trading", "shenzhen")  # not a place here: part of the brand
+    c = parse_name("SZ Huaxin Trading Branch", "")
+    d = parse_name("Shanghia Huaxin Trading", "shanghai")
+    assert (a.brand, a.cities) == ("huaxin", {"shanghai"}) and d == a
+    assert (b.brand, b.cities) == ("shanghiahuaxin", frozenset())
+    assert c.cities == {"shenzhen", "suzhou"} and c.branch
+    assert parse_name("Huaxin Trading (Shanghai) Co Ltd").cities is a.cities  # one shared set

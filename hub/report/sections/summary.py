@@ -33,7 +33,7 @@ def matching(conn: Connection) -> dict[str, EntityMatch]:
     q = (select(cw.c.entity, cw.c.canonical_id, func.count(func.distinct(cw.c.system)), func.count())
          .where(cw.c.system != GOLDEN).group_by(cw.c.entity, cw.c.canonical_id))
     out: dict[str, EntityMatch] = defaultdict(EntityMatch)
-    for entity, _cid, n_systems, n in conn.execution_options(yield_per=10000).execute(q):
+    for entity, _cid, n_systems, n in conn.execute(q.execution_options(yield_per=10000)):
         e = out[entity]
         e.records += n
         e.clusters += 1
