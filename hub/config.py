@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hub.errors import ConfigError
-from hub.yamllines import YamlSyntaxError, interpolate_env, parse_with_lines, validation_problems
+from hub.yamllines import read_config_file, validation_problems
 
 __all__ = [
     "HubConfig",
@@ -145,18 +145,7 @@ def load_config(path: str | Path) -> HubConfig:
     """Read, interpolate and validate a config file; every problem is reported at once."""
     path = Path(path)
     source = str(path)
-    try:
-        raw_text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the config file: {exc.strerror}", file=source) from None
-    text, unset = interpolate_env(raw_text, source)
-    if unset:
-        raise ConfigError("the configuration refers to unset environment variables:\n  " + "\n  ".join(unset), file=source)
-    try:
-        data, _ = parse_with_lines(text)
-        _, lines = parse_with_lines(raw_text)
-    except YamlSyntaxError as exc:
-        raise ConfigError(str(exc), file=source, line=exc.line) from None
+    data, lines = read_config_file(path, "config file", ConfigError)
     if not isinstance(data, dict):
         raise ConfigError("the config file must be a mapping with a 'systems' section", file=source)
     try:

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-__all__ = ["Lines", "parse_with_lines", "index_lines", "line_of", "interpolate_env", "validation_problems", "YamlSyntaxError"]
+__all__ = ["Lines", "read_config_file", "parse_with_lines", "index_lines", "line_of", "interpolate_env", "validation_problems", "YamlSyntaxError"]
 
 #: path of keys/indexes from the document root -> 1-based line
 Lines = dict[tuple[Any, ...], int]
@@ -91,3 +91,24 @@ def validation_problems(exc: ValidationError, source: str, lines: Mapping[tuple[
         where = f"{source}:{line}" if line else source
         out.append(f"{where}: {'.'.join(str(p) for p in loc) or '(top)'}: {err['msg']}")
     return out
+
+
+def read_config_file(path: Any, what: str, error: type[Exception]) -> tuple[Any, Lines]:
+    """Read ``path``, replace ``${ENV}``, parse it; returns (data, line index of the file as written).
+
+    Every failure is raised as ``error`` (a hub error class) naming the file, and the line when known.
+    """
+    source = str(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise error(f"cannot read the {what}: {exc.strerror}", file=source) from None  # type: ignore[call-arg]
+    text, unset = interpolate_env(raw, source)
+    if unset:
+        raise error(f"the {what} refers to unset environment variables:\n  " + "\n  ".join(unset), file=source)  # type: ignore[call-arg]
+    try:
+        data = parse_with_lines(text)[0]
+        lines = parse_with_lines(raw)[1]
+    except YamlSyntaxError as exc:
+        raise error(str(exc), file=source, line=exc.line) from None  # type: ignore[call-arg]
+    return data, lines

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hub.yamllines import YamlSyntaxError, interpolate_env, parse_with_lines, validation_problems
+from hub.yamllines import read_config_file, validation_problems
 from hub.errors import ConfigError
 
 __all__ = ["SECTION_KEYS", "Roles", "SmtpConfig", "Audience", "ReportConfig", "load_report_config", "smtp_password"]
@@ -149,18 +149,8 @@ def load_report_config(path: str | Path) -> ReportConfig:
     """Read, interpolate and validate a report file; every problem is reported at once with its line."""
     path = Path(path)
     source = str(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the report config: {exc.strerror}", file=source) from None
-    text, unset = interpolate_env(raw, source)
-    if unset:
-        raise ConfigError("the report config refers to unset environment variables:\n  " + "\n  ".join(unset), file=source)
-    try:
-        data = parse_with_lines(text)[0] or {}
-        lines = parse_with_lines(raw)[1]
-    except YamlSyntaxError as exc:
-        raise ConfigError(str(exc), file=source, line=exc.line) from None
+    data, lines = read_config_file(path, "report config", ConfigError)
+    data = data or {}
     if not isinstance(data, dict):
         raise ConfigError("the report config must be a mapping", file=source)
     try:
