@@ -45,8 +45,9 @@ def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -
         runs = conn.execute(select(Run).order_by(Run.id.desc()).limit(limit)).all()
         for run in runs:
             took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-            t = Table(title=f"run {run.id} · {run.pipeline} · {run.status} · {run.trigger} · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
-                      + (f" · {took:.1f}s" if took is not None else ""))
+            t = Table(title=f"run {run.id} · {run.pipeline} · {run.status} · {run.trigger}"
+                      + (f" {run.external_ref}" if run.external_ref else "")
+                      + f" · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC" + (f" · {took:.1f}s" if took is not None else ""))
             for col in ("stage", "system/stream", "status", "rows in", "changed", "quarantined", "seconds"):
                 t.add_column(col)
             for s in conn.execute(select(StageLog).where(StageLog.run_id == run.id).order_by(StageLog.id)).all():
