@@ -81,6 +81,19 @@ _INDUSTRIES = """
 文化传媒|culture and media;culture media;cultural media
 传媒|media
 物业管理|property management;property mgmt
+物业服务|property services;property service
+物业|property;properties
+配送|distribution;delivery;delivery service;delivery services
+分销|distribution;distributors;distributor
+零售|retail;retailing;retailer
+酒水|beverages;drinks;beverage;wines and drinks
+副食|groceries;grocery;non-staple food
+生活超市|lifestyle supermarket;living mart;life supermarket
+母婴|mother and baby;maternal and child;maternal and infant;baby
+酒店|hotel;hotels
+健身|fitness;fitness club;gym
+仓储|warehousing;storage
+运输|transport;transportation
 投资|investment;investments
 咨询|consulting;consultancy
 消费品|consumer goods;consumer products
