@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from hub.config import HubConfig
 from hub.pipeline.connect import build_connector
-from hub.pipeline.context import Progress, StageContext, _no_progress
+from hub.pipeline.context import Progress, StageContext, no_progress
 from hub.pipeline.extract import extract_stream
 from hub.pipeline.reconcile import reconcile
 from hub.pipeline.runlog import finish_run, start_run
@@ -68,7 +68,7 @@ def run_pipeline(
     config: HubConfig,
     pipeline: str,
     engine: Engine | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     trigger: str = "cli",
 ) -> RunResult:
     """Run every stage of ``pipeline`` in-process and return the result; failures are logged and re-raised."""

@@ -16,13 +16,14 @@ from hub.config import HubConfig
 
 log = logging.getLogger("hub")
 
-__all__ = ["StageContext", "Progress", "log", "utcnow"]
+__all__ = ["StageContext", "Progress", "no_progress", "log", "utcnow"]
 
 #: progress(stage, system, stream, rows_done) — the CLI draws bars from it
 Progress = Callable[[str, str, str, int], None]
 
 
-def _no_progress(stage: str, system: str, stream: str, rows: int) -> None:
+def no_progress(stage: str, system: str, stream: str, rows: int) -> None:
+    """The progress sink that shows nothing (runs without a terminal)."""
     return None
 
 
@@ -34,7 +35,7 @@ class StageContext:
     engine: Engine
     pipeline: str
     run_id: int
-    progress: Progress = _no_progress
+    progress: Progress = no_progress
     options: dict[str, Any] = field(default_factory=dict)
     _fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
     _open_quarantine: dict[tuple[str, str], bool] = field(default_factory=dict, repr=False)
