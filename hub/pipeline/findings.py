@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +57,8 @@ class OrderFindings:
     stats: dict[str, int]
 
 
-def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> list[dict[str, Any]]:
-    """Live rows of one system as dicts; decimals as Decimal, dates left as ISO text (the rules coerce them).
+def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Live rows of one system as dicts, streamed; decimals as Decimal, dates left as ISO text (the rules coerce them).
 
     Read through the driver: at 100k customers this is millions of values, and the ORM's
     per-value type processing would cost more than the rules themselves.
@@ -71,15 +71,14 @@ def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> 
     try:
         cur.execute(f"SELECT {', '.join(names)} FROM {t.name} WHERE system = {mark} AND deleted = {mark} ORDER BY external_id",
                     [system, False])
-        out = []
-        for row in cur.fetchall():
-            if decimals:
-                row = list(row)
-                for i in decimals:
-                    if row[i] is not None and not isinstance(row[i], Decimal):
-                        row[i] = Decimal(row[i])
-            out.append(dict(zip(names, row)))
-        return out
+        while chunk := cur.fetchmany(10_000):
+            for row in chunk:
+                if decimals:
+                    row = list(row)
+                    for i in decimals:
+                        if row[i] is not None and not isinstance(row[i], Decimal):
+                            row[i] = Decimal(row[i])
+                yield dict(zip(names, row))
     finally:
         cur.close()
 
@@ -161,9 +160,9 @@ def link_and_detect(conn: Connection, rules: RulesConfig, roles: Roles, extra_fi
     findings += order_line_mismatch(pairs, lookup, rules)
     del lines
 
-    locations = _rows(conn, "location", roles.drp, ("kind", "owner_ref"))
-    stock = _rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref"))
-    edi_stock = _rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref"))
+    locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
+    stock = list(_rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
+    edi_stock = list(_rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
     findings += inventory_variance(locations, stock, edi_stock, rules)
 
     invoices = [as_invoice(r) for r in _rows(conn, "invoice", roles.drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref"))]
@@ -172,7 +171,7 @@ def link_and_detect(conn: Connection, rules: RulesConfig, roles: Roles, extra_fi
     remits = [as_remittance_line(r) for r in _rows(conn, "remittance_line", roles.edi,
                                                    ("trace", "party_ref", "payment_amount", "payment_date", "invoice_ref", "paid_amount", "invoice_amount"))]
     findings += unapplied_payment(apply_payments(payments, invoices, remits, rules.payments), rules)
-    parties = _rows(conn, "party", roles.drp, ("name", "credit_limit"))
+    parties = list(_rows(conn, "party", roles.drp, ("name", "credit_limit")))
     findings += credit_exceeded(parties, invoices, drp_orders, rules)
     stats = {"order_links": len(res.links), "edi_origins": len(res.edi_origins), "rejected_refs": len(res.rejected),
              "findings": len(findings)}
