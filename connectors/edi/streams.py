@@ -93,24 +93,43 @@ class EdiConnector:
                 if self.config.standard == "auto" or (name in _X12_STREAMS) == (self.config.standard == "x12")]
 
     def read(self, stream: str, state: dict[str, Any] | None) -> Iterator[Batch]:
+        """Records of ``stream`` from the files not read before, several files per batch.
+
+        A batch's state covers every file whose records it holds, so a killed run re-reads at most
+        one batch worth of files. Files whose folder or name names another kind are not parsed.
+        """
         if stream not in STREAMS:
             raise DiscoveryError(f"no stream {stream!r}; streams: {', '.join(STREAMS)}", system=self.context.system)
         state = dict(state or {})
         done = set(state.get("done", []))
         seen = {tuple(k.split("|", 2)) for k in state.get("interchanges", [])}
         folder = self._folder()
+        size = self.config.batch_size
+        records: list[Record] = []
+        actions: list[Any] = []
+
+        def snapshot() -> dict[str, Any]:
+            return {"done": sorted(done), "interchanges": sorted("|".join(k) for k in seen)}
+
         for entry in list(folder.pending(done)):
-            records, archive, ok = self._read_file(stream, entry, seen)
+            if self._elsewhere(entry.path, stream):
+                done.add(entry.fingerprint)
+                continue
+            found, archive, ok = self._read_file(stream, entry, seen)
             done.add(entry.fingerprint)
-            new_state = {"done": sorted(done), "interchanges": sorted("|".join(k) for k in seen)}
-            actions: tuple[Any, ...] = ()
+            records.extend(found)
             if archive:
-                actions = ((lambda e=entry, good=ok: folder.archive(e, ok=good)),)
-            size = self.config.batch_size
-            for i in range(0, max(len(records), 1), size):
-                last = i + size >= len(records)
-                yield Batch(records[i:i + size], new_state if last else state, final=last, on_commit=actions if last else ())
-            state = new_state
+                actions.append(lambda e=entry, good=ok: folder.archive(e, ok=good))
+            if len(records) >= size:
+                yield Batch(records, snapshot(), on_commit=tuple(actions))
+                records, actions = [], []
+        yield Batch(records, snapshot(), final=True, on_commit=tuple(actions))
+
+    def _elsewhere(self, path: Path, stream: str) -> bool:
+        """Whether the file's folder or name names another transaction kind (so it holds none of ``stream``)."""
+        names = [path.parent.name.upper(), path.name.split("_")[0].split(".")[0].upper()]
+        known = [n for n in names if n in STREAMS]
+        return bool(known) and stream.upper() not in known
 
     def _read_file(self, stream: str, entry: FileEntry, seen: set[tuple[str, ...]]) -> tuple[list[Record], bool, bool]:
         """Records of ``stream`` in one file, whether the file may be archived now, and whether it was readable."""
