@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
-from hub.reconcile.crosswalk import Cluster
+from hub.reconcile.crosswalk import Cluster, canonical_ids
 from hub.reconcile.discrepancy_rules import (
     credit_exceeded,
     inventory_variance,
@@ -83,12 +83,6 @@ def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> 
         cur.close()
 
 
-def _party_canon(conn: Connection, system: str) -> dict[str, str]:
-    cw = CrosswalkLink.__table__
-    q = select(cw.c.external_id, cw.c.canonical_id).where(cw.c.entity == "party", cw.c.system == system)
-    return dict(conn.execute(q).all())
-
-
 def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
     """CRM product id -> DRP SKU through the product crosswalk (else the CRM's own SKU field)."""
     cw = CrosswalkLink.__table__
@@ -123,7 +117,8 @@ def link_and_detect(conn: Connection, rules: RulesConfig, roles: Roles, extra_fi
     def lookup(system: str, ext: str) -> list[OrderLine]:
         return lines.get((system, ext), [])
 
-    crm_cust, drp_cust = _party_canon(conn, roles.crm), _party_canon(conn, roles.drp)
+    crm_cust = {ext: cid for (_, ext), cid in canonical_ids(conn, "party", roles.crm).items()}
+    drp_cust = {ext: cid for (_, ext), cid in canonical_ids(conn, "party", roles.drp).items()}
     res = link_orders(crm_orders, drp_orders, crm_customers=crm_cust, drp_customers=drp_cust, edi_orders=edi_orders,
                       lines=lookup, config=rules.orders.link)
 
@@ -158,7 +153,7 @@ def link_and_detect(conn: Connection, rules: RulesConfig, roles: Roles, extra_fi
     findings += order_amount_mismatch(pairs, rules)
     findings += order_status_mismatch(pairs, rules)
     findings += order_line_mismatch(pairs, lookup, rules)
-    del lines
+    lines.clear()  # the line rules are done: free the lines before the payment rules
 
     locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
     stock = list(_rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))

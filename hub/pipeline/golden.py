@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, or_, select
 
 from hub.canonical import fields_of
+from hub.reconcile.crosswalk import canonical_ids
 from hub.reconcile.survivorship import Candidate, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
@@ -30,11 +31,6 @@ REF_ENTITY = {
 }
 _CHUNK = 5000
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True).encode
-
-
-def _crosswalk(conn: Connection, entity: str) -> dict[tuple[str, str], str]:
-    t = CrosswalkLink.__table__
-    return {(s, e): c for s, e, c in conn.execute(select(t.c.system, t.c.external_id, t.c.canonical_id).where(t.c.entity == entity))}
 
 
 def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None) -> Iterator[tuple[str, list[Candidate]]]:
@@ -74,7 +70,7 @@ def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules
     or links changed after it are rebuilt; without it, all of them.
     """
     fields = list(fields_of(entity))
-    refs = {f: _crosswalk(conn, REF_ENTITY[f]) for f in fields if f in REF_ENTITY and REF_ENTITY[f] in reconciled}
+    refs = {f: canonical_ids(conn, REF_ENTITY[f]) for f in fields if f in REF_ENTITY and REF_ENTITY[f] in reconciled}
     table = MODELS[entity].__table__
     rows: list[dict[str, Any]] = []
     lineage: list[dict[str, Any]] = []

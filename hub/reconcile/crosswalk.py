@@ -22,7 +22,7 @@ from hub.clock import utcnow
 from hub.store.bulk import upsert
 from hub.store.models import CrosswalkEvent, CrosswalkLink
 
-__all__ = ["Member", "Cluster", "assign_ids", "write_crosswalk", "ID_PREFIX"]
+__all__ = ["Member", "Cluster", "assign_ids", "canonical_ids", "write_crosswalk", "ID_PREFIX"]
 
 Member = tuple[str, str]  # (system, external_id)
 
@@ -76,6 +76,15 @@ def assign_ids(entity: str, clusters: Sequence[Cluster], existing: dict[Member, 
         for m in members:
             result[m] = cid
     return result, events
+
+
+def canonical_ids(conn: Connection, entity: str, system: str | None = None) -> dict[Member, str]:
+    """(system, external id) -> canonical id for ``entity`` (optionally one system only)."""
+    t = CrosswalkLink.__table__
+    q = select(t.c.system, t.c.external_id, t.c.canonical_id).where(t.c.entity == entity)
+    if system is not None:
+        q = q.where(t.c.system == system)
+    return {(s, e): c for s, e, c in conn.execute(q)}
 
 
 def load_existing(conn: Connection, entity: str) -> dict[Member, tuple[str, str, float | None, Any]]:

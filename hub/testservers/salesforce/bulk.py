@@ -181,7 +181,7 @@ class BulkJobs:
         return Response(204) if self.jobs.pop(request.params["job"], None) else _not_found()
 
     def _process(self, job: dict[str, Any]) -> None:
-        app, obj = self.app, job["object"]
+        obj = job["object"]
         success: list[list[str]] = []
         failed: list[list[str]] = []
         header: list[str] = []
