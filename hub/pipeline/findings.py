@@ -1,25 +1,33 @@
 """Order linking and discrepancy detection inside the reconcile stage, over the canonical store.
 
-Loads what the rules of ``hub.reconcile`` need from the store (orders and lines of the CRM,
-the DRP and EDI, warehouses, inventory and 846 positions, invoices, payments, 820 remittance
-lines, credit limits), links orders using the customer crosswalk, and runs every enabled rule.
-System roles (which configured system is the CRM, the DRP, the EDI feed) come from the rule
-file's ``roles``.
+Work is done per bucket of customers (see :mod:`hub.pipeline.scopes`): a bucket's CRM, DRP
+and EDI orders and lines, invoices, payments, 820 remittance lines and credit limits are read
+from the store, orders are linked within each customer, every enabled rule runs, and the
+bucket's order crosswalk and discrepancies are written before the next bucket is read, so
+memory holds one bucket whatever the size of the store. Only three things span customers and
+are prepared once: which DRP orders came from which EDI 850 (:func:`find_edi_origins`), the
+CRM product -> DRP SKU map, and channel inventory (few rows, checked as a whole).
+
+An incremental run passes the scopes (customers) its changes touch; everything else keeps
+the links and discrepancies the last run wrote. System roles (which configured system is the
+CRM, the DRP, the EDI feed) come from the rule file's ``roles``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
+from hub.pipeline.lifecycle import write_findings
+from hub.pipeline.scopes import ScopeTable, order_scopes, scope_table
 from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
-from hub.reconcile.crosswalk import Cluster, canonical_ids
+from hub.reconcile.config import Roles
+from hub.reconcile.crosswalk import Cluster, prune_crosswalk, write_crosswalk
 from hub.reconcile.discrepancy_rules import (
     credit_exceeded,
     inventory_variance,
@@ -31,46 +39,38 @@ from hub.reconcile.discrepancy_rules import (
     order_status_mismatch,
     unapplied_payment,
 )
-from hub.reconcile.orders import OrderLine, as_order, link_orders
+from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origins, link_orders
 from hub.reconcile.rules_config import RULE_KINDS, RulesConfig
+from hub.store.keyset import key_table
 from hub.store.models import MODELS, CrosswalkLink
 from hub.store.types import ExactDecimal
 
-__all__ = ["Roles", "OrderFindings", "link_and_detect", "RULE_KINDS"]
+__all__ = ["detect", "SCOPED_KINDS", "INVENTORY_KIND", "RULE_KINDS"]
+
+INVENTORY_KIND = "inventory_variance"
+#: the kinds found per customer (inventory is checked as a whole)
+SCOPED_KINDS = tuple(k for k in RULE_KINDS if k != INVENTORY_KIND)
+#: scope of the links of 850 POs no DRP order came from, and of inventory findings
+EDI_SCOPE = "*edi"
+INVENTORY_SCOPE = "*inventory"
+
+_ORDER_FIELDS = ("party_ref", "order_number", "order_date", "status", "source_status", "amount", "source_ref", "erp_order_no")
+_LINE_FIELDS = ("order_ref", "line_no", "product_ref", "sku", "quantity", "amount")
 
 
-@dataclass(frozen=True)
-class Roles:
-    """Which configured systems play the CRM, the DRP and the EDI feed."""
-
-    crm: str = "crm"
-    drp: str = "drp"
-    edi: str = "edi"
+def _mark(conn: Connection) -> str:
+    return "%s" if conn.dialect.name == "postgresql" else "?"
 
 
-@dataclass
-class OrderFindings:
-    """Order clusters for the crosswalk and the discrepancies found."""
-
-    clusters: list[Cluster]
-    findings: list[Any]
-    stats: dict[str, int]
-
-
-def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> Iterator[dict[str, Any]]:
-    """Live rows of one system as dicts, streamed; decimals as Decimal, dates left as ISO text (the rules coerce them).
+def _stream(conn: Connection, sql: str, params: Sequence[Any], names: Sequence[str], decimals: Sequence[int]) -> Iterator[dict[str, Any]]:
+    """Rows of a driver-level query as dicts, streamed; decimal columns as Decimal.
 
     Read through the driver: at 100k customers this is millions of values, and the ORM's
     per-value type processing would cost more than the rules themselves.
     """
-    t = MODELS[entity].__table__
-    names = ["external_id", *fields]
-    decimals = [i for i, n in enumerate(names) if isinstance(t.c[n].type, ExactDecimal)]
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
     cur = conn.connection.driver_connection.cursor()
     try:
-        cur.execute(f"SELECT {', '.join(names)} FROM {t.name} WHERE system = {mark} AND deleted = {mark} ORDER BY external_id",
-                    [system, False])
+        cur.execute(sql, list(params))
         while chunk := cur.fetchmany(10_000):
             for row in chunk:
                 if decimals:
@@ -81,6 +81,47 @@ def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> 
                 yield dict(zip(names, row))
     finally:
         cur.close()
+
+
+def _decimals(entity: str, names: Sequence[str]) -> list[int]:
+    t = MODELS[entity].__table__
+    return [i for i, n in enumerate(names) if n in t.c and isinstance(t.c[n].type, ExactDecimal)]
+
+
+def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """Every live row of one system, ordered by external id."""
+    names = ["external_id", *fields]
+    m = _mark(conn)
+    sql = f"SELECT {', '.join(names)} FROM {entity} WHERE system = {m} AND deleted = {m} ORDER BY external_id"
+    return _stream(conn, sql, [system, False], names, _decimals(entity, names))
+
+
+def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, system: str, party_system: str,
+                 fields: Iterable[str], party_column: str = "party_ref") -> Iterator[dict[str, Any]]:
+    """Live rows of one system whose customer (``party_column``, a ``party_system`` id) is in the bucket.
+
+    Each row carries its ``scope``. A NULL customer reads as the empty id (an orphan scope).
+    """
+    names = ["external_id", *fields]
+    cols = ", ".join(f"t.{n}" for n in names)
+    m = _mark(conn)
+    base = f"SELECT s.scope, {cols} FROM {entity} t JOIN {st.name} s ON s.system = {m} AND s.party_ref = "
+    cond = f" WHERE t.system = {m} AND t.deleted = {m} AND s.bucket = {m}"
+    sql = (f"{base}t.{party_column}{cond} UNION ALL {base}''{cond} AND t.{party_column} IS NULL ORDER BY 2")
+    params = [party_system, system, False, bucket] * 2
+    return _stream(conn, sql, params, ["scope", *names], [i + 1 for i in _decimals(entity, names)])
+
+
+def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) -> Iterator[dict[str, Any]]:
+    """Live order lines of one system whose order's customer is in the bucket."""
+    cols = ", ".join(f"l.{n}" for n in _LINE_FIELDS)
+    m = _mark(conn)
+    base = (f"SELECT {cols} FROM order_line l JOIN sales_order o ON o.system = l.system AND o.external_id = l.order_ref "
+            f"JOIN {st.name} s ON s.system = {m} AND s.party_ref = ")
+    cond = f" WHERE l.system = {m} AND l.deleted = {m} AND o.deleted = {m} AND s.bucket = {m}"
+    sql = f"{base}o.party_ref{cond} UNION ALL {base}''{cond} AND o.party_ref IS NULL"
+    params = [system, system, False, False, bucket] * 2
+    return _stream(conn, sql, params, list(_LINE_FIELDS), _decimals("order_line", _LINE_FIELDS))
 
 
 def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
@@ -98,78 +139,228 @@ def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
     return out
 
 
-_ORDER_FIELDS = ("party_ref", "order_number", "order_date", "status", "source_status", "amount", "source_ref", "erp_order_no")
+def _line(system: str, r: dict[str, Any], roles: Roles, crm_sku: dict[str, str]) -> OrderLine | None:
+    sku = r["sku"] or (crm_sku.get(r["product_ref"]) if system == roles.crm else r["product_ref"])
+    return OrderLine(sku, r["quantity"], r["amount"], r["line_no"]) if r["quantity"] is not None else None
 
 
-def link_and_detect(conn: Connection, rules: RulesConfig, roles: Roles, extra_findings: Iterable[Any] = ()) -> OrderFindings:
-    """Link orders across the CRM, the DRP and EDI, then run every enabled discrepancy rule."""
-    crm_orders = [as_order({**r, "system": roles.crm}) for r in _rows(conn, "sales_order", roles.crm, _ORDER_FIELDS)]
-    drp_orders = [as_order({**r, "system": roles.drp}) for r in _rows(conn, "sales_order", roles.drp, _ORDER_FIELDS)]
-    edi_orders = [as_order({**r, "system": roles.edi}) for r in _rows(conn, "sales_order", roles.edi, _ORDER_FIELDS)]
-    crm_sku = _sku_of_products(conn, roles)
+class _EdiIndex:
+    """Which DRP orders came from which 850 PO, over every customer (prepared once per run)."""
+
+    def __init__(self, conn: Connection, roles: Roles, rules: RulesConfig) -> None:
+        m = _mark(conn)
+        names = list(_LINE_FIELDS)
+        sql = f"SELECT {', '.join(names)} FROM order_line WHERE system = {m} AND order_ref = {m} AND deleted = {m}"
+        dec = _decimals("order_line", names)
+
+        def lines(system: str, ext: str) -> list[OrderLine]:
+            out = (_line(system, r, roles, {}) for r in _stream(conn, sql, [system, ext, False], names, dec))
+            return [ln for ln in out if ln is not None]
+
+        edi_orders = [as_order({**r, "system": roles.edi}) for r in _rows(conn, "sales_order", roles.edi, _ORDER_FIELDS)]
+        self.po_ext = {o.order_number: o.external_id for o in edi_orders if o.order_number}
+        self.all_pos = sorted(o.external_id for o in edi_orders)
+        self.origins: dict[str, EdiOrigin] = find_edi_origins(
+            lambda: (as_order({**r, "system": roles.drp}) for r in _rows(conn, "sales_order", roles.drp, ("source_ref", "amount", "order_date"))),
+            edi_orders, lines, rules.orders.link)
+        del edi_orders
+
+    def po_of(self, origin: EdiOrigin) -> str:
+        return self.po_ext.get(origin.po_number, origin.po_number)
+
+
+class _Bucket:
+    """One bucket's orders linked and checked: order clusters, findings and each one's scope."""
+
+    def __init__(self, roles: Roles) -> None:
+        self.roles = roles
+        self.clusters: list[Cluster] = []
+        self.cluster_scope: dict[tuple[str, str], str] = {}  # first member -> scope
+        self.findings: list[Any] = []
+        self.scope: dict[tuple[str, ...], str] = {}  # ("order", system, id) / ("payment", id) / ("party", code) -> scope
+        self.stats: Counter[str] = Counter()
+        self.attached: list[str] = []  # 850 POs attached to this bucket's DRP orders
+
+    def scope_of(self, f: Any) -> str | None:
+        if f.kind == "credit_exceeded":
+            return self.scope.get(("party", f.key[0]))
+        if f.kind == "unapplied_payment":
+            return self.scope.get(("payment", f.key[0]))
+        system = {"crm": self.roles.crm, "drp": self.roles.drp}.get(f.system, f.system)
+        return self.scope.get(("order", system, f.key[0]))
+
+
+def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesConfig, roles: Roles,
+                   crm_sku: dict[str, str], edi: _EdiIndex) -> _Bucket:
+    out = _Bucket(roles)
+    parties = st.scopes_of(conn, bucket)
+    crm_cust = {ref: sc for s, ref, sc in parties if s == roles.crm and not sc.startswith("?")}
+    drp_cust = {ref: sc for s, ref, sc in parties if s == roles.drp and not sc.startswith("?")}
+
+    def orders(system: str) -> list[Any]:
+        got = []
+        for r in _bucket_rows(conn, st, bucket, "sales_order", system, system, _ORDER_FIELDS):
+            out.scope[("order", system, r["external_id"])] = r.pop("scope")
+            got.append(as_order({**r, "system": system}))
+        return got
+
+    crm_orders, drp_orders = orders(roles.crm), orders(roles.drp)
     lines: dict[tuple[str, str], list[OrderLine]] = defaultdict(list)
-    for system in (roles.crm, roles.drp, roles.edi):
-        for r in _rows(conn, "order_line", system, ("order_ref", "line_no", "product_ref", "sku", "quantity", "amount")):
-            sku = r["sku"] or (crm_sku.get(r["product_ref"]) if system == roles.crm else r["product_ref"])
-            if r["quantity"] is not None:
-                lines[(system, r["order_ref"])].append(OrderLine(sku, r["quantity"], r["amount"], r["line_no"]))
+    for system in (roles.crm, roles.drp):
+        for r in _bucket_lines(conn, st, bucket, system):
+            ln = _line(system, r, roles, crm_sku)
+            if ln is not None:
+                lines[(system, r["order_ref"])].append(ln)
 
     def lookup(system: str, ext: str) -> list[OrderLine]:
         return lines.get((system, ext), [])
 
-    crm_cust = {ext: cid for (_, ext), cid in canonical_ids(conn, "party", roles.crm).items()}
-    drp_cust = {ext: cid for (_, ext), cid in canonical_ids(conn, "party", roles.drp).items()}
-    res = link_orders(crm_orders, drp_orders, crm_customers=crm_cust, drp_customers=drp_cust, edi_orders=edi_orders,
-                      lines=lookup, config=rules.orders.link)
+    res = link_orders(crm_orders, drp_orders, crm_customers=crm_cust, drp_customers=drp_cust, lines=lookup,
+                      config=rules.orders.link, origins=edi.origins)
 
     # crosswalk clusters: linked pairs, DRP orders with the 850 they came from, singletons
     members: dict[str, list[tuple[str, str]]] = {}
     why: dict[tuple[str, str], tuple[str, float | None, dict[str, Any] | None]] = {}
-    crm_to_drp = res.crm_to_drp()
     for lk in res.links:
         a, b = (roles.crm, lk.crm_order_id), (roles.drp, lk.drp_order_no)
         members[lk.drp_order_no] = [a, b]
-        expl = {"rule": lk.rule, "explain": lk.explanation}
-        why[a] = why[b] = (lk.rule, float(lk.score), expl)
-    po_by_number = {o.order_number: o.external_id for o in edi_orders if o.order_number}
+        why[a] = why[b] = (lk.rule, float(lk.score), {"rule": lk.rule, "explain": lk.explanation})
     for drp_no, origin in res.edi_origins.items():
-        po = (roles.edi, po_by_number.get(origin.po_number, origin.po_number))
+        po = (roles.edi, edi.po_of(origin))
+        out.attached.append(po[1])
         members.setdefault(drp_no, [(roles.drp, drp_no)]).append(po)
         why[po] = (origin.rule, 1.0, {"rule": origin.rule, "po_number": origin.po_number})
         why.setdefault((roles.drp, drp_no), why[po])
-    clusters = [Cluster(tuple(sorted(set(m))), {k: why[k] for k in set(m) if k in why}) for m in members.values()]
+    for drp_no, m in members.items():
+        cl = Cluster(tuple(sorted(set(m))), {k: why[k] for k in set(m) if k in why})
+        out.clusters.append(cl)
+        out.cluster_scope[cl.members[0]] = out.scope[("order", roles.drp, drp_no)]
     placed = {k for m in members.values() for k in m}
-    for system, orders in ((roles.crm, crm_orders), (roles.drp, drp_orders), (roles.edi, edi_orders)):
-        clusters.extend(Cluster(((system, o.external_id),)) for o in orders if (system, o.external_id) not in placed)
+    for system, os_ in ((roles.crm, crm_orders), (roles.drp, drp_orders)):
+        for o in os_:
+            if (system, o.external_id) not in placed:
+                cl = Cluster(((system, o.external_id),))
+                out.clusters.append(cl)
+                out.cluster_scope[cl.members[0]] = out.scope[("order", system, o.external_id)]
 
     crm_by_id = {o.external_id: o for o in crm_orders}
     drp_by_no = {o.external_id: o for o in drp_orders}
     pairs = list(linked_pairs(res.links, crm_by_id, drp_by_no))
-    findings: list[Any] = list(extra_findings)
-    findings += order_missing_in_drp(crm_orders, crm_to_drp, rules)
+    f = out.findings
+    f += order_missing_in_drp(crm_orders, res.crm_to_drp(), rules)
     crm_canon = set(crm_cust.values())
     drp_linked = {code for code, cid in drp_cust.items() if cid in crm_canon}  # DRP customers the CRM knows
-    findings += order_missing_in_crm(drp_orders, res.drp_to_crm(), res.edi_origins, drp_linked, rules)
-    findings += order_amount_mismatch(pairs, rules)
-    findings += order_status_mismatch(pairs, rules)
-    findings += order_line_mismatch(pairs, lookup, rules)
-    lines.clear()  # the line rules are done: free the lines before the payment rules
+    f += order_missing_in_crm(drp_orders, res.drp_to_crm(), res.edi_origins, drp_linked, rules)
+    f += order_amount_mismatch(pairs, rules)
+    f += order_status_mismatch(pairs, rules)
+    f += order_line_mismatch(pairs, lookup, rules)
+    lines.clear()
 
-    locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
-    stock = list(_rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
-    edi_stock = list(_rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
-    findings += inventory_variance(locations, stock, edi_stock, rules)
+    inv_rows = list(_bucket_rows(conn, st, bucket, "invoice", roles.drp, roles.drp,
+                                 ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref")))
+    invoices = [as_invoice({k: v for k, v in r.items() if k != "scope"}) for r in inv_rows]
+    del inv_rows
+    payments = []
+    for r in _bucket_rows(conn, st, bucket, "payment", roles.drp, roles.drp, ("party_ref", "amount", "payment_date", "memo", "trace")):
+        out.scope[("payment", r["external_id"])] = r.pop("scope")
+        payments.append(as_payment(r))
+    payments.sort(key=lambda p: (p.payment_date or dt.date.min, p.external_id))
+    remits = [as_remittance_line({k: v for k, v in r.items() if k != "scope"}) for r in _bucket_rows(
+        conn, st, bucket, "remittance_line", roles.edi, roles.drp,
+        ("trace", "party_ref", "payment_amount", "payment_date", "invoice_ref", "paid_amount", "invoice_amount"))]
+    m = _mark(conn)
+    owner_sql = f"SELECT party_ref FROM invoice WHERE system = {m} AND external_id = {m} AND deleted = {m}"
 
-    invoices = [as_invoice(r) for r in _rows(conn, "invoice", roles.drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref"))]
-    payments = sorted((as_payment(r) for r in _rows(conn, "payment", roles.drp, ("party_ref", "amount", "payment_date", "memo", "trace"))),
-                      key=lambda p: (p.payment_date or dt.date.min, p.external_id))
-    remits = [as_remittance_line(r) for r in _rows(conn, "remittance_line", roles.edi,
-                                                   ("trace", "party_ref", "payment_amount", "payment_date", "invoice_ref", "paid_amount", "invoice_amount"))]
-    findings += unapplied_payment(apply_payments(payments, invoices, remits, rules.payments), rules)
-    parties = list(_rows(conn, "party", roles.drp, ("name", "credit_limit")))
-    findings += credit_exceeded(parties, invoices, drp_orders, rules)
-    stats = {"order_links": len(res.links), "edi_origins": len(res.edi_origins), "rejected_refs": len(res.rejected),
-             "findings": len(findings)}
-    return OrderFindings(clusters, findings, stats)
+    def invoice_owner(no: str) -> str | None:
+        got = next(_stream(conn, owner_sql, [roles.drp, no, False], ["party_ref"], []), None)
+        return None if got is None else got["party_ref"]
+
+    f += unapplied_payment(apply_payments(payments, invoices, remits, rules.payments, invoice_owner), rules)
+    drp_parties = []
+    for r in _bucket_rows(conn, st, bucket, "party", roles.drp, roles.drp, ("name", "credit_limit"), party_column="external_id"):
+        out.scope[("party", r["external_id"])] = r.pop("scope")
+        drp_parties.append(r)
+    f += credit_exceeded(drp_parties, invoices, drp_orders, rules)
+    out.stats.update(order_links=len(res.links), edi_origins=len(res.edi_origins), rejected_refs=len(res.rejected),
+                     findings=len(f))
+    return out
 
 
+def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, link: bool,
+           scopes: set[str] | None = None, changed_pos: Iterable[str] = (), inventory: bool = True) -> dict[str, Any]:
+    """Link orders (when ``link``: into the crosswalk) and run every enabled rule.
+
+    ``scopes`` None checks every customer, and resolves whatever is no longer found anywhere;
+    else only the customers named (an incremental run), plus the 850 POs whose link may have
+    changed. ``inventory`` re-checks channel inventory. Returns the stage detail: order links,
+    crosswalk changes and the discrepancy lifecycle counts.
+    """
+    crm_sku = _sku_of_products(conn, roles)
+    edi = _EdiIndex(conn, roles, rules)
+    stats: Counter[str] = Counter()
+    xw: Counter[str] = Counter()
+    life: Counter[str] = Counter()
+    attached: set[str] = set()
+    if scopes is not None:  # a changed 850 may now be the origin of a DRP order of a customer not re-checked
+        changed = set(changed_pos)
+        drp_nos = [dno for dno, o in edi.origins.items() if edi.po_of(o) in changed]
+        scopes = scopes | order_scopes(conn, roles.drp, drp_nos) if drp_nos else scopes
+    if link:
+        xw["links_removed"] += prune_crosswalk(conn, "sales_order", "sales_order")
+    with scope_table(conn, roles, scopes) as st:
+        for bucket in st.buckets:
+            b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi)
+            stats.update(b.stats)
+            attached.update(b.attached)
+            within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})
+            life.update(write_findings(conn, b.findings, run_id, SCOPED_KINDS, scope_of=b.scope_of, within=within))
+            if link:
+                xw.update(write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True,
+                                          scope=lambda cl, _s=b.cluster_scope: _s.get(cl.members[0])))
+        if scopes is None:  # found under no customer any more (or written before scopes existed)
+            within = (f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})", {})
+        else:
+            gone = scopes - set(r[0] for r in conn.execute(text(f"SELECT DISTINCT scope FROM {st.name}")))
+            within = None if not gone else ("d.scope IN (" + ", ".join(f":g{i}" for i in range(len(gone))) + ")",
+                                            {f"g{i}": g for i, g in enumerate(sorted(gone))})
+        if within is not None:
+            life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=within))
+        if link:
+            xw.update(_write_unattached_pos(conn, roles, edi, attached, run_id, scopes, st))
+    if inventory:
+        locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
+        stock = list(_rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
+        edi_stock = list(_rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
+        found = list(inventory_variance(locations, stock, edi_stock, rules))
+        stats["findings"] += len(found)
+        life.update(write_findings(conn, found, run_id, (INVENTORY_KIND,), scope_of=lambda _f: INVENTORY_SCOPE))
+    return {"orders": dict(stats), "crosswalk": dict(xw), "discrepancies": {k: life.get(k, 0) for k in ("opened", "changed", "resolved")}}
+
+
+def _write_unattached_pos(conn: Connection, roles: Roles, edi: _EdiIndex, attached: set[str], run_id: int,
+                          scopes: set[str] | None, st: ScopeTable) -> Counter[str]:
+    """850 POs no DRP order came from, as singletons: all of them, or (incremental) those whose
+    link was written under a re-checked customer or that changed."""
+    if scopes is None:
+        todo = [po for po in edi.all_pos if po not in attached]
+    else:
+        rows = conn.execute(text(
+            f"SELECT c.external_id FROM crosswalk c WHERE c.entity = 'sales_order' AND c.system = :s AND "
+            f"(c.scope IN (SELECT scope FROM {st.name}) OR c.scope IS NULL)"), {"s": roles.edi})
+        linked_before = {r[0] for r in rows}
+        current = set(edi.all_pos)
+        todo = sorted(po for po in linked_before if po in current and po not in attached)
+        todo += [po for po in _missing_links(conn, roles.edi, edi.all_pos) if po not in attached]
+    xw: Counter[str] = Counter()
+    for start in range(0, len(todo), 10_000):
+        clusters = [Cluster(((roles.edi, po),)) for po in todo[start : start + 10_000]]
+        xw.update(write_crosswalk(conn, "sales_order", clusters, run_id, partial=True, scope=lambda _c: EDI_SCOPE))
+    return xw
+
+
+def _missing_links(conn: Connection, system: str, ids: list[str]) -> list[str]:
+    """Which of ``ids`` have no crosswalk link yet (new POs)."""
+    with key_table(conn, ("external_id",), ((i,) for i in ids)) as k:
+        sql = (f"SELECT k.external_id FROM {k} k LEFT JOIN crosswalk c ON c.entity = 'sales_order' AND c.system = :s "
+               "AND c.external_id = k.external_id WHERE c.external_id IS NULL")
+        return sorted(r[0] for r in conn.execute(text(sql), {"s": system}))

@@ -33,7 +33,8 @@ _CHUNK = 5000
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True).encode
 
 
-def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None) -> Iterator[tuple[str, list[Candidate]]]:
+def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None,
+              ref_fields: list[str] = ()) -> Iterator[tuple[str, list[Candidate]]]:  # type: ignore[assignment]
     t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
     joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
     q = (
@@ -44,9 +45,16 @@ def _clusters(conn: Connection, entity: str, fields: list[str], since: int | Non
     )
     if since is not None:
         # only clusters with a member or a link changed after the last reconciliation
+        # ... or a member pointing at a record whose own link changed (its canonical id may have)
+        ref = cw.alias("ref")
+        relinked = [
+            select(ref.c.external_id).where(ref.c.entity == REF_ENTITY[f], ref.c.system == t.c.system,
+                                            ref.c.external_id == t.c[f], ref.c.changed_run > since).exists()
+            for f in ref_fields
+        ]
         changed = (
             select(cw.c.canonical_id).join(t, joined)
-            .where(cw.c.entity == entity, or_(t.c.run_id > since, cw.c.changed_run > since))
+            .where(cw.c.entity == entity, or_(t.c.run_id > since, cw.c.changed_run > since, *relinked))
         )
         q = q.where(cw.c.canonical_id.in_(changed))
     current: str | None = None
@@ -83,7 +91,7 @@ def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules
                                   change_column=("system", "external_id", "rule"))
         rows, lineage = [], []
 
-    for cid, members in _clusters(conn, entity, fields, since):
+    for cid, members in _clusters(conn, entity, fields, since, list(refs)):
         if refs:
             members = [
                 Candidate(m.system, m.external_id, {**m.values, **{f: refs[f].get((m.system, m.values[f]), m.values[f])

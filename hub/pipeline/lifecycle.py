@@ -10,10 +10,10 @@ resolved; a resolved one found again is reopened. Acknowledgement is a user acti
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, text, update
 
 from hub.clock import utcnow
 from hub.store.bulk import upsert
@@ -39,15 +39,28 @@ def _norm(details: Any) -> Any:
     return json.loads(json.dumps(dict(details or {}), sort_keys=True, default=str, ensure_ascii=False))
 
 
-def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, kinds: Iterable[str]) -> dict[str, int]:
-    """Bring the discrepancies of ``kinds`` in line with ``findings``; returns opened/changed/resolved counts."""
-    kinds = set(kinds)
-    d = Discrepancy.__table__
-    current = {
-        (r.kind, r.key): r
-        for r in conn.execute(select(d.c.kind, d.c.key, d.c.status, d.c.severity, d.c.message, d.c.details, d.c.system)
-                              .where(d.c.kind.in_(kinds)))
-    }
+def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, kinds: Iterable[str], *,
+                   scope_of: Callable[[Finding], str | None] | None = None,
+                   within: tuple[str, Mapping[str, Any]] | None = None) -> dict[str, int]:
+    """Bring the discrepancies of ``kinds`` in line with ``findings``; returns opened/changed/resolved counts.
+
+    ``scope_of`` names the unit of work (customer) each finding belongs to. ``within`` limits
+    the discrepancies considered to one unit of work: an SQL condition on the discrepancy
+    table ``d`` (for instance ``d.scope IN (SELECT ...)``) and its parameters; others are
+    neither resolved nor touched.
+    """
+    kinds = sorted(set(kinds))
+    marks = ", ".join(f":k{i}" for i in range(len(kinds)))
+    sql = f"SELECT d.kind, d.key, d.status, d.severity, d.message, d.details, d.system, d.scope FROM discrepancy d WHERE d.kind IN ({marks})"
+    params: dict[str, Any] = {f"k{i}": k for i, k in enumerate(kinds)}
+    if within is not None:
+        sql += f" AND ({within[0]})"
+        params.update(within[1])
+    current = {}
+    for kind, key, status, severity, message, details, system, scope in conn.execute(text(sql), params):
+        if isinstance(details, str):
+            details = json.loads(details)
+        current[(kind, key)] = (status, severity, message, details, system, scope)
     seen: set[tuple[str, str]] = set()
     rows = []
     opened = changed = 0
@@ -58,22 +71,26 @@ def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, k
             continue
         seen.add(ident)
         details = _norm(f.details)
+        scope = scope_of(f) if scope_of is not None else None
         old = current.get(ident)
-        if old is not None and old.status != "resolved" and old.severity == f.severity and old.message == f.message \
-                and old.details == details and (old.system or "") == (f.system or ""):
+        if old is not None and old[0] != "resolved" and old[1:4] == (f.severity, f.message, details) \
+                and (old[4] or "") == (f.system or "") and old[5] == scope:
             continue
-        status = old.status if old is not None and old.status == "acknowledged" else "open"
-        opened += old is None or old.status == "resolved"
-        changed += old is not None and old.status != "resolved"
+        status = old[0] if old is not None and old[0] == "acknowledged" else "open"
+        opened += old is None or old[0] == "resolved"
+        changed += old is not None and old[0] != "resolved"
         rows.append({
             "kind": f.kind, "key": key, "system": f.system, "external_id": f.key[0],
             "other_external_id": f.key[1] if len(f.key) > 1 else None, "severity": f.severity, "message": f.message,
             "details": details, "status": status, "first_run": run_id, "last_run": run_id, "resolved_run": None,
+            "scope": scope,
         })
-    update_cols = ("system", "external_id", "other_external_id", "severity", "message", "details", "status", "last_run", "resolved_run")
+    update_cols = ("system", "external_id", "other_external_id", "severity", "message", "details", "status", "last_run",
+                   "resolved_run", "scope")
+    d = Discrepancy.__table__
     for start in range(0, len(rows), 5000):
         upsert(conn, d, rows[start : start + 5000], key=("kind", "key"), change_column=None, update_columns=update_cols)
-    gone = [ident for ident, r in current.items() if r.status != "resolved" and ident not in seen]
+    gone = [ident for ident, r in current.items() if r[0] != "resolved" and ident not in seen]
     if gone:
         conn.execute(
             update(d).where(d.c.kind == bindparam("k_kind"), d.c.key == bindparam("k_key")).values(status="resolved", resolved_run=run_id),

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from dataclasses import field as dataclass_field
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select, text
 
 from hub.reconcile.crosswalk import Cluster, Member
 from hub.reconcile.match_config import MatchConfig
-from hub.reconcile.matcher import PairMatch, PartyRecord, decision_key, match_parties
+from hub.reconcile.matcher import KEY_SEP, PairMatch, PartyRecord, block_keys, decision_key, key_caps, match_parties
 from hub.store.bulk import upsert
-from hub.store.models import GOLDEN, MODELS, ReviewItem
+from hub.store.keyset import key_table
+from hub.store.models import GOLDEN, MODELS, MatchKey, ReviewItem
 
 _PARTY_FIELDS = [f.name for f in fields(PartyRecord) if f.name not in ("system", "external_id")]
 
@@ -35,14 +37,24 @@ class DuplicateFinding:
     details: Mapping[str, Any]
 
 
-def load_parties(conn: Connection, systems: list[str]) -> list[PartyRecord]:
-    """Live party records of ``systems`` as matcher input (blank strings for missing values)."""
-    t = MODELS["party"].__table__
-    q = select(t.c.system, t.c.external_id, *[t.c[f] for f in _PARTY_FIELDS]).where(
-        t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False)
-    ).order_by(t.c.system, t.c.external_id)
+def load_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]] | None = None) -> list[PartyRecord]:
+    """Live party records of ``systems`` as matcher input (blank strings for missing values);
+    only the ``only`` records (system, external id) when given."""
+    if only is not None:
+        with key_table(conn, ("system", "external_id"), only) as k:
+            cols = ", ".join(f"p.{f}" for f in _PARTY_FIELDS)
+            marks = ", ".join(f":s{i}" for i in range(len(systems)))
+            sql = (f"SELECT p.system, p.external_id, {cols} FROM party p JOIN {k} k ON k.system = p.system "
+                   f"AND k.external_id = p.external_id WHERE p.system IN ({marks}) AND p.deleted = :f ORDER BY p.system, p.external_id")
+            rows = list(conn.execute(text(sql), {"f": False, **{f"s{i}": s for i, s in enumerate(systems)}}))
+    else:
+        t = MODELS["party"].__table__
+        q = select(t.c.system, t.c.external_id, *[t.c[f] for f in _PARTY_FIELDS]).where(
+            t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False)
+        ).order_by(t.c.system, t.c.external_id)
+        rows = conn.execute(q)
     out = []
-    for row in conn.execute(q):
+    for row in rows:
         values = {f: "" if v is None else str(v) for f, v in zip(_PARTY_FIELDS, row[2:])}
         out.append(PartyRecord(row[0], row[1], **values))
     return out
@@ -64,10 +76,39 @@ def _explain(pm: PairMatch, me: Member) -> tuple[str, float, dict[str, Any]]:
     })
 
 
-def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_id: int) -> tuple[list[Cluster], list[DuplicateFinding], dict[str, Any]]:
-    """Match the parties of ``systems``; update the review queue; return clusters and duplicate findings."""
-    records = load_parties(conn, systems)
-    result = match_parties(records, config, load_decisions(conn))
+@dataclass
+class PartyLinks:
+    """What party matching produced: clusters (all records, or the re-matched part), the
+    duplicate findings among them, stats, and whether the clusters are only a part."""
+
+    clusters: list[Cluster]
+    duplicates: list[DuplicateFinding]
+    stats: dict[str, Any]
+    partial: bool = False
+    #: canonical ids the re-matched records had before (their duplicate findings are re-decided)
+    prior_ids: set[str] = dataclass_field(default_factory=set)
+
+
+def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_id: int,
+                 since: int | None = None, since_at: Any = None) -> PartyLinks:
+    """Match the parties of ``systems``; update the review queue; return clusters and duplicate findings.
+
+    With ``since`` (the last reconciled run) only the records a change can affect are
+    re-matched: the changed ones and those sharing a block with them, before or after the
+    change (from the blocking keys stored last time), with everyone in their clusters.
+    """
+    if since is not None:
+        part = _affected(conn, systems, config, since, since_at)
+        if part is not None:
+            return _link(conn, part, systems, config, run_id, partial=True)
+    return _link(conn, None, systems, config, run_id, partial=False)
+
+
+def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str], config: MatchConfig, run_id: int,
+          partial: bool) -> PartyLinks:
+    records = load_parties(conn, systems, part)
+    keys: dict[tuple[str, str], tuple[str, ...]] = {}
+    result = match_parties(records, config, load_decisions(conn), keys_out=keys)
     best: dict[Member, PairMatch] = {}
     for pm in list(result.links) + list(result.duplicates):
         for m in (pm.a, pm.b):
@@ -75,17 +116,87 @@ def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_
             if cur is None or (pm.score, pm.b, pm.a) > (cur.score, cur.b, cur.a):
                 best[m] = pm
     clusters = [Cluster(members=c, why={m: _explain(best[m], m) for m in c if m in best}) for c in result.clusters]
-    _write_review(conn, result.review, run_id)
+    _write_review(conn, result.review, run_id, part)
+    _write_keys(conn, keys, partial)
     dups = []
     for pm in result.duplicates:
         (system, a), (_, b) = sorted((pm.a, pm.b))
         dups.append(DuplicateFinding("duplicate_customer", "medium", (a, b), system,
                                      f"{system} records {a} and {b} are the same customer ({pm.rule}, score {pm.score:g})",
                                      {"explain": pm.explain()}))
-    return clusters, dups, dict(result.stats)
+    prior: set[str] = set()
+    if part is not None:
+        with key_table(conn, ("system", "external_id"), part) as k:
+            prior = {r[0] for r in conn.execute(text(
+                f"SELECT DISTINCT c.canonical_id FROM crosswalk c JOIN {k} k ON k.system = c.system "
+                "AND k.external_id = c.external_id WHERE c.entity = 'party'"))}
+    stats = dict(result.stats)
+    if part is not None:
+        stats["rematched"] = len(records)
+    return PartyLinks(clusters, dups, stats, partial, prior)
 
 
-def _write_review(conn: Connection, review: tuple[PairMatch, ...], run_id: int) -> None:
+def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: int, since_at: Any) -> set[tuple[str, str]] | None:
+    """Records to re-match after changes since run ``since``; None when the stored blocking
+    keys do not cover the store (first run with them): then everything is matched."""
+    t = MODELS["party"].__table__
+    mk = MatchKey.__table__
+    live = conn.execute(select(func.count()).select_from(t).where(t.c.system.in_(systems), t.c.deleted.is_(False))).scalar()
+    stored = conn.execute(select(func.count()).select_from(mk).where(mk.c.entity == "party", mk.c.system.in_(systems))).scalar()
+    if not stored or stored < live * 0.9:
+        return None
+    changed = {tuple(r) for r in conn.execute(select(t.c.system, t.c.external_id).where(
+        t.c.system.in_(systems), t.c.run_id > since))}
+    decided = conn.execute(select(ReviewItem.system_a, ReviewItem.id_a, ReviewItem.system_b, ReviewItem.id_b).where(
+        ReviewItem.entity == "party", ReviewItem.status != "open", ReviewItem.decided_at > since_at))
+    for sa, ia, sb, ib in decided:
+        changed.update(((sa, ia), (sb, ib)))
+    if not changed:
+        return set()
+    live_changed = load_parties(conn, systems, changed)
+    keys: set[str] = set()
+    for ks in block_keys(live_changed, config).values():
+        keys.update(ks)
+    with key_table(conn, ("system", "external_id"), changed) as k:
+        for (old,) in conn.execute(text(f"SELECT m.keys FROM match_key m JOIN {k} k ON k.system = m.system "
+                                        "AND k.external_id = m.external_id WHERE m.entity = 'party'")):
+            keys.update(old.split("\n") if old else ())
+    caps = key_caps(config)
+    members: dict[str, list[tuple[str, str]]] = {}
+    q = select(mk.c.system, mk.c.external_id, mk.c["keys"]).where(mk.c.entity == "party", mk.c.system.in_(systems))
+    for system, ext, stored_keys in conn.execute(q):
+        for key in stored_keys.split("\n") if stored_keys else ():
+            if key in keys:
+                members.setdefault(key, []).append((system, ext))
+    out = set(changed)
+    for key, ms in members.items():
+        if len(ms) <= caps.get(key.split(KEY_SEP, 1)[0], 0):
+            out.update(ms)
+    # everyone in the clusters of those records: a link that breaks frees its partners
+    with key_table(conn, ("system", "external_id"), out) as k:
+        sql = (f"SELECT c2.system, c2.external_id FROM crosswalk c JOIN {k} k ON k.system = c.system AND k.external_id = c.external_id "
+               "JOIN crosswalk c2 ON c2.entity = c.entity AND c2.canonical_id = c.canonical_id WHERE c.entity = 'party'")
+        out.update(tuple(r) for r in conn.execute(text(sql)))
+    return out
+
+
+def _write_keys(conn: Connection, keys: dict[tuple[str, str], tuple[str, ...]], partial: bool) -> None:
+    mk = MatchKey.__table__
+    if not partial:
+        conn.execute(delete(mk).where(mk.c.entity == "party"))
+    rows = [{"entity": "party", "system": s, "external_id": e, "keys": "\n".join(ks)} for (s, e), ks in keys.items()]
+    for start in range(0, len(rows), 10_000):
+        upsert(conn, mk, rows[start : start + 10_000], key=("entity", "system", "external_id"), change_column="keys",
+               update_columns=("keys",))
+    if partial:  # deleted records keep no keys
+        conn.execute(text("DELETE FROM match_key WHERE entity = 'party' AND NOT EXISTS (SELECT 1 FROM party p "
+                          "WHERE p.system = match_key.system AND p.external_id = match_key.external_id AND p.deleted = :f)"),
+                     {"f": False})
+
+
+def _write_review(conn: Connection, review: tuple[PairMatch, ...], run_id: int, part: set[tuple[str, str]] | None = None) -> None:
+    """Open the review items of ``review``; drop open items no longer proposed (when only
+    ``part`` was re-matched: those between two of its records)."""
     r = ReviewItem.__table__
     decided = {
         (sa, ia, sb, ib)
@@ -102,7 +213,8 @@ def _write_review(conn: Connection, review: tuple[PairMatch, ...], run_id: int) 
                      "decided_by": None, "decided_at": None, "first_run": run_id, "last_run": run_id})
     current = {(x["system_a"], x["id_a"], x["system_b"], x["id_b"]) for x in rows}
     stale = [k for k in conn.execute(select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b)
-                                     .where(r.c.entity == "party", r.c.status == "open")) if tuple(k) not in current]
+                                     .where(r.c.entity == "party", r.c.status == "open")) if tuple(k) not in current
+             and (part is None or ((k[0], k[1]) in part and (k[2], k[3]) in part))]
     for sa, ia, sb, ib in stale:
         conn.execute(delete(r).where(r.c.entity == "party", r.c.system_a == sa, r.c.id_a == ia, r.c.system_b == sb, r.c.id_b == ib))
     upsert(conn, r, rows, key=("entity", "system_a", "id_a", "system_b", "id_b"), change_column=("score", "explanation"),

@@ -11,17 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from hub.canonical import fields_of
 from hub.pipeline.context import StageContext
-from hub.pipeline.golden import REF_ENTITY, build_entity_goldens
+from hub.pipeline.golden import build_entity_goldens
 from hub.pipeline.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
 from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_rules
-from hub.reconcile.crosswalk import write_crosswalk
+from hub.reconcile.crosswalk import prune_crosswalk, write_crosswalk
 from hub.reconcile.keys import link_by_keys
-from hub.store.models import GOLDEN, MODELS, ReviewItem, Run, StageLog
+from hub.store.models import GOLDEN, MODELS, CrosswalkLink, ReviewItem, Run, StageLog
 
 DUPLICATE_KIND = "duplicate_customer"
 
@@ -92,20 +92,56 @@ def _decided_since(conn: Connection, at: Any) -> bool:
 FINDING_INPUTS = ("party", "sales_order", "order_line", "location", "inventory", "invoice", "payment", "remittance_line", "product")
 
 
+def _party_ids(conn: Connection, entity: str) -> dict[tuple[str, str], str]:
+    from hub.reconcile.crosswalk import canonical_ids
+
+    return canonical_ids(conn, entity)
+
+
+def _relinked_ids(before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]) -> set[str]:
+    """Canonical ids that gained or lost a member between two crosswalk states."""
+    out = set()
+    for m in before.keys() | after.keys():
+        old, new = before.get(m), after.get(m)
+        if old != new:
+            out.update(x for x in (old, new) if x is not None)
+    return out
+
+
+def _last_signature(conn: Connection, pipeline: str) -> str | None:
+    row = conn.execute(
+        select(StageLog.detail).join(Run, Run.id == StageLog.run_id)
+        .where(StageLog.stage == "reconcile", StageLog.status == "succeeded", Run.pipeline == pipeline)
+        .order_by(StageLog.run_id.desc()).limit(1)
+    ).first()
+    detail = row[0] if row else None
+    return detail.get("rules_signature") if isinstance(detail, dict) else None
+
+
+#: share of customers above which an incremental run re-checks everything (cheaper than the bookkeeping)
+FULL_RECHECK_SHARE = 0.5
+
+
 def reconcile(ctx: StageContext) -> StageCounts:
     """Link, build golden records and detect discrepancies; returns the stage counts.
 
     Work is skipped where nothing it reads changed since the last completed reconciliation:
-    a rerun over unchanged data re-matches nothing and rebuilds no golden record.
+    a rerun over unchanged data re-matches nothing and rebuilds no golden record, and a rerun
+    after a few changes re-checks only the customers they touch. A changed rule file makes
+    the next run a full one.
     """
     loaded = reconcile_config(ctx)
     cfg = loaded.config
     with stage(ctx.engine, ctx.run_id, "reconcile") as counts:
+        counts.detail["rules_signature"] = loaded.signature
         with ctx.engine.connect() as conn:
             since, since_at = last_reconciled(conn, ctx.pipeline)
+            if since is not None and _last_signature(conn, ctx.pipeline) != loaded.signature:
+                since, since_at = None, None
             dirty = changed_since(conn, set(FINDING_INPUTS) | set(cfg.entities), since)
             decided = _decided_since(conn, since_at)
         relinked: set[str] = set()
+        relinked_parties: set[str] = set()
         duplicates: list[Any] | None = None
         for entity, rules in cfg.entities.items():
             if entity == "sales_order" and rules.link == "orders":
@@ -117,43 +153,88 @@ def reconcile(ctx: StageContext) -> StageCounts:
                 from hub.pipeline.parties import link_parties
 
                 with ctx.engine.begin() as conn:
-                    clusters, duplicates, stats = link_parties(conn, rules.systems, loaded.match[entity], ctx.run_id)
-                    result = write_crosswalk(conn, entity, clusters, ctx.run_id)
-                _note(counts, entity, stats.get("records", 0), clusters, result, review=stats.get("review", 0),
-                      duplicates=stats.get("duplicates", 0))
+                    before = _party_ids(conn, entity)
+                    pl = link_parties(conn, rules.systems, loaded.match[entity], ctx.run_id, since, since_at)
+                    if pl.partial:
+                        result = write_crosswalk(conn, entity, pl.clusters, ctx.run_id, partial=True)
+                        result["links_removed"] += prune_crosswalk(conn, entity, entity, rules.systems)
+                    else:
+                        result = write_crosswalk(conn, entity, pl.clusters, ctx.run_id)
+                    after = _party_ids(conn, entity)
+                    relinked_parties = _relinked_ids(before, after)
+                    duplicates = pl.duplicates
+                    dup_scope = (lambda f, _a=after: _a.get((f.system, f.key[0])))  # noqa: E731
+                    dup_within = None
+                    if pl.partial:
+                        ids = sorted(pl.prior_ids | {_a for m in pl.clusters for _a in [after.get(m.members[0])] if _a})
+                        dup_within = ("d.scope IN (" + ", ".join(f":p{i}" for i in range(len(ids))) + ")" if ids else "1 = 0",
+                                      {f"p{i}": x for i, x in enumerate(ids)})
+                _note(counts, entity, pl.stats.get("records", 0), pl.clusters, result, review=pl.stats.get("review", 0),
+                      duplicates=pl.stats.get("duplicates", 0), **({"rematched": pl.stats["rematched"]} if pl.partial else {}))
             else:
                 _link_by_keys(ctx, entity, rules, counts)
             if counts.detail[entity]["links_changed"] or counts.detail[entity]["links_removed"]:
                 relinked.add(entity)
-        findings_stale = bool(dirty & set(FINDING_INPUTS)) or bool(relinked & {"party", "product"}) or duplicates is not None
-        if loaded.rules is not None and not findings_stale:
-            counts.detail["discrepancies"] = {"skipped": "no change since the last reconciliation"}
-        elif loaded.rules is not None:
-            from hub.pipeline.findings import Roles, link_and_detect
-            from hub.reconcile.rules_config import RULE_KINDS
-
-            roles = Roles(cfg.roles.crm, cfg.roles.drp, cfg.roles.edi)
+        life: dict[str, int] = {}
+        if duplicates is not None:
             with ctx.engine.begin() as conn:
-                found = link_and_detect(conn, loaded.rules, roles, duplicates or [])
-                if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders":
-                    result = write_crosswalk(conn, "sales_order", found.clusters, ctx.run_id)
-                    _note(counts, "sales_order", sum(len(c.members) for c in found.clusters), found.clusters, result, **found.stats)
-                    if result["links_changed"] or result["links_removed"]:
-                        relinked.add("sales_order")
-                kinds = set(RULE_KINDS) | ({DUPLICATE_KIND} if duplicates is not None else set())
-                life = write_findings(conn, found.findings, ctx.run_id, kinds)
-            counts.rows_changed += sum(life.values())
-            counts.detail["discrepancies"] = life
-        elif duplicates:
-            with ctx.engine.begin() as conn:
-                life = write_findings(conn, duplicates, ctx.run_id, {DUPLICATE_KIND})
+                life = write_findings(conn, duplicates, ctx.run_id, {DUPLICATE_KIND}, scope_of=dup_scope, within=dup_within)
+        if loaded.rules is not None:
+            life = _add(life, _findings(ctx, loaded, since, dirty, relinked, relinked_parties, counts))
+        if life:
             counts.rows_changed += sum(life.values())
             counts.detail["discrepancies"] = life
         for entity, rules in cfg.survivorship.items():
-            # a re-linked referenced entity changes the canonical ids this entity's golden rows point at
-            full = any(REF_ENTITY[f] in relinked for f in fields_of(entity) if f in REF_ENTITY)
+            # clusters with a changed member or link, or pointing at a record whose link changed
             with ctx.engine.begin() as conn:
-                result = build_entity_goldens(conn, entity, rules, ctx.run_id, set(cfg.entities), None if full else since)
+                result = build_entity_goldens(conn, entity, rules, ctx.run_id, set(cfg.entities), since)
             counts.rows_changed += result["golden_changed"] + result["golden_removed"]
             counts.detail.setdefault(entity, {}).update(result)
         return counts
+
+
+def _add(a: dict[str, int], b: dict[str, int] | None) -> dict[str, int]:
+    if b is None:
+        return a
+    return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
+
+
+def _findings(ctx: StageContext, loaded: LoadedRules, since: int | None, dirty: set[str], relinked: set[str],
+              relinked_parties: set[str], counts: StageCounts) -> dict[str, int] | None:
+    """Link orders and run the discrepancy rules over every customer, or (incremental) over the
+    customers the changes since run ``since`` touch; None when nothing they read changed."""
+    from hub.pipeline.findings import detect
+    from hub.pipeline.scopes import dirty_scopes
+
+    cfg = loaded.config
+    link = "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders"
+    roles = cfg.roles
+    full = since is None or "product" in relinked
+    scopes: set[str] | None = None
+    changed_pos: set[str] = set()
+    inventory = full or bool(dirty & {"location", "inventory"})
+    if not full:
+        if not (dirty & set(FINDING_INPUTS)) and not relinked_parties:
+            counts.detail["discrepancies"] = {"skipped": "no change since the last reconciliation"}
+            return None
+        with ctx.engine.connect() as conn:
+            d = dirty_scopes(conn, roles, since, relinked_parties)  # type: ignore[arg-type]
+            total = conn.execute(select(func.count(func.distinct(CrosswalkLink.canonical_id)))
+                                 .where(CrosswalkLink.entity == "party")).scalar() or 0
+        if len(d.scopes) > FULL_RECHECK_SHARE * max(total, 1):
+            full = True
+        else:
+            scopes, changed_pos = d.scopes, d.edi_orders
+    with ctx.engine.begin() as conn:
+        found = detect(conn, loaded.rules, roles, ctx.run_id, link=link, scopes=None if full else scopes,
+                       changed_pos=changed_pos, inventory=inventory)
+    xw = found["crosswalk"]
+    if link:
+        n = found["orders"].get("order_links", 0)
+        counts.rows_changed += xw.get("links_changed", 0) + xw.get("links_removed", 0)
+        counts.detail["sales_order"] = {"links_changed": xw.get("links_changed", 0), "links_removed": xw.get("links_removed", 0),
+                                        "merges": xw.get("merges", 0), "splits": xw.get("splits", 0), **found["orders"]}
+        if n and (xw.get("links_changed") or xw.get("links_removed")):
+            relinked.add("sales_order")
+    counts.detail["recheck"] = "all customers" if full else f"{len(scopes or ())} customers"
+    return found["discrepancies"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from hub.errors import MappingError
 from hub.reconcile.orders import clean_str, coerce_date, coerce_decimal
@@ -235,10 +235,14 @@ def apply_payments(
     invoices: Iterable[Invoice | Mapping[str, Any]],
     remittance_lines: Iterable[RemittanceLine | Mapping[str, Any]] = (),
     config: PaymentRulesConfig | None = None,
+    invoice_owner: Callable[[str], str | None] | None = None,
 ) -> Iterator[PaymentApplication]:
     """Apply each payment to invoices of its own customer; yield one result per payment.
 
     Payments are applied in the order given (give them by date for a realistic ledger).
+    ``invoice_owner(invoice no)`` names the customer of an invoice not among ``invoices``
+    (when they are one group of customers' invoices), so a payment naming another
+    customer's invoice is reported as such.
     """
     cfg = config or PaymentRulesConfig()
     inv_by_no: dict[str, Invoice] = {}
@@ -269,6 +273,11 @@ def apply_payments(
         foreign: list[str] = []
         for ref, paid, rule in named:
             inv = inv_by_no.get(ref.upper())
+            if inv is None and invoice_owner is not None:
+                owner = invoice_owner(ref.upper())
+                if owner is not None and owner != p.party_ref and ref.upper() not in foreign:
+                    foreign.append(ref.upper())
+                continue
             if inv is None or inv.external_id in seen:
                 continue
             if inv.party_ref != p.party_ref:

@@ -116,6 +116,8 @@ class LoadedRules:
     config: ReconcileConfig
     match: dict[str, Any]  # entity -> MatchConfig
     rules: Any  # RulesConfig | None
+    #: digest of the rule files and the hub version: a change makes the next run re-check everything
+    signature: str = ""
 
 
 def load_reconcile_rules(path: Path) -> LoadedRules:
@@ -152,7 +154,19 @@ def load_reconcile_rules(path: Path) -> LoadedRules:
             problems.extend(exc.problems or [str(exc)])
     if problems:
         raise MappingRuleError("invalid reconciliation rules", problems, file=source)
-    return LoadedRules(cfg, match, rules_cfg)
+    return LoadedRules(cfg, match, rules_cfg, _signature(path, cfg))
+
+
+def _signature(path: Path, cfg: ReconcileConfig) -> str:
+    import hashlib
+
+    from hub import __version__
+
+    h = hashlib.blake2b(__version__.encode(), digest_size=12)
+    files = [path] + [path.parent / r.match for r in cfg.entities.values() if isinstance(r.match, str) and r.match != "builtin"]
+    for f in files:
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def load_reconcile_config(path: Path) -> ReconcileConfig:

@@ -12,17 +12,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete, select, text, tuple_
 
 from hub.clock import utcnow
 from hub.store.bulk import upsert
+from hub.store.keyset import key_table
 from hub.store.models import CrosswalkEvent, CrosswalkLink
 
-__all__ = ["Member", "Cluster", "assign_ids", "canonical_ids", "write_crosswalk", "ID_PREFIX"]
+__all__ = ["Member", "Cluster", "assign_ids", "canonical_ids", "write_crosswalk", "prune_crosswalk", "ID_PREFIX"]
 
 Member = tuple[str, str]  # (system, external_id)
 
@@ -43,31 +44,50 @@ def _new_id(entity: str, member: Member) -> str:
     return f"{ID_PREFIX.get(entity, entity[:1].upper())}-{digest}"
 
 
-def assign_ids(entity: str, clusters: Sequence[Cluster], existing: dict[Member, str]) -> tuple[dict[Member, str], list[dict[str, Any]]]:
-    """Canonical id for every member, plus merge/split events against ``existing``."""
+def assign_ids(entity: str, clusters: Sequence[Cluster], existing: dict[Member, str], *,
+               reserved: Iterable[str] = (), used: Callable[[set[str]], set[str]] | None = None,
+               ) -> tuple[dict[Member, str], list[dict[str, Any]]]:
+    """Canonical id for every member, plus merge/split events against ``existing``.
+
+    ``reserved`` ids are held by records outside ``clusters`` (a partial write): no cluster
+    keeps one. ``used(ids)`` returns which of ``ids`` the store already gives to other records,
+    so a new id never collides with one outside ``existing``.
+    """
     order = sorted(range(len(clusters)), key=lambda i: min(clusters[i].members))
+    reserved = set(reserved)
     votes: dict[str, list[tuple[int, int, Member]]] = defaultdict(list)  # old id -> [(-count, min member, cluster idx)]
     for i in order:
         c = Counter(existing[m] for m in clusters[i].members if m in existing)
         for cid, n in c.items():
             votes[cid].append((-n, min(clusters[i].members), i))  # type: ignore[arg-type]
     # each old id goes to the cluster holding most of its old members (ties: smallest member)
-    winner = {cid: min(v)[2] for cid, v in votes.items()}
-    taken: set[str] = set(existing.values())
+    winner = {cid: min(v)[2] for cid, v in votes.items() if cid not in reserved}
+    taken: set[str] = set(existing.values()) | reserved
+    kept: dict[int, str] = {}
+    fresh: list[int] = []
+    for i in order:
+        c = Counter(existing[m] for m in clusters[i].members if m in existing)
+        mine = sorted((cid for cid in c if winner.get(cid) == i), key=lambda cid: (-c[cid], cid))
+        if mine:
+            kept[i] = mine[0]
+        else:
+            fresh.append(i)
+    bases = {i: _new_id(entity, min(clusters[i].members)) for i in fresh}
+    if used is not None and bases:
+        taken |= used(set(bases.values()))
     result: dict[Member, str] = {}
     events: list[dict[str, Any]] = []
     for i in order:
         members = clusters[i].members
         c = Counter(existing[m] for m in members if m in existing)
-        mine = sorted((cid for cid in c if winner[cid] == i), key=lambda cid: (-c[cid], cid))
-        if mine:
-            cid = mine[0]
+        if i in kept:
+            cid = kept[i]
             if len(c) > 1:
                 events.append({"kind": "merge", "from_id": ",".join(sorted(x for x in c if x != cid)), "to_id": cid, "members": sorted(members)})
         else:
-            base = cid = _new_id(entity, min(members))
+            base = cid = bases[i]
             n = 1
-            while cid in taken:
+            while cid in taken or (used is not None and n > 1 and used({cid})):
                 n += 1
                 cid = f"{base}-{n}"
             taken.add(cid)
@@ -87,28 +107,75 @@ def canonical_ids(conn: Connection, entity: str, system: str | None = None) -> d
     return {(s, e): c for s, e, c in conn.execute(q)}
 
 
-def load_existing(conn: Connection, entity: str) -> dict[Member, tuple[str, str, float | None, Any]]:
-    """Current crosswalk rows of ``entity``: member -> (canonical id, rule, score, explanation)."""
-    t = CrosswalkLink.__table__
-    rows = conn.execute(
-        select(t.c.system, t.c.external_id, t.c.canonical_id, t.c.rule, t.c.score, t.c.explanation).where(t.c.entity == entity)
-    )
-    return {(s, e): (cid, rule, score, expl) for s, e, cid, rule, score, expl in rows}
+def load_existing(conn: Connection, entity: str, members: str | None = None) -> dict[Member, tuple[str, str, float | None, Any, str | None]]:
+    """Current crosswalk rows of ``entity``: member -> (canonical id, rule, score, explanation, scope);
+    only the members listed in the key table ``members`` (columns system, external_id) when given."""
+    cols = "c.system, c.external_id, c.canonical_id, c.rule, c.score, c.explanation, c.scope"
+    if members is None:
+        sql, params = f"SELECT {cols} FROM crosswalk c WHERE c.entity = :e", {"e": entity}
+    else:
+        sql = (f"SELECT {cols} FROM crosswalk c JOIN {members} k ON k.system = c.system AND k.external_id = c.external_id "
+               "WHERE c.entity = :e")
+        params = {"e": entity}
+    out = {}
+    for s, e, cid, rule, score, expl, scope in conn.execute(text(sql), params):
+        if isinstance(expl, str):
+            expl = json.loads(expl)
+        out[(s, e)] = (cid, rule, score, expl, scope)
+    return out
 
 
-def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], run_id: int) -> dict[str, int]:
-    """Bring the crosswalk of ``entity`` in line with ``clusters``; returns change counts."""
+def _held_elsewhere(conn: Connection, entity: str, members: str, cids: set[str]) -> set[str]:
+    """Which of ``cids`` some record outside the key table ``members`` holds."""
+    out: set[str] = set()
+    ids = sorted(cids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join(f":c{i}" for i in range(len(chunk)))
+        sql = (f"SELECT DISTINCT c.canonical_id FROM crosswalk c LEFT JOIN {members} k ON k.system = c.system "
+               f"AND k.external_id = c.external_id WHERE c.entity = :e AND c.canonical_id IN ({marks}) AND k.system IS NULL")
+        out.update(r[0] for r in conn.execute(text(sql), {"e": entity, **{f"c{i}": c for i, c in enumerate(chunk)}}))
+    return out
+
+
+def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], run_id: int, *,
+                    partial: bool = False, scope: Callable[[Cluster], str | None] | None = None) -> dict[str, int]:
+    """Bring the crosswalk of ``entity`` in line with ``clusters``; returns change counts.
+
+    By default ``clusters`` are every record of the entity: links of records not in them are
+    removed. With ``partial`` they are one unit of work (a customer's orders, the records a
+    change can affect): only their members' links are read and written, ids held by records
+    outside keep their holders, and nothing else is removed. ``scope`` names the unit of work
+    stored on each link.
+    """
     clusters = list(clusters)
-    current = load_existing(conn, entity)
-    ids, events = assign_ids(entity, clusters, {m: v[0] for m, v in current.items()})
+    if not partial:
+        return _write(conn, entity, clusters, run_id, load_existing(conn, entity), None, scope)
+    with key_table(conn, ("system", "external_id"), (m for cl in clusters for m in cl.members)) as members:
+        current = load_existing(conn, entity, members)
+        return _write(conn, entity, clusters, run_id, current, members, scope)
+
+
+def _write(conn: Connection, entity: str, clusters: list[Cluster], run_id: int,
+           current: dict[Member, tuple[str, str, float | None, Any, str | None]], members: str | None,
+           scope: Callable[[Cluster], str | None] | None) -> dict[str, int]:
+    existing = {m: v[0] for m, v in current.items()}
+    if members is None:
+        ids, events = assign_ids(entity, clusters, existing)
+    else:
+        reserved = _held_elsewhere(conn, entity, members, set(existing.values()))
+        ids, events = assign_ids(entity, clusters, existing, reserved=reserved,
+                                 used=lambda cids: _held_elsewhere(conn, entity, members, cids))
     rows = []
     for cl in clusters:
+        sc = scope(cl) if scope is not None else None
         for m in cl.members:
             rule, score, expl = cl.why.get(m, ("singleton", None, None))
             expl = _jsonable(expl)
             cid = ids[m]
             old = current.get(m)
-            if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[3] == expl:
+            if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[3] == expl \
+                    and old[4] == sc:
                 continue
             rows.append(
                 {
@@ -119,6 +186,7 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
                     "rule": rule,
                     "score": score,
                     "explanation": expl,
+                    "scope": sc,
                     "first_run": run_id,
                     "changed_run": run_id,
                 }
@@ -128,7 +196,7 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
     for start in range(0, len(rows), 10_000):
         changed += upsert(
             conn, t, rows[start : start + 10_000], key=("entity", "system", "external_id"), change_column=None,
-            update_columns=("canonical_id", "rule", "score", "explanation", "changed_run"),
+            update_columns=("canonical_id", "rule", "score", "explanation", "scope", "changed_run"),
         )
     gone = [m for m in current if m not in ids]
     for start in range(0, len(gone), 500):
@@ -142,6 +210,20 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
         )
     return {"links_changed": changed, "links_removed": len(gone), "merges": sum(e["kind"] == "merge" for e in events),
             "splits": sum(e["kind"] == "split" for e in events)}
+
+
+def prune_crosswalk(conn: Connection, entity: str, source_table: str, systems: Sequence[str] | None = None) -> int:
+    """Remove the links of ``entity`` whose source record is gone or deleted; returns how many."""
+    where = ""
+    params: dict[str, Any] = {"e": entity}
+    if systems is not None:
+        where = " AND c.system IN (" + ", ".join(f":s{i}" for i in range(len(systems))) + ")"
+        params.update({f"s{i}": s for i, s in enumerate(systems)})
+    where = where.replace("c.system", "crosswalk.system")
+    sql = (f"DELETE FROM crosswalk WHERE entity = :e{where} AND NOT EXISTS (SELECT 1 FROM {source_table} r "
+           "WHERE r.system = crosswalk.system AND r.external_id = crosswalk.external_id AND r.deleted = :f)")
+    params["f"] = False
+    return conn.execute(text(sql), params).rowcount or 0
 
 
 def _same_score(a: float | None, b: float | None) -> bool:

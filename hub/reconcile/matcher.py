@@ -44,7 +44,10 @@ __all__ = [
     "MatchResult",
     "match_parties",
     "affected_records",
+    "block_keys",
+    "key_caps",
     "decision_key",
+    "KEY_SEP",
 ]
 
 RecordKey = tuple[str, str]  # (system, external_id)
@@ -466,6 +469,7 @@ def match_parties(
     records: Iterable[PartyRecord],
     config: MatchConfig,
     decisions: Mapping[DecisionKey, bool] | None = None,
+    keys_out: dict[RecordKey, tuple[str, ...]] | None = None,
 ) -> MatchResult:
     """Link, deduplicate and cluster ``records`` (any number of systems).
 
@@ -474,7 +478,7 @@ def match_parties(
     a candidate even when no block holds it), a rejected pair never ends up in one cluster.
     """
     with _gc_paused():
-        return _match(records, config, dict(decisions or {}))
+        return _match(records, config, dict(decisions or {}), keys_out)
 
 
 @contextmanager
@@ -492,8 +496,10 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _match(records: Iterable[PartyRecord], config: MatchConfig,
-           decisions: dict[DecisionKey, bool]) -> MatchResult:
+           decisions: dict[DecisionKey, bool], keys_out: dict[RecordKey, tuple[str, ...]] | None = None) -> MatchResult:
     preps = _prepare_all(records, config)
+    if keys_out is not None:
+        keys_out.update(_record_keys(preps, config))
     index = {p.key: i for i, p in enumerate(preps)} if decisions else {}
     scorer = _Scorer(config)
     th = config.thresholds
@@ -674,6 +680,29 @@ def _result(preps: list[_Prep], roots: list[int],
     stats = dict(stats, links=len(links), duplicates=len(dups), review=len(review),
                  clusters=len(clusters))
     return MatchResult(tuple(links), tuple(dups), tuple(review), tuple(clusters), stats)
+
+
+KEY_SEP = "\x1f"
+
+
+def _record_keys(preps: list[_Prep], config: MatchConfig) -> Iterator[tuple[RecordKey, tuple[str, ...]]]:
+    specs = _block_specs(config, (1, 2))
+    multi = _multi_positions(config)
+    for p in preps:
+        yield p.key, tuple(dict.fromkeys(KEY_SEP.join(map(str, k)) for k in _block_keys(p, specs, multi)))
+
+
+def block_keys(records: Iterable[PartyRecord], config: MatchConfig) -> dict[RecordKey, tuple[str, ...]]:
+    """Every blocking key of each record (both stages), as text: ``name``, then the feature
+    values, joined by ``KEY_SEP``. Stored between runs, they tell an incremental run which
+    blocks a changed record left or joined."""
+    with _gc_paused():
+        return dict(_record_keys(_prepare_all(records, config), config))
+
+
+def key_caps(config: MatchConfig) -> dict[str, int]:
+    """Blocking key name -> the block size above which the block is skipped."""
+    return {bk.name: bk.max_block for bk in config.blocking}
 
 
 def affected_records(records: Iterable[PartyRecord], changed: Iterable[RecordKey],

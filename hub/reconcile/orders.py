@@ -48,6 +48,7 @@ __all__ = [
     "folded",
     "line_similarity",
     "link_orders",
+    "find_edi_origins",
 ]
 
 
@@ -275,12 +276,15 @@ def link_orders(
     edi_orders: Iterable[SalesOrder | Mapping[str, Any]] = (),
     lines: LineLookup | None = None,
     config: OrderLinkConfig | None = None,
+    origins: Mapping[str, EdiOrigin] | None = None,
 ) -> OrderLinkResult:
     """Link CRM orders to DRP orders (1:1) and tie DRP orders to the EDI 850s they came from.
 
     ``crm_customers`` / ``drp_customers`` map each system's customer id to a canonical customer
     id (the customer crosswalk); ``edi_orders`` are 850 POs as sales orders (``order_number`` =
     PO number); ``lines(system, external_id)`` returns an order's lines for content matching.
+    ``origins`` (DRP order -> EDI origin, from :func:`find_edi_origins`) replaces ``edi_orders``
+    when the POs were tied to DRP orders beforehand, over every customer at once.
     """
     cfg = config or OrderLinkConfig()
     crm_c = crm_customers or {}
@@ -300,12 +304,7 @@ def link_orders(
         if o.erp_order_no:
             crm_by_erp[o.erp_order_no.strip().upper()].append(o.external_id)
 
-    po_by_number: dict[str, SalesOrder] = {}
-    for raw in edi_orders:
-        o = as_order(raw)
-        key = normalize_order_number(o.order_number)
-        if key is not None:
-            po_by_number.setdefault(key, o)
+    po_by_number = _po_index(edi_orders) if origins is None else {}
 
     drp: dict[str, _Slim] = {}
     drp_src: dict[str, str] = {}
@@ -313,6 +312,11 @@ def link_orders(
     for raw in drp_orders:
         o = as_order(raw)
         drp[o.external_id] = _Slim(o.external_id, drp_c.get(o.party_ref or ""), o.order_date, o.amount, True)
+        origin = origins.get(o.external_id) if origins is not None else None
+        if origin is not None:
+            edi[o.external_id] = origin
+            if origin.rule == "source_ref":
+                continue
         key = normalize_order_number(o.source_ref)
         if key is None:
             continue
@@ -358,7 +362,7 @@ def link_orders(
             try_link(cid, dno, "source_ref", f"DRP source ref normalises to CRM order number {key}")
 
     if lines is not None and po_by_number:
-        _edi_by_content(drp, edi, po_by_number.values(), lines, cfg)
+        _edi_by_content(drp.values(), edi, po_by_number.values(), lines, cfg)
 
     if cfg.content_match and have_customers and lines is not None:
         _content_links(crm, drp, links, taken_drp, edi, lines, cfg)
@@ -366,11 +370,47 @@ def link_orders(
     return OrderLinkResult(tuple(links.values()), edi, tuple(rejected))
 
 
+def _po_index(edi_orders: Iterable[SalesOrder | Mapping[str, Any]]) -> dict[str, SalesOrder]:
+    """Normalised PO number -> the first 850 PO with it."""
+    po_by_number: dict[str, SalesOrder] = {}
+    for raw in edi_orders:
+        o = as_order(raw)
+        key = normalize_order_number(o.order_number)
+        if key is not None:
+            po_by_number.setdefault(key, o)
+    return po_by_number
+
+
+def find_edi_origins(
+    drp_orders: Callable[[], Iterable[SalesOrder | Mapping[str, Any]]],
+    edi_orders: Iterable[SalesOrder | Mapping[str, Any]],
+    lines: LineLookup | None = None,
+    config: OrderLinkConfig | None = None,
+) -> dict[str, EdiOrigin]:
+    """DRP order -> the EDI 850 it came from, over every customer (what :func:`link_orders`
+    does with ``edi_orders``). ``drp_orders()`` is called twice, so the DRP orders can be
+    streamed instead of held: once for 来源单号 references, once for content matches."""
+    cfg = config or OrderLinkConfig()
+    po_by_number = _po_index(edi_orders)
+    edi: dict[str, EdiOrigin] = {}
+    if not po_by_number:
+        return edi
+    for raw in drp_orders():
+        o = as_order(raw)
+        key = normalize_order_number(o.source_ref)
+        if key is not None and key in po_by_number:
+            edi[o.external_id] = EdiOrigin(o.external_id, po_by_number[key].order_number or key, "source_ref")
+    if lines is not None:
+        slim = (_Slim(o.external_id, None, o.order_date, o.amount, True) for o in map(as_order, drp_orders()))
+        _edi_by_content(slim, edi, po_by_number.values(), lines, cfg)
+    return edi
+
+
 def _lines_key(ls: Sequence[OrderLine]) -> tuple:
     return tuple(sorted((ln.sku or "", ln.quantity) for ln in ls))
 
 
-def _edi_by_content(drp: dict[str, _Slim], edi: dict[str, EdiOrigin], pos: Iterable[SalesOrder],
+def _edi_by_content(drp: Iterable[_Slim], edi: dict[str, EdiOrigin], pos: Iterable[SalesOrder],
                     lines: LineLookup, cfg: OrderLinkConfig) -> None:
     """Tie POs not named in any 来源单号 to the DRP order with the same amount and lines."""
     named = {e.po_number for e in edi.values()}
@@ -380,7 +420,8 @@ def _edi_by_content(drp: dict[str, _Slim], edi: dict[str, EdiOrigin], pos: Itera
             by_amount[po.amount].append(po)
     if not by_amount:
         return
-    for dno, d in drp.items():
+    for d in drp:
+        dno = d.ext
         if dno in edi or d.amount is None or d.amount not in by_amount:
             continue
         cands = by_amount[d.amount]

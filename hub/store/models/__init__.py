@@ -2,7 +2,7 @@
 
 from hub.store.models.canonical import GOLDEN, MODELS, CanonicalRecord
 from hub.store.models.discrepancy import Discrepancy
-from hub.store.models.links import CrosswalkEvent, CrosswalkLink, GoldenLineage, ReviewItem
+from hub.store.models.links import CrosswalkEvent, CrosswalkLink, GoldenLineage, MatchKey, ReviewItem
 from hub.store.models.outbox import OutboxEntry
 from hub.store.models.runs import CursorState, Run, StageLog
 from hub.store.models.staging import Quarantine, SourceRecord
@@ -17,6 +17,7 @@ __all__ = [
     "CursorState",
     "Discrepancy",
     "GoldenLineage",
+    "MatchKey",
     "OutboxEntry",
     "Quarantine",
     "ReviewItem",

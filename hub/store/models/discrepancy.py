@@ -16,7 +16,7 @@ class Discrepancy(Base):
     """One disagreement, keyed by kind and the kind's keys; reopened if it comes back."""
 
     __tablename__ = "discrepancy"
-    __table_args__ = (Index("ix_discrepancy_status", "status", "kind"),)
+    __table_args__ = (Index("ix_discrepancy_status", "status", "kind"), Index("ix_discrepancy_scope", "scope"))
 
     kind: Mapped[str] = mapped_column(String(), primary_key=True)
     key: Mapped[str] = mapped_column(String(), primary_key=True)  # keys joined by "|"
@@ -32,3 +32,6 @@ class Discrepancy(Base):
     resolved_run: Mapped[int | None] = mapped_column(Integer())
     acknowledged_by: Mapped[str | None] = mapped_column(String())
     acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: the unit of work that found it (the customer's canonical id), so an incremental run
+    #: re-decides exactly the discrepancies of the customers it re-checks
+    scope: Mapped[str | None] = mapped_column(String())

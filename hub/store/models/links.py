@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String
+from sqlalchemy import JSON, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.base import Base
@@ -25,8 +25,22 @@ class CrosswalkLink(Base):
     rule: Mapped[str] = mapped_column(String(), nullable=False)
     score: Mapped[float | None] = mapped_column(Float())
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON())
+    #: the unit of work that wrote the link (orders: their customer's canonical id), for incremental runs
+    scope: Mapped[str | None] = mapped_column(String())
     first_run: Mapped[int] = mapped_column(Integer(), nullable=False)
     changed_run: Mapped[int] = mapped_column(Integer(), nullable=False)
+
+
+class MatchKey(Base):
+    """The blocking keys a record had when it was last matched (incremental re-matching reads
+    them to find the blocks a changed record leaves or joins without re-preparing every record)."""
+
+    __tablename__ = "match_key"
+
+    entity: Mapped[str] = mapped_column(String(), primary_key=True)
+    system: Mapped[str] = mapped_column(String(), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(), primary_key=True)
+    keys: Mapped[str] = mapped_column(Text(), nullable=False)  # blocking keys, one per line
 
 
 class CrosswalkEvent(Base):

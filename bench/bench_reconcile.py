@@ -1,0 +1,203 @@
+"""Benchmark: ChannelCo end to end (quality, time, memory), and an incremental rerun after 1% of rows change.
+
+    python bench/bench_reconcile.py --customers 10000 [--customers 100000] [--seed 11] [--noise FILE.json]
+                                    [--change 0.01] [--no-verify] [--work DIR]
+
+For each size the script generates a scenario with ../shared/bench/gen_channel_data.py into
+``--work``, then, each step in its own child process (peak RSS from ``os.wait4``):
+
+1. ``full``: ``hub run channelco`` on a fresh SQLite store, ``hub export``, scored with score.py;
+2. ``incremental``: ``--change`` of the rows of every CRM and DRP file edited in a copy of the
+   scenario (phones, addresses, credit limits, order amounts and statuses, line quantities,
+   open amounts, payment memos: what a day of business changes), then ``hub run`` again on
+   the same store;
+3. ``fresh``: a full run of the changed scenario on a new store (unless ``--no-verify``); its
+   crosswalk.csv and discrepancies.csv must equal the incremental run's byte for byte.
+
+Prints per size: F1 of the full run, the seconds of each stage, peak memory, and the
+incremental run's reconcile time as a share of the full run's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "bench"
+CONFIG = ROOT / "examples" / "channelco" / "hub.yaml"
+ENCODINGS = {"crm": "utf-8", "drp": "gb18030"}
+
+#: file -> columns an edit may touch (never keys or references)
+EDITABLE = {
+    "crm/Account.csv": ["Phone", "BillingStreet", "Website"],
+    "crm/Contact.csv": ["Title", "Phone"],
+    "crm/Opportunity.csv": ["Amount", "StageName"],
+    "crm/Order.csv": ["TotalAmount", "Status"],
+    "crm/OrderItem.csv": ["Quantity"],
+    "drp/customers.csv": ["电话", "地址", "信用额度"],
+    "drp/sales_orders.csv": ["订单金额", "状态"],
+    "drp/sales_order_lines.csv": ["数量"],
+    "drp/inventory.csv": ["现存量"],
+    "drp/invoices.csv": ["未收金额"],
+    "drp/payments.csv": ["摘要"],
+}
+
+
+#: columns whose values come from a closed list: an edit picks another value of the list
+CODED = {"Status", "StageName", "状态"}
+
+
+def _edit(value: str, column: str, rnd: random.Random, pool: list[str]) -> str:
+    if column in CODED:
+        return rnd.choice([v for v in pool if v != value] or pool)
+    try:
+        n = float(value)
+        return f"{n * rnd.uniform(0.5, 1.5):.2f}" if "." in value else str(max(1, int(n) + rnd.randint(1, 9)))
+    except ValueError:
+        return (value + " " + str(rnd.randint(1, 99))).strip()
+
+
+def change_rows(world: Path, share: float, seed: int) -> int:
+    """Edit ``share`` of the rows of every editable file in place; returns rows changed."""
+    rnd = random.Random(seed)
+    changed = 0
+    for rel, columns in EDITABLE.items():
+        path = world / rel
+        enc = ENCODINGS[rel.split("/")[0]]
+        text = path.read_bytes().decode(enc)
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+        header, body = rows[0], rows[1:]
+        cols = [header.index(c) for c in columns if c in header]
+        pools = {c: sorted({r[c] for r in body[:2000] if r[c]}) for c in cols}
+        picks = rnd.sample(range(len(body)), max(1, int(len(body) * share)))
+        for i in picks:
+            c = rnd.choice(cols)
+            body[i][c] = _edit(body[i][c], header[c], rnd, pools[c])
+        changed += len(picks)
+        buf = io.StringIO()
+        quoting = csv.QUOTE_ALL if enc == "utf-8" else csv.QUOTE_MINIMAL
+        csv.writer(buf, lineterminator="\r\n", quoting=quoting).writerows([header, *body])
+        path.write_bytes(buf.getvalue().encode(enc))
+    return changed
+
+
+def stage_seconds(db: Path) -> dict[str, float]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute("SELECT stage, SUM((julianday(finished_at) - julianday(started_at)) * 86400) FROM stage_log "
+                           "WHERE run_id = (SELECT MAX(run_id) FROM stage_log) GROUP BY stage").fetchall()
+    finally:
+        con.close()
+    return {s: round(v, 1) for s, v in rows}
+
+
+def hub(args: list[str], world: Path, db: Path) -> tuple[float, float]:
+    """Run the hub CLI in a child; (wall seconds, peak RSS MB)."""
+    env = dict(os.environ, CHANNELCO_DIR=str(world), HUB_DATABASE_URL=f"sqlite:///{db}")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("hub")), "-c", str(CONFIG), *args], env=env, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if status != 0:
+        raise SystemExit(f"hub {' '.join(args)} failed:\n{err[-3000:]}")
+    return time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def partition(crosswalk: Path) -> set[frozenset[tuple[str, str, str]]]:
+    """The clusters of a crosswalk.csv as sets of (entity, system, id): canonical ids themselves
+    may differ between an incremental and a fresh run (ids are kept across splits and merges)."""
+    groups: dict[tuple[str, str], set[tuple[str, str, str]]] = {}
+    with crosswalk.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            vals = list(row.values())
+            groups.setdefault((vals[0], vals[1]), set()).add((vals[0], vals[2], vals[3]))
+    return {frozenset(g) for g in groups.values()}
+
+
+def score(world: Path, pred: Path) -> dict[str, float]:
+    out = pred / "score.json"
+    subprocess.run([sys.executable, str(SHARED / "score.py"), "--truth", str(world / "truth" / "truth.json"),
+                    "--pred", str(pred), "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
+    data = json.loads(out.read_text())
+    return {**data["summary"], "duplicate_f1": data["links"]["customer_duplicates"]["f1"]}
+
+
+def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, work: Path) -> dict:
+    tag = f"s{seed}_{n}" + (f"_{Path(noise).stem}" if noise else "")
+    world = work / tag
+    if not world.exists():
+        cmd = [sys.executable, str(SHARED / "gen_channel_data.py"), str(world), "--seed", str(seed), "--customers", str(n)]
+        subprocess.run(cmd + (["--noise", noise] if noise else []), check=True, stdout=subprocess.DEVNULL)
+    res: dict = {"size": n, "seed": seed}
+    db = work / f"{tag}.db"
+    for p in (db, work / f"{tag}-fresh.db"):
+        p.unlink(missing_ok=True)
+    wall, peak = hub(["run", "channelco"], world, db)
+    hub(["export", "--out", str(work / f"{tag}-full")], world, db)
+    res["full"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(db), **score(world, work / f"{tag}-full")}
+    changed_world = work / f"{tag}-changed"
+    shutil.rmtree(changed_world, ignore_errors=True)
+    shutil.copytree(world, changed_world)
+    res["rows_changed"] = change_rows(changed_world, share, seed)
+    wall, peak = hub(["run", "channelco"], changed_world, db)
+    hub(["export", "--out", str(work / f"{tag}-inc")], changed_world, db)
+    res["incremental"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(db)}
+    if verify:
+        fresh = work / f"{tag}-fresh.db"
+        hub(["run", "channelco"], changed_world, fresh)
+        hub(["export", "--out", str(work / f"{tag}-fresh")], changed_world, fresh)
+        inc, full = work / f"{tag}-inc", work / f"{tag}-fresh"
+        res["same_as_full_run"] = (partition(inc / "crosswalk.csv") == partition(full / "crosswalk.csv")
+                                   and (inc / "discrepancies.csv").read_bytes() == (full / "discrepancies.csv").read_bytes())
+    return res
+
+
+def table(results: list[dict]) -> str:
+    out = ["| customers | seed | customer F1 | order F1 | discrepancy F1 | extract s | reconcile s | whole run s | peak MB "
+           "| rows changed | incr. reconcile s | share of full | incr. = full run |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--|"]
+    for r in results:
+        f, i = r["full"], r["incremental"]
+        rec, irec = f["stages"].get("reconcile", 0), i["stages"].get("reconcile", 0)
+        out.append(f"| {r['size']:,} | {r['seed']} | {f.get('customer_f1', 0):.4f} | {f.get('order_f1', 0):.4f} "
+                   f"| {f.get('discrepancy_f1', 0):.4f} | {f['stages'].get('extract', 0)} | {rec} | {f['wall']} | {f['peak_mb']} "
+                   f"| {r['rows_changed']:,} | {irec} | {irec / rec if rec else 0:.2f} | {r.get('same_as_full_run', 'not checked')} |")
+    return "\n".join(out)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--customers", type=int, action="append")
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--noise")
+    ap.add_argument("--change", type=float, default=0.01)
+    ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--work", type=Path, default=ROOT / ".cache" / "bench-reconcile")
+    args = ap.parse_args()
+    if not (SHARED / "gen_channel_data.py").exists():
+        print("skipped: ../shared/bench (the scenario generator and scorer) is not beside this checkout")
+        return 0
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for n in args.customers or [10_000]:
+        r = run_size(n, args.seed, args.noise, args.change, not args.no_verify, args.work)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
