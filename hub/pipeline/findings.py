@@ -43,7 +43,7 @@ from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origin
 from hub.reconcile.rules_config import RULE_KINDS, RulesConfig
 from hub.store.keyset import key_table
 from hub.store.models import MODELS, CrosswalkLink
-from hub.store.types import ExactDecimal
+from hub.store.types import ExactDecimal, plain_decimal
 
 __all__ = ["detect", "SCOPED_KINDS", "INVENTORY_KIND", "RULE_KINDS"]
 
@@ -63,7 +63,8 @@ def _mark(conn: Connection) -> str:
 
 
 def _stream(conn: Connection, sql: str, params: Sequence[Any], names: Sequence[str], decimals: Sequence[int]) -> Iterator[dict[str, Any]]:
-    """Rows of a driver-level query as dicts, streamed; decimal columns as Decimal.
+    """Rows of a driver-level query as dicts, streamed; decimal columns as Decimal in one form
+    on every store (no trailing zeros from the column's scale).
 
     Read through the driver: at 100k customers this is millions of values, and the ORM's
     per-value type processing would cost more than the rules themselves.
@@ -76,8 +77,8 @@ def _stream(conn: Connection, sql: str, params: Sequence[Any], names: Sequence[s
                 if decimals:
                     row = list(row)
                     for i in decimals:
-                        if row[i] is not None and not isinstance(row[i], Decimal):
-                            row[i] = Decimal(row[i])
+                        if row[i] is not None:
+                            row[i] = plain_decimal(row[i] if isinstance(row[i], Decimal) else Decimal(row[i]))
                 yield dict(zip(names, row))
     finally:
         cur.close()

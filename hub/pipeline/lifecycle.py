@@ -10,6 +10,7 @@ resolved; a resolved one found again is reopened. Acknowledgement is a user acti
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, bindparam, text, update
 from hub.clock import utcnow
 from hub.store.bulk import upsert
 from hub.store.models import Discrepancy
+from hub.store.types import plain_decimal
 
 __all__ = ["Finding", "write_findings", "acknowledge", "KEY_SEP"]
 
@@ -35,8 +37,13 @@ class Finding(Protocol):
     details: Any
 
 
+def _plain(value: Any) -> str:
+    """Decimals in one text form on every store (see ``plain_decimal``); anything else as str()."""
+    return str(plain_decimal(value)) if isinstance(value, Decimal) else str(value)
+
+
 def _norm(details: Any) -> Any:
-    return json.loads(json.dumps(dict(details or {}), sort_keys=True, default=str, ensure_ascii=False))
+    return json.loads(json.dumps(dict(details or {}), sort_keys=True, default=_plain, ensure_ascii=False))
 
 
 def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, kinds: Iterable[str], *,

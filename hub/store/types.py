@@ -81,3 +81,12 @@ def to_db_datetime(value: Any, dialect_name: str) -> Any:
     if dialect_name == "sqlite":
         return value.isoformat(sep=" ")
     return value
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The value without trailing zeros and never in exponent form (4000.0000 and 4000.00 both
+    become 4000; 4829.2600 becomes 4829.26): one form whichever store's column scale it came from."""
+    if not value.is_finite():
+        return value
+    n = value.normalize()
+    return n.quantize(Decimal(1)) if n.as_tuple().exponent > 0 else n
