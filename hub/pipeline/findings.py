@@ -106,10 +106,11 @@ def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, sys
     names = ["external_id", *fields]
     cols = ", ".join(f"t.{n}" for n in names)
     m = _mark(conn)
-    base = f"SELECT s.scope, {cols} FROM {entity} t JOIN {st.name} s ON s.system = {m} AND s.party_ref = "
-    cond = f" WHERE t.system = {m} AND t.deleted = {m} AND s.bucket = {m}"
-    sql = (f"{base}t.{party_column}{cond} UNION ALL {base}''{cond} AND t.{party_column} IS NULL ORDER BY 2")
-    params = [party_system, system, False, bucket] * 2
+    # CROSS JOIN fixes the join order on SQLite: the bucket's customers first, then their rows by index
+    base = (f"SELECT s.scope, {cols} FROM {st.name} s CROSS JOIN {entity} t WHERE s.bucket = {m} AND s.system = {m} "
+            f"AND t.system = {m} AND t.deleted = {m} AND ")
+    sql = f"{base}t.{party_column} = s.party_ref UNION ALL {base}s.party_ref = '' AND t.{party_column} IS NULL ORDER BY 2"
+    params = [bucket, party_system, system, False] * 2
     return _stream(conn, sql, params, ["scope", *names], [i + 1 for i in _decimals(entity, names)])
 
 
@@ -117,11 +118,11 @@ def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) ->
     """Live order lines of one system whose order's customer is in the bucket."""
     cols = ", ".join(f"l.{n}" for n in _LINE_FIELDS)
     m = _mark(conn)
-    base = (f"SELECT {cols} FROM order_line l JOIN sales_order o ON o.system = l.system AND o.external_id = l.order_ref "
-            f"JOIN {st.name} s ON s.system = {m} AND s.party_ref = ")
-    cond = f" WHERE l.system = {m} AND l.deleted = {m} AND o.deleted = {m} AND s.bucket = {m}"
-    sql = f"{base}o.party_ref{cond} UNION ALL {base}''{cond} AND o.party_ref IS NULL"
-    params = [system, system, False, False, bucket] * 2
+    base = (f"SELECT {cols} FROM {st.name} s CROSS JOIN sales_order o CROSS JOIN order_line l WHERE s.bucket = {m} "
+            f"AND s.system = {m} AND o.system = {m} AND o.deleted = {m} AND l.system = o.system AND l.order_ref = o.external_id "
+            f"AND l.deleted = {m} AND ")
+    sql = f"{base}o.party_ref = s.party_ref UNION ALL {base}s.party_ref = '' AND o.party_ref IS NULL"
+    params = [bucket, system, system, False, False] * 2
     return _stream(conn, sql, params, list(_LINE_FIELDS), _decimals("order_line", _LINE_FIELDS))
 
 
@@ -162,7 +163,7 @@ class _EdiIndex:
         self.po_ext = {o.order_number: o.external_id for o in edi_orders if o.order_number}
         self.all_pos = sorted(o.external_id for o in edi_orders)
         self.origins: dict[str, EdiOrigin] = find_edi_origins(
-            lambda: (as_order({**r, "system": roles.drp}) for r in _rows(conn, "sales_order", roles.drp, ("source_ref", "amount", "order_date"))),
+            lambda: ({**r, "system": roles.drp} for r in _rows(conn, "sales_order", roles.drp, ("source_ref", "amount", "order_date"))),
             edi_orders, lines, rules.orders.link)
         del edi_orders
 

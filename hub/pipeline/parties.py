@@ -8,7 +8,7 @@ within-system duplicates become ``duplicate_customer`` discrepancies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -40,12 +40,17 @@ class DuplicateFinding:
 def load_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]] | None = None) -> list[PartyRecord]:
     """Live party records of ``systems`` as matcher input (blank strings for missing values);
     only the ``only`` records (system, external id) when given."""
+    return list(iter_parties(conn, systems, only))
+
+
+def iter_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]] | None = None) -> Iterator[PartyRecord]:
+    """:func:`load_parties`, streamed (the matcher keeps its own compact form of each record)."""
     if only is not None:
         with key_table(conn, ("system", "external_id"), only) as k:
             cols = ", ".join(f"p.{f}" for f in _PARTY_FIELDS)
             marks = ", ".join(f":s{i}" for i in range(len(systems)))
-            sql = (f"SELECT p.system, p.external_id, {cols} FROM party p JOIN {k} k ON k.system = p.system "
-                   f"AND k.external_id = p.external_id WHERE p.system IN ({marks}) AND p.deleted = :f ORDER BY p.system, p.external_id")
+            sql = (f"SELECT p.system, p.external_id, {cols} FROM {k} k CROSS JOIN party p WHERE k.system = p.system "
+                   f"AND k.external_id = p.external_id AND p.system IN ({marks}) AND p.deleted = :f ORDER BY p.system, p.external_id")
             rows = list(conn.execute(text(sql), {"f": False, **{f"s{i}": s for i, s in enumerate(systems)}}))
     else:
         t = MODELS["party"].__table__
@@ -53,11 +58,9 @@ def load_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]
             t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False)
         ).order_by(t.c.system, t.c.external_id)
         rows = conn.execute(q)
-    out = []
     for row in rows:
         values = {f: "" if v is None else str(v) for f, v in zip(_PARTY_FIELDS, row[2:])}
-        out.append(PartyRecord(row[0], row[1], **values))
-    return out
+        yield PartyRecord(row[0], row[1], **values)
 
 
 def load_decisions(conn: Connection, entity: str = "party") -> dict[tuple[str, str, str, str], bool]:
@@ -66,6 +69,23 @@ def load_decisions(conn: Connection, entity: str = "party") -> dict[tuple[str, s
     q = select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b, r.c.status).where(
         r.c.entity == entity, r.c.status.in_(("accepted", "rejected")))
     return {decision_key((sa, ia), (sb, ib)): status == "accepted" for sa, ia, sb, ib, status in conn.execute(q)}
+
+
+class _Why(Mapping[Member, tuple[str, float, dict[str, Any]]]):
+    """Each member's explanation, made when the crosswalk writer asks for it (holding them all
+    for a whole store would cost more memory than the matcher itself)."""
+
+    def __init__(self, best: dict[Member, PairMatch]) -> None:
+        self._best = best
+
+    def __getitem__(self, m: Member) -> tuple[str, float, dict[str, Any]]:
+        return _explain(self._best[m], m)
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(self._best)
+
+    def __len__(self) -> int:
+        return len(self._best)
 
 
 def _explain(pm: PairMatch, me: Member) -> tuple[str, float, dict[str, Any]]:
@@ -106,16 +126,15 @@ def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_
 
 def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str], config: MatchConfig, run_id: int,
           partial: bool) -> PartyLinks:
-    records = load_parties(conn, systems, part)
     keys: dict[tuple[str, str], tuple[str, ...]] = {}
-    result = match_parties(records, config, load_decisions(conn), keys_out=keys)
+    result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys)
     best: dict[Member, PairMatch] = {}
     for pm in list(result.links) + list(result.duplicates):
         for m in (pm.a, pm.b):
             cur = best.get(m)
             if cur is None or (pm.score, pm.b, pm.a) > (cur.score, cur.b, cur.a):
                 best[m] = pm
-    clusters = [Cluster(members=c, why={m: _explain(best[m], m) for m in c if m in best}) for c in result.clusters]
+    clusters = [Cluster(members=c, why=_Why(best)) for c in result.clusters]
     _write_review(conn, result.review, run_id, part)
     _write_keys(conn, keys, partial)
     dups = []
@@ -128,11 +147,11 @@ def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str
     if part is not None:
         with key_table(conn, ("system", "external_id"), part) as k:
             prior = {r[0] for r in conn.execute(text(
-                f"SELECT DISTINCT c.canonical_id FROM crosswalk c JOIN {k} k ON k.system = c.system "
-                "AND k.external_id = c.external_id WHERE c.entity = 'party'"))}
+                f"SELECT DISTINCT c.canonical_id FROM {k} k CROSS JOIN crosswalk c WHERE c.entity = 'party' "
+                "AND c.system = k.system AND c.external_id = k.external_id"))}
     stats = dict(result.stats)
     if part is not None:
-        stats["rematched"] = len(records)
+        stats["rematched"] = stats.get("records", 0)
     return PartyLinks(clusters, dups, stats, partial, prior)
 
 
@@ -158,8 +177,8 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
     for ks in block_keys(live_changed, config).values():
         keys.update(ks)
     with key_table(conn, ("system", "external_id"), changed) as k:
-        for (old,) in conn.execute(text(f"SELECT m.keys FROM match_key m JOIN {k} k ON k.system = m.system "
-                                        "AND k.external_id = m.external_id WHERE m.entity = 'party'")):
+        for (old,) in conn.execute(text(f"SELECT m.keys FROM {k} k CROSS JOIN match_key m WHERE m.entity = 'party' "
+                                        "AND m.system = k.system AND m.external_id = k.external_id")):
             keys.update(old.split("\n") if old else ())
     caps = key_caps(config)
     members: dict[str, list[tuple[str, str]]] = {}
@@ -174,8 +193,9 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
             out.update(ms)
     # everyone in the clusters of those records: a link that breaks frees its partners
     with key_table(conn, ("system", "external_id"), out) as k:
-        sql = (f"SELECT c2.system, c2.external_id FROM crosswalk c JOIN {k} k ON k.system = c.system AND k.external_id = c.external_id "
-               "JOIN crosswalk c2 ON c2.entity = c.entity AND c2.canonical_id = c.canonical_id WHERE c.entity = 'party'")
+        sql = (f"SELECT c2.system, c2.external_id FROM {k} k CROSS JOIN crosswalk c CROSS JOIN crosswalk c2 "
+               "WHERE c.entity = 'party' AND c.system = k.system AND c.external_id = k.external_id "
+               "AND c2.entity = c.entity AND c2.canonical_id = c.canonical_id")
         out.update(tuple(r) for r in conn.execute(text(sql)))
     return out
 

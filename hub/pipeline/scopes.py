@@ -104,9 +104,9 @@ def scope_table(conn: Connection, roles: Roles, scopes: set[str] | None = None) 
 def order_scopes(conn: Connection, system: str, ids: Iterable[str]) -> set[str]:
     """The scopes (customers) of the given orders of ``system``."""
     with key_table(conn, ("external_id",), ((i,) for i in ids)) as k:
-        sql = (f"SELECT o.party_ref, c.canonical_id FROM sales_order o JOIN {k} k ON k.external_id = o.external_id "
+        sql = (f"SELECT o.party_ref, c.canonical_id FROM {k} k CROSS JOIN sales_order o "
                "LEFT JOIN crosswalk c ON c.entity = 'party' AND c.system = o.system AND c.external_id = o.party_ref "
-               "WHERE o.system = :s")
+               "WHERE o.system = :s AND o.external_id = k.external_id")
         return {cid or orphan_scope(system, ref) for ref, cid in conn.execute(text(sql), {"s": system})}
 
 
@@ -154,8 +154,8 @@ def dirty_scopes(conn: Connection, roles: Roles, since: int, relinked: Iterable[
     changed.update((roles.edi, ext) for ext in pos)
     with key_table(conn, ("system", "external_id"), changed) as ids:
         out.update(sc for sc, in conn.execute(text(
-            f"SELECT DISTINCT c.scope FROM crosswalk c JOIN {ids} k ON k.system = c.system AND k.external_id = c.external_id "
-            "WHERE c.entity = 'sales_order' AND c.scope IS NOT NULL")))
+            f"SELECT DISTINCT c.scope FROM {ids} k CROSS JOIN crosswalk c WHERE c.entity = 'sales_order' "
+            "AND c.system = k.system AND c.external_id = k.external_id AND c.scope IS NOT NULL")))
         out.update(sc for sc, in conn.execute(text(
             f"SELECT DISTINCT d.scope FROM discrepancy d JOIN {ids} k ON k.external_id = d.external_id "
             "WHERE d.scope IS NOT NULL")))

@@ -114,8 +114,8 @@ def load_existing(conn: Connection, entity: str, members: str | None = None) -> 
     if members is None:
         sql, params = f"SELECT {cols} FROM crosswalk c WHERE c.entity = :e", {"e": entity}
     else:
-        sql = (f"SELECT {cols} FROM crosswalk c JOIN {members} k ON k.system = c.system AND k.external_id = c.external_id "
-               "WHERE c.entity = :e")
+        sql = (f"SELECT {cols} FROM {members} k CROSS JOIN crosswalk c WHERE c.entity = :e AND c.system = k.system "
+               "AND c.external_id = k.external_id")
         params = {"e": entity}
     out = {}
     for s, e, cid, rule, score, expl, scope in conn.execute(text(sql), params):
@@ -150,55 +150,20 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
     """
     clusters = list(clusters)
     if not partial:
-        return _write(conn, entity, clusters, run_id, load_existing(conn, entity), None, scope)
-    with key_table(conn, ("system", "external_id"), (m for cl in clusters for m in cl.members)) as members:
-        current = load_existing(conn, entity, members)
-        return _write(conn, entity, clusters, run_id, current, members, scope)
-
-
-def _write(conn: Connection, entity: str, clusters: list[Cluster], run_id: int,
-           current: dict[Member, tuple[str, str, float | None, Any, str | None]], members: str | None,
-           scope: Callable[[Cluster], str | None] | None) -> dict[str, int]:
-    existing = {m: v[0] for m, v in current.items()}
-    if members is None:
+        existing = canonical_ids(conn, entity)
         ids, events = assign_ids(entity, clusters, existing)
+        changed = _write_links(conn, entity, clusters, ids, run_id, scope)
+        gone = [m for m in existing if m not in ids]
+        del existing
     else:
-        reserved = _held_elsewhere(conn, entity, members, set(existing.values()))
-        ids, events = assign_ids(entity, clusters, existing, reserved=reserved,
-                                 used=lambda cids: _held_elsewhere(conn, entity, members, cids))
-    rows = []
-    for cl in clusters:
-        sc = scope(cl) if scope is not None else None
-        for m in cl.members:
-            rule, score, expl = cl.why.get(m, ("singleton", None, None))
-            expl = _jsonable(expl)
-            cid = ids[m]
-            old = current.get(m)
-            if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[3] == expl \
-                    and old[4] == sc:
-                continue
-            rows.append(
-                {
-                    "entity": entity,
-                    "system": m[0],
-                    "external_id": m[1],
-                    "canonical_id": cid,
-                    "rule": rule,
-                    "score": score,
-                    "explanation": expl,
-                    "scope": sc,
-                    "first_run": run_id,
-                    "changed_run": run_id,
-                }
-            )
+        with key_table(conn, ("system", "external_id"), (m for cl in clusters for m in cl.members)) as members:
+            existing = {m: v[0] for m, v in load_existing(conn, entity, members).items()}
+            reserved = _held_elsewhere(conn, entity, members, set(existing.values()))
+            ids, events = assign_ids(entity, clusters, existing, reserved=reserved,
+                                     used=lambda cids: _held_elsewhere(conn, entity, members, cids))
+        changed = _write_links(conn, entity, clusters, ids, run_id, scope)
+        gone = []
     t = CrosswalkLink.__table__
-    changed = 0
-    for start in range(0, len(rows), 10_000):
-        changed += upsert(
-            conn, t, rows[start : start + 10_000], key=("entity", "system", "external_id"), change_column=None,
-            update_columns=("canonical_id", "rule", "score", "explanation", "scope", "changed_run"),
-        )
-    gone = [m for m in current if m not in ids]
     for start in range(0, len(gone), 500):
         chunk = gone[start : start + 500]
         conn.execute(delete(t).where(t.c.entity == entity, tuple_(t.c.system, t.c.external_id).in_(chunk)))
@@ -210,6 +175,42 @@ def _write(conn: Connection, entity: str, clusters: list[Cluster], run_id: int,
         )
     return {"links_changed": changed, "links_removed": len(gone), "merges": sum(e["kind"] == "merge" for e in events),
             "splits": sum(e["kind"] == "split" for e in events)}
+
+
+_CHUNK = 10_000
+
+
+def _write_links(conn: Connection, entity: str, clusters: list[Cluster], ids: dict[Member, str], run_id: int,
+                 scope: Callable[[Cluster], str | None] | None) -> int:
+    """Upsert the links whose id, rule, score, explanation or scope changed; a chunk of clusters
+    at a time, so only one chunk's explanations are ever held (old and new)."""
+    t = CrosswalkLink.__table__
+    changed = 0
+    start = 0
+    while start < len(clusters):
+        chunk, n = [], 0
+        while start < len(clusters) and n < _CHUNK:
+            chunk.append(clusters[start])
+            n += len(clusters[start].members)
+            start += 1
+        with key_table(conn, ("system", "external_id"), (m for cl in chunk for m in cl.members)) as members:
+            current = load_existing(conn, entity, members)
+        rows = []
+        for cl in chunk:
+            sc = scope(cl) if scope is not None else None
+            for m in cl.members:
+                rule, score, expl = cl.why.get(m, ("singleton", None, None))
+                expl = _jsonable(expl)
+                cid = ids[m]
+                old = current.get(m)
+                if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[3] == expl \
+                        and old[4] == sc:
+                    continue
+                rows.append({"entity": entity, "system": m[0], "external_id": m[1], "canonical_id": cid, "rule": rule,
+                             "score": score, "explanation": expl, "scope": sc, "first_run": run_id, "changed_run": run_id})
+        changed += upsert(conn, t, rows, key=("entity", "system", "external_id"), change_column=None,
+                          update_columns=("canonical_id", "rule", "score", "explanation", "scope", "changed_run"))
+    return changed
 
 
 def prune_crosswalk(conn: Connection, entity: str, source_table: str, systems: Sequence[str] | None = None) -> int:

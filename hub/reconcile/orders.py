@@ -395,15 +395,28 @@ def find_edi_origins(
     edi: dict[str, EdiOrigin] = {}
     if not po_by_number:
         return edi
-    for raw in drp_orders():
-        o = as_order(raw)
-        key = normalize_order_number(o.source_ref)
+    for raw in drp_orders():  # only the reference is needed here: no full conversion per order
+        key = normalize_order_number(clean_str(_raw(raw, "source_ref")))
         if key is not None and key in po_by_number:
+            o = as_order(raw)
             edi[o.external_id] = EdiOrigin(o.external_id, po_by_number[key].order_number or key, "source_ref")
     if lines is not None:
-        slim = (_Slim(o.external_id, None, o.order_date, o.amount, True) for o in map(as_order, drp_orders()))
-        _edi_by_content(slim, edi, po_by_number.values(), lines, cfg)
+        named = {e.po_number for e in edi.values()}
+        amounts = {po.amount for po in po_by_number.values() if po.order_number not in named and po.amount is not None}
+        if amounts:
+            wanted = (r for r in drp_orders() if _raw_amount(r) in amounts)
+            slim = (_Slim(o.external_id, None, o.order_date, o.amount, True) for o in map(as_order, wanted))
+            _edi_by_content(slim, edi, po_by_number.values(), lines, cfg)
     return edi
+
+
+def _raw(obj: SalesOrder | Mapping[str, Any], name: str) -> Any:
+    return getattr(obj, name) if isinstance(obj, SalesOrder) else obj.get(name)
+
+
+def _raw_amount(obj: SalesOrder | Mapping[str, Any]) -> Decimal | None:
+    v = _raw(obj, "amount")
+    return v if isinstance(v, Decimal) or v is None else coerce_decimal(v, "amount", clean_str(_raw(obj, "external_id")))
 
 
 def _lines_key(ls: Sequence[OrderLine]) -> tuple:

@@ -208,6 +208,7 @@ class RemittanceLine(CanonicalRecord, Base):
     """Canonical remittance line record."""
 
     __tablename__ = "remittance_line"
+    __table_args__ = (Index("ix_remittance_line_party_ref", "party_ref"),)
 
     trace: Mapped[str | None] = mapped_column(String())
     party_ref: Mapped[str | None] = mapped_column(String())

@@ -1,4 +1,4 @@
-"""incremental reconciliation: work scopes on crosswalk and discrepancy rows, stored blocking keys
+"""incremental reconciliation: work scopes on crosswalk and discrepancy rows, stored blocking keys, remittance lines by customer
 
 Revision ID: 0003
 Revises: 0002
@@ -29,9 +29,13 @@ def upgrade() -> None:
     with op.batch_alter_table('discrepancy', schema=None) as batch_op:
         batch_op.add_column(sa.Column('scope', sa.String(), nullable=True))
         batch_op.create_index('ix_discrepancy_scope', ['scope'], unique=False)
+    with op.batch_alter_table('remittance_line', schema=None) as batch_op:
+        batch_op.create_index('ix_remittance_line_party_ref', ['party_ref'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('remittance_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_remittance_line_party_ref')
     with op.batch_alter_table('discrepancy', schema=None) as batch_op:
         batch_op.drop_index('ix_discrepancy_scope')
         batch_op.drop_column('scope')
