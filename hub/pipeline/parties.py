@@ -126,7 +126,7 @@ def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_
 
 def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str], config: MatchConfig, run_id: int,
           partial: bool) -> PartyLinks:
-    keys: dict[tuple[str, str], tuple[str, ...]] = {}
+    keys: dict[tuple[str, str], str] = {}
     result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys)
     best: dict[Member, PairMatch] = {}
     for pm in list(result.links) + list(result.duplicates):
@@ -200,11 +200,11 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
     return out
 
 
-def _write_keys(conn: Connection, keys: dict[tuple[str, str], tuple[str, ...]], partial: bool) -> None:
+def _write_keys(conn: Connection, keys: dict[tuple[str, str], str], partial: bool) -> None:
     mk = MatchKey.__table__
     if not partial:
         conn.execute(delete(mk).where(mk.c.entity == "party"))
-    rows = [{"entity": "party", "system": s, "external_id": e, "keys": "\n".join(ks)} for (s, e), ks in keys.items()]
+    rows = [{"entity": "party", "system": s, "external_id": e, "keys": ks} for (s, e), ks in keys.items()]
     for start in range(0, len(rows), 10_000):
         upsert(conn, mk, rows[start : start + 10_000], key=("entity", "system", "external_id"), change_column="keys",
                update_columns=("keys",))

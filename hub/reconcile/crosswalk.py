@@ -157,11 +157,12 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
         del existing
     else:
         with key_table(conn, ("system", "external_id"), (m for cl in clusters for m in cl.members)) as members:
-            existing = {m: v[0] for m, v in load_existing(conn, entity, members).items()}
+            current = load_existing(conn, entity, members)
+            existing = {m: v[0] for m, v in current.items()}
             reserved = _held_elsewhere(conn, entity, members, set(existing.values()))
             ids, events = assign_ids(entity, clusters, existing, reserved=reserved,
                                      used=lambda cids: _held_elsewhere(conn, entity, members, cids))
-        changed = _write_links(conn, entity, clusters, ids, run_id, scope)
+        changed = _write_links(conn, entity, clusters, ids, run_id, scope, current)
         gone = []
     t = CrosswalkLink.__table__
     for start in range(0, len(gone), 500):
@@ -181,9 +182,11 @@ _CHUNK = 10_000
 
 
 def _write_links(conn: Connection, entity: str, clusters: list[Cluster], ids: dict[Member, str], run_id: int,
-                 scope: Callable[[Cluster], str | None] | None) -> int:
+                 scope: Callable[[Cluster], str | None] | None,
+                 loaded: dict[Member, tuple[str, str, float | None, Any, str | None]] | None = None) -> int:
     """Upsert the links whose id, rule, score, explanation or scope changed; a chunk of clusters
-    at a time, so only one chunk's explanations are ever held (old and new)."""
+    at a time, so only one chunk's explanations are ever held (old and new). ``loaded``: the
+    current rows of every member, when the caller has read them already."""
     t = CrosswalkLink.__table__
     changed = 0
     start = 0
@@ -193,8 +196,11 @@ def _write_links(conn: Connection, entity: str, clusters: list[Cluster], ids: di
             chunk.append(clusters[start])
             n += len(clusters[start].members)
             start += 1
-        with key_table(conn, ("system", "external_id"), (m for cl in chunk for m in cl.members)) as members:
-            current = load_existing(conn, entity, members)
+        if loaded is not None:
+            current = loaded
+        else:
+            with key_table(conn, ("system", "external_id"), (m for cl in chunk for m in cl.members)) as members:
+                current = load_existing(conn, entity, members)
         rows = []
         for cl in chunk:
             sc = scope(cl) if scope is not None else None

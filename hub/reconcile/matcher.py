@@ -453,6 +453,42 @@ def _open_blocks(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...
     return out, n_blocks, skipped
 
 
+def _block_pairs(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...],
+                 open_: set[int] | None = None) -> tuple[set[tuple[int, int]], int, int]:
+    """Candidate pairs of the blocking keys of ``stages`` (only pairs of two ``open_`` records
+    when given; block sizes, and so the caps, count every record), the number of blocks used
+    and of blocks skipped as oversized. One blocking key at a time, so memory holds one key's
+    blocks, never every key of every record at once."""
+    multi = _multi_positions(config)
+    caps = {bk.name: bk.max_block for bk in config.blocking}
+    pairs: set[tuple[int, int]] = set()
+    n_blocks = skipped = 0
+    for spec in _block_specs(config, stages):
+        blocks: dict[tuple, Any] = {}
+        for i, p in enumerate(preps):
+            for key in _block_keys(p, [spec], multi):
+                cur = blocks.get(key)
+                if cur is None:
+                    blocks[key] = i  # most keys have one record: no list for them
+                elif isinstance(cur, int):
+                    blocks[key] = [cur, i]
+                else:
+                    cur.append(i)
+        cap = caps[spec[0]]
+        for members in blocks.values():
+            if isinstance(members, int):
+                continue
+            if len(members) > cap:
+                skipped += 1
+                continue
+            n_blocks += 1
+            if open_ is not None:
+                members = [m for m in members if m in open_]
+            pairs.update(combinations(sorted(set(members)), 2))
+        del blocks
+    return pairs, n_blocks, skipped
+
+
 def _candidate_pairs(blocks: dict[tuple, list[int]],
                      open_: set[int] | None = None) -> set[tuple[int, int]]:
     """Pairs sharing a block; with ``open_``, only pairs of two open records."""
@@ -469,7 +505,7 @@ def match_parties(
     records: Iterable[PartyRecord],
     config: MatchConfig,
     decisions: Mapping[DecisionKey, bool] | None = None,
-    keys_out: dict[RecordKey, tuple[str, ...]] | None = None,
+    keys_out: dict[RecordKey, str] | None = None,
 ) -> MatchResult:
     """Link, deduplicate and cluster ``records`` (any number of systems).
 
@@ -478,7 +514,22 @@ def match_parties(
     a candidate even when no block holds it), a rejected pair never ends up in one cluster.
     """
     with _gc_paused():
-        return _match(records, config, dict(decisions or {}), keys_out)
+        try:
+            return _match(records, config, dict(decisions or {}), keys_out)
+        finally:
+            clear_caches()
+
+
+def clear_caches() -> None:
+    """Drop the normalisers' memo caches (names, pinyin, places): they hold every name of the
+    last matching run, which the rest of a reconciliation has no use for."""
+    from hub.reconcile import names, normalize
+
+    for mod in (names, normalize):
+        for obj in vars(mod).values():
+            info = getattr(obj, "cache_info", None)
+            if info is not None and obj.cache_info().maxsize not in (None, 1):
+                obj.cache_clear()
 
 
 @contextmanager
@@ -496,17 +547,14 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _match(records: Iterable[PartyRecord], config: MatchConfig,
-           decisions: dict[DecisionKey, bool], keys_out: dict[RecordKey, tuple[str, ...]] | None = None) -> MatchResult:
+           decisions: dict[DecisionKey, bool], keys_out: dict[RecordKey, str] | None = None) -> MatchResult:
     preps = _prepare_all(records, config)
     if keys_out is not None:
-        keys_out.update(_record_keys(preps, config))
+        keys_out.update((k, "\n".join(ks)) for k, ks in _record_keys(preps, config))
     index = {p.key: i for i, p in enumerate(preps)} if decisions else {}
     scorer = _Scorer(config)
     th = config.thresholds
-    blocks, skipped = _blocks(preps, config, (1,))
-    pairs = _candidate_pairs(blocks)
-    n_blocks = len(blocks)
-    del blocks
+    pairs, n_blocks, skipped = _block_pairs(preps, config, (1,))
     forced: dict[tuple[int, int], bool] = {}
     for dk, same in decisions.items():
         a, b = (dk[0], dk[1]), (dk[2], dk[3])
@@ -522,10 +570,9 @@ def _match(records: Iterable[PartyRecord], config: MatchConfig,
     if any(bk.stage == 2 for bk in config.blocking):
         linked = {x for _p, _s, i, j in edges if preps[i].system != preps[j].system for x in (i, j)}
         open_ = set(range(len(preps))) - linked
-        blocks2, n_blocks2, skipped2 = _open_blocks(preps, config, (2,), open_)
-        pairs2 = _candidate_pairs(blocks2) - pairs
+        pairs2, n_blocks2, skipped2 = _block_pairs(preps, config, (2,), open_)
+        pairs2 -= pairs
         n_blocks += n_blocks2
-        del blocks2
         _score_pairs(pairs2, preps, scorer, forced, th, scored, edges)
         n_pairs, skipped = n_pairs + len(pairs2), skipped + skipped2
     del pairs
