@@ -424,35 +424,6 @@ def _blocks(preps: list[_Prep], config: MatchConfig,
     return out, skipped
 
 
-def _open_blocks(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...],
-                 open_: set[int]) -> tuple[dict[tuple, list[int]], int, int]:
-    """Like :func:`_blocks` restricted to the ``open_`` members: block sizes (and so the caps)
-    count every record, but only open records are kept. Returns the blocks holding at least
-    two open records, the number of blocks :func:`_blocks` would return, and the skipped."""
-    sizes: dict[tuple, int] = defaultdict(int)
-    kept: dict[tuple, list[int]] = defaultdict(list)
-    specs = _block_specs(config, stages)
-    multi = _multi_positions(config)
-    for i, p in enumerate(preps):
-        is_open = i in open_
-        for key in _block_keys(p, specs, multi):
-            sizes[key] += 1
-            if is_open:
-                kept[key].append(i)
-    caps = {bk.name: bk.max_block for bk in config.blocking}
-    skipped = n_blocks = 0
-    for key, size in sizes.items():
-        if size < 2:
-            continue
-        if size > caps[key[0]]:
-            skipped += 1
-        else:
-            n_blocks += 1
-    out = {key: members for key, members in kept.items()
-           if len(members) >= 2 and 2 <= sizes[key] <= caps[key[0]]}
-    return out, n_blocks, skipped
-
-
 def _block_pairs(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...],
                  open_: set[int] | None = None) -> tuple[set[tuple[int, int]], int, int]:
     """Candidate pairs of the blocking keys of ``stages`` (only pairs of two ``open_`` records
@@ -487,17 +458,6 @@ def _block_pairs(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...
             pairs.update(combinations(sorted(set(members)), 2))
         del blocks
     return pairs, n_blocks, skipped
-
-
-def _candidate_pairs(blocks: dict[tuple, list[int]],
-                     open_: set[int] | None = None) -> set[tuple[int, int]]:
-    """Pairs sharing a block; with ``open_``, only pairs of two open records."""
-    pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if open_ is not None:
-            members = [m for m in members if m in open_]
-        pairs.update(combinations(sorted(set(members)), 2))
-    return pairs
 
 
 # --------------------------------------------------------------------------- matching

@@ -118,3 +118,13 @@ def test_dict_inputs_and_typed_errors():
     with pytest.raises(MappingError) as e:
         as_payment({"external_id": "P9", "amount": ""})
     assert e.value.external_id == "P9" and e.value.field == "amount"
+
+
+def test_invoice_of_a_customer_outside_the_batch_is_named_as_another_customers():
+    owners = {"INV2025-000009": "C9"}
+    (a,) = apply_payments([pay("P1", amount="70.00", memo="付INV2025-000009货款")], [inv("INV2025-000001")],
+                          invoice_owner=owners.get)
+    assert not a.applied and "another customer" in a.reason and "INV2025-000009" in a.reason
+    (b,) = apply_payments([pay("P2", amount="70.00", memo="INV2025-000777")], [inv("INV2025-000001")],
+                          invoice_owner=owners.get)
+    assert "unknown invoice" in b.reason

@@ -250,17 +250,31 @@ def _crowd() -> list[PartyRecord]:
     return recs + [HUAXIN_DRP, JINDA_DRP]
 
 
-def test_open_blocks_equal_full_blocks_filtered_to_open_records() -> None:
-    from hub.reconcile.matcher import _blocks, _candidate_pairs, _open_blocks, _prepare_all
+def test_block_pairs_one_key_at_a_time_equal_the_pairs_of_all_blocks() -> None:
+    from itertools import combinations
+
+    from hub.reconcile.matcher import _block_pairs, _blocks, _prepare_all
 
     preps = _prepare_all(_crowd(), CONFIG)
-    full, skipped = _blocks(preps, CONFIG, (2,))
-    assert skipped >= 1  # the 45 same-brand, same-city records overflow a block
-    for open_ in (set(range(0, len(preps), 2)), set(range(len(preps))), {0, 46}, set()):
-        kept, n_blocks, skipped2 = _open_blocks(preps, CONFIG, (2,), open_)
-        assert (n_blocks, skipped2) == (len(full), skipped)
-        assert _candidate_pairs(kept) == _candidate_pairs(full, open_)
-        assert all(set(m) <= open_ for m in kept.values())
+    for stages in ((1,), (2,)):
+        full, skipped = _blocks(preps, CONFIG, stages)
+        if stages == (2,):
+            assert skipped >= 1  # the 45 same-brand, same-city records overflow a block
+        for open_ in (None, set(range(0, len(preps), 2)), {0, 46}, set()):
+            want = {p for m in full.values() for p in combinations(sorted(x for x in set(m) if open_ is None or x in open_), 2)}
+            assert _block_pairs(preps, CONFIG, stages, open_) == (want, len(full), skipped)
+
+
+def test_block_keys_are_stored_text_and_name_the_blocks() -> None:
+    from hub.reconcile.matcher import KEY_SEP, block_keys
+
+    a = crm("A1", name="SH Huaxin Trading", city="Shanghai", phone="021-55551234")
+    keys = block_keys([a, HUAXIN_DRP], CONFIG)
+    assert all(isinstance(k, str) and KEY_SEP in k for ks in keys.values() for k in ks)
+    assert set(keys[a.key]) & set(keys[HUAXIN_DRP.key])  # the shared phone block at least
+    stored: dict = {}
+    match_parties([a, HUAXIN_DRP], CONFIG, keys_out=stored)
+    assert {k: tuple(v.split("\n")) for k, v in stored.items()} == keys
 
 
 def test_stored_features_agree_with_features() -> None:

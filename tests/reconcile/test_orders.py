@@ -9,6 +9,7 @@ import pytest
 
 from hub.errors import MappingError
 from hub.reconcile.orders import (
+    find_edi_origins,
     OrderLine,
     SalesOrder,
     as_order,
@@ -132,3 +133,33 @@ def test_as_order_from_dict_and_typed_errors():
     assert e.value.field == "amount" and e.value.external_id == "SO1"
     with pytest.raises(MappingError):
         as_order({"system": "drp"})
+
+
+def test_edi_origins_found_once_for_every_customer_equal_the_per_call_ones():
+    po1 = SalesOrder("edi", "4500000001", "S0001", "4500000001", date(2025, 4, 1), amount=D("50.00"))
+    po2 = SalesOrder("edi", "4500000007", "S0002", "4500000007", date(2025, 4, 3), amount=D("77.10"))
+    lines = {("edi", "4500000007"): [OrderLine("CC01007", D(3))], ("drp", "SO2"): [OrderLine("CC01007", D(3))],
+             ("drp", "SO3"): [OrderLine("CC01014", D(3))]}
+    orders = [drp("SO1", src="4500000001"), drp("SO2", day=4, amount="77.10"), drp("SO3", day=4, amount="77.10", party="C2")]
+    lookup = lambda s, e: lines.get((s, e), ())  # noqa: E731
+    # DRP orders streamed twice as plain dicts (the store's rows), not held
+    as_dicts = lambda: ({"system": o.system, "external_id": o.external_id, "source_ref": o.source_ref,  # noqa: E731
+                         "amount": str(o.amount), "order_date": o.order_date.isoformat()} for o in orders)
+    origins = find_edi_origins(as_dicts, [po1, po2], lookup)
+    together = link_orders([], orders, edi_orders=[po1, po2], lines=lookup, **CUST)
+    assert origins == dict(together.edi_origins)
+    # per customer, with the origins found beforehand: the same origins for that customer's orders
+    c2 = link_orders([], [o for o in orders if o.party_ref == "C2"], lines=lookup, origins=origins, **CUST)
+    c1 = link_orders([], [o for o in orders if o.party_ref == "C1"], lines=lookup, origins=origins, **CUST)
+    assert {**c1.edi_origins, **c2.edi_origins} == origins and set(c2.edi_origins) <= {"SO3"}
+
+
+def test_a_content_origin_does_not_stop_a_source_ref_link_to_the_crm():
+    po = SalesOrder("edi", "4500000009", "S0001", "4500000009", date(2025, 4, 1), amount=D("60.00"))
+    lines = {("edi", "4500000009"): [OrderLine("CC01007", D(2))], ("drp", "SO9"): [OrderLine("CC01007", D(2))]}
+    lookup = lambda s, e: lines.get((s, e), ())  # noqa: E731
+    orders = [drp("SO9", day=2, amount="60.00", src="00000042")]
+    origins = find_edi_origins(lambda: iter(orders), [po], lookup)
+    assert origins["SO9"].rule == "content"
+    res = link_orders([crm("8011", "42")], orders, lines=lookup, origins=origins, **CUST)
+    assert [(lk.crm_order_id, lk.drp_order_no, lk.rule) for lk in res.links] == [("8011", "SO9", "source_ref")]
