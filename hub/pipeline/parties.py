@@ -109,25 +109,61 @@ class PartyLinks:
     prior_ids: set[str] = dataclass_field(default_factory=set)
 
 
+def order_evidence(conn: Connection, crm: str, drp: str, only: set[tuple[str, str]] | None = None) -> dict[tuple[Member, Member], int]:
+    """(CRM account, DRP customer) -> how many of the account's orders carry, as ERP order no,
+    the number of one of the customer's DRP orders (the ``orders`` transaction evidence)."""
+    sql = ("SELECT co.party_ref, dp.party_ref, count(*) FROM sales_order co JOIN sales_order dp ON dp.system = :drp "
+           "AND dp.external_id = UPPER(TRIM(co.erp_order_no)) WHERE co.system = :crm AND co.deleted = :f AND dp.deleted = :f "
+           "AND co.erp_order_no IS NOT NULL AND co.party_ref IS NOT NULL AND dp.party_ref IS NOT NULL "
+           "GROUP BY co.party_ref, dp.party_ref")
+    out = {}
+    for a, b, n in conn.execute(text(sql), {"crm": crm, "drp": drp, "f": False}):
+        pair = ((crm, a), (drp, b))
+        if only is None or (pair[0] in only and pair[1] in only):
+            out[pair] = n
+    return out
+
+
+def _evidence_changed(conn: Connection, crm: str, drp: str, since: int) -> set[Member]:
+    """Parties whose order evidence may have changed after run ``since``: the accounts of changed
+    CRM orders, and the customers of changed DRP orders some CRM order names."""
+    out = {(crm, r[0]) for r in conn.execute(text(
+        "SELECT DISTINCT party_ref FROM sales_order WHERE system = :s AND run_id > :r AND party_ref IS NOT NULL"),
+        {"s": crm, "r": since})}
+    changed = [(r[0], r[1]) for r in conn.execute(text(
+        "SELECT external_id, party_ref FROM sales_order WHERE system = :s AND run_id > :r"), {"s": drp, "r": since})]
+    if changed:
+        with key_table(conn, ("external_id",), ((e,) for e, _p in changed)) as k:
+            named = {r[0] for r in conn.execute(text(
+                f"SELECT k.external_id FROM sales_order co JOIN {k} k ON k.external_id = UPPER(TRIM(co.erp_order_no)) "
+                "WHERE co.system = :s"), {"s": crm})}
+        out.update((drp, p) for e, p in changed if e in named and p)
+    return out
+
+
 def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_id: int,
-                 since: int | None = None, since_at: Any = None) -> PartyLinks:
+                 since: int | None = None, since_at: Any = None, roles: Any = None) -> PartyLinks:
     """Match the parties of ``systems``; update the review queue; return clusters and duplicate findings.
 
     With ``since`` (the last reconciled run) only the records a change can affect are
     re-matched: the changed ones and those sharing a block with them, before or after the
     change (from the blocking keys stored last time), with everyone in their clusters.
     """
+    orders = roles is not None and {roles.crm, roles.drp} <= set(systems) and any(
+        c.comparison == "transactions" and c.field == "orders" for c in list(config.fields) + list(config.rules))
+    pair = (roles.crm, roles.drp) if orders else None
     if since is not None:
-        part = _affected(conn, systems, config, since, since_at)
+        part = _affected(conn, systems, config, since, since_at, pair)
         if part is not None:
-            return _link(conn, part, systems, config, run_id, partial=True)
-    return _link(conn, None, systems, config, run_id, partial=False)
+            return _link(conn, part, systems, config, run_id, partial=True, orders=pair)
+    return _link(conn, None, systems, config, run_id, partial=False, orders=pair)
 
 
 def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str], config: MatchConfig, run_id: int,
-          partial: bool) -> PartyLinks:
+          partial: bool, orders: tuple[str, str] | None = None) -> PartyLinks:
     keys: dict[tuple[str, str], str] = {}
-    result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys)
+    evidence = {"orders": order_evidence(conn, *orders, only=part)} if orders else None
+    result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys, evidence=evidence)
     best: dict[Member, PairMatch] = {}
     for pm in list(result.links) + list(result.duplicates):
         for m in (pm.a, pm.b):
@@ -155,7 +191,8 @@ def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str
     return PartyLinks(clusters, dups, stats, partial, prior)
 
 
-def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: int, since_at: Any) -> set[tuple[str, str]] | None:
+def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: int, since_at: Any,
+              orders: tuple[str, str] | None = None) -> set[tuple[str, str]] | None:
     """Records to re-match after changes since run ``since``; None when the stored blocking
     keys do not cover the store (first run with them): then everything is matched."""
     t = MODELS["party"].__table__
@@ -170,6 +207,8 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
         ReviewItem.entity == "party", ReviewItem.status != "open", ReviewItem.decided_at > since_at))
     for sa, ia, sb, ib in decided:
         changed.update(((sa, ia), (sb, ib)))
+    if orders is not None:
+        changed |= _evidence_changed(conn, *orders, since)
     if not changed:
         return set()
     live_changed = load_parties(conn, systems, changed)
@@ -191,6 +230,10 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
     for key, ms in members.items():
         if len(ms) <= caps.get(key.split(KEY_SEP, 1)[0], 0):
             out.update(ms)
+    if orders is not None:  # the records their orders tie them to
+        for x, y in order_evidence(conn, *orders):
+            if x in out or y in out:
+                out.update((x, y))
     # everyone in the clusters of those records: a link that breaks frees its partners
     with key_table(conn, ("system", "external_id"), out) as k:
         sql = (f"SELECT c2.system, c2.external_id FROM {k} k CROSS JOIN crosswalk c CROSS JOIN crosswalk c2 "

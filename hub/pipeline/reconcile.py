@@ -154,7 +154,7 @@ def reconcile(ctx: StageContext) -> StageCounts:
 
                 with ctx.engine.begin() as conn:
                     before = _party_ids(conn, entity)
-                    pl = link_parties(conn, rules.systems, loaded.match[entity], ctx.run_id, since, since_at)
+                    pl = link_parties(conn, rules.systems, loaded.match[entity], ctx.run_id, since, since_at, cfg.roles)
                     if pl.partial:
                         result = write_crosswalk(conn, entity, pl.clusters, ctx.run_id, partial=True)
                         result["links_removed"] += prune_crosswalk(conn, entity, entity, rules.systems)

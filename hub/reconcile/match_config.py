@@ -55,10 +55,15 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "place": ("exact", "mismatch", "missing"),
     "address": ("exact", "numbers", "road", "mismatch", "missing"),
     "exact": ("exact", "mismatch", "missing"),
+    # evidence from the records' transactions (see TRANSACTION_FIELDS), not from their fields
+    "transactions": ("agree", "single", "missing"),
 }
 #: comparisons a deterministic rule may use, and the level that makes the rule fire
 RULE_LEVEL: dict[str, str] = {"tax_id": "exact", "reference": "agree", "exact": "exact",
-                              "phone": "exact"}
+                              "phone": "exact", "transactions": "agree"}
+#: evidence a ``transactions`` comparison reads: ``orders`` = the CRM account's orders name
+#: DRP orders (ERP order no) of the DRP customer: ``agree`` two or more, ``single`` one
+TRANSACTION_FIELDS = frozenset({"orders"})
 #: derived values blocking keys are built from
 BLOCKING_FEATURES = ("tax_id", "phone", "reference", "name_brand", "name_industry",
                      "brand_prefix", "city", "province", "address_numbers", "edi_id",
@@ -72,6 +77,10 @@ class _Model(BaseModel):
 
 
 def _check_field(field: str, comparison: str, problems: list[str]) -> None:
+    if comparison == "transactions":
+        if field not in TRANSACTION_FIELDS:
+            problems.append(f"unknown transaction evidence {field!r} (known: {', '.join(sorted(TRANSACTION_FIELDS))})")
+        return
     if field not in RECORD_FIELDS:
         problems.append(f"unknown field {field!r} (party fields: {', '.join(sorted(RECORD_FIELDS))})")
     if comparison not in COMPARISONS:
@@ -279,6 +288,10 @@ rules:
     comparison: reference
     target_system: drp
     min_support: 2                # must be corroborated by name/phone/address evidence
+  - name: order_reference         # two or more CRM orders name DRP orders of this customer
+    field: orders
+    comparison: transactions
+    min_support: -4               # unless the records clearly contradict it
 blocking:
   - {name: tax_id, features: [tax_id], max_block: 20}
   - {name: phone, features: [phone], max_block: 20}
@@ -317,6 +330,9 @@ fields:
   - field: channel_level
     comparison: exact
     weights: {exact: 1, mismatch: -2}
+  - field: orders
+    comparison: transactions
+    weights: {agree: 8, single: 4}
 thresholds:
   high: 12                        # auto-link
   low: 6                          # below: not the same party; between: review

@@ -313,11 +313,26 @@ _COMPARATORS: dict[str, Callable[[_Prep, _Prep, FieldComparison], str]] = {
 }
 
 
+def _transactions(pairs: Mapping[tuple[RecordKey, RecordKey], int]) -> Callable[[_Prep, _Prep, FieldComparison], str]:
+    """The comparator of one kind of transaction evidence: how many transactions tie the pair."""
+    def compare(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
+        n = pairs.get((a.key, b.key)) or pairs.get((b.key, a.key)) or 0
+        return "agree" if n >= 2 else "single" if n == 1 else "missing"
+    return compare
+
+
 class _Scorer:
     """Scores pairs with the configured comparisons and applies the deterministic rules."""
 
-    def __init__(self, config: MatchConfig) -> None:
-        self.comps = [(c, _COMPARATORS[c.comparison], c.weights) for c in config.fields]
+    def __init__(self, config: MatchConfig, evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None) -> None:
+        evidence = evidence or {}
+
+        def fn(c: FieldComparison) -> Callable[[_Prep, _Prep, FieldComparison], str]:
+            if c.comparison == "transactions":
+                return _transactions(evidence.get(c.field, {}))
+            return _COMPARATORS[c.comparison]
+
+        self.comps = [(c, fn(c), c.weights) for c in config.fields]
         self._signals: dict[tuple[int, str], Signal] = {}
         self.rules = []
         for rule in config.rules:
@@ -327,7 +342,7 @@ class _Scorer:
             if idx is None:  # a rule whose comparison carries no weight of its own
                 own = FieldComparison(field=rule.field, comparison=rule.comparison, weights={},
                                       target_field=rule.target_field, target_system=rule.target_system)
-            self.rules.append((rule, idx, own))
+            self.rules.append((rule, idx, own, fn(own) if own is not None else None))
 
     def score(self, a: _Prep, b: _Prep) -> tuple[float, tuple[str, ...], str]:
         """Total weight, the level per comparison, and the deterministic rule that fired."""
@@ -338,13 +353,13 @@ class _Scorer:
             levels.append(level)
             total += weights.get(level, 0.0)
         fired = ""
-        for rule, idx, own in self.rules:
+        for rule, idx, own, own_fn in self.rules:
             want = RULE_LEVEL[rule.comparison]
             if idx is not None:
                 level = levels[idx]
                 own_weight = self.comps[idx][2].get(level, 0.0)
             else:
-                level = _COMPARATORS[rule.comparison](a, b, own)
+                level = own_fn(a, b, own)
                 own_weight = 0.0
             if level == want and total - own_weight >= rule.min_support:
                 fired = rule.name
@@ -466,6 +481,7 @@ def match_parties(
     config: MatchConfig,
     decisions: Mapping[DecisionKey, bool] | None = None,
     keys_out: dict[RecordKey, str] | None = None,
+    evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None,
 ) -> MatchResult:
     """Link, deduplicate and cluster ``records`` (any number of systems).
 
@@ -475,7 +491,7 @@ def match_parties(
     """
     with _gc_paused():
         try:
-            return _match(records, config, dict(decisions or {}), keys_out)
+            return _match(records, config, dict(decisions or {}), keys_out, evidence or {})
         finally:
             clear_caches()
 
@@ -507,14 +523,21 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _match(records: Iterable[PartyRecord], config: MatchConfig,
-           decisions: dict[DecisionKey, bool], keys_out: dict[RecordKey, str] | None = None) -> MatchResult:
+           decisions: dict[DecisionKey, bool], keys_out: dict[RecordKey, str] | None = None,
+           evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None) -> MatchResult:
     preps = _prepare_all(records, config)
     if keys_out is not None:
         keys_out.update((k, "\n".join(ks)) for k, ks in _record_keys(preps, config))
-    index = {p.key: i for i, p in enumerate(preps)} if decisions else {}
-    scorer = _Scorer(config)
+    evidence = {f: ev for f, ev in (evidence or {}).items() if any(c.field == f for c in config.fields)}
+    index = {p.key: i for i, p in enumerate(preps)} if decisions or evidence else {}
+    scorer = _Scorer(config, evidence)
     th = config.thresholds
     pairs, n_blocks, skipped = _block_pairs(preps, config, (1,))
+    for ev in evidence.values():  # records their transactions tie together are candidates too
+        for a, b in ev:
+            if a in index and b in index and a != b:
+                i, j = index[a], index[b]
+                pairs.add((i, j) if i < j else (j, i))
     forced: dict[tuple[int, int], bool] = {}
     for dk, same in decisions.items():
         a, b = (dk[0], dk[1]), (dk[2], dk[3])

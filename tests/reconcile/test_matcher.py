@@ -148,6 +148,26 @@ def test_results_are_frozen_and_keys_are_tuples() -> None:
         match_parties([a, a], CONFIG)
 
 
+def test_orders_naming_the_customers_orders_link_a_pair_the_fields_alone_cannot() -> None:
+    # a typo'd name, a changed phone, no tax id: only the orders tie the account to C001
+    a = crm("A1", name="Shanghai Huaxim Tradeing", city="Shanghai", phone="021-99990000")
+    alone = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG)
+    assert clusters_of(alone) == set()
+    two = {"orders": {(a.key, HUAXIN_DRP.key): 2}}
+    res = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG, evidence=two)
+    assert clusters_of(res) == {frozenset({a.key, HUAXIN_DRP.key})}
+    (link,) = res.links
+    assert link.rule == "order_reference" and "orders=agree" in link.explain()
+    # one order is weight, not a rule: here it lifts a review pair to a clear best candidate
+    one = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG, evidence={"orders": {(a.key, HUAXIN_DRP.key): 1}})
+    assert [(pm.rule, pm.decision) for pm in one.links] == [("best_candidate", "assigned")]
+    # orders naming a clearly different company (other tax id, name, city) are not enough
+    other = crm("A2", name="Chengdu Tianyu Food Co", city="Chengdu", phone="028-11112222",
+                tax_id="91510100MA61XYZ12B")
+    wrong = match_parties([other, HUAXIN_DRP], CONFIG, evidence={"orders": {(other.key, HUAXIN_DRP.key): 3}})
+    assert clusters_of(wrong) == set()
+
+
 def test_affected_records_are_the_blocks_of_the_change() -> None:
     a = crm("A1", name="SH Huaxin Trading", city="Shanghai", phone="021-55551234")
     b = crm("A9", name="Chengdu Tianyu Food", city="Chengdu", phone="028-11112222")
@@ -158,7 +178,7 @@ def test_affected_records_are_the_blocks_of_the_change() -> None:
 # --------------------------------------------------------------------------- configuration
 def test_default_config_loads() -> None:
     assert CONFIG.thresholds.high > CONFIG.thresholds.low
-    assert [r.name for r in CONFIG.rules] == ["tax_id_exact", "erp_code_reference"]
+    assert [r.name for r in CONFIG.rules] == ["tax_id_exact", "erp_code_reference", "order_reference"]
 
 
 def test_bad_config_lists_every_problem_with_lines() -> None:
