@@ -320,13 +320,13 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
                 xw.update(write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True,
                                           scope=lambda cl, _s=b.cluster_scope: _s.get(cl.members[0])))
         if scopes is None:  # found under no customer any more (or written before scopes existed)
-            within = (f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})", {})
-        else:
+            within = f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})"
+            life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(within, {})))
+        else:  # customers re-checked that no longer exist (merged away): their findings go
             gone = scopes - set(r[0] for r in conn.execute(text(f"SELECT DISTINCT scope FROM {st.name}")))
-            within = None if not gone else ("d.scope IN (" + ", ".join(f":g{i}" for i in range(len(gone))) + ")",
-                                            {f"g{i}": g for i, g in enumerate(sorted(gone))})
-        if within is not None:
-            life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=within))
+            if gone:
+                with key_table(conn, ("scope",), ((g,) for g in gone)) as t:
+                    life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(f"d.scope IN (SELECT scope FROM {t})", {})))
         if link:
             xw.update(_write_unattached_pos(conn, roles, edi, attached, run_id, scopes, st))
     if inventory:

@@ -19,8 +19,9 @@ from hub.pipeline.golden import build_entity_goldens
 from hub.pipeline.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
 from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_rules
-from hub.reconcile.crosswalk import prune_crosswalk, write_crosswalk
+from hub.reconcile.crosswalk import canonical_ids, prune_crosswalk, write_crosswalk
 from hub.reconcile.keys import link_by_keys
+from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, ReviewItem, Run, StageLog
 
 DUPLICATE_KIND = "duplicate_customer"
@@ -92,12 +93,6 @@ def _decided_since(conn: Connection, at: Any) -> bool:
 FINDING_INPUTS = ("party", "sales_order", "order_line", "location", "inventory", "invoice", "payment", "remittance_line", "product")
 
 
-def _party_ids(conn: Connection, entity: str) -> dict[tuple[str, str], str]:
-    from hub.reconcile.crosswalk import canonical_ids
-
-    return canonical_ids(conn, entity)
-
-
 def _relinked_ids(before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]) -> set[str]:
     """Canonical ids that gained or lost a member between two crosswalk states."""
     out = set()
@@ -153,22 +148,20 @@ def reconcile(ctx: StageContext) -> StageCounts:
                 from hub.pipeline.parties import link_parties
 
                 with ctx.engine.begin() as conn:
-                    before = _party_ids(conn, entity)
+                    before = canonical_ids(conn, entity)
                     pl = link_parties(conn, rules.systems, loaded.match[entity], ctx.run_id, since, since_at, cfg.roles)
                     if pl.partial:
                         result = write_crosswalk(conn, entity, pl.clusters, ctx.run_id, partial=True)
                         result["links_removed"] += prune_crosswalk(conn, entity, entity, rules.systems)
                     else:
                         result = write_crosswalk(conn, entity, pl.clusters, ctx.run_id)
-                    after = _party_ids(conn, entity)
+                    after = canonical_ids(conn, entity)
                     relinked_parties = _relinked_ids(before, after)
                     duplicates = pl.duplicates
                     dup_scope = (lambda f, _a=after: _a.get((f.system, f.key[0])))  # noqa: E731
-                    dup_within = None
-                    if pl.partial:
-                        ids = sorted(pl.prior_ids | {_a for m in pl.clusters for _a in [after.get(m.members[0])] if _a})
-                        dup_within = ("d.scope IN (" + ", ".join(f":p{i}" for i in range(len(ids))) + ")" if ids else "1 = 0",
-                                      {f"p{i}": x for i, x in enumerate(ids)})
+                    # a partial re-match re-decides the duplicates of the customers it re-matched
+                    dup_scopes = None if not pl.partial else (
+                        pl.prior_ids | {cid for cl in pl.clusters if (cid := after.get(cl.members[0]))})
                 _note(counts, entity, pl.stats.get("records", 0), pl.clusters, result, review=pl.stats.get("review", 0),
                       duplicates=pl.stats.get("duplicates", 0), **({"rematched": pl.stats["rematched"]} if pl.partial else {}))
             else:
@@ -178,7 +171,12 @@ def reconcile(ctx: StageContext) -> StageCounts:
         life: dict[str, int] = {}
         if duplicates is not None:
             with ctx.engine.begin() as conn:
-                life = write_findings(conn, duplicates, ctx.run_id, {DUPLICATE_KIND}, scope_of=dup_scope, within=dup_within)
+                if dup_scopes is None:
+                    life = write_findings(conn, duplicates, ctx.run_id, {DUPLICATE_KIND}, scope_of=dup_scope)
+                else:
+                    with key_table(conn, ("scope",), ((x,) for x in dup_scopes)) as t:
+                        life = write_findings(conn, duplicates, ctx.run_id, {DUPLICATE_KIND}, scope_of=dup_scope,
+                                              within=(f"d.scope IN (SELECT scope FROM {t})", {}))
         if loaded.rules is not None:
             life = _add(life, _findings(ctx, loaded, since, dirty, relinked, relinked_parties, counts))
         if life:
