@@ -124,21 +124,22 @@ def order_evidence(conn: Connection, crm: str, drp: str, only: set[tuple[str, st
     return out
 
 
-def _evidence_changed(conn: Connection, crm: str, drp: str, since: int) -> set[Member]:
-    """Parties whose order evidence may have changed after run ``since``: the accounts of changed
-    CRM orders, and the customers of changed DRP orders some CRM order names."""
-    out = {(crm, r[0]) for r in conn.execute(text(
-        "SELECT DISTINCT party_ref FROM sales_order WHERE system = :s AND run_id > :r AND party_ref IS NOT NULL"),
-        {"s": crm, "r": since})}
-    changed = [(r[0], r[1]) for r in conn.execute(text(
-        "SELECT external_id, party_ref FROM sales_order WHERE system = :s AND run_id > :r"), {"s": drp, "r": since})]
-    if changed:
-        with key_table(conn, ("external_id",), ((e,) for e, _p in changed)) as k:
-            named = {r[0] for r in conn.execute(text(
-                f"SELECT k.external_id FROM sales_order co JOIN {k} k ON k.external_id = UPPER(TRIM(co.erp_order_no)) "
-                "WHERE co.system = :s"), {"s": crm})}
-        out.update((drp, p) for e, p in changed if e in named and p)
+EVIDENCE_MARK = "~orders"
+
+
+def _evidence_entries(evidence: dict[tuple[Member, Member], int]) -> dict[Member, set[str]]:
+    """Each record's order evidence as stored text entries (kept with its blocking keys, so the
+    next run sees whose evidence changed): ``~orders``, the partner's system and id, the count."""
+    out: dict[Member, set[str]] = {}
+    for (a, b), n in evidence.items():
+        out.setdefault(a, set()).add(KEY_SEP.join((EVIDENCE_MARK, b[0], b[1], str(n))))
+        out.setdefault(b, set()).add(KEY_SEP.join((EVIDENCE_MARK, a[0], a[1], str(n))))
     return out
+
+
+def _partner(entry: str) -> Member:
+    _mark, system, ext, _n = entry.split(KEY_SEP)
+    return (system, ext)
 
 
 def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_id: int,
@@ -162,8 +163,12 @@ def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_
 def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str], config: MatchConfig, run_id: int,
           partial: bool, orders: tuple[str, str] | None = None) -> PartyLinks:
     keys: dict[tuple[str, str], str] = {}
-    evidence = {"orders": order_evidence(conn, *orders, only=part)} if orders else None
+    full_ev = order_evidence(conn, *orders) if orders else {}
+    evidence = {"orders": {p: n for p, n in full_ev.items() if part is None or (p[0] in part and p[1] in part)}} if orders else None
     result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys, evidence=evidence)
+    for rec, entries in _evidence_entries(full_ev).items():
+        if rec in keys:
+            keys[rec] = "\n".join([keys[rec], *sorted(entries)]) if keys[rec] else "\n".join(sorted(entries))
     best: dict[Member, PairMatch] = {}
     for pm in list(result.links) + list(result.duplicates):
         for m in (pm.a, pm.b):
@@ -207,10 +212,10 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
         ReviewItem.entity == "party", ReviewItem.status != "open", ReviewItem.decided_at > since_at))
     for sa, ia, sb, ib in decided:
         changed.update(((sa, ia), (sb, ib)))
-    if orders is not None:
-        changed |= _evidence_changed(conn, *orders, since)
-    if not changed:
+    if not changed and orders is None:
         return set()
+    # whose order evidence changed: compared below with what was stored with the keys
+    ev_now = _evidence_entries(order_evidence(conn, *orders)) if orders is not None else {}
     live_changed = load_parties(conn, systems, changed)
     keys: set[str] = set()
     for ks in block_keys(live_changed, config).values():
@@ -218,22 +223,31 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
     with key_table(conn, ("system", "external_id"), changed) as k:
         for (old,) in conn.execute(text(f"SELECT m.keys FROM {k} k CROSS JOIN match_key m WHERE m.entity = 'party' "
                                         "AND m.system = k.system AND m.external_id = k.external_id")):
-            keys.update(old.split("\n") if old else ())
+            keys.update(k for k in (old.split("\n") if old else ()) if not k.startswith(EVIDENCE_MARK))
     caps = key_caps(config)
     members: dict[str, list[tuple[str, str]]] = {}
+    ev_changed: set[Member] = set()
     q = select(mk.c.system, mk.c.external_id, mk.c["keys"]).where(mk.c.entity == "party", mk.c.system.in_(systems))
     for system, ext, stored_keys in conn.execute(q):
-        for key in stored_keys.split("\n") if stored_keys else ():
+        rec = (system, ext)
+        entries = stored_keys.split("\n") if stored_keys else []
+        if orders is not None:
+            old_ev = {e for e in entries if e.startswith(EVIDENCE_MARK)}
+            new_ev = ev_now.get(rec, set())
+            if old_ev != new_ev:  # the record, and its old and new partners
+                ev_changed.add(rec)
+                ev_changed.update(_partner(e) for e in old_ev ^ new_ev)
+        for key in entries:
             if key in keys:
-                members.setdefault(key, []).append((system, ext))
-    out = set(changed)
+                members.setdefault(key, []).append(rec)
+    out = set(changed) | ev_changed
     for key, ms in members.items():
         if len(ms) <= caps.get(key.split(KEY_SEP, 1)[0], 0):
             out.update(ms)
-    if orders is not None:  # the records their orders tie them to
-        for x, y in order_evidence(conn, *orders):
-            if x in out or y in out:
-                out.update((x, y))
+    for rec in list(out):  # the records their orders tie them to
+        out.update(_partner(e) for e in ev_now.get(rec, ()))
+    if out == set() and not changed:
+        return set()
     # everyone in the clusters of those records: a link that breaks frees its partners
     with key_table(conn, ("system", "external_id"), out) as k:
         sql = (f"SELECT c2.system, c2.external_id FROM {k} k CROSS JOIN crosswalk c CROSS JOIN crosswalk c2 "

@@ -116,7 +116,8 @@ class LoadedRules:
     config: ReconcileConfig
     match: dict[str, Any]  # entity -> MatchConfig
     rules: Any  # RulesConfig | None
-    #: digest of the rule files and the hub version: a change makes the next run re-check everything
+    #: digest of the rule files (and the built-in match rules they use) and the hub version: a
+    #: change makes the next run re-check everything
     signature: str = ""
 
 
@@ -166,6 +167,10 @@ def _signature(path: Path, cfg: ReconcileConfig) -> str:
     files = [path] + [path.parent / r.match for r in cfg.entities.values() if isinstance(r.match, str) and r.match != "builtin"]
     for f in files:
         h.update(f.read_bytes())
+    if any(r.match == "builtin" for r in cfg.entities.values()):
+        from hub.reconcile.match_config import DEFAULT_PARTY_YAML
+
+        h.update(DEFAULT_PARTY_YAML.encode())
     return h.hexdigest()
 
 
