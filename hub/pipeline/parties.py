@@ -4,6 +4,12 @@ Loads the parties of the configured systems, applies the review decisions people
 (`hub review accept/reject`), runs the blocked matcher, and returns clusters for the binder
 with each member's strongest explained link. Mid-confidence pairs go to the review queue;
 within-system duplicates become ``duplicate_customer`` discrepancies.
+
+The matcher also weighs what the orders say (``order_evidence``: CRM orders carrying the
+numbers of a DRP customer's orders). Every record's blocking keys and order evidence are
+stored (``match_key``), so an incremental run re-matches only the records a change can
+affect: changed ones, those sharing a block with them before or after the change, those
+whose order evidence changed, and everyone in their clusters.
 """
 
 from __future__ import annotations
