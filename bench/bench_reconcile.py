@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import io
 import json
 import os
 import random
@@ -69,26 +68,40 @@ def _edit(value: str, column: str, rnd: random.Random, pool: list[str]) -> str:
 
 
 def change_rows(world: Path, share: float, seed: int) -> int:
-    """Edit ``share`` of the rows of every editable file in place; returns rows changed."""
+    """Edit ``share`` of the rows of every editable file in place, streaming (a file is never held
+    whole: the benchmark's own memory would otherwise show in its children's peak); returns the
+    number of rows changed."""
     rnd = random.Random(seed)
     changed = 0
     for rel, columns in EDITABLE.items():
         path = world / rel
         enc = ENCODINGS[rel.split("/")[0]]
-        text = path.read_bytes().decode(enc)
-        rows = list(csv.reader(io.StringIO(text, newline="")))
-        header, body = rows[0], rows[1:]
-        cols = [header.index(c) for c in columns if c in header]
-        pools = {c: sorted({r[c] for r in body[:2000] if r[c]}) for c in cols}
-        picks = rnd.sample(range(len(body)), max(1, int(len(body) * share)))
-        for i in picks:
-            c = rnd.choice(cols)
-            body[i][c] = _edit(body[i][c], header[c], rnd, pools[c])
-        changed += len(picks)
-        buf = io.StringIO()
         quoting = csv.QUOTE_ALL if enc == "utf-8" else csv.QUOTE_MINIMAL
-        csv.writer(buf, lineterminator="\r\n", quoting=quoting).writerows([header, *body])
-        path.write_bytes(buf.getvalue().encode(enc))
+        with path.open(newline="", encoding=enc) as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            cols = [header.index(c) for c in columns if c in header]
+            pools: dict[int, set[str]] = {c: set() for c in cols}
+            n = 0
+            for row in reader:
+                if n < 2000:
+                    for c in cols:
+                        if row[c]:
+                            pools[c].add(row[c])
+                n += 1
+        picks = set(rnd.sample(range(n), max(1, int(n * share))))
+        choice = {c: sorted(v) for c, v in pools.items()}
+        tmp = path.with_suffix(".tmp")
+        with path.open(newline="", encoding=enc) as src, tmp.open("w", newline="", encoding=enc) as dst:
+            reader, writer = csv.reader(src), csv.writer(dst, lineterminator="\r\n", quoting=quoting)
+            writer.writerow(next(reader))
+            for i, row in enumerate(reader):
+                if i in picks:
+                    c = rnd.choice(cols)
+                    row[c] = _edit(row[c], header[c], rnd, choice[c])
+                writer.writerow(row)
+        tmp.replace(path)
+        changed += len(picks)
     return changed
 
 
