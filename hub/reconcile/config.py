@@ -30,6 +30,7 @@ class _KeyRule(BaseModel):
     right: _Side
     normalize: list[str] = Field(default_factory=lambda: ["nfkc", "strip", "upper"])
     min_length: int = 1
+    fallback: bool = False
 
     @field_validator("normalize")
     @classmethod
@@ -41,7 +42,7 @@ class _KeyRule(BaseModel):
 
     def build(self) -> KeyRule:
         return KeyRule(self.name, KeySide(self.left.system, self.left.field), KeySide(self.right.system, self.right.field),
-                       tuple(self.normalize), self.min_length)
+                       tuple(self.normalize), self.min_length, self.fallback)
 
 
 class EntityRules(BaseModel):

@@ -24,7 +24,27 @@ def _nfkc(v: str) -> str:
     return unicodedata.normalize("NFKC", v)
 
 
+#: surnames read otherwise than the character's common reading (pypinyin has no surname mode)
+_SURNAMES = {"曾": "zeng", "单": "shan", "解": "xie", "查": "zha", "区": "ou", "仇": "qiu", "朴": "piao",
+             "盖": "ge", "乐": "yue", "缪": "miao", "翟": "zhai", "召": "shao", "覃": "qin", "种": "chong",
+             "秘": "bi", "尉": "yu", "员": "yun", "繁": "po", "句": "gou", "折": "she", "黑": "he"}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _person_name(v: str) -> str:
+    """A person's name as sorted toneless pinyin syllables: 李静, "Jing Li" and "LI Jing" agree
+    (and 曾强 reads zeng qiang, as a surname)."""
+    from hub.reconcile.normalize import pinyin_syllables
+
+    v = _nfkc(v).strip().casefold()
+    head = ""
+    if len(v) >= 2 and v[0] in _SURNAMES and _CJK.match(v[1]):
+        head, v = _SURNAMES[v[0]], v[1:]
+    return " ".join(sorted(([head] if head else []) + list(pinyin_syllables(v))))
+
+
 NORMALISERS: dict[str, Callable[[str], str]] = {
+    "person_name": _person_name,
     "strip": str.strip,
     "upper": str.upper,
     "nfkc": _nfkc,
@@ -51,6 +71,9 @@ class KeyRule:
     right: KeySide
     normalize: tuple[str, ...] = ("nfkc", "strip", "upper")
     min_length: int = 1
+    #: only for records the earlier rules left without a partner, and only when the value
+    #: names exactly one such record on each side (for weak keys such as people's names)
+    fallback: bool = False
 
     def norm(self, value: object) -> str | None:
         if value is None:
@@ -104,14 +127,22 @@ def link_by_keys(records: Mapping[str, Iterable[Mapping[str, object]]], rules: S
     for rule in rules:
         index: dict[str, list[Member]] = {}
         for r in rows.get(rule.right.system, ()):
-            k = rule.norm(r.get(rule.right.field))
+            m = (rule.right.system, str(r["external_id"]))
+            k = rule.norm(r.get(rule.right.field)) if not (rule.fallback and m in why) else None
             if k is not None:
-                index.setdefault(k, []).append((rule.right.system, str(r["external_id"])))
+                index.setdefault(k, []).append(m)
+        left: list[tuple[str, Member]] = []
         for r in rows.get(rule.left.system, ()):
-            k = rule.norm(r.get(rule.left.field))
-            if k is None or k not in index:
-                continue
-            me = (rule.left.system, str(r["external_id"]))
+            m = (rule.left.system, str(r["external_id"]))
+            k = rule.norm(r.get(rule.left.field)) if not (rule.fallback and m in why) else None
+            if k is not None and k in index:
+                left.append((k, m))
+        if rule.fallback:  # a value naming several records on either side links none of them
+            seen: dict[str, int] = {}
+            for k, _m in left:
+                seen[k] = seen.get(k, 0) + 1
+            left = [(k, m) for k, m in left if seen[k] == 1 and len(index[k]) == 1]
+        for k, me in left:
             for other in index[k]:
                 if other == me:
                     continue
