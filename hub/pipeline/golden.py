@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, or_, select
@@ -34,7 +34,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str
 
 
 def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None,
-              ref_fields: list[str] = ()) -> Iterator[tuple[str, list[Candidate]]]:  # type: ignore[assignment]
+              ref_fields: Sequence[str] = ()) -> Iterator[tuple[str, list[Candidate]]]:
     t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
     joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
     q = (

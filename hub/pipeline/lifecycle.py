@@ -10,8 +10,8 @@ resolved; a resolved one found again is reopened. Acknowledgement is a user acti
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, text, update
