@@ -289,12 +289,14 @@ def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesCo
 
 
 def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, link: bool,
-           scopes: set[str] | None = None, changed_pos: Iterable[str] = (), inventory: bool = True) -> dict[str, Any]:
+           scopes: set[str] | None = None, changed_pos: Iterable[str] = (), inventory: bool = True,
+           known: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
     """Link orders (when ``link``: into the crosswalk) and run every enabled rule.
 
     ``scopes`` None checks every customer, and resolves whatever is no longer found anywhere;
     else only the customers named (an incremental run), plus the 850 POs whose link may have
-    changed. ``inventory`` re-checks channel inventory. Returns the stage detail: order links,
+    changed. ``inventory`` re-checks channel inventory. ``known``: the customer scopes
+    (:func:`customer_scopes`) when the caller has read them. Returns the stage detail: order links,
     crosswalk changes and the discrepancy lifecycle counts.
     """
     crm_sku = _sku_of_products(conn, roles)
@@ -309,7 +311,7 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
         scopes = scopes | order_scopes(conn, roles.drp, drp_nos) if drp_nos else scopes
     if link:
         xw["links_removed"] += prune_crosswalk(conn, "sales_order", "sales_order")
-    with scope_table(conn, roles, scopes) as st:
+    with scope_table(conn, roles, scopes, known) as st:
         for bucket in st.buckets:
             b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi)
             stats.update(b.stats)

@@ -115,19 +115,14 @@ class PartyLinks:
     prior_ids: set[str] = dataclass_field(default_factory=set)
 
 
-def order_evidence(conn: Connection, crm: str, drp: str, only: set[tuple[str, str]] | None = None) -> dict[tuple[Member, Member], int]:
+def order_evidence(conn: Connection, crm: str, drp: str) -> dict[tuple[Member, Member], int]:
     """(CRM account, DRP customer) -> how many of the account's orders carry, as ERP order no,
     the number of one of the customer's DRP orders (the ``orders`` transaction evidence)."""
     sql = ("SELECT co.party_ref, dp.party_ref, count(*) FROM sales_order co JOIN sales_order dp ON dp.system = :drp "
            "AND dp.external_id = UPPER(TRIM(co.erp_order_no)) WHERE co.system = :crm AND co.deleted = :f AND dp.deleted = :f "
            "AND co.erp_order_no IS NOT NULL AND co.party_ref IS NOT NULL AND dp.party_ref IS NOT NULL "
            "GROUP BY co.party_ref, dp.party_ref")
-    out = {}
-    for a, b, n in conn.execute(text(sql), {"crm": crm, "drp": drp, "f": False}):
-        pair = ((crm, a), (drp, b))
-        if only is None or (pair[0] in only and pair[1] in only):
-            out[pair] = n
-    return out
+    return {((crm, a), (drp, b)): n for a, b, n in conn.execute(text(sql), {"crm": crm, "drp": drp, "f": False})}
 
 
 EVIDENCE_MARK = "~orders"
@@ -158,21 +153,22 @@ def link_parties(conn: Connection, systems: list[str], config: MatchConfig, run_
     """
     orders = roles is not None and {roles.crm, roles.drp} <= set(systems) and any(
         c.comparison == "transactions" and c.field == "orders" for c in list(config.fields) + list(config.rules))
-    pair = (roles.crm, roles.drp) if orders else None
+    evidence = order_evidence(conn, roles.crm, roles.drp) if orders else None
     if since is not None:
-        part = _affected(conn, systems, config, since, since_at, pair)
+        part = _affected(conn, systems, config, since, since_at, evidence)
         if part is not None:
-            return _link(conn, part, systems, config, run_id, partial=True, orders=pair)
-    return _link(conn, None, systems, config, run_id, partial=False, orders=pair)
+            return _link(conn, part, systems, config, run_id, partial=True, evidence=evidence)
+    return _link(conn, None, systems, config, run_id, partial=False, evidence=evidence)
 
 
 def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str], config: MatchConfig, run_id: int,
-          partial: bool, orders: tuple[str, str] | None = None) -> PartyLinks:
+          partial: bool, evidence: dict[tuple[Member, Member], int] | None = None) -> PartyLinks:
+    """Match ``part`` (None: every record); ``evidence`` is the order evidence of the whole store."""
     keys: dict[tuple[str, str], str] = {}
-    full_ev = order_evidence(conn, *orders) if orders else {}
-    evidence = {"orders": {p: n for p, n in full_ev.items() if part is None or (p[0] in part and p[1] in part)}} if orders else None
-    result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys, evidence=evidence)
-    for rec, entries in _evidence_entries(full_ev).items():
+    within = None if evidence is None else {
+        "orders": {p: n for p, n in evidence.items() if part is None or (p[0] in part and p[1] in part)}}
+    result = match_parties(iter_parties(conn, systems, part), config, load_decisions(conn), keys_out=keys, evidence=within)
+    for rec, entries in _evidence_entries(evidence or {}).items():
         if rec in keys:
             keys[rec] = "\n".join([keys[rec], *sorted(entries)]) if keys[rec] else "\n".join(sorted(entries))
     best: dict[Member, PairMatch] = {}
@@ -203,7 +199,7 @@ def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str
 
 
 def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: int, since_at: Any,
-              orders: tuple[str, str] | None = None) -> set[tuple[str, str]] | None:
+              evidence: dict[tuple[Member, Member], int] | None = None) -> set[tuple[str, str]] | None:
     """Records to re-match after changes since run ``since``; None when the stored blocking
     keys do not cover the store (first run with them): then everything is matched."""
     t = MODELS["party"].__table__
@@ -218,10 +214,10 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
         ReviewItem.entity == "party", ReviewItem.status != "open", ReviewItem.decided_at > since_at))
     for sa, ia, sb, ib in decided:
         changed.update(((sa, ia), (sb, ib)))
-    if not changed and orders is None:
+    if not changed and evidence is None:
         return set()
     # whose order evidence changed: compared below with what was stored with the keys
-    ev_now = _evidence_entries(order_evidence(conn, *orders)) if orders is not None else {}
+    ev_now = _evidence_entries(evidence) if evidence is not None else {}
     live_changed = load_parties(conn, systems, changed)
     keys: set[str] = set()
     for ks in block_keys(live_changed, config).values():
@@ -237,7 +233,7 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
     for system, ext, stored_keys in conn.execute(q):
         rec = (system, ext)
         entries = stored_keys.split("\n") if stored_keys else []
-        if orders is not None:
+        if evidence is not None:
             old_ev = {e for e in entries if e.startswith(EVIDENCE_MARK)}
             new_ev = ev_now.get(rec, set())
             if old_ev != new_ev:  # the record, and its old and new partners

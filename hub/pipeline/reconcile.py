@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from hub.canonical import fields_of
 from hub.pipeline.context import StageContext
@@ -22,7 +22,7 @@ from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_ru
 from hub.reconcile.crosswalk import canonical_ids, prune_crosswalk, write_crosswalk
 from hub.reconcile.keys import link_by_keys
 from hub.store.keyset import key_table
-from hub.store.models import GOLDEN, MODELS, CrosswalkLink, ReviewItem, Run, StageLog
+from hub.store.models import GOLDEN, MODELS, ReviewItem, Run, StageLog
 
 DUPLICATE_KIND = "duplicate_customer"
 
@@ -61,14 +61,18 @@ def _note(counts: StageCounts, entity: str, n: int, clusters: list[Any], result:
     counts.detail[entity] = {"records": n, "linked_clusters": sum(1 for c in clusters if len(c.members) > 1), **result, **extra}
 
 
-def last_reconciled(conn: Connection, pipeline: str) -> tuple[int | None, Any]:
-    """Run id and start time of the pipeline's last completed reconcile stage (None before the first)."""
+def last_reconciled(conn: Connection, pipeline: str) -> tuple[int | None, Any, str | None]:
+    """Run id, start time and rules signature of the pipeline's last completed reconcile stage
+    (Nones before the first)."""
     row = conn.execute(
-        select(StageLog.run_id, StageLog.started_at).join(Run, Run.id == StageLog.run_id)
+        select(StageLog.run_id, StageLog.started_at, StageLog.detail).join(Run, Run.id == StageLog.run_id)
         .where(StageLog.stage == "reconcile", StageLog.status == "succeeded", Run.pipeline == pipeline)
         .order_by(StageLog.run_id.desc()).limit(1)
     ).first()
-    return (row[0], row[1]) if row else (None, None)
+    if not row:
+        return None, None, None
+    detail = row[2] if isinstance(row[2], dict) else {}
+    return row[0], row[1], detail.get("rules_signature")
 
 
 def changed_since(conn: Connection, entities: Iterable[str], since: int | None) -> set[str]:
@@ -103,16 +107,6 @@ def _relinked_ids(before: dict[tuple[str, str], str], after: dict[tuple[str, str
     return out
 
 
-def _last_signature(conn: Connection, pipeline: str) -> str | None:
-    row = conn.execute(
-        select(StageLog.detail).join(Run, Run.id == StageLog.run_id)
-        .where(StageLog.stage == "reconcile", StageLog.status == "succeeded", Run.pipeline == pipeline)
-        .order_by(StageLog.run_id.desc()).limit(1)
-    ).first()
-    detail = row[0] if row else None
-    return detail.get("rules_signature") if isinstance(detail, dict) else None
-
-
 #: share of customers above which an incremental run re-checks everything (cheaper than the bookkeeping)
 FULL_RECHECK_SHARE = 0.5
 
@@ -130,8 +124,8 @@ def reconcile(ctx: StageContext) -> StageCounts:
     with stage(ctx.engine, ctx.run_id, "reconcile") as counts:
         counts.detail["rules_signature"] = loaded.signature
         with ctx.engine.connect() as conn:
-            since, since_at = last_reconciled(conn, ctx.pipeline)
-            if since is not None and _last_signature(conn, ctx.pipeline) != loaded.signature:
+            since, since_at, signature = last_reconciled(conn, ctx.pipeline)
+            if since is not None and signature != loaded.signature:
                 since, since_at = None, None
             dirty = changed_since(conn, set(FINDING_INPUTS) | set(cfg.entities), since)
             decided = _decided_since(conn, since_at)
@@ -202,7 +196,7 @@ def _findings(ctx: StageContext, loaded: LoadedRules, since: int | None, dirty: 
     """Link orders and run the discrepancy rules over every customer, or (incremental) over the
     customers the changes since run ``since`` touch; None when nothing they read changed."""
     from hub.pipeline.findings import detect
-    from hub.pipeline.scopes import dirty_scopes
+    from hub.pipeline.scopes import customer_scopes, dirty_scopes
 
     cfg = loaded.config
     link = "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders"
@@ -211,21 +205,19 @@ def _findings(ctx: StageContext, loaded: LoadedRules, since: int | None, dirty: 
     scopes: set[str] | None = None
     changed_pos: set[str] = set()
     inventory = full or bool(dirty & {"location", "inventory"})
-    if not full:
-        if not (dirty & set(FINDING_INPUTS)) and not relinked_parties:
-            counts.detail["discrepancies"] = {"skipped": "no change since the last reconciliation"}
-            return None
-        with ctx.engine.connect() as conn:
-            d = dirty_scopes(conn, roles, since, relinked_parties)  # type: ignore[arg-type]
-            total = conn.execute(select(func.count(func.distinct(CrosswalkLink.canonical_id)))
-                                 .where(CrosswalkLink.entity == "party")).scalar() or 0
-        if len(d.scopes) > FULL_RECHECK_SHARE * max(total, 1):
-            full = True
-        else:
-            scopes, changed_pos = d.scopes, d.edi_orders
+    if not full and not (dirty & set(FINDING_INPUTS)) and not relinked_parties:
+        counts.detail["discrepancies"] = {"skipped": "no change since the last reconciliation"}
+        return None
+    with ctx.engine.connect() as conn:
+        known = customer_scopes(conn, roles)  # the party links are final by now
+        d = None if full else dirty_scopes(conn, roles, since, relinked_parties, known)  # type: ignore[arg-type]
+    if d is not None and len(d.scopes) <= FULL_RECHECK_SHARE * max(len(set(known.values())), 1):
+        scopes, changed_pos = d.scopes, d.edi_orders
+    else:
+        full = True
     with ctx.engine.begin() as conn:
         found = detect(conn, loaded.rules, roles, ctx.run_id, link=link, scopes=None if full else scopes,
-                       changed_pos=changed_pos, inventory=inventory)
+                       changed_pos=changed_pos, inventory=inventory, known=known)
     xw = found["crosswalk"]
     if link:
         n = found["orders"].get("order_links", 0)

@@ -81,13 +81,15 @@ def _orphans(conn: Connection, roles: Roles, known: dict[tuple[str, str], str]) 
 
 
 @contextmanager
-def scope_table(conn: Connection, roles: Roles, scopes: set[str] | None = None) -> Iterator[ScopeTable]:
+def scope_table(conn: Connection, roles: Roles, scopes: set[str] | None = None,
+                known: dict[tuple[str, str], str] | None = None) -> Iterator[ScopeTable]:
     """The customers to work on, bucketed: every customer (``scopes`` None) or those of ``scopes``.
 
     Orphan scopes (``?system:ref``) are included for every unknown customer ref of the rule
-    inputs (all of them, or those named in ``scopes``); a NULL ref reads as ``""``.
+    inputs (all of them, or those named in ``scopes``); a NULL ref reads as ``""``. ``known``:
+    :func:`customer_scopes`, when the caller has it already.
     """
-    known = customer_scopes(conn, roles)
+    known = customer_scopes(conn, roles) if known is None else known
     rows: list[tuple[str, str, str]] = [(s, e, cid) for (s, e), cid in known.items() if scopes is None or cid in scopes]
     for psys, ref in _orphans(conn, roles, known):
         sc = orphan_scope(psys, ref)
@@ -118,14 +120,15 @@ class Dirty:
     edi_orders: set[str]
 
 
-def dirty_scopes(conn: Connection, roles: Roles, since: int, relinked: Iterable[str] = ()) -> Dirty:
+def dirty_scopes(conn: Connection, roles: Roles, since: int, relinked: Iterable[str] = (),
+                 known: dict[tuple[str, str], str] | None = None) -> Dirty:
     """The scopes a change after run ``since`` can affect.
 
     Those of changed rule inputs (their customer now), the scopes their orders and findings
     were written under before (a record that moved customer, a deleted one), and ``relinked``
     (customer ids that gained or lost members).
     """
-    known = customer_scopes(conn, roles)
+    known = customer_scopes(conn, roles) if known is None else known
     out = set(relinked)
     changed: set[tuple[str, str]] = set()  # (system, external id) of changed rule inputs
 
