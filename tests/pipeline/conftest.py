@@ -8,11 +8,23 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "examples" / "channelco" / "hub.yaml"
+
+
+def channelco_store(mp: pytest.MonkeyPatch, world: Path, url: str, config: Path = CONFIG) -> tuple[Any, Any]:
+    """Point the ChannelCo example at ``world`` and a store at ``url``: (loaded config, opened store)."""
+    from hub.config import load_config
+    from hub.runner import open_store
+
+    mp.setenv("CHANNELCO_DIR", str(world))
+    mp.setenv("HUB_DATABASE_URL", url)
+    loaded = load_config(config)
+    return loaded, open_store(loaded)
 
 
 @pytest.fixture(scope="session")

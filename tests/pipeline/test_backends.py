@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.config import load_config
 from hub.export import export
-from hub.runner import open_store, run_pipeline
-from tests.pipeline.conftest import CONFIG
+from hub.runner import run_pipeline
+from tests.pipeline.conftest import channelco_store
 
 
 @pytest.fixture(scope="module")
@@ -18,10 +17,7 @@ def reference(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     out = tmp_path_factory.mktemp("ref")
     mp = pytest.MonkeyPatch()
     try:
-        mp.setenv("CHANNELCO_DIR", str(demo_world))
-        mp.setenv("HUB_DATABASE_URL", f"sqlite:///{out / 'ref.db'}")
-        config = load_config(CONFIG)
-        engine = open_store(config)
+        config, engine = channelco_store(mp, demo_world, f"sqlite:///{out / 'ref.db'}")
         run_pipeline(config, "channelco", engine=engine)
         export(engine, out / "export", ["crm", "drp"])
         engine.dispose()
@@ -31,10 +27,7 @@ def reference(demo_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 def test_pipeline_on_each_backend(store_url: str, world: Path, reference: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("CHANNELCO_DIR", str(world))
-    monkeypatch.setenv("HUB_DATABASE_URL", store_url)
-    config = load_config(CONFIG)
-    engine = open_store(config)
+    config, engine = channelco_store(monkeypatch, world, store_url)
     first = run_pipeline(config, "channelco", engine=engine)
     assert first.status == "succeeded" and first.changes > 0
     assert run_pipeline(config, "channelco", engine=engine).changes == 0

@@ -6,10 +6,9 @@ import csv
 import io
 from pathlib import Path
 
-from hub.config import load_config
 from hub.export import export
-from hub.runner import open_store, run_pipeline
-from tests.pipeline.conftest import CONFIG
+from hub.runner import run_pipeline
+from tests.pipeline.conftest import channelco_store
 from tests.pipeline.snapshot import snapshot
 
 
@@ -26,10 +25,7 @@ def _edit_csv(path: Path, encoding: str, edits: dict[int, dict[str, str]]) -> No
 
 
 def test_rerun_after_changes_matches_a_full_run_and_skips_unchanged_work(world: Path, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setenv("CHANNELCO_DIR", str(world))
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'inc.db'}")
-    config = load_config(CONFIG)
-    engine = open_store(config)
+    config, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'inc.db'}")
     run_pipeline(config, "channelco", engine=engine)
 
     # nothing changed: every reconciliation step is skipped
@@ -48,8 +44,7 @@ def test_rerun_after_changes_matches_a_full_run_and_skips_unchanged_work(world: 
     export(engine, tmp_path / "inc", ["crm", "drp"])
     got = snapshot(engine)
 
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'full.db'}")
-    fresh = open_store(config)
+    _config, fresh = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'full.db'}")
     run_pipeline(config, "channelco", engine=fresh)
     export(fresh, tmp_path / "full", ["crm", "drp"])
     expected = snapshot(fresh)

@@ -19,10 +19,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text
 
-from hub.config import load_config
-from hub.runner import open_store, run_pipeline
+from hub.runner import run_pipeline
 from hub.store.models import MODELS, Discrepancy, ReviewItem
-from tests.pipeline.conftest import CONFIG
+from tests.pipeline.conftest import channelco_store
 
 ENC = {"crm": "utf-8", "drp": "gb18030"}
 EDITS = {
@@ -118,10 +117,7 @@ def _rows(engine: Engine, table: Any, columns: list[str], *where: Any) -> list[t
 def test_incremental_run_after_a_day_of_business_equals_a_full_run(world: Path, tmp_path: Path, monkeypatch,
                                                                    store_url: str) -> None:
     """Incremental on each backend; the full run on SQLite."""
-    monkeypatch.setenv("CHANNELCO_DIR", str(world))
-    monkeypatch.setenv("HUB_DATABASE_URL", store_url)
-    config = load_config(CONFIG)
-    inc = open_store(config)
+    config, inc = channelco_store(monkeypatch, world, store_url)
     run_pipeline(config, "channelco", engine=inc)
     for day in (1, 2):
         day_of_business(world, seed=day)
@@ -130,8 +126,7 @@ def test_incremental_run_after_a_day_of_business_equals_a_full_run(world: Path, 
         assert detail["recheck"] != "all customers", detail["recheck"]
         assert "rematched" in detail["party"]
 
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'full.db'}")
-    full = open_store(config)
+    config, full = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'full.db'}")
     run_pipeline(config, "channelco", engine=full)
 
     assert _clusters(inc) == _clusters(full)

@@ -11,7 +11,7 @@ import pytest
 from hub.config import load_config
 from hub.export import export
 from hub.runner import open_store, run_pipeline
-from tests.pipeline.conftest import CONFIG, ROOT
+from tests.pipeline.conftest import CONFIG, ROOT, channelco_store
 
 sys.path.insert(0, str(ROOT / "examples" / "channelco"))
 
@@ -20,10 +20,7 @@ sys.path.insert(0, str(ROOT / "examples" / "channelco"))
 def test_crosswalk_is_identical_from_files_and_from_the_live_services(world: Path, tmp_path: Path, monkeypatch) -> None:
     import live_demo
 
-    monkeypatch.setenv("CHANNELCO_DIR", str(world))
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'files.db'}")
-    files = load_config(CONFIG)
-    engine = open_store(files)
+    files, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'files.db'}")
     run_pipeline(files, "channelco", engine=engine)
     export(engine, tmp_path / "files", ["crm", "drp"])
 
