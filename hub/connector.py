@@ -55,6 +55,11 @@ class Batch:
     final: bool = False
     #: actions the connector wants done after commit (e.g. move a file to processed/)
     on_commit: tuple[Any, ...] = ()
+    #: the columns the source declares for these records (a CSV header, a describe result);
+    #: None when only the records themselves tell (their keys are observed instead)
+    columns: tuple[str, ...] | None = None
+    #: what was delivered, for messages and the volume guard (a file name, an object, a page URL)
+    delivery: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

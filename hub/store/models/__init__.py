@@ -1,6 +1,7 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from hub.store.models.canonical import GOLDEN, MODELS, CanonicalRecord
+from hub.store.models.contracts import AlertSent, RunLock, SchemaChange, StreamColumn, StreamProfile
 from hub.store.models.discrepancy import Discrepancy
 from hub.store.models.links import CrosswalkEvent, CrosswalkLink, GoldenLineage, MatchKey, ReviewItem
 from hub.store.models.outbox import OutboxEntry
@@ -9,6 +10,7 @@ from hub.store.models.staging import Quarantine, SourceRecord
 from hub.store.models.sync_state import SyncState
 
 __all__ = [
+    "AlertSent",
     "GOLDEN",
     "MODELS",
     "CanonicalRecord",
@@ -22,7 +24,11 @@ __all__ = [
     "Quarantine",
     "ReviewItem",
     "Run",
+    "RunLock",
+    "SchemaChange",
     "SourceRecord",
     "StageLog",
+    "StreamColumn",
+    "StreamProfile",
     "SyncState",
 ]
