@@ -8,6 +8,7 @@ from hub.cli import push as _push  # noqa: F401
 from hub.cli import reconcile as _reconcile  # noqa: F401
 from hub.cli import report as _report  # noqa: F401
 from hub.cli import store as _store  # noqa: F401
+from hub.cli import validate as _validate  # noqa: F401
 from hub.cli.app import app
 
 
