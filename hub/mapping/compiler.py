@@ -48,6 +48,10 @@ class FieldPlan:
     reverse_text: Callable[[Any], Any] | None = None
     reverse_typed: Callable[[Any], Any] | None = None
     why_not_reversible: str = ""
+    #: line of the field rule in its mapping file (set by the loader)
+    line: int | None = None
+    #: True when any one of ``columns`` is enough (``coalesce``)
+    any_of: bool = False
 
 
 def _transform_chain(
@@ -260,6 +264,9 @@ class CompiledMapping:
     key_columns: tuple[str, ...]
     key_column: str | None
     when: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: lines of the rule's ``key`` and ``when`` in its file (for contract messages)
+    key_line: int | None = None
+    when_line: int | None = None
     apply: Callable[[dict[str, Any]], dict[str, Any]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -287,6 +287,8 @@ def _compile_mapping(
         if plan is None:
             ok = False
             continue
+        plan.line = line_of(doc.root, fbase)
+        plan.any_of = frule.source_kind == "coalesce"
         if plan.reverse_column is not None:
             col = plan.reverse_column
             if col in (rule.key,):
@@ -312,7 +314,10 @@ def _compile_mapping(
                 ok = False
     if not ok:
         return None
-    return build_mapping(rule, system=mf.system or "", file=doc.file, line=line_of(doc.root, base), plans=plans)
+    compiled = build_mapping(rule, system=mf.system or "", file=doc.file, line=line_of(doc.root, base), plans=plans)
+    compiled.key_line = line_of(doc.root, base + ("key",))
+    compiled.when_line = line_of(doc.root, base + ("when",)) if rule.when else None
+    return compiled
 
 
 def line_root(doc: _Doc, path: tuple[Any, ...]) -> Any:
