@@ -2,7 +2,9 @@
 
 References in golden records (``party_ref``, ``owner_ref``, ...) are translated to canonical
 ids of the referenced entity when that entity is reconciled too. Rows and lineage are written
-change-aware, so a rerun over unchanged data writes nothing.
+change-aware, so a rerun over unchanged data writes nothing. Each field's lineage names the run
+that last changed the winning value in its source record (that record's ``run_id`` when the
+golden value or its winner changed); a field whose value and winner stay keeps its run.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, or_, select
+from sqlalchemy import Connection, and_, column, delete, or_, select, table
 
 from hub.canonical import fields_of
 from hub.reconcile.crosswalk import canonical_ids
-from hub.reconcile.survivorship import Candidate, SurvivorshipRules, build_golden
+from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert
+from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
 
 #: reference field -> the entity it points at
@@ -34,11 +37,12 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str
 
 
 def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None,
-              ref_fields: Sequence[str] = ()) -> Iterator[tuple[str, list[Candidate]]]:
+              ref_fields: Sequence[str] = ()) -> Iterator[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
+    """Each cluster's members, with the run that last changed each member's row."""
     t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
     joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
     q = (
-        select(cw.c.canonical_id, t.c.system, t.c.external_id, *[t.c[f] for f in fields])
+        select(cw.c.canonical_id, t.c.system, t.c.external_id, t.c.run_id, *[t.c[f] for f in fields])
         .join(t, joined)
         .where(cw.c.entity == entity, t.c.deleted.is_(False))
         .order_by(cw.c.canonical_id, t.c.system, t.c.external_id)
@@ -59,15 +63,46 @@ def _clusters(conn: Connection, entity: str, fields: list[str], since: int | Non
         q = q.where(cw.c.canonical_id.in_(changed))
     current: str | None = None
     members: list[Candidate] = []
+    runs: dict[tuple[str, str], int | None] = {}
     for row in conn.execute(q.execution_options(yield_per=_CHUNK)):
         cid = row[0]
         if cid != current:
             if members:
-                yield current, members  # type: ignore[misc]
-            current, members = cid, []
-        members.append(Candidate(row[1], row[2], dict(zip(fields, row[3:]))))
+                yield current, members, runs  # type: ignore[misc]
+            current, members, runs = cid, [], {}
+        members.append(Candidate(row[1], row[2], dict(zip(fields, row[4:]))))
+        runs[(row[1], row[2])] = row[3]
     if members:
-        yield current, members  # type: ignore[misc]
+        yield current, members, runs  # type: ignore[misc]
+
+
+def _stored(conn: Connection, entity: str, fields: list[str],
+            cids: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[Any, ...]]]]:
+    """The golden values and the lineage (per field: system, external id, rule, run) stored so far for ``cids``."""
+    t, lt = MODELS[entity].__table__, GoldenLineage.__table__
+    with key_table(conn, ("canonical_id",), [(c,) for c in cids]) as name:
+        k = table(name, column("canonical_id"))
+        values = {r[0]: dict(zip(fields, r[1:])) for r in conn.execute(
+            select(t.c.external_id, *[t.c[f] for f in fields]).join(k, k.c.canonical_id == t.c.external_id)
+            .where(t.c.system == GOLDEN))}
+        lineage: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for r in conn.execute(select(lt.c.canonical_id, lt.c.field, lt.c.system, lt.c.external_id, lt.c.rule, lt.c.run_id)
+                              .join(k, k.c.canonical_id == lt.c.canonical_id).where(lt.c.entity == entity)):
+            lineage.setdefault(r[0], {})[r[1]] = tuple(r[2:])
+    return values, lineage
+
+
+def _lineage_rows(entity: str, cid: str, g: Golden, runs: dict[tuple[str, str], int | None], run_id: int,
+                  old_values: dict[str, Any] | None, old_lineage: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Lineage of one golden record: a field keeps its run while its value and winner stay;
+    otherwise it takes the run that last changed the winning record."""
+    out = []
+    for f, (s, e, r) in g.lineage.items():
+        old = old_lineage.get(f)
+        kept = old is not None and old[:3] == (s, e, r) and old_values is not None and old_values.get(f) == g.values[f]
+        run = old[3] if kept else runs.get((s, e)) or run_id  # type: ignore[index]
+        out.append({"entity": entity, "canonical_id": cid, "field": f, "system": s, "external_id": e, "rule": r, "run_id": run})
+    return out
 
 
 def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str],
@@ -81,17 +116,27 @@ def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules
     refs = {f: canonical_ids(conn, REF_ENTITY[f]) for f in fields if f in REF_ENTITY and REF_ENTITY[f] in reconciled}
     table = MODELS[entity].__table__
     rows: list[dict[str, Any]] = []
-    lineage: list[dict[str, Any]] = []
+    built: list[tuple[str, Golden, dict[tuple[str, str], int | None]]] = []
     changed = lineage_changed = 0
+    lt = GoldenLineage.__table__
 
     def flush() -> None:
-        nonlocal changed, lineage_changed, rows, lineage
+        nonlocal changed, lineage_changed, rows, built
+        if not built:
+            return
+        old_values, old_lineage = _stored(conn, entity, fields, [cid for cid, _, _ in built])
+        lineage: list[dict[str, Any]] = []
+        for cid, g, runs in built:
+            old = old_lineage.get(cid, {})
+            lineage.extend(_lineage_rows(entity, cid, g, runs, run_id, old_values.get(cid), old))
+            for f in set(old) - set(g.lineage):  # fields that lost their value
+                conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid, lt.c.field == f))
         changed += upsert(conn, table, rows, key=("system", "external_id"))
-        lineage_changed += upsert(conn, GoldenLineage.__table__, lineage, key=("entity", "canonical_id", "field"),
-                                  change_column=("system", "external_id", "rule"))
-        rows, lineage = [], []
+        lineage_changed += upsert(conn, lt, lineage, key=("entity", "canonical_id", "field"),
+                                  change_column=("system", "external_id", "rule", "run_id"))
+        rows, built = [], []
 
-    for cid, members in _clusters(conn, entity, fields, since, list(refs)):
+    for cid, members, runs in _clusters(conn, entity, fields, since, list(refs)):
         if refs:
             members = [
                 Candidate(m.system, m.external_id, {**m.values, **{f: refs[f].get((m.system, m.values[f]), m.values[f])
@@ -104,16 +149,12 @@ def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules
         row.update(system=GOLDEN, external_id=cid, run_id=run_id, deleted=False,
                    row_hash=hashlib.blake2b(_dumps(values).encode("utf-8"), digest_size=16).hexdigest())
         rows.append(row)
-        lineage.extend(
-            {"entity": entity, "canonical_id": cid, "field": f, "system": s, "external_id": e, "rule": r, "run_id": run_id}
-            for f, (s, e, r) in g.lineage.items()
-        )
+        built.append((cid, g, runs))
         if len(rows) >= _CHUNK:
             flush()
     flush()
     cw = CrosswalkLink.__table__
     live = select(cw.c.canonical_id).where(cw.c.entity == entity)
     removed = conn.execute(delete(table).where(table.c.system == GOLDEN, table.c.external_id.not_in(live))).rowcount
-    lt = GoldenLineage.__table__
     conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live)))
     return {"golden_changed": changed, "golden_removed": removed or 0, "lineage_changed": lineage_changed}
