@@ -24,6 +24,7 @@ from sqlalchemy import Connection, delete, func, select, text
 from hub.reconcile.crosswalk import Cluster, Member
 from hub.reconcile.match_config import MatchConfig
 from hub.reconcile.matcher import KEY_SEP, PairMatch, PartyRecord, block_keys, decision_key, key_caps, match_parties
+from hub.reconcile.wording import comparisons_of, duplicate_message
 from hub.store.bulk import upsert
 from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, MatchKey, ReviewItem
@@ -181,11 +182,14 @@ def _link(conn: Connection, part: set[tuple[str, str]] | None, systems: list[str
     _write_review(conn, result.review, run_id, part)
     _write_keys(conn, keys, partial)
     dups = []
+    # names of the duplicates' records, for messages people read (only those records are read)
+    names = {p.key: p.name for p in load_parties(conn, systems, {m for pm in result.duplicates for m in (pm.a, pm.b)})} \
+        if result.duplicates else {}
     for pm in result.duplicates:
         (system, a), (_, b) = sorted((pm.a, pm.b))
-        dups.append(DuplicateFinding("duplicate_customer", "medium", (a, b), system,
-                                     f"{system} records {a} and {b} are the same customer ({pm.rule}, score {pm.score:g})",
-                                     {"explain": pm.explain()}))
+        message = duplicate_message(system, (a, names.get((system, a))), (b, names.get((system, b))), pm.score, pm.rule,
+                                    pm.decision, pm.signals, comparisons_of(config), config.thresholds.duplicate_cut)
+        dups.append(DuplicateFinding("duplicate_customer", "medium", (a, b), system, message, {"explain": pm.explain()}))
     prior: set[str] = set()
     if part is not None:
         with key_table(conn, ("system", "external_id"), part) as k:
