@@ -25,6 +25,9 @@ HTTP failure means the same thing everywhere:
 * :class:`Throttle` spaces requests to a maximum rate.
 
 URLs in messages lose their query string (API keys travel there); bodies are cut to 300 chars.
+Credentials a request carried (its ``Authorization`` header, whatever built it) are registered
+with :mod:`hub.redact`, and every message is redacted, so a server echoing a token in its error
+body never puts it into an error, a log or the store.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from hub.errors import (
     ServerError,
     TransientError,
 )
+from hub.redact import redact, register_secret
 
 __all__ = [
     "HttpPolicy",
@@ -58,6 +62,7 @@ __all__ = [
     "http_error",
     "make_session",
     "parse_retry_after",
+    "register_request_credentials",
     "safe_url",
 ]
 
@@ -130,6 +135,7 @@ def make_session(
 
 def check_response(response: requests.Response, **location: Any) -> requests.Response:
     """Return ``response`` if its status is < 400, else raise the mapped hub error."""
+    register_request_credentials(response.request)
     if response.status_code >= 400:
         raise http_error(
             response.status_code,
@@ -139,6 +145,28 @@ def check_response(response: requests.Response, **location: Any) -> requests.Res
             **location,
         )
     return response
+
+
+def register_request_credentials(request: Any) -> None:
+    """Register the credentials in a request's ``Authorization`` header as secrets."""
+    headers = getattr(request, "headers", None) or {}
+    value = headers.get("Authorization") or headers.get("authorization")
+    if not value:
+        return
+    value = value.decode("latin-1") if isinstance(value, bytes) else str(value)
+    register_secret(value)
+    scheme, _, credentials = value.partition(" ")
+    if credentials.strip():
+        register_secret(credentials.strip())
+        if scheme.lower() == "basic":
+            import base64
+            import binascii
+
+            try:
+                user_pass = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return
+            register_secret(user_pass.partition(":")[2])
 
 
 def http_error(
@@ -157,12 +185,18 @@ def http_error(
     replaces the generated text (e.g. a parsed API error message).
     """
     where = f" {safe_url(url)}" if url else ""
+    if message is not None:
+        message = redact(message)
     if exc is not None and status is None:
-        return _transport_error(exc, where, message, **location)
+        error = _transport_error(exc, where, message, **location)
+        error.message = redact(error.message)
+        error.args = (error.message,)
+        return error
     assert status is not None, "http_error needs a status or an exception"
     headers = headers or {}
-    snippet = (body or "").strip()[:_BODY_SNIPPET]
-    text = message or f"request to{where or ' server'} failed" + (f": {snippet}" if snippet else "")
+    # redact before cutting, so a secret straddling the cut cannot leave a recognisable head
+    snippet = redact((body or "").strip()[: _BODY_SNIPPET * 2])[:_BODY_SNIPPET]
+    text = redact(message or f"request to{where or ' server'} failed" + (f": {snippet}" if snippet else ""))
     location.setdefault("status", status)
     if status in (401, 403):
         return AuthError(text, **location)

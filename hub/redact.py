@@ -82,14 +82,31 @@ class RedactingFilter(logging.Filter):
 
 
 _installed = RedactingFilter()
+_factory_installed = False
 
 
 def install_log_filter(logger: logging.Logger | None = None) -> RedactingFilter:
-    """Attach the redacting filter to ``logger``'s handlers (default: root) and the logger; idempotent."""
+    """Redact every log record of the process; idempotent.
+
+    The filter goes on ``logger`` (default: root) and its handlers, and a record factory
+    applies it as records are made, so loggers and handlers configured later are covered too.
+    """
+    global _factory_installed
     target = logger or logging.getLogger()
     if _installed not in target.filters:
         target.addFilter(_installed)
     for handler in target.handlers:
         if _installed not in handler.filters:
             handler.addFilter(_installed)
+    with _lock:
+        if not _factory_installed:
+            previous = logging.getLogRecordFactory()
+
+            def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+                record = previous(*args, **kwargs)
+                _installed.filter(record)
+                return record
+
+            logging.setLogRecordFactory(factory)
+            _factory_installed = True
     return _installed

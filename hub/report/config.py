@@ -168,6 +168,9 @@ def smtp_password(smtp: SmtpConfig) -> str | None:
     value = os.environ.get(smtp.password_env or "")
     if not value:
         raise ConfigError(f"SMTP user {smtp.username!r} needs a password: environment variable {smtp.password_env} is not set")
+    from hub.redact import register_secret
+
+    register_secret(value)
     return value
 
 
