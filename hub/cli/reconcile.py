@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import getpass
-import json
+from collections.abc import Iterator
+from typing import Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
-from hub.cli.app import app, console, handle_errors
+from hub.cli.app import app, console, handle_errors, load
+from hub.cli.output import OutputFormat, write_csv, write_json
 from hub.cli.store import _engine
 from hub.clock import utcnow
 from hub.errors import HubError
@@ -34,12 +36,16 @@ def _entity(name: str) -> str:
 @app.command()
 @handle_errors
 def explain(entity: str = typer.Argument(..., help="customer, order, salesperson, product"),
-            record: str = typer.Argument(..., help="Canonical id, or an external id (optionally system:id).")) -> None:
+            record: str = typer.Argument(..., help="Canonical id, or an external id (optionally system:id)."),
+            fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json.")) -> None:
     """Why records were linked: members, rules, signals and scores, and the golden record's lineage."""
-    from hub.store.models import MODELS, CrosswalkLink, Discrepancy, GoldenLineage
+    from hub.cli import reconcile_facts as facts
+    from hub.store.models import CrosswalkLink
 
     ent = _entity(entity)
     cw = CrosswalkLink.__table__
+    match_config = facts.party_match_config(load()) if ent == "party" else None
+    results = []
     with _engine().connect() as conn:
         system, _, ext = record.partition(":") if ":" in record else ("", "", record)
         cond = cw.c.canonical_id == record
@@ -48,54 +54,96 @@ def explain(entity: str = typer.Argument(..., help="customer, order, salesperson
         if not cids:
             raise HubError(f"no {entity} {record!r} in the crosswalk")
         for cid in cids:
-            members = conn.execute(select(cw).where(cw.c.entity == ent, cw.c.canonical_id == cid).order_by(cw.c.system, cw.c.external_id)).all()
-            t = Table(title=f"{entity} {cid}: {len(members)} record(s)")
-            for col in ("system", "external id", "rule", "score", "explanation"):
-                t.add_column(col, overflow="fold")
-            for m in members:
-                t.add_row(m.system, m.external_id, m.rule, "" if m.score is None else f"{m.score:g}",
-                          json.dumps(m.explanation, ensure_ascii=False) if m.explanation else "-")
-            console.print(t)
-            table = MODELS[ent].__table__
-            golden = conn.execute(select(table).where(table.c.system == "golden", table.c.external_id == cid)).mappings().first()
-            if golden:
-                lt = GoldenLineage.__table__
-                lineage = {r.field: r for r in conn.execute(select(lt).where(lt.c.entity == ent, lt.c.canonical_id == cid))}
-                g = Table(title="golden record")
-                for col in ("field", "value", "from", "rule"):
-                    g.add_column(col, overflow="fold")
-                for name, value in golden.items():
-                    if name in ("system", "external_id", "row_hash", "run_id", "deleted") or value is None:
-                        continue
-                    lin = lineage.get(name)
-                    g.add_row(name, str(value), f"{lin.system}:{lin.external_id}" if lin else "-", lin.rule if lin else "-")
-                console.print(g)
-            d = Discrepancy.__table__
-            ids = [m.external_id for m in members]
-            found = conn.execute(select(d).where(d.c.status != "resolved", or_(d.c.external_id.in_(ids), d.c.other_external_id.in_(ids)))).all()
-            for x in found:
-                console.print(f"[yellow]{x.kind}[/] ({x.status}): {x.message or x.key}")
+            ms = facts.members(conn, ent, cid, match_config)
+            names = {(m["system"], m["external_id"]): m["name"] for m in ms if m["name"]}
+            results.append({"entity": entity, "canonical_id": cid, "members": ms,
+                            "golden": facts.golden(conn, ent, cid, names),
+                            "discrepancies": facts.open_discrepancies(conn, [m["external_id"] for m in ms])})
+    if fmt is OutputFormat.json:
+        write_json(results)
+    elif fmt is OutputFormat.csv:
+        write_csv(_explain_rows(results), EXPLAIN_COLUMNS)
+    else:
+        for res in results:
+            _print_explained(res)
+
+
+#: ``explain --format csv``: one row per member, golden field or discrepancy (``section``)
+EXPLAIN_COLUMNS = ["entity", "canonical_id", "section", "system", "external_id", "name", "rule", "decision", "score",
+                   "linked_with", "how", "score_text", "evidence", "field", "value", "rule_text", "run_id", "run_at",
+                   "kind", "key", "status", "message"]
+
+
+def _explain_rows(results: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for res in results:
+        head = {"entity": res["entity"], "canonical_id": res["canonical_id"]}
+        for m in res["members"]:
+            yield {**head, "section": "member", **m}
+        for g in res["golden"]:
+            yield {**head, "section": "golden", **g}
+        for d in res["discrepancies"]:
+            yield {**head, "section": "discrepancy", **d}
+
+
+def _print_explained(res: dict[str, Any]) -> None:
+    from hub.reconcile.wording import record_label
+
+    ms = res["members"]
+    t = Table(title=f"{res['entity']} {res['canonical_id']}: {len(ms)} record(s)")
+    for col in ("record", "how it was linked", "score", "evidence"):
+        t.add_column(col, overflow="fold")
+    for m in ms:
+        t.add_row(record_label(m["system"], m["external_id"], m["name"]), m["how"], m["score_text"] or "-", m["evidence"] or "-")
+    console.print(t)
+    if res["golden"]:
+        g = Table(title="golden record")
+        for col in ("field", "value", "from", "rule", "changed in"):
+            g.add_column(col, overflow="fold")
+        for f in res["golden"]:
+            source = record_label(f["system"], f["external_id"], f["name"]) if f["system"] else "-"
+            run = "-" if f["run_id"] is None else f"run {f['run_id']}" + (f" ({f['run_at']:%Y-%m-%d %H:%M} UTC)" if f["run_at"] else "")
+            g.add_row(f["field"], str(f["value"]), source, f["rule_text"] or "-", run)
+        console.print(g)
+    for d in res["discrepancies"]:
+        console.print(f"[yellow]{d['kind']}[/] ({d['status']}): {d['message'] or d['key']}", markup=True)
 
 
 @review_app.command("list")
 @handle_errors
 def review_list(entity: str = typer.Option("customer"), all_: bool = typer.Option(False, "--all", help="Include decided pairs."),
-                limit: int = typer.Option(50)) -> None:
-    """Candidate pairs between the review thresholds, best first."""
-    from hub.store.models import ReviewItem
+                limit: int = typer.Option(50),
+                fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json.")) -> None:
+    """Candidate pairs between the review thresholds, best first, with both records and the evidence in words."""
+    from hub.cli import reconcile_facts as facts
+    from hub.reconcile.wording import record_label
 
-    q = select(ReviewItem).where(ReviewItem.entity == _entity(entity)).order_by(ReviewItem.score.desc(), ReviewItem.id_a)
-    if not all_:
-        q = q.where(ReviewItem.status == "open")
+    ent = _entity(entity)
+    match_config = facts.party_match_config(load()) if ent == "party" else None
     with _engine().connect() as conn:
-        rows = conn.execute(q.limit(limit)).all()
+        rows, total = facts.review_items(conn, ent, all_, limit, match_config)
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(rows, facts.REVIEW_COLUMNS)
+        return
+    if not rows:
+        console.print("review queue: empty")
+        return
     t = Table(title=f"review queue ({entity})")
-    for col in ("pair", "score", "status", "why"):
+    for col in ("pair", "records", "score", "status", "evidence"):
         t.add_column(col, overflow="fold")
     for r in rows:
-        why = (r.explanation or {}).get("explain", "") if isinstance(r.explanation, dict) else ""
-        t.add_row(f"{r.system_a}:{r.id_a} ~ {r.system_b}:{r.id_b}", f"{r.score:g}" if r.score is not None else "-", r.status, why)
-    console.print(t if rows else "review queue: empty")
+        records = f"{record_label(r['system_a'], r['id_a'], r['name_a'])}\n{record_label(r['system_b'], r['id_b'], r['name_b'])}"
+        status = r["status"] + (f" by {r['decided_by']}" if r["decided_by"] else "")
+        t.add_row(r["pair"], records, r["score_text"], status, r["evidence"])
+    console.print(t)
+    console.print(_shown(len(rows), total))
+
+
+def _shown(shown: int, total: int) -> str:
+    """``50 of 5,245 shown (use --limit to see more)``."""
+    return f"{shown:,} of {total:,} shown" + (" (use --limit to see more)" if total > shown else "")
 
 
 def _decide(pair: str, entity: str, status: str) -> None:
@@ -143,20 +191,21 @@ def discrepancies_list(kind: str = typer.Option(None, help="Only this kind."),
     from hub.store.models import Discrepancy
 
     d = Discrepancy.__table__
-    q = select(d).order_by(d.c.kind, d.c.key)
-    if kind:
-        q = q.where(d.c.kind == kind)
-    if status != "all":
-        q = q.where(d.c.status == status)
+    cond = ([d.c.kind == kind] if kind else []) + ([d.c.status == status] if status != "all" else [])
     with _engine().connect() as conn:
-        rows = conn.execute(q.limit(limit)).all()
+        total = conn.execute(select(func.count()).select_from(d).where(*cond)).scalar_one()
+        rows = conn.execute(select(d).where(*cond).order_by(d.c.kind, d.c.key).limit(limit)).all()
+    if not rows:
+        console.print("no discrepancies match")
+        return
     t = Table(title="discrepancies")
     for col in ("kind", "key", "severity", "status", "runs", "what"):
         t.add_column(col, overflow="fold")
     for r in rows:
         runs = f"{r.first_run}-{r.resolved_run or r.last_run}"
         t.add_row(r.kind, r.key, r.severity, r.status, runs, r.message or "")
-    console.print(t if rows else "no discrepancies match")
+    console.print(t)
+    console.print(_shown(len(rows), total))
 
 
 @disc_app.command("ack")

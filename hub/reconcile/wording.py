@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from hub.reconcile.match_config import RULE_LEVEL as _RULE_LEVEL
+
 __all__ = ["SignalWords", "comparisons_of", "signal_phrase", "signals_from", "parse_explain", "evidence_sentence",
            "score_sentence", "rule_sentence", "record_label", "duplicate_message"]
 
@@ -104,7 +106,7 @@ def parse_explain(text: str | None) -> tuple[str, str, float | None, list[Signal
 
 def evidence_sentence(signals: Iterable[Evidence], comparisons: Mapping[str, str] | None = None) -> str:
     """``agree: same tax id (+14), same phone (+9); disagree: different city (-6)``."""
-    weighed = [s for s in signals if s.weight]
+    weighed = sorted((s for s in signals if s.weight), key=lambda s: -abs(s.weight))  # strongest first
     agree = [signal_phrase(s, comparisons) for s in weighed if s.weight > 0]
     disagree = [signal_phrase(s, comparisons) for s in weighed if s.weight < 0]
     parts = ([f"agree: {', '.join(agree)}"] if agree else []) + ([f"disagree: {', '.join(disagree)}"] if disagree else [])
@@ -129,21 +131,29 @@ def score_sentence(score: float | None, thresholds: Any, same_system: bool = Fal
     return f"score {score:g}: below the review mark {low:g}"
 
 
-def rule_sentence(rule: str | None, decision: str | None) -> str:
-    """How a link was decided, in words."""
-    if decision == "accepted":
-        return "accepted by a person in review"
+def rule_sentence(rule: str | None, decision: str | None = None, config: Any = None) -> str:
+    """How a link was decided, in words (``config``: the match configuration naming the rules)."""
+    if decision == "accepted" or rule == "decision":
+        return "linked by a review decision: a person accepted the pair"
     if decision == "rejected":
-        return "rejected by a person in review"
+        return "kept apart by a review decision: a person rejected the pair"
     if decision == "review":
-        return "waiting for review"
+        return "waiting for a review decision"
     if decision == "conflict":
-        return "in conflict with a stronger link; waiting for review"
-    if not rule or rule == "score":
-        return "linked by score"
-    if decision == "rule":
-        return f"linked by rule {rule}"
-    return f"linked by {rule.replace('_', ' ')}"
+        return "in conflict with a stronger link; waiting for a review decision"
+    if rule == "singleton":
+        return "no other record matched"
+    if rule == "score" or decision == "auto":
+        return "linked because the score reached the link mark"
+    if rule == "best_candidate" or decision == "assigned":
+        return "linked as each other's clear best candidate"
+    rules = {r.name: r for r in getattr(config, "rules", ())}
+    if rule in rules:
+        r = rules[rule]
+        level = _RULE_LEVEL.get(r.comparison, "")
+        what = _PHRASES.get(r.comparison, {}).get(level, "{field} agrees").format(field=_field_words(r.field))
+        return f"linked by rule {rule}: {what}, and the other evidence did not outweigh it"
+    return f"linked by rule {rule}" if rule else "linked"
 
 
 def record_label(system: str, external_id: str, name: str | None) -> str:
@@ -155,7 +165,7 @@ def duplicate_message(system: str, a: tuple[str, str | None], b: tuple[str, str 
                       decision: str, signals: Iterable[Evidence], comparisons: Mapping[str, str] | None = None,
                       duplicate_cut: float | None = None) -> str:
     """``possible duplicate in drp: C000123 NAME and C000456 NAME (score 19, duplicate mark 10: same tax id, same phone)``."""
-    weighed = [s for s in signals if s.weight]
+    weighed = sorted((s for s in signals if s.weight), key=lambda s: -abs(s.weight))  # strongest first
     agree = ", ".join(signal_phrase(s, comparisons, weight=False) for s in weighed if s.weight > 0)
     disagree = ", ".join(signal_phrase(s, comparisons, weight=False) for s in weighed if s.weight < 0)
     how = f"score {score:g}"
