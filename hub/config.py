@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hub.alerts.config import AlertChannels
 from hub.errors import ConfigError
 from hub.yamllines import read_config_file, validation_problems
 
@@ -102,6 +103,7 @@ class HubConfig(_Model):
     store: StoreConfig = Field(default_factory=StoreConfig)
     systems: dict[str, SystemConfig]
     pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
+    alerts: AlertChannels = Field(default_factory=list)
 
     #: folder of the config file (set by load_config)
     base_dir: Path = Field(default=Path("."), exclude=True)

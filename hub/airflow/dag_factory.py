@@ -70,6 +70,7 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
     pc = config.pipeline(pipeline)
     asset = canonical_asset(pipeline)
     record_failure = RecordFailure(config_path, pipeline)
+    from hub.airflow.notifier import HubAlertNotifier  # imports Airflow: only when a DAG is built
     timeout = timedelta(minutes=pc.timeout_minutes)
 
     def cfg() -> HubConfig:
@@ -94,7 +95,7 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
         max_active_runs=1,
         dagrun_timeout=timeout,
         default_args=default_args,
-        on_failure_callback=record_failure,
+        on_failure_callback=[record_failure, HubAlertNotifier(config_path, pipeline, failure=True)],
         tags=["channelhub", pipeline],
         doc_md=doc,
     ) as dag:
@@ -129,7 +130,8 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
             get_current_context()["outlet_events"][asset].extra = {"pipeline": pipeline, "run_id": hub_run, "changes": changes}
             return changes
 
-        @task(task_id="close_run", trigger_rule="none_failed", multiple_outputs=False)
+        @task(task_id="close_run", trigger_rule="none_failed", multiple_outputs=False,
+              on_success_callback=HubAlertNotifier(config_path, pipeline))
         def close_run(hub_run: int) -> dict[str, Any]:
             return stages.close_run(cfg(), pipeline, hub_run)
 
