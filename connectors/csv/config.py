@@ -65,3 +65,7 @@ class CsvConfig(BaseModel):
             except LookupError:
                 raise ValueError(f"unknown encoding {name!r}") from None
         return self
+
+    def configured_streams(self) -> list[str] | None:
+        """The stream names these settings configure (known without reading anything)."""
+        return list(self.streams)

@@ -19,3 +19,9 @@ class DjangoCrmConfig(BaseModel):
     page_size: int = Field(default=100, ge=1, le=1000)
     timeout: float = Field(default=30.0, gt=0)
     verify_tls: bool = True
+
+    def configured_streams(self) -> list[str] | None:
+        """The connector's fixed streams (known without a request)."""
+        from connectors.djangocrm.streams import ENDPOINTS
+
+        return list(ENDPOINTS)

@@ -31,3 +31,13 @@ class EdiConfig(BaseModel):
         if v is not None and not 1 <= len(v) <= 15:
             raise ValueError("an interchange id is 1-15 characters")
         return v
+
+    def configured_streams(self) -> list[str] | None:
+        """The transaction sets / messages of the configured standard (known without reading anything)."""
+        from connectors.edi.streams import _EDIFACT_STREAMS, _X12_STREAMS
+
+        if self.standard == "x12":
+            return list(_X12_STREAMS)
+        if self.standard == "edifact":
+            return list(_EDIFACT_STREAMS)
+        return [*_X12_STREAMS, *_EDIFACT_STREAMS]

@@ -192,6 +192,10 @@ class RestConfig(_Strict):
     def _base(cls, value: str) -> str:
         return _check_url(value).rstrip("/")
 
+    def configured_streams(self) -> list[str] | None:
+        """The stream names these settings configure (known without a request)."""
+        return list(self.streams)
+
 
 def _check_url(value: str) -> str:
     if not value.startswith(("http://", "https://")):

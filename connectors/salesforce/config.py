@@ -112,3 +112,7 @@ class SalesforceConfig(BaseModel):
         if missing:
             raise ValueError(f"auth {self.auth!r} needs {', '.join(missing)}")
         return self
+
+    def configured_streams(self) -> list[str] | None:
+        """The configured objects' stream names; None when none are listed (any sObject, known only online)."""
+        return list(self.objects) or None

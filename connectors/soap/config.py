@@ -237,3 +237,7 @@ class SoapConfig(_Strict):
         if self.cache == "sqlite" and not self.cache_path:
             raise ValueError("cache: sqlite needs cache_path")
         return self
+
+    def configured_streams(self) -> list[str] | None:
+        """The stream names these settings configure (known without loading the WSDL)."""
+        return list(self.streams)

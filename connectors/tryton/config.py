@@ -28,3 +28,9 @@ class TrytonConfig(BaseModel):
     verify_tls: bool = True
     #: stock quantities are reported for these location codes (default: every storage location)
     stock_locations: list[str] = Field(default_factory=list)
+
+    def configured_streams(self) -> list[str] | None:
+        """The connector's fixed streams (known without a call)."""
+        from connectors.tryton.streams import STOCK_STREAM, STREAMS
+
+        return [*STREAMS, STOCK_STREAM]

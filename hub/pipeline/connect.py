@@ -3,13 +3,62 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hub.config import HubConfig, mask_secrets
-from hub.connector import Connector, ConnectorContext
+from hub.connector import Connector, ConnectorContext, ConnectorSpec
 from hub.errors import ConfigError
-from hub.plugins import connector_spec, get_plugin_manager
+from hub.plugins import connector_specs, get_plugin_manager
+from hub.yamllines import Lines, line_of, read_config_file
+
+__all__ = ["config_lines", "connector_kind", "connector_settings", "resolve_secrets", "build_connector"]
+
+
+def config_lines(config: HubConfig) -> Lines:
+    """Line of every key of the config file as written (empty when the config was not read from a file)."""
+    if config.path is None:
+        return {}
+    try:
+        return read_config_file(config.path, "config file", ConfigError)[1]
+    except ConfigError:
+        return {}
+
+
+def connector_kind(config: HubConfig, system: str, lines: Lines | None = None) -> ConnectorSpec:
+    """The spec of ``system``'s connector kind; an unknown kind names the ``connector:`` line and the known kinds."""
+    kind = config.system(system).connector
+    specs = connector_specs()
+    if kind not in specs:
+        lines = config_lines(config) if lines is None else lines
+        raise ConfigError(
+            f"unknown connector kind {kind!r}; known kinds: {', '.join(sorted(specs))}",
+            system=system, file=str(config.path) if config.path else None,
+            line=line_of(("systems", system, "connector"), lines),
+        )  # fmt: skip
+    return specs[kind]
+
+
+def connector_settings(config: HubConfig, system: str, lines: Lines | None = None) -> BaseModel:
+    """``system``'s validated connector settings; a ConfigError lists every bad field with its line."""
+    spec = connector_kind(config, system, lines)
+    sc = config.system(system)
+    try:
+        return spec.config_model.model_validate(sc.config)
+    except ValidationError as exc:
+        lines = config_lines(config) if lines is None else lines
+        source = str(config.path) if config.path else f"system {system}"
+        problems = []
+        for e in exc.errors(include_url=False):
+            loc = tuple(e["loc"])
+            line = line_of(("systems", system, "config") + loc, lines)
+            where = f"{source}:{line}" if line else source
+            problems.append(f"{where}: system {system!r}: {'.'.join(str(p) for p in loc) or 'config'}: {e['msg']}")
+        raise ConfigError(
+            f"invalid {sc.connector} settings of system {system!r}:\n  " + "\n  ".join(problems),
+            system=system, file=str(config.path) if config.path else None, problems=problems,
+        ) from None  # fmt: skip
 
 
 def resolve_secrets(config: HubConfig, system: str) -> dict[str, str]:
@@ -28,19 +77,19 @@ def resolve_secrets(config: HubConfig, system: str) -> dict[str, str]:
             secrets[name] = value
     if missing:
         raise ConfigError(f"secrets not set: {', '.join(missing)}", system=system, file=str(config.path))
+    from hub.redact import register_secret
+
+    for value in secrets.values():
+        register_secret(value)
     return secrets
 
 
-def build_connector(config: HubConfig, system: str) -> Connector:
-    """A ready connector for ``system``; invalid settings are a ConfigError naming every field."""
-    sc = config.system(system)
-    spec = connector_spec(sc.connector)
-    try:
-        settings = spec.config_model.model_validate(sc.config)
-    except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise ConfigError(
-            f"invalid {sc.connector} settings:\n  " + "\n  ".join(problems), system=system, file=str(config.path)
-        ) from None
+def build_connector(config: HubConfig, system: str, settings: Any = None) -> Connector:
+    """A ready connector for ``system``; invalid settings are a ConfigError naming every field.
+
+    ``settings`` replaces the validated settings (a probe read may turn side effects off).
+    """
+    spec = connector_kind(config, system)
+    settings = connector_settings(config, system) if settings is None else settings
     context = ConnectorContext(system=system, base_dir=str(config.base_dir), secrets=resolve_secrets(config, system))
     return spec.factory(settings, context)

@@ -1,4 +1,7 @@
-"""The reconciliation rule file (``reconcile.yaml``): per entity, exact keys, matcher and discrepancy rules."""
+"""The reconciliation rule file (``reconcile.yaml``): per entity, exact keys, matcher and discrepancy rules.
+
+Read with line numbers like every config file: each problem names ``file:line``.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hub.canonical import ENTITIES
 from hub.errors import MappingRuleError
 from hub.reconcile.keys import NORMALISERS, KeyRule, KeySide
 from hub.reconcile.survivorship import SurvivorshipRules
+from hub.yamllines import Lines, YamlSyntaxError, line_of, parse_with_lines, validation_problems
 
 __all__ = ["ReconcileConfig", "EntityRules", "Roles", "LoadedRules", "load_reconcile_config", "load_reconcile_rules"]
 
@@ -82,32 +85,52 @@ class ReconcileConfig(BaseModel):
     survivorship: dict[str, SurvivorshipRules] = Field(default_factory=dict)
 
 
-def _check(cfg: ReconcileConfig, source: str) -> list[str]:
+def _check(cfg: ReconcileConfig, source: str, lines: Lines, systems: set[str] | None = None) -> list[str]:
     problems = []
+
+    def add(loc: tuple[Any, ...], label: str, msg: str) -> None:
+        line = line_of(loc, lines)
+        problems.append(f"{source}:{line}: {label}: {msg}" if line else f"{source}: {label}: {msg}")
+
     for entity, rules in cfg.entities.items():
+        base: tuple[Any, ...] = ("entities", entity)
         if entity not in ENTITIES:
-            problems.append(f"{source}: entities.{entity}: unknown entity; known: {', '.join(sorted(ENTITIES))}")
+            add(base, f"entities.{entity}", f"unknown entity; known: {', '.join(sorted(ENTITIES))}")
             continue
+        if systems is not None:
+            for i, system in enumerate(rules.systems):
+                if system not in systems:
+                    add(base + ("systems", i), f"entities.{entity}.systems",
+                        f"system {system!r} is not configured; systems: {', '.join(sorted(systems))}")
         fields = set(ENTITIES[entity]) | {"external_id"}
-        for k in rules.keys:
+        for i, k in enumerate(rules.keys):
             for side_name, side in (("left", k.left), ("right", k.right)):
+                loc, label = base + ("keys", i, side_name), f"entities.{entity}.keys.{k.name}.{side_name}"
                 if side.system not in rules.systems:
-                    problems.append(f"{source}: entities.{entity}.keys.{k.name}.{side_name}: system {side.system!r} is not in systems {rules.systems}")
+                    add(loc + ("system",), label, f"system {side.system!r} is not in systems {rules.systems}")
                 if side.field not in fields:
-                    problems.append(f"{source}: entities.{entity}.keys.{k.name}.{side_name}: {entity} has no field {side.field!r}")
+                    add(loc + ("field",), label, f"{entity} has no field {side.field!r}")
     for entity, rules in cfg.survivorship.items():
+        base = ("survivorship", entity)
         if entity not in cfg.entities:
-            problems.append(f"{source}: survivorship.{entity}: the entity is not reconciled (no entities.{entity} section)")
+            add(base, f"survivorship.{entity}", f"the entity is not reconciled (no entities.{entity} section)")
             continue
         fields = set(ENTITIES[entity])
-        systems = cfg.entities[entity].systems
-        for name, order in [("default", rules.default)] + [(f"fields.{f}", o) for f, o in rules.fields.items()]:
+        systems_of = cfg.entities[entity].systems
+        orders = [(("default",), "default", rules.default)] + [(("fields", f), f"fields.{f}", o) for f, o in rules.fields.items()]
+        for sub, name, order in orders:
             if name.startswith("fields.") and name[7:] not in fields:
-                problems.append(f"{source}: survivorship.{entity}.{name}: {entity} has no such field")
+                add(base + sub, f"survivorship.{entity}.{name}", f"{entity} has no such field")
             for system in order:
-                if system not in systems:
-                    problems.append(f"{source}: survivorship.{entity}.{name}: system {system!r} is not in {systems}")
+                if system not in systems_of:
+                    add(base + sub, f"survivorship.{entity}.{name}", f"system {system!r} is not in {systems_of}")
     return problems
+
+
+def _sub_lines(lines: Lines, prefix: tuple[Any, ...]) -> Lines:
+    """The line index of the part of a document under ``prefix``, with paths relative to it."""
+    n = len(prefix)
+    return {k[n:]: v for k, v in lines.items() if k[:n] == prefix}
 
 
 @dataclass(frozen=True)
@@ -122,12 +145,15 @@ class LoadedRules:
     signature: str = ""
 
 
-def load_reconcile_rules(path: Path) -> LoadedRules:
-    """Load reconcile.yaml and compile its matcher and discrepancy sections (all problems at once)."""
+def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedRules:
+    """Load reconcile.yaml and compile its matcher and discrepancy sections (all problems at once).
+
+    With ``systems`` (the configured system names), every system an entity names must be one of them.
+    """
     from hub.reconcile.match_config import default_party_config, load_match_config
     from hub.reconcile.rules_config import load_rules_config
 
-    cfg = load_reconcile_config(path)
+    cfg, lines = _load(path, systems)
     source = str(path)
     match: dict[str, Any] = {}
     problems: list[str] = []
@@ -143,7 +169,8 @@ def load_reconcile_rules(path: Path) -> LoadedRules:
             elif isinstance(rules.match, str):
                 match[entity] = load_match_config(path.parent / rules.match)
             else:
-                match[entity] = load_match_config(rules.match, name=f"{source} entities.{entity}.match")
+                match[entity] = load_match_config(rules.match, name=source,
+                                                  lines=_sub_lines(lines, ("entities", entity, "match")))
         except MappingRuleError as exc:
             problems.extend(exc.problems or [str(exc)])
     if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders" and "party" not in cfg.entities:
@@ -151,7 +178,8 @@ def load_reconcile_rules(path: Path) -> LoadedRules:
     rules_cfg = None
     if cfg.discrepancies is not None or any(r.link == "orders" for r in cfg.entities.values()):
         try:
-            rules_cfg = load_rules_config(cfg.discrepancies or {}, file=source)
+            rules_cfg = load_rules_config(cfg.discrepancies or {}, file=source,
+                                          _lines=_sub_lines(lines, ("discrepancies",)))
         except MappingRuleError as exc:
             problems.extend(exc.problems or [str(exc)])
     if problems:
@@ -176,18 +204,27 @@ def _signature(path: Path, cfg: ReconcileConfig) -> str:
 
 
 def load_reconcile_config(path: Path) -> ReconcileConfig:
-    """Load and validate a reconcile.yaml; every problem is reported at once."""
+    """Load and validate a reconcile.yaml; every problem is reported at once, with its line."""
+    return _load(path)[0]
+
+
+def _load(path: Path, systems: set[str] | None = None) -> tuple[ReconcileConfig, Lines]:
     source = str(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise MappingRuleError(f"cannot read reconciliation rules: {exc}", file=source) from None
+        data, lines = parse_with_lines(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MappingRuleError(f"cannot read reconciliation rules: {exc.strerror}", file=source) from None
+    except YamlSyntaxError as exc:
+        raise MappingRuleError(f"cannot read reconciliation rules: {exc}", file=source, line=exc.line) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise MappingRuleError("invalid reconciliation rules", [f"{source}:1: the rule file must be a mapping"], file=source)
     try:
         cfg = ReconcileConfig.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{source}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise MappingRuleError("invalid reconciliation rules", problems, file=source) from None
-    problems = _check(cfg, source)
+        raise MappingRuleError("invalid reconciliation rules", validation_problems(exc, source, lines), file=source) from None
+    problems = _check(cfg, source, lines, systems)
     if problems:
         raise MappingRuleError("invalid reconciliation rules", problems, file=source)
-    return cfg
+    return cfg, lines

@@ -41,6 +41,7 @@ __all__ = [
     "Thresholds",
     "MatchConfig",
     "load_match_config",
+    "consistency_problems",
     "default_party_config",
     "DEFAULT_PARTY_YAML",
 ]
@@ -70,6 +71,13 @@ BLOCKING_FEATURES = ("tax_id", "phone", "reference", "name_brand", "name_industr
                      "postal_code", "channel_level")
 #: fields a comparison may read: the canonical party fields plus the record's own id
 RECORD_FIELDS = frozenset(fields_of("party")) | {"external_id"}
+#: comparisons that read fixed fields of the record whatever ``field:`` says: the fields they read
+FIXED_FIELDS: dict[str, tuple[str, ...]] = {"tax_id": ("tax_id",), "phone": ("phone",),
+                                            "company_name": ("name",), "place": ("city", "province"),
+                                            "address": ("address",)}
+#: blocking features that are the folded value of a field compared with ``comparison: exact``
+#: (empty, so never forming a block, unless ``fields`` has that exact comparison)
+EXACT_FEATURES = frozenset({"edi_id", "postal_code", "channel_level"})
 
 
 class _Model(BaseModel):
@@ -83,6 +91,10 @@ def _check_field(field: str, comparison: str, problems: list[str]) -> None:
         return
     if field not in RECORD_FIELDS:
         problems.append(f"unknown field {field!r} (party fields: {', '.join(sorted(RECORD_FIELDS))})")
+    elif comparison in FIXED_FIELDS and field not in FIXED_FIELDS[comparison]:
+        reads = " or ".join(FIXED_FIELDS[comparison])
+        problems.append(f"comparison {comparison!r} reads the party's {reads}, never {field!r}: "
+                        f"use field: {FIXED_FIELDS[comparison][0]}, or comparison: exact to compare {field}")
     if comparison not in COMPARISONS:
         problems.append(f"unknown comparison {comparison!r} (known: {', '.join(COMPARISONS)})")
 
@@ -226,15 +238,53 @@ class MatchConfig(_Model):
         return self
 
 
+def consistency_problems(cfg: MatchConfig) -> list[tuple[tuple[Any, ...], str]]:
+    """What a valid configuration says but the matcher cannot do, as (YAML path, message).
+
+    Blocking features that can never hold a value (so their key never forms a block), rules
+    that can never fire, and reference comparisons the matcher would not read (it reads one
+    reference per record: the first one configured).
+    """
+    out: list[tuple[tuple[Any, ...], str]] = []
+    exact = {c.field for c in cfg.fields if c.comparison == "exact"}
+    refs = [(("fields", i), c.field, c.target_field, c.target_system)
+            for i, c in enumerate(cfg.fields) if c.comparison == "reference"]
+    refs += [(("rules", i), r.field, r.target_field, r.target_system)
+             for i, r in enumerate(cfg.rules) if r.comparison == "reference"]
+    if refs:
+        first = refs[0]
+        for loc, *ref in refs[1:]:
+            if tuple(ref) != tuple(first[1:]):
+                out.append((loc, f"the matcher reads one reference per record ({first[1]} -> "
+                                 f"{first[3]}.{first[2]}, configured first); this one "
+                                 f"({ref[0]} -> {ref[2]}.{ref[1]}) would never be compared"))
+    for i, bk in enumerate(cfg.blocking):
+        for j, feature in enumerate(bk.features):
+            if feature in EXACT_FEATURES and feature not in exact:
+                out.append((("blocking", i, "features", j),
+                            f"blocking key {bk.name!r} can never form a block: feature {feature!r} has a "
+                            f"value only when fields compare {feature} with comparison: exact"))
+            elif feature == "reference" and not refs:
+                out.append((("blocking", i, "features", j),
+                            f"blocking key {bk.name!r} can never form a block: feature 'reference' needs a "
+                            "reference comparison or rule"))
+    for i, rule in enumerate(cfg.rules):
+        if rule.comparison == "exact" and rule.field not in exact:
+            out.append((("rules", i), f"rule {rule.name!r} can never fire: the matcher keeps {rule.field} "
+                                      f"only when fields compare it with comparison: exact"))
+    return out
+
+
 # --------------------------------------------------------------------------- loading
-def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> MatchConfig:
+def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | None = None,
+                      lines: Mapping[tuple[Any, ...], int] | None = None) -> MatchConfig:
     """Validate a match configuration from YAML text, a YAML file path or a parsed mapping.
 
-    ``name`` labels the source in errors (defaults to the file path). Raises
-    :class:`~hub.errors.MappingRuleError` listing every problem, each with ``file:line`` when
-    line information is available.
+    ``name`` labels the source in errors (defaults to the file path); ``lines`` gives the lines
+    of a parsed mapping (paths relative to it). Raises :class:`~hub.errors.MappingRuleError`
+    listing every problem, each with ``file:line`` when line information is available.
     """
-    lines: dict[tuple[Any, ...], int] = {}
+    lines = dict(lines or {})
     if isinstance(source, Path):
         label = name or str(source)
         try:
@@ -251,19 +301,22 @@ def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | Non
     if not isinstance(data, Mapping):
         raise MappingRuleError("a match configuration must be a mapping", file=label,
                                problems=[f"{label}: top level is {type(data).__name__}"])
+    def problem(loc: tuple[Any, ...], msg: str) -> str:
+        line = line_of(loc, lines)
+        where = f"{label}:{line}" if line else label
+        return f"{where}: {'.'.join(str(p) for p in loc) or '(top level)'}: {msg}"
+
     try:
-        return MatchConfig.model_validate(data)
+        cfg = MatchConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            line = line_of(loc, lines)
-            where = f"{label}:{line}" if line else label
-            path = ".".join(str(p) for p in loc) or "(top level)"
-            msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{where}: {path}: {msg}")
+        problems = [problem(tuple(err["loc"]), err["msg"].removeprefix("Value error, ")) for err in exc.errors()]
         raise MappingRuleError(f"invalid match configuration ({len(problems)} problem(s))",
                                problems=problems, file=label) from None
+    problems = [problem(loc, msg) for loc, msg in consistency_problems(cfg)]
+    if problems:
+        raise MappingRuleError(f"invalid match configuration ({len(problems)} problem(s))",
+                               problems=problems, file=label)
+    return cfg
 
 
 def _parse_yaml(text: str, label: str, lines: dict[tuple[Any, ...], int]) -> Any:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["resolve_url", "make_engine", "session_factory", "mask_url"]
+__all__ = ["resolve_url", "make_engine", "session_factory", "mask_url", "url_problem"]
 
 ENV_URL = "HUB_DATABASE_URL"
 
@@ -30,6 +30,26 @@ def resolve_url(configured: str | None, base_dir: Path | None = None) -> str:
 def mask_url(url: str) -> str:
     """The URL with its password hidden, for logs and status output."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a store URL (unparsable, unknown dialect, driver not installed), or None."""
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        return "not a database URL (expected e.g. sqlite:///path/hub.db or postgresql://user@host/db)"
+    try:
+        u.get_dialect().import_dbapi()
+    except NoSuchModuleError:
+        return (f"unknown database {u.drivername!r} in {mask_url(url)} "
+                "(known: sqlite, postgresql, postgresql+psycopg, ...)")
+    except ImportError as exc:
+        return f"the driver of {mask_url(url)} is not installed ({exc}); use sqlite or postgresql, or install the driver"
+    return None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
