@@ -1,24 +1,43 @@
 """Streaming CSV reading with per-record line numbers and per-record decoding errors.
 
 Bytes are decoded with ``surrogateescape`` so that one bad byte spoils one record, not the file:
-the record that holds it is reported as a ParseError naming the file, line and column.
+the record that holds it is reported as a ParseError naming the file, line and column. A NUL
+character spoils its record the same way (no store accepts it in text). What spoils a whole
+file is a ParseError raised before the first row: compressed bytes under a CSV name, an
+unreadable header, or a header naming a column twice.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import io
 import re
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 from hub.errors import ParseError
 
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
+_NUL = "\x00"
 
 csv.field_size_limit(16 * 1024 * 1024)
+
+#: leading bytes of formats that are not CSV text, with the word the error uses
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"PK\x03\x04", "a zip archive (an XLSX workbook is one)"),
+    (b"PK\x05\x06", "a zip archive"),
+    (b"BZh", "bzip2-compressed"),
+    (b"\xfd7zXZ\x00", "xz-compressed"),
+    (b"\x28\xb5\x2f\xfd", "zstd-compressed"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7z archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE document (an XLS workbook?)"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +56,94 @@ def _codec(encoding: str) -> str:
     return "utf-8-sig" if name == "utf-8" else name
 
 
-def read_rows(path: Path, encoding: str, dialect: dict[str, object], display: str) -> Iterator[tuple[list[str], Iterator[Row]]]:
-    """Yield the header once, then an iterator of rows; the file is streamed, never loaded whole."""
-    fh = path.open("rb")
+def _open_binary(path: Path) -> IO[bytes]:
+    """The file's bytes: gunzipped when named ``*.gz``; other compressed content is refused."""
+    fh: IO[bytes] = path.open("rb")
+    head = fh.read(8)
+    fh.seek(0)
+    if path.name.lower().endswith(".gz") and head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=fh, mode="rb")  # type: ignore[return-value]
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            fh.close()
+            raise ParseError(f"{path.name} is {what}, not CSV text", file=None, line=None)
+    return fh
+
+
+class _Lines:
+    """The decoded lines fed to the csv module, counting physical lines as editors do.
+
+    A line break is LF, CRLF or a lone CR. "CR NUL LF" (a CRLF line end with a NUL in it) is
+    one line ending in NUL: its record is reported as holding a NUL and the lines after it
+    keep their numbers.
+    """
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._text = text
+        self._ahead: str | None = None
+        self.breaks = 0  # line breaks consumed so far
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        line = self._ahead if self._ahead is not None else next(self._text)
+        self._ahead = None
+        if line.endswith("\n"):
+            self.breaks += 1
+        elif line.endswith("\r"):
+            try:
+                self._ahead = next(self._text)
+            except StopIteration:
+                self._ahead = None
+            self.breaks += 1
+            ahead = self._ahead
+            if ahead is not None and ahead.endswith("\n") and ahead[:-1] and not ahead[:-1].strip(_NUL):
+                self._ahead = None
+                return line[:-1] + ahead
+        return line
+
+
+def aliased_header(header: list[str], aliases: Mapping[str, str]) -> list[str]:
+    """Column names after ``aliases``: ``name`` renames every such column, ``name#2`` the second one."""
+    seen: dict[str, int] = {}
+    out = []
+    for h in header:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(aliases.get(f"{h}#{seen[h]}", aliases.get(h, h)))
+    return out
+
+
+def _check_unique(raw: list[str], named: list[str], display: str) -> None:
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(named):
+        if name:  # unnamed (empty) columns carry nothing a mapping could use
+            positions.setdefault(name, []).append(i + 1)
+    for name, cols in positions.items():
+        if len(cols) > 1:
+            original = raw[cols[1] - 1]
+            raise ParseError(
+                f"column {name!r} appears {len(cols)} times in the header (columns {', '.join(map(str, cols))}); "
+                f"rename one in the stream's header_aliases, e.g. '{original}#2': {original}_2",
+                file=display, line=1, field=name,
+            )
+
+
+def read_rows(
+    path: Path, encoding: str, dialect: dict[str, object], display: str, aliases: Mapping[str, str] | None = None
+) -> Iterator[tuple[list[str], Iterator[Row]]]:
+    """Yield the header once, then an iterator of rows; the file is streamed, never loaded whole.
+
+    With ``aliases`` the header comes back renamed (see :func:`aliased_header`) and a column
+    named twice is a ParseError for the file; without, the header is returned as written.
+    """
+    try:
+        fh = _open_binary(path)
+    except ParseError as exc:
+        raise ParseError(exc.message, file=display, line=1) from None
     text = io.TextIOWrapper(fh, encoding=_codec(encoding), errors="surrogateescape", newline="")
-    reader = csv.reader(text, **dialect)  # type: ignore[arg-type]
+    lines = _Lines(text)
+    reader = csv.reader(lines, **dialect)  # type: ignore[arg-type]
     try:
         header = next(reader)
     except StopIteration:
@@ -50,31 +152,55 @@ def read_rows(path: Path, encoding: str, dialect: dict[str, object], display: st
     except csv.Error as exc:
         text.close()
         raise ParseError(f"cannot read the header: {exc}", file=display, line=1) from None
-    if _BAD_BYTE.search("".join(header)):
+    except (OSError, EOFError, zlib.error) as exc:
+        text.close()
+        raise ParseError(f"cannot read the file: {exc}", file=display, line=1) from None
+    joined = "".join(header)
+    if _BAD_BYTE.search(joined):
         text.close()
         raise ParseError(f"the header is not valid {encoding}", file=display, line=1)
+    if _NUL in joined:
+        text.close()
+        raise ParseError("NUL character in the header", file=display, line=1)
     header = [h.strip() for h in header]
-    yield header, _rows(reader, text, header, encoding, display)
+    if aliases is not None:
+        named = aliased_header(header, aliases)
+        try:
+            _check_unique(header, named, display)
+        except ParseError:
+            text.close()
+            raise
+        header = named
+    yield header, _rows(reader, lines, text, header, encoding, display)
 
 
-def _rows(reader, text, header, encoding, display) -> Iterator[Row]:  # type: ignore[no-untyped-def]
+def _rows(reader: Any, lines: _Lines, text: io.TextIOWrapper, header: list[str], encoding: str, display: str) -> Iterator[Row]:
     width = len(header)
-    prev = reader.line_num
     try:
         while True:
+            line = lines.breaks + 1
             try:
                 values = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
-                line = prev + 1
-                prev = reader.line_num
                 yield Row(line, None, ParseError(f"malformed CSV: {exc}", file=display, line=line))
                 continue
-            line = prev + 1
-            prev = reader.line_num
+            except (OSError, EOFError, zlib.error) as exc:
+                # a truncated or corrupt .gz: what was read stands, the rest of the file is lost
+                yield Row(line, None, ParseError(f"cannot read the rest of the file: {exc}", file=display, line=line))
+                return
             if not values or (len(values) == 1 and values[0] == ""):
                 continue  # blank line
+            nul = next((i for i, v in enumerate(values) if _NUL in v), None)
+            if nul is not None:
+                column = header[nul] if nul < width and header[nul] else f"#{nul + 1}"
+                yield Row(
+                    line, None,
+                    ParseError(f"NUL character in column {column}", file=display, line=line, field=column),
+                    raw=_raw(values),
+                )
+                continue
             if len(values) != width:
                 yield Row(
                     line,
@@ -106,4 +232,5 @@ def _rows(reader, text, header, encoding, display) -> Iterator[Row]:  # type: ig
 
 
 def _raw(values: list[str]) -> str:
-    return ",".join(values).encode("utf-8", "backslashreplace").decode("utf-8")
+    """The record as text a store accepts: undecodable bytes and NULs written as escapes."""
+    return ",".join(values).encode("utf-8", "backslashreplace").decode("utf-8").replace(_NUL, "\\x00")
