@@ -19,10 +19,10 @@ Secrets never sit in the config: header values come from environment variables n
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator
 
 from hub.report.config import SmtpConfig
 
@@ -131,7 +131,22 @@ class EmailChannel(_Channel):
         return value
 
 
-AlertChannel = Annotated[Union[WebhookChannel, EmailChannel], Field(discriminator="kind")]
+_KINDS: dict[str, type[WebhookChannel] | type[EmailChannel]] = {"webhook": WebhookChannel, "email": EmailChannel}
+
+
+def _by_kind(value: Any) -> WebhookChannel | EmailChannel:
+    """The channel model its ``kind`` names; its errors keep YAML paths (a tagged union would add the tag)."""
+    if isinstance(value, (WebhookChannel, EmailChannel)):
+        return value
+    kind = value.get("kind") if isinstance(value, dict) else None
+    model = _KINDS.get(kind) if isinstance(kind, str) else None
+    if model is None:
+        raise ValueError(f"kind must be one of {', '.join(_KINDS)} (got {kind!r})")
+    return model.model_validate(value)
+
+
+#: one channel of ``alerts:``, picked by its ``kind``
+AlertChannel = Annotated[Union[WebhookChannel, EmailChannel], PlainValidator(_by_kind)]
 
 
 def _named(channels: list[WebhookChannel | EmailChannel]) -> list[WebhookChannel | EmailChannel]:

@@ -12,6 +12,16 @@ from hub.config import HubConfig
 from hub.store.models import AlertSent, Discrepancy, OutboxEntry, Run, StageLog, StreamProfile
 
 
+#: the summary of a run held by a volume guard
+HELD = {
+    "stages": [{"stage": "extract", "system": "drp", "stream": "customers", "rows_in": 30, "rows_changed": 0,
+                "rows_quarantined": 0}],
+    "changes": 0, "outcome": "held", "report": None,
+    "culprits": [{"kind": "volume", "system": "drp", "stream": "customers", "file": "customers.csv",
+                  "message": "drp/customers delivered 30 rows, 70% fewer than last time (100)"}],
+}
+
+
 def hub_config(*channels: dict[str, Any], pipeline: str = "channelco") -> HubConfig:
     """A config with systems crm and drp read by ``pipeline`` and the given alert channels (fast retries)."""
     fast = {"backoff_seconds": 0.01}

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
+import os
+import shutil
+import tempfile
 import sys
 import threading
 from collections.abc import Iterator
@@ -19,6 +23,17 @@ from hub.store.engine import make_engine
 from hub.store.migrate import upgrade
 
 TESTS = Path(__file__).resolve().parents[1]
+
+# the notifier test imports Airflow: give it a throw-away home first (never ~/airflow), as tests/airflow does
+if importlib.util.find_spec("airflow") is not None and "airflow" not in sys.modules and "AIRFLOW_HOME" not in os.environ:
+    _HOME = Path(tempfile.mkdtemp(prefix="hub-alerts-airflow-home-"))
+    atexit.register(shutil.rmtree, _HOME, True)
+    os.environ.update({
+        "AIRFLOW_HOME": str(_HOME),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_HOME / "logs"),
+    })
 
 
 def _load(name: str, path: Path) -> Any:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from alert_store import (
+    HELD,
     add_dead_letters,
     add_discrepancy,
     add_profile,
@@ -19,13 +20,6 @@ from alert_store import (
 from hub.alerts import notify_run
 from hub.clock import utcnow
 
-HELD_SUMMARY = {
-    "stages": [{"stage": "extract", "system": "drp", "stream": "customers", "rows_in": 30, "rows_changed": 0,
-                "rows_quarantined": 0}],
-    "changes": 0, "outcome": "held", "report": None,
-    "culprits": [{"kind": "volume", "system": "drp", "stream": "customers", "file": "customers.csv",
-                  "message": "drp/customers delivered 30 rows, 70% fewer than last time (100)"}],
-}
 
 
 def _hook(receiver: Any, *events: str, **extra: Any) -> dict[str, Any]:
@@ -67,7 +61,7 @@ def test_run_failed_written_by_older_code_names_the_failed_stage(engine: Engine,
 
 
 def test_run_held(engine: Engine, receiver: Any) -> None:
-    run = add_run(engine, "held", HELD_SUMMARY)
+    run = add_run(engine, "held", HELD)
     notify_run(hub_config(_hook(receiver)), engine, run)
     body = _only(receiver, "run_held")
     assert body["text"] == (f"ChannelHub: run {run} of channelco held: drp/customers delivered 30 rows, 70% fewer than "
@@ -163,7 +157,7 @@ def test_a_clean_run_sends_nothing(engine: Engine, receiver: Any) -> None:
 
 
 def test_only_subscribed_events_are_sent(engine: Engine, receiver: Any) -> None:
-    run = add_run(engine, "held", HELD_SUMMARY)
+    run = add_run(engine, "held", HELD)
     add_stage(engine, run, "push", detail={"held": ["drp/customer"]})
     notify_run(hub_config(_hook(receiver, "breaker_held")), engine, run)
     assert [b["event"] for b in receiver.bodies] == ["breaker_held"]
