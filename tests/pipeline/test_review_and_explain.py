@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import select
 
 from hub.config import load_config
@@ -48,8 +50,12 @@ def test_rejecting_a_linked_pair_splits_it_and_accepting_links_it(hub_env, hub_c
     run_pipeline(config, "channelco", engine=engine)
     assert _cid(engine, "crm", loner_crm) == _cid(engine, "drp", loner_drp)
 
-    explained = hub_cli("explain", "customer", f"crm:{loner_crm}").stdout
-    assert loner_drp in explained and "decision" in explained and "golden record" in explained
+    explained = hub_cli("explain", "customer", f"crm:{loner_crm}", "--format", "json").stdout
+    members = {(m["system"], m["external_id"]): m for m in json.loads(explained)[0]["members"]}
+    assert ("drp", loner_drp) in members and members[("crm", loner_crm)]["rule"] == "decision"
+    assert members[("crm", loner_crm)]["how"].startswith("linked by a review decision: a person accepted the pair")
+    table = hub_cli("explain", "customer", f"crm:{loner_crm}").stdout
+    assert loner_drp in table and "golden record" in table
 
 
 def test_discrepancy_lifecycle_commands(hub_env, hub_cli) -> None:
