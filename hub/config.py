@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hub.contracts.policy import ContractConfig, ContractSettings, GuardConfig, GuardSettings, effective
 from hub.alerts.config import AlertChannels
 from hub.errors import ConfigError
 from hub.yamllines import read_config_file, validation_problems
@@ -64,6 +65,10 @@ class SystemConfig(_Model):
     secrets: dict[str, str] = Field(default_factory=dict)
     #: requests per second allowed towards this system (Airflow pools use it too)
     rate_limit: float | None = None
+    #: what a change of the source's columns does (see hub.contracts.policy)
+    contract: ContractConfig = Field(default_factory=ContractConfig)
+    #: volume and null-rate guards of this system's streams
+    guards: GuardConfig | None = None
 
 
 class SourceRef(_Model):
@@ -104,6 +109,8 @@ class HubConfig(_Model):
     systems: dict[str, SystemConfig]
     pipelines: dict[str, PipelineConfig] = Field(default_factory=dict)
     alerts: AlertChannels = Field(default_factory=list)
+    #: guard defaults for every stream (systems and streams override them)
+    guards: GuardConfig = Field(default_factory=GuardConfig)
 
     #: folder of the config file (set by load_config)
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -130,6 +137,14 @@ class HubConfig(_Model):
                 f"no system {name!r} in the config; configured: {', '.join(sorted(self.systems))}", file=str(self.path)
             )
         return self.systems[name]
+
+    def contract_settings(self, system: str, stream: str) -> ContractSettings:
+        """The contract of one stream (system settings, then the stream's own)."""
+        return effective(ContractSettings, self.system(system).contract, stream=stream)
+
+    def guard_settings(self, system: str, stream: str) -> GuardSettings:
+        """The guards of one stream (top-level defaults, then the system's, then the stream's own)."""
+        return effective(GuardSettings, self.guards, self.system(system).guards, stream=stream)
 
     def mapping_files(self, system: str) -> list[Path]:
         """Every mapping file of ``system`` (globs expanded, sorted)."""

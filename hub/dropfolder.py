@@ -67,7 +67,13 @@ class DropFolder:
         return sorted((p for p in self.inbound.glob(self.pattern) if p.is_file()), key=lambda p: str(p))
 
     def pending(self, seen: set[str] | frozenset[str] = frozenset()) -> Iterator[FileEntry]:
-        """Files whose fingerprint is not in ``seen``."""
+        """Files whose fingerprint is not in ``seen``; a missing inbound folder is a SourceError, not an empty read."""
+        if not self.inbound.is_dir():
+            from hub.errors import SourceError
+
+            what = "is not a folder" if self.inbound.exists() else "does not exist"
+            raise SourceError(f"the source folder {self.inbound} {what}; check the connector's path setting "
+                              "(and the environment variables it uses)", file=str(self.inbound))
         for path in self.files():
             fp = fingerprint(path)
             if fp not in seen:

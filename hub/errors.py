@@ -16,6 +16,9 @@
     │   ├── ParseError              the bytes could not be read (encoding, syntax)
     │   └── MappingError            a field could not be mapped/validated
     ├── EdiError                    an EDI interchange is malformed (segment number, reason)
+    ├── GuardError                  a delivery broke its contract or tripped a guard: nothing of it is kept
+    │   ├── ContractError           a column a mapping reads is gone, or a frozen schema changed  run failed
+    │   └── HoldError               volume, empty or fill-rate guard tripped   run held until fixed or accepted
     ├── StoreError                  the canonical store refused an operation
     └── PushError                   a write-back could not be completed
         └── CircuitOpenError        a push would change too much; needs approval
@@ -44,6 +47,10 @@ __all__ = [
     "ParseError",
     "MappingError",
     "EdiError",
+    "GuardError",
+    "ContractError",
+    "HoldError",
+    "RunInProgressError",
     "StoreError",
     "PushError",
     "CircuitOpenError",
@@ -196,8 +203,33 @@ class EdiError(DataError):
         self.code = code
 
 
+class GuardError(HubError):
+    """A stream's delivery cannot be trusted; the stream's batch is rolled back and the store keeps its data."""
+
+    def __init__(self, message: str, kind: str = "guard", **location: Any) -> None:
+        super().__init__(message, **location)
+        #: ``contract``, ``empty``, ``volume`` or ``null_rate``
+        self.kind = kind
+        self.column: str | None = self.details.get("column")
+
+
+class ContractError(GuardError):
+    """The source broke its contract (a mapped column vanished, a frozen schema changed): fix the source or the rule."""
+
+    def __init__(self, message: str, kind: str = "contract", **location: Any) -> None:
+        super().__init__(message, kind=kind, **location)
+
+
+class HoldError(GuardError):
+    """A delivery looks wrong against the last accepted one: the run is held; ``hub run --accept`` takes it."""
+
+
 class StoreError(HubError):
     """The canonical store refused an operation."""
+
+
+class RunInProgressError(StoreError):
+    """Another run of the same pipeline holds the store's run lock."""
 
 
 class PushError(HubError):

@@ -100,24 +100,25 @@ class CsvConnector:
         batch: list[Record] = []
         last_line = resume_line
         try:
-            opened = list(read_rows(entry.path, encoding, self._dialect(sc), display))
+            opened = list(read_rows(entry.path, encoding, self._dialect(sc), display, aliases=sc.header_aliases))
         except ParseError as exc:
             rec = Record(stream, f"{display}:1", {}, location=f"{display}:1", error=exc)
             yield Batch([rec], {"done": {**done, entry.fingerprint: entry.name}}, final=True,
-                        on_commit=(lambda: folder.archive(entry, ok=False),))
+                        on_commit=(lambda: folder.archive(entry, ok=False),), delivery=display)
             return
         if not opened:
-            yield Batch([], {"done": {**done, entry.fingerprint: entry.name}}, final=True, on_commit=(lambda: folder.archive(entry),))
+            yield Batch([], {"done": {**done, entry.fingerprint: entry.name}}, final=True, on_commit=(lambda: folder.archive(entry),),
+                        delivery=display)
             return
-        header, rows = opened[0]
-        header = [sc.header_aliases.get(h, h) for h in header]
+        header, rows = opened[0]  # renamed by header_aliases, each column named once
         missing = [k for k in key_cols if k not in header]
         if missing:
             err = ParseError(f"key column(s) {', '.join(missing)} not in the header", file=display, line=1, field=missing[0])
             yield Batch([Record(stream, f"{display}:1", {}, location=f"{display}:1", error=err)],
                         {"done": {**done, entry.fingerprint: entry.name}}, final=True,
-                        on_commit=(lambda: folder.archive(entry, ok=False),))
+                        on_commit=(lambda: folder.archive(entry, ok=False),), columns=tuple(header), delivery=display)
             return
+        columns = tuple(header)
         key_idx = [header.index(k) for k in key_cols]
         single = key_idx[0] if len(key_idx) == 1 else None
         for row in rows:
@@ -137,9 +138,11 @@ class CsvConnector:
                 else:
                     batch.append(Record(stream, key, dict(zip(header, values)), location=location))
             if len(batch) >= size:
-                yield Batch(batch, {"done": dict(done), "file": entry.fingerprint, "line": last_line})
+                yield Batch(batch, {"done": dict(done), "file": entry.fingerprint, "line": last_line}, columns=columns,
+                            delivery=display)
                 batch = []
-        yield Batch(batch, {"done": {**done, entry.fingerprint: entry.name}}, final=True, on_commit=(lambda: folder.archive(entry),))
+        yield Batch(batch, {"done": {**done, entry.fingerprint: entry.name}}, final=True, on_commit=(lambda: folder.archive(entry),),
+                    columns=columns, delivery=display)
 
     def write(self, stream: str, changes: Iterable[Change]) -> Iterator[WriteResult]:
         """Append changes to ``<outbound>/<stream>.csv`` (header written once); one result per change."""

@@ -10,6 +10,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 
@@ -57,15 +58,91 @@ def load() -> Any:
     return load_config(state.config_path)
 
 
+#: documented exit codes (README "When something is wrong")
+EXIT_FAILED, EXIT_CONFIG, EXIT_HELD, EXIT_BUSY = 1, 2, 3, 4
+
+
+def exit_code(exc: BaseException) -> int:
+    """The exit code of an error: 2 configuration or usage, 3 held, 4 another run in progress, else 1."""
+    from hub.errors import ConfigError, DiscoveryError, HoldError, RunInProgressError
+
+    if isinstance(exc, HoldError):
+        return EXIT_HELD
+    if isinstance(exc, RunInProgressError):
+        return EXIT_BUSY
+    if isinstance(exc, (ConfigError, DiscoveryError)) or type(exc) is HubError:
+        return EXIT_CONFIG
+    return EXIT_FAILED
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """The exception and those it happened during or because of, innermost (root cause) first."""
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen[::-1]
+
+
+def as_hub_error(exc: BaseException) -> HubError:
+    """An unexpected exception as a hub error: database, OS and driver failures named plainly, root cause first."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from hub.errors import StoreError
+
+    if isinstance(exc, HubError):
+        return exc
+    chain = _chain(exc)
+    db = [e for e in chain if isinstance(e, (SQLAlchemyError,)) or type(e).__module__.split(".")[0] in ("psycopg", "sqlite3")]
+    if db:
+        root = db[0]
+        text = str(root.orig) if isinstance(root, DBAPIError) and root.orig is not None else str(root)
+        text = text.split("\n[SQL:")[0].strip().splitlines()[0] if text.strip() else type(root).__name__
+        later = [e for e in db[1:] if str(e).split("\n")[0] not in text]
+        extra = f" (then: {str(later[-1]).splitlines()[0][:200]})" if later else ""
+        return StoreError(f"the store failed: {text}{extra}")
+    root = chain[0]
+    if isinstance(root, OSError):
+        where = f"{root.filename}: " if getattr(root, "filename", None) else ""
+        return HubError(f"{where}{root.strerror or root}")
+    return HubError(f"unexpected {type(root).__name__}: {root} (run with -v for the trace)")
+
+
+def report_error(exc: BaseException) -> int:
+    """Print an error as one clear message (the trace only with -v) and return its exit code."""
+    from hub.errors import StoreError
+
+    try:
+        from hub.redact import redact
+    except ImportError:  # PROVISIONAL until hub.redact lands
+        def redact(text: str) -> str:
+            return text
+    err = as_hub_error(exc)
+    code = exit_code(err) if err is exc else (EXIT_FAILED if isinstance(err, StoreError) or type(err) is HubError else exit_code(err))
+    if state.verbose:
+        import traceback
+
+        err_console.print(redact("".join(traceback.format_exception(exc))), markup=False, soft_wrap=True)
+    label = "held" if code == EXIT_HELD else "error"
+    err_console.print(f"[bold red]{label}[/]: {type(err).__name__}: " + redact(str(err)).replace("[", "\\["),
+                      markup=True, soft_wrap=True)
+    return code
+
+
 def handle_errors(func: F) -> F:
-    """Show hub errors as one clear message and exit 2, without a traceback."""
+    """Show errors as one clear message without a traceback and exit with the documented code."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except HubError as exc:
-            err_console.print(f"[bold red]error[/]: {type(exc).__name__}: {exc}", markup=True, soft_wrap=True)
-            raise typer.Exit(2) from None
+        except (typer.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            err_console.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            raise typer.Exit(report_error(exc)) from None
 
     return wrapper  # type: ignore[return-value]

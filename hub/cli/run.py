@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from hub.cli.app import app, console, handle_errors, load
@@ -11,32 +10,92 @@ from hub.cli.app import app, console, handle_errors, load
 
 @app.command()
 @handle_errors
-def run(pipeline: str = typer.Argument(..., help="Pipeline name from the config.")) -> None:
-    """Run a pipeline in-process: extract, map, reconcile."""
-    from hub.runner import open_store, run_pipeline
+def run(
+    pipeline: str = typer.Argument(..., help="Pipeline name from the config."),
+    only: list[str] = typer.Option([], "--only", help="Read only SYSTEM or SYSTEM/STREAM (repeatable); reconcile still runs."),
+    accept: list[str] = typer.Option([], "--accept", help="Accept SYSTEM or SYSTEM/STREAM although a guard trips (a real change)."),
+    full_refresh: list[str] = typer.Option([], "--full-refresh", help="Read SYSTEM or SYSTEM/STREAM from the start, ignoring its cursor ('*': all)."),
+    wait: float = typer.Option(0, "--wait", help="Seconds to wait for another run of the pipeline to finish."),
+) -> None:
+    """Run a pipeline in-process: extract, map, reconcile (push, report). Exit 0 succeeded, 1 failed, 2 config error, 3 held, 4 busy."""
+    from hub.cli.app import EXIT_HELD, exit_code, report_error, state
+    from hub.cli.progress import RunProgress
+    from hub.runner import RunFailed, RunOptions, open_store, run_pipeline
     from hub.store.engine import mask_url
 
     config = load()
     engine = open_store(config)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} rows"),
-                  TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal) as bars:
-        tasks: dict[tuple[str, str, str], int] = {}
+    options = RunOptions(only=tuple(only), accept=tuple(accept), full_refresh=tuple(full_refresh), wait=wait)
+    failure: BaseException | None = None
+    with RunProgress(console) as progress:
+        try:
+            result = run_pipeline(config, pipeline, engine=engine, progress=progress, options=options)
+        except Exception as exc:
+            failure = exc
+            result = getattr(exc, "result", None) or _last_result(engine, pipeline)
+    if result is not None:
+        print_result(pipeline, result)
+    console.print(f"store: {mask_url(str(engine.url))}")
+    if failure is not None:
+        if result is not None and result.culprits and result.run_id == getattr(getattr(failure, "result", result), "run_id", None):
+            if state.verbose:
+                report_error(failure)
+            raise typer.Exit(1 if isinstance(failure, RunFailed) else exit_code(failure))
+        raise typer.Exit(report_error(failure))
+    if result.status == "held":
+        console.print("[yellow]held[/]: nothing downstream ran; the store keeps its previous state. "
+                      "Fix the source, or accept a real change with [bold]hub run "
+                      f"{pipeline} --accept SYSTEM/STREAM[/].")
+        raise typer.Exit(EXIT_HELD)
 
-        def progress(stage: str, system: str, stream: str, rows: int) -> None:
-            key = (stage, system, stream)
-            if key not in tasks:
-                tasks[key] = bars.add_task(f"{stage} {system}/{stream}", total=None)
-            bars.update(tasks[key], completed=rows)
 
-        result = run_pipeline(config, pipeline, engine=engine, progress=progress)
-    table = Table(title=f"run {result.run_id} of {pipeline}: {result.status}")
-    for col in ("stage", "system/stream", "rows in", "changed", "quarantined"):
-        table.add_column(col, justify="right" if col[0] in "rcq" and col != "stage" else "left")
+def _last_result(engine, pipeline: str):  # type: ignore[no-untyped-def]
+    """The result of the pipeline's latest run as the store recorded it (for a run that raised)."""
+    from sqlalchemy import select
+
+    from hub.runner import RunResult
+    from hub.store.models import Run
+
+    try:
+        with engine.connect() as conn:
+            row = conn.execute(select(Run.id, Run.status, Run.summary).where(Run.pipeline == pipeline)
+                               .order_by(Run.id.desc()).limit(1)).first()
+    except Exception:
+        return None
+    if row is None or row.status == "running":
+        return None
+    summary = row.summary or {}
+    return RunResult(run_id=row.id, status=row.status, stages=summary.get("stages", []),
+                     culprits=summary.get("culprits", []), report=summary.get("report"))
+
+
+def print_result(pipeline: str, result) -> None:  # type: ignore[no-untyped-def]
+    """The run table (streams with nothing to do folded into one line), culprits, mapped counts and the report."""
+    colour = {"succeeded": "green", "held": "yellow"}.get(result.status, "red")
+    table = Table(title=f"run {result.run_id} of {pipeline}: [{colour}]{result.status}[/]")
+    for col in ("stage", "system/stream", "status", "rows in", "changed", "quarantined"):
+        table.add_column(col, justify="right" if col in ("rows in", "changed", "quarantined") else "left")
+    idle: dict[str, int] = {}
     for s in result.stages:
+        status = s.get("status") or ("accepted" if s.get("accepted") else "ok")
+        nothing = not (s["rows_in"] or s["rows_changed"] or s["rows_quarantined"]) and status == "ok" and s["system"]
+        if nothing:
+            idle[s["stage"]] = idle.get(s["stage"], 0) + 1
+            continue
         where = f"{s['system']}/{s['stream']}" if s["system"] else "-"
-        table.add_row(s["stage"], where, f"{s['rows_in']:,}", f"{s['rows_changed']:,}", f"{s['rows_quarantined']:,}")
+        table.add_row(s["stage"], where, status, f"{s['rows_in']:,}", f"{s['rows_changed']:,}", f"{s['rows_quarantined']:,}")
+    for stage_name, n in idle.items():
+        table.add_row(stage_name, f"{n} stream(s)", "nothing to do", "0", "0", "0")
     console.print(table)
-    console.print(f"changes: {result.changes:,}   quarantined: {result.quarantined:,}   store: {mask_url(str(engine.url))}")
+    mapped = result.mapped
+    if mapped:
+        console.print("mapped: " + ", ".join(f"{e} {n:,}" for e, n in sorted(mapped.items())))
+    console.print(f"changes: {result.changes:,}   quarantined: {result.quarantined:,}")
+    for c in result.culprits:
+        label = "held" if result.status == "held" else "failed"
+        console.print(f"[{colour}]{label}[/]: " + str(c.get("message", "")).replace("[", "\\["), soft_wrap=True)
+    if result.report:
+        console.print(f"report: {result.report}")
 
 
 @app.command()

@@ -50,13 +50,29 @@ def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -
                       + f" · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC" + (f" · {took:.1f}s" if took is not None else ""))
             for col in ("stage", "system/stream", "status", "rows in", "changed", "quarantined", "seconds"):
                 t.add_column(col)
+            idle: dict[str, int] = {}
             for s in conn.execute(select(StageLog).where(StageLog.run_id == run.id).order_by(StageLog.id)).all():
                 secs = (s.finished_at - s.started_at).total_seconds() if s.finished_at else None
+                if s.system and s.status == "succeeded" and not (s.rows_in or s.rows_changed or s.rows_quarantined):
+                    idle[s.stage] = idle.get(s.stage, 0) + 1
+                    continue
                 t.add_row(s.stage, f"{s.system}/{s.stream}" if s.system else "-", s.status, f"{s.rows_in:,}",
                           f"{s.rows_changed:,}", f"{s.rows_quarantined:,}", f"{secs:.2f}" if secs is not None else "-")
+            for stage_name, n in idle.items():
+                t.add_row(stage_name, f"{n} stream(s)", "nothing to do", "0", "0", "0", "-")
             console.print(t)
-            if run.error:
-                console.print(f"[red]error[/]: {run.error}")
+            summary = run.summary or {}
+            culprits = summary.get("culprits") or []
+            for c in culprits:
+                label = "held" if run.status == "held" else "failed"
+                colour = "yellow" if run.status == "held" else "red"
+                console.print(f"[{colour}]{label}[/]: " + str(c.get("message", "")).replace("[", "\\["), soft_wrap=True)
+            if run.error and not culprits:
+                console.print("[red]error[/]: " + run.error.replace("[", "\\["), soft_wrap=True)
+            if summary.get("mapped"):
+                console.print("mapped: " + ", ".join(f"{k} {v:,}" for k, v in sorted(summary["mapped"].items())))
+            if summary.get("report"):
+                console.print(f"report: {summary['report']}")
         q = conn.execute(
             select(Quarantine.system, Quarantine.stream, Quarantine.error_type, func.count())
             .where(Quarantine.resolved_run.is_(None))
@@ -71,6 +87,42 @@ def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -
     for system, stream, etype, n in q:
         qt.add_row(system, stream, etype, f"{n:,}")
     console.print(qt if q else "quarantine: empty")
+
+
+@app.command()
+@handle_errors
+def schema(target: str = typer.Argument(..., help="SYSTEM or SYSTEM/STREAM."),
+           changes: int = typer.Option(20, help="How many recent schema changes to show.")) -> None:
+    """The columns each stream delivered (types, first and last run) and the history of their changes."""
+    from hub.store.models import SchemaChange, StreamColumn
+
+    system, _, stream = target.partition("/")
+    config = load()
+    config.system(system)
+    sc, ch = StreamColumn.__table__, SchemaChange.__table__
+    with _engine().connect() as conn:
+        q = select(sc).where(sc.c.system == system).order_by(sc.c.stream, sc.c.first_run, sc.c.column)
+        qc = select(ch).where(ch.c.system == system).order_by(ch.c.id.desc()).limit(changes)
+        if stream:
+            q, qc = q.where(sc.c.stream == stream), qc.where(ch.c.stream == stream)
+        cols, events = conn.execute(q).all(), conn.execute(qc).all()
+    if not cols and not events:
+        console.print(f"no schema recorded for {target} yet: it is recorded when the stream is read")
+        return
+    t = Table(title=f"observed schema of {target}")
+    for col in ("stream", "column", "types", "first run", "last run", "status"):
+        t.add_column(col)
+    for r in cols:
+        t.add_row(r.stream, r.column, r.types or "-", str(r.first_run), str(r.last_run),
+                  f"removed in run {r.removed_run}" if r.removed_run else "present")
+    console.print(t)
+    if events:
+        e = Table(title="schema changes (newest first)")
+        for col in ("run", "stream", "change", "column", "action", "where", "detail"):
+            e.add_column(col, overflow="fold")
+        for r in events:
+            e.add_row(str(r.run_id), r.stream, r.change, r.column, r.action, r.location or "-", r.detail or "")
+        console.print(e)
 
 
 @app.command()

@@ -50,6 +50,19 @@ class StageContext:
             files.update(dict.fromkeys(str(p) for p in self.config.mapping_files(src.system)))
         return load_mappings([Path(p) for p in files])
 
+    def _named(self, option: str, system: str, stream: str) -> bool:
+        """Whether ``system`` or ``system/stream`` is among the run option's names (``*`` names every stream)."""
+        names = self.options.get(option) or ()
+        return "*" in names or system in names or f"{system}/{stream}" in names
+
+    def accepted(self, system: str, stream: str) -> bool:
+        """Whether this run accepts a delivery of the stream that trips a guard (``hub run --accept``)."""
+        return self._named("accept", system, stream)
+
+    def full_refresh(self, system: str, stream: str) -> bool:
+        """Whether this run reads the stream from the start, ignoring its saved cursor (``--full-refresh``)."""
+        return self._named("full_refresh", system, stream)
+
     def stream_mapper(self, system: str, stream: str) -> Any:
         """The mapper of one stream (None when no rule maps it)."""
         from hub.pipeline.mapper import StreamMapper, rules_fingerprint

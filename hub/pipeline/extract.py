@@ -1,11 +1,13 @@
 """Extract stage: read one stream of one system into staging, batch by batch, with its cursor.
 
-Each batch is one transaction: records whose content changed (by hash) are upserted into
-``source_record`` and, when the stream has mapping rules, mapped into canonical rows in the
-same transaction; unreadable records are quarantined with their location; the batch's cursor
-state is saved. Unchanged records cost one indexed lookup and no write. Post-commit actions
-(archiving a fully read file) run after the commit, so a killed run re-reads at most the batch
-it was in.
+The read of a stream is one transaction: records whose content changed (by hash) are upserted
+into ``source_record`` and, when the stream has mapping rules, mapped into canonical rows;
+unreadable records are quarantined with their location; the cursor state is saved with them.
+Before a batch is written its columns are checked against the stream's contract, and at the
+end every delivery is judged by the guards (``hub.contracts``): a broken contract or a tripped
+guard rolls the whole read back, so the store keeps its previous data and the next run reads
+the same delivery again. Unchanged records cost one indexed lookup and no write. Post-commit
+actions (archiving a fully read file) run after the commit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from hub.connector import Record
+from hub.contracts.schema import known_columns, load_profile, save_profile, save_schema
+from hub.contracts.watch import StreamWatch
+from hub.errors import GuardError
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
 from hub.pipeline.mapper import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
@@ -86,51 +91,87 @@ def _extract_quarantine(records: list[Record], system: str, run_id: int) -> list
 
 
 def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
-    """Read ``system``/``stream`` into staging (and canonical rows) from its saved cursor."""
+    """Read ``system``/``stream`` into staging (and canonical rows) from its saved cursor.
+
+    The whole read is one transaction: a broken contract or a tripped guard rolls it back, so
+    the store keeps the stream's previous data and the cursor does not move.
+    """
     with stage(ctx.engine, ctx.run_id, "extract", system, stream) as counts:
         mapper = ctx.stream_mapper(system, stream)
         sqlite = ctx.engine.dialect.name == "sqlite"
+        resolve_quarantine = ctx.has_open_quarantine(system, stream) if mapper else False
+        with ctx.engine.connect() as conn:
+            state = None if ctx.full_refresh(system, stream) else load_state(conn, ctx.pipeline, system, stream)
+            watch = StreamWatch(system, stream, mapper.mappings if mapper else [], ctx.config.contract_settings(system, stream),
+                                ctx.config.guard_settings(system, stream), known_columns(conn, system, stream),
+                                load_profile(conn, ctx.pipeline, system, stream), full_read=state is None,
+                                accept=ctx.accepted(system, stream))
         connector = build_connector(ctx.config, system)
+        after_commit: list[Any] = []
         try:
-            with ctx.engine.connect() as conn:
-                state = load_state(conn, ctx.pipeline, system, stream)
-            for batch in connector.read(stream, state):
-                good = list({r.key: r for r in batch.records if r.error is None}.values())
-                bad = [r for r in batch.records if r.error is not None]
-                with ctx.engine.begin() as conn:
-                    known = _known(conn, system, stream, [r.key for r in good]) if good else {}
-                    rows, staged = [], []
-                    for r in good:
-                        payload = _dumps(r.data)
-                        h = record_hash(payload)
-                        old = known.get(r.key)
-                        marker = mapper.marker(h) if mapper else None
-                        if old is not None and old[0] == h and (mapper is None or old[1] == marker):
-                            continue
-                        deleted = bool(r.data.get("_deleted", False))
-                        rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker,
-                                     int(deleted) if sqlite else deleted))
-                        staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
-                    upsert_tuples(conn, SourceRecord.__table__, _STAGING_COLUMNS, rows, key=("system", "stream", "external_id"),
-                                  change_column=None, update_columns=_STAGING_UPDATE)
-                    if mapper is not None and staged:
-                        mapped = mapper.map(staged)
-                        counts.detail["canonical_changed"] = counts.detail.get("canonical_changed", 0) + mapper.write(
-                            conn, mapped, ctx.has_open_quarantine(system, stream))
-                        counts.detail["map_quarantined"] = counts.detail.get("map_quarantined", 0) + len(mapped.failed)
-                        counts.rows_quarantined += len(mapped.failed)
-                    if bad:
-                        upsert(conn, Quarantine.__table__, _extract_quarantine(bad, system, ctx.run_id), key=QUARANTINE_KEY,
-                               change_column=None, update_columns=QUARANTINE_UPDATE)
+            with ctx.engine.begin() as conn:
+                for batch in connector.read(stream, state):
+                    records = watch.check(batch)
+                    good = list({r.key: r for r in records if r.error is None}.values())
+                    bad = [r for r in records if r.error is not None]
+                    rows = _stage_batch(ctx, conn, mapper, counts, system, stream, good, bad, sqlite, resolve_quarantine)
                     save_state(conn, ctx.pipeline, system, stream, batch.state, ctx.run_id)
-                for action in batch.on_commit:
-                    action()
-                counts.rows_in += len(batch.records)
-                counts.rows_changed += len(rows)
-                counts.rows_quarantined += len(bad)
-                ctx.progress("extract", system, stream, counts.rows_in)
+                    after_commit.extend(batch.on_commit)
+                    counts.rows_in += len(records)
+                    counts.rows_changed += rows
+                    counts.rows_quarantined += len(bad)
+                    ctx.progress("extract", system, stream, counts.rows_in)
+                watch.judge()
+                _save_watch(conn, ctx, system, stream, watch)
+        except GuardError:
+            with ctx.engine.begin() as conn:  # the schema change that failed the stream is worth keeping
+                save_schema(conn, system, stream, ctx.run_id, watch.observed)
+            raise
         finally:
             connector.close()
+        for action in after_commit:
+            action()
+        if watch.accept:
+            counts.detail["accepted"] = True
         return counts
 
 
+def _stage_batch(ctx: StageContext, conn: Connection, mapper: Any, counts: StageCounts, system: str, stream: str,
+                 good: list[Record], bad: list[Record], sqlite: bool, resolve_quarantine: bool) -> int:
+    """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
+    known = _known(conn, system, stream, [r.key for r in good]) if good else {}
+    rows, staged = [], []
+    for r in good:
+        payload = _dumps(r.data)
+        h = record_hash(payload)
+        old = known.get(r.key)
+        marker = mapper.marker(h) if mapper else None
+        if old is not None and old[0] == h and (mapper is None or old[1] == marker):
+            continue
+        deleted = bool(r.data.get("_deleted", False))
+        rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker,
+                     int(deleted) if sqlite else deleted))
+        staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
+    upsert_tuples(conn, SourceRecord.__table__, _STAGING_COLUMNS, rows, key=("system", "stream", "external_id"),
+                  change_column=None, update_columns=_STAGING_UPDATE)
+    if mapper is not None and staged:
+        mapped = mapper.map(staged)
+        changed = mapper.write(conn, mapped, resolve_quarantine)
+        counts.detail["canonical_changed"] = counts.detail.get("canonical_changed", 0) + changed
+        counts.detail["map_quarantined"] = counts.detail.get("map_quarantined", 0) + len(mapped.failed)
+        for entity, n in mapped.counts().items():
+            counts.detail.setdefault("mapped", {})[entity] = counts.detail.get("mapped", {}).get(entity, 0) + n
+        counts.rows_quarantined += len(mapped.failed)
+    if bad:
+        upsert(conn, Quarantine.__table__, _extract_quarantine(bad, system, ctx.run_id), key=QUARANTINE_KEY,
+               change_column=None, update_columns=QUARANTINE_UPDATE)
+    return len(rows)
+
+
+def _save_watch(conn: Connection, ctx: StageContext, system: str, stream: str, watch: StreamWatch) -> None:
+    """Record the columns seen and make this read's last delivery the stream's baseline."""
+    save_schema(conn, system, stream, ctx.run_id, watch.observed)
+    prof = watch.profile()
+    if prof is not None:
+        rows, filled, delivered = prof
+        save_profile(conn, ctx.pipeline, system, stream, ctx.run_id, rows, filled, delivered)

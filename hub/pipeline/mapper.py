@@ -45,6 +45,10 @@ class Mapped:
     failed: list[dict[str, Any]] = field(default_factory=list)
     ok_keys: list[str] = field(default_factory=list)
 
+    def counts(self) -> dict[str, int]:
+        """Canonical records produced per entity."""
+        return {entity: len(rows) for entity, rows in self.rows.items() if rows}
+
 
 def rules_fingerprint(paths: Iterable[Any]) -> str:
     """Fingerprint of mapping files: when it changes every record they cover is mapped again."""

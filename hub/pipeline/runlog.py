@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
-from hub.errors import HubError
+from hub.errors import ConfigError, GuardError, HoldError, HubError
+
+try:
+    from hub.redact import redact
+except ImportError:  # pragma: no cover - PROVISIONAL until hub.redact lands
+    def redact(text: str) -> str:
+        return text
 from hub.pipeline.context import log, utcnow
 from hub.store.models import Run, StageLog
 
@@ -69,19 +75,45 @@ def stage(engine: Engine, run_id: int, name: str, system: str | None = None, str
         yield counts
     except BaseException as exc:
         message = str(exc) if isinstance(exc, HubError) else "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        with engine.begin() as conn:
-            conn.execute(
-                update(StageLog)
-                .where(StageLog.id == stage_id)
-                .values(status="failed", finished_at=utcnow(), error=message[:4000], **_counts(counts))
-            )
-        log.error("stage %s %s/%s failed: %s", name, system or "-", stream or "-", message)
+        message = redact(message)
+        status = "held" if isinstance(exc, HoldError) else "failed"
+        if isinstance(exc, GuardError):
+            counts.detail["culprit"] = culprit_of(exc)
+        try:
+            with engine.begin() as conn:
+                conn.execute(
+                    update(StageLog)
+                    .where(StageLog.id == stage_id)
+                    .values(status=status, finished_at=utcnow(), error=message[:4000], **_counts(counts))
+                )
+        except Exception as log_exc:  # the store itself failed: keep the stage's own error first
+            log.warning("could not record the end of stage %s: %s", name, redact(str(log_exc)))
+        (log.warning if status == "held" else log.error)("stage %s %s/%s %s: %s", name, system or "-", stream or "-", status, message)
         raise
     with engine.begin() as conn:
         conn.execute(
             update(StageLog).where(StageLog.id == stage_id).values(status="succeeded", finished_at=utcnow(), **_counts(counts))
         )
     log.info("stage %s %s/%s: %s", name, system or "-", stream or "-", counts.as_dict())
+
+
+def culprit_of(exc: BaseException, stage_name: str | None = None) -> dict[str, Any]:
+    """What to name as the cause of a failed or held run: kind, system, stream, file, column, rule, message."""
+    out: dict[str, Any] = {"kind": getattr(exc, "kind", None) or ("config" if isinstance(exc, ConfigError) else "error")}
+    if stage_name:
+        out["stage"] = stage_name
+    if isinstance(exc, HubError):
+        for key in ("system", "stream", "file", "line", "field", "status"):
+            value = getattr(exc, key, None)
+            if value is not None:
+                out[key] = value
+        for key in ("column", "rule", "delivery"):
+            if exc.details.get(key) is not None:
+                out[key] = exc.details[key]
+        out["message"] = redact(str(exc))
+    else:
+        out["message"] = redact("".join(traceback.format_exception_only(type(exc), exc)).strip())
+    return out
 
 
 def _counts(c: StageCounts) -> dict[str, Any]:

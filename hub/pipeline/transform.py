@@ -10,13 +10,45 @@ quarantine entry is marked resolved.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlalchemy import func, select, text
 
+from hub.contracts.columns import missing_columns
+from hub.contracts.schema import known_columns
+from hub.errors import ContractError
 from hub.pipeline.context import StageContext
 from hub.pipeline.mapper import Staged
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.models import SourceRecord
+
+
+def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) -> None:
+    """Fail before mapping when a rule reads a column the stream does not deliver (a typo, a renamed column).
+
+    The columns are those recorded from the stream's deliveries, else those of a sample of its
+    staged records; a stream with nothing staged has nothing to check.
+    """
+    if ctx.config.contract_settings(system, stream).mapped_columns != "freeze":
+        return
+    with ctx.engine.connect() as conn:
+        columns = [c for c, k in known_columns(conn, system, stream).items() if k.present]
+        if not columns:
+            sr = SourceRecord.__table__
+            sample = conn.execute(select(sr.c.payload).where(sr.c.system == system, sr.c.stream == stream,
+                                                             sr.c.deleted == False).limit(50)).scalars().all()  # noqa: E712
+            seen: dict[str, None] = {}
+            for payload in sample:
+                seen.update(dict.fromkeys(json.loads(payload)))
+            columns = list(seen)
+    if not columns:
+        return
+    problems = missing_columns(mapper.mappings, columns)
+    if problems:
+        first = problems[0]
+        more = "".join(f"\n  {p}" for p in problems[1:])
+        raise ContractError(f"{first}{more}", system=system, stream=stream, column=first.column, rule=first.where,
+                            columns=[p.column for p in problems])
 
 
 def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
@@ -26,6 +58,7 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         if mapper is None:
             counts.detail["note"] = "no mapping rules for this stream"
             return counts
+        _check_contract(ctx, mapper, system, stream)
         batch = ctx.config.pipeline(ctx.pipeline).batch_size
         sr = SourceRecord.__table__
         pending = func.coalesce(sr.c.mapped_hash, "") != sr.c.hash + ":" + mapper.fingerprint
