@@ -15,7 +15,7 @@ from datetime import datetime
 from connectors.edi import edifact, x12
 from hub.errors import EdiError
 
-__all__ = ["ack_997_segments", "build_997", "build_contrl", "group_status"]
+__all__ = ["ack_997_segments", "build_997", "build_ta1", "build_contrl", "group_status"]
 
 
 def _set_codes(ts: x12.TransactionSet) -> list[str]:
@@ -44,6 +44,10 @@ def ack_997_segments(ic: x12.Interchange, group: x12.FunctionalGroup) -> list[tu
         ak1 += (version,)
     segs: list[tuple[str, ...]] = [ak1]
     accepted = 0
+    # AK5 reports each set's own syntax (AK9 R already rejects the group), except where the
+    # envelope is so broken that no set's boundaries can be trusted (a nested ISA): the hub
+    # stores none of those sets, so none is acknowledged as accepted
+    envelope_rejected = any(e.details.get("rejects_sets") for e in ic.errors)
     for ts in group.sets:
         segs.append(("AK2", ts.id, ts.control))
         for e in ts.errors:
@@ -55,7 +59,7 @@ def ack_997_segments(ic: x12.Interchange, group: x12.FunctionalGroup) -> list[tu
                 if ak4:
                     segs.append(("AK4", str(ak4[0]), "", ak4[1]))
         codes = _set_codes(ts)
-        if ts.errors:
+        if ts.errors or envelope_rejected:
             segs.append(("AK5", "R", *codes))
         else:
             accepted += 1
@@ -70,16 +74,36 @@ def ack_997_segments(ic: x12.Interchange, group: x12.FunctionalGroup) -> list[tu
     return segs
 
 
-def build_997(ic: x12.Interchange, groups: list[x12.FunctionalGroup] | None = None, *, when: datetime | None = None) -> str:
-    """The interchange a partner receives: one 997 per group (997 groups themselves are not acknowledged)."""
-    groups = [g for g in (ic.groups if groups is None else groups) if g.functional_id != "FA"]
+def _reply_writer(ic: x12.Interchange, when: datetime | None) -> tuple[x12.X12Writer, int]:
     isa = ic.header
     version = "00501" if isa.get(12) >= "00501" else "00401"
     control = int(isa.get(13)) if isa.get(13).strip().isdigit() else 1
-    w = x12.X12Writer(isa.get(8).strip() or "UNKNOWN", isa.get(6).strip() or "UNKNOWN", control,
-                      sender_qualifier=isa.get(7).strip() or "ZZ", receiver_qualifier=isa.get(5).strip() or "ZZ",
+    w = x12.X12Writer(_id(isa.get(8)), _id(isa.get(6)), control,
+                      sender_qualifier=_id(isa.get(7), "ZZ")[:2], receiver_qualifier=_id(isa.get(5), "ZZ")[:2],
                       version=version, usage=isa.get(15) if isa.get(15) in ("P", "T") else "P",
                       when=when or datetime.now().replace(microsecond=0))
+    return w, control
+
+
+def _id(value: str, default: str = "UNKNOWN") -> str:
+    """An id from the inbound ISA that the reply can carry (15 chars, no delimiter)."""
+    text = "".join(c for c in value.strip() if c.isprintable() and c not in "*~:>^")[:15].strip()
+    return text or default
+
+
+def build_ta1(ic: x12.Interchange, *, when: datetime | None = None) -> str:
+    """An interchange holding only the TA1 that rejects ``ic`` (it had no group to acknowledge)."""
+    w, _ = _reply_writer(ic, when)
+    text = w.render()
+    ta1 = _ta1(ic) or ("TA1", ic.header.get(13), ic.header.get(9), ic.header.get(10), "R", "022")
+    first_end = text.index(w.delims.segment) + 1 + (1 if w.newline else 0)
+    return text[:first_end] + w.segment(tuple(_id(v, "") for v in ta1)) + text[first_end:]
+
+
+def build_997(ic: x12.Interchange, groups: list[x12.FunctionalGroup] | None = None, *, when: datetime | None = None) -> str:
+    """The interchange a partner receives: one 997 per group (997 groups themselves are not acknowledged)."""
+    groups = [g for g in (ic.groups if groups is None else groups) if g.functional_id != "FA"]
+    w, control = _reply_writer(ic, when)
     gs_control = int(groups[0].control) if groups and groups[0].control.isdigit() else control
     ta1 = _ta1(ic)
     for i, g in enumerate(groups):

@@ -249,8 +249,20 @@ def _segment(number: int, raw: str, d: Delimiters) -> Segment:
     return Segment(number, tag, elements)
 
 
-def _una(text: str) -> Delimiters:
+_UNA_ROLES = ("component separator", "element separator", "decimal mark", "release character",
+              "repetition separator", "segment terminator")
+
+
+def _una(text: str, name: str | None = None) -> Delimiters:
     c = text[3:9]
+    roles: dict[str, str] = {}
+    for role, char in zip(_UNA_ROLES, c):
+        if char == " " and role in ("release character", "repetition separator"):
+            continue  # not used
+        if char in roles:
+            raise EdiError(f"UNA {text[:9]!r} gives the {roles[char]} and the {role} the same character {char!r}",
+                           file=name, segment=1, code="12", ack="UCI", field="UNA")
+        roles[char] = role
     return Delimiters(component=c[0], element=c[1], decimal=c[2], release=None if c[3] == " " else c[3],
                       repetition=None if c[4] == " " else c[4], segment=c[5])
 
@@ -290,7 +302,7 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[Segment, Delimit
             break
     buf = buf.lstrip(" \t\r\n\ufeff")
     if buf.startswith("UNA") and len(buf) >= 9:
-        d = _una(buf)
+        d = _una(buf, name)
         buf = buf[9:]
     else:
         d = Delimiters(repetition="*" if re.match(r"UNB\+UNO[A-Z]:4", buf) else None)

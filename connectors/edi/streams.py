@@ -163,7 +163,21 @@ class EdiConnector:
     def _read_x12(self, stream: str, entry: FileEntry, display: str, seen: set[tuple[str, ...]]) -> tuple[list[Record], bool, bool]:
         out: list[Record] = []
         kinds: set[str] = set()
-        for ic in x12.parse(entry.path):
+        readable = True
+        interchanges = x12.parse(entry.path)
+        while True:
+            try:
+                ic = next(interchanges)
+            except StopIteration:
+                break
+            except EdiError as exc:
+                # what follows the last whole interchange is unreadable; the interchanges before
+                # it were acknowledged, so their records stand and the rest is quarantined
+                if self._hinted(entry.path, stream):
+                    exc.file = display
+                    out.append(self._error(stream, display, self._locate(exc, display, stream)))
+                readable = False
+                break
             self._ack_x12(ic)
             kinds.update(ts.id for g in ic.groups for ts in g.sets)
             errs = list(ic.errors)
@@ -171,11 +185,18 @@ class EdiConnector:
                 x12.check_duplicate(ic, seen)
             except EdiError as dup:
                 errs.append(dup)
+            ids = {ts.id for g in ic.groups for ts in g.sets}
+            readable = readable and not ic.errors
             if errs:
-                if any(ts.id == stream for g in ic.groups for ts in g.sets) or not ic.groups:
+                # an interchange with no readable set (e.g. a wrong segment terminator) belongs to
+                # the stream its file is meant for, or to every stream when nothing says which
+                if stream in ids or (not ids and self._hinted(entry.path, stream)):
                     out.append(self._error(stream, display, self._locate(errs[0], display, stream)))
                 continue
             for g in ic.groups:
+                if g.errors and not g.sets and self._hinted(entry.path, stream):
+                    readable = False
+                    out.append(self._error(stream, display, self._locate(g.errors[0], display, stream)))
                 for ts in g.sets:
                     if ts.id != stream:
                         continue
@@ -183,7 +204,7 @@ class EdiConnector:
                         out.append(self._error(stream, display, self._locate((ts.errors or g.errors)[0], display, stream)))
                         continue
                     out.extend(self._records(stream, display, ts.header.number, lambda ts=ts: transactions.map_set(ts)))
-        return out, kinds <= {stream}, True
+        return out, kinds <= {stream}, readable
 
     def _read_edifact(self, stream: str, entry: FileEntry, display: str, seen: set[tuple[str, ...]]) -> tuple[list[Record], bool, bool]:
         out: list[Record] = []
@@ -234,6 +255,12 @@ class EdiConnector:
     def _ack_x12(self, ic: x12.Interchange) -> None:
         out = self._ack_dir()
         if out is None:
+            return
+        if ic.errors and not ic.groups:
+            # nothing to acknowledge group by group: reject the interchange itself
+            target = out / f"TA1_{_safe(ic.header.get(6))}_{_safe(ic.control)}.x12"
+            if not target.exists():
+                x12.write_text(acks.build_ta1(ic), target)
             return
         for n, g in enumerate(ic.groups, 1):
             if g.functional_id == "FA":

@@ -615,7 +615,8 @@ def parse(source: str | Path | bytes) -> Iterator[Interchange]:
         elif tag == "TA1" and group is None:
             ic.ta1.append(seg)
         elif tag == "ISA":
-            ic.errors.append(_err("ISA inside an interchange (previous IEA missing)", seg, "023", "TA1"))
+            # the sets around a nested ISA cannot be told apart from the inner interchange's: none is accepted
+            ic.errors.append(_err("ISA inside an interchange (previous IEA missing)", seg, "023", "TA1", rejects_sets=True))
         else:
             where = "inside a functional group but outside a transaction set" if group else "outside any functional group"
             ic.errors.append(_err(f"segment {tag[:10]} {where}", seg, "024", "TA1"))
