@@ -8,8 +8,10 @@ fetched from the WSDL's own folder/URL prefix plus ``allowed_import_locations``.
 from __future__ import annotations
 
 import os
+import posixpath
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -22,17 +24,27 @@ from hub.http import HttpPolicy, call_with_retries, make_session, safe_url
 
 __all__ = ["SoapClient", "ImportGuard", "load_wsdl"]
 
+_MAX_REDIRECTS = 5
+
 
 class ImportGuard:
-    """Decides which documents a WSDL may pull in: its own folder or URL prefix, plus extras."""
+    """Decides which documents a WSDL may pull in: its own folder or URL prefix, plus extras.
+
+    Every URL is compared in normal form (percent-decoding repeated until stable, backslashes
+    read as slashes, ``.`` and ``..`` resolved, default ports dropped), so ``%2e%2e`` or
+    ``..%2f`` cannot climb out of an allowed prefix; redirects are re-checked hop by hop.
+    """
 
     def __init__(self, wsdl: str, extra: list[str] | None = None) -> None:
         self.wsdl = wsdl
-        self._url_prefixes: list[str] = []
+        self._url_prefixes: list[tuple[str, str, str]] = []
         self._dirs: list[Path] = []
         for loc in [wsdl, *(extra or [])]:
-            if _is_url(loc):
-                self._url_prefixes.append(loc if loc.endswith("/") and loc != wsdl else urljoin(loc, "."))
+            if urlsplit(loc).scheme.lower() in ("http", "https"):
+                prefix = loc if loc.endswith("/") and loc != wsdl else urljoin(loc, ".")
+                self._url_prefixes.append(_normal_url(prefix))
+            elif _is_url(loc) and urlsplit(loc).scheme != "file":
+                continue
             else:
                 p = Path(_file_path(loc)).resolve()
                 self._dirs.append(p.parent if loc == wsdl or p.is_file() else p)
@@ -41,17 +53,49 @@ class ImportGuard:
         """Raise WsdlImportRefused unless ``url`` is the WSDL itself or lies under an allowed location."""
         if url == self.wsdl:
             return
-        if urlsplit(url).scheme in ("http", "https"):
-            if any(url.startswith(prefix) for prefix in self._url_prefixes) and ".." not in urlsplit(url).path.split("/"):
-                return
+        if urlsplit(url).scheme.lower() in ("http", "https"):
+            origin, host, path = _normal_url(url, self.wsdl)
+            for p_origin, p_host, p_path in self._url_prefixes:
+                if origin == p_origin and host == p_host and path.startswith(p_path):
+                    return
             raise WsdlImportRefused(f"import of {safe_url(url)} refused: outside the WSDL's location "
                                     "(add it to allowed_import_locations to permit it)", file=self.wsdl)
         if _is_url(url) and urlsplit(url).scheme != "file":
-            raise WsdlImportRefused(f"import of {url!r} refused: unsupported scheme", file=self.wsdl)
+            raise WsdlImportRefused(f"import of {url[:80]!r} refused: unsupported scheme", file=self.wsdl)
         path = Path(_file_path(url)).resolve()
         if any(path == d or d in path.parents for d in self._dirs):
             return
         raise WsdlImportRefused(f"import of file {path} refused: outside the WSDL's folder", file=self.wsdl)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _normal_url(url: str, wsdl: str | None = None) -> tuple[str, str, str]:
+    """(scheme, host[:port], path) of an http(s) URL, its path decoded and its dot segments resolved."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        raise WsdlImportRefused(f"import of {url[:80]!r} refused: invalid port", file=wsdl) from None
+    host = (parts.hostname or "").lower()
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    path = parts.path
+    for _ in range(5):  # double- and triple-encoded dots are decoded too
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    else:
+        raise WsdlImportRefused(f"import of {safe_url(url)} refused: path encoded too many times", file=wsdl)
+    path = path.replace("\\", "/")
+    trailing = path.endswith(("/", "/.", "/.."))
+    resolved = "/" + posixpath.normpath("/" + path.lstrip("/")).lstrip("/")
+    if trailing and not resolved.endswith("/"):
+        resolved += "/"
+    return scheme, host, resolved
 
 
 def _is_url(loc: str) -> bool:
@@ -75,6 +119,20 @@ def _transport_class() -> type:
                 raise WsdlError("empty import location")
             self.guard.check(url)
             return super().load(url)
+
+        def _load_remote_data(self, url: str) -> bytes:
+            # follow redirects by hand so each hop passes the guard before anything is fetched
+            for _ in range(_MAX_REDIRECTS + 1):
+                response = self.session.get(url, timeout=self.load_timeout, allow_redirects=False)
+                with closing(response):
+                    if response.is_redirect:
+                        target = urljoin(url, response.headers.get("Location", ""))
+                        self.guard.check(target)
+                        url = target
+                        continue
+                    response.raise_for_status()
+                    return bytes(response.content)
+            raise WsdlError(f"more than {_MAX_REDIRECTS} redirects loading {safe_url(url)}", file=self.guard.wsdl)
 
     return GuardedTransport
 
