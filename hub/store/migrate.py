@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, table, func
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, select, table, text
 
 from hub.errors import StoreError
 
@@ -82,6 +82,8 @@ def _clear_unfinished_first_migration(conn: Connection) -> None:
     present = set(inspect(conn).get_table_names())
     stale = present - {VERSION_TABLE}
     if not stale:
+        if VERSION_TABLE in present:  # an empty version table: let Alembic make its own
+            conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))
         return
     foreign = stale - set(Base.metadata.tables)
     if foreign:
@@ -98,6 +100,8 @@ def _clear_unfinished_first_migration(conn: Connection) -> None:
     for t in reversed(Base.metadata.sorted_tables):
         if t.name in stale:
             t.drop(conn)
+    if VERSION_TABLE in present:
+        conn.execute(text(f"DROP TABLE {VERSION_TABLE}"))
 
 
 def current_revision(engine: Engine) -> str | None:

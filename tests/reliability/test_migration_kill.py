@@ -92,7 +92,7 @@ def test_first_migration_killed_at_random_points_on_sqlite(tmp_path: Path) -> No
     clean = _clean_schema(tmp_path)
     rng = random.Random(SEED)
     killed_mid = 0
-    for point in range(24):
+    for point in range(20):
         work = tmp_path / f"k{point}"
         work.mkdir()
         db = work / "hub.db"
