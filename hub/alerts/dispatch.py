@@ -62,10 +62,14 @@ def notify_run(config: HubConfig, engine: Engine, run_id: int, *, now: dt.dateti
             log.warning("alerts: no run %s in the store; nothing to tell", run_id)
             return deliveries
         now = now or utcnow()
-        for channel in config.alerts:
-            deliveries += deliver(engine, channel, derive_events(facts, channel, now), now)
     except Exception as exc:  # the run's own outcome must never depend on its alerts
         log.warning("alerts of run %s could not be worked out: %s", run_id, _masked(exc, config.alerts))
+        return deliveries
+    for channel in config.alerts:
+        try:  # one channel's trouble does not keep the others quiet
+            deliveries += deliver(engine, channel, derive_events(facts, channel, now), now)
+        except Exception as exc:
+            log.warning("alerts of run %s to channel %s failed: %s", run_id, channel.label, _masked(exc, [channel]))
     return deliveries
 
 

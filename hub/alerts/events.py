@@ -104,7 +104,7 @@ def _describe(c: dict[str, Any]) -> str:
 
 def _run_outcome(name: str, facts: RunFacts, channel: Any, now: dt.datetime) -> Event | None:
     wanted = "failed" if name == "run_failed" else "held"
-    if facts.outcome != wanted and facts.status != wanted:
+    if facts.outcome != wanted:  # the summary's outcome, else the run's status
         return None
     if facts.culprits:
         what = ",".join(sorted({_culprit_signature(c) for c in facts.culprits}))

@@ -117,7 +117,8 @@ def _failed_stages(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _previous_quarantined(conn: Connection, pipeline: str, run_id: int) -> int | None:
     r, s = Run.__table__, StageLog.__table__
-    prev = conn.execute(select(r.c.id).where(r.c.pipeline == pipeline, r.c.id < run_id, r.c.status != "running")
+    prev = conn.execute(select(r.c.id).where(r.c.pipeline == pipeline, r.c.id < run_id,
+                                           r.c.status.in_(("succeeded", "held")))  # a failed run's counts are partial
                         .order_by(r.c.id.desc()).limit(1)).scalar()
     if prev is None:
         return None

@@ -190,3 +190,24 @@ def test_email_with_a_wrong_password_fails_without_showing_it(sqlite_engine: Eng
     assert smtp.inbox.messages == []
     for text in (d.error or "", alert_rows(sqlite_engine)[0].error or "", caplog.text):
         assert PASSWORD not in text
+
+
+def test_a_channel_that_is_down_does_not_keep_the_others_quiet(engine: Engine, receiver: Any, closed_port: int) -> None:
+    config = hub_config({"kind": "webhook", "name": "down", "url": f"http://127.0.0.1:{closed_port}/", "retries": 0},
+                        {"kind": "webhook", "name": "up", "url": receiver.url})
+    deliveries = notify_run(config, engine, _failed(engine, "Phone"))
+    assert [(d.channel, d.status) for d in deliveries] == [("down", "failed"), ("up", "sent")]
+    assert len(receiver.bodies) == 1
+
+
+def test_a_store_that_cannot_be_read_never_raises(tmp_path: Path, receiver: Any,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    from hub.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'not-migrated.db'}")
+    try:
+        with caplog.at_level(logging.WARNING, logger="hub.alerts"):
+            assert notify_run(hub_config({"kind": "webhook", "url": receiver.url}), engine, 1) == []
+    finally:
+        engine.dispose()
+    assert "alerts of run 1 could not be worked out" in caplog.text and receiver.bodies == []

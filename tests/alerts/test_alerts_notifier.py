@@ -61,13 +61,13 @@ def test_a_broken_config_never_raises(tmp_path: Path) -> None:
     HubAlertNotifier(str(tmp_path / "missing.yaml"), "channelco", failure=True).notify({"run_id": "manual__1"})
 
 
-def test_the_dag_attaches_the_notifier(tmp_path: Path, sqlite_engine: Engine, receiver: Any) -> None:
+def test_the_dag_attaches_the_notifier(tmp_path: Path) -> None:
     from hub.airflow.callbacks import RecordFailure
     from hub.airflow.dag_factory import build_dag
     from hub.airflow.notifier import HubAlertNotifier
     from hub.config import load_config
 
-    path = _config_file(tmp_path, receiver, str(sqlite_engine.url))
+    path = _config_file(tmp_path, SimpleNamespace(url="http://127.0.0.1:9/hook"), f"sqlite:///{tmp_path / 'hub.db'}")
     dag = build_dag(load_config(path), str(path), "channelco")
     failure = dag.on_failure_callback
     assert isinstance(failure, list) and isinstance(failure[0], RecordFailure)
