@@ -77,7 +77,7 @@ def check_mappings(config: HubConfig, groups: dict[str, list[str]], streams: dic
     parsed: dict[Path, Any] = {}
     checked: set[Path] = set()
     for system, paths in listed.items():
-        for i, path in enumerate(paths):
+        for path in paths:
             root = parsed[path] = parsed[path] if path in parsed else _parse(path)
             if not isinstance(root, LocatedDict) or not isinstance(root.get("mappings"), LocatedList) or not root["mappings"]:
                 continue
