@@ -1,8 +1,9 @@
 """XLSX renderer (openpyxl): a key-figures sheet, then one sheet per section table.
 
 Every sheet has a bold, frozen header row and an autofilter over its data; numbers keep their
-type with a number format per column kind; every text cell is neutralised against formula
-injection (:func:`hub.report.cells.safe_text`).
+type with a number format per column kind; every text cell is written as an explicit string cell
+(type ``s``), so text starting with ``= + - @`` is shown as written and never evaluated (no visible
+apostrophe), and control characters a workbook cannot hold are dropped.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from hub.report.cells import safe_text
 from hub.report.model import Column, Report
 
 __all__ = ["render_xlsx", "NUMBER_FORMATS", "sheet_title"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 NUMBER_FORMATS = {"int": "#,##0", "money": "#,##0.00", "qty": "#,##0.####", "pct": "0.0%", "date": "yyyy-mm-dd",
                   "datetime": "yyyy-mm-dd hh:mm"}
@@ -41,10 +44,18 @@ def _cell_value(value: Any, kind: str) -> Any:
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.timezone.utc).replace(tzinfo=None)  # Excel has no time zones; the header says UTC
     if isinstance(value, str):
-        return safe_text(value)
+        return _CONTROL.sub("", value)
     if kind == "text":
-        return safe_text(str(value))
+        return _CONTROL.sub("", str(value))
     return value
+
+
+def _append(ws: Any, values: list[Any]) -> None:
+    """Append a row; text openpyxl would take for a formula stays a string cell."""
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        if isinstance(cell.value, str) and cell.data_type != "s":
+            cell.data_type = "s"
 
 
 def _write_sheet(ws: Any, columns: tuple[Column, ...] | list[Column], rows: Any) -> None:
@@ -52,13 +63,13 @@ def _write_sheet(ws: Any, columns: tuple[Column, ...] | list[Column], rows: Any)
     from openpyxl.utils import get_column_letter
 
     header_font, fill = Font(bold=True), PatternFill("solid", fgColor="E2E8F0")
-    ws.append([safe_text(c.label + (" (UTC)" if c.kind == "datetime" else "")) for c in columns])
+    _append(ws, [_cell_value(c.label + (" (UTC)" if c.kind == "datetime" else ""), "text") for c in columns])
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = header_font, fill, Alignment(vertical="top", wrap_text=True)
     widths = [_width(c.label) for c in columns]
     n = 0
     for row in rows:
-        ws.append([_cell_value(v, c.kind) for v, c in zip(row, columns)])
+        _append(ws, [_cell_value(v, c.kind) for v, c in zip(row, columns)])
         n += 1
         for i, v in enumerate(row):
             if v is not None and n <= 200:
