@@ -2,6 +2,7 @@
 
     python bench/bench_reconcile.py --customers 10000 [--customers 100000] [--seed 11] [--noise FILE.json]
                                     [--change 0.01] [--no-verify] [--work DIR]
+                                    [--backend sqlite|postgresql|both] [--pg-url URL] [--keep-db]
 
 For each size the script generates a scenario with ../shared/bench/gen_channel_data.py into
 ``--work``, then, each step in its own child process (peak RSS from ``os.wait4``):
@@ -16,6 +17,12 @@ For each size the script generates a scenario with ../shared/bench/gen_channel_d
 
 Prints per size: F1 of the full run, the seconds of each stage, peak memory, and the
 incremental run's reconcile time as a share of the full run's.
+
+``--backend`` picks the store: a SQLite file (the default), a PostgreSQL database created for
+each store on the server of ``--pg-url`` (default ``$HUB_BENCH_PG`` or the local ``test``
+database's server; dropped afterwards unless ``--keep-db``), or ``both`` on the same world,
+which adds a table of the reconcile seconds on each backend, their ratio, and whether both
+exported the same crosswalk.csv and discrepancies.csv byte for byte.
 """
 
 from __future__ import annotations
@@ -26,16 +33,17 @@ import json
 import os
 import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "bench"
 CONFIG = ROOT / "examples" / "channelco" / "hub.yaml"
 ENCODINGS = {"crm": "utf-8", "drp": "gb18030"}
+PG_URL = os.environ.get("HUB_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 #: file -> columns an edit may touch (never keys or references)
 EDITABLE = {
@@ -105,19 +113,66 @@ def change_rows(world: Path, share: float, seed: int) -> int:
     return changed
 
 
-def stage_seconds(db: Path) -> dict[str, float]:
-    con = sqlite3.connect(db)
+@dataclass(frozen=True)
+class Store:
+    """One store of the benchmark: a SQLite file under the work folder or a PostgreSQL database."""
+
+    backend: str
+    name: str
+    work: Path
+    pg_url: str
+
+    @property
+    def url(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.work / (self.name + '.db')}"
+        return self.pg_url.rsplit("/", 1)[0] + f"/hub_bench_{self.name}"
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        with psycopg.connect(self.pg_url, autocommit=True, connect_timeout=5) as admin:
+            admin.execute(sql)
+
+    def reset(self) -> None:
+        """An empty store."""
+        if self.backend == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                (self.work / f"{self.name}.db{suffix}").unlink(missing_ok=True)
+            return
+        self.drop()
+        self._admin(f'CREATE DATABASE "hub_bench_{self.name}"')
+
+    def drop(self) -> None:
+        if self.backend == "sqlite":
+            return
+        self._admin(f'DROP DATABASE IF EXISTS "hub_bench_{self.name}" WITH (FORCE)')
+
+
+def stage_seconds(store: Store) -> dict[str, float]:
+    """Seconds per stage of the store's last run (summed over systems and streams)."""
+    from sqlalchemy import func, select
+
+    from hub.store.engine import make_engine, resolve_url
+    from hub.store.models import StageLog
+
+    engine = make_engine(resolve_url(store.url))
     try:
-        rows = con.execute("SELECT stage, SUM((julianday(finished_at) - julianday(started_at)) * 86400) FROM stage_log "
-                           "WHERE run_id = (SELECT MAX(run_id) FROM stage_log) GROUP BY stage").fetchall()
+        with engine.connect() as conn:
+            last = conn.execute(select(func.max(StageLog.run_id))).scalar()
+            rows = conn.execute(select(StageLog.stage, StageLog.started_at, StageLog.finished_at).where(StageLog.run_id == last))
+            out: dict[str, float] = {}
+            for stage, start, end in rows:
+                if start is not None and end is not None:
+                    out[stage] = out.get(stage, 0.0) + (end - start).total_seconds()
     finally:
-        con.close()
-    return {s: round(v, 1) for s, v in rows}
+        engine.dispose()
+    return {k: round(v, 1) for k, v in out.items()}
 
 
-def hub(args: list[str], world: Path, db: Path) -> tuple[float, float]:
+def hub(args: list[str], world: Path, store: Store) -> tuple[float, float]:
     """Run the hub CLI in a child; (wall seconds, peak RSS MB)."""
-    env = dict(os.environ, CHANNELCO_DIR=str(world), HUB_DATABASE_URL=f"sqlite:///{db}")
+    env = dict(os.environ, CHANNELCO_DIR=str(world), HUB_DATABASE_URL=store.url)
     t0 = time.perf_counter()
     proc = subprocess.Popen([str(Path(sys.executable).with_name("hub")), "-c", str(CONFIG), *args], env=env, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -147,46 +202,82 @@ def score(world: Path, pred: Path) -> dict[str, float]:
     return {**data["summary"], "duplicate_f1": data["links"]["customer_duplicates"]["f1"]}
 
 
-def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, work: Path) -> dict:
+def world_of(n: int, seed: int, noise: str | None, work: Path) -> tuple[str, Path]:
+    """The scenario of one size (generated once into the work folder) and its tag."""
     tag = f"s{seed}_{n}" + (f"_{Path(noise).stem}" if noise else "")
     world = work / tag
     if not world.exists():
         cmd = [sys.executable, str(SHARED / "gen_channel_data.py"), str(world), "--seed", str(seed), "--customers", str(n)]
         subprocess.run(cmd + (["--noise", noise] if noise else []), check=True, stdout=subprocess.DEVNULL)
-    res: dict = {"size": n, "seed": seed}
-    db = work / f"{tag}.db"
-    for p in (db, work / f"{tag}-fresh.db"):
-        p.unlink(missing_ok=True)
-    wall, peak = hub(["run", "channelco"], world, db)
-    hub(["export", "--out", str(work / f"{tag}-full")], world, db)
-    res["full"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(db), **score(world, work / f"{tag}-full")}
-    changed_world = work / f"{tag}-changed"
-    shutil.rmtree(changed_world, ignore_errors=True)
-    shutil.copytree(world, changed_world)
-    res["rows_changed"] = change_rows(changed_world, share, seed)
-    wall, peak = hub(["run", "channelco"], changed_world, db)
-    hub(["export", "--out", str(work / f"{tag}-inc")], changed_world, db)
-    res["incremental"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(db)}
-    if verify:
-        fresh = work / f"{tag}-fresh.db"
-        hub(["run", "channelco"], changed_world, fresh)
-        hub(["export", "--out", str(work / f"{tag}-fresh")], changed_world, fresh)
-        inc, full = work / f"{tag}-inc", work / f"{tag}-fresh"
-        res["same_as_full_run"] = (partition(inc / "crosswalk.csv") == partition(full / "crosswalk.csv")
-                                   and (inc / "discrepancies.csv").read_bytes() == (full / "discrepancies.csv").read_bytes())
+    return tag, world
+
+
+def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, work: Path,
+             backend: str = "sqlite", pg_url: str = PG_URL, keep: bool = False) -> dict:
+    tag, world = world_of(n, seed, noise, work)
+    out = f"{tag}-{backend}" if backend != "sqlite" else tag
+    res: dict = {"size": n, "seed": seed, "backend": backend}
+    store, fresh = Store(backend, out, work, pg_url), Store(backend, f"{out}-fresh", work, pg_url)
+    try:
+        store.reset()
+        wall, peak = hub(["run", "channelco"], world, store)
+        hub(["export", "--out", str(work / f"{out}-full")], world, store)
+        res["full"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(store), **score(world, work / f"{out}-full")}
+        changed_world = work / f"{tag}-changed"
+        shutil.rmtree(changed_world, ignore_errors=True)
+        shutil.copytree(world, changed_world)
+        res["rows_changed"] = change_rows(changed_world, share, seed)
+        wall, peak = hub(["run", "channelco"], changed_world, store)
+        hub(["export", "--out", str(work / f"{out}-inc")], changed_world, store)
+        res["incremental"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(store)}
+        if verify:
+            fresh.reset()
+            hub(["run", "channelco"], changed_world, fresh)
+            hub(["export", "--out", str(work / f"{out}-fresh")], changed_world, fresh)
+            inc, full = work / f"{out}-inc", work / f"{out}-fresh"
+            res["same_as_full_run"] = (partition(inc / "crosswalk.csv") == partition(full / "crosswalk.csv")
+                                       and (inc / "discrepancies.csv").read_bytes() == (full / "discrepancies.csv").read_bytes())
+    finally:
+        if not keep:
+            store.drop()
+            fresh.drop()
+    res["export"] = str(work / f"{out}-full")
     return res
 
 
 def table(results: list[dict]) -> str:
-    out = ["| customers | seed | customer F1 | order F1 | discrepancy F1 | extract s | reconcile s | whole run s | peak MB "
+    out = ["| backend | customers | seed | customer F1 | order F1 | discrepancy F1 | extract s | reconcile s | whole run s | peak MB "
            "| rows changed | incr. reconcile s | share of full | incr. = full run |",
-           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--|"]
+           "|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--|"]
     for r in results:
         f, i = r["full"], r["incremental"]
         rec, irec = f["stages"].get("reconcile", 0), i["stages"].get("reconcile", 0)
-        out.append(f"| {r['size']:,} | {r['seed']} | {f.get('customer_f1', 0):.4f} | {f.get('order_f1', 0):.4f} "
+        out.append(f"| {r.get('backend', 'sqlite')} | {r['size']:,} | {r['seed']} | {f.get('customer_f1', 0):.4f} | {f.get('order_f1', 0):.4f} "
                    f"| {f.get('discrepancy_f1', 0):.4f} | {f['stages'].get('extract', 0)} | {rec} | {f['wall']} | {f['peak_mb']} "
                    f"| {r['rows_changed']:,} | {irec} | {irec / rec if rec else 0:.2f} | {r.get('same_as_full_run', 'not checked')} |")
+    return "\n".join(out)
+
+
+def same_export(a: Path, b: Path) -> bool:
+    """Two exports with byte-identical crosswalk.csv and discrepancies.csv."""
+    return all((a / f).read_bytes() == (b / f).read_bytes() for f in ("crosswalk.csv", "discrepancies.csv"))
+
+
+def compare(results: list[dict]) -> str:
+    """SQLite against PostgreSQL per size: reconcile seconds, their ratio, and identical exports."""
+    out = ["| customers | SQLite reconcile s | PostgreSQL reconcile s | ratio PG/SQLite | SQLite incr. s | PostgreSQL incr. s "
+           "| same export |", "|---:|---:|---:|---:|---:|---:|:--|"]
+    by_size: dict[int, dict[str, dict]] = {}
+    for r in results:
+        by_size.setdefault(r["size"], {})[r["backend"]] = r
+    for n, rs in by_size.items():
+        if not {"sqlite", "postgresql"} <= rs.keys():
+            continue
+        lite, pg = rs["sqlite"], rs["postgresql"]
+        a, b = lite["full"]["stages"].get("reconcile", 0), pg["full"]["stages"].get("reconcile", 0)
+        ia, ib = lite["incremental"]["stages"].get("reconcile", 0), pg["incremental"]["stages"].get("reconcile", 0)
+        same = same_export(Path(lite["export"]), Path(pg["export"]))
+        out.append(f"| {n:,} | {a} | {b} | {b / a if a else 0:.2f} | {ia} | {ib} | {same} |")
     return "\n".join(out)
 
 
@@ -198,17 +289,25 @@ def main() -> int:
     ap.add_argument("--change", type=float, default=0.01)
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--work", type=Path, default=ROOT / ".cache" / "bench-reconcile")
+    ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    ap.add_argument("--pg-url", default=PG_URL, help="a database on the PostgreSQL server to use (stores are created beside it)")
+    ap.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL databases (for EXPLAIN)")
     args = ap.parse_args()
     if not (SHARED / "gen_channel_data.py").exists():
         print("skipped: ../shared/bench (the scenario generator and scorer) is not beside this checkout")
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results = []
     for n in args.customers or [10_000]:
-        r = run_size(n, args.seed, args.noise, args.change, not args.no_verify, args.work)
-        print(json.dumps(r), flush=True)
-        results.append(r)
+        for backend in backends:
+            r = run_size(n, args.seed, args.noise, args.change, not args.no_verify, args.work, backend, args.pg_url, args.keep_db)
+            print(json.dumps(r), flush=True)
+            results.append(r)
     print(table(results))
+    if len(backends) > 1:
+        print()
+        print(compare(results))
     return 0
 
 

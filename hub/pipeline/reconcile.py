@@ -22,7 +22,8 @@ from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_ru
 from hub.reconcile.crosswalk import canonical_ids, prune_crosswalk, write_crosswalk
 from hub.reconcile.keys import link_by_keys
 from hub.store.keyset import key_table
-from hub.store.models import GOLDEN, MODELS, ReviewItem, Run, StageLog
+from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, MatchKey, ReviewItem, Run, StageLog
+from hub.store.stats import analyze
 
 DUPLICATE_KIND = "duplicate_customer"
 
@@ -110,6 +111,18 @@ def _relinked_ids(before: dict[tuple[str, str], str], after: dict[tuple[str, str
 #: share of customers above which an incremental run re-checks everything (cheaper than the bookkeeping)
 FULL_RECHECK_SHARE = 0.5
 
+#: tables of the stage's own that it reads back while it writes them
+LINK_TABLES = (CrosswalkLink.__tablename__, Discrepancy.__tablename__)
+
+
+def _analyze_inputs(ctx: StageContext, entities: Iterable[str]) -> None:
+    """Fresh planner statistics for every table the stage reads: extract and map have just
+    filled them in bulk, and without statistics PostgreSQL plans the per-customer queries
+    as if they were empty (nested loops that cost minutes instead of hash joins)."""
+    tables = [MODELS[e].__tablename__ for e in sorted(set(entities)) if e in MODELS]
+    with ctx.engine.begin() as conn:
+        analyze(conn, [*tables, *LINK_TABLES, MatchKey.__tablename__, ReviewItem.__tablename__])
+
 
 def reconcile(ctx: StageContext) -> StageCounts:
     """Link, build golden records and detect discrepancies; returns the stage counts.
@@ -123,6 +136,7 @@ def reconcile(ctx: StageContext) -> StageCounts:
     cfg = loaded.config
     with stage(ctx.engine, ctx.run_id, "reconcile") as counts:
         counts.detail["rules_signature"] = loaded.signature
+        _analyze_inputs(ctx, [*FINDING_INPUTS, *cfg.entities, *cfg.survivorship])
         with ctx.engine.connect() as conn:
             since, since_at, signature = last_reconciled(conn, ctx.pipeline)
             if since is not None and signature != loaded.signature:
@@ -162,6 +176,9 @@ def reconcile(ctx: StageContext) -> StageCounts:
                 _link_by_keys(ctx, entity, rules, counts)
             if counts.detail[entity]["links_changed"] or counts.detail[entity]["links_removed"]:
                 relinked.add(entity)
+        if relinked:  # the order and golden queries join the links just written
+            with ctx.engine.begin() as conn:
+                analyze(conn, LINK_TABLES)
         life: dict[str, int] = {}
         if duplicates is not None:
             with ctx.engine.begin() as conn:
@@ -176,6 +193,9 @@ def reconcile(ctx: StageContext) -> StageCounts:
         if life:
             counts.rows_changed += sum(life.values())
             counts.detail["discrepancies"] = life
+        if "sales_order" in relinked and cfg.survivorship:
+            with ctx.engine.begin() as conn:
+                analyze(conn, LINK_TABLES)
         for entity, rules in cfg.survivorship.items():
             # clusters with a changed member or link, or pointing at a record whose link changed
             with ctx.engine.begin() as conn:
