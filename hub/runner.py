@@ -141,16 +141,24 @@ def run_pipeline(
     A held run returns its result (status ``held``); a failed one raises: the stream's own error
     when one stream failed alone (so callers see its type), else :class:`RunFailed`.
     """
+    from hub.validation import validate_or_raise
+
     options = options or RunOptions()
     config.pipeline(pipeline)  # fail early on an unknown name
+    validate_or_raise(config, pipelines=[pipeline])  # every config and rule file, every problem at once
     engine = engine or open_store(config)
+    pairs = pipeline_streams(config, pipeline)
+    streams = select_streams(pairs, options.only)
+    select_streams(pairs, options.accept, "--accept")
+    select_streams(pairs, options.full_refresh, "--full-refresh")
     with run_lock(engine, pipeline, wait=options.wait) as lock:
         run_id = start_run(engine, pipeline, trigger=trigger)
         lock.bind(run_id)
-        return _run(config, pipeline, engine, run_id, progress, options)
+        return _run(config, pipeline, engine, run_id, progress, options, streams)
 
 
-def _run(config: HubConfig, pipeline: str, engine: Engine, run_id: int, progress: Progress, options: RunOptions) -> RunResult:
+def _run(config: HubConfig, pipeline: str, engine: Engine, run_id: int, progress: Progress, options: RunOptions,
+         streams: list[tuple[str, str]]) -> RunResult:
     ctx = StageContext(config=config, engine=engine, pipeline=pipeline, run_id=run_id, progress=progress,
                        options={"accept": options.accept, "full_refresh": options.full_refresh})
     result = RunResult(run_id=run_id, status="running")
@@ -169,10 +177,7 @@ def _run(config: HubConfig, pipeline: str, engine: Engine, run_id: int, progress
                               "rows_quarantined": 0, "status": "held" if isinstance(exc, HoldError) else "failed"})
 
     try:
-        ctx.mappings  # validate every mapping file before touching any source
-        streams = select_streams(pipeline_streams(config, pipeline), options.only)
-        select_streams(pipeline_streams(config, pipeline), options.accept, "--accept")
-        select_streams(pipeline_streams(config, pipeline), options.full_refresh, "--full-refresh")
+        ctx.mappings  # compiled once for the whole run
         bad: set[tuple[str, str]] = set()
         for system, stream in streams:
             try:
@@ -239,10 +244,8 @@ def _finish(config: HubConfig, engine: Engine, result: RunResult, error: str | N
 
 
 def _alert(config: HubConfig, engine: Engine, run_id: int) -> None:
-    try:
-        from hub.alerts import notify_run
-    except ImportError:  # PROVISIONAL until the alerts package lands
-        return
+    from hub.alerts import notify_run
+
     try:
         notify_run(config, engine, run_id)
     except Exception as exc:  # alerts never fail a run

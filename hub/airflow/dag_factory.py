@@ -120,6 +120,9 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
 
         @task(task_id="reconcile", multiple_outputs=False)
         def reconcile(hub_run: int) -> dict[str, Any]:
+            held = stages.held_streams(cfg(), hub_run)
+            if held:  # nothing downstream runs on a delivery a guard distrusts; close_run marks the run held
+                raise AirflowSkipException("run held by a guard: " + "; ".join(held))
             return stages.run_stage(cfg(), pipeline, hub_run, "reconcile")
 
         @task(task_id="publish", outlets=[asset], multiple_outputs=False)

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from hub.config import HubConfig
-from hub.errors import ConfigError, HubError
+from hub.errors import ConfigError, HoldError, HubError
 from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, find_run, finish_run, start_run
 from hub.pipeline.connect import build_connector
@@ -40,6 +40,7 @@ __all__ = [
     "run_stage",
     "canonical_changes",
     "close_run",
+    "held_streams",
     "fail_run",
     "describe_failure",
 ]
@@ -97,8 +98,10 @@ def _store(config: HubConfig, migrate: bool = False) -> Iterator[Engine]:
 def open_run(config: HubConfig, pipeline: str, external_ref: str) -> int:
     """Open (or, for a cleared and re-run DAG run, reopen) the hub run of one DAG run; migrates the store."""
     with _store(config, migrate=True) as engine:
-        # validate every mapping file before any source is touched, as the embedded runner does
-        StageContext(config=config, engine=engine, pipeline=pipeline, run_id=0).mappings
+        # validate every config and rule file before any source is touched, as the embedded runner does
+        from hub.validation import validate_or_raise
+
+        validate_or_raise(config, pipelines=[pipeline])
         run_id = find_run(engine, pipeline, external_ref)
         if run_id is None:
             run_id = start_run(engine, pipeline, trigger=TRIGGER, external_ref=external_ref)
@@ -147,6 +150,11 @@ def run_stage(config: HubConfig, pipeline: str, run_id: int, stage: str,
         ctx = StageContext(config=config, engine=engine, pipeline=pipeline, run_id=run_id)
         try:
             counts = fn(ctx, system, stream) if system is not None else fn(ctx)
+        except HoldError as exc:  # the stream's delivery is rolled back; the run is held, the task is not a failure
+            log.warning("hub stage held: pipeline=%s stage=%s source=%s stream=%s: %s", pipeline, stage, system or "-",
+                        stream or "-", exc)
+            return {**summarize(stage, system, stream, run_id, {"rows_in": 0, "rows_changed": 0, "rows_quarantined": 0}),
+                    "held": str(exc)}
         except Exception as exc:
             _log_failure(pipeline, stage, describe_failure(exc, system, stream))
             raise
@@ -171,12 +179,30 @@ def canonical_changes(config: HubConfig, run_id: int) -> int:
         return sum(r["rows_changed"] for r in _stage_rows(engine, run_id) if r["stage"] in CANONICAL_STAGES)
 
 
+def held_streams(config: HubConfig, run_id: int) -> list[str]:
+    """Why the run is held: one line per stream whose delivery tripped a guard (empty when it is not held)."""
+    s = StageLog.__table__
+    with _store(config) as engine, engine.connect() as conn:
+        rows = conn.execute(select(s.c.system, s.c.stream, s.c.error).where(s.c.run_id == run_id, s.c.status == "held")
+                            .order_by(s.c.id)).all()
+    return [r.error or f"{r.system}/{r.stream}" for r in rows]
+
+
 def close_run(config: HubConfig, pipeline: str, run_id: int) -> dict[str, Any]:
-    """Mark the run succeeded with the summary of its stages; returns that summary."""
+    """Mark the run succeeded (or held, raising HoldError so the DAG run shows it) with the summary of its stages."""
+    held = held_streams(config, run_id)
     with _store(config) as engine:
         stages = _stage_rows(engine, run_id)
+        if held:
+            culprits = [{"kind": "guard", "message": line} for line in held]
+            finish_run(engine, run_id, "held", {"stages": stages, "outcome": "held", "culprits": culprits,
+                                                "changes": sum(r["rows_changed"] for r in stages if r["stage"] != "report")},
+                       error="\n".join(held)[:4000])
+            log.warning("hub run %s of %s held: %s", run_id, pipeline, "; ".join(held))
+            raise HoldError(f"run {run_id} of {pipeline} held: " + "; ".join(held))
         # as the embedded runner counts them: store changes, not report files
         summary = {"stages": stages, "changes": sum(r["rows_changed"] for r in stages if r["stage"] != "report")}
+        summary["outcome"] = "succeeded"
         finish_run(engine, run_id, "succeeded", summary)
     log.info("hub run %s of %s succeeded: %s changes in %s stages", run_id, pipeline, summary["changes"], len(stages))
     return {"run_id": run_id, "changes": summary["changes"], "stages": len(stages)}
@@ -191,6 +217,9 @@ def fail_run(config: HubConfig, pipeline: str, external_ref: str, error: str) ->
         run_id = find_run(engine, pipeline, external_ref)
         if run_id is None:
             return None
+        with engine.connect() as conn:
+            if conn.execute(select(Run.status).where(Run.id == run_id)).scalar() == "held":
+                return run_id  # close_run recorded the hold; the failed task only makes it visible in Airflow
         s = StageLog.__table__
         with engine.connect() as conn:
             failed = conn.execute(select(s.c.stage, s.c.system, s.c.stream, s.c.error)

@@ -49,6 +49,9 @@ def _main(
     state.verbose = verbose
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from hub.redact import install_log_filter
+
+    install_log_filter()  # every log record of the process has configured secrets replaced by ***
 
 
 def load() -> Any:
@@ -113,11 +116,8 @@ def report_error(exc: BaseException) -> int:
     """Print an error as one clear message (the trace only with -v) and return its exit code."""
     from hub.errors import StoreError
 
-    try:
-        from hub.redact import redact
-    except ImportError:  # PROVISIONAL until hub.redact lands
-        def redact(text: str) -> str:
-            return text
+    from hub.redact import redact
+
     err = as_hub_error(exc)
     code = exit_code(err) if err is exc else (EXIT_FAILED if isinstance(err, StoreError) or type(err) is HubError else exit_code(err))
     if state.verbose:

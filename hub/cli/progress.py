@@ -2,8 +2,8 @@
 
 The runner calls ``progress(stage, system, stream, rows)``; a new (stage, system, stream)
 finishes the one before it, so no spinner keeps turning for a stage that is done. Without a
-terminal (cron, Airflow, CI) a line with the stage, stream, rows and rate is printed when a step
-starts, every ``every`` seconds while it runs, and when it ends.
+terminal (cron, Airflow, CI) a line with the stage, stream, rows and rate goes to the log
+console every ``every`` seconds while a step runs, and when it ends.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ __all__ = ["RunProgress"]
 class RunProgress:
     """A progress sink for ``run_pipeline`` (use as a context manager)."""
 
-    def __init__(self, console: Console, every: float = 15.0) -> None:
+    def __init__(self, console: Console, log_console: Console | None = None, every: float = 15.0) -> None:
         self.console, self.every = console, every
+        self.log_console = log_console or console
         self.tty = console.is_terminal
         self._bars: Progress | None = None
         self._tasks: dict[tuple[str, str, str], Any] = {}
@@ -50,7 +51,7 @@ class RunProgress:
     def _line(self, key: tuple[str, str, str], rows: int, state: str) -> None:
         took = max(time.monotonic() - self._started, 1e-6)
         rate = f", {rows / took:,.0f} rows/s" if rows and state != "started" else ""
-        self.console.print(f"{self._label(key)}: {state}, {rows:,} rows{rate}, {took:.1f}s", highlight=False)
+        self.log_console.print(f"{self._label(key)}: {state}, {rows:,} rows{rate}, {took:.1f}s", highlight=False)
 
     def _finish_current(self) -> None:
         key = self._current
@@ -71,8 +72,6 @@ class RunProgress:
             self._current, self._rows, self._started, self._last = key, 0, now, now
             if self._bars is not None:
                 self._tasks[key] = self._bars.add_task(self._label(key), total=None)
-            else:
-                self._line(key, 0, "started")
         self._rows = max(rows, 0)
         if self._bars is not None:
             self._bars.update(self._tasks[key], completed=self._rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from hub.cli.app import app, console, handle_errors, load
+from hub.cli.app import app, console, err_console, handle_errors, load
 
 
 @app.command()
@@ -27,12 +27,13 @@ def run(
     engine = open_store(config)
     options = RunOptions(only=tuple(only), accept=tuple(accept), full_refresh=tuple(full_refresh), wait=wait)
     failure: BaseException | None = None
-    with RunProgress(console) as progress:
+    before = _latest_run(engine, pipeline)
+    with RunProgress(console, err_console) as progress:
         try:
             result = run_pipeline(config, pipeline, engine=engine, progress=progress, options=options)
         except Exception as exc:
             failure = exc
-            result = getattr(exc, "result", None) or _last_result(engine, pipeline)
+            result = getattr(exc, "result", None) or _last_result(engine, pipeline, after=before)
     if result is not None:
         print_result(pipeline, result)
     console.print(f"store: {mask_url(str(engine.url))}")
@@ -49,8 +50,20 @@ def run(
         raise typer.Exit(EXIT_HELD)
 
 
-def _last_result(engine, pipeline: str):  # type: ignore[no-untyped-def]
-    """The result of the pipeline's latest run as the store recorded it (for a run that raised)."""
+def _latest_run(engine, pipeline: str) -> int:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func, select
+
+    from hub.store.models import Run
+
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.max(Run.id)).where(Run.pipeline == pipeline)).scalar() or 0)
+    except Exception:
+        return 0
+
+
+def _last_result(engine, pipeline: str, after: int):  # type: ignore[no-untyped-def]
+    """The result of the run that raised, as the store recorded it (None when the run never started)."""
     from sqlalchemy import select
 
     from hub.runner import RunResult
@@ -58,7 +71,7 @@ def _last_result(engine, pipeline: str):  # type: ignore[no-untyped-def]
 
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(Run.id, Run.status, Run.summary).where(Run.pipeline == pipeline)
+            row = conn.execute(select(Run.id, Run.status, Run.summary).where(Run.pipeline == pipeline, Run.id > after)
                                .order_by(Run.id.desc()).limit(1)).first()
     except Exception:
         return None

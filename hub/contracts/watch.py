@@ -223,6 +223,8 @@ class StreamWatch:
                 raise HoldError(f"{label} holds no record (a header only, or an empty export); "
                                 "the stream keeps its previous data", kind="empty", system=self.system,
                                 stream=self.stream, delivery=d.name)
+            if d.rows == 0 and g.empty == "allow":
+                continue
             if snapshot and base is not None and base.rows and g.max_row_drop is not None \
                     and d.rows < base.rows * (1 - g.max_row_drop):
                 drop = 1 - d.rows / base.rows

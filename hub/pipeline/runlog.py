@@ -11,12 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from hub.errors import ConfigError, GuardError, HoldError, HubError
-
-try:
-    from hub.redact import redact
-except ImportError:  # pragma: no cover - PROVISIONAL until hub.redact lands
-    def redact(text: str) -> str:
-        return text
+from hub.redact import redact
 from hub.pipeline.context import log, utcnow
 from hub.store.models import Run, StageLog
 
