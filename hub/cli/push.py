@@ -64,23 +64,52 @@ def push_cmd(
     from hub.pipeline.context import StageContext
     from hub.pipeline.push import push
     from hub.pipeline.runlog import finish_run, start_run
+    from hub.push.outbox import approval_trigger
+    from hub.redact import redact
 
     config = load()
     name = _pipeline(config, pipeline)
     engine = _engine()
-    run_id = start_run(engine, name, trigger="push --dry-run" if dry_run else "push")
+    if dry_run:
+        counts = _dry_run(config, engine, name, approve)
+        console.print("push dry run: nothing written")
+        _show(counts.detail, dry_run)
+        return
+    run_id = start_run(engine, name, trigger=approval_trigger(approve) if approve is not None else "push")
     try:
-        counts = push(StageContext(config=config, engine=engine, pipeline=name, run_id=run_id), dry_run=dry_run, approve_run=approve)
+        counts = push(StageContext(config=config, engine=engine, pipeline=name, run_id=run_id), dry_run=False, approve_run=approve)
     except BaseException as exc:
-        finish_run(engine, run_id, "failed", error=str(exc)[:4000])
+        finish_run(engine, run_id, "failed", error=redact(str(exc))[:4000])
         raise
     finish_run(engine, run_id, "succeeded", {"push": counts.as_dict()})
-    console.print(f"push run {run_id}{' (dry run: nothing written)' if dry_run else ''}")
+    console.print(f"push run {run_id}")
     _show(counts.detail, dry_run)
     if counts.detail.get("held") and not dry_run:
         console.print(f"[bold yellow]held by the circuit breaker[/]: {', '.join(counts.detail['held'])}; "
                       f"review with `hub push --dry-run`, then approve with `hub push --approve {run_id}`")
         raise typer.Exit(HELD_EXIT)
+
+
+def _dry_run(config: Any, engine: Any, name: str, approve: int | None) -> Any:
+    """Plan the push without leaving a trace in the store.
+
+    The push stage logs itself under a run; a dry run opens that run, plans, and then removes
+    the run and its stage rows again in one transaction, so the store ends as it began.
+    """
+    from sqlalchemy import delete
+
+    from hub.pipeline.context import StageContext
+    from hub.pipeline.push import push
+    from hub.pipeline.runlog import start_run
+    from hub.store.models import Run, StageLog
+
+    run_id = start_run(engine, name, trigger="push --dry-run")
+    try:
+        return push(StageContext(config=config, engine=engine, pipeline=name, run_id=run_id), dry_run=True, approve_run=approve)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(delete(StageLog).where(StageLog.run_id == run_id))
+            conn.execute(delete(Run).where(Run.id == run_id))
 
 
 @outbox_app.command("list")

@@ -19,7 +19,7 @@ from hub.store.models import OutboxEntry
 from hub.store.models.outbox import OPEN_STATUSES, STATUSES
 
 __all__ = ["by_keys", "open_entries", "insert", "set_status", "failure", "list_entries", "retry", "discard",
-           "held_size", "OPEN_STATUSES", "STATUSES"]
+           "held_size", "approval_trigger", "OPEN_STATUSES", "STATUSES"]
 
 T = OutboxEntry.__table__
 
@@ -69,11 +69,26 @@ def failure(conn: Connection, row_id: int, attempts: int, error: HubError | Base
     return "dead"
 
 
+def approval_trigger(run_id: int) -> str:
+    """The trigger recorded on a run that approves the push held by run ``run_id``."""
+    return f"push --approve {run_id}"
+
+
 def held_size(conn: Connection, run_id: int, system: str, stream: str) -> int | None:
-    """How many changes run ``run_id`` held for approval on a target stream (None: it held none)."""
-    n = conn.execute(select(T.c.id).where(T.c.run_id == run_id, T.c.system == system, T.c.stream == stream,
-                                          T.c.status == "held")).all()
-    return len(n) or None
+    """How many changes run ``run_id`` held for approval on a target stream (None: it held none).
+
+    An approving run takes the held rows over (they carry its run id from then on); if it stops
+    part-way, approving ``run_id`` again must still cover them, so rows taken over by any run
+    recorded as approving ``run_id`` count too, whatever became of them.
+    """
+    from hub.store.models import Run
+
+    approvers = select(Run.__table__.c.id).where(Run.__table__.c.trigger == approval_trigger(run_id))
+    held = conn.execute(select(T.c.id).where(T.c.run_id == run_id, T.c.system == system, T.c.stream == stream,
+                                             T.c.status == "held")).all()
+    taken = conn.execute(select(T.c.id).where(T.c.run_id.in_(approvers), T.c.system == system, T.c.stream == stream,
+                                              T.c.status.not_in(("superseded", "discarded")))).all()
+    return (len(held) + len(taken)) or None
 
 
 def list_entries(conn: Connection, status: str | None = None, system: str | None = None, limit: int = 100) -> list[Row[Any]]:
