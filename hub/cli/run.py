@@ -23,8 +23,18 @@ def run(
     from hub.runner import RunFailed, RunOptions, open_store, run_pipeline
     from hub.store.engine import mask_url
 
-    config = load()
-    engine = open_store(config)
+    from hub.cli.runalerts import alert_unrecorded_failure, alerts_of_broken_config
+
+    try:
+        config = load()
+    except Exception as exc:  # a broken hub.yaml still alerts, when its alerts section can be read
+        alert_unrecorded_failure(alerts_of_broken_config(state.config_path), None, pipeline, exc)
+        raise
+    try:
+        engine = open_store(config)
+    except Exception as exc:
+        alert_unrecorded_failure(config, None, pipeline, exc)
+        raise
     options = RunOptions(only=tuple(only), accept=tuple(accept), full_refresh=tuple(full_refresh), wait=wait)
     failure: BaseException | None = None
     before = _latest_run(engine, pipeline)
@@ -36,6 +46,8 @@ def run(
             result = getattr(exc, "result", None) or _last_result(engine, pipeline, after=before)
     if result is not None:
         print_result(pipeline, result)
+    elif failure is not None:  # no run was recorded (config error, store down, another run in progress)
+        alert_unrecorded_failure(config, engine, pipeline, failure)
     console.print(f"store: {mask_url(str(engine.url))}")
     if failure is not None:
         if result is not None and result.culprits and result.run_id == getattr(getattr(failure, "result", result), "run_id", None):

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -89,3 +89,37 @@ def example_pg(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) 
 
 
 Hub = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def webhook() -> Iterator[list[dict]]:  # type: ignore[type-arg]
+    """A webhook receiver on 127.0.0.1 (ephemeral port) in a thread: yields the JSON bodies it got; ``.url`` on the list."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Bodies(list):  # type: ignore[type-arg]
+        url = ""
+
+    bodies = Bodies()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            bodies.append(json.loads(raw or b"{}"))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    bodies.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield bodies
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
