@@ -8,6 +8,8 @@ from hub.store.models.outbox import OutboxEntry
 from hub.store.models.runs import CursorState, Run, StageLog
 from hub.store.models.staging import Quarantine, SourceRecord
 from hub.store.models.sync_state import SyncState
+from hub.store.models.audit import AuditLog, DiscrepancyNote  # noqa: F401  (console tables)
+from hub.store.models.users import AppUser, ConsoleSession  # noqa: F401
 
 __all__ = [
     "AlertSent",
