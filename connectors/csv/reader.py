@@ -152,9 +152,9 @@ def read_rows(
     except csv.Error as exc:
         text.close()
         raise ParseError(f"cannot read the header: {exc}", file=display, line=1) from None
-    except (OSError, EOFError, zlib.error) as exc:
+    except (OSError, EOFError, zlib.error, UnicodeError) as exc:
         text.close()
-        raise ParseError(f"cannot read the file: {exc}", file=display, line=1) from None
+        raise ParseError(f"cannot read the file as {encoding}: {exc}", file=display, line=1) from None
     joined = "".join(header)
     if _BAD_BYTE.search(joined):
         text.close()
@@ -186,8 +186,9 @@ def _rows(reader: Any, lines: _Lines, text: io.TextIOWrapper, header: list[str],
             except csv.Error as exc:
                 yield Row(line, None, ParseError(f"malformed CSV: {exc}", file=display, line=line))
                 continue
-            except (OSError, EOFError, zlib.error) as exc:
-                # a truncated or corrupt .gz: what was read stands, the rest of the file is lost
+            except (OSError, EOFError, zlib.error, UnicodeError) as exc:
+                # a truncated or corrupt .gz, or bytes the codec refuses outright (not one bad byte):
+                # what was read stands, the rest of the file is lost
                 yield Row(line, None, ParseError(f"cannot read the rest of the file: {exc}", file=display, line=line))
                 return
             if not values or (len(values) == 1 and values[0] == ""):
