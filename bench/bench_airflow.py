@@ -4,7 +4,7 @@
 
 Both run the ``channelco`` pipeline on a copy of the same generated world into a fresh store of
 the same backend: the embedded runner in-process, then the DAG on a local Celery stack
-(``hub.airflow.localstack``: Redis 127.0.0.1:6379, PostgreSQL 127.0.0.1:5432 metadata, both
+(``testkit.airflow_stack``: Redis 127.0.0.1:6379, PostgreSQL 127.0.0.1:5432 metadata, both
 throw-away). Prints wall time, task count, and the orchestration overhead per task: Celery
 wall time minus embedded wall time, divided by the number of task instances, and the mean gap
 between a task's duration and the time its stages logged. Needs Redis and PostgreSQL.
@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import psycopg
 
-    from hub.airflow.localstack import LocalStack, StackSettings
     from hub.airflow.pools import pool_specs
     from hub.config import load_config
     from hub.runner import open_store, run_pipeline
+    from testkit.airflow_stack import LocalStack, StackSettings
 
     work = Path(tempfile.mkdtemp(prefix="hub-bench-airflow-"))
     tag = uuid.uuid4().hex[:8]

@@ -76,7 +76,7 @@ def run_mode(accounts: int, batch: int, work: Path) -> dict[str, float]:
     from hub.pipeline.push import push
     from hub.pipeline.runlog import start_run
     from hub.runner import open_store
-    from hub.testservers.salesforce import start_server
+    from testkit.servers.salesforce import start_server
 
     server = start_server(0, accounts=accounts)
     server.org.schema["Account"]["Credit_Limit__c"] = {"type": "currency"}

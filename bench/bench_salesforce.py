@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from connectors.salesforce import SalesforceConfig, build_connector  # noqa: E402
 from hub.connector import ConnectorContext  # noqa: E402
-from hub.testservers.salesforce import start_server  # noqa: E402
+from testkit.servers.salesforce import start_server  # noqa: E402
 
 
 def run(server, accounts: int, bulk: bool) -> tuple[int, float]:

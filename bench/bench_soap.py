@@ -30,7 +30,7 @@ def seed_folder(args: argparse.Namespace, work: Path) -> Path:
         subprocess.run([sys.executable, str(SHARED_GEN), str(work), "--seed", "7", "--customers", str(args.customers)],
                        check=True, capture_output=True)
         return work / "drp"
-    from hub.testservers.drpsoap.sample import write_sample_drp
+    from testkit.servers.drpsoap.sample import write_sample_drp
 
     return write_sample_drp(work / "drp", customers=args.customers, orders_per_customer=0)
 
@@ -41,7 +41,7 @@ def via_connector(handle, page_size: int) -> int:
     from connectors.soap import SoapConfig, build_connector
     from hub.connector import ConnectorContext
 
-    cfg = yaml.safe_load((ROOT / "hub/testservers/drpsoap/connector.yaml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load((ROOT / "testkit/servers/drpsoap/connector.yaml").read_text(encoding="utf-8"))
     cfg["wsdl"] = handle.wsdl_url
     cfg["streams"]["customers"]["paging"]["page"]["size"] = page_size
     conn = build_connector(SoapConfig.model_validate(cfg), ConnectorContext(system="drp", base_dir="."))
@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--page-size", type=int, default=500)
     ap.add_argument("--seed-drp")
     args = ap.parse_args()
-    from hub.testservers.drpsoap import start_server
+    from testkit.servers.drpsoap import start_server
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = seed_folder(args, Path(tmp))

@@ -38,8 +38,8 @@ def add_crm_fields(org: Any) -> None:
 
 def start_servers(world: Path) -> tuple[Any, Any]:
     """Both test servers in this process (threads), seeded from ``world``: (salesforce, drp soap)."""
-    from hub.testservers.drpsoap import start_server as start_drp
-    from hub.testservers.salesforce import start_server as start_sf
+    from testkit.servers.drpsoap import start_server as start_drp
+    from testkit.servers.salesforce import start_server as start_sf
 
     sf = start_sf(0, seed_crm=world / "crm")
     add_crm_fields(sf.org)

@@ -13,5 +13,7 @@ Modules:
 - ``plugin``     the ``prepare_secrets`` plugin that reads Airflow Connections ``hub_<system>``
 - ``pools``      one pool per source system, as JSON for ``airflow pools import``
 - ``assets``     the Asset a pipeline updates when the canonical store changes
-- ``localstack`` a local CeleryExecutor stack on 127.0.0.1 (tests, benchmark, trying it out)
+
+A local CeleryExecutor stack for tests and the benchmark lives outside the product, in
+``testkit.airflow_stack``.
 """

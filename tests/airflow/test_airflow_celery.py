@@ -91,7 +91,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def stack(databases: dict[str, str], world: Path, tmp_path_factory: pytest.TempPathFactory,
           request: pytest.FixtureRequest) -> Iterator[object]:
-    from hub.airflow.localstack import LocalStack, StackSettings
+    from testkit.airflow_stack import LocalStack, StackSettings
 
     home = tmp_path_factory.mktemp("celery-home")
     hub_env = {"HUB_CONFIG": str(CONFIG), "CHANNELCO_DIR": str(world / "airflow"), "HUB_DATABASE_URL": databases["store"],

@@ -20,7 +20,7 @@ AIRFLOW_SERVICES = {
     "airflow-triggerer": "triggerer",
     "airflow-worker": "celery",
 }
-#: settings of hub.airflow.localstack that are per machine (paths, ports, generated secrets) or test-only
+#: settings of testkit.airflow_stack that are per machine (paths, ports, generated secrets) or test-only
 LOCAL_ONLY = {"AIRFLOW_HOME", "AIRFLOW__API__HOST", "AIRFLOW__API__PORT", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL",
               "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"}
 #: settings whose value must be the same in compose as in the tested stack
@@ -35,7 +35,7 @@ def compose() -> dict:  # type: ignore[type-arg]
 
 @pytest.fixture(scope="module")
 def tested_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    from hub.airflow.localstack import LocalStack, StackSettings
+    from testkit.airflow_stack import LocalStack, StackSettings
 
     stack = LocalStack(StackSettings(home=tmp_path_factory.mktemp("compose-home"), dags_folder=ROOT / "dags",
                                      metadata_url="postgresql+psycopg2://u@127.0.0.1:5432/x"))

@@ -11,7 +11,7 @@ from conformance import ConnectorConformance, read_all
 from connectors.rest import RestConfig, build_connector, register_connectors
 from hub.connector import Change, ConnectorContext
 from hub.errors import AuthError, ClientError, ConfigError, RateLimitError, TransientError
-from hub.testservers.rest.server import start_server
+from testkit.servers.rest.server import start_server
 
 FAST_RETRY = {"max_attempts": 3, "backoff_base": 0.01, "backoff_max": 0.05}
 

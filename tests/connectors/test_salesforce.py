@@ -12,7 +12,7 @@ from conformance import ConnectorConformance, read_all
 from connectors.salesforce import SalesforceConfig, build_connector, register_connectors
 from hub.connector import Change, ConnectorContext
 from hub.errors import AuthError, RateLimitError, TransientError
-from hub.testservers.salesforce import start_server
+from testkit.servers.salesforce import start_server
 
 SECRETS = {"password": "pw-123", "security_token": "TOKEN456", "client_secret": "app-secret-789"}
 

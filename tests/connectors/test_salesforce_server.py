@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from hub.testservers.salesforce import seed_from_channelco, start_server
-from hub.testservers.salesforce.store import Org, checksum, sf_id
+from testkit.servers.salesforce import seed_from_channelco, start_server
+from testkit.servers.salesforce.store import Org, checksum, sf_id
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
@@ -176,7 +176,7 @@ def test_seed_from_channelco_crm_folder(tmp_path: Path) -> None:
 
 def test_command_line_server_with_pidfile(tmp_path: Path) -> None:
     pidfile = tmp_path / "sf.pid"
-    proc = subprocess.Popen([sys.executable, "-m", "hub.testservers.salesforce", "--port", "0", "--accounts", "3",
+    proc = subprocess.Popen([sys.executable, "-m", "testkit.servers.salesforce", "--port", "0", "--accounts", "3",
                              "--pidfile", str(pidfile), "--cert-dir", str(tmp_path / "certs")],
                             cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:

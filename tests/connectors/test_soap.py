@@ -18,10 +18,10 @@ from connectors.soap.connector import SoapConnector
 from connectors.soap.errors import WsdlError, WsdlImportRefused
 from hub.connector import Change, ConnectorContext
 from hub.errors import AuthError, ClientError, ConfigError, DiscoveryError, MappingError, ServerError, TransientError
-from hub.testservers.drpsoap import start_server
-from hub.testservers.drpsoap.sample import write_sample_drp
+from testkit.servers.drpsoap import start_server
+from testkit.servers.drpsoap.sample import write_sample_drp
 
-DRP_YAML = Path(__file__).resolve().parents[2] / "hub" / "testservers" / "drpsoap" / "connector.yaml"
+DRP_YAML = Path(__file__).resolve().parents[2] / "testkit" / "servers" / "drpsoap" / "connector.yaml"
 WSDL_FILE = DRP_YAML.parent / "drp.wsdl"
 
 

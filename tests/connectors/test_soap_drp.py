@@ -12,14 +12,14 @@ import yaml
 
 from connectors.soap import SoapConfig, build_connector
 from hub.connector import ConnectorContext
-from hub.testservers.drpsoap import start_server
-from hub.testservers.drpsoap.sample import write_sample_drp
-from hub.testservers.drpsoap.schema import ENTITIES
+from testkit.servers.drpsoap import start_server
+from testkit.servers.drpsoap.sample import write_sample_drp
+from testkit.servers.drpsoap.schema import ENTITIES
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"
 GENERATOR = SHARED / "bench" / "gen_channel_data.py"
-DRP_YAML = REPO / "hub" / "testservers" / "drpsoap" / "connector.yaml"
+DRP_YAML = REPO / "testkit" / "servers" / "drpsoap" / "connector.yaml"
 
 
 def assert_same_as_csv(folder: Path) -> dict[str, int]:

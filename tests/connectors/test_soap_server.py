@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from hub.errors import ConfigError
-from hub.testservers.drpsoap import NS, start_server
-from hub.testservers.drpsoap.sample import write_sample_drp
+from testkit.servers.drpsoap import NS, start_server
+from testkit.servers.drpsoap.sample import write_sample_drp
 
 SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 WSSE = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
@@ -153,7 +153,7 @@ def test_seed_errors_name_file_line_and_field(tmp_path: Path) -> None:
 def test_command_line_server_with_pidfile(seed: Path, tmp_path: Path) -> None:
     pidfile = tmp_path / "drp.pid"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "hub.testservers.drpsoap", "--port", "0", "--seed-drp", str(seed),
+    proc = subprocess.Popen([sys.executable, "-m", "testkit.servers.drpsoap", "--port", "0", "--seed-drp", str(seed),
                              "--pidfile", str(pidfile)], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
     try:
         line = proc.stdout.readline()

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from hub.testservers.rest.server import start_server
 from hub.validation import validate_config
+from testkit.servers.rest.server import start_server
 
 
 def test_a_typo_in_a_csv_column_is_found_only_with_sources(world) -> None:

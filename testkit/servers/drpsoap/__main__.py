@@ -1,4 +1,4 @@
-"""Command line: ``python -m hub.testservers.drpsoap --port N --seed-drp DIR --pidfile F``."""
+"""Command line: ``python -m testkit.servers.drpsoap --port N --seed-drp DIR --pidfile F``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hub.errors import HubError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hub.testservers.drpsoap", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m testkit.servers.drpsoap", description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--seed-drp", type=Path, help="ChannelCo drp/ folder to load (GB18030 CSV)")
     parser.add_argument("--pidfile", type=Path, help="write this process id here; removed on exit")
@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--auth", choices=("wsse", "basic", "either"), default="wsse")
     args = parser.parse_args(argv)
 
-    from hub.testservers.drpsoap.server import start_server
+    from testkit.servers.drpsoap.server import start_server
 
     users = None
     if args.user:

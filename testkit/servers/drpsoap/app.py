@@ -16,10 +16,10 @@ from typing import Any
 
 from lxml import etree
 
-from hub.testservers.drpsoap.auth import WSSE_NS, AuthFailure, AuthPolicy
-from hub.testservers.drpsoap.faults import FaultPlan, FaultSpec
-from hub.testservers.drpsoap.schema import ENTITIES, Entity, Field
-from hub.testservers.drpsoap.store import BusinessFault, DrpStore, format_value, parse_value
+from testkit.servers.drpsoap.auth import WSSE_NS, AuthFailure, AuthPolicy
+from testkit.servers.drpsoap.faults import FaultPlan, FaultSpec
+from testkit.servers.drpsoap.schema import ENTITIES, Entity, Field
+from testkit.servers.drpsoap.store import BusinessFault, DrpStore, format_value, parse_value
 
 __all__ = ["DrpApp", "RequestEntry", "NS", "SOAP11", "SERVICE_PATH", "WSDL_PATH", "XSD_PATH"]
 
@@ -80,7 +80,7 @@ class DrpApp:
     _log_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
-        pkg = resources.files("hub.testservers.drpsoap")
+        pkg = resources.files("testkit.servers.drpsoap")
         self._wsdl = pkg.joinpath("drp.wsdl").read_text(encoding="utf-8")
         self._xsd = pkg.joinpath("drp.xsd").read_bytes()
         self._handlers: dict[str, Callable[[etree._Element], etree._Element]] = {

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from hub.testservers.drpsoap.schema import ENTITIES, Entity
-from hub.testservers.drpsoap.store import CSV_ENCODING
+from testkit.servers.drpsoap.schema import ENTITIES, Entity
+from testkit.servers.drpsoap.store import CSV_ENCODING
 
 __all__ = ["write_sample_drp"]
 

@@ -10,10 +10,10 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from hub.testservers.drpsoap.app import SERVICE_PATH, WSDL_PATH, DrpApp, RequestEntry
-from hub.testservers.drpsoap.auth import AuthPolicy
-from hub.testservers.drpsoap.faults import FaultPlan, FaultSpec
-from hub.testservers.drpsoap.store import DrpStore
+from testkit.servers.drpsoap.app import SERVICE_PATH, WSDL_PATH, DrpApp, RequestEntry
+from testkit.servers.drpsoap.auth import AuthPolicy
+from testkit.servers.drpsoap.faults import FaultPlan, FaultSpec
+from testkit.servers.drpsoap.store import DrpStore
 
 __all__ = ["DrpServerHandle", "start_server"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.errors import ConfigError
-from hub.testservers.drpsoap.schema import ENTITIES, Entity, Field
+from testkit.servers.drpsoap.schema import ENTITIES, Entity, Field
 
 __all__ = ["DrpStore", "parse_value", "format_value", "BusinessFault"]
 

@@ -28,7 +28,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from hub.testservers.rest.kit import Request, Response, Router, ServerHandle, json_response, serve
+from testkit.servers.rest.kit import Request, Response, Router, ServerHandle, json_response, serve
 
 __all__ = ["RestApp", "start_server"]
 

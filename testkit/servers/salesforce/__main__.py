@@ -1,6 +1,6 @@
 """Run the Salesforce test server from the command line (for the demo).
 
-    python -m hub.testservers.salesforce --port 8443 --seed-crm DIR --pidfile F [--cert-dir D]
+    python -m testkit.servers.salesforce --port 8443 --seed-crm DIR --pidfile F [--cert-dir D]
 
 Prints the URL, the CA file to trust and the login names; the password, token and client
 secret are written to ``<cert-dir>/credentials.json`` (mode 600), never printed.
@@ -17,11 +17,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from hub.testservers.salesforce.server import start_server
+from testkit.servers.salesforce.server import start_server
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m hub.testservers.salesforce", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m testkit.servers.salesforce", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: pick a free one)")
     parser.add_argument("--seed-crm", help="a ChannelCo crm/ folder to load")
     parser.add_argument("--accounts", type=int, default=0, help="synthetic Accounts to add")

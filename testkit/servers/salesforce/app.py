@@ -15,9 +15,11 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from hub.testservers.rest.kit import Request, Response, Router, json_response
-from hub.testservers.salesforce import soql
-from hub.testservers.salesforce.store import Org, to_json_value
+from testkit.servers.rest.kit import Request, Response, Router, json_response
+from testkit.servers.salesforce import soql
+from testkit.servers.salesforce.bulk import BulkJobs
+from testkit.servers.salesforce.errors import sf_errors
+from testkit.servers.salesforce.store import Org, to_json_value
 
 __all__ = ["SalesforceApp", "sf_errors"]
 
@@ -25,14 +27,6 @@ VERSIONS = ("57.0", "58.0", "59.0", "60.0")
 V = r"/services/data/v(?P<v>\d+\.\d)"
 ORG_ID = "00D5g000000HubAAA"
 USER_ID = "0055g000000HubAAA"
-
-
-def sf_errors(status: int, code: str, message: str, fields: list[str] | None = None, headers: dict[str, str] | None = None) -> Response:
-    """A Salesforce error body: ``[{"message", "errorCode", "fields"?}]``."""
-    item: dict[str, Any] = {"message": message, "errorCode": code}
-    if fields is not None:
-        item["fields"] = fields
-    return json_response([item], status, headers)
 
 
 class SalesforceApp:
@@ -74,8 +68,6 @@ class SalesforceApp:
         r.add("PATCH", V + r"/composite/sobjects", self.collection_update)
         r.add("DELETE", V + r"/composite/sobjects", self.collection_delete)
         r.add("PATCH", V + r"/composite/sobjects/(?P<obj>\w+)/(?P<field>\w+)", self.collection_upsert)
-        from hub.testservers.salesforce.bulk import BulkJobs
-
         self.bulk = BulkJobs(self)
         self.bulk.register(r, V)
 

@@ -13,24 +13,34 @@ import csv
 import datetime as dt
 import io
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from hub.testservers.rest.kit import Request, Response, Router, json_response
-from hub.testservers.salesforce import soql
-from hub.testservers.salesforce.store import to_csv_value
+from testkit.servers.rest.kit import Request, Response, Router, json_response
+from testkit.servers.salesforce import soql
+from testkit.servers.salesforce.errors import sf_errors
+from testkit.servers.salesforce.store import Org, sf_id, to_csv_value
 
-if TYPE_CHECKING:
-    from hub.testservers.salesforce.app import SalesforceApp
-
-__all__ = ["BulkJobs"]
+__all__ = ["BulkJobs", "RecordApi"]
 
 _CSV = {"Content-Type": "text/csv; charset=UTF-8"}
+
+
+class RecordApi(Protocol):
+    """What the Bulk API needs from the REST side of the server: the org, SOQL and single-record writes."""
+
+    org: Org
+
+    def run(self, text: str, include_deleted: bool) -> tuple[soql.Query, list[str]]: ...
+
+    def write_one(self, obj: str, data: dict[str, Any], record_id: str | None = None) -> tuple[int, dict[str, Any]]: ...
+
+    def upsert_one(self, obj: str, field: str, value: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]: ...
 
 
 class BulkJobs:
     """Job table and routes."""
 
-    def __init__(self, app: SalesforceApp) -> None:
+    def __init__(self, app: RecordApi) -> None:
         self.app = app
         self.jobs: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -50,8 +60,6 @@ class BulkJobs:
         router.add("GET", v + r"/jobs/ingest/(?P<job>\w+)/(?P<which>successfulResults|failedResults|unprocessedrecords)", self.ingest_results)
 
     def _new(self, kind: str, v: str, **fields: Any) -> dict[str, Any]:
-        from hub.testservers.salesforce.store import sf_id
-
         with self._lock:
             self._n += 1
             job_id = sf_id("750", self._n)
@@ -73,8 +81,6 @@ class BulkJobs:
 
     # --- query jobs --------------------------------------------------------------------------
     def create_query(self, request: Request) -> Response:
-        from hub.testservers.salesforce.app import sf_errors
-
         body = request.json() or {}
         operation = body.get("operation", "query")
         if operation not in ("query", "queryAll"):
@@ -101,8 +107,6 @@ class BulkJobs:
         return json_response(self._public(job))
 
     def query_results(self, request: Request) -> Response:
-        from hub.testservers.salesforce.app import sf_errors
-
         job = self._job(request, "query")
         if job is None:
             return _not_found()
@@ -129,10 +133,9 @@ class BulkJobs:
 
     # --- ingest jobs -------------------------------------------------------------------------
     def create_ingest(self, request: Request) -> Response:
-        from hub.testservers.salesforce.app import sf_errors
-
         body = request.json() or {}
-        obj = self.app._obj(body.get("object") or "")
+        name = (body.get("object") or "").lower()
+        obj = next((o for o in self.app.org.schema if o.lower() == name), None)
         operation = body.get("operation")
         if obj is None:
             return sf_errors(400, "INVALIDJOB", f"InvalidJob : Invalid object: {body.get('object')}")
@@ -152,8 +155,6 @@ class BulkJobs:
         return _not_found() if job is None else json_response(self._public(job))
 
     def upload(self, request: Request) -> Response:
-        from hub.testservers.salesforce.app import sf_errors
-
         job = self._job(request, "ingest")
         if job is None:
             return _not_found()
@@ -163,8 +164,6 @@ class BulkJobs:
         return Response(201)
 
     def set_state(self, request: Request) -> Response:
-        from hub.testservers.salesforce.app import sf_errors
-
         job = self.jobs.get(request.params["job"])
         if job is None:
             return _not_found()
@@ -237,6 +236,4 @@ class BulkJobs:
 
 
 def _not_found() -> Response:
-    from hub.testservers.salesforce.app import sf_errors
-
     return sf_errors(404, "NOT_FOUND", "The requested resource does not exist")

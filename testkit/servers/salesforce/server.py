@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.testservers.rest.kit import FaultPlan, ServerHandle, serve
-from hub.testservers.salesforce.app import SalesforceApp
-from hub.testservers.salesforce.store import Org, seed_from_channelco
+from testkit.servers.rest.kit import FaultPlan, ServerHandle, serve
+from testkit.servers.salesforce.app import SalesforceApp
+from testkit.servers.salesforce.store import Org, seed_from_channelco
 
 __all__ = ["SalesforceServer", "start_server"]
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from hub.testservers.salesforce.soql import parse_datetime
+from testkit.servers.salesforce.soql import parse_datetime
 
 __all__ = ["Org", "OBJECTS", "seed_from_channelco", "sf_id", "to_json_value", "to_csv_value", "from_text"]
 
