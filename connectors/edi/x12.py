@@ -631,7 +631,8 @@ def _finish(ic: Interchange, group: FunctionalGroup | None, ts: TransactionSet |
         _close_group(group, ic)
     iea = ic.trailer
     if iea is None:
-        ic.errors.append(_err("interchange has no IEA trailer (file truncated?)", last, "023", "TA1", field="IEA"))
+        reason = _terminator_hint(ic, group, ts) or "file truncated?"
+        ic.errors.append(_err(f"interchange has no IEA trailer ({reason})", last, "023", "TA1", field="IEA"))
     else:
         if not _same_number(iea.get(1), str(len(ic.groups))):
             ic.errors.append(_err(f"IEA01 says {iea.get(1) or 'nothing'} functional groups, the interchange has {len(ic.groups)}",
@@ -640,6 +641,25 @@ def _finish(ic: Interchange, group: FunctionalGroup | None, ts: TransactionSet |
             ic.errors.append(_err(f"IEA02 control number {iea.get(2)!r} does not match ISA13 {ic.control!r}",
                                   iea, "001", "TA1", field="IEA02"))
     return ic
+
+
+_SWALLOWED_TRAILER = re.compile(r"([^\w ])\s*(?:IEA|GE|SE)\Z")
+#: line breaks are dropped while reading, so trailers after them stick to the previous value
+_JOINED_TRAILER = re.compile(r"[0-9A-Z.](?:IEA|GE)\Z")
+
+
+def _terminator_hint(ic: Interchange, group: FunctionalGroup | None, ts: TransactionSet | None) -> str:
+    """Why the IEA was not found, when trailers ended up inside one long segment (a wrong terminator)."""
+    segments = ([ts.segments[-1]] if ts is not None and ts.segments else []) + ([group.header] if group is not None else [])
+    for seg in segments:
+        for value in seg.elements:
+            m = _SWALLOWED_TRAILER.search(value)
+            used = ("line breaks" if m.group(1) in "\r\n" else repr(m.group(1))) if m else \
+                "line breaks" if _JOINED_TRAILER.search(value) else None
+            if used:
+                return (f"the segments end with {used}, not the segment terminator "
+                        f"{ic.delimiters.segment!r} the ISA declares")
+    return ""
 
 
 def read(source: str | Path | bytes) -> Iterator[Interchange]:

@@ -46,6 +46,7 @@ def test_wrong_segment_terminator_is_quarantined_and_rejected(tmp_path: Path) ->
     assert len(records) == 1 and records[0].error is not None
     assert isinstance(records[0].error, EdiError) and records[0].location.startswith("850/850_1.x12#segment")
     assert "850_1.x12" in str(records[0].error)
+    assert "the segments end with '!', not the segment terminator '~'" in records[0].error.message
     (ack,) = acks.values()
     assert "TA1*000000001*" in ack and "*R*" in ack.split("TA1", 1)[1].split("~", 1)[0]
     assert "AK9*R" in ack and "AK5*A" not in ack
