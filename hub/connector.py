@@ -10,7 +10,7 @@ Roles follow the OCA connector vocabulary: the connector is the *backend adapter
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -28,6 +28,7 @@ __all__ = [
     "Connector",
     "ConnectorSpec",
     "ConnectorContext",
+    "ConnectorFactory",
 ]
 
 
@@ -143,13 +144,17 @@ class Connector(Protocol):
         ...
 
 
+#: builds a connector from its validated config (an instance of the spec's ``config_model``)
+ConnectorFactory = Callable[[BaseModel, ConnectorContext], Connector]
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectorSpec:
     """A connector kind as registered through the ``register_connectors`` hook."""
 
     kind: str
     config_model: type[BaseModel]
-    factory: Any  # Callable[[BaseModel, ConnectorContext], Connector]
+    factory: ConnectorFactory
     description: str = ""
     plugin: str = ""
 

@@ -1,39 +1,88 @@
 """Hook specifications: every extension point of the hub is a hook declared here.
 
-Built-in connectors, transforms and report renderers register through these same hooks
-(as ``trylast`` plugins) so a third-party package can add or override them through the
-``hub.connectors`` entry-point group.
+Built-in connectors, transforms, report renderers and commands register through these same hooks
+(as ``trylast`` plugins) that a third-party package uses through the ``hub.plugins`` entry-point
+group (see ``hub.plugins`` and ``docs/plugins.md``).
+
+The ``register_*`` hooks hand the plugin a ``register`` callback instead of asking for a return
+value, so the core owns names and clashes: two plugins registering the same name is a
+ConfigError naming both, unless one replaces a built-in with ``override=True``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import pluggy
+
+if TYPE_CHECKING:
+    import typer
+    from pydantic import BaseModel
+
+    from hub.connector import Connector, ConnectorContext
+    from hub.report.model import Report
+
+__all__ = [
+    "hookspec",
+    "hookimpl",
+    "TransformFunc",
+    "Renderer",
+    "RegisterConnector",
+    "RegisterTransform",
+    "RegisterRenderer",
+]
 
 hookspec = pluggy.HookspecMarker("hub")
 hookimpl = pluggy.HookimplMarker("hub")
 
+#: the config model of one connector kind; its factory takes an instance of exactly that model
+ConfigT = TypeVar("ConfigT", bound="BaseModel")
+
+#: a mapping transform: ``func(value, *args)`` with ``arity`` extra arguments
+TransformFunc = Callable[..., Any]
+#: a report renderer: ``render(report, out_dir) -> [written paths]``
+Renderer = Callable[["Report", Path], list[Path]]
+
+
+class RegisterConnector(Protocol):
+    """The callback ``register_connectors`` receives."""
+
+    def __call__(self, kind: str, config_model: type[ConfigT], factory: Callable[[ConfigT, ConnectorContext], Connector],
+                 description: str = "", *, override: bool = False) -> None: ...
+
+
+class RegisterTransform(Protocol):
+    """The callback ``register_transforms`` receives."""
+
+    def __call__(self, name: str, func: TransformFunc, arity: int = 0, *, override: bool = False) -> None: ...
+
+
+class RegisterRenderer(Protocol):
+    """The callback ``register_renderers`` receives."""
+
+    def __call__(self, fmt: str, render: Renderer, *, override: bool = False) -> None: ...
+
 
 @hookspec
-def register_connectors(register: Callable[..., None]) -> None:
-    """Register connector kinds: ``register(kind, config_model, factory, description="")``."""
+def register_connectors(register: RegisterConnector) -> None:
+    """Register connector kinds: ``register(kind, config_model, factory, description="", override=False)``."""
 
 
 @hookspec
-def register_transforms(register: Callable[..., None]) -> None:
-    """Register mapping transforms: ``register(name, func, arity=0)``; ``func(value, *args)``."""
+def register_transforms(register: RegisterTransform) -> None:
+    """Register mapping transforms: ``register(name, func, arity=0, override=False)``; ``func(value, *args)``."""
 
 
 @hookspec
-def register_renderers(register: Callable[..., None]) -> None:
-    """Register report renderers: ``register(fmt, render)``; ``render(report, out_dir) -> [paths]``."""
+def register_renderers(register: RegisterRenderer) -> None:
+    """Register report renderers: ``register(fmt, render, override=False)``; ``render(report, out_dir) -> [paths]``."""
 
 
 @hookspec
-def register_commands(app: Any) -> None:
-    """Add sub-commands to the ``hub`` Typer application."""
+def register_commands(app: typer.Typer) -> None:
+    """Add sub-commands (or a sub-application) to the ``hub`` Typer application; a name already taken is an error."""
 
 
 @hookspec(firstresult=True)

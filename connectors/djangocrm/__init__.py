@@ -27,13 +27,11 @@ Secrets: ``token`` (context secrets, else config ``token``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from hub.hookspecs import hookimpl
+from hub.hookspecs import RegisterConnector, hookimpl
 
 
 @hookimpl(trylast=True)
-def register_connectors(register: Callable[..., None]) -> None:
+def register_connectors(register: RegisterConnector) -> None:
     """Register the ``djangocrm`` connector kind."""
     from .config import DjangoCrmConfig
     from .connector import build

@@ -1,19 +1,25 @@
-"""Functions behind ``hub edi inspect`` and ``hub edi ack``: envelope summary and partner acknowledgments.
+"""``hub edi inspect`` and ``hub edi ack``: envelope summary and partner acknowledgments, and their commands.
 
-They return values instead of printing so the Typer command stays a thin wrapper:
-``inspect(path) -> (exit_code, text)``; ``ack(path, out_dir) -> [written files]``.
+The functions return values instead of printing so the Typer commands of :func:`build_app` stay
+thin wrappers: ``inspect(path) -> (exit_code, text)``; ``ack(path, out_dir) -> [written files]``.
+The EDI plugin adds ``build_app()`` to the ``hub`` CLI through the ``register_commands`` hook, as a
+third-party plugin would; Typer is imported only when the commands are built.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.edi import acks, edifact, x12
 from connectors.edi.streams import _safe, detect_standard
 from hub.errors import EdiError, HubError
 
-__all__ = ["inspect", "ack"]
+if TYPE_CHECKING:
+    import typer
+
+__all__ = ["inspect", "ack", "build_app"]
 
 
 def _describe(exc: HubError) -> str:
@@ -110,3 +116,30 @@ def ack(path: str | Path, out_dir: str | Path, *, when: datetime | None = None) 
     else:
         raise EdiError("neither X12 (ISA) nor EDIFACT (UNA/UNB) data", file=str(path), segment=1)
     return written
+
+
+def build_app() -> typer.Typer:
+    """The ``hub edi`` Typer sub-application (added through the ``register_commands`` hook)."""
+    import typer
+
+    from hub.cli.app import console, handle_errors
+
+    edi_app = typer.Typer(help="Inspect X12/EDIFACT files and write the acknowledgements a partner receives.", no_args_is_help=True)
+
+    @edi_app.command("inspect")
+    @handle_errors
+    def inspect_command(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="An X12 or EDIFACT file.")) -> None:
+        """Envelopes, groups, sets and segment counts; or the error with its segment number and reason."""
+        code, text = inspect(path)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code)
+
+    @edi_app.command("ack")
+    @handle_errors
+    def ack_command(path: Path = typer.Argument(..., exists=True, dir_okay=False),
+                    out: Path = typer.Option(..., "--out", help="Folder for the 997/CONTRL.")) -> None:
+        """Write the 997 (X12) or CONTRL (EDIFACT) acknowledgement for every group of the file."""
+        for written in ack(path, out):
+            console.print(str(written), markup=False)
+
+    return edi_app

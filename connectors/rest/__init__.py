@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from connectors.rest.config import RestConfig
-from hub.hookspecs import hookimpl
+from hub.hookspecs import RegisterConnector, hookimpl
+
+if TYPE_CHECKING:
+    from hub.connector import Connector, ConnectorContext
 
 __all__ = ["RestConfig", "build_connector", "register_connectors"]
 
 
-def build_connector(config: RestConfig, context: Any) -> Any:
+def build_connector(config: RestConfig, context: ConnectorContext) -> Connector:
     """Factory: a :class:`~connectors.rest.connector.RestConnector` for one configured system."""
     from connectors.rest.connector import RestConnector
 
@@ -18,6 +21,7 @@ def build_connector(config: RestConfig, context: Any) -> Any:
 
 
 @hookimpl(trylast=True)
-def register_connectors(register: Any) -> None:
+def register_connectors(register: RegisterConnector) -> None:
+    """Register the ``rest`` connector kind."""
     register("rest", RestConfig, build_connector,
              description="Generic REST/JSON API: paging, auth, incremental cursors, retries, writes")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from connectors.salesforce.config import ObjectConfig, SalesforceConfig
-from hub.hookspecs import hookimpl
+from hub.hookspecs import RegisterConnector, hookimpl
+
+if TYPE_CHECKING:
+    from hub.connector import Connector, ConnectorContext
 
 __all__ = ["ObjectConfig", "SalesforceConfig", "build_connector", "register_connectors"]
 
 
-def build_connector(config: SalesforceConfig, context: Any) -> Any:
+def build_connector(config: SalesforceConfig, context: ConnectorContext) -> Connector:
     """Factory: a :class:`~connectors.salesforce.connector.SalesforceConnector` for one org."""
     from connectors.salesforce.connector import SalesforceConnector
 
@@ -18,6 +21,7 @@ def build_connector(config: SalesforceConfig, context: Any) -> Any:
 
 
 @hookimpl(trylast=True)
-def register_connectors(register: Any) -> None:
+def register_connectors(register: RegisterConnector) -> None:
+    """Register the ``salesforce`` connector kind."""
     register("salesforce", SalesforceConfig, build_connector,
              description="Salesforce REST/Bulk 2.0: incremental SystemModstamp reads with deletes, upserts by external id")

@@ -7,15 +7,18 @@ Layout: ``config.py`` (pydantic settings), ``client.py`` (WSDL loading and calls
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from connectors.soap.config import SoapConfig
-from hub.hookspecs import hookimpl
+from hub.hookspecs import RegisterConnector, hookimpl
+
+if TYPE_CHECKING:
+    from hub.connector import Connector, ConnectorContext
 
 __all__ = ["SoapConfig", "build_connector", "register_connectors"]
 
 
-def build_connector(config: SoapConfig, context: Any) -> Any:
+def build_connector(config: SoapConfig, context: ConnectorContext) -> Connector:
     """Factory: a :class:`~connectors.soap.connector.SoapConnector` for one configured system."""
     from connectors.soap.connector import SoapConnector
 
@@ -23,6 +26,7 @@ def build_connector(config: SoapConfig, context: Any) -> Any:
 
 
 @hookimpl(trylast=True)
-def register_connectors(register: Any) -> None:
+def register_connectors(register: RegisterConnector) -> None:
+    """Register the ``soap`` connector kind."""
     register("soap", SoapConfig, build_connector,
              description="SOAP/WSDL services via zeep: paged operations, incremental dates, WS-Security, writes")

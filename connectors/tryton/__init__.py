@@ -33,13 +33,11 @@ Secrets: ``password`` (context secrets, else config ``password``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from hub.hookspecs import hookimpl
+from hub.hookspecs import RegisterConnector, hookimpl
 
 
 @hookimpl(trylast=True)
-def register_connectors(register: Callable[..., None]) -> None:
+def register_connectors(register: RegisterConnector) -> None:
     """Register the ``tryton`` connector kind."""
     from .config import TrytonConfig
     from .connector import build

@@ -79,7 +79,7 @@ class _Override:
     @staticmethod
     @hookimpl
     def register_transforms(register):
-        register("upper", lambda v: v.upper() + "!", arity=0)
+        register("upper", lambda v: v.upper() + "!", arity=0, override=True)  # replacing a built-in must say so
         register("reverse_text", lambda v: v[::-1], arity=0)
 
 
