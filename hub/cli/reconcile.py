@@ -146,7 +146,8 @@ def _shown(shown: int, total: int) -> str:
     return f"{shown:,} of {total:,} shown" + (" (use --limit to see more)" if total > shown else "")
 
 
-def _decide(pair: str, entity: str, status: str) -> None:
+def decide_pair(conn: Any, pair: str, entity: str, status: str, user: str) -> None:
+    """Record a review decision (``accepted``/``rejected``) by ``user``; the next run applies it (also the console's)."""
     from hub.store.models import ReviewItem
 
     try:
@@ -156,15 +157,19 @@ def _decide(pair: str, entity: str, status: str) -> None:
         raise HubError(f"write the pair as SYSTEM:ID~SYSTEM:ID (as `hub review list` shows it), not {pair!r}") from None
     r = ReviewItem.__table__
     ent = _entity(entity)
+    res = conn.execute(
+        update(r).where(r.c.entity == ent, or_(
+            (r.c.system_a == sa) & (r.c.id_a == ia) & (r.c.system_b == sb) & (r.c.id_b == ib),
+            (r.c.system_a == sb) & (r.c.id_a == ib) & (r.c.system_b == sa) & (r.c.id_b == ia),
+        )).values(status=status, decided_by=user, decided_at=utcnow())
+    )
+    if not res.rowcount:
+        raise HubError(f"no review item {pair!r} for {entity}")
+
+
+def _decide(pair: str, entity: str, status: str) -> None:
     with _engine().begin() as conn:
-        res = conn.execute(
-            update(r).where(r.c.entity == ent, or_(
-                (r.c.system_a == sa) & (r.c.id_a == ia) & (r.c.system_b == sb) & (r.c.id_b == ib),
-                (r.c.system_a == sb) & (r.c.id_a == ib) & (r.c.system_b == sa) & (r.c.id_b == ia),
-            )).values(status=status, decided_by=getpass.getuser(), decided_at=utcnow())
-        )
-        if not res.rowcount:
-            raise HubError(f"no review item {pair!r} for {entity}")
+        decide_pair(conn, pair, entity, status, getpass.getuser())
     console.print(f"{pair}: {status}; the next run applies it")
 
 
