@@ -127,7 +127,8 @@ def _resolve(what: str, name: str, found: list[tuple[str, bool, T]]) -> T:
     others = [f for f in found if f[0] not in BUILTIN_PLUGINS]
     if len(builtin) == 1 and len(others) == 1 and others[0][1]:
         return others[0][2]
-    first, second = sorted(found, key=lambda f: (f[0] not in BUILTIN_PLUGINS, f[0]))[:2]
+    # name the two plugins that clash: two add-ons if there are two, else the built-in and the add-on
+    first, second = sorted(others if len(others) >= 2 else found, key=lambda f: (f[0] not in BUILTIN_PLUGINS, f[0]))[:2]
     if first[0] == second[0]:
         raise ConfigError(f"{what} {name!r} is registered twice by plugin {first[0]!r}")
     if first[0] in BUILTIN_PLUGINS and second[0] not in BUILTIN_PLUGINS and not second[1] and len(found) == 2:

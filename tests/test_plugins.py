@@ -152,7 +152,7 @@ def test_two_overrides_of_one_builtin_is_an_error(pm: pluggy.PluginManager) -> N
     pm.register(_connector_plugin("csv", override=True), name="first")
     pm.register(_connector_plugin("csv", override=True), name="second")
     try:
-        with pytest.raises(ConfigError, match="'csv' is registered by both plugin 'connectors.csv' and plugin 'first'"):
+        with pytest.raises(ConfigError, match="'csv' is registered by both plugin 'first' and plugin 'second'"):
             plugins.connector_specs(pm)
     finally:
         pm.unregister(name="first")
