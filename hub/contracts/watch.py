@@ -71,18 +71,21 @@ class StreamWatch:
         self._current: Delivery | None = None
         self._checked_records = False
         keys: set[str] = set()
+        #: fill-rate groups: "a" for one column, "a|b" for a rule reading several (filled when any is)
         self.targets: dict[str, list[str]] = {}
+        groups: dict[str, tuple[str, ...]] = {}
         for m in mappings:
             keys.update(m.key_columns)
             for use in column_uses(m):
                 if not use.target.endswith((" key", " when")):
-                    for col in use.columns:
-                        self.targets.setdefault(col, []).append(use.target)
-        self.mapped = set(self.targets) | keys
+                    name = "|".join(use.columns)
+                    groups[name] = use.columns
+                    self.targets.setdefault(name, []).append(use.target)
+        self.mapped = {c for cols in groups.values() for c in cols} | keys
         for m in mappings:
             self.mapped.update(m.when)
-        #: columns whose values are counted for fill rates (not the key: it is never empty)
-        self.fill_columns = tuple(c for c in self.targets if c not in keys)
+        #: groups whose values are counted for fill rates (not the key: it is never empty)
+        self.fill_groups = tuple((name, cols) for name, cols in groups.items() if not set(cols) <= keys)
         self._discard_values: set[str] = set()
         self._discard_rows: set[str] = set()
 
@@ -191,19 +194,21 @@ class StreamWatch:
         assert d is not None
         d.rows += len(records)
         good = [r for r in records if r.error is None]
-        if not good or not self.fill_columns:
+        if not good or not self.fill_groups:
             return
         step = max(1, len(good) // _SAMPLE)
-        cols = self.fill_columns
+        groups = self.fill_groups
         for r in good[::step]:
             data = r.data
             d.sampled += 1
-            for c in cols:
-                v = data.get(c)
-                if v is not None and (v.__class__ is not str or v.strip()):
-                    d.filled[c] += 1
-        for c in cols:
-            d.filled.setdefault(c, 0)
+            for name, cols in groups:
+                for c in cols:
+                    v = data.get(c)
+                    if v is not None and (v.__class__ is not str or v.strip()):
+                        d.filled[name] += 1
+                        break
+        for name, _cols in groups:
+            d.filled.setdefault(name, 0)
 
     # -- at the end of the read ----------------------------------------------------------------
     def judge(self) -> None:
@@ -240,7 +245,8 @@ class StreamWatch:
                 if now is None or before < g.min_filled or now >= before * (1 - g.max_fill_drop):
                     continue
                 fields = ", ".join(self.targets.get(col, [])) or col
-                raise HoldError(f"{label}: column {col!r} ({fields}) is filled in {_pct(now)} of records, "
+                what = f"column {col!r}" if "|" not in col else f"columns {col.replace('|', ', ')}"
+                raise HoldError(f"{label}: {what} ({fields}) is filled in {_pct(now)} of records, "
                                 f"{_pct(before)} in the last accepted delivery (run {base.run_id})",
                                 kind="null_rate", system=self.system, stream=self.stream, field=fields, column=col,
                                 delivery=d.name)
