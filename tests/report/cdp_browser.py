@@ -32,6 +32,8 @@ def find_chromium() -> str | None:
 class Browser:
     """One headless Chromium process driven over the DevTools pipe."""
 
+    allow_loopback = False
+
     def __init__(self, binary: str, profile_dir: Path) -> None:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
@@ -49,7 +51,8 @@ class Browser:
                 f"--user-data-dir={profile_dir}", "--no-first-run", "--no-default-browser-check",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-extensions", "--disable-dev-shm-usage", "--mute-audio", "--hide-scrollbars",
-                "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>", "--host-resolver-rules=MAP * ~NOTFOUND",
+                "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if self.allow_loopback else ""),
+                "--proxy-bypass-list=" + ("127.0.0.1" if self.allow_loopback else "<-loopback>"),  # a subclass may reach a test server on 127.0.0.1
                 "about:blank"]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      pass_fds=(3, 4), preexec_fn=wire)
