@@ -54,7 +54,8 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
     """Bring the store at ``engine`` to ``revision``; returns the revision it is at afterwards."""
     url = engine.url.render_as_string(hide_password=False)
     cfg = alembic_config(url)
-    sqlite = engine.dialect.name == "sqlite"
+    # an in-memory database lives in its engine's connection: a twin engine would see another one
+    sqlite = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
     runner = _sqlite_transactional(engine) if sqlite else engine
     try:
         with runner.begin() as conn:
