@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@echo "installed: $(BIN)/hub"
 
 demo: install
-	$(BIN)/python examples/channelco/demo.py
+	$(BIN)/python -m examples.channelco.demo
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -31,7 +31,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/bench_load.py --customers 10000
+	$(BIN)/python -m bench.bench_load --customers 10000
 
 clean:
 	rm -rf $(VENV) var .hub .pytest_cache

@@ -1,6 +1,6 @@
 """Benchmark: the embedded runner vs the Airflow CeleryExecutor tier on the same ChannelCo scenario.
 
-    python bench/bench_airflow.py [--customers 10000] [--store postgresql|sqlite] [--workers-concurrency 2]
+    python -m bench.bench_airflow [--customers 10000] [--store postgresql|sqlite] [--workers-concurrency 2]
 
 Both run the ``channelco`` pipeline on a copy of the same generated world into a fresh store of
 the same backend: the embedded runner in-process, then the DAG on a local Celery stack
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 import tempfile
 import time
 import uuid
@@ -27,8 +26,7 @@ PG_ADMIN = os.environ.get("HUB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/t
 
 
 def _world(out: Path, customers: int) -> Path:
-    sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-    from demo_world import generate
+    from testkit.world import generate
 
     generate(out, seed=21, customers=customers)
     return out

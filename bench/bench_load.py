@@ -1,11 +1,11 @@
 """Benchmark: ChannelCo load (extract + map + load) vs raw bulk insert and dlt, same rows, same database.
 
-    python bench/bench_load.py --customers 10000 [--customers 100000] [--db sqlite|postgres] [--skip-dlt]
+    python -m bench.bench_load --customers 10000 [--customers 100000] [--db sqlite|postgres] [--skip-dlt]
 
 Each variant runs in its own subprocess on a fresh database so peak RSS is its own. Scenarios come
-from ../shared/bench/gen_channel_data.py when present, else from the project's demo world
-generator. Prints one table per scenario: rows, seconds, rows/s, ratio to the raw baseline, and
-peak memory, plus the hub's per-stage rows/s.
+from ../shared/bench/gen_channel_data.py when present, else from the demo world generator
+(``testkit.world``: run from the repository root). Prints one table per scenario: rows, seconds,
+rows/s, ratio to the raw baseline, and peak memory, plus the hub's per-stage rows/s.
 """
 
 from __future__ import annotations
@@ -34,8 +34,7 @@ def scenario(customers: int, workdir: Path) -> Path:
             subprocess.run([sys.executable, str(SHARED_GEN), str(out), "--seed", "21", "--customers", str(customers)], check=True,
                            stdout=subprocess.DEVNULL)
         else:
-            sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-            from demo_world import generate
+            from testkit.world import generate
 
             generate(out, seed=21, customers=customers)
     return out

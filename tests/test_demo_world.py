@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import re
@@ -14,18 +13,15 @@ from pathlib import Path
 
 import pytest
 
+import testkit.world as demo_world
+
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "examples" / "channelco" / "demo_world.py"
 FIXTURE = ROOT / "tests" / "fixtures" / "channelco_demo"
 FIXTURE_ARGS = {"seed": 5, "customers": 40}
 SHARED = ROOT.parent / "shared"
 SCORER = SHARED / "bench" / "score.py"
 SHARED_GEN = SHARED / "bench" / "gen_channel_data.py"
 
-_spec = importlib.util.spec_from_file_location("channelco_demo_world", SCRIPT)
-demo_world = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = demo_world            # dataclasses look their module up
-_spec.loader.exec_module(demo_world)
 
 CRM_FILES = ["User", "Account", "Contact", "Product2", "Opportunity", "Order", "OrderItem"]
 DRP_HEADERS = {
@@ -137,13 +133,13 @@ def test_bad_arguments_are_rejected(tmp_path):
         demo_world.generate(tmp_path, seed="7")
 
 
-def test_runs_as_a_script(tmp_path):
-    done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "w"), "--seed", "3", "--customers", "30"],
-                          capture_output=True, text=True, timeout=60)
+def test_runs_as_a_module(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "testkit.world", str(tmp_path / "w"), "--seed", "3", "--customers", "30"],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert "customers=30" in done.stdout and (tmp_path / "w" / "truth" / "truth.json").exists()
-    bad = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "x"), "--customers", "3"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([sys.executable, "-m", "testkit.world", str(tmp_path / "x"), "--customers", "3"],
+                         capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert bad.returncode == 2 and "--customers" in bad.stderr
 
 

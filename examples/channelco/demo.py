@@ -1,14 +1,14 @@
 """`make demo`: generate the project's own small ChannelCo world, run the pipeline, say where the outputs are.
 
 Everything runs on the embedded default: a SQLite file store and the in-process runner.
-Outputs go to ``var/demo/`` at the repository root.
+Outputs go to ``var/demo/`` at the repository root. Run from the repository root as
+``python -m examples.channelco.demo`` (the demo world and the test servers come from ``testkit/``).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -18,12 +18,10 @@ OUT = ROOT / "var" / "demo"
 
 
 def main() -> int:
-    sys.path.insert(0, str(HERE))
-    from demo_world import generate
-
     from hub.config import load_config
     from hub.export import export
     from hub.runner import open_store, run_pipeline
+    from testkit.world import generate
 
     world = OUT / "world"
     shutil.rmtree(OUT, ignore_errors=True)  # every demo starts from an empty store
@@ -60,7 +58,7 @@ def main() -> int:
     print(f"  discrepancies:  {OUT / 'export' / 'discrepancies.csv'} ({exported['discrepancies']:,} rows)")
     print(f"  report:         {OUT / 'report' / 'report.html'} (+ XLSX and CSV: {len(report.all_files)} files)")
     print("live systems: the same world served by the Salesforce-compatible and DRP SOAP test servers, pushed both ways")
-    from live_demo import run_live_demo
+    from examples.channelco.live_demo import run_live_demo
 
     live = run_live_demo(OUT / "live", world)
     print(f"inspect with:     CHANNELCO_DIR={world} HUB_DATABASE_URL=sqlite:///{OUT / 'hub.db'} .venv/bin/hub -c examples/channelco/hub.yaml status")

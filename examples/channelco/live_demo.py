@@ -1,12 +1,13 @@
 """The two-way ChannelCo demo: the CRM and the DRP as live services, reconciled and pushed back.
 
-``python examples/channelco/live_demo.py [OUT]`` generates the demo world (or reuses OUT/world),
-starts the Salesforce-compatible test server (seeded from world/crm, with the custom Account
-fields the push writes) and the DRP SOAP service (seeded from world/drp) in one helper process
-on 127.0.0.1, runs the ``channelco_live`` pipeline of ``hub-live.yaml`` with push, shows what
-landed in both systems, runs it again (nothing to push), and stops the servers by PID.
+``python -m examples.channelco.live_demo [OUT]`` (from the repository root) generates the demo world
+(or reuses OUT/world), starts the Salesforce-compatible test server (seeded from world/crm, with the
+custom Account fields the push writes) and the DRP SOAP service (seeded from world/drp) in one helper
+process on 127.0.0.1 (``testkit.servers.channelco``), runs the ``channelco_live`` pipeline of
+``hub-live.yaml`` with push, shows what landed in both systems, runs it again (nothing to push), and
+stops the servers by PID.
 
-``demo.py`` calls :func:`run_live_demo`. ``serve`` is the helper process's entry point.
+``demo.py`` calls :func:`run_live_demo`.
 """
 
 from __future__ import annotations
@@ -24,64 +25,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 PIPELINE = "channelco_live"
 
-#: custom Account fields the push writes (as deployed in the CRM org)
-CRM_FIELDS = {"Credit_Limit__c": "currency", "Open_Receivables__c": "currency", "Overdue_Amount__c": "currency",
-              "Open_Invoices__c": "double", "Last_Payment_Date__c": "date", "Channel_Stock__c": "double"}
-
-
-def add_crm_fields(org: Any) -> None:
-    """Deploy the push's custom Account fields into a test org."""
-    with org.lock:
-        for name, ftype in CRM_FIELDS.items():
-            org.schema["Account"].setdefault(name, {"type": ftype})
-
-
-def start_servers(world: Path) -> tuple[Any, Any]:
-    """Both test servers in this process (threads), seeded from ``world``: (salesforce, drp soap)."""
-    from testkit.servers.drpsoap import start_server as start_drp
-    from testkit.servers.salesforce import start_server as start_sf
-
-    sf = start_sf(0, seed_crm=world / "crm")
-    add_crm_fields(sf.org)
-    try:
-        drp = start_drp(0, seed_dir=world / "drp")
-    except BaseException:
-        sf.stop()
-        raise
-    return sf, drp
-
-
-def server_env(sf: Any, drp: Any) -> dict[str, str]:
-    """The environment ``hub-live.yaml`` reads (credentials included: never print it)."""
-    c = sf.app.creds
-    return {"CHANNELCO_SF_URL": sf.url, "CHANNELCO_SF_CA_FILE": sf.ca_file, "CHANNELCO_SF_USERNAME": c["username"],
-            "CHANNELCO_SF_CLIENT_ID": c["client_id"], "CHANNELCO_SF_PASSWORD": c["password"],
-            "CHANNELCO_SF_TOKEN": c["security_token"], "CHANNELCO_SF_CLIENT_SECRET": c["client_secret"],
-            "CHANNELCO_DRP_WSDL": drp.wsdl_url}
-
-
-def serve(world: Path, info: Path) -> int:
-    """Helper process: run both servers until SIGTERM; ``info`` (mode 600) gets their environment."""
-    import threading
-
-    sf, drp = start_servers(world)
-    tmp = info.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"pid": os.getpid(), "env": server_env(sf, drp)}))
-    tmp.chmod(0o600)
-    tmp.replace(info)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
-    drp.stop()
-    sf.stop()
-    return 0
-
 
 def _spawn(world: Path, info: Path) -> subprocess.Popen[bytes]:
     info.unlink(missing_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "serve", str(world), str(info)], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "testkit.servers.channelco", str(world), str(info)], cwd=ROOT)
     deadline = time.monotonic() + 60
     while not info.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
@@ -130,13 +77,12 @@ def _show_push(label: str, detail: dict[str, Any]) -> None:
 
 def run_live_demo(out: Path, world: Path | None = None) -> int:
     """Generate (or reuse) the world, start the servers, run the pipeline with push twice, show, stop."""
-    sys.path.insert(0, str(HERE))
     from hub.config import load_config
     from hub.runner import open_store
 
     out.mkdir(parents=True, exist_ok=True)
     if world is None:
-        from demo_world import generate
+        from testkit.world import generate
 
         world = out / "world"
         if not (world / "crm").is_dir():
@@ -190,12 +136,9 @@ def show_systems(config: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["serve"]:
-        return serve(Path(args[1]), Path(args[2]))
     out = Path(args[0]) if args else ROOT / "var" / "demo-live"
     return run_live_demo(out)
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     raise SystemExit(main())

@@ -19,9 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "examples" / "channelco" / "hub.yaml"
-DAGS = ROOT / "dags"
+from tests.helpers.channelco import CONFIG, DAGS
 
 if importlib.util.find_spec("airflow") is None:
     collect_ignore_glob = ["test_*.py"]
@@ -58,11 +56,8 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's small ChannelCo world (read-only for tests)."""
-    sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-    try:
-        from demo_world import generate
-    finally:
-        sys.path.remove(str(ROOT / "examples" / "channelco"))
+    from testkit.world import generate
+
     out = tmp_path_factory.mktemp("airflow-world") / "w"
     generate(out, seed=7, customers=200)
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import CONFIG, DAGS
+from tests.helpers.channelco import CONFIG, DAGS
 
 from hub.config import load_config
 from hub.runner import open_store, run_pipeline
@@ -75,13 +74,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from conftest import ROOT
+    from testkit.world import generate
 
-    sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-    try:
-        from demo_world import generate
-    finally:
-        sys.path.remove(str(ROOT / "examples" / "channelco"))
     out = tmp_path_factory.mktemp("celery-world")
     generate(out / "expected", seed=7, customers=200)
     shutil.copytree(out / "expected", out / "airflow")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conftest import CONFIG, ROOT
+from tests.helpers.channelco import CONFIG, ROOT
 
 from hub.config import load_config
 from hub.runner import open_store, run_pipeline

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, DAGS
+from tests.helpers.channelco import CONFIG, DAGS
 
 from hub.config import load_config
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from tests.helpers.channelco import ROOT
 
 
 def test_each_conn_type_yields_the_secrets_its_connector_reads(monkeypatch: pytest.MonkeyPatch) -> None:

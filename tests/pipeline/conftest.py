@@ -8,31 +8,16 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "examples" / "channelco" / "hub.yaml"
-
-
-def channelco_store(mp: pytest.MonkeyPatch, world: Path, url: str, config: Path = CONFIG) -> tuple[Any, Any]:
-    """Point the ChannelCo example at ``world`` and a store at ``url``: (loaded config, opened store)."""
-    from hub.config import load_config
-    from hub.runner import open_store
-
-    mp.setenv("CHANNELCO_DIR", str(world))
-    mp.setenv("HUB_DATABASE_URL", url)
-    loaded = load_config(config)
-    return loaded, open_store(loaded)
+from testkit.world import generate
+from tests.helpers.channelco import CONFIG, ROOT
 
 
 @pytest.fixture(scope="session")
 def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A generated demo world (read-only for tests: copy it before changing files)."""
-    sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-    from demo_world import generate
-
     out = tmp_path_factory.mktemp("world") / "w"
     generate(out, seed=7, customers=200)
     return out

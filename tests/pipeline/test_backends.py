@@ -8,7 +8,7 @@ import pytest
 
 from hub.export import export
 from hub.runner import run_pipeline
-from tests.pipeline.conftest import channelco_store
+from tests.helpers.channelco import channelco_store
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.config import load_config
 from hub.runner import open_store, run_pipeline
 from hub.store.models import MODELS, Quarantine
-from tests.pipeline.conftest import CONFIG
+from tests.helpers.channelco import CONFIG
 from tests.pipeline.scoring import customer_f1, order_f1
 from tests.pipeline.snapshot import snapshot
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hub.export import export
 from hub.runner import run_pipeline
-from tests.pipeline.conftest import channelco_store
+from tests.helpers.channelco import channelco_store
 from tests.pipeline.snapshot import snapshot
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select, text
 
 from hub.runner import run_pipeline
 from hub.store.models import MODELS, Discrepancy, ReviewItem
-from tests.pipeline.conftest import channelco_store
+from tests.helpers.channelco import channelco_store
 
 ENC = {"crm": "utf-8", "drp": "gb18030"}
 EDITS = {

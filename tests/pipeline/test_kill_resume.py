@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from hub.export import export
 from hub.store.engine import make_engine
-from tests.pipeline.conftest import CONFIG, ROOT
+from tests.helpers.channelco import CONFIG, ROOT
 from tests.pipeline.snapshot import snapshot
 
 

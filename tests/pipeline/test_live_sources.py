@@ -3,7 +3,6 @@ exactly like the same data read from the CSV files."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,22 +10,19 @@ import pytest
 from hub.config import load_config
 from hub.export import export
 from hub.runner import open_store, run_pipeline
-from tests.pipeline.conftest import CONFIG, ROOT, channelco_store
-
-sys.path.insert(0, str(ROOT / "examples" / "channelco"))
+from testkit.servers.channelco import server_env, start_servers
+from tests.helpers.channelco import CONFIG, channelco_store
 
 
 @pytest.mark.slow
 def test_crosswalk_is_identical_from_files_and_from_the_live_services(world: Path, tmp_path: Path, monkeypatch) -> None:
-    import live_demo
-
     files, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'files.db'}")
     run_pipeline(files, "channelco", engine=engine)
     export(engine, tmp_path / "files", ["crm", "drp"])
 
-    sf, drp = live_demo.start_servers(world)
+    sf, drp = start_servers(world)
     try:
-        for key, value in live_demo.server_env(sf, drp).items():
+        for key, value in server_env(sf, drp).items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'live.db'}")
         live = load_config(CONFIG.with_name("hub-live.yaml"))

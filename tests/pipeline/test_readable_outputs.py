@@ -19,7 +19,7 @@ from hub.config import load_config
 from hub.reconcile.matcher import PairMatch, Signal
 from hub.runner import open_store, run_pipeline
 from hub.store.models import MODELS, CrosswalkLink, Discrepancy, GoldenLineage, ReviewItem
-from tests.pipeline.conftest import CONFIG, ROOT, channelco_store
+from tests.helpers.channelco import CONFIG, ROOT, channelco_store
 
 DRP_CUSTOMERS, DRP_ENC = "drp/customers.csv", "gb18030"
 

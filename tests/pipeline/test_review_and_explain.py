@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hub.config import load_config
 from hub.runner import open_store, run_pipeline
 from hub.store.models import CrosswalkLink, Discrepancy, ReviewItem
-from tests.pipeline.conftest import CONFIG
+from tests.helpers.channelco import CONFIG
 
 
 def _cid(engine, system: str, ext: str) -> str:  # type: ignore[no-untyped-def]

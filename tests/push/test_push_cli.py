@@ -50,9 +50,9 @@ def test_dry_run_then_dead_letters_retry_and_discard(live) -> None:  # type: ign
 
 
 def test_breaker_exit_code_and_approval(live) -> None:  # type: ignore[no-untyped-def]
-    from tests.push.conftest import write_config
+    from tests.helpers.channelco import write_live_config
 
-    write_config(live.tmp, max_share=0.05, orders=False)
+    write_live_config(live.tmp, max_share=0.05, orders=False)
     run_without_push(live.config(), live.engine())
     held = _hub(live, "push")
     assert held.exit_code == 3 and "hub push --approve" in held.output

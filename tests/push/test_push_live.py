@@ -85,9 +85,9 @@ def test_dry_run_shows_live_diffs_and_makes_no_write_call(live) -> None:  # type
 
 
 def test_circuit_breaker_holds_a_mass_change_until_approved(live) -> None:  # type: ignore[no-untyped-def]
-    from tests.push.conftest import write_config
+    from tests.helpers.channelco import write_live_config
 
-    write_config(live.tmp, max_share=0.05, orders=False)
+    write_live_config(live.tmp, max_share=0.05, orders=False)
     engine = live.engine()
     run_id, counts = run(live, engine)
     assert set(counts.detail["held"]) == {"crm/Account", "drp/customers"}

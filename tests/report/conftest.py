@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -59,11 +58,9 @@ def report_config() -> ReportConfig:
 @pytest.fixture(scope="session")
 def channelco(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A demo-world ChannelCo scenario run through the example pipeline into a private SQLite store."""
-    sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-    from demo_world import generate
-
     from hub.config import load_config
     from hub.runner import open_store, run_pipeline
+    from testkit.world import generate
 
     base = tmp_path_factory.mktemp("channelco")
     world = base / "world"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -81,11 +80,9 @@ def test_key_table_closed_while_a_query_still_streams(store_url: str) -> None:
 def test_reconcile_analyses_the_tables_it_reads(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not store_url.startswith("postgresql"):
         pytest.skip("statistics are gathered on PostgreSQL only")
-    sys.path.insert(0, str(ROOT / "examples" / "channelco"))
-    from demo_world import generate
-
     from hub.runner import run_pipeline
-    from tests.pipeline.conftest import channelco_store
+    from testkit.world import generate
+    from tests.helpers.channelco import channelco_store
 
     generate(tmp_path / "w", seed=7, customers=40)
     config, engine = channelco_store(monkeypatch, tmp_path / "w", store_url)
