@@ -24,12 +24,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.contracts.policy import ContractConfig, ContractSettings, GuardConfig, GuardSettings, effective
 from hub.alerts.config import AlertChannels
 from hub.errors import ConfigError
-from hub.yamllines import read_config_file, validation_problems
+from hub.configfile import config_error, read_config_file, validate_model
 
 __all__ = [
     "HubConfig",
@@ -159,27 +159,20 @@ class HubConfig(_Model):
 
 
 def load_config(path: str | Path) -> HubConfig:
-    """Read, interpolate and validate a config file; every problem is reported at once."""
+    """Read, interpolate and validate a config file; every problem is reported at once with its line."""
     path = Path(path)
-    source = str(path)
-    data, lines = read_config_file(path, "config file", ConfigError)
-    if not isinstance(data, dict):
-        raise ConfigError("the config file must be a mapping with a 'systems' section", file=source)
-    try:
-        cfg = HubConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = validation_problems(exc, source, lines)
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems), file=source) from None
+    file = read_config_file(path, "config file")
+    cfg = validate_model(HubConfig, file, "configuration")
     cfg.base_dir = path.resolve().parent
     cfg.path = path
     unknown = [
-        f"{source}: pipeline {p!r} reads unknown system {s.system!r}"
+        file.problem(("pipelines", p, "sources", i), f"pipeline {p!r} reads unknown system {s.system!r}")
         for p, pc in cfg.pipelines.items()
-        for s in pc.sources
+        for i, s in enumerate(pc.sources)
         if s.system not in cfg.systems
     ]
     if unknown:
-        raise ConfigError("invalid configuration:\n  " + "\n  ".join(unknown), file=source)
+        raise config_error(ConfigError, "configuration", unknown, file.source)
     return cfg
 
 

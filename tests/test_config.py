@@ -52,7 +52,8 @@ def test_unknown_system_in_pipeline_and_bad_connector_settings(tmp_path: Path) -
     cfg = load_config(_write(tmp_path, "systems:\n  crm: {connector: csv, config: {encoding: klingon}}\n"))
     with pytest.raises(ConfigError) as err:
         build_connector(cfg, "crm")
-    assert "path: Field required" in str(err.value) and "streams: Field required" in str(err.value)
+    assert f"{cfg.path}:2: systems.crm.config: missing key 'path'" in str(err.value)
+    assert f"{cfg.path}:2: systems.crm.config: missing key 'streams'" in str(err.value)
 
 
 def test_secrets_come_from_the_environment_and_are_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,10 +18,10 @@ def alerts_of_broken_config(path: Path) -> Any:
         from pydantic import TypeAdapter
 
         from hub.alerts.config import AlertChannels
-        from hub.yamllines import interpolate_env, parse_with_lines
+        from hub.configfile import interpolate_env, load_yaml
 
         text, _unset = interpolate_env(path.read_text(encoding="utf-8"), str(path))
-        data = parse_with_lines(text)[0]
+        data = load_yaml(text, [])
         raw = data.get("alerts") if isinstance(data, dict) else None
         if not raw:
             return None

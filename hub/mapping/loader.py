@@ -10,20 +10,19 @@ Value maps are shared by all files of the set.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from hub.canonical import ENTITIES
-from hub.errors import MappingRuleError
+from hub.configfile import ConfigFile, LocatedDict, pydantic_problems, read_config_file
+from hub.errors import ConfigError, MappingRuleError
 from hub.mapping.coerce import get_timezone
 from hub.mapping.compiler import CompiledMapping, FieldPlan, build_mapping, compile_field
 from hub.mapping.sources import compile_key
 from hub.mapping.rules import FieldRule, MappingFile, MappingRule, ValueMap
 from hub.mapping.valuemaps import FieldLookup, compile_lookup
-from hub.mapping.yamlsource import LocatedDict, YamlProblem, line_of, load_yaml
 
 __all__ = ["MappingSet", "load_mappings", "default_transforms"]
 
@@ -71,61 +70,22 @@ class MappingSet:
         return len(self.mappings)
 
 
-@dataclass
-class _Doc:
-    file: str
-    root: Any
-
-    def where(self, path: tuple[Any, ...]) -> str:
-        line = line_of(self.root, path)
-        return f"{self.file}:{line}" if line is not None else self.file
-
-
-def _fmt_path(path: tuple[Any, ...]) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out
-
-
 class _Problems:
     def __init__(self) -> None:
         self.items: dict[str, None] = {}  # ordered set: a shared value map may be reported twice
 
-    def add(self, doc: _Doc | None, path: tuple[Any, ...], message: str, file: str = "") -> None:
-        where = doc.where(path) if doc is not None else file
-        ctx = _fmt_path(path)
-        self.items[f"{where}: {ctx + ': ' if ctx else ''}{message}"] = None
+    def add(self, doc: ConfigFile, path: tuple[Any, ...], message: str) -> None:
+        self.items[doc.problem(path, message)] = None
 
-    def pydantic(self, doc: _Doc, base: tuple[Any, ...], exc: ValidationError) -> None:
-        merged: dict[tuple[Any, ...], list[str]] = {}
-        for err in exc.errors(include_url=False):
-            # drop pydantic's union-member tags ("str", "list[...]") from the location
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _is_type_tag(p)))
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden" and loc:
-                msg = f"unknown key {loc[-1]!r}"
-            elif err["type"] == "missing" and loc:
-                msg, loc = f"missing key {loc[-1]!r}", loc[:-1]
-            msgs = merged.setdefault(base + loc, [])
-            if msg not in msgs:
-                msgs.append(msg)
-        for path, msgs in merged.items():
-            self.add(doc, path, " or ".join(msgs))
+    def extend(self, problems: Iterable[str]) -> None:
+        self.items.update(dict.fromkeys(problems))
 
 
-_TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list"})
-
-
-def _is_type_tag(part: str) -> bool:
-    return part in _TYPE_TAGS or part.startswith(("list[", "dict[", "function-", "union[", "tagged-union["))
-
-
-def _validate(model: type[BaseModel], data: Any, doc: _Doc, base: tuple[Any, ...], problems: _Problems) -> Any:
+def _validate(model: type[BaseModel], data: Any, doc: ConfigFile, base: tuple[Any, ...], problems: _Problems) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems.pydantic(doc, base, exc)
+        problems.extend(pydantic_problems(exc, doc, base))
         return None
 
 
@@ -144,25 +104,17 @@ def load_mappings(paths: Iterable[Path | str], *, transforms: Registry | None = 
     """Load, validate and compile mapping files; MappingRuleError lists every problem with file:line."""
     registry = transforms if transforms is not None else default_transforms()
     problems = _Problems()
-    docs: list[tuple[_Doc, MappingFile]] = []
-    value_maps: dict[str, tuple[ValueMap, _Doc, tuple[Any, ...]]] = {}
+    docs: list[tuple[ConfigFile, MappingFile]] = []
+    value_maps: dict[str, tuple[ValueMap, ConfigFile, tuple[Any, ...]]] = {}
 
     for path in _expand(paths):
-        name = str(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.add(None, (), f"cannot read: {exc}", file=name)
+            doc = read_config_file(path, "mapping file", MappingRuleError)
+        except ConfigError as exc:
+            problems.extend(getattr(exc, "problems", None) or [str(exc)])
             continue
-        yaml_problems: list[YamlProblem] = []
-        try:
-            root = load_yaml(text, yaml_problems)
-        except YamlProblem as exc:
-            problems.add(None, (), exc.message, file=f"{name}:{exc.line}" if exc.line else name)
-            continue
-        for yp in yaml_problems:
-            problems.add(None, (), yp.message, file=f"{name}:{yp.line}")
-        doc = _Doc(name, root)
+        problems.extend(doc.problems)
+        root = doc.root
         if not isinstance(root, LocatedDict):
             problems.add(doc, (), "a mapping file must be a YAML mapping with system, value_maps and/or mappings")
             continue
@@ -202,11 +154,11 @@ def load_mappings(paths: Iterable[Path | str], *, transforms: Registry | None = 
 
 
 def _compile_mapping(
-    doc: _Doc,
+    doc: ConfigFile,
     mf: MappingFile,
     i: int,
     data: Any,
-    value_maps: dict[str, tuple[ValueMap, _Doc, tuple[Any, ...]]],
+    value_maps: dict[str, tuple[ValueMap, ConfigFile, tuple[Any, ...]]],
     registry: Registry,
     problems: _Problems,
 ) -> CompiledMapping | None:
@@ -259,7 +211,7 @@ def _compile_mapping(
                 problems.add(doc, _b + ("map",), f"unknown value map {map_name!r}; known: {known}")
                 return None
             vm, vdoc, vbase = value_maps[map_name]
-            vdata = line_root(vdoc, vbase)
+            vdata = vdoc.node(vbase)
             raws = vdata["values"].raw if isinstance(vdata, LocatedDict) and isinstance(vdata.get("values"), LocatedDict) else {}
             if isinstance(vdata, LocatedDict) and "default" in vdata.raw:
                 raws = {**raws, "default": vdata.raw["default"]}
@@ -287,7 +239,7 @@ def _compile_mapping(
         if plan is None:
             ok = False
             continue
-        plan.line = line_of(doc.root, fbase)
+        plan.line = doc.line(fbase)
         plan.any_of = frule.source_kind == "coalesce"
         if plan.reverse_column is not None:
             col = plan.reverse_column
@@ -314,19 +266,7 @@ def _compile_mapping(
                 ok = False
     if not ok:
         return None
-    compiled = build_mapping(rule, system=mf.system or "", file=doc.file, line=line_of(doc.root, base), plans=plans)
-    compiled.key_line = line_of(doc.root, base + ("key",))
-    compiled.when_line = line_of(doc.root, base + ("when",)) if rule.when else None
+    compiled = build_mapping(rule, system=mf.system or "", file=doc.source, line=doc.line(base), plans=plans)
+    compiled.key_line = doc.line(base + ("key",))
+    compiled.when_line = doc.line(base + ("when",)) if rule.when else None
     return compiled
-
-
-def line_root(doc: _Doc, path: tuple[Any, ...]) -> Any:
-    """The located node at ``path`` of a document (or None)."""
-    node = doc.root
-    for p in path:
-        try:
-            node = node[p]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return node
-

@@ -11,22 +11,23 @@ from hub.config import HubConfig, mask_secrets
 from hub.connector import Connector, ConnectorContext, ConnectorSpec
 from hub.errors import ConfigError
 from hub.plugins import connector_specs, get_plugin_manager
-from hub.yamllines import Lines, line_of, read_config_file
+from hub.configfile import ConfigFile, pydantic_problems, read_config_file
 
 __all__ = ["config_lines", "connector_kind", "connector_settings", "resolve_secrets", "build_connector"]
 
 
-def config_lines(config: HubConfig) -> Lines:
-    """Line of every key of the config file as written (empty when the config was not read from a file)."""
+def config_lines(config: HubConfig) -> ConfigFile:
+    """The config file as written, with the line of every key (no lines when it was not read from a file)."""
+    source = str(config.path) if config.path else "the config"
     if config.path is None:
-        return {}
+        return ConfigFile(source, None)
     try:
-        return read_config_file(config.path, "config file", ConfigError)[1]
+        return read_config_file(config.path, "config file")
     except ConfigError:
-        return {}
+        return ConfigFile(source, None)
 
 
-def connector_kind(config: HubConfig, system: str, lines: Lines | None = None) -> ConnectorSpec:
+def connector_kind(config: HubConfig, system: str, lines: ConfigFile | None = None) -> ConnectorSpec:
     """The spec of ``system``'s connector kind; an unknown kind names the ``connector:`` line and the known kinds."""
     kind = config.system(system).connector
     specs = connector_specs()
@@ -35,12 +36,12 @@ def connector_kind(config: HubConfig, system: str, lines: Lines | None = None) -
         raise ConfigError(
             f"unknown connector kind {kind!r}; known kinds: {', '.join(sorted(specs))}",
             system=system, file=str(config.path) if config.path else None,
-            line=line_of(("systems", system, "connector"), lines),
+            line=lines.line(("systems", system, "connector")),
         )  # fmt: skip
     return specs[kind]
 
 
-def connector_settings(config: HubConfig, system: str, lines: Lines | None = None) -> BaseModel:
+def connector_settings(config: HubConfig, system: str, lines: ConfigFile | None = None) -> BaseModel:
     """``system``'s validated connector settings; a ConfigError lists every bad field with its line."""
     spec = connector_kind(config, system, lines)
     sc = config.system(system)
@@ -48,13 +49,7 @@ def connector_settings(config: HubConfig, system: str, lines: Lines | None = Non
         return spec.config_model.model_validate(sc.config)
     except ValidationError as exc:
         lines = config_lines(config) if lines is None else lines
-        source = str(config.path) if config.path else f"system {system}"
-        problems = []
-        for e in exc.errors(include_url=False):
-            loc = tuple(e["loc"])
-            line = line_of(("systems", system, "config") + loc, lines)
-            where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: system {system!r}: {'.'.join(str(p) for p in loc) or 'config'}: {e['msg']}")
+        problems = pydantic_problems(exc, lines, ("systems", system, "config"))
         raise ConfigError(
             f"invalid {sc.connector} settings of system {system!r}:\n  " + "\n  ".join(problems),
             system=system, file=str(config.path) if config.path else None, problems=problems,

@@ -37,11 +37,11 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.canonical import ENTITIES
 from hub.errors import MappingRuleError
-from hub.yamllines import YamlSyntaxError, line_of, parse_with_lines
+from hub.configfile import config_error, read_config_file, validate_model
 
 __all__ = ["ColumnRule", "EntityPush", "BreakerRules", "RetryRules", "TargetPush", "PushRules", "load_push_rules"]
 
@@ -171,30 +171,10 @@ def _problems(rules: PushRules, systems: set[str] | None) -> list[tuple[tuple[An
 
 def load_push_rules(path: str | Path, systems: set[str] | None = None) -> PushRules:
     """Read and validate a push rule file; ``systems`` are the configured system names to check against."""
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MappingRuleError(f"cannot read push rules: {exc.strerror}", file=source) from None
-    try:
-        data, lines = parse_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise MappingRuleError(str(exc), file=source, line=exc.line) from None
-    if not isinstance(data, dict):
-        raise MappingRuleError("push rules must be a mapping with a 'targets' section", file=source)
-
-    def at(loc: tuple[Any, ...]) -> str:
-        line = line_of(loc, lines)
-        return f"{source}:{line}" if line else source
-
-    try:
-        rules = PushRules.model_validate(data)
-    except ValidationError as exc:
-        problems = [f"{at(tuple(e['loc']))}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise MappingRuleError("invalid push rules", problems, file=source) from None
+    file = read_config_file(path, "push rules", MappingRuleError)
+    rules = validate_model(PushRules, file, "push rules", MappingRuleError)
     found = _problems(rules, systems)
     if found:
-        raise MappingRuleError("invalid push rules", [f"{at(loc)}: {msg}" for loc, msg in found], file=source)
-    rules.path = source
+        raise config_error(MappingRuleError, "push rules", [file.problem(loc, msg) for loc, msg in found], file.source)
+    rules.path = file.source
     return rules

@@ -5,17 +5,19 @@ Read with line numbers like every config file: each problem names ``file:line``.
 
 from __future__ import annotations
 
+import difflib
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.canonical import ENTITIES
 from hub.errors import MappingRuleError
 from hub.reconcile.keys import NORMALISERS, KeyRule, KeySide
 from hub.reconcile.survivorship import SurvivorshipRules
-from hub.yamllines import Lines, YamlSyntaxError, line_of, parse_with_lines, validation_problems
+from hub.configfile import ConfigFile, config_error, read_config_file, validate_model
 
 __all__ = ["ReconcileConfig", "EntityRules", "Roles", "LoadedRules", "load_reconcile_config", "load_reconcile_rules"]
 
@@ -85,52 +87,48 @@ class ReconcileConfig(BaseModel):
     survivorship: dict[str, SurvivorshipRules] = Field(default_factory=dict)
 
 
-def _check(cfg: ReconcileConfig, source: str, lines: Lines, systems: set[str] | None = None) -> list[str]:
+def _check(cfg: ReconcileConfig, file: ConfigFile, systems: set[str] | None = None) -> list[str]:
     problems = []
 
-    def add(loc: tuple[Any, ...], label: str, msg: str) -> None:
-        line = line_of(loc, lines)
-        problems.append(f"{source}:{line}: {label}: {msg}" if line else f"{source}: {label}: {msg}")
+    def add(loc: tuple[Any, ...], msg: str) -> None:
+        problems.append(file.problem(loc, msg))
 
     for entity, rules in cfg.entities.items():
         base: tuple[Any, ...] = ("entities", entity)
         if entity not in ENTITIES:
-            add(base, f"entities.{entity}", f"unknown entity; known: {', '.join(sorted(ENTITIES))}")
+            add(base, f"unknown entity; known: {', '.join(sorted(ENTITIES))}")
             continue
         if systems is not None:
+            # one rule file may serve several hub configs (a system absent here simply has no records),
+            # but a name close to a configured one is a typo that would silently drop that system's rules
             for i, system in enumerate(rules.systems):
-                if system not in systems:
-                    add(base + ("systems", i), f"entities.{entity}.systems",
-                        f"system {system!r} is not configured; systems: {', '.join(sorted(systems))}")
+                close = difflib.get_close_matches(system, sorted(systems), n=1, cutoff=0.6) if system not in systems else []
+                if close:
+                    add(base + ("systems", i), f"system {system!r} is not configured (did you mean {close[0]!r}?); "
+                                               f"systems: {', '.join(sorted(systems))}")
         fields = set(ENTITIES[entity]) | {"external_id"}
         for i, k in enumerate(rules.keys):
             for side_name, side in (("left", k.left), ("right", k.right)):
-                loc, label = base + ("keys", i, side_name), f"entities.{entity}.keys.{k.name}.{side_name}"
+                loc = base + ("keys", i, side_name)
                 if side.system not in rules.systems:
-                    add(loc + ("system",), label, f"system {side.system!r} is not in systems {rules.systems}")
+                    add(loc + ("system",), f"key rule {k.name!r}: system {side.system!r} is not in systems {rules.systems}")
                 if side.field not in fields:
-                    add(loc + ("field",), label, f"{entity} has no field {side.field!r}")
+                    add(loc + ("field",), f"key rule {k.name!r}: {entity} has no field {side.field!r}")
     for entity, rules in cfg.survivorship.items():
         base = ("survivorship", entity)
         if entity not in cfg.entities:
-            add(base, f"survivorship.{entity}", f"the entity is not reconciled (no entities.{entity} section)")
+            add(base, f"the entity is not reconciled (no entities.{entity} section)")
             continue
         fields = set(ENTITIES[entity])
         systems_of = cfg.entities[entity].systems
         orders = [(("default",), "default", rules.default)] + [(("fields", f), f"fields.{f}", o) for f, o in rules.fields.items()]
         for sub, name, order in orders:
             if name.startswith("fields.") and name[7:] not in fields:
-                add(base + sub, f"survivorship.{entity}.{name}", f"{entity} has no such field")
+                add(base + sub, f"{entity} has no such field")
             for system in order:
                 if system not in systems_of:
-                    add(base + sub, f"survivorship.{entity}.{name}", f"system {system!r} is not in {systems_of}")
+                    add(base + sub, f"system {system!r} is not in {systems_of}")
     return problems
-
-
-def _sub_lines(lines: Lines, prefix: tuple[Any, ...]) -> Lines:
-    """The line index of the part of a document under ``prefix``, with paths relative to it."""
-    n = len(prefix)
-    return {k[n:]: v for k, v in lines.items() if k[:n] == prefix}
 
 
 @dataclass(frozen=True)
@@ -150,18 +148,18 @@ def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedR
 
     With ``systems`` (the configured system names), every system an entity names must be one of them.
     """
-    from hub.reconcile.match_config import default_party_config, load_match_config
-    from hub.reconcile.rules_config import load_rules_config
+    from hub.reconcile.match_config import default_party_config, load_match_config, match_config_of
+    from hub.reconcile.rules_config import rules_config_of
 
-    cfg, lines = _load(path, systems)
-    source = str(path)
+    cfg, file = _load(path, systems)
     match: dict[str, Any] = {}
     problems: list[str] = []
     for entity, rules in cfg.entities.items():
         if rules.match is None:
             continue
+        where = ("entities", entity, "match")
         if entity != "party":
-            problems.append(f"{source}: entities.{entity}.match: the matcher resolves parties only; use keys")
+            problems.append(file.problem(where, "the matcher resolves parties only; use keys"))
             continue
         try:
             if rules.match == "builtin":
@@ -169,21 +167,19 @@ def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedR
             elif isinstance(rules.match, str):
                 match[entity] = load_match_config(path.parent / rules.match)
             else:
-                match[entity] = load_match_config(rules.match, name=source,
-                                                  lines=_sub_lines(lines, ("entities", entity, "match")))
+                match[entity] = match_config_of(file, where)
         except MappingRuleError as exc:
             problems.extend(exc.problems or [str(exc)])
     if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders" and "party" not in cfg.entities:
-        problems.append(f"{source}: entities.sales_order.link: linking orders needs the party entity reconciled too")
+        problems.append(file.problem(("entities", "sales_order", "link"), "linking orders needs the party entity reconciled too"))
     rules_cfg = None
     if cfg.discrepancies is not None or any(r.link == "orders" for r in cfg.entities.values()):
         try:
-            rules_cfg = load_rules_config(cfg.discrepancies or {}, file=source,
-                                          _lines=_sub_lines(lines, ("discrepancies",)))
+            rules_cfg = rules_config_of(file, ("discrepancies",))
         except MappingRuleError as exc:
             problems.extend(exc.problems or [str(exc)])
     if problems:
-        raise MappingRuleError("invalid reconciliation rules", problems, file=source)
+        raise config_error(MappingRuleError, "reconciliation rules", problems, file.source)
     return LoadedRules(cfg, match, rules_cfg, _signature(path, cfg))
 
 
@@ -208,23 +204,10 @@ def load_reconcile_config(path: Path) -> ReconcileConfig:
     return _load(path)[0]
 
 
-def _load(path: Path, systems: set[str] | None = None) -> tuple[ReconcileConfig, Lines]:
-    source = str(path)
-    try:
-        data, lines = parse_with_lines(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MappingRuleError(f"cannot read reconciliation rules: {exc.strerror}", file=source) from None
-    except YamlSyntaxError as exc:
-        raise MappingRuleError(f"cannot read reconciliation rules: {exc}", file=source, line=exc.line) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise MappingRuleError("invalid reconciliation rules", [f"{source}:1: the rule file must be a mapping"], file=source)
-    try:
-        cfg = ReconcileConfig.model_validate(data)
-    except ValidationError as exc:
-        raise MappingRuleError("invalid reconciliation rules", validation_problems(exc, source, lines), file=source) from None
-    problems = _check(cfg, source, lines, systems)
+def _load(path: Path, systems: set[str] | None = None) -> tuple[ReconcileConfig, ConfigFile]:
+    file = read_config_file(path, "reconciliation rules", MappingRuleError)
+    cfg = validate_model(ReconcileConfig, file, "reconciliation rules", MappingRuleError)
+    problems = _check(cfg, file, systems)
     if problems:
-        raise MappingRuleError("invalid reconciliation rules", problems, file=source)
-    return cfg, lines
+        raise config_error(MappingRuleError, "reconciliation rules", problems, file.source)
+    return cfg, file

@@ -16,7 +16,7 @@ A configuration names, for one entity:
   record is the other's best candidate by at least ``margin``: the one-to-one assumption).
 
 Every problem in a file is reported at once as a :class:`hub.errors.MappingRuleError`, each
-with ``file:line`` when the YAML text is given.
+with ``file:line`` (read through :mod:`hub.configfile`).
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.canonical import fields_of
 from hub.errors import MappingRuleError
-from hub.yamllines import YamlSyntaxError, line_of, parse_with_lines
+from hub.configfile import ConfigFile, config_error, parse_config_text, read_config_file, validate_model
 
 __all__ = [
     "COMPARISONS",
@@ -41,6 +41,7 @@ __all__ = [
     "Thresholds",
     "MatchConfig",
     "load_match_config",
+    "match_config_of",
     "consistency_problems",
     "default_party_config",
     "DEFAULT_PARTY_YAML",
@@ -276,56 +277,30 @@ def consistency_problems(cfg: MatchConfig) -> list[tuple[tuple[Any, ...], str]]:
 
 
 # --------------------------------------------------------------------------- loading
-def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | None = None,
-                      lines: Mapping[tuple[Any, ...], int] | None = None) -> MatchConfig:
+def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | None = None) -> MatchConfig:
     """Validate a match configuration from YAML text, a YAML file path or a parsed mapping.
 
-    ``name`` labels the source in errors (defaults to the file path); ``lines`` gives the lines
-    of a parsed mapping (paths relative to it). Raises :class:`~hub.errors.MappingRuleError`
-    listing every problem, each with ``file:line`` when line information is available.
+    ``name`` labels the source in errors (defaults to the file path). Raises
+    :class:`~hub.errors.MappingRuleError` listing every problem, each with ``file:line`` when the
+    lines are known (text, a file, or a mapping parsed by :mod:`hub.configfile`).
     """
-    lines = dict(lines or {})
     if isinstance(source, Path):
-        label = name or str(source)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MappingRuleError(f"cannot read match configuration: {exc}", file=label) from None
-        data = _parse_yaml(text, label, lines)
+        file = read_config_file(source, "match configuration", MappingRuleError)
+        file = ConfigFile(name, file.root) if name else file
     elif isinstance(source, str):
-        label = name or "<match config>"
-        data = _parse_yaml(source, label, lines)
+        file = parse_config_text(source, name or "<match config>", "match configuration", MappingRuleError, interpolate=False)
     else:
-        label = name or "<match config>"
-        data = dict(source)
-    if not isinstance(data, Mapping):
-        raise MappingRuleError("a match configuration must be a mapping", file=label,
-                               problems=[f"{label}: top level is {type(data).__name__}"])
-    def problem(loc: tuple[Any, ...], msg: str) -> str:
-        line = line_of(loc, lines)
-        where = f"{label}:{line}" if line else label
-        return f"{where}: {'.'.join(str(p) for p in loc) or '(top level)'}: {msg}"
+        file = ConfigFile(name or "<match config>", source)
+    return match_config_of(file)
 
-    try:
-        cfg = MatchConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [problem(tuple(err["loc"]), err["msg"].removeprefix("Value error, ")) for err in exc.errors()]
-        raise MappingRuleError(f"invalid match configuration ({len(problems)} problem(s))",
-                               problems=problems, file=label) from None
-    problems = [problem(loc, msg) for loc, msg in consistency_problems(cfg)]
+
+def match_config_of(file: ConfigFile, base: tuple[Any, ...] = ()) -> MatchConfig:
+    """Validate the match configuration at ``base`` of a read config file (an inline ``match:`` section)."""
+    cfg = validate_model(MatchConfig, file, "match configuration", MappingRuleError, base)
+    problems = [file.problem(base + loc, msg) for loc, msg in consistency_problems(cfg)]
     if problems:
-        raise MappingRuleError(f"invalid match configuration ({len(problems)} problem(s))",
-                               problems=problems, file=label)
+        raise config_error(MappingRuleError, "match configuration", problems, file.source)
     return cfg
-
-
-def _parse_yaml(text: str, label: str, lines: dict[tuple[Any, ...], int]) -> Any:
-    try:
-        data, found = parse_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise MappingRuleError(f"YAML syntax error: {exc}", file=label, line=exc.line) from None
-    lines.update(found)
-    return {} if data is None else data
 
 
 DEFAULT_PARTY_YAML = """\

@@ -17,7 +17,8 @@ The YAML looks like this (every key is optional; the defaults are the ChannelCo 
       order_line_mismatch: {enabled: false}
       credit_exceeded: {severity: critical}
 
-``load_rules_config`` validates a parsed mapping, ``load_rules_yaml`` a YAML text or file; both
+``load_rules_config`` validates a parsed mapping, ``load_rules_yaml`` a YAML text or file and
+``rules_config_of`` a section of a read config file (``discrepancies:`` of reconcile.yaml); all
 raise :class:`hub.errors.MappingRuleError` listing every problem (with the YAML line when known).
 """
 
@@ -27,10 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.errors import MappingRuleError
-from hub.yamllines import YamlSyntaxError, line_of, parse_with_lines
+from hub.configfile import ConfigFile, parse_config_text, read_config_file, validate_model
 
 __all__ = [
     "RULE_KINDS",
@@ -45,6 +46,7 @@ __all__ = [
     "RulesConfig",
     "load_rules_config",
     "load_rules_yaml",
+    "rules_config_of",
 ]
 
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -208,41 +210,18 @@ class RulesConfig(_Model):
         return RULE_KINDS[kind]
 
 
-def load_rules_config(data: Mapping[str, Any] | None, *, file: str | None = None,
-                      _lines: Mapping[tuple, int] | None = None) -> RulesConfig:
-    """Validate a parsed rule mapping; raise MappingRuleError listing every problem."""
-    if data is None:
-        data = {}
-    if not isinstance(data, Mapping):
-        raise MappingRuleError("rule configuration must be a mapping", file=file,
-                               problems=[f"top level is {type(data).__name__}, expected a mapping"])
-    try:
-        return RulesConfig.model_validate(dict(data))
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            path = ".".join(str(p) for p in loc) or "(top)"
-            line = line_of(loc, _lines or {})
-            where = f"{file or '<rules>'}:{line}: " if line else (f"{file}: " if file else "")
-            problems.append(f"{where}{path}: {err['msg']}")
-        raise MappingRuleError(f"invalid rule configuration ({len(problems)} problem(s))",
-                               problems=problems, file=file) from None
+def rules_config_of(file: ConfigFile, base: tuple[Any, ...] = ()) -> RulesConfig:
+    """Validate the rule mapping at ``base`` of a read config file (empty: the defaults)."""
+    return validate_model(RulesConfig, file, "rule configuration", MappingRuleError, base)
+
+
+def load_rules_config(data: Mapping[str, Any] | None, *, file: str | None = None) -> RulesConfig:
+    """Validate a parsed rule mapping (lines are known when it was parsed by :mod:`hub.configfile`)."""
+    return rules_config_of(ConfigFile(file or "<rules>", data))
 
 
 def load_rules_yaml(source: str | Path) -> RulesConfig:
     """Parse and validate rule YAML given as text or as a Path to a file."""
-    file: str | None = None
     if isinstance(source, Path):
-        file = str(source)
-        try:
-            text = source.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MappingRuleError("cannot read rule file", file=file, problems=[str(exc)]) from None
-    else:
-        text = source
-    try:
-        data, lines = parse_with_lines(text)
-    except YamlSyntaxError as exc:
-        raise MappingRuleError("rule YAML cannot be parsed", file=file, line=exc.line, problems=[str(exc)]) from None
-    return load_rules_config(data, file=file, _lines=lines)
+        return rules_config_of(read_config_file(source, "rule file", MappingRuleError))
+    return rules_config_of(parse_config_text(source, "<rules>", "rule file", MappingRuleError, interpolate=False))

@@ -29,9 +29,9 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hub.yamllines import read_config_file, validation_problems
+from hub.configfile import read_config_file, validate_model
 from hub.errors import ConfigError
 
 __all__ = ["SECTION_KEYS", "Roles", "SmtpConfig", "Audience", "ReportConfig", "load_report_config", "smtp_password"]
@@ -148,16 +148,7 @@ class ReportConfig(_Model):
 def load_report_config(path: str | Path) -> ReportConfig:
     """Read, interpolate and validate a report file; every problem is reported at once with its line."""
     path = Path(path)
-    source = str(path)
-    data, lines = read_config_file(path, "report config", ConfigError)
-    data = data or {}
-    if not isinstance(data, dict):
-        raise ConfigError("the report config must be a mapping", file=source)
-    try:
-        cfg = ReportConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = validation_problems(exc, source, lines)
-        raise ConfigError("invalid report configuration:\n  " + "\n  ".join(problems), file=source) from None
+    cfg = validate_model(ReportConfig, read_config_file(path, "report config"), "report configuration")
     return cfg.model_copy(update={"base_dir": path.resolve().parent})
 
 

@@ -68,10 +68,10 @@ def validate(config: HubConfig | str | Path, *, pipelines: list[str] | None = No
         piped = {s for systems in groups.values() for s in systems}
         groups.update({f"system {s}": [s] for s in config.systems if s not in piped})
     systems = list(dict.fromkeys(s for g in groups.values() for s in g))
-    lines = config_lines(config)
+    hub_file = config_lines(config)
 
-    problems = store_problems(config, lines)
-    settings, found = system_settings(config, systems, lines)
+    problems = store_problems(config, hub_file)
+    settings, found = system_settings(config, systems, hub_file)
     problems += found
     streams: dict[str, list[str] | None] = {s: known_streams(v) for s, v in settings.items()}
     if sources:
@@ -79,13 +79,13 @@ def validate(config: HubConfig | str | Path, *, pipelines: list[str] | None = No
             if s in settings and streams[s] is None:
                 streams[s], problem = discovered_streams(config, s, settings[s])
                 problems += [problem] if problem else []
-    problems += pipeline_stream_problems(config, names, streams, lines)
-    mappings = check_mappings(config, groups, streams, lines)
+    problems += pipeline_stream_problems(config, names, streams, hub_file)
+    mappings = check_mappings(config, groups, streams, hub_file)
     problems += mappings.problems
-    problems += rule_file_problems(config, names, lines)
+    problems += rule_file_problems(config, names, hub_file)
     read = _read_streams(config, pipelines, mappings.by_stream) if sources else {}
     if read:
-        problems += source_problems(config, settings, read, lines)
+        problems += source_problems(config, settings, read, hub_file)
     rule_files = {(k, str(config.resolve(f))) for p in names for k in ("reconcile", "push", "report")
                   if (f := getattr(config.pipeline(p), k))}
     return Validation(list(dict.fromkeys(problems)), systems=len(systems), pipelines=len(names),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from hub.config import HubConfig
 from hub.errors import HubError
 from hub.validation.problems import Problem, problems_of
-from hub.yamllines import Lines, line_of
+from hub.configfile import ConfigFile
 
 __all__ = ["rule_file_problems"]
 
 
-def rule_file_problems(config: HubConfig, pipelines: list[str], lines: Lines) -> list[Problem]:
+def rule_file_problems(config: HubConfig, pipelines: list[str], hub_file: ConfigFile) -> list[Problem]:
     """Load every rule file the pipelines name, as their stages would, and collect all their problems."""
     from hub.push.config import load_push_rules
     from hub.reconcile.config import load_reconcile_rules
@@ -35,7 +35,7 @@ def rule_file_problems(config: HubConfig, pipelines: list[str], lines: Lines) ->
                 continue
             seen.add((kind, str(path)))
             if not path.is_file():
-                out.append(Problem(str(config.path) if config.path else None, line_of(("pipelines", name, kind), lines),
+                out.append(Problem(str(config.path) if config.path else None, hub_file.line(("pipelines", name, kind)),
                                    f"pipeline {name!r}: {kind} file {relative!r} not found ({path})"))
                 continue
             try:

@@ -16,7 +16,7 @@ from hub.connector import Batch, Connector
 from hub.errors import HubError
 from hub.pipeline.connect import build_connector
 from hub.validation.problems import Problem
-from hub.yamllines import Lines, line_of
+from hub.configfile import ConfigFile
 
 __all__ = ["probe_settings", "discovered_streams", "observed_columns", "source_problems"]
 
@@ -66,7 +66,7 @@ def _columns(batch: Batch) -> tuple[str, ...] | None:
 
 
 def source_problems(config: HubConfig, settings: dict[str, BaseModel], by_stream: dict[tuple[str, str], list[Any]],
-                    lines: Lines) -> list[Problem]:
+                    hub_file: ConfigFile) -> list[Problem]:
     """Every column a mapping reads that the first batch of its stream does not have, with the rule's file:line."""
     from hub.contracts import missing_columns
 
@@ -79,7 +79,7 @@ def source_problems(config: HubConfig, settings: dict[str, BaseModel], by_stream
         try:
             connector = build_connector(config, system, probe_settings(settings[system]))
         except HubError as exc:
-            out.append(Problem(source, line_of(("systems", system), lines), f"system {system!r}: cannot connect: {exc}", system=system))
+            out.append(Problem(source, hub_file.line(("systems", system)), f"system {system!r}: cannot connect: {exc}", system=system))
             continue
         failures: dict[str, list[str]] = {}  # one problem per reason (a missing folder fails every stream alike)
         try:
@@ -97,7 +97,7 @@ def source_problems(config: HubConfig, settings: dict[str, BaseModel], by_stream
         finally:
             connector.close()
         for reason, failed in failures.items():
-            out.append(Problem(source, line_of(("systems", system), lines),
+            out.append(Problem(source, hub_file.line(("systems", system)),
                                f"system {system!r}: cannot read the first batch of {', '.join(failed)}: {reason}",
                                system=system, stream=failed[0] if len(failed) == 1 else None))
     return out

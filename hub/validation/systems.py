@@ -13,7 +13,7 @@ from hub.errors import ConfigError, HubError
 from hub.pipeline.connect import build_connector, connector_settings, resolve_secrets
 from hub.store.engine import ENV_URL, url_problem
 from hub.validation.problems import Problem, problems_of
-from hub.yamllines import Lines, line_of
+from hub.configfile import ConfigFile
 
 __all__ = ["system_settings", "store_problems", "known_streams", "unknown_stream", "pipeline_stream_problems"]
 
@@ -22,7 +22,7 @@ def _source(config: HubConfig) -> str | None:
     return str(config.path) if config.path else None
 
 
-def system_settings(config: HubConfig, systems: list[str], lines: Lines) -> tuple[dict[str, BaseModel], list[Problem]]:
+def system_settings(config: HubConfig, systems: list[str], hub_file: ConfigFile) -> tuple[dict[str, BaseModel], list[Problem]]:
     """The validated settings of every system that has valid ones, and the problems of all the others.
 
     Each system is also built once (and closed) with its secrets, as a run would.
@@ -32,14 +32,14 @@ def system_settings(config: HubConfig, systems: list[str], lines: Lines) -> tupl
     problems: list[Problem] = []
     for name in systems:
         try:
-            settings[name] = connector_settings(config, name, lines)
+            settings[name] = connector_settings(config, name, hub_file)
         except ConfigError as exc:
             problems += problems_of(exc, source)
             continue
         try:
             resolve_secrets(config, name)
         except ConfigError as exc:
-            problems.append(Problem(source, line_of(("systems", name, "secrets"), lines), f"system {name!r}: {exc.message}", system=name))
+            problems.append(Problem(source, hub_file.line(("systems", name, "secrets")), f"system {name!r}: {exc.message}", system=name))
             continue
         try:
             build_connector(config, name, settings[name]).close()
@@ -48,7 +48,7 @@ def system_settings(config: HubConfig, systems: list[str], lines: Lines) -> tupl
     return settings, problems
 
 
-def store_problems(config: HubConfig, lines: Lines) -> list[Problem]:
+def store_problems(config: HubConfig, hub_file: ConfigFile) -> list[Problem]:
     """The store URL (``HUB_DATABASE_URL`` or ``store.url``) must name a known database with its driver installed."""
     env = os.environ.get(ENV_URL)
     url = env or config.store.url
@@ -59,7 +59,7 @@ def store_problems(config: HubConfig, lines: Lines) -> list[Problem]:
         return []
     what = f"store URL from {ENV_URL}" if env else "store.url"
     if config.store.url:  # the file names the URL (``${HUB_DATABASE_URL}`` included)
-        return [Problem(_source(config), line_of(("store", "url"), lines), f"{what}: {problem}")]
+        return [Problem(_source(config), hub_file.line(("store", "url")), f"{what}: {problem}")]
     return [Problem(None, None, f"{what}: {problem}")]
 
 
@@ -77,7 +77,7 @@ def unknown_stream(stream: str, system: str, streams: list[str]) -> str:
     return f"{stream}: no such stream of {system}; streams: {', '.join(streams)}{hint}"
 
 
-def pipeline_stream_problems(config: HubConfig, pipelines: list[str], streams: dict[str, Any], lines: Lines) -> list[Problem]:
+def pipeline_stream_problems(config: HubConfig, pipelines: list[str], streams: dict[str, Any], hub_file: ConfigFile) -> list[Problem]:
     """Every ``sources[].streams`` entry of the pipelines must be a stream of its system."""
     out = []
     for p in pipelines:
@@ -87,7 +87,7 @@ def pipeline_stream_problems(config: HubConfig, pipelines: list[str], streams: d
                 continue
             for j, stream in enumerate(src.streams):
                 if stream not in known:
-                    line = line_of(("pipelines", p, "sources", i, "streams", j), lines)
+                    line = hub_file.line(("pipelines", p, "sources", i, "streams", j))
                     out.append(Problem(_source(config), line, f"pipeline {p!r}: " + unknown_stream(stream, src.system, known),
                                        system=src.system, stream=stream))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.errors import MappingRuleError
-from hub.mapping.yamlsource import LocatedDict, YamlProblem, line_of, load_yaml
+from hub.configfile import LocatedDict, YamlProblem, line_of, load_yaml
 
 BROKEN = """\
 system: drp

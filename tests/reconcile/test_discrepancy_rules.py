@@ -191,9 +191,9 @@ def test_invalid_config_lists_every_problem_with_lines(tmp_path):
     assert len(probs) == 6, probs
     text = "\n".join(probs)
     assert f"{f}:2: orders.amount_tolerance" in text
-    assert f"{f}:4: orders.status_equivalence.0.crm" in text
+    assert f"{f}:4: orders.status_equivalence[0].crm" in text
     assert f"{f}:6: payments.invoice_patterns" in text
-    assert "rules.no_such_rule.[key]" in text and "extra" in text and "severity" in text
+    assert f"{f}:8: rules.no_such_rule: not a valid key" in text and "extra" in text and "severity" in text
 
 
 def test_unparsable_yaml_and_non_mapping():

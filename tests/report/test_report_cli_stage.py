@@ -115,7 +115,7 @@ def test_config_errors_name_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_report_config(bad)
     text = str(info.value)
-    assert f"{bad}:2: sections: Value error, unknown section(s) nonsense" in text
+    assert f"{bad}:2: sections: unknown section(s) nonsense" in text
     assert f"{bad}:4: smtp:" in text or f"{bad}:3: smtp" in text
     assert "password_env" in text
     assert f"{bad}:9: audiences.team.to" in text

@@ -62,7 +62,7 @@ def test_bad_settings_of_two_systems_are_reported_together(world) -> None:
     assert crm.file == str(world.config) and crm.system == "crm"
     assert crm.line == world.line("hub.yaml", "config:", 1)  # the missing key: its parent's line
     assert str(drp).startswith(world.where("hub.yaml", "batch_size: 0") + ": ")
-    assert "system 'drp'" in drp.message and "greater than or equal to 1" in drp.message
+    assert drp.message.startswith("systems.drp.config.batch_size: ") and "greater than or equal to 1" in drp.message
 
 
 def test_an_unknown_store_driver_names_the_store_url_line(world) -> None:
