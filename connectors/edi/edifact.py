@@ -1,4 +1,4 @@
-"""UN/EDIFACT reader and writer: UNA service string advice, release character, UNB..UNZ envelopes.
+"""UN/EDIFACT reader: UNA service string advice, release character, UNB..UNZ envelopes.
 
 Reading yields :class:`Interchange` objects (UNB..UNZ) holding :class:`Message` objects (UNH..UNT),
 optionally inside functional groups (UNG..UNE). Each :class:`Segment` holds its elements as
@@ -14,17 +14,22 @@ numbers are 1-based within the interchange, UNB being 1 (UNA is not a segment).
 Envelope errors are collected on the interchange or message they concern (for CONTRL);
 :func:`read` raises the first one. Errors are :class:`hub.errors.EdiError` with ``code`` from the
 UN/EDIFACT syntax error code list (0085) and ``ack`` naming the CONTRL level (UCI, UCM, UCS, UCD).
+
+The data model lives in :mod:`connectors.edi.edifact_model`, the message-level directory checks
+in :mod:`connectors.edi.edifact_rules` and the writer in :mod:`connectors.edi.edifact_writer`;
+their public names are importable from here as before.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from connectors.edi.edifact_model import CHARSETS, Delimiters, Group, Interchange, Message, Segment
+from connectors.edi.edifact_rules import check_message
+from connectors.edi.edifact_writer import EdifactWriter, escape
 from hub.errors import EdiError
 
 __all__ = ["Delimiters", "Segment", "Message", "Group", "Interchange", "iter_segments", "parse", "read",
@@ -32,129 +37,6 @@ __all__ = ["Delimiters", "Segment", "Message", "Group", "Interchange", "iter_seg
 
 _CHUNK = 1 << 20
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
-
-#: syntax identifier (UNB S001/0001) -> Python codec
-CHARSETS: dict[str, str] = {
-    "UNOA": "ascii", "UNOB": "ascii", "UNOC": "latin-1", "UNOD": "iso8859-2", "UNOE": "iso8859-5",
-    "UNOF": "iso8859-7", "UNOG": "iso8859-3", "UNOH": "iso8859-4", "UNOI": "iso8859-6", "UNOJ": "iso8859-8",
-    "UNOK": "iso8859-9", "UNOL": "iso8859-15", "UNOU": "utf-8", "UNOV": "utf-8", "UNOW": "utf-8",
-    "UNOX": "iso2022_jp_2", "UNOY": "utf-8", "KECA": "euc_kr",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Delimiters:
-    """Service characters of one interchange (UNA or the defaults)."""
-
-    component: str = ":"
-    element: str = "+"
-    decimal: str = "."
-    release: str | None = "?"
-    repetition: str | None = None
-    segment: str = "'"
-
-    def una(self) -> str:
-        return "UNA" + self.component + self.element + self.decimal + (self.release or " ") + (self.repetition or " ") + self.segment
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One segment: ``elements[i]`` is the tuple of components of data element i+1."""
-
-    number: int
-    tag: str
-    elements: tuple[tuple[str, ...], ...]
-
-    def get(self, element: int, component: int = 0, default: str = "") -> str:
-        """Component ``component`` (0-based) of element ``element`` (1-based), or ``default``."""
-        if 1 <= element <= len(self.elements):
-            comps = self.elements[element - 1]
-            if component < len(comps):
-                return comps[component]
-        return default
-
-
-@dataclass(slots=True)
-class Message:
-    """UNH..UNT (both included) and the errors found in it."""
-
-    header: Segment
-    segments: list[Segment] = field(default_factory=list)
-    trailer: Segment | None = None
-    errors: list[EdiError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ref(self) -> str:
-        return self.header.get(1)
-
-    @property
-    def type(self) -> str:
-        return self.header.get(2, 0)
-
-    @property
-    def version(self) -> str:
-        h = self.header
-        return f"{h.get(2, 1)}:{h.get(2, 2)}:{h.get(2, 3)}"
-
-    @property
-    def body(self) -> list[Segment]:
-        end = -1 if self.trailer is not None else len(self.segments)
-        return self.segments[1:end]
-
-    @property
-    def accepted(self) -> bool:
-        return not self.errors
-
-
-@dataclass(slots=True)
-class Group:
-    """UNG..UNE."""
-
-    header: Segment
-    messages: list[Message] = field(default_factory=list)
-    trailer: Segment | None = None
-
-
-@dataclass(slots=True)
-class Interchange:
-    """UNB..UNZ with its messages (flat, in order), optional groups, and interchange errors."""
-
-    header: Segment
-    delimiters: Delimiters
-    charset: str
-    messages: list[Message] = field(default_factory=list)
-    groups: list[Group] = field(default_factory=list)
-    trailer: Segment | None = None
-    errors: list[EdiError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    segment_count: int = 0
-
-    @property
-    def syntax(self) -> str:
-        return self.header.get(1, 0)
-
-    @property
-    def syntax_version(self) -> str:
-        return self.header.get(1, 1)
-
-    @property
-    def sender(self) -> str:
-        return self.header.get(2, 0)
-
-    @property
-    def receiver(self) -> str:
-        return self.header.get(3, 0)
-
-    @property
-    def control(self) -> str:
-        return self.header.get(5)
-
-    def all_errors(self) -> list[EdiError]:
-        errs = list(self.errors)
-        for m in self.messages:
-            errs.extend(m.errors)
-        return sorted(errs, key=lambda e: e.segment or 0)
 
 
 # -- decoding -----------------------------------------------------------------------------------
@@ -353,8 +235,6 @@ def _same_number(a: str, b: str | int) -> bool:
 
 def parse(source: str | Path | bytes, *, validate_messages: bool = True) -> Iterator[Interchange]:
     """Yield the interchanges of ``source`` with errors recorded on them (raises only if unreadable)."""
-    from connectors.edi import edifact_rules
-
     ic: Interchange | None = None
     group: Group | None = None
     msg: Message | None = None
@@ -391,7 +271,7 @@ def parse(source: str | Path | bytes, *, validate_messages: bool = True) -> Iter
                 continue
             msg.segments.append(seg)
             msg.trailer = seg
-            _close_message(msg, ic, validate_messages, edifact_rules)
+            _close_message(msg, ic, validate_messages)
             if group is not None:
                 group.messages.append(msg)
             msg = None
@@ -433,7 +313,7 @@ def parse(source: str | Path | bytes, *, validate_messages: bool = True) -> Iter
         yield _finish(ic, group)
 
 
-def _close_message(msg: Message, ic: Interchange, validate: bool = False, rules: object = None) -> None:
+def _close_message(msg: Message, ic: Interchange, validate: bool = False) -> None:
     if msg.trailer is None:
         msg.errors.append(_err(f"message {msg.ref} ({msg.type}) has no UNT trailer", msg.header, "13", "UCM", field="UNT"))
     else:
@@ -444,8 +324,8 @@ def _close_message(msg: Message, ic: Interchange, validate: bool = False, rules:
         if unt.get(2) != msg.ref:
             msg.errors.append(_err(f"UNT reference {unt.get(2)!r} does not match UNH reference {msg.ref!r}",
                                    unt, "28", "UCM", field="UNT"))
-    if validate and rules is not None:
-        msg.errors.extend(rules.check_message(msg))  # type: ignore[attr-defined]
+    if validate:
+        msg.errors.extend(check_message(msg))
     if any(m.ref == msg.ref for m in ic.messages):
         msg.warnings.append(f"message reference {msg.ref} is used twice in the interchange")
     ic.messages.append(msg)
@@ -477,69 +357,3 @@ def read(source: str | Path | bytes) -> Iterator[Interchange]:
                 errs[0].file = name
             raise errs[0]
         yield ic
-
-
-# -- writing --------------------------------------------------------------------------------------
-
-def escape(value: str, d: Delimiters) -> str:
-    """Put the release character before every service character in ``value``."""
-    rel = d.release or "?"
-    specials = {d.component, d.element, d.segment, rel} | ({d.repetition} if d.repetition else set())
-    return "".join(rel + c if c in specials else c for c in value)
-
-
-class EdifactWriter:
-    """Builds one interchange; ``add_message(type, ref, segments)``; ``render()`` adds UNH/UNT/UNZ counts.
-
-    A segment is ``(tag, element, ...)`` where an element is a string or a sequence of components.
-    """
-
-    def __init__(self, sender: str, receiver: str, control: str, *, syntax: str = "UNOC", syntax_version: str = "3",
-                 when: datetime | None = None, delimiters: Delimiters | None = None, una: bool = True, newline: bool = True,
-                 sender_qualifier: str = "14", receiver_qualifier: str = "14") -> None:
-        self.d = delimiters or Delimiters()
-        self.sender = (sender, sender_qualifier)
-        self.receiver = (receiver, receiver_qualifier)
-        self.control = control
-        self.syntax = (syntax, syntax_version)
-        self.when = when or datetime(2000, 1, 1)
-        self.una = una
-        self.newline = newline
-        self.messages: list[tuple[str, str, str, list[Sequence[object]]]] = []
-
-    def add_message(self, message_type: str, ref: str, segments: Iterable[Sequence[object]], version: str = "D:96A:UN") -> None:
-        self.messages.append((message_type, ref, version, [tuple(s) for s in segments]))
-
-    def _seg(self, tag: str, *elements: object) -> str:
-        d = self.d
-        out = [tag]
-        for el in elements:
-            if isinstance(el, (list, tuple)):
-                comps = [escape(str(c), d) if c is not None else "" for c in el]
-                while len(comps) > 1 and comps[-1] == "":
-                    comps.pop()
-                out.append(d.component.join(comps))
-            else:
-                out.append(escape(str(el), d) if el is not None else "")
-        while len(out) > 1 and out[-1] == "":
-            out.pop()
-        return d.element.join(out) + d.segment + ("\n" if self.newline else "")
-
-    def render(self) -> str:
-        w = self.when
-        parts = [self.d.una() + ("\n" if self.newline else "")] if self.una else []
-        parts.append(self._seg("UNB", self.syntax, (self.sender[0], self.sender[1]), (self.receiver[0], self.receiver[1]),
-                               (w.strftime("%y%m%d"), w.strftime("%H%M")), self.control))
-        for mtype, ref, version, segs in self.messages:
-            parts.append(self._seg("UNH", ref, (mtype, *version.split(":"))))
-            parts.extend(self._seg(str(s[0]), *s[1:]) for s in segs)
-            parts.append(self._seg("UNT", str(len(segs) + 2), ref))
-        parts.append(self._seg("UNZ", str(len(self.messages)), self.control))
-        text = "".join(parts)
-        codec = CHARSETS.get(self.syntax[0], "utf-8")
-        try:
-            text.encode(codec)
-        except UnicodeEncodeError as exc:
-            raise EdiError(f"character {exc.object[exc.start]!r} cannot be written in syntax {self.syntax[0]} ({codec})",
-                           field="UNB") from None
-        return text

@@ -8,12 +8,8 @@ segment repeated beyond the directory maximum as error 35.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from connectors.edi.edifact_model import Message
 from hub.errors import EdiError
-
-if TYPE_CHECKING:
-    from connectors.edi.edifact import Message
 
 #: tag -> max components of each data element (the length is the max number of elements)
 SEGMENTS: dict[str, tuple[int, ...]] = {

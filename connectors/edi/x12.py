@@ -1,4 +1,4 @@
-"""X12 reader and writer: ISA-driven delimiters, streamed segments, envelope validation.
+"""X12 reader: ISA-driven delimiters, streamed segments, envelope validation.
 
 Reading yields :class:`Interchange` objects (ISA..IEA) holding functional groups (GS..GE) holding
 transaction sets (ST..SE) holding :class:`Segment` tuples. Delimiters come from each ISA (element
@@ -11,19 +11,31 @@ generated for every group); :func:`read` raises the first of them, :func:`parse`
 Every error is an :class:`hub.errors.EdiError` with ``segment`` = the 1-based segment number
 within the interchange, a ``code`` from the X12 acknowledgment code lists and ``ack`` naming the
 list (``TA1``, ``AK9``, ``AK5``, ``AK3``, ``AK4``).
+
+The data model lives in :mod:`connectors.edi.x12_model`, the tokeniser in
+:mod:`connectors.edi.x12_segments` and the writer in :mod:`connectors.edi.x12_writer`; their
+public names are importable from here as before.
 """
 
 from __future__ import annotations
 
 import calendar
-import codecs
-import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
 
+from connectors.edi.x12_model import (
+    BEGINNING_SEGMENTS,
+    FUNCTIONAL_IDS,
+    Delimiters,
+    FunctionalGroup,
+    Interchange,
+    Segment,
+    TransactionSet,
+    component,
+)
+from connectors.edi.x12_segments import iter_segments
+from connectors.edi.x12_writer import X12Writer, write_text
 from hub.errors import EdiError
 
 __all__ = [
@@ -38,341 +50,14 @@ __all__ = [
     "interchange_key",
     "check_duplicate",
     "X12Writer",
+    "write_text",
+    "component",
     "BEGINNING_SEGMENTS",
     "FUNCTIONAL_IDS",
 ]
 
-_CHUNK = 1 << 20
-#: whitespace tolerated between segments (line breaks, indentation, EBCDIC NL, record padding)
-_WS = " \t\r\n\x0b\x0c\x85\x00\x1a"  # \x1a: DOS end-of-file marker
 _SEG_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85]")
-
-#: the mandatory beginning segment that follows ST, per transaction set (AK3 code 3 if absent)
-BEGINNING_SEGMENTS: dict[str, str] = {
-    "810": "BIG", "812": "BCD", "820": "BPR|BPS", "824": "BGN", "830": "BFR", "832": "BCT", "835": "BPR",
-    "837": "BHT", "840": "BQT", "843": "BQR", "846": "BIA", "850": "BEG", "852": "XQ", "855": "BAK",
-    "856": "BSN", "860": "BCH", "862": "BSS", "865": "BCA", "866": "BSS", "867": "BPT", "869": "BSI",
-    "870": "BSR", "875": "G50", "880": "G01", "894": "G82", "940": "W05", "943": "W06", "944": "W17",
-    "945": "W06", "997": "AK1", "999": "AK1", "270": "BHT", "271": "BHT", "276": "BHT", "277": "BHT",
-    "278": "BHT", "834": "BGN", "204": "B2", "210": "B3", "214": "B10", "990": "B1",
-}
-
-#: GS01 functional identifier code per transaction set (for writers and acknowledgments)
-FUNCTIONAL_IDS: dict[str, str] = {
-    "810": "IN", "820": "RA", "830": "PS", "832": "SC", "846": "IB", "850": "PO", "855": "PR",
-    "856": "SH", "860": "PC", "862": "SS", "865": "CA", "997": "FA", "999": "FA",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Delimiters:
-    """Separators of one interchange."""
-
-    element: str = "*"
-    component: str = ":"
-    segment: str = "~"
-    repetition: str | None = None
-
-
-class Segment:
-    """One segment: ``elements[0]`` is the tag, ``elements[n]`` is data element n (X12 numbering).
-
-    A plain slotted class rather than a frozen dataclass: it is built once per segment on the hot path.
-    """
-
-    __slots__ = ("number", "elements")
-
-    def __init__(self, number: int, elements: tuple[str, ...]) -> None:
-        self.number = number
-        self.elements = elements
-
-    def __repr__(self) -> str:
-        return f"Segment(number={self.number}, elements={self.elements!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Segment) and other.number == self.number and other.elements == self.elements
-
-    def __hash__(self) -> int:
-        return hash((self.number, self.elements))
-
-    @property
-    def tag(self) -> str:
-        return self.elements[0]
-
-    def __getitem__(self, index: int) -> str:
-        return self.elements[index]
-
-    def __len__(self) -> int:
-        return len(self.elements)
-
-    def get(self, index: int, default: str = "") -> str:
-        """Element ``index`` (1-based) or ``default`` when absent."""
-        return self.elements[index] if 0 <= index < len(self.elements) else default
-
-
-@dataclass(slots=True)
-class TransactionSet:
-    """ST..SE with its segments (ST and SE included) and the errors found in it."""
-
-    header: Segment
-    segments: list[Segment] = field(default_factory=list)
-    trailer: Segment | None = None
-    errors: list[EdiError] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        return self.header.get(1)
-
-    @property
-    def control(self) -> str:
-        return self.header.get(2)
-
-    @property
-    def body(self) -> list[Segment]:
-        """Segments between ST and SE."""
-        end = -1 if self.trailer is not None else len(self.segments)
-        return self.segments[1:end]
-
-    @property
-    def accepted(self) -> bool:
-        return not self.errors
-
-
-@dataclass(slots=True)
-class FunctionalGroup:
-    """GS..GE with its transaction sets and the group-level errors."""
-
-    header: Segment
-    sets: list[TransactionSet] = field(default_factory=list)
-    trailer: Segment | None = None
-    errors: list[EdiError] = field(default_factory=list)
-
-    @property
-    def functional_id(self) -> str:
-        return self.header.get(1)
-
-    @property
-    def control(self) -> str:
-        return self.header.get(6)
-
-    @property
-    def version(self) -> str:
-        return self.header.get(8)
-
-
-@dataclass(slots=True)
-class Interchange:
-    """ISA..IEA: delimiters, groups, TA1 segments and the interchange-level errors."""
-
-    header: Segment
-    delimiters: Delimiters
-    groups: list[FunctionalGroup] = field(default_factory=list)
-    trailer: Segment | None = None
-    ta1: list[Segment] = field(default_factory=list)
-    errors: list[EdiError] = field(default_factory=list)
-    segment_count: int = 0
-
-    @property
-    def sender(self) -> str:
-        return f"{self.header.get(5).strip()}:{self.header.get(6).strip()}"
-
-    @property
-    def receiver(self) -> str:
-        return f"{self.header.get(7).strip()}:{self.header.get(8).strip()}"
-
-    @property
-    def control(self) -> str:
-        return self.header.get(13)
-
-    @property
-    def version(self) -> str:
-        return self.header.get(12)
-
-    def all_errors(self) -> list[EdiError]:
-        """Every error of the interchange, its groups and sets, by segment number."""
-        errs = list(self.errors)
-        for g in self.groups:
-            errs.extend(g.errors)
-            for s in g.sets:
-                errs.extend(s.errors)
-        return sorted(errs, key=lambda e: e.segment or 0)
-
-
-# -- decoding and tokenising ---------------------------------------------------------------
-
-def _open_text(source: str | Path | bytes) -> tuple[Iterator[str], str | None]:
-    """Text chunks of ``source`` (a path, raw bytes, or already-decoded text) and a display name."""
-    if isinstance(source, bytes):
-        return _decode_chunks(iter([source])), None
-    if isinstance(source, str) and not _looks_like_path(source):
-        return iter([source.lstrip("\ufeff")]), None
-    path = Path(source)
-    return _decode_file(path), str(path)
-
-
-def _looks_like_path(text: str) -> bool:
-    """A str is a file name only if such a file exists; otherwise it is EDI text."""
-    if len(text) >= 4096 or "\n" in text or text.lstrip("\ufeff \t").startswith(("ISA", "UNA", "UNB")):
-        return False
-    try:
-        return Path(text).is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _decode_file(path: Path) -> Iterator[str]:
-    try:
-        fh = path.open("rb")
-    except OSError as exc:
-        raise EdiError(f"cannot open file: {exc.strerror}", file=str(path)) from None
-    with fh:
-        yield from _decode_chunks(iter(lambda: fh.read(_CHUNK), b""), str(path))
-
-
-def _decode_chunks(chunks: Iterator[bytes], name: str | None = None) -> Iterator[str]:
-    """Decode byte chunks: UTF-8 (BOM tolerated), EBCDIC cp037 when the data starts so, else Latin-1."""
-    first = next(chunks, b"")
-    head = first.lstrip(b" \r\n\t")
-    if head.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    elif head.startswith(b"\xc9\xe2\xc1"):  # "ISA" in EBCDIC cp037
-        encoding = "cp037"
-    else:
-        encoding = "utf-8"
-        try:
-            first.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            if exc.start < len(first) - 4:  # a real bad byte, not a sequence cut at the chunk end
-                encoding = "latin-1"
-    decoder = codecs.getincrementaldecoder(encoding)()
-    offset = 0
-    chunk = first
-    while chunk:
-        try:
-            yield decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            raise EdiError(f"bytes are not valid {encoding} at offset {offset + exc.start}", file=name,
-                           code="024", ack="TA1") from None
-        offset += len(chunk)
-        chunk = next(chunks, b"")
-    tail = decoder.decode(b"", final=True)
-    if tail:
-        yield tail
-
-
-def _isa_header(buf: str) -> tuple[Delimiters, int, int] | None:
-    """Delimiters, end of the ISA text and end of its terminator at the start of ``buf`` (None: need more)."""
-    if len(buf) < 4:
-        return None
-    sep = buf[3]
-    pos = 3
-    for _ in range(16):
-        pos = buf.find(sep, pos + 1) if _ else pos
-        if pos < 0:
-            return None
-    # pos is the 16th separator: ISA16 follows, then the segment terminator
-    if len(buf) < pos + 3:
-        return None
-    component = buf[pos + 1]
-    term = buf[pos + 2]
-    end = pos + 3
-    if term in " \t":  # a space cannot terminate segments (data has spaces): use the line break
-        m = re.compile(r"[ \t]*(\r\n|\n|\r)").match(buf, pos + 2)
-        if m is None:
-            return None if len(buf) < pos + 200 else (Delimiters(sep, component, term), pos + 2, end)
-        term = m.group(1)[-1]
-        end = m.end()
-    return Delimiters(sep, component, term), pos + 2, end
-
-
-def iter_segments(source: str | Path | bytes) -> Iterator[tuple[int, Segment, Delimiters]]:
-    """Yield ``(interchange index, segment, delimiters)`` for every segment, streaming.
-
-    Raises EdiError when the data does not start with an ISA segment or the ISA is unreadable.
-    """
-    chunks, name = _open_text(source)
-    buf = ""
-    eof = False
-    delims: Delimiters | None = None
-    ic_index = 0
-    number = 0
-
-    def more() -> bool:
-        nonlocal buf, eof
-        chunk = next(chunks, None)
-        if chunk is None:
-            eof = True
-            return False
-        buf += chunk
-        return True
-
-    while True:
-        if delims is None:
-            buf = buf.lstrip(_WS + "\ufeff")
-            while not buf and not eof:
-                more()
-                buf = buf.lstrip(_WS + "\ufeff")
-            if not buf:
-                return
-            header = _isa_header(buf)
-            while header is None and not eof:
-                more()
-                header = _isa_header(buf)
-            if not buf.startswith("ISA") or header is None:
-                found = buf[:20].split("\n")[0]
-                raise EdiError(f"expected an ISA segment, found {found!r}", file=name, segment=number + 1,
-                               code="022" if buf.startswith("ISA") else "024", ack="TA1")
-            delims, isa_end, end = header
-            ic_index += 1
-            number = 1
-            yield ic_index, Segment(1, tuple(buf[:isa_end].split(delims.element))), delims
-            buf = buf[end:]
-            continue
-        term = delims.segment
-        strip = _WS.replace(term, "").replace(delims.element, "")
-        unwrap = term not in "\r\n"
-        comp = delims.component
-        parts = buf.split(term)
-        rest = parts.pop()  # text after the last terminator: incomplete
-        restart: str | None = None
-        for i, raw in enumerate(parts):
-            raw = raw.strip(strip)  # _clean, inlined: this loop runs once per segment
-            if not raw:
-                continue
-            if unwrap and ("\n" in raw or "\r" in raw):
-                raw = raw.replace("\r", "").replace("\n", "")
-            if raw[-1] == comp:
-                raw = raw.rstrip(comp)
-            number += 1
-            seg = Segment(number, tuple(raw.split(delims.element)))
-            yield ic_index, seg, delims
-            if seg.elements[0] == "IEA":
-                restart = term.join(parts[i + 1:] + [rest])
-                break
-        if restart is not None:
-            buf = restart
-            delims = None
-            continue
-        buf = rest
-        if not more():
-            raw = _clean(buf, strip, unwrap, comp)
-            if raw:
-                number += 1
-                yield ic_index, Segment(number, tuple(raw.split(delims.element))), delims
-            return
-
-
-def _clean(raw: str, strip: str, unwrap: bool, comp: str) -> str:
-    raw = raw.strip(strip)
-    if not raw:
-        return raw
-    if unwrap and ("\n" in raw or "\r" in raw):
-        # fixed-width wrapped lines: line breaks are not X12 data characters
-        raw = raw.replace("\r", "").replace("\n", "")
-    if raw[-1] == comp:
-        raw = raw.rstrip(comp)  # empty trailing components are the same as absent ones
-    return raw
 
 
 # -- envelope validation ---------------------------------------------------------------------
@@ -687,99 +372,3 @@ def check_duplicate(ic: Interchange, seen: set[tuple[str, str, str]]) -> None:
         raise _err(f"duplicate interchange: control number {ic.control} from {ic.sender} to {ic.receiver} was already received",
                    ic.header, "025", "TA1", field="ISA13")
     seen.add(key)
-
-
-# -- writing ------------------------------------------------------------------------------
-
-@dataclass(slots=True)
-class _GroupSpec:
-    functional_id: str
-    sender: str
-    receiver: str
-    control: int
-    version: str
-    sets: list[tuple[str, str, list[Sequence[str]]]] = field(default_factory=list)
-
-
-class X12Writer:
-    """Builds one interchange: ``add_group`` then ``add_set``; ``render()`` fills in every count.
-
-    Segments are given without ST/SE; element values must not contain a delimiter (X12 has no
-    release character), which raises EdiError naming the segment and element.
-    """
-
-    def __init__(self, sender: str, receiver: str, control: int, *, sender_qualifier: str = "ZZ",
-                 receiver_qualifier: str = "ZZ", version: str = "00401", usage: str = "P",
-                 delimiters: Delimiters | None = None, when: datetime | None = None, newline: bool = True,
-                 ack_requested: str = "0") -> None:
-        self.delims = delimiters or Delimiters("*", ":" if version < "00501" else ">", "~", None if version < "00501" else "^")
-        self.sender = (sender_qualifier, sender)
-        self.receiver = (receiver_qualifier, receiver)
-        self.control = control
-        self.version = version
-        self.usage = usage
-        self.when = when or datetime(2000, 1, 1)
-        self.newline = newline
-        self.ack_requested = ack_requested
-        self.groups: list[_GroupSpec] = []
-
-    def add_group(self, functional_id: str, control: int, version: str = "004010",
-                  sender: str | None = None, receiver: str | None = None) -> None:
-        self.groups.append(_GroupSpec(functional_id, sender or self.sender[1], receiver or self.receiver[1], control, version))
-
-    def add_set(self, set_id: str, control: str, segments: Iterable[Sequence[str]]) -> None:
-        if not self.groups:
-            self.add_group(FUNCTIONAL_IDS.get(set_id, "ZZ"), self.control)
-        self.groups[-1].sets.append((set_id, control, [tuple(s) for s in segments]))
-
-    def segment(self, elements: Sequence[str]) -> str:
-        """One rendered segment with this writer's delimiters."""
-        return self._seg(elements)
-
-    def _seg(self, elements: Sequence[str]) -> str:
-        d = self.delims
-        forbidden = {d.element, d.segment} | ({d.repetition} if d.repetition else set())
-        out = [str(v) if v is not None else "" for v in elements]
-        for i, v in enumerate(out):
-            bad = [c for c in forbidden if c in v]
-            if bad:
-                raise EdiError(f"value {v!r} of {out[0]}{i:02d} contains a delimiter {bad}", field=f"{out[0]}{i:02d}")
-        while len(out) > 1 and out[-1] == "":
-            out.pop()  # X12 forbids trailing empty elements
-        return d.element.join(out) + d.segment + ("\n" if self.newline else "")
-
-    def render(self) -> str:
-        d = self.delims
-        w = self.when
-        isa = ["ISA", "00", " " * 10, "00", " " * 10, self.sender[0].ljust(2), self.sender[1].ljust(15)[:15],
-               self.receiver[0].ljust(2), self.receiver[1].ljust(15)[:15], w.strftime("%y%m%d"), w.strftime("%H%M"),
-               d.repetition or "U", self.version, f"{self.control:09d}", self.ack_requested, self.usage, d.component]
-        if len(self.sender[1]) > 15 or len(self.receiver[1]) > 15:
-            raise EdiError("ISA sender/receiver ids are at most 15 characters", field="ISA06")
-        parts = [d.element.join(isa) + d.segment + ("\n" if self.newline else "")]
-        for g in self.groups:
-            parts.append(self._seg(["GS", g.functional_id, g.sender, g.receiver, w.strftime("%Y%m%d"), w.strftime("%H%M"),
-                                    str(g.control), "X", g.version]))
-            for set_id, ctrl, segs in g.sets:
-                parts.append(self._seg(["ST", set_id, ctrl]))
-                parts.extend(self._seg(s) for s in segs)
-                parts.append(self._seg(["SE", str(len(segs) + 2), ctrl]))
-            parts.append(self._seg(["GE", str(len(g.sets)), str(g.control)]))
-        parts.append(self._seg(["IEA", str(len(self.groups)), f"{self.control:09d}"]))
-        return "".join(parts)
-
-
-def component(value: str, delims: Delimiters, index: int = 0) -> str:
-    """Component ``index`` (0-based) of a composite element value."""
-    parts = value.split(delims.component)
-    return parts[index] if index < len(parts) else ""
-
-
-def write_text(text: str, path: Path) -> Path:
-    """Write rendered EDI atomically (tmp file + replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with io.open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    tmp.replace(path)
-    return path

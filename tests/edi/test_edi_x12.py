@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.edi import x12
+from connectors.edi import x12, x12_segments
 from hub.errors import EdiError
 
 WHEN = datetime(2025, 4, 6, 17, 26)
@@ -66,7 +66,7 @@ def test_bytes_bom_and_ebcdic() -> None:
 def test_streaming_across_small_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "two.x12"
     path.write_text(_interchange(2) + _interchange(1).replace("000000042", "000000043"))
-    monkeypatch.setattr(x12, "_CHUNK", 7)
+    monkeypatch.setattr(x12_segments, "_CHUNK", 7)
     ics = list(x12.read(path))
     assert [len(ic.groups[0].sets) for ic in ics] == [2, 1]
 
