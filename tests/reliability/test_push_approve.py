@@ -15,10 +15,7 @@ import hub.cli.push  # noqa: F401  (registers the push commands)
 from hub.cli.app import app
 from tests.push.conftest import live, world  # noqa: F401  (fixtures)
 
-try:
-    from tests.helpers.channelco import write_live_config as write_config
-except ImportError:  # the older layout kept it beside the push fixtures
-    from tests.push.conftest import write_config  # type: ignore[no-redef]
+from tests.helpers.channelco import write_live_config as write_config
 from tests.push.helpers import drp_writes, run_without_push, sf_writes
 
 REPO = Path(__file__).resolve().parents[2]
