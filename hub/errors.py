@@ -20,6 +20,8 @@
     │   ├── ContractError           a column a mapping reads is gone, or a frozen schema changed  run failed
     │   └── HoldError               volume, empty or fill-rate guard tripped   run held until fixed or accepted
     ├── StoreError                  the canonical store refused an operation
+    │   ├── NotFoundError           what a command asked for is not in the store   usage error
+    │   └── RunInProgressError      another run of the pipeline holds the run lock
     └── PushError                   a write-back could not be completed
         └── CircuitOpenError        a push would change too much; needs approval
 
@@ -51,6 +53,7 @@ __all__ = [
     "ContractError",
     "HoldError",
     "RunInProgressError",
+    "NotFoundError",
     "StoreError",
     "PushError",
     "CircuitOpenError",
@@ -226,6 +229,10 @@ class HoldError(GuardError):
 
 class StoreError(HubError):
     """The canonical store refused an operation."""
+
+
+class NotFoundError(StoreError):
+    """What the command asked for (a run, a record, a review item) is not in the store: a usage error."""
 
 
 class RunInProgressError(StoreError):

@@ -67,13 +67,13 @@ EXIT_FAILED, EXIT_CONFIG, EXIT_HELD, EXIT_BUSY = 1, 2, 3, 4
 
 def exit_code(exc: BaseException) -> int:
     """The exit code of an error: 2 configuration or usage, 3 held, 4 another run in progress, else 1."""
-    from hub.errors import ConfigError, DiscoveryError, HoldError, RunInProgressError
+    from hub.errors import ConfigError, DiscoveryError, HoldError, NotFoundError, RunInProgressError
 
     if isinstance(exc, HoldError):
         return EXIT_HELD
     if isinstance(exc, RunInProgressError):
         return EXIT_BUSY
-    if isinstance(exc, (ConfigError, DiscoveryError)) or type(exc) is HubError:
+    if isinstance(exc, (ConfigError, DiscoveryError, NotFoundError)) or type(exc) is HubError:
         return EXIT_CONFIG
     return EXIT_FAILED
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from hub.errors import StoreError
+from hub.errors import NotFoundError
 from hub.report.model import RunInfo
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, Run
 
@@ -69,17 +69,17 @@ def resolve_run(conn: Connection, run: str | int, pipeline: str | None = None) -
     if isinstance(run, int) or str(run).isdigit():
         row = conn.execute(select(t).where(t.c.id == int(run))).first()
         if row is None:
-            raise StoreError(f"there is no run {run} in the store")
+            raise NotFoundError(f"there is no run {run} in the store")
         return _info(row)
     if str(run) != "latest":
-        raise StoreError(f"--run must be a run id or 'latest', not {run!r}")
+        raise NotFoundError(f"--run must be a run id or 'latest', not {run!r}")
     q = select(t).where(t.c.status == "succeeded")
     if pipeline:
         q = q.where(t.c.pipeline == pipeline)
     row = conn.execute(q.order_by(t.c.id.desc()).limit(1)).first()
     if row is None:
         where = f" of pipeline {pipeline!r}" if pipeline else ""
-        raise StoreError(f"no succeeded run{where} in the store: run the pipeline first")
+        raise NotFoundError(f"no succeeded run{where} in the store: run the pipeline first")
     return _info(row)
 
 
