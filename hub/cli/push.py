@@ -91,25 +91,11 @@ def push_cmd(
 
 
 def _dry_run(config: Any, engine: Any, name: str, approve: int | None) -> Any:
-    """Plan the push without leaving a trace in the store.
-
-    The push stage logs itself under a run; a dry run opens that run, plans, and then removes
-    the run and its stage rows again in one transaction, so the store ends as it began.
-    """
-    from sqlalchemy import delete
-
+    """Plan the push without leaving a trace in the store: no run, no stage row, reads only."""
     from hub.pipeline.context import StageContext
     from hub.pipeline.push import push
-    from hub.pipeline.runlog import start_run
-    from hub.store.models import Run, StageLog
 
-    run_id = start_run(engine, name, trigger="push --dry-run")
-    try:
-        return push(StageContext(config=config, engine=engine, pipeline=name, run_id=run_id), dry_run=True, approve_run=approve)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(delete(StageLog).where(StageLog.run_id == run_id))
-            conn.execute(delete(Run).where(Run.id == run_id))
+    return push(StageContext(config=config, engine=engine, pipeline=name, run_id=0), dry_run=True, approve_run=approve)
 
 
 @outbox_app.command("list")

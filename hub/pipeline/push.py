@@ -5,11 +5,14 @@ rule goes through its exporter (``hub.push.exporter``); one target failing does 
 others (the stage fails at the end naming it). Field conflicts of the whole push are written as
 ``field_conflict`` discrepancies in one go, so ones no longer found are resolved. A target
 whose circuit breaker trips is held (its changes wait in the outbox as ``held``) until
-``hub push --approve RUN``; a dry run writes nothing, to the targets or to the store.
+``hub push --approve RUN``; a dry run writes nothing, to the targets or to the store: it opens
+no stage row (and needs no run), it only reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -58,6 +61,12 @@ def _carried_conflicts(conn: Any, systems: set[str]) -> list[Any]:
     return [FieldConflict(KIND, r.severity, tuple(r.key.split("|")), r.system, r.message or "", r.details or {}) for r in rows]
 
 
+@contextmanager
+def _unlogged() -> Iterator[StageCounts]:
+    """Counts of a dry run: kept in memory only, no stage row."""
+    yield StageCounts()
+
+
 def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = None) -> StageCounts:
     """Push golden values into every configured target; returns the stage counts (per-target detail)."""
     from hub.push.columns import build_columns
@@ -66,8 +75,7 @@ def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = Non
     from hub.push.calls import describe_calls
 
     rules = push_rules(ctx)
-    name = "push (dry run)" if dry_run else "push"
-    with stage(ctx.engine, ctx.run_id, name) as counts:
+    with (_unlogged() if dry_run else stage(ctx.engine, ctx.run_id, "push")) as counts:
         if rules is None:
             counts.detail["note"] = "the pipeline has no push rules"
             return counts
