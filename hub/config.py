@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from hub.contracts.policy import ContractConfig, ContractSettings, GuardConfig, GuardSettings, effective
 from hub.alerts.config import AlertChannels
 from hub.errors import ConfigError
-from hub.configfile import config_error, read_config_file, validate_model
+from hub.configfile import ConfigFile, config_error, read_config_file, validate_model
 
 __all__ = [
     "HubConfig",
@@ -37,6 +37,7 @@ __all__ = [
     "PipelineConfig",
     "SourceRef",
     "load_config",
+    "load_config_file",
     "mask_secrets",
     "SECRET_WORDS",
 ]
@@ -160,6 +161,11 @@ class HubConfig(_Model):
 
 def load_config(path: str | Path) -> HubConfig:
     """Read, interpolate and validate a config file; every problem is reported at once with its line."""
+    return load_config_file(path)[0]
+
+
+def load_config_file(path: str | Path) -> tuple[HubConfig, ConfigFile]:
+    """:func:`load_config` and the file as read (the line of every key, for later checks)."""
     path = Path(path)
     file = read_config_file(path, "config file")
     cfg = validate_model(HubConfig, file, "configuration")
@@ -173,7 +179,7 @@ def load_config(path: str | Path) -> HubConfig:
     ]
     if unknown:
         raise config_error(ConfigError, "configuration", unknown, file.source)
-    return cfg
+    return cfg, file
 
 
 def mask_secrets(value: Any, key: str = "") -> Any:

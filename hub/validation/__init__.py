@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hub.config import HubConfig, load_config
+from hub.config import HubConfig, load_config_file
 from hub.errors import ConfigError
 from hub.validation.problems import Problem, problems_of
 
@@ -55,9 +55,11 @@ def validate(config: HubConfig | str | Path, *, pipelines: list[str] | None = No
     from hub.validation.sources import discovered_streams, source_problems
     from hub.validation.systems import known_streams, pipeline_stream_problems, store_problems, system_settings
 
-    if not isinstance(config, HubConfig):
+    if isinstance(config, HubConfig):
+        hub_file = config_lines(config)
+    else:
         try:
-            config = load_config(config)
+            config, hub_file = load_config_file(config)
         except ConfigError as exc:
             return Validation(problems_of(exc, str(config)))
     for name in pipelines or ():
@@ -68,7 +70,6 @@ def validate(config: HubConfig | str | Path, *, pipelines: list[str] | None = No
         piped = {s for systems in groups.values() for s in systems}
         groups.update({f"system {s}": [s] for s in config.systems if s not in piped})
     systems = list(dict.fromkeys(s for g in groups.values() for s in g))
-    hub_file = config_lines(config)
 
     problems = store_problems(config, hub_file)
     settings, found = system_settings(config, systems, hub_file)
