@@ -15,8 +15,6 @@ from hub.store.models import MODELS
 from hub.store.stats import analyze
 from tests.store.test_store import _party
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 def _reltuples(conn, table: str) -> float:  # type: ignore[no-untyped-def]
     return conn.execute(text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"), {"t": table}).scalar()
