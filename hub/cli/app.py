@@ -78,38 +78,11 @@ def exit_code(exc: BaseException) -> int:
     return EXIT_FAILED
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    """The exception and those it happened during or because of, innermost (root cause) first."""
-    seen: list[BaseException] = []
-    cur: BaseException | None = exc
-    while cur is not None and cur not in seen:
-        seen.append(cur)
-        cur = cur.__cause__ or cur.__context__
-    return seen[::-1]
-
-
 def as_hub_error(exc: BaseException) -> HubError:
-    """An unexpected exception as a hub error: database, OS and driver failures named plainly, root cause first."""
-    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+    """An unexpected exception as a hub error, root cause first (see :mod:`hub.failure`)."""
+    from hub.failure import as_hub_error as describe
 
-    from hub.errors import StoreError
-
-    if isinstance(exc, HubError):
-        return exc
-    chain = _chain(exc)
-    db = [e for e in chain if isinstance(e, (SQLAlchemyError,)) or type(e).__module__.split(".")[0] in ("psycopg", "sqlite3")]
-    if db:
-        root = db[0]
-        text = str(root.orig) if isinstance(root, DBAPIError) and root.orig is not None else str(root)
-        text = text.split("\n[SQL:")[0].strip().splitlines()[0] if text.strip() else type(root).__name__
-        later = [e for e in db[1:] if str(e).split("\n")[0] not in text]
-        extra = f" (then: {str(later[-1]).splitlines()[0][:200]})" if later else ""
-        return StoreError(f"the store failed: {text}{extra}")
-    root = chain[0]
-    if isinstance(root, OSError):
-        where = f"{root.filename}: " if getattr(root, "filename", None) else ""
-        return HubError(f"{where}{root.strerror or root}")
-    return HubError(f"unexpected {type(root).__name__}: {root} (run with -v for the trace)")
+    return describe(exc)
 
 
 def report_error(exc: BaseException) -> int:

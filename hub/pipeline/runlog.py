@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +13,10 @@ from sqlalchemy import Engine, select, update
 
 from hub.errors import ConfigError, GuardError, HoldError, HubError
 from hub.redact import redact
-from hub.pipeline.context import log, utcnow
+from hub.pipeline.context import utcnow
 from hub.store.models import Run, StageLog
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -106,8 +109,10 @@ def culprit_of(exc: BaseException, stage_name: str | None = None) -> dict[str, A
             if exc.details.get(key) is not None:
                 out[key] = exc.details[key]
         out["message"] = redact(str(exc))
-    else:
-        out["message"] = redact("".join(traceback.format_exception_only(type(exc), exc)).strip())
+    else:  # a store failure reads as one line naming its root cause (not a cleanup step that failed after it)
+        from hub.failure import store_failure
+
+        out["message"] = redact(store_failure(exc) or "".join(traceback.format_exception_only(type(exc), exc)).strip())
     return out
 
 

@@ -91,5 +91,10 @@ def key_table(conn: Connection, columns: Sequence[str], rows: Iterable[Sequence[
             _insert_rows(conn, name, columns, rows)
         analyze(conn, [name])  # PostgreSQL plans the joins with it from its real size
         yield name
-    finally:
-        _drop(conn, name)
+    except BaseException:
+        try:
+            _drop(conn, name)
+        except Exception:  # the first error wins (often the connection itself is gone: the table died with it)
+            pass
+        raise
+    _drop(conn, name)
