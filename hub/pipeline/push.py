@@ -120,6 +120,12 @@ def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = Non
                 connector.close()
             if ok:
                 evaluated.add(system)
+        if rules.flows is not None:  # orders with the credit check, tasks, commission (hub.push.flows)
+            from hub.push.flows import run_flows
+
+            counts.detail["flows"], flow_failed = run_flows(ctx.engine, ctx.run_id, rules, lambda s: build_connector(ctx.config, s),
+                                                            dry_run, approve_run is not None)
+            counts.detail["failed"].update(flow_failed)
         if not dry_run:
             with ctx.engine.begin() as conn:
                 findings.extend(_carried_conflicts(conn, touched - evaluated))

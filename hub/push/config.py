@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from hub.canonical import ENTITIES
 from hub.errors import MappingRuleError
 from hub.configfile import config_error, read_config_file, validate_model
+from hub.push.flow_config import FlowRules
 
 __all__ = ["ColumnRule", "EntityPush", "BreakerRules", "RetryRules", "TargetPush", "PushRules", "load_push_rules"]
 
@@ -136,6 +137,8 @@ class PushRules(_Strict):
     """The whole push rule file."""
 
     targets: dict[str, TargetPush]
+    #: order, credit, task and commission flows (``hub.push.flow_config``)
+    flows: FlowRules | None = None
     #: the file it was loaded from
     path: str | None = Field(None, exclude=True)
 

@@ -16,18 +16,37 @@ import threading
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CRM_FIELDS", "add_crm_fields", "start_servers", "server_env", "serve"]
+__all__ = ["CRM_FIELDS", "FLOW_FIELDS", "FLOW_OBJECTS", "add_crm_fields", "start_servers", "server_env", "serve"]
 
 #: custom Account fields the push writes (as deployed in the CRM org)
 CRM_FIELDS = {"Credit_Limit__c": "currency", "Open_Receivables__c": "currency", "Overdue_Amount__c": "currency",
               "Open_Invoices__c": "double", "Last_Payment_Date__c": "date", "Channel_Stock__c": "double"}
 
 
+#: fields and objects the channel flows write (orders, credit, tasks, commission), as deployed in the org
+FLOW_FIELDS = {"Account": {"Available_Credit__c": "currency"},
+               "Order": {"OwnerId": "reference", "Credit_Hold_Reason__c": "string"}}
+FLOW_OBJECTS = {
+    "Task": ("00T", {"Subject": "string", "WhatId": "reference", "OwnerId": "reference", "ActivityDate": "date",
+                     "Priority": "picklist", "Status": "picklist", "Description": "textarea", "Hub_Key__c": "string"},
+             ("Hub_Key__c",)),
+    "Commission__c": ("a0C", {"Salesperson__c": "reference", "Period__c": "string", "Team__c": "string",
+                              "Base__c": "currency", "Rate__c": "percent", "Commission__c": "currency",
+                              "Invoices__c": "double", "Hub_Key__c": "string"}, ("Hub_Key__c",)),
+}
+
+
 def add_crm_fields(org: Any) -> None:
-    """Deploy the push's custom Account fields into a test org."""
+    """Deploy the push's custom fields and the flows' objects (Task, Commission__c) into a test org."""
     with org.lock:
         for name, ftype in CRM_FIELDS.items():
             org.schema["Account"].setdefault(name, {"type": ftype})
+        for obj, fields in FLOW_FIELDS.items():
+            for name, ftype in fields.items():
+                org.schema[obj].setdefault(name, {"type": ftype})
+        for obj, (prefix, fields, ext) in FLOW_OBJECTS.items():
+            if obj not in org.schema:
+                org.add_object(obj, prefix, fields, ext)
 
 
 def start_servers(world: Path) -> tuple[Any, Any]:

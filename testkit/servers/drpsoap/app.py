@@ -95,6 +95,8 @@ class DrpApp:
             "CreateCustomer": self._create_customer,
             "UpdateCreditLimit": self._update_credit_limit,
             "UpdateOrderStatus": self._update_order_status,
+            "CreateSalesOrder": self._create_sales_order,
+            "GetSalesOrder": self._get_sales_order,
         }
 
     # -- WSGI ------------------------------------------------------------------------------
@@ -270,6 +272,33 @@ class DrpApp:
                 raise BusinessFault("DRP-1000", f"{req} is required", req)
         res = self.store.update_order_status(p["orderNo"], p["status"], p.get("requestId"))
         return _simple("UpdateOrderStatusResponse", [("orderNo", res["orderNo"]), ("status", res["status"])])
+
+    def _create_sales_order(self, el: etree._Element) -> etree._Element:
+        p = _params(el, {"requestId": "str", "order": "node"})
+        node = p.get("order")
+        if node is None:
+            raise BusinessFault("DRP-1000", "order element is required", "order")
+        data = _params(node, {"customerCode": "str", "orderDate": "date", "currency": "str", "orderAmount": "decimal",
+                              "sourceRef": "str", "lines": "node"})
+        lines_el = data.pop("lines", None)
+        spec = {"lineNo": "int", "sku": "str", "qty": "decimal", "unitPrice": "decimal"}
+        lines = [_params(ln, spec) for ln in (lines_el if lines_el is not None else []) if isinstance(ln.tag, str)]
+        res = self.store.create_sales_order(data, lines, p.get("requestId"))
+        return _simple("CreateSalesOrderResponse", [("orderNo", res["orderNo"]), ("created", "true" if res["created"] else "false"),
+                                                    ("status", res["status"])])
+
+    def _get_sales_order(self, el: etree._Element) -> etree._Element:
+        p = _params(el, {"orderNo": "str", "sourceRef": "str"})
+        if not (p.get("orderNo") or p.get("sourceRef")):
+            raise BusinessFault("DRP-1000", "orderNo or sourceRef is required", "orderNo")
+        record = self.store.find_order(p.get("orderNo"), p.get("sourceRef"))
+        out = etree.Element(_q("GetSalesOrderResponse"))
+        if record is not None:
+            item = _record(out, ENTITIES["sales_orders"], record)
+            lines = etree.SubElement(item, _q("lines"))
+            for ln in self.store.lines(record["orderNo"]):
+                _record(lines, ENTITIES["sales_order_lines"], ln, skip=("orderNo",))
+        return out
 
 
 # -- helpers --------------------------------------------------------------------------------

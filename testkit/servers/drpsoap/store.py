@@ -250,6 +250,63 @@ class DrpStore:
                 self._requests[request_id] = {"op": "UpdateOrderStatus", "result": result}
             return result
 
+    def create_sales_order(self, data: dict[str, Any], lines: list[dict[str, Any]], request_id: str | None = None) -> dict[str, Any]:
+        """Create an order (status 已审核) with its lines in one step. Idempotent per ``request_id`` and per
+        ``sourceRef``: a repeat returns the first order with ``created`` false."""
+        with self._lock:
+            replay = self._replay(request_id, "CreateSalesOrder")
+            if replay is not None:
+                return replay
+            source = (data.get("sourceRef") or "").strip()
+            if not source:
+                raise BusinessFault("DRP-1201", "sourceRef is required", "sourceRef")
+            for record in self._tables["sales_orders"].values():
+                if record.get("sourceRef") == source:
+                    return {"orderNo": record["orderNo"], "created": False, "status": record["status"]}
+            customer = data.get("customerCode")
+            if not customer or (customer,) not in self._tables["customers"]:
+                raise BusinessFault("DRP-1005", f"customer {customer} does not exist", "customerCode")
+            if not lines:
+                raise BusinessFault("DRP-1202", "an order needs at least one line", "lines")
+            total = Decimal("0")
+            for ln in lines:
+                if (ln.get("sku"),) not in self._tables["products"]:
+                    raise BusinessFault("DRP-1203", f"line {ln.get('lineNo')}: product {ln.get('sku')} does not exist", "sku")
+                if ln.get("qty") is None or ln["qty"] <= 0 or ln.get("unitPrice") is None or ln["unitPrice"] < 0:
+                    raise BusinessFault("DRP-1204", f"line {ln.get('lineNo')}: quantity must be > 0 and price >= 0", "qty")
+                total += (ln["qty"] * ln["unitPrice"]).quantize(Decimal("0.01"))
+            given = data.get("orderAmount")
+            if given is not None and given != total:
+                raise BusinessFault("DRP-1205", f"orderAmount {given} differs from the sum of the lines {total}", "orderAmount")
+            cur = self._tables["customers"][(customer,)].get("currency") or "CNY"
+            if data.get("currency") not in (None, cur):
+                raise BusinessFault("DRP-1206", f"currency {data['currency']} differs from the customer's {cur}", "currency")
+            order_date = data.get("orderDate") or self.clock().date()
+            number = self._next_order_no(order_date)
+            self._put("sales_orders", {"orderNo": number, "customerCode": customer, "orderDate": order_date,
+                                       "status": ORDER_STATUSES[0], "orderAmount": total, "sourceRef": source})
+            for i, ln in enumerate(sorted(lines, key=lambda x: x.get("lineNo") or 0), start=1):
+                self._put("sales_order_lines", {"orderNo": number, "lineNo": ln.get("lineNo") or i, "sku": ln["sku"],
+                                                "qty": ln["qty"], "unitPrice": ln["unitPrice"],
+                                                "lineAmount": (ln["qty"] * ln["unitPrice"]).quantize(Decimal("0.01"))})
+            result = {"orderNo": number, "created": True, "status": ORDER_STATUSES[0]}
+            if request_id:
+                self._requests[request_id] = {"op": "CreateSalesOrder", "result": result}
+            return result
+
+    def _next_order_no(self, day: date) -> str:
+        prefix = f"SO{day:%y%m}"
+        numbers = [int(k[0][len(prefix):]) for k in self._tables["sales_orders"]
+                   if k[0].startswith(prefix) and k[0][len(prefix):].isdigit()]
+        return f"{prefix}{(max(numbers, default=0) + 1):06d}"
+
+    def find_order(self, order_no: str | None = None, source_ref: str | None = None) -> dict[str, Any] | None:
+        """One sales order by number or by source reference (None: no such order)."""
+        with self._lock:
+            if order_no:
+                return self._tables["sales_orders"].get((order_no,))
+            return next((r for r in self._tables["sales_orders"].values() if source_ref and r.get("sourceRef") == source_ref), None)
+
 
 def _read_csv(path: Path, ent: Entity) -> Iterator[dict[str, Any]]:
     """Rows of one DRP CSV as typed records keyed by element name; ConfigError names file:line."""

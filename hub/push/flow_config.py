@@ -1,0 +1,117 @@
+"""Rules of the channel flows in ``push.yaml`` (``flows:``): CRM orders into the DRP, credit holds, CRM tasks, commission.
+
+Example::
+
+    flows:
+      orders:
+        crm: crm                          # the CRM system and its Order / Account streams
+        drp: drp                          # the DRP system and its sales order stream
+        when_status: [approved]           # canonical CRM order statuses that are sent
+        order_number_column: ERP_Order_No__c
+        hold_column: Credit_Hold_Reason__c
+      credit:
+        group: true                       # a parent's credit limit is shared by its children
+      tasks:
+        reasons:
+          credit_over: {priority: High, due_days: 1}
+          invoice_overdue: {days: 30, due_days: 3}
+        fallback_owner: 005...            # when the record has no owner
+      commission:
+        period: month
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["OrderFlow", "CreditFlow", "TaskReason", "TaskFlow", "CommissionFlow", "FlowRules", "TASK_REASONS"]
+
+#: task reasons the hub knows (see ``hub.push.tasks``)
+TASK_REASONS = ("credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OrderFlow(_Strict):
+    """CRM orders with no DRP counterpart become DRP sales orders with their lines."""
+
+    crm: str = "crm"
+    drp: str = "drp"
+    crm_stream: str = "Order"
+    drp_stream: str = "sales_orders"
+    #: canonical statuses of CRM orders that are sent (Activated maps to ``approved``)
+    when_status: list[str] = Field(default_factory=lambda: ["approved"])
+    #: orders dated before this are history, never sent
+    not_before: dt.date | None = None
+    #: the CRM order column that receives the DRP order number
+    order_number_column: str = "ERP_Order_No__c"
+    #: the CRM order column that receives the credit-hold reason (cleared on release)
+    hold_column: str | None = "Credit_Hold_Reason__c"
+    #: largest difference between the header amount and the sum of the lines
+    amount_tolerance: float = Field(0.01, ge=0)
+    #: circuit breaker: more creates than this share of the DRP's orders, and than ``breaker_min``, wait for
+    #: ``hub push --approve RUN``
+    breaker_share: float = Field(0.05, gt=0, le=1)
+    breaker_min: int = Field(20, ge=0)
+
+
+class CreditFlow(_Strict):
+    """Available credit = limit - open receivables - open (unshipped, uninvoiced) orders."""
+
+    enabled: bool = True
+    #: a parent's credit limit is shared by its children (checked on top of each customer's own)
+    group: bool = False
+    #: DRP order statuses that still hold credit as open orders (canonical)
+    open_statuses: list[str] = Field(default_factory=lambda: ["approved"])
+    #: the CRM account column that shows the available credit
+    account_column: str | None = "Available_Credit__c"
+
+
+class TaskReason(_Strict):
+    """One reason for a salesperson task."""
+
+    enabled: bool = True
+    subject: str | None = None
+    priority: Literal["High", "Normal", "Low"] = "Normal"
+    #: the task is due this many days after it is opened
+    due_days: int = Field(3, ge=0)
+    #: threshold in days (invoice_overdue: days past due; stale_846: report age)
+    days: int = Field(30, ge=0)
+
+
+class TaskFlow(_Strict):
+    """Tasks for salespeople in the CRM: one open task per reason and record."""
+
+    crm: str = "crm"
+    stream: str = "Task"
+    #: the external-id column of the Task that carries the hub's key
+    key_column: str = "Hub_Key__c"
+    reasons: dict[Literal["credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846"],
+                  TaskReason] = Field(default_factory=dict)
+    #: owner when the record has none (a CRM user id)
+    fallback_owner: str | None = None
+    #: reporting date of the overdue and stale checks (default: today, UTC)
+    as_of: dt.date | None = None
+
+
+class CommissionFlow(_Strict):
+    """Commission base per salesperson and period: paid invoices by payment date, attributed to the order's owner."""
+
+    crm: str = "crm"
+    stream: str = "Commission__c"
+    key_column: str = "Hub_Key__c"
+    period: Literal["month", "quarter"] = "month"
+
+
+class FlowRules(_Strict):
+    """The ``flows:`` section of the push rules (each part optional)."""
+
+    orders: OrderFlow | None = None
+    credit: CreditFlow | None = None
+    tasks: TaskFlow | None = None
+    commission: CommissionFlow | None = None

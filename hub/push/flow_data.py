@@ -1,0 +1,44 @@
+"""Store reads the channel flows share: one system's records of an entity, crosswalk maps, raw source records."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from hub.canonical import fields_of
+from hub.store.models import MODELS, CrosswalkLink, SourceRecord
+
+__all__ = ["records", "crosswalk", "raw_records"]
+
+
+def records(conn: Connection, entity: str, system: str) -> list[dict[str, Any]]:
+    """Live records of ``entity`` from ``system`` as dicts (``external_id`` plus every canonical field)."""
+    t = MODELS[entity].__table__
+    names = list(fields_of(entity))
+    q = select(t.c.external_id, *[t.c[f] for f in names]).where(t.c.system == system, t.c.deleted.is_(False)).order_by(t.c.external_id)
+    return [dict(zip(["external_id", *names], row)) for row in conn.execute(q)]
+
+
+def crosswalk(conn: Connection, entity: str, source: str, target: str) -> dict[str, str]:
+    """``source`` external id -> ``target`` external id through the canonical id (first target id when several)."""
+    cw = CrosswalkLink.__table__
+    by_cid: dict[str, dict[str, list[str]]] = {}
+    q = select(cw.c.canonical_id, cw.c.system, cw.c.external_id).where(
+        cw.c.entity == entity, cw.c.system.in_((source, target))).order_by(cw.c.external_id)
+    for cid, system, ext in conn.execute(q):
+        by_cid.setdefault(cid, {}).setdefault(system, []).append(ext)
+    out: dict[str, str] = {}
+    for members in by_cid.values():
+        for ext in members.get(source, []):
+            if members.get(target):
+                out[ext] = members[target][0]
+    return out
+
+
+def raw_records(conn: Connection, system: str, stream: str) -> dict[str, dict[str, Any]]:
+    """The raw source records of one stream as extracted (fields the mappings do not carry, e.g. an order's OwnerId)."""
+    t = SourceRecord.__table__
+    q = select(t.c.external_id, t.c.payload).where(t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
+    return {ext: json.loads(payload) for ext, payload in conn.execute(q)}
