@@ -45,6 +45,25 @@ ENTITIES: Final[dict[str, dict[str, str]]] = {
         "title": "str",
         "updated_at": "datetime",
     },
+    "person": {  # a natural person: CRM contact, DRP contact person, salesperson, registry entry
+        "given_name": "str",
+        "family_name": "str",
+        "full_name": "str",  # when the source does not split it
+        "birth_date": "str",  # as delivered (dirty dates are still compared: transposed, one digit off)
+        "national_id": "str",
+        "email": "str",
+        "phone": "str",
+        "street_number": "str",
+        "address_line1": "str",
+        "address_line2": "str",
+        "city": "str",  # suburb, town or city
+        "postal_code": "str",
+        "state": "str",
+        "country": "str",
+        "party_ref": "str",  # the organisation the person belongs to (party external id)
+        "title": "str",
+        "updated_at": "datetime",
+    },
     "salesperson": {
         "name": "str",
         "email": "str",
@@ -151,6 +170,17 @@ CHANNEL_LEVELS: Final = ("hq", "branch", "distributor", "agent", "chain_store", 
 
 #: canonical order statuses
 ORDER_STATUSES: Final = ("draft", "approved", "shipped", "completed", "cancelled")
+
+
+#: reference field -> the entity it points at (golden records translate them to its canonical ids)
+REF_ENTITY: Final[dict[str, str]] = {
+    "party_ref": "party",
+    "parent_ref": "party",
+    "owner_ref": "salesperson",
+    "order_ref": "sales_order",
+    "product_ref": "product",
+    "opportunity_ref": "opportunity",
+}
 
 
 def fields_of(entity: str) -> dict[str, str]:

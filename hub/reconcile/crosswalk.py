@@ -27,7 +27,7 @@ __all__ = ["Member", "Cluster", "assign_ids", "canonical_ids", "write_crosswalk"
 
 Member = tuple[str, str]  # (system, external_id)
 
-ID_PREFIX = {"party": "P", "sales_order": "O", "salesperson": "S", "product": "M", "contact": "C", "opportunity": "Y"}
+ID_PREFIX = {"party": "P", "sales_order": "O", "salesperson": "S", "product": "M", "contact": "C", "opportunity": "Y", "person": "H"}
 
 
 @dataclass(frozen=True)

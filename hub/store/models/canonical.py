@@ -73,6 +73,30 @@ class Contact(CanonicalRecord, Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class Person(CanonicalRecord, Base):
+    """Canonical person record."""
+
+    __tablename__ = "person"
+
+    given_name: Mapped[str | None] = mapped_column(String())
+    family_name: Mapped[str | None] = mapped_column(String())
+    full_name: Mapped[str | None] = mapped_column(String())
+    birth_date: Mapped[str | None] = mapped_column(String())
+    national_id: Mapped[str | None] = mapped_column(String())
+    email: Mapped[str | None] = mapped_column(String())
+    phone: Mapped[str | None] = mapped_column(String())
+    street_number: Mapped[str | None] = mapped_column(String())
+    address_line1: Mapped[str | None] = mapped_column(String())
+    address_line2: Mapped[str | None] = mapped_column(String())
+    city: Mapped[str | None] = mapped_column(String())
+    postal_code: Mapped[str | None] = mapped_column(String())
+    state: Mapped[str | None] = mapped_column(String())
+    country: Mapped[str | None] = mapped_column(String())
+    party_ref: Mapped[str | None] = mapped_column(String())
+    title: Mapped[str | None] = mapped_column(String())
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class Salesperson(CanonicalRecord, Base):
     """Canonical salesperson record."""
 
@@ -241,6 +265,7 @@ class Opportunity(CanonicalRecord, Base):
 MODELS: dict[str, type[CanonicalRecord]] = {
     "party": Party,
     "contact": Contact,
+    "person": Person,
     "salesperson": Salesperson,
     "product": Product,
     "location": Location,

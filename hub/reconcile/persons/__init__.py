@@ -1,0 +1,1 @@
+"""Persons: name handling and resolution of the canonical ``person`` entity."""
