@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hub.config import HubConfig, mask_secrets
+from hub.config import SECRET_WORDS, HubConfig, mask_secrets
 from hub.connector import Connector, ConnectorContext, ConnectorSpec
 from hub.errors import ConfigError
 from hub.plugins import connector_specs, get_plugin_manager
@@ -74,8 +74,9 @@ def resolve_secrets(config: HubConfig, system: str) -> dict[str, str]:
         raise ConfigError(f"secrets not set: {', '.join(missing)}", system=system, file=str(config.path))
     from hub.redact import register_secret
 
-    for value in secrets.values():
-        register_secret(value)
+    for name, value in secrets.items():  # user names are not secrets: redacting them would blot out common words
+        if any(word in name.lower() for word in SECRET_WORDS) or not any(w in name.lower() for w in ("user", "login", "client_id", "account")):
+            register_secret(value)
     return secrets
 
 
