@@ -63,6 +63,7 @@ def push_cmd(
     """Write the golden records into the target systems (changesets through the outbox)."""
     from hub.pipeline.context import StageContext
     from hub.pipeline.push import push
+    from hub.pipeline.runlock import run_lock
     from hub.pipeline.runlog import finish_run, start_run
     from hub.push.outbox import approval_trigger
     from hub.redact import redact
@@ -75,13 +76,16 @@ def push_cmd(
         console.print("push dry run: nothing written")
         _show(counts.detail, dry_run)
         return
-    run_id = start_run(engine, name, trigger=approval_trigger(approve) if approve is not None else "push")
-    try:
-        counts = push(StageContext(config=config, engine=engine, pipeline=name, run_id=run_id), dry_run=False, approve_run=approve)
-    except BaseException as exc:
-        finish_run(engine, run_id, "failed", error=redact(str(exc))[:4000])
-        raise
-    finish_run(engine, run_id, "succeeded", {"push": counts.as_dict()})
+    with run_lock(engine, name) as lock:  # one writer per pipeline: a run or a push; a killed push is taken over
+        run_id = start_run(engine, name, trigger=approval_trigger(approve) if approve is not None else "push")
+        lock.bind(run_id)
+        try:
+            counts = push(StageContext(config=config, engine=engine, pipeline=name, run_id=run_id), dry_run=False,
+                          approve_run=approve)
+        except BaseException as exc:
+            finish_run(engine, run_id, "failed", error=redact(str(exc))[:4000])
+            raise
+        finish_run(engine, run_id, "succeeded", {"push": counts.as_dict()})
     console.print(f"push run {run_id}")
     _show(counts.detail, dry_run)
     if counts.detail.get("held") and not dry_run:
