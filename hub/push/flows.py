@@ -55,6 +55,16 @@ def run_flows(engine: Engine, run_id: int, rules: PushRules, build: Callable[[st
                     failed["flows/orders"] = f"{len(orders.failed)} write(s) failed, e.g. {next(iter(orders.failed.values()))}"
             except HubError as exc:
                 failed["flows/orders"] = str(exc)
+        if flows.tasks is not None:
+            from hub.push.task_flow import run_tasks
+
+            try:
+                detail["tasks"] = run_tasks(engine, run_id, rules, connectors, orders, dry_run)
+                if detail["tasks"].get("failed"):
+                    failed["flows/tasks"] = f"{len(detail['tasks']['failed'])} write(s) failed, e.g. " \
+                                            f"{next(iter(detail['tasks']['failed'].values()))}"
+            except HubError as exc:
+                failed["flows/tasks"] = str(exc)
     finally:
         connectors.close()
     return detail, failed
