@@ -65,6 +65,15 @@ def run_flows(engine: Engine, run_id: int, rules: PushRules, build: Callable[[st
                                             f"{next(iter(detail['tasks']['failed'].values()))}"
             except HubError as exc:
                 failed["flows/tasks"] = str(exc)
+        if flows.commission is not None:
+            from hub.push.commission_flow import run_commission
+
+            try:
+                detail["commission"] = run_commission(engine, run_id, rules, connectors, dry_run)
+                if detail["commission"].get("failed"):
+                    failed["flows/commission"] = f"{len(detail['commission']['failed'])} write(s) failed"
+            except HubError as exc:
+                failed["flows/commission"] = str(exc)
     finally:
         connectors.close()
     return detail, failed
