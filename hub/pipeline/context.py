@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,9 +13,7 @@ from sqlalchemy import Engine
 from hub.clock import utcnow
 from hub.config import HubConfig
 
-log = logging.getLogger("hub")
-
-__all__ = ["StageContext", "Progress", "no_progress", "log", "utcnow"]
+__all__ = ["StageContext", "Progress", "no_progress", "utcnow"]
 
 #: progress(stage, system, stream, rows_done) — the CLI draws bars from it
 Progress = Callable[[str, str, str, int], None]

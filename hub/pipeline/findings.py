@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Connection, select, text
@@ -28,28 +28,19 @@ from hub.pipeline.scopes import ScopeTable, order_scopes, scope_table
 from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
 from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import Cluster, prune_crosswalk, write_crosswalk
-from hub.reconcile.discrepancy_rules import (
-    credit_exceeded,
-    inventory_variance,
-    linked_pairs,
-    order_amount_mismatch,
-    order_line_mismatch,
-    order_missing_in_crm,
-    order_missing_in_drp,
-    order_status_mismatch,
-    unapplied_payment,
-)
+from hub.reconcile.discrepancy_rules import linked_pairs
 from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origins, link_orders
-from hub.reconcile.rules_config import RULE_KINDS, RulesConfig
+from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
+from hub.reconcile.rules_config import RulesConfig
+from hub.store.fast import decimal_positions as _decimals, live_rows, stream_rows
 from hub.store.keyset import key_table
-from hub.store.models import MODELS, CrosswalkLink
-from hub.store.types import ExactDecimal, plain_decimal
+from hub.store.models import CrosswalkLink
 
-__all__ = ["detect", "SCOPED_KINDS", "INVENTORY_KIND", "RULE_KINDS"]
+__all__ = ["detect", "SCOPED_KINDS", "STORE_KINDS", "RULE_KINDS"]
 
-INVENTORY_KIND = "inventory_variance"
-#: the kinds found per customer (inventory is checked as a whole)
-SCOPED_KINDS = tuple(k for k in RULE_KINDS if k != INVENTORY_KIND)
+#: the kinds found per customer, and those checked over the whole store (channel inventory)
+SCOPED_KINDS = kinds_in(scope="customer")
+STORE_KINDS = kinds_in(scope="store")
 #: scope of the links of 850 POs no DRP order came from, and of inventory findings
 EDI_SCOPE = "*edi"
 INVENTORY_SCOPE = "*inventory"
@@ -58,43 +49,9 @@ _ORDER_FIELDS = ("party_ref", "order_number", "order_date", "status", "source_st
 _LINE_FIELDS = ("order_ref", "line_no", "product_ref", "sku", "quantity", "amount")
 
 
-def _mark(conn: Connection) -> str:
-    return "%s" if conn.dialect.name == "postgresql" else "?"
-
-
-def _stream(conn: Connection, sql: str, params: Sequence[Any], names: Sequence[str], decimals: Sequence[int]) -> Iterator[dict[str, Any]]:
-    """Rows of a driver-level query as dicts, streamed; decimal columns as Decimal in one form
-    on every store (no trailing zeros from the column's scale).
-
-    Read through the driver: at 100k customers this is millions of values, and the ORM's
-    per-value type processing would cost more than the rules themselves.
-    """
-    cur = conn.connection.driver_connection.cursor()
-    try:
-        cur.execute(sql, list(params))
-        while chunk := cur.fetchmany(10_000):
-            for row in chunk:
-                if decimals:
-                    row = list(row)
-                    for i in decimals:
-                        if row[i] is not None:
-                            row[i] = plain_decimal(row[i] if isinstance(row[i], Decimal) else Decimal(row[i]))
-                yield dict(zip(names, row))
-    finally:
-        cur.close()
-
-
-def _decimals(entity: str, names: Sequence[str]) -> list[int]:
-    t = MODELS[entity].__table__
-    return [i for i, n in enumerate(names) if n in t.c and isinstance(t.c[n].type, ExactDecimal)]
-
-
 def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Every live row of one system, ordered by external id."""
-    names = ["external_id", *fields]
-    m = _mark(conn)
-    sql = f"SELECT {', '.join(names)} FROM {entity} WHERE system = {m} AND deleted = {m} ORDER BY external_id"
-    return _stream(conn, sql, [system, False], names, _decimals(entity, names))
+    return live_rows(conn, entity, system, list(fields))
 
 
 def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, system: str, party_system: str,
@@ -105,25 +62,23 @@ def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, sys
     """
     names = ["external_id", *fields]
     cols = ", ".join(f"t.{n}" for n in names)
-    m = _mark(conn)
     # CROSS JOIN fixes the join order on SQLite: the bucket's customers first, then their rows by index
-    base = (f"SELECT s.scope, {cols} FROM {st.name} s CROSS JOIN {entity} t WHERE s.bucket = {m} AND s.system = {m} "
-            f"AND t.system = {m} AND t.deleted = {m} AND ")
+    base = (f"SELECT s.scope, {cols} FROM {st.name} s CROSS JOIN {entity} t WHERE s.bucket = ? AND s.system = ? "
+            f"AND t.system = ? AND t.deleted = ? AND ")
     sql = f"{base}t.{party_column} = s.party_ref UNION ALL {base}s.party_ref = '' AND t.{party_column} IS NULL ORDER BY 2"
     params = [bucket, party_system, system, False] * 2
-    return _stream(conn, sql, params, ["scope", *names], [i + 1 for i in _decimals(entity, names)])
+    return stream_rows(conn, sql, params, ["scope", *names], [i + 1 for i in _decimals(entity, names)])
 
 
 def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) -> Iterator[dict[str, Any]]:
     """Live order lines of one system whose order's customer is in the bucket."""
     cols = ", ".join(f"l.{n}" for n in _LINE_FIELDS)
-    m = _mark(conn)
-    base = (f"SELECT {cols} FROM {st.name} s CROSS JOIN sales_order o CROSS JOIN order_line l WHERE s.bucket = {m} "
-            f"AND s.system = {m} AND o.system = {m} AND o.deleted = {m} AND l.system = o.system AND l.order_ref = o.external_id "
-            f"AND l.deleted = {m} AND ")
+    base = (f"SELECT {cols} FROM {st.name} s CROSS JOIN sales_order o CROSS JOIN order_line l WHERE s.bucket = ? "
+            f"AND s.system = ? AND o.system = ? AND o.deleted = ? AND l.system = o.system AND l.order_ref = o.external_id "
+            f"AND l.deleted = ? AND ")
     sql = f"{base}o.party_ref = s.party_ref UNION ALL {base}s.party_ref = '' AND o.party_ref IS NULL"
     params = [bucket, system, system, False, False] * 2
-    return _stream(conn, sql, params, list(_LINE_FIELDS), _decimals("order_line", _LINE_FIELDS))
+    return stream_rows(conn, sql, params, list(_LINE_FIELDS), _decimals("order_line", _LINE_FIELDS))
 
 
 def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
@@ -146,17 +101,23 @@ def _line(system: str, r: dict[str, Any], roles: Roles, crm_sku: dict[str, str])
     return OrderLine(sku, r["quantity"], r["amount"], r["line_no"]) if r["quantity"] is not None else None
 
 
+class _StoreInputs:
+    """What the rules over the whole store read (channel inventory)."""
+
+    def __init__(self, **inputs: list[Any]) -> None:
+        self.__dict__.update(inputs)
+
+
 class _EdiIndex:
     """Which DRP orders came from which 850 PO, over every customer (prepared once per run)."""
 
     def __init__(self, conn: Connection, roles: Roles, rules: RulesConfig) -> None:
-        m = _mark(conn)
         names = list(_LINE_FIELDS)
-        sql = f"SELECT {', '.join(names)} FROM order_line WHERE system = {m} AND order_ref = {m} AND deleted = {m}"
+        sql = f"SELECT {', '.join(names)} FROM order_line WHERE system = ? AND order_ref = ? AND deleted = ?"
         dec = _decimals("order_line", names)
 
         def lines(system: str, ext: str) -> list[OrderLine]:
-            out = (_line(system, r, roles, {}) for r in _stream(conn, sql, [system, ext, False], names, dec))
+            out = (_line(system, r, roles, {}) for r in stream_rows(conn, sql, [system, ext, False], names, dec))
             return [ln for ln in out if ln is not None]
 
         edi_orders = [as_order({**r, "system": roles.edi}) for r in _rows(conn, "sales_order", roles.edi, _ORDER_FIELDS)]
@@ -179,17 +140,68 @@ class _Bucket:
         self.clusters: list[Cluster] = []
         self.cluster_scope: dict[tuple[str, str], str] = {}  # first member -> scope
         self.findings: list[Any] = []
-        self.scope: dict[tuple[str, ...], str] = {}  # ("order", system, id) / ("payment", id) / ("party", code) -> scope
+        self.scope: dict[tuple[str, ...], str] = {}  # ("order", system, id) / ("payment", id) / ("party", code) -> scope (a rule's keyed_by)
         self.stats: Counter[str] = Counter()
         self.attached: list[str] = []  # 850 POs attached to this bucket's DRP orders
 
     def scope_of(self, f: Any) -> str | None:
-        if f.kind == "credit_exceeded":
-            return self.scope.get(("party", f.key[0]))
-        if f.kind == "unapplied_payment":
-            return self.scope.get(("payment", f.key[0]))
+        keyed_by = RULES[f.kind].keyed_by
+        if keyed_by != "order":
+            return self.scope.get((keyed_by, f.key[0]))
         system = {"crm": self.roles.crm, "drp": self.roles.drp}.get(f.system, f.system)
         return self.scope.get(("order", system, f.key[0]))
+
+
+class _BucketInputs:
+    """What the rules of one bucket read: order inputs set by the caller, the rest read on first use."""
+
+    def __init__(self, conn: Connection, st: ScopeTable, bucket: int, roles: Roles, rules: RulesConfig, out: _Bucket) -> None:
+        self._conn, self._st, self._bucket, self._roles, self._rules, self._out = conn, st, bucket, roles, rules, out
+        self.crm_orders: list[Any] = []
+        self.drp_orders: list[Any] = []
+        self.lines: Any = None
+        self.linked_crm_ids: Any = ()
+        self.linked_drp_nos: Any = ()
+        self.edi_order_nos: Any = ()
+        self.known_drp_customers: set[str] = set()
+        self.linked_pairs: list[Any] = []
+
+    def _rows(self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any) -> Iterator[dict[str, Any]]:
+        return _bucket_rows(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
+
+    @cached_property
+    def invoices(self) -> list[Any]:
+        drp = self._roles.drp
+        rows = self._rows("invoice", drp, drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref"))
+        return [as_invoice({k: v for k, v in r.items() if k != "scope"}) for r in rows]
+
+    @cached_property
+    def applications(self) -> list[Any]:
+        conn, roles = self._conn, self._roles
+        payments = []
+        for r in self._rows("payment", roles.drp, roles.drp, ("party_ref", "amount", "payment_date", "memo", "trace")):
+            self._out.scope[("payment", r["external_id"])] = r.pop("scope")
+            payments.append(as_payment(r))
+        payments.sort(key=lambda p: (p.payment_date or dt.date.min, p.external_id))
+        remits = [as_remittance_line({k: v for k, v in r.items() if k != "scope"}) for r in self._rows(
+            "remittance_line", roles.edi, roles.drp,
+            ("trace", "party_ref", "payment_amount", "payment_date", "invoice_ref", "paid_amount", "invoice_amount"))]
+        owner_sql = "SELECT party_ref FROM invoice WHERE system = ? AND external_id = ? AND deleted = ?"
+
+        def invoice_owner(no: str) -> str | None:
+            got = next(stream_rows(conn, owner_sql, [roles.drp, no, False], ["party_ref"], []), None)
+            return None if got is None else got["party_ref"]
+
+        return list(apply_payments(payments, self.invoices, remits, self._rules.payments, invoice_owner))
+
+    @cached_property
+    def drp_parties(self) -> list[dict[str, Any]]:
+        drp = self._roles.drp
+        out = []
+        for r in self._rows("party", drp, drp, ("name", "credit_limit"), party_column="external_id"):
+            self._out.scope[("party", r["external_id"])] = r.pop("scope")
+            out.append(r)
+        return out
 
 
 def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesConfig, roles: Roles,
@@ -247,42 +259,15 @@ def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesCo
 
     crm_by_id = {o.external_id: o for o in crm_orders}
     drp_by_no = {o.external_id: o for o in drp_orders}
-    pairs = list(linked_pairs(res.links, crm_by_id, drp_by_no))
-    f = out.findings
-    f += order_missing_in_drp(crm_orders, res.crm_to_drp(), rules)
     crm_canon = set(crm_cust.values())
-    drp_linked = {code for code, cid in drp_cust.items() if cid in crm_canon}  # DRP customers the CRM knows
-    f += order_missing_in_crm(drp_orders, res.drp_to_crm(), res.edi_origins, drp_linked, rules)
-    f += order_amount_mismatch(pairs, rules)
-    f += order_status_mismatch(pairs, rules)
-    f += order_line_mismatch(pairs, lookup, rules)
-    lines.clear()
-
-    inv_rows = list(_bucket_rows(conn, st, bucket, "invoice", roles.drp, roles.drp,
-                                 ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref")))
-    invoices = [as_invoice({k: v for k, v in r.items() if k != "scope"}) for r in inv_rows]
-    del inv_rows
-    payments = []
-    for r in _bucket_rows(conn, st, bucket, "payment", roles.drp, roles.drp, ("party_ref", "amount", "payment_date", "memo", "trace")):
-        out.scope[("payment", r["external_id"])] = r.pop("scope")
-        payments.append(as_payment(r))
-    payments.sort(key=lambda p: (p.payment_date or dt.date.min, p.external_id))
-    remits = [as_remittance_line({k: v for k, v in r.items() if k != "scope"}) for r in _bucket_rows(
-        conn, st, bucket, "remittance_line", roles.edi, roles.drp,
-        ("trace", "party_ref", "payment_amount", "payment_date", "invoice_ref", "paid_amount", "invoice_amount"))]
-    m = _mark(conn)
-    owner_sql = f"SELECT party_ref FROM invoice WHERE system = {m} AND external_id = {m} AND deleted = {m}"
-
-    def invoice_owner(no: str) -> str | None:
-        got = next(_stream(conn, owner_sql, [roles.drp, no, False], ["party_ref"], []), None)
-        return None if got is None else got["party_ref"]
-
-    f += unapplied_payment(apply_payments(payments, invoices, remits, rules.payments, invoice_owner), rules)
-    drp_parties = []
-    for r in _bucket_rows(conn, st, bucket, "party", roles.drp, roles.drp, ("name", "credit_limit"), party_column="external_id"):
-        out.scope[("party", r["external_id"])] = r.pop("scope")
-        drp_parties.append(r)
-    f += credit_exceeded(drp_parties, invoices, drp_orders, rules)
+    inputs = _BucketInputs(conn, st, bucket, roles, rules, out)
+    inputs.crm_orders, inputs.drp_orders, inputs.lines = crm_orders, drp_orders, lookup
+    inputs.linked_crm_ids, inputs.linked_drp_nos, inputs.edi_order_nos = res.crm_to_drp(), res.drp_to_crm(), res.edi_origins
+    inputs.known_drp_customers = {code for code, cid in drp_cust.items() if cid in crm_canon}  # DRP customers the CRM knows
+    inputs.linked_pairs = list(linked_pairs(res.links, crm_by_id, drp_by_no))
+    f = out.findings
+    for rule in rules_in(scope="customer"):
+        f += rule.run(inputs, rules)
     out.stats.update(order_links=len(res.links), edi_origins=len(res.edi_origins), rejected_refs=len(res.rejected),
                      findings=len(f))
     return out
@@ -335,9 +320,10 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
         locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
         stock = list(_rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
         edi_stock = list(_rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
-        found = list(inventory_variance(locations, stock, edi_stock, rules))
+        whole = _StoreInputs(locations=locations, drp_stock=stock, edi_stock=edi_stock)
+        found = [d for rule in rules_in(scope="store") for d in rule.run(whole, rules)]
         stats["findings"] += len(found)
-        life.update(write_findings(conn, found, run_id, (INVENTORY_KIND,), scope_of=lambda _f: INVENTORY_SCOPE))
+        life.update(write_findings(conn, found, run_id, STORE_KINDS, scope_of=lambda _f: INVENTORY_SCOPE))
     return {"orders": dict(stats), "crosswalk": dict(xw), "discrepancies": {k: life.get(k, 0) for k in ("opened", "changed", "resolved")}}
 
 

@@ -16,22 +16,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, column, delete, or_, select, table
 
-from hub.canonical import fields_of
+from hub.canonical import REF_ENTITY, fields_of
 from hub.reconcile.crosswalk import canonical_ids
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert
 from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
 
-#: reference field -> the entity it points at
-REF_ENTITY = {
-    "party_ref": "party",
-    "parent_ref": "party",
-    "owner_ref": "salesperson",
-    "order_ref": "sales_order",
-    "product_ref": "product",
-    "opportunity_ref": "opportunity",
-}
 _CHUNK = 5000
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True).encode
 

@@ -17,17 +17,16 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, bindparam, text, update
 
 from hub.clock import utcnow
+from hub.reconcile.discrepancy import join_key
 from hub.store.bulk import upsert
 from hub.store.models import Discrepancy
 from hub.store.types import plain_decimal
 
-__all__ = ["Finding", "write_findings", "acknowledge", "KEY_SEP"]
-
-KEY_SEP = "|"
+__all__ = ["Finding", "write_findings", "acknowledge"]
 
 
 class Finding(Protocol):
-    """What a discrepancy rule produces (see ``hub.reconcile.discrepancy_rules.Discrepancy``)."""
+    """What a discrepancy rule produces (see :class:`hub.reconcile.discrepancy.Discrepancy`)."""
 
     kind: str
     severity: str
@@ -72,7 +71,7 @@ def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, k
     rows = []
     opened = changed = 0
     for f in findings:
-        key = KEY_SEP.join(f.key)
+        key = join_key(f.key)
         ident = (f.kind, key)
         if ident in seen:
             continue

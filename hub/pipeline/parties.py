@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, func, select, text
 
 from hub.reconcile.crosswalk import Cluster, Member
 from hub.reconcile.match_config import MatchConfig
-from hub.reconcile.matcher import KEY_SEP, PairMatch, PartyRecord, block_keys, decision_key, key_caps, match_parties
+from hub.reconcile.matcher import BLOCK_SEP, PairMatch, PartyRecord, block_keys, decision_key, key_caps, match_parties
 from hub.reconcile.wording import comparisons_of, duplicate_message
 from hub.store.bulk import upsert
 from hub.store.keyset import key_table
@@ -134,13 +134,13 @@ def _evidence_entries(evidence: dict[tuple[Member, Member], int]) -> dict[Member
     next run sees whose evidence changed): ``~orders``, the partner's system and id, the count."""
     out: dict[Member, set[str]] = {}
     for (a, b), n in evidence.items():
-        out.setdefault(a, set()).add(KEY_SEP.join((EVIDENCE_MARK, b[0], b[1], str(n))))
-        out.setdefault(b, set()).add(KEY_SEP.join((EVIDENCE_MARK, a[0], a[1], str(n))))
+        out.setdefault(a, set()).add(BLOCK_SEP.join((EVIDENCE_MARK, b[0], b[1], str(n))))
+        out.setdefault(b, set()).add(BLOCK_SEP.join((EVIDENCE_MARK, a[0], a[1], str(n))))
     return out
 
 
 def _partner(entry: str) -> Member:
-    _mark, system, ext, _n = entry.split(KEY_SEP)
+    _mark, system, ext, _n = entry.split(BLOCK_SEP)
     return (system, ext)
 
 
@@ -248,7 +248,7 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
                 members.setdefault(key, []).append(rec)
     out = set(changed) | ev_changed
     for key, ms in members.items():
-        if len(ms) <= caps.get(key.split(KEY_SEP, 1)[0], 0):
+        if len(ms) <= caps.get(key.split(BLOCK_SEP, 1)[0], 0):
             out.update(ms)
     for rec in list(out):  # the records their orders tie them to
         out.update(_partner(e) for e in ev_now.get(rec, ()))

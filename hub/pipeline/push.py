@@ -11,6 +11,7 @@ no stage row (and needs no run), it only reads.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -19,11 +20,13 @@ from sqlalchemy import select
 
 from hub.errors import HubError, PushError
 from hub.pipeline.connect import build_connector
-from hub.pipeline.context import StageContext, log
+from hub.pipeline.context import StageContext
 from hub.pipeline.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
 
 __all__ = ["push", "push_rules", "PLAN_LIMIT"]
+
+log = logging.getLogger(__name__)
 
 #: field-level diffs kept per target in a dry run's stage detail
 PLAN_LIMIT = 1000
@@ -54,11 +57,12 @@ def _plan_detail(res: Any) -> list[dict[str, Any]]:
 def _carried_conflicts(conn: Any, systems: set[str]) -> list[Any]:
     """Open field conflicts of targets not evaluated in this push: kept as they are."""
     from hub.push.conflicts import KIND, FieldConflict
+    from hub.reconcile.discrepancy import split_key
     from hub.store.models import Discrepancy
 
     d = Discrepancy.__table__
     rows = conn.execute(select(d).where(d.c.kind == KIND, d.c.status != "resolved", d.c.system.in_(sorted(systems))))
-    return [FieldConflict(KIND, r.severity, tuple(r.key.split("|")), r.system, r.message or "", r.details or {}) for r in rows]
+    return [FieldConflict(KIND, r.severity, split_key(r.key), r.system, r.message or "", r.details or {}) for r in rows]
 
 
 @contextmanager

@@ -15,8 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from hub.canonical import fields_of
-from hub.pipeline.golden import REF_ENTITY
+from hub.canonical import REF_ENTITY, fields_of
 from hub.push.columns import Column
 from hub.push.computed import Members, compute_column
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink

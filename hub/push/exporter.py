@@ -9,6 +9,7 @@ written. A dry run stops after the breaker and writes nothing anywhere.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,6 @@ from sqlalchemy import Engine
 from hub.connector import Change, Connector
 from hub.errors import HubError, PushError
 from hub.http import Throttle
-from hub.pipeline.context import log
 from hub.push import outbox
 from hub.push.breaker import Trip, evaluate
 from hub.push.changeset import FieldDiff, RecordChange, change_key, diff_values
@@ -28,6 +28,8 @@ from hub.push.desired import Desired, load_desired, load_extracted, load_members
 from hub.push.echo import Synced, echo_columns, load_sync, record_sync
 from hub.push.live import fetch_live
 from hub.push.values import norm
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TargetResult", "Exporter"]
 

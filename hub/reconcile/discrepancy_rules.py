@@ -1,6 +1,7 @@
 """Discrepancy rules: one pure function per kind, each yielding frozen :class:`Discrepancy` records.
 
-Baseline semantics (configurable through :mod:`hub.reconcile.rules_config`):
+Baseline semantics (configurable through :mod:`hub.reconcile.rules_config`; each rule's entry in
+:mod:`hub.reconcile.rule_registry` names its severity, settings and inputs):
 
 * order_missing_in_drp: a CRM order whose status must reach the DRP (Activated/Shipped) has no
   linked DRP order. Drafts never reach it; a Cancelled order may or may not be there.
@@ -13,14 +14,13 @@ Baseline semantics (configurable through :mod:`hub.reconcile.rules_config`):
 * unapplied_payment: a payment that cash application could not apply to any invoice.
 * credit_exceeded: open invoices + approved orders > credit limit.
 
-``key`` is the kind's key tuple in the scorer's order; ``system`` is the system of the key's
-first id (``crm`` or ``drp``); ``details`` hold both sides' values; ``message`` is for people.
+Findings are :class:`hub.reconcile.discrepancy.Discrepancy` records.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -28,6 +28,7 @@ from typing import Any, Container, Iterable, Iterator, Mapping
 
 from hub.errors import MappingError
 from hub.reconcile.cashapp import Invoice, PaymentApplication, as_invoice
+from hub.reconcile.discrepancy import Discrepancy
 from hub.reconcile.orders import (
     LineLookup,
     OrderLink,
@@ -58,21 +59,6 @@ __all__ = [
     "unapplied_payment",
     "credit_exceeded",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Discrepancy:
-    kind: str
-    severity: str
-    key: tuple[str, ...]
-    system: str
-    message: str
-    details: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
-
-    def scorer_row(self) -> tuple[str, str, str, str]:
-        """(kind, system, external_id, other_external_id) as the bench scorer reads them."""
-        other = self.key[1] if len(self.key) > 1 else ""
-        return (self.kind, self.system, self.key[0], other)
 
 
 def _money(v: Decimal | None) -> str:

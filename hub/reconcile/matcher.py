@@ -47,7 +47,7 @@ __all__ = [
     "block_keys",
     "key_caps",
     "decision_key",
-    "KEY_SEP",
+    "BLOCK_SEP",
 ]
 
 RecordKey = tuple[str, str]  # (system, external_id)
@@ -712,19 +712,20 @@ def _result(preps: list[_Prep], roots: list[int],
     return MatchResult(tuple(links), tuple(dups), tuple(review), tuple(clusters), stats)
 
 
-KEY_SEP = "\x1f"
+#: separator of a blocking key's parts (its name, then feature values) in the stored match keys
+BLOCK_SEP = "\x1f"
 
 
 def _record_keys(preps: list[_Prep], config: MatchConfig) -> Iterator[tuple[RecordKey, tuple[str, ...]]]:
     specs = _block_specs(config, (1, 2))
     multi = _multi_positions(config)
     for p in preps:
-        yield p.key, tuple(dict.fromkeys(KEY_SEP.join(map(str, k)) for k in _block_keys(p, specs, multi)))
+        yield p.key, tuple(dict.fromkeys(BLOCK_SEP.join(map(str, k)) for k in _block_keys(p, specs, multi)))
 
 
 def block_keys(records: Iterable[PartyRecord], config: MatchConfig) -> dict[RecordKey, tuple[str, ...]]:
     """Every blocking key of each record (both stages), as text: ``name``, then the feature
-    values, joined by ``KEY_SEP``. Stored between runs, they tell an incremental run which
+    values, joined by ``BLOCK_SEP``. Stored between runs, they tell an incremental run which
     blocks a changed record left or joined."""
     with _gc_paused():
         return dict(_record_keys(_prepare_all(records, config), config))

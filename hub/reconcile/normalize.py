@@ -17,7 +17,6 @@ from typing import NamedTuple
 __all__ = [
     "fold",
     "halfwidth",
-    "is_cjk",
     "has_cjk",
     "pinyin",
     "pinyin_syllables",
@@ -51,12 +50,6 @@ def fold(text: str | None) -> str:
         text = halfwidth(text)
     # split()/join() folds exactly the whitespace ``\s`` matches (str.isspace) and strips it
     return " ".join(text.split()).casefold()
-
-
-def is_cjk(ch: str) -> bool:
-    """True for a CJK unified ideograph (the characters of Chinese names)."""
-    o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF
 
 
 _CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")

@@ -39,7 +39,6 @@ __all__ = [
     "RejectedLink",
     "OrderLinkResult",
     "as_order",
-    "as_line",
     "coerce_decimal",
     "coerce_date",
     "clean_str",
@@ -180,19 +179,6 @@ def as_order(obj: SalesOrder | Mapping[str, Any]) -> SalesOrder:
         source_ref=clean_str(vals["source_ref"]),
         erp_order_no=clean_str(vals["erp_order_no"]),
     )
-
-
-def as_line(obj: OrderLine | Mapping[str, Any]) -> OrderLine:
-    """An OrderLine from itself or from a dict with canonical order_line field names."""
-    if isinstance(obj, OrderLine):
-        return obj
-    ext = clean_str(obj.get("order_ref"))
-    qty = coerce_decimal(obj.get("quantity"), "quantity", ext)
-    if qty is None:
-        raise MappingError("order line without quantity", external_id=ext, field="quantity")
-    line_no = obj.get("line_no")
-    return OrderLine(sku=clean_str(obj.get("sku")), quantity=qty, amount=coerce_decimal(obj.get("amount"), "amount", ext),
-                     line_no=int(line_no) if line_no not in (None, "") else None)
 
 
 # ----------------------------------------------------------------------------- normalisation

@@ -26,15 +26,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Annotated, Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from hub.errors import MappingRuleError
 from hub.configfile import ConfigFile, parse_config_text, read_config_file, validate_model
+from hub.errors import MappingRuleError
+from hub.reconcile.discrepancy import Severity
 
 __all__ = [
-    "RULE_KINDS",
     "Severity",
     "StatusClass",
     "OrderLinkConfig",
@@ -49,23 +49,20 @@ __all__ = [
     "rules_config_of",
 ]
 
-Severity = Literal["info", "low", "medium", "high", "critical"]
 
-#: every discrepancy kind this package produces, with its default severity
-RULE_KINDS: dict[str, str] = {
-    "order_missing_in_drp": "high",
-    "order_missing_in_crm": "medium",
-    "order_amount_mismatch": "high",
-    "order_status_mismatch": "medium",
-    "order_line_mismatch": "medium",
-    "inventory_variance": "medium",
-    "unapplied_payment": "medium",
-    "credit_exceeded": "high",
-}
 
-RuleKind = Literal["order_missing_in_drp", "order_missing_in_crm", "order_amount_mismatch", "order_status_mismatch",
-                   "order_line_mismatch", "inventory_variance", "unapplied_payment", "credit_exceeded"]
-assert set(RuleKind.__args__) == set(RULE_KINDS)  # type: ignore[attr-defined]
+def _known_rule(kind: str) -> str:
+    """A ``rules:`` key must name a rule of the registry."""
+    from hub.reconcile.rule_registry import (
+        RULES,  # the registry holds the rules, which read this config
+    )
+
+    if kind not in RULES:
+        raise ValueError(f"no discrepancy rule {kind!r}; the rules are {', '.join(RULES)}")
+    return kind
+
+
+RuleKind = Annotated[str, AfterValidator(_known_rule)]
 
 
 class _Model(BaseModel):
@@ -194,7 +191,7 @@ class RulesConfig(_Model):
     inventory: InventoryRulesConfig = InventoryRulesConfig()
     payments: PaymentRulesConfig = PaymentRulesConfig()
     credit: CreditRulesConfig = CreditRulesConfig()
-    #: per rule kind: on/off and severity (an unknown kind is an error)
+    #: per rule kind: on/off and severity (a kind the registry does not hold is an error)
     rules: dict[RuleKind, RuleSwitch] = {}
 
     def enabled(self, kind: str) -> bool:
@@ -203,11 +200,13 @@ class RulesConfig(_Model):
         return sw.enabled if sw is not None else True
 
     def severity(self, kind: str) -> str:
-        """Configured severity of ``kind``, else its default."""
+        """Configured severity of ``kind``, else its registry default."""
+        from hub.reconcile.rule_registry import RULES
+
         sw = self.rules.get(kind)
         if sw is not None and sw.severity is not None:
             return sw.severity
-        return RULE_KINDS[kind]
+        return RULES[kind].severity
 
 
 def rules_config_of(file: ConfigFile, base: tuple[Any, ...] = ()) -> RulesConfig:

@@ -8,9 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["resolve_url", "make_engine", "session_factory", "mask_url", "url_problem"]
+__all__ = ["resolve_url", "make_engine", "mask_url", "url_problem"]
 
 ENV_URL = "HUB_DATABASE_URL"
 
@@ -78,6 +77,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep objects usable after commit (the CLI prints them)."""
-    return sessionmaker(engine, expire_on_commit=False)

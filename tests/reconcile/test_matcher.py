@@ -286,11 +286,11 @@ def test_block_pairs_one_key_at_a_time_equal_the_pairs_of_all_blocks() -> None:
 
 
 def test_block_keys_are_stored_text_and_name_the_blocks() -> None:
-    from hub.reconcile.matcher import KEY_SEP, block_keys
+    from hub.reconcile.matcher import BLOCK_SEP, block_keys
 
     a = crm("A1", name="SH Huaxin Trading", city="Shanghai", phone="021-55551234")
     keys = block_keys([a, HUAXIN_DRP], CONFIG)
-    assert all(isinstance(k, str) and KEY_SEP in k for ks in keys.values() for k in ks)
+    assert all(isinstance(k, str) and BLOCK_SEP in k for ks in keys.values() for k in ks)
     assert set(keys[a.key]) & set(keys[HUAXIN_DRP.key])  # the shared phone block at least
     stored: dict = {}
     match_parties([a, HUAXIN_DRP], CONFIG, keys_out=stored)

@@ -8,13 +8,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from hub.reconcile.rule_registry import rules_in
 from hub.report.cells import money
 from hub.report.model import Chart, Column, Figure, Section
 from hub.report.query import alive_discrepancies, names, rows_by_ids
 from hub.report.sections import SectionContext, make_table
 
-ORDER_KINDS = ("order_missing_in_drp", "order_missing_in_crm", "order_amount_mismatch", "order_status_mismatch",
-               "order_line_mismatch")
+#: the rules this section lists, in registry order
+ORDER_RULES = rules_in(section="orders")
+ORDER_KINDS = tuple(r.kind for r in ORDER_RULES)
 _SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 _FIELDS = ["order_number", "order_date", "status", "source_status", "amount", "party_ref"]
 
@@ -85,11 +87,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         sum((r[11] or Decimal(0) for r in rows if r[0] == "order_missing_in_crm"), Decimal(0))
     figures = (
         Figure("orders_disagreeing", "Orders that disagree", len(rows), "int", "warn" if rows else "good"),
-        Figure("missing_in_drp", "Missing in DRP", by_kind.get("order_missing_in_drp", 0)),
-        Figure("missing_in_crm", "Missing in CRM", by_kind.get("order_missing_in_crm", 0)),
-        Figure("amount_mismatch", "Amount differs", by_kind.get("order_amount_mismatch", 0)),
-        Figure("status_mismatch", "Status differs", by_kind.get("order_status_mismatch", 0)),
-        Figure("line_mismatch", "Lines differ", by_kind.get("order_line_mismatch", 0)),
+        *(Figure(r.kind.removeprefix("order_"), r.label, by_kind.get(r.kind, 0)) for r in ORDER_RULES),
         Figure("amount_gap", "Sum of amount differences", money(amount_gap), "money"),
         Figure("missing_value", "Value of missing orders", money(missing_value), "money"),
     )

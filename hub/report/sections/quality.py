@@ -7,15 +7,15 @@ from decimal import Decimal
 
 from sqlalchemy import Connection, func, select
 
+from hub.reconcile.discrepancy import DUPLICATE_KIND, split_key
 from hub.report.model import Chart, Column, Figure, Section, Table
-from hub.pipeline.lifecycle import KEY_SEP
 from hub.report.query import DiscrepancyRow, alive_discrepancies, count_by, names
 from hub.report.sections import SectionContext, make_table
 from hub.store.models import Quarantine, ReviewItem
 
 
 def build(conn: Connection, ctx: SectionContext) -> Section:
-    dups = [_pair(d) for d in alive_discrepancies(conn, ctx.scope.run_id, ["duplicate_customer"])]
+    dups = [_pair(d) for d in alive_discrepancies(conn, ctx.scope.run_id, [DUPLICATE_KIND])]
     ids: dict[str, set[str]] = defaultdict(set)
     for system, a, b, _ in dups:
         ids[system].update(x for x in (a, b) if x)
@@ -84,7 +84,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
 
 def _pair(d: DiscrepancyRow) -> tuple[str, str, str, DiscrepancyRow]:
     """(system, id_a, id_b, row): the key is ``system|id_a|id_b`` (the scorer's key order)."""
-    parts = d.key.split(KEY_SEP)
+    parts = split_key(d.key)
     if len(parts) == 3:
         return parts[0], parts[1], parts[2], d
     return d.system or "", d.external_id, d.other_external_id or "", d

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from hub.reconcile.rule_registry import RULES
 from hub.report.cells import money
 from hub.report.model import Chart, Column, Figure, Section
 from hub.report.query import alive_discrepancies, rows_by_ids, stream
@@ -18,6 +19,8 @@ BUCKETS = ("not_due", "d0_30", "d31_60", "d61_90", "d90_plus")
 BUCKET_LABELS = {"not_due": "Not yet due", "d0_30": "0–30 days", "d31_60": "31–60 days", "d61_90": "61–90 days",
                  "d90_plus": ">90 days"}
 SUGGESTIONS = 3
+#: the rule whose findings the unapplied-payments table lists (a registry entry: fails at import when renamed)
+UNAPPLIED = RULES["unapplied_payment"].kind
 
 
 def bucket(days: int | None, basis: str) -> str:
@@ -125,7 +128,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
 def _unapplied(conn: Connection, ctx: SectionContext, wanted: Any, label: Any) -> list[tuple[Any, ...]]:
     """One row per open unapplied-payment discrepancy, with the customer's closest open invoices."""
     roles = ctx.roles
-    found = list(alive_discrepancies(conn, ctx.scope.run_id, ["unapplied_payment"]))
+    found = list(alive_discrepancies(conn, ctx.scope.run_id, [UNAPPLIED]))
     payments = rows_by_ids(conn, "payment", roles.drp, (d.external_id for d in found),
                            ["party_ref", "payment_date", "amount", "memo"])
     customers = {p["party_ref"] for p in payments.values() if p["party_ref"] and wanted(p["party_ref"])}
