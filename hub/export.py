@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 from hub.store.models import CrosswalkLink, Discrepancy
 
 #: canonical entity -> name used in the export
-EXPORT_ENTITIES = {"party": "customer", "sales_order": "order", "salesperson": "salesperson", "product": "product"}
+EXPORT_ENTITIES = {"party": "customer", "sales_order": "order", "salesperson": "salesperson", "product": "product",
+                   "person": "person"}
 
 
 def export(engine: Engine, out_dir: Path, systems: list[str] | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ The core never imports a connector: connector commands (``hub edi ...``) arrive 
 from __future__ import annotations
 
 from hub.cli import console as _console  # noqa: F401
+from hub.cli import match as _match  # noqa: F401
 from hub.cli import push as _push  # noqa: F401
 from hub.cli import reconcile as _reconcile  # noqa: F401
 from hub.cli import report as _report  # noqa: F401

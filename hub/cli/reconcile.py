@@ -23,7 +23,8 @@ app.add_typer(disc_app, name="discrepancies")
 
 #: names people use -> canonical entity
 ENTITY_ALIASES = {"customer": "party", "party": "party", "order": "sales_order", "sales_order": "sales_order",
-                  "salesperson": "salesperson", "product": "product", "contact": "contact"}
+                  "salesperson": "salesperson", "product": "product", "contact": "contact",
+                  "person": "person"}
 
 
 def _entity(name: str) -> str:
@@ -66,6 +67,11 @@ def explain(entity: str = typer.Argument(..., help="customer, order, salesperson
     else:
         for res in results:
             _print_explained(res)
+            if len(res["members"]) == 1 and ent != "party":  # unlinked: who came closest, and why not
+                from hub.cli.match import print_nearest
+
+                m = res["members"][0]
+                print_nearest(ent, (m["system"], m["external_id"]))
 
 
 #: ``explain --format csv``: one row per member, golden field or discrepancy (``section``)

@@ -152,7 +152,12 @@ def reconcile(ctx: StageContext) -> StageCounts:
             if entity not in dirty and not (entity in loaded.match and decided):
                 counts.detail[entity] = {"skipped": "no change since the last reconciliation"}
                 continue
-            if entity in loaded.match:
+            if entity in loaded.match and entity != "party":  # persons and other record-matched entities
+                from hub.reconcile.persons.resolve import resolve_entity
+
+                n, clusters, result, extra = resolve_entity(ctx.engine, entity, rules.systems, loaded.match[entity], ctx.run_id)
+                _note(counts, entity, n, clusters, result, **extra)
+            elif entity in loaded.match:
                 from hub.pipeline.parties import link_parties
 
                 with ctx.engine.begin() as conn:

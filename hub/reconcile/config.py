@@ -158,8 +158,13 @@ def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedR
         if rules.match is None:
             continue
         where = ("entities", entity, "match")
-        if entity != "party":
-            problems.append(file.problem(where, "the matcher resolves parties only; use keys"))
+        if entity != "party":  # any other entity: the record matcher (comparison library, trained weights)
+            from hub.reconcile.persons.resolve import load_record_match
+
+            try:
+                match[entity] = load_record_match(rules.match, path.parent, file, where)  # type: ignore[arg-type]
+            except MappingRuleError as exc:
+                problems.extend(exc.problems or [file.problem(where, str(exc))])
             continue
         try:
             if rules.match == "builtin":

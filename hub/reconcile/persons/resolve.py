@@ -1,0 +1,137 @@
+"""Resolve a record-matched entity (persons) inside the reconcile stage: match, crosswalk, review queue.
+
+The same machinery as parties: review decisions win over the matcher, every member keeps its
+explanation, mid-score pairs open review items, clusters become canonical ids in the crosswalk
+(golden records and lineage follow from the survivorship rules like any entity). The matcher's
+blocking statistics (blocks, candidate pairs, oversize blocks skipped, pairs per rule) are
+returned for the stage's counts detail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, select
+
+from hub.canonical import fields_of
+from hub.errors import MappingRuleError
+from hub.reconcile.compare.config import RecordMatchConfig, load_record_match_config, record_match_config_of
+from hub.reconcile.compare.engine import match_records, prepare
+from hub.reconcile.compare.weights import Weights, read_weights
+from hub.reconcile.crosswalk import Cluster, write_crosswalk
+from hub.reconcile.matcher import PairMatch, decision_key
+from hub.reconcile.train import train
+from hub.store.bulk import upsert
+from hub.store.models import GOLDEN, MODELS, ReviewItem
+
+__all__ = ["RecordMatch", "load_record_match", "load_entity_records", "resolve_entity"]
+
+
+@dataclass(frozen=True)
+class RecordMatch:
+    """A record match configuration with its weights (None when every comparison is hand-weighted)."""
+
+    config: RecordMatchConfig
+    weights: Weights | None
+    weights_path: Path | None = None
+
+
+def load_record_match(match: str | Mapping[str, Any], base_dir: Path, file: Any = None,
+                      where: tuple[Any, ...] = (), require_weights: bool = False) -> RecordMatch:
+    """The configuration (a file relative to ``base_dir``, or the inline section ``where`` of
+    ``file``) and its weights file. Without the file (before the first ``hub match train``) the
+    stage trains on the records it matches; ``require_weights`` makes that an error instead."""
+    if isinstance(match, str):
+        path = base_dir / match
+        cfg = load_record_match_config(path)
+        base = path.parent
+    else:
+        cfg = record_match_config_of(file, where)
+        base = base_dir
+    wpath = base / cfg.weights if cfg.weights else None
+    weights = None
+    if wpath is not None and wpath.exists():
+        weights = read_weights(wpath)
+    elif require_weights and any(c.weights is None for c in cfg.comparisons):
+        what = f"weights file {wpath} does not exist" if wpath else "no weights file is named (weights:)"
+        raise MappingRuleError(f"{cfg.entity}: {what} and not every comparison has hand-set weights: "
+                               f"run `hub match train {cfg.entity}`")
+    return RecordMatch(cfg, weights, wpath)
+
+
+def load_entity_records(conn: Connection, entity: str, systems: list[str]) -> list[dict[str, Any]]:
+    """Live records of ``entity`` in ``systems`` as plain mappings (canonical field names)."""
+    t = MODELS[entity].__table__
+    cols = [t.c.system, t.c.external_id] + [t.c[f] for f in fields_of(entity)]
+    q = select(*cols).where(t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False)) \
+        .order_by(t.c.system, t.c.external_id)
+    return [{k: ("" if v is None else v) for k, v in row.items()} for row in conn.execute(q).mappings()]
+
+
+def _decisions(conn: Connection, entity: str) -> dict[tuple[str, str, str, str], bool]:
+    r = ReviewItem.__table__
+    q = select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b, r.c.status).where(
+        r.c.entity == entity, r.c.status.in_(("accepted", "rejected")))
+    return {decision_key((sa, ia), (sb, ib)): st == "accepted" for sa, ia, sb, ib, st in conn.execute(q)}
+
+
+def _explain(pm: PairMatch, me: tuple[str, str]) -> tuple[str, float, dict[str, Any]]:
+    other = pm.b if pm.a == me else pm.a
+    return (pm.rule, float(pm.score), {
+        "with": f"{other[0]}:{other[1]}", "decision": pm.decision, "explain": pm.explain(),
+        "signals": {s.name: {"level": s.level, "weight": s.weight} for s in pm.signals if s.weight}})
+
+
+def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], run_id: int) -> None:
+    """Open the review items the matcher proposes; drop open ones it no longer proposes."""
+    r = ReviewItem.__table__
+    decided = {tuple(k) for k in conn.execute(select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b)
+                                              .where(r.c.entity == entity, r.c.status != "open"))}
+    rows = []
+    for pm in review:
+        (sa, ia), (sb, ib) = sorted((pm.a, pm.b))
+        if (sa, ia, sb, ib) not in decided:
+            rows.append({"entity": entity, "system_a": sa, "id_a": ia, "system_b": sb, "id_b": ib,
+                         "score": float(pm.score), "explanation": {"explain": pm.explain(), "decision": pm.decision},
+                         "status": "open", "decided_by": None, "decided_at": None, "first_run": run_id,
+                         "last_run": run_id})
+    current = {(x["system_a"], x["id_a"], x["system_b"], x["id_b"]) for x in rows}
+    for sa, ia, sb, ib in list(conn.execute(select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b)
+                                            .where(r.c.entity == entity, r.c.status == "open"))):
+        if (sa, ia, sb, ib) not in current:
+            conn.execute(delete(r).where(r.c.entity == entity, r.c.system_a == sa, r.c.id_a == ia,
+                                         r.c.system_b == sb, r.c.id_b == ib))
+    upsert(conn, r, rows, key=("entity", "system_a", "id_a", "system_b", "id_b"),
+           change_column=("score", "explanation"), update_columns=("score", "explanation", "last_run"))
+
+
+def resolve_entity(engine: Engine, entity: str, systems: list[str], rm: RecordMatch,
+                   run_id: int) -> tuple[int, list[Cluster], dict[str, int], dict[str, Any]]:
+    """Match ``entity`` over ``systems`` and write its crosswalk and review queue: (records,
+    clusters, crosswalk change counts, extra counts: review, duplicates, blocking statistics)."""
+    with engine.begin() as conn:
+        records = load_entity_records(conn, entity, systems)
+        p = prepare(records, rm.config)
+        weights, trained = rm.weights, False
+        if weights is None and any(c.weights is None for c in rm.config.comparisons):
+            weights, trained = train(p, rm.config).weights, True  # no weights file yet: learn them now
+        result = match_records(records, rm.config, weights, _decisions(conn, entity), prepared=p)
+        best: dict[tuple[str, str], PairMatch] = {}
+        for pm in list(result.links) + list(result.duplicates):
+            for m in (pm.a, pm.b):
+                cur = best.get(m)
+                if cur is None or (pm.score, pm.b, pm.a) > (cur.score, cur.b, cur.a):
+                    best[m] = pm
+        clusters = [Cluster(members=c, why={m: _explain(best[m], m) for m in c if m in best})
+                    for c in result.clusters]
+        counts = write_crosswalk(conn, entity, clusters, run_id)
+        _write_review(conn, entity, result.review, run_id)
+    st = result.stats
+    extra = {"weights": "trained in this run (no weights file yet: hub match train)" if trained else "file",
+             "review": st.get("review", 0), "duplicates": st.get("duplicates", 0),
+             "blocking": {"blocks": st["blocks"], "candidate_pairs": st["candidate_pairs"],
+                          "oversize_blocks_skipped": st["blocks_skipped"], "rules": st["rules"]}}
+    return len(records), clusters, counts, extra
