@@ -183,17 +183,6 @@ REF_ENTITY: Final[dict[str, str]] = {
 }
 
 
-#: reference field -> the entity it points at (golden records translate them to its canonical ids)
-REF_ENTITY: Final[dict[str, str]] = {
-    "party_ref": "party",
-    "parent_ref": "party",
-    "owner_ref": "salesperson",
-    "order_ref": "sales_order",
-    "product_ref": "product",
-    "opportunity_ref": "opportunity",
-}
-
-
 def fields_of(entity: str) -> dict[str, str]:
     """Field name -> type for ``entity`` (KeyError names the known entities)."""
     try:
