@@ -26,7 +26,8 @@ from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
 from hub.pipeline.mapper import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.runlog import StageCounts, stage
-from hub.store.bulk import upsert, upsert_tuples
+from hub.store.bulk import Converter, converters, upsert, upsert_tuples
+from hub.store.fast import staged_hashes
 from hub.store.models import CursorState, Quarantine, SourceRecord
 
 __all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
@@ -60,25 +61,6 @@ def save_state(conn: Connection, pipeline: str, system: str, stream: str, state:
     )
 
 
-def _known(conn: Connection, system: str, stream: str, keys: list[str]) -> dict[str, tuple[str, str | None]]:
-    """external id -> (hash, mapped marker) of the keys already staged (one indexed lookup per key)."""
-    found: dict[str, tuple[str, str | None]] = {}
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    cur = conn.connection.driver_connection.cursor()
-    try:
-        for start in range(0, len(keys), _LOOKUP_CHUNK):
-            chunk = keys[start : start + _LOOKUP_CHUNK]
-            cur.execute(
-                f"SELECT external_id, hash, mapped_hash FROM source_record WHERE system = {mark} AND stream = {mark} "
-                f"AND external_id IN ({', '.join([mark] * len(chunk))})",
-                [system, stream, *chunk],
-            )
-            found.update((e, (h, m)) for e, h, m in cur.fetchall())
-    finally:
-        cur.close()
-    return found
-
-
 _STAGING_COLUMNS = ("system", "stream", "external_id", "hash", "payload", "location", "first_run", "changed_run", "mapped_hash", "deleted")
 _STAGING_UPDATE = ("hash", "payload", "location", "changed_run", "mapped_hash", "deleted")
 
@@ -98,7 +80,7 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
     """
     with stage(ctx.engine, ctx.run_id, "extract", system, stream) as counts:
         mapper = ctx.stream_mapper(system, stream)
-        sqlite = ctx.engine.dialect.name == "sqlite"
+        as_bool = converters(SourceRecord.__table__, ["deleted"], ctx.engine.dialect.name)[0]
         resolve_quarantine = ctx.has_open_quarantine(system, stream) if mapper else False
         with ctx.engine.connect() as conn:
             state = None if ctx.full_refresh(system, stream) else load_state(conn, ctx.pipeline, system, stream)
@@ -114,7 +96,7 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                     records = watch.check(batch)
                     good = list({r.key: r for r in records if r.error is None}.values())
                     bad = [r for r in records if r.error is not None]
-                    rows = _stage_batch(ctx, conn, mapper, counts, system, stream, good, bad, sqlite, resolve_quarantine)
+                    rows = _stage_batch(ctx, conn, mapper, counts, system, stream, good, bad, as_bool, resolve_quarantine)
                     save_state(conn, ctx.pipeline, system, stream, batch.state, ctx.run_id)
                     after_commit.extend(batch.on_commit)
                     counts.rows_in += len(records)
@@ -137,9 +119,9 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
 
 
 def _stage_batch(ctx: StageContext, conn: Connection, mapper: Any, counts: StageCounts, system: str, stream: str,
-                 good: list[Record], bad: list[Record], sqlite: bool, resolve_quarantine: bool) -> int:
+                 good: list[Record], bad: list[Record], as_bool: Converter, resolve_quarantine: bool) -> int:
     """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
-    known = _known(conn, system, stream, [r.key for r in good]) if good else {}
+    known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
     rows, staged = [], []
     for r in good:
         payload = _dumps(r.data)
@@ -150,7 +132,7 @@ def _stage_batch(ctx: StageContext, conn: Connection, mapper: Any, counts: Stage
             continue
         deleted = bool(r.data.get("_deleted", False))
         rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker,
-                     int(deleted) if sqlite else deleted))
+                     as_bool(deleted)))
         staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
     upsert_tuples(conn, SourceRecord.__table__, _STAGING_COLUMNS, rows, key=("system", "stream", "external_id"),
                   change_column=None, update_columns=_STAGING_UPDATE)

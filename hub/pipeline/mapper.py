@@ -81,8 +81,8 @@ class StreamMapper:
         self.fields = {m.entity: list(fields_of(m.entity)) for m in mappings}
         #: per entity: the columns of the bind tuples the mapper produces
         self.columns = {e: f + ["system", "external_id", "row_hash", "run_id", "deleted"] for e, f in self.fields.items()}
-        self._sqlite = dialect == "sqlite"
         self._convert = {}
+        self._deleted = {e: converters(MODELS[e].__table__, ["deleted"], dialect)[0] for e in self.fields}
         for e, f in self.fields.items():
             convs = converters(MODELS[e].__table__, f, dialect)
             self._convert[e] = [(i, c) for i, c in enumerate(convs) if c.__name__ != "_identity"]
@@ -110,7 +110,7 @@ class StreamMapper:
                     if rec.deleted:
                         digest.update(b"\x00deleted")
                     ext = mapped["external_id"]
-                    values += [system, ext, digest.hexdigest(), run_id, int(rec.deleted) if self._sqlite else rec.deleted]
+                    values += [system, ext, digest.hexdigest(), run_id, self._deleted[m.entity](rec.deleted)]
                     produced.append((m.entity, ext, tuple(values)))
             except HubError as exc:
                 if not isinstance(exc, MappingError):
