@@ -1,5 +1,8 @@
 """Benchmark: our party matcher vs Splink (DuckDB) on the same ChannelCo scenarios, F1 and seconds.
 
+Persons (FEBRL layout, examples/people as shipped vs Splink with the same blocking and its EM):
+``bench/bench_people.py`` (``--people DIR`` here runs it), printing F1, seconds and peak memory.
+
 Run it from the repo root in the separate benchmark venv (Splink and DuckDB must not go into the
 project's .venv; the hub is imported from this work tree, see bench/requirements-bench.txt):
 
@@ -329,8 +332,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--child", choices=MATCHERS, help=argparse.SUPPRESS)
     ap.add_argument("--scenario", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--people", type=Path, nargs="?", const=Path("febrl4"),
+                    help="run the person benchmark (bench_people.py) on DIR (a.csv, b.csv; default FEBRL4)")
     args = ap.parse_args(argv)
 
+    if args.people is not None:
+        extra = [] if str(args.people) == "febrl4" else ["--people", str(args.people)]
+        return subprocess.run([sys.executable, str(Path(__file__).with_name("bench_people.py")), *extra]).returncode
     sys.path.insert(0, str(ROOT))
     if args.child:
         fn = child_ours if args.child == "ours" else child_splink
