@@ -37,3 +37,13 @@ def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture(scope="session")
+def big_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated 200-customer ChannelCo world (about four times the small one in the store)."""
+    from testkit.world import generate
+
+    out = tmp_path_factory.mktemp("relbigworld") / "w"
+    generate(out, seed=7, customers=200)
+    return out

@@ -46,6 +46,7 @@ def test_run_killed_then_rerun_matches_a_clean_run_and_status_says_interrupted(s
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(2400)
 def test_run_killed_at_twenty_random_points_converges(stores: Stores, small_world: Path, tmp_path: Path) -> None:
     ref, took = _reference(stores, _chain_world(small_world, tmp_path, 0), tmp_path / "ref")
     rng = random.Random(SEED + 1)
