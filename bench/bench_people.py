@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dev_match_people import pairwise_f1  # noqa: E402
+from dev_match_people import pairwise_f1
 
 
 def febrl4(out: Path) -> Path:

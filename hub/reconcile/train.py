@@ -28,7 +28,7 @@ from hub.reconcile.compare.engine import Prepared, gamma
 from hub.reconcile.compare.kinds import MISSING
 from hub.reconcile.compare.weights import ComparisonWeights, Weights
 
-__all__ = ["train", "estimate_u", "em_m", "TrainReport"]
+__all__ = ["TrainReport", "em_m", "estimate_u", "train"]
 
 Pattern = tuple[int, ...]
 
@@ -149,10 +149,9 @@ def _possible_pairs(p: Prepared, link_only: bool) -> int:
 
 def _expected_f1_threshold(scores: list[tuple[float, float]], expected: float) -> float:
     """The match weight above which linking maximises expected F1 (posteriors as truth weights)."""
-    best, best_t, tp, n = -1.0, 0.0, 0.0, 0
-    for w, post in sorted(scores, reverse=True):
+    best, best_t, tp = -1.0, 0.0, 0.0
+    for n, (w, post) in enumerate(sorted(scores, reverse=True), start=1):
         tp += post
-        n += 1
         f1 = 2 * tp / (n + expected) if expected else 0.0
         if f1 > best:
             best, best_t = f1, w

@@ -21,9 +21,9 @@ HEADER = ["rec_id", "given_name", "surname", "street_number", "address_1", "addr
 def files(folder: Path, n: int = 30) -> None:
     """n persons in a.csv; the first n-5 again in b.csv with a typo, names swapped in one."""
     rng = random.Random(5)
-    given = "michaela courtney charles hope amelia jack lachlan chloe ryan zoe oliver ruby".split()
-    family = "neumann painter green smith white rees clarke bishop hope morris".split()
-    streets = "stanley street|pinkerton circuit|salkauskas crescent|banks place|ellery close|cox drive".split("|")
+    given = ["michaela", "courtney", "charles", "hope", "amelia", "jack", "lachlan", "chloe", "ryan", "zoe", "oliver", "ruby"]
+    family = ["neumann", "painter", "green", "smith", "white", "rees", "clarke", "bishop", "hope", "morris"]
+    streets = ["stanley street", "pinkerton circuit", "salkauskas crescent", "banks place", "ellery close", "cox drive"]
     rows_a, rows_b = [], []
     for i in range(n):
         row = [f"rec-{i}-org", rng.choice(given), rng.choice(family), str(rng.randint(1, 90)), rng.choice(streets),

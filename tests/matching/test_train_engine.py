@@ -19,8 +19,8 @@ CONFIG = {
         {"kind": "postcode", "field": "postal_code"},
     ],
 }
-GIVEN = "anna ben carl dora emil fay gus hana ivan jane karl lena max nina otto pia raj sara tom uma".split()
-FAMILY = "smith jones brown wilson taylor lee martin white clark hall young king wright green baker".split()
+GIVEN = ["anna", "ben", "carl", "dora", "emil", "fay", "gus", "hana", "ivan", "jane", "karl", "lena", "max", "nina", "otto", "pia", "raj", "sara", "tom", "uma"]
+FAMILY = ["smith", "jones", "brown", "wilson", "taylor", "lee", "martin", "white", "clark", "hall", "young", "king", "wright", "green", "baker"]
 
 
 def world(n: int, seed: int = 3) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 
 from hub.reconcile.normalize import address_key, has_cjk
 
-__all__ = ["STREET_TYPES", "StreetKey", "street_key", "compare_address"]
+__all__ = ["STREET_TYPES", "StreetKey", "compare_address", "street_key"]
 
 #: canonical street type -> the spellings that stand for it
 STREET_TYPES: dict[str, str] = {

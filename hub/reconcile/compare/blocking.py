@@ -16,7 +16,7 @@ import jellyfish
 from hub.reconcile.compare.kinds import fold_text
 from hub.reconcile.persons.names import fold_name
 
-__all__ = ["TRANSFORMS", "key_function", "candidate_pairs"]
+__all__ = ["TRANSFORMS", "candidate_pairs", "key_function"]
 
 _DIGITS = re.compile(r"\D")
 _NON_ALNUM = re.compile(r"[^0-9a-z]")
@@ -54,13 +54,21 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 }
 
 
+def _prefix(fn: Callable[[str], str], n: int) -> Callable[[str], str]:
+    """The first ``n`` characters of ``fn``'s key ("" when it is shorter: no block)."""
+    def key(v: str) -> str:
+        out = fn(v)
+        return out[:n] if len(out) >= n else ""
+    return key
+
+
 def key_function(keys: Sequence[Any]) -> Callable[[Mapping[str, Any]], tuple[str, ...] | None]:
     """Record -> the rule's key tuple, or None when any part is empty (no block)."""
     parts = []
     for k in keys:
         fn = TRANSFORMS[k.transform]
         if k.length:
-            fn = (lambda f, n: lambda v: f(v)[:n] if len(f(v)) >= n else "")(fn, k.length)
+            fn = _prefix(fn, k.length)
         parts.append((k.field, fn))
 
     def key(rec: Mapping[str, Any]) -> tuple[str, ...] | None:

@@ -21,11 +21,25 @@ from hub.canonical import ENTITIES
 from hub.configfile import ConfigFile, config_error, read_config_file, validate_model
 from hub.errors import MappingRuleError
 from hub.reconcile.compare.blocking import TRANSFORMS
-from hub.reconcile.compare.kinds import KIND_OPTIONS, KINDS, MULTI_FIELD_KINDS, TF_KINDS, compile_comparison
+from hub.reconcile.compare.kinds import (
+    KIND_OPTIONS,
+    KINDS,
+    MULTI_FIELD_KINDS,
+    TF_KINDS,
+    compile_comparison,
+)
 from hub.reconcile.match_config import Thresholds
 
-__all__ = ["BlockOn", "BlockingRule", "Comparison", "RecordMatchConfig", "load_record_match_config",
-           "record_match_config_of", "config_problems", "OPTION_NAMES"]
+__all__ = [
+    "OPTION_NAMES",
+    "BlockOn",
+    "BlockingRule",
+    "Comparison",
+    "RecordMatchConfig",
+    "config_problems",
+    "load_record_match_config",
+    "record_match_config_of",
+]
 
 #: the kind options a comparison may set (each kind reads some of them: KIND_OPTIONS)
 OPTION_NAMES = ("thresholds", "relative", "days", "years", "format", "prefix", "region", "separator", "nicknames")
@@ -122,12 +136,12 @@ def _comparison_problems(c: Comparison, fields: set[str]) -> list[tuple[tuple[An
     if c.field and c.fields:
         out.append((("fields",), "give field or fields, not both"))
     elif c.fields and counts is None:
-        out.append((("fields",), f"kind {c.kind!r} reads one field: use field: (it would ignore "
-                                 f"{', '.join(c.fields[1:])})"))
+        out.append((("fields",), (f"kind {c.kind!r} reads one field: use field: (it would ignore "
+                                 f"{', '.join(c.fields[1:])})")))
     elif c.fields and len(c.fields) not in counts:  # type: ignore[operator]
-        out.append((("fields",), f"kind {c.kind!r} reads {' or '.join(map(str, counts))} fields "  # type: ignore[arg-type]
+        out.append((("fields",), (f"kind {c.kind!r} reads {' or '.join(map(str, counts))} fields "  # type: ignore[arg-type]
                                  f"({'given, family' if c.kind == 'person_name' else 'address parts'}), "
-                                 f"not {len(c.fields)}"))
+                                 f"not {len(c.fields)}")))
     elif not c.reads:
         out.append(((), "missing key 'field'"))
     for i, f in enumerate(c.fields):
@@ -155,8 +169,8 @@ def _comparison_problems(c: Comparison, fields: set[str]) -> list[tuple[tuple[An
         except ValueError:
             out.append((("format",), f"not a date format: {c.format!r} (e.g. %Y%m%d)"))
     if c.term_frequency and c.kind not in TF_KINDS:
-        out.append((("term_frequency",), f"kind {c.kind!r} compares no single value to count "
-                                         f"(term frequencies: {', '.join(sorted(TF_KINDS))})"))
+        out.append((("term_frequency",), (f"kind {c.kind!r} compares no single value to count "
+                                         f"(term frequencies: {', '.join(sorted(TF_KINDS))})")))
     if c.weights is not None and not out:
         levels = compile_comparison(c).levels
         bad = [lv for lv in c.weights if lv not in levels]
@@ -183,8 +197,8 @@ def config_problems(cfg: RecordMatchConfig) -> list[tuple[tuple[Any, ...], str]]
         if len(set(parts)) != len(parts):
             out.append((("blocking", i, "on"), f"blocking rule {rule.name!r} names the same key twice"))
         if parts in seen:
-            out.append((("blocking", i), f"blocking rule {rule.name!r} would do nothing: rule {seen[parts]!r} "
-                                         "blocks on the same keys"))
+            out.append((("blocking", i), (f"blocking rule {rule.name!r} would do nothing: rule {seen[parts]!r} "
+                                         "blocks on the same keys")))
         seen.setdefault(parts, rule.name)
     names = [r.name for r in cfg.blocking]
     for i, name in enumerate(names):

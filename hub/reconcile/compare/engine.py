@@ -17,9 +17,16 @@ from hub.reconcile.compare.blocking import candidate_pairs, key_function
 from hub.reconcile.compare.config import RecordMatchConfig
 from hub.reconcile.compare.kinds import MISSING, Compiled, compile_comparison
 from hub.reconcile.compare.weights import Weights, level_weights, term_frequencies
-from hub.reconcile.matcher import DecisionKey, MatchResult, Signal, _cluster, _gc_paused, _result
+from hub.reconcile.matcher import (
+    DecisionKey,
+    MatchResult,
+    Signal,
+    _cluster,
+    _gc_paused,
+    _result,
+)
 
-__all__ = ["Prepared", "prepare", "Scorer", "match_records", "gamma", "nearest_candidates"]
+__all__ = ["Prepared", "Scorer", "gamma", "match_records", "nearest_candidates", "prepare"]
 
 
 class _Rec:

@@ -24,7 +24,7 @@ from hub.reconcile.names import NAME_LEVELS, compare_names, parse_name
 from hub.reconcile.persons.names import PERSON_LEVELS, compare_person, fold_name
 from hub.reconcile.phones import phone_keys
 
-__all__ = ["Compiled", "KINDS", "KIND_OPTIONS", "TF_KINDS", "MULTI_FIELD_KINDS", "compile_comparison", "fold_text"]
+__all__ = ["KINDS", "KIND_OPTIONS", "MULTI_FIELD_KINDS", "TF_KINDS", "Compiled", "compile_comparison", "fold_text"]
 
 MISSING = -1
 

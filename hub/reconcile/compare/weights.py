@@ -20,7 +20,7 @@ import yaml
 from hub.configfile import read_config_file
 from hub.errors import MappingRuleError
 
-__all__ = ["Weights", "ComparisonWeights", "read_weights", "write_weights", "level_weights", "bayes_weight"]
+__all__ = ["ComparisonWeights", "Weights", "bayes_weight", "level_weights", "read_weights", "write_weights"]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from rapidfuzz.distance import JaroWinkler
 
 from hub.reconcile.keys import NORMALISERS
 
-__all__ = ["NICKNAMES", "fold_name", "canonical_given", "compare_person", "PERSON_LEVELS"]
+__all__ = ["NICKNAMES", "PERSON_LEVELS", "canonical_given", "compare_person", "fold_name"]
 
 #: nickname -> the formal given name it stands for (English; extend with ``nicknames:`` in YAML)
 NICKNAMES: dict[str, str] = {

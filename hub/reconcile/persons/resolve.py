@@ -18,7 +18,11 @@ from sqlalchemy import Connection, Engine, delete, select
 
 from hub.canonical import fields_of
 from hub.errors import MappingRuleError
-from hub.reconcile.compare.config import RecordMatchConfig, load_record_match_config, record_match_config_of
+from hub.reconcile.compare.config import (
+    RecordMatchConfig,
+    load_record_match_config,
+    record_match_config_of,
+)
 from hub.reconcile.compare.engine import match_records, prepare
 from hub.reconcile.compare.weights import Weights, read_weights
 from hub.reconcile.crosswalk import Cluster, write_crosswalk
@@ -27,7 +31,7 @@ from hub.reconcile.train import train
 from hub.store.bulk import upsert
 from hub.store.models import GOLDEN, MODELS, ReviewItem
 
-__all__ = ["RecordMatch", "load_record_match", "load_entity_records", "resolve_entity"]
+__all__ = ["RecordMatch", "load_entity_records", "load_record_match", "resolve_entity"]
 
 
 @dataclass(frozen=True)
