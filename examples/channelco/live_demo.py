@@ -96,8 +96,13 @@ def run_live_demo(out: Path, world: Path | None = None) -> int:
         os.environ["HUB_DATABASE_URL"] = f"sqlite:///{db}"
         config = load_config(HERE / "hub-live.yaml")
         engine = open_store(config)
+        from examples.channelco.flow_demo import book_orders, show_flows
+
+        booked = book_orders(config)
+        print(f"  salespeople booked {len(booked)} order(s) in the CRM: {', '.join(booked)}")
         started = time.perf_counter()
         result, detail = run_with_push(config, engine)
+        show_flows(detail)
         print(f"ChannelHub live demo: run {result.run_id} {result.status} in {time.perf_counter() - started:.1f}s "
               f"(CRM: Salesforce test server {info['env']['CHANNELCO_SF_URL']}, DRP: SOAP {info['env']['CHANNELCO_DRP_WSDL']})")
         _show_push("pushed", detail)
