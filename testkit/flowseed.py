@@ -13,14 +13,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["CUSTOMERS", "seed_flow_world", "crm_order", "add_payment"]
+__all__ = ["CUSTOMERS", "add_payment", "crm_order", "seed_flow_world"]
 
 #: DRP code -> (name, channel level, parent, credit limit, tax id, CRM account type)
 CUSTOMERS = {
-    "C900001": ("华东分公司", "分公司", None, Decimal("60000"), "91330100MA2B00001X", "Branch"),
-    "C900002": ("杭州经销商", "经销商", "C900001", Decimal("50000"), "91330100MA2B00002X", "Distributor"),
+    "C900001": ("华东分公司", "分公司", None, Decimal(60000), "91330100MA2B00001X", "Branch"),
+    "C900002": ("杭州经销商", "经销商", "C900001", Decimal(50000), "91330100MA2B00002X", "Distributor"),
     "C900003": ("西湖代理", "代理商", "C900002", None, "91330100MA2B00003X", "Agent"),
-    "C900004": ("上海直营", "直营客户", None, Decimal("10000"), "91310000MA1K00004X", "Customer"),
+    "C900004": ("上海直营", "直营客户", None, Decimal(10000), "91310000MA1K00004X", "Customer"),
 }
 SALESPEOPLE = {"S001": ("张伟", "华东", Decimal("0.03")), "S002": ("李娜", "华东", Decimal("0.05"))}
 PRODUCTS = {"SKU-A": ("净水器 A", Decimal("100.00")), "SKU-B": ("滤芯 B", Decimal("250.00"))}
@@ -45,8 +45,7 @@ def seed_flow_world(org: Any, store: Any) -> dict[str, Any]:
     ids: dict[str, Any] = {"users": {}, "accounts": {}, "products": {}}
     for code, (name, team, _) in SALESPEOPLE.items():
         ids["users"][code] = org.insert("User", {"Name": name, "Department": team, "IsActive": True, "EmployeeNumber__c": code})["Id"]
-    for code in CUSTOMERS:  # parents first: the dict is ordered top-down
-        name, _, parent, _, uscc, kind = CUSTOMERS[code]
+    for code, (name, _, parent, _, uscc, kind) in CUSTOMERS.items():  # parents first: the dict is ordered top-down
         row = org.insert("Account", {"Name": name, "Type": kind, "BillingCity": "杭州", "Tax_ID__c": uscc,
                                      "ERP_Customer_Code__c": code, "OwnerId": ids["users"]["S001"],
                                      "ParentId": ids["accounts"].get(parent) if parent else None})
@@ -59,7 +58,7 @@ def seed_flow_world(org: Any, store: Any) -> dict[str, Any]:
 def crm_order(org: Any, ids: dict[str, Any], customer: str, number: str, lines: list[tuple[str, int, str]],
               owner: str = "S001", status: str = "Activated", day: dt.date = dt.date(2026, 3, 2)) -> str:
     """Book a CRM order with lines (sku, quantity, unit price) for a DRP customer's account; returns its Id."""
-    total = sum((Decimal(price) * qty for _, qty, price in lines), Decimal("0"))
+    total = sum((Decimal(price) * qty for _, qty, price in lines), Decimal(0))
     order = org.insert("Order", {"AccountId": ids["accounts"][customer], "OrderNumber": number, "EffectiveDate": day,
                                  "Status": status, "TotalAmount": float(total), "OwnerId": ids["users"][owner]})
     for sku, qty, price in lines:
@@ -74,4 +73,4 @@ def add_payment(store: Any, number: str, customer: str, amount: str, day: dt.dat
                            "memo": invoice or ""})
     if invoice:
         inv = store.get("invoices", invoice)
-        inv["openAmount"] = max(Decimal("0"), inv["openAmount"] - Decimal(amount))
+        inv["openAmount"] = max(Decimal(0), inv["openAmount"] - Decimal(amount))

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["paid_dates", "period_of", "Figure", "commission_figures"]
+__all__ = ["Figure", "commission_figures", "paid_dates", "period_of"]
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 def _dec(v: Any) -> Decimal:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Exposure", "exposures", "group_heads", "CreditBook", "Verdict"]
+__all__ = ["CreditBook", "Exposure", "Verdict", "exposures", "group_heads"]
 
-ZERO = Decimal("0")
+ZERO = Decimal(0)
 
 
 def _dec(value: Any) -> Decimal:

@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["OrderFlow", "CreditFlow", "TaskReason", "TaskFlow", "CommissionFlow", "FlowRules", "TASK_REASONS"]
+__all__ = ["TASK_REASONS", "CommissionFlow", "CreditFlow", "FlowRules", "OrderFlow", "TaskFlow", "TaskReason"]
 
 #: task reasons the hub knows (see ``hub.push.tasks``)
 TASK_REASONS = ("credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846")

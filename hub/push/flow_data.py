@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from hub.canonical import fields_of
 from hub.store.models import MODELS, CrosswalkLink, SourceRecord
 
-__all__ = ["records", "crosswalk", "raw_records"]
+__all__ = ["crosswalk", "raw_records", "records"]
 
 
 def records(conn: Connection, entity: str, system: str) -> list[dict[str, Any]]:

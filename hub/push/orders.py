@@ -20,7 +20,7 @@ from typing import Any
 from hub.push.flow_config import OrderFlow
 from hub.reconcile.orders import normalize_order_number
 
-__all__ = ["OrderPlan", "Skip", "plan_orders", "order_key", "create_payload"]
+__all__ = ["OrderPlan", "Skip", "create_payload", "order_key", "plan_orders"]
 
 CENT = Decimal("0.01")
 
@@ -92,7 +92,7 @@ def _plan_one(rules: OrderFlow, o: Mapping[str, Any], lines: list[Mapping[str, A
     if not lines:
         return Skip(crm_id, number, "the order has no lines")
     out = []
-    total = Decimal("0")
+    total = Decimal(0)
     for n, ln in enumerate(sorted(lines, key=lambda r: (r.get("line_no") or 0, r["external_id"])), start=1):
         sku = product_map.get(ln.get("product_ref") or "")
         if sku is None:

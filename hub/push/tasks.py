@@ -19,7 +19,7 @@ from typing import Any
 
 from hub.push.flow_config import TaskFlow
 
-__all__ = ["TaskSpec", "task_key", "overdue_tasks", "sync_plan", "DEFAULT_SUBJECTS"]
+__all__ = ["DEFAULT_SUBJECTS", "TaskSpec", "overdue_tasks", "sync_plan", "task_key"]
 
 DEFAULT_SUBJECTS = {
     "credit_over": "Customer over credit limit",

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from testkit.flowseed import add_payment, crm_order
-
 from hub.push.commission import paid_dates, period_of
+from testkit.flowseed import add_payment, crm_order
 
 
 def test_commission_stays_with_the_order_owner_after_the_account_changes_hands(flow) -> None:  # type: ignore[no-untyped-def]

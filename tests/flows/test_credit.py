@@ -18,7 +18,7 @@ def test_order_over_credit_is_held_then_released_after_payment(flow) -> None:  #
     reason = flow.sf.org.find("Order", oid)["Credit_Hold_Reason__c"]
     assert "3000.00" in reason and "2000.00" in reason
     account = flow.sf.org.find("Account", flow.ids["accounts"]["C900004"])
-    assert Decimal(str(account["Available_Credit__c"])) == Decimal("2000")
+    assert Decimal(str(account["Available_Credit__c"])) == Decimal(2000)
     # still over: nothing sent, the reason is not rewritten
     flow.sf.app.requests.clear()
     assert flow.run()["flows"]["orders"]["held"] == 1
@@ -34,7 +34,7 @@ def test_order_over_credit_is_held_then_released_after_payment(flow) -> None:  #
 def test_limit_raised_releases_the_order(flow) -> None:  # type: ignore[no-untyped-def]
     crm_order(flow.sf.org, flow.ids, "C900004", "00032002", [("SKU-A", 30, "100.00")])  # 3,000 > 2,000
     assert flow.run()["flows"]["orders"]["held"] == 1
-    flow.drp.store.update_credit_limit("C900004", Decimal("20000"))
+    flow.drp.store.update_credit_limit("C900004", Decimal(20000))
     assert flow.run()["flows"]["orders"]["created"] == 1
 
 

@@ -26,10 +26,11 @@ def test_order_with_lines_created_once_and_number_written_back(flow) -> None:  #
 def test_killed_after_send_rerun_creates_no_second_order(flow) -> None:  # type: ignore[no-untyped-def]
     """The process died after the DRP took the create and before the outbox heard back: the rerun resends the
     same request and the DRP answers with the order it already has."""
-    from hub.push.orders import order_key
-    from hub.push import outbox
-    from hub.store.models import OutboxEntry
     from sqlalchemy import select
+
+    from hub.push import outbox
+    from hub.push.orders import order_key
+    from hub.store.models import OutboxEntry
 
     oid = crm_order(flow.sf.org, flow.ids, "C900002", "00031002", [("SKU-A", 5, "100.00")])
     flow.run(dry_run=True)  # migrates the store; a dry run writes nothing anywhere
