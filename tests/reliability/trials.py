@@ -231,3 +231,90 @@ def run_kill_chain(world: Path, url: str, rng: random.Random, kills: int, window
     tally.problems += [f"{name} differs from a clean run's" for name in EXPORTS if got[name] != ref[name]]
     tally.diverged = int(bool(tally.problems))
     return tally
+
+
+@contextmanager
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set for the block (the live config interpolates the servers' addresses)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+LIVE_PIPELINE = "channelco_live"
+PUSHED_ACCOUNT_FIELDS = ("ERP_Customer_Code__c", "Credit_Limit__c", "Open_Receivables__c", "Overdue_Amount__c",
+                         "Open_Invoices__c", "Last_Payment_Date__c", "Channel_Stock__c")
+
+
+def target_state(sf: object, drp: object) -> dict[str, object]:
+    """What the push leaves in both test servers: DRP customers, the pushed fields of CRM Accounts."""
+    customers = sorted((str(c.get("customerCode")), str(c.get("customerName")), str(c.get("creditLimit")))
+                       for c in drp.store.rows("customers"))  # type: ignore[attr-defined]
+    accounts = sorted((a["Id"], tuple(str(a.get(f)) for f in PUSHED_ACCOUNT_FIELDS))
+                      for a in sf.org.records["Account"].values())  # type: ignore[attr-defined]
+    return {"customers": customers, "accounts": accounts}
+
+
+def push_chain(world: Path, tmp: Path, url: str, rng: random.Random | None, kills: int, window: float,
+               ref: dict[str, object] | None) -> tuple[KillTally, dict[str, object], float]:
+    """Fresh servers and store: pull (in-process), ``hub push`` killed ``kills`` times, then two whole pushes.
+
+    Returns the tally (diverged when exports or the servers' records differ from ``ref``, or a create was made
+    twice), what the chain ended with (exports and server records) and the seconds of the last push's work.
+    """
+    from hub.config import load_config
+    from hub.runner import open_store
+    from testkit.servers.channelco import server_env, start_servers
+    from tests.helpers.channelco import write_live_config
+    from tests.push.helpers import run_without_push
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    sf, drp = start_servers(world)
+    tally = KillTally(chains=1)
+    try:
+        env = {**server_env(sf, drp), "HUB_DATABASE_URL": url}
+        cfg = write_live_config(tmp)
+        with environ(env):
+            config = load_config(cfg)
+            engine = open_store(config)
+            try:
+                run_without_push(config, engine)
+            finally:
+                engine.dispose()
+        left_running: list[int] = []
+        for _ in range(2 * kills):
+            if tally.kills == kills or rng is None:
+                break
+            run_id, killed, how = kill_during_run(cfg, ("push", LIVE_PIPELINE), env, url, rng, window)
+            if not killed or run_id is None:
+                tally.missed += 1
+                tally.misses.append(how)
+                continue
+            tally.kills += 1
+            if runs(url).get(run_id) == "running":
+                left_running.append(run_id)
+        took = timed_run(cfg, ("push", LIVE_PIPELINE), env, url)
+        # one more push settles what the first one created (codes the DRP gave new customers go to the CRM):
+        # a push never killed reaches the same fixed point
+        hub_ok(cfg, "push", LIVE_PIPELINE, env=env)
+        tally.problems += interrupted_ok(url, left_running)
+        state = {**target_state(sf, drp), **exports(url, tmp / "out")}
+    finally:
+        drp.stop()
+        sf.stop()
+    names = [c[1] for c in state["customers"]]  # type: ignore[union-attr]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if ref is not None:
+        ref_names = [c[1] for c in ref["customers"]]  # type: ignore[union-attr]
+        twice = [n for n in twice if names.count(n) > ref_names.count(n)]
+        tally.problems += [f"{k} differs from a push never killed" for k in ref if state[k] != ref[k]]
+    tally.problems += [f"DRP customer created twice: {n}" for n in twice]
+    tally.diverged = int(bool(tally.problems))
+    return tally, state, took
