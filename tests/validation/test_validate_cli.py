@@ -86,11 +86,16 @@ def test_check_with_a_reachable_store(world) -> None:
     assert code == 0 and "at head" in out
 
 
-def test_the_shipped_examples_validate_clean(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_shipped_examples_validate_clean(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
     monkeypatch.delenv("HUB_DATABASE_URL", raising=False)
-    monkeypatch.setenv("CHANNELCO_DIR", str(ROOT / "tests" / "fixtures" / "channelco_demo"))
+    world = tmp_path / "world"  # a copy: reading a drop folder must never touch the project's fixtures
+    shutil.copytree(ROOT / "tests" / "fixtures" / "channelco_demo", world)
+    monkeypatch.setenv("CHANNELCO_DIR", str(world))
     code, out = hub("-c", str(ROOT / "examples" / "channelco" / "hub.yaml"), "validate", "--sources")
     assert code == 0, out
+    assert not (world / "edi-acks").exists(), "validate --sources wrote acknowledgements"
     for name, value in {"TRYTON_URL": "http://127.0.0.1:9", "DJANGOCRM_URL": "http://127.0.0.1:9",
                         "TRYTON_PASSWORD": "x", "DJANGOCRM_TOKEN": "y"}.items():
         monkeypatch.setenv(name, value)
