@@ -48,6 +48,9 @@ __all__ = [
     "key_caps",
     "decision_key",
     "BLOCK_SEP",
+    "cluster_pairs",
+    "match_result",
+    "gc_paused",
 ]
 
 RecordKey = tuple[str, str]  # (system, external_id)
@@ -489,7 +492,7 @@ def match_parties(
     they override the matcher: an accepted pair is linked whatever its score (and is added as
     a candidate even when no block holds it), a rejected pair never ends up in one cluster.
     """
-    with _gc_paused():
+    with gc_paused():
         try:
             return _match(records, config, dict(decisions or {}), keys_out, evidence or {})
         finally:
@@ -509,7 +512,7 @@ def clear_caches() -> None:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Cyclic garbage collection off while matching (restored afterwards): the matcher builds
     hundreds of thousands of long-lived, acyclic objects, and the collector's repeated scans
     of them cost ~15% of a large run without ever freeing anything."""
@@ -560,8 +563,8 @@ def _match(records: Iterable[PartyRecord], config: MatchConfig,
         n_pairs, skipped = n_pairs + len(pairs2), skipped + skipped2
     del pairs
 
-    roots = _cluster(preps, edges, scored, forced, th, scorer)
-    return _result(preps, roots, scored, forced, scorer, th.high, th.low,
+    roots = cluster_pairs(preps, edges, scored, forced, th, scorer)
+    return match_result(preps, roots, scored, forced, scorer, th.high, th.low,
                    {"records": len(preps), "blocks": n_blocks, "blocks_skipped": skipped,
                     "candidate_pairs": n_pairs, "scored_pairs": len(scored)})
 
@@ -588,7 +591,7 @@ def _score_pairs(pairs: Iterable[tuple[int, int]], preps: list[_Prep], scorer: _
             edges.append((1, total, i, j))
 
 
-def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
+def cluster_pairs(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
              scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
              forced: Mapping[tuple[int, int], bool], th: Thresholds, scorer: _Scorer) -> list[int]:
     """Constrained union, strongest edges first, then clear mutual best candidates.
@@ -681,10 +684,11 @@ def _cluster(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
     return [find(i) for i in range(len(preps))]
 
 
-def _result(preps: list[_Prep], roots: list[int],
+def match_result(preps: list[_Prep], roots: list[int],
             scored: Mapping[tuple[int, int], tuple[float, tuple[str, ...], str]],
             forced: Mapping[tuple[int, int], bool], scorer: _Scorer, high: float, low: float,
             stats: dict[str, int]) -> MatchResult:
+    """The explained links, duplicates, review list and clusters of scored pairs and their roots."""
     links: list[PairMatch] = []
     dups: list[PairMatch] = []
     review: list[PairMatch] = []
@@ -727,7 +731,7 @@ def block_keys(records: Iterable[PartyRecord], config: MatchConfig) -> dict[Reco
     """Every blocking key of each record (both stages), as text: ``name``, then the feature
     values, joined by ``BLOCK_SEP``. Stored between runs, they tell an incremental run which
     blocks a changed record left or joined."""
-    with _gc_paused():
+    with gc_paused():
         return dict(_record_keys(_prepare_all(records, config), config))
 
 

@@ -17,14 +17,7 @@ from hub.reconcile.compare.blocking import candidate_pairs, key_function
 from hub.reconcile.compare.config import RecordMatchConfig
 from hub.reconcile.compare.kinds import MISSING, Compiled, compile_comparison
 from hub.reconcile.compare.weights import Weights, level_weights, term_frequencies
-from hub.reconcile.matcher import (
-    DecisionKey,
-    MatchResult,
-    Signal,
-    _cluster,
-    _gc_paused,
-    _result,
-)
+from hub.reconcile.matcher import DecisionKey, MatchResult, Signal, cluster_pairs, gc_paused, match_result
 
 __all__ = ["Prepared", "Scorer", "gamma", "match_records", "nearest_candidates", "prepare"]
 
@@ -138,7 +131,7 @@ def match_records(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig, 
                   decisions: Mapping[DecisionKey, bool] | None = None,
                   prepared: Prepared | None = None) -> MatchResult:
     """Link and deduplicate ``records``; stats carry the blocking statistics per rule."""
-    with _gc_paused():
+    with gc_paused():
         p = prepared or prepare(records, cfg)
         scorer = Scorer(cfg, p, weights)
         th = cfg.thresholds
@@ -169,12 +162,12 @@ def match_records(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig, 
                 edges.append((3, total, i, j))
             elif total >= th.high:
                 edges.append((1, total, i, j))
-        roots = _cluster(recs, edges, scored, forced, th, scorer)  # type: ignore[arg-type]
+        roots = cluster_pairs(recs, edges, scored, forced, th, scorer)  # type: ignore[arg-type]
         stats: dict[str, Any] = {"records": len(recs), "candidate_pairs": len(pairs),
                                  "blocks": sum(s["blocks"] for s in rule_stats.values()),
                                  "blocks_skipped": sum(s["oversize_blocks"] for s in rule_stats.values()),
                                  "scored_pairs": len(scored)}
-        result = _result(recs, roots, scored, forced, scorer, th.high, th.low, stats)  # type: ignore[arg-type]
+        result = match_result(recs, roots, scored, forced, scorer, th.high, th.low, stats)  # type: ignore[arg-type]
         return MatchResult(result.links, result.duplicates, result.review, result.clusters,
                            dict(result.stats, rules=rule_stats))
 
