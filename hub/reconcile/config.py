@@ -185,10 +185,10 @@ def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedR
             problems.extend(exc.problems or [str(exc)])
     if problems:
         raise config_error(MappingRuleError, "reconciliation rules", problems, file.source)
-    return LoadedRules(cfg, match, rules_cfg, _signature(path, cfg))
+    return LoadedRules(cfg, match, rules_cfg, _signature(path, cfg, match))
 
 
-def _signature(path: Path, cfg: ReconcileConfig) -> str:
+def _signature(path: Path, cfg: ReconcileConfig, match: dict[str, Any]) -> str:
     import hashlib
 
     from hub import __version__
@@ -197,6 +197,10 @@ def _signature(path: Path, cfg: ReconcileConfig) -> str:
     files = [path] + [path.parent / r.match for r in cfg.entities.values() if isinstance(r.match, str) and r.match != "builtin"]
     for f in files:
         h.update(f.read_bytes())
+    for entity in sorted(match):  # a record matcher's weights file: retraining re-matches
+        wpath = getattr(match[entity], "weights_path", None)
+        if wpath is not None:
+            h.update(entity.encode() + b"\0" + (wpath.read_bytes() if wpath.exists() else b"-"))
     if any(r.match == "builtin" for r in cfg.entities.values()):
         from hub.reconcile.match_config import DEFAULT_PARTY_YAML
 
