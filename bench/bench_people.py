@@ -11,6 +11,8 @@ fresh SQLite store (the project's .venv: extract, map, reconcile with the shippe
 time is the whole of both commands. ``splink`` reads the same CSVs, trains (λ from deterministic
 rules, u by random sampling, m by EM on two blocking rules) and predicts with the same blocking
 rules as examples/people/person_match.yaml, clustering at match weight 0 (its default 0.5).
+Wall and CPU seconds (user + system of the process and everything it ran) are reported, with
+``--repeat N`` the medians of N alternating runs: on a shared machine the ratios are what count.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -107,7 +110,8 @@ def run(matcher: str, data: Path, out: Path) -> dict:
     proc = subprocess.Popen([sys.executable, __file__, "--child", matcher, "--people", str(data), "--out", str(out)])
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
-    rep = {"matcher": matcher, "seconds": seconds, "exit": os.waitstatus_to_exitcode(status)}
+    rep = {"matcher": matcher, "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+           "exit": os.waitstatus_to_exitcode(status)}
     # ours runs the hub in grandchildren: RUSAGE_CHILDREN of this process covers them after wait
     rep["peak_mb"] = usage.ru_maxrss / 1024
     clusters: dict[str, list[tuple[str, str]]] = {}
@@ -122,6 +126,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--people", type=Path, help="folder with a.csv and b.csv (default: FEBRL4)")
     ap.add_argument("--matchers", default="ours,splink")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each matcher, alternating; medians reported")
     ap.add_argument("--work", type=Path, default=ROOT / ".cache" / "bench-people")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -130,15 +135,25 @@ def main() -> int:
         (child_ours if args.child == "ours" else child_splink)(args.people, args.out)
         return 0
     data = args.people or febrl4(args.work / "febrl4")
-    rows = [run(m, data, args.work / "pred" / data.name / m) for m in args.matchers.split(",")]
+    matchers = args.matchers.split(",")
+    runs: dict[str, list[dict]] = {m: [] for m in matchers}
+    for k in range(args.repeat):  # alternate the order: a shared machine's load drifts
+        for m in (matchers if k % 2 == 0 else matchers[::-1]):
+            r = run(m, data, args.work / "pred" / data.name / m)
+            print(json.dumps(r), flush=True)
+            runs[m].append(r)
+    rows = [dict(rs[-1], seconds=median(r["seconds"] for r in rs), cpu_seconds=median(r["cpu_seconds"] for r in rs),
+                 exit=max(r["exit"] for r in rs)) for rs in runs.values()]
+    print(f"\n{'matcher':8s} {'seconds':>8s} {'cpu s':>7s} {'peak MB':>8s} {'P':>7s} {'R':>7s} {'F1':>7s}"
+          f"   (median of {args.repeat})")
     for r in rows:
-        print(json.dumps(r))
-    print(f"\n{'matcher':8s} {'seconds':>8s} {'peak MB':>8s} {'P':>7s} {'R':>7s} {'F1':>7s}")
-    for r in rows:
-        print(f"{r['matcher']:8s} {r['seconds']:8.1f} {r['peak_mb']:8.0f} {r.get('precision', 0):7.4f} "
+        print(f"{r['matcher']:8s} {r['seconds']:8.1f} {r['cpu_seconds']:7.1f} {r['peak_mb']:8.0f} {r.get('precision', 0):7.4f} "
               f"{r.get('recall', 0):7.4f} {r.get('f1', 0):7.4f}")
+    if len(rows) == 2:
+        a, b = rows
+        print(f"{a['matcher']}/{b['matcher']}: {a['seconds'] / b['seconds']:.2f} wall, "
+              f"{a['cpu_seconds'] / b['cpu_seconds']:.2f} cpu")
     return 0 if all(r["exit"] == 0 for r in rows) else 1
-
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -206,11 +206,11 @@ def _write_links(conn: Connection, entity: str, clusters: list[Cluster], ids: di
             sc = scope(cl) if scope is not None else None
             for m in cl.members:
                 rule, score, expl = cl.why.get(m, ("singleton", None, None))
-                expl = _jsonable(expl)
                 cid = ids[m]
                 old = current.get(m)
-                if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[3] == expl \
-                        and old[4] == sc:
+                # the explanation is compared (in its stored JSON form) only when all else is equal
+                if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[4] == sc \
+                        and old[3] == (expl := _jsonable(expl)):
                     continue
                 rows.append({"entity": entity, "system": m[0], "external_id": m[1], "canonical_id": cid, "rule": rule,
                              "score": score, "explanation": expl, "scope": sc, "first_run": run_id, "changed_run": run_id})

@@ -83,18 +83,45 @@ def key_function(keys: Sequence[Any]) -> Callable[[Mapping[str, Any]], tuple[str
     return key
 
 
+def _columns(records: Sequence[Mapping[str, Any]]) -> Callable[[Any], list[str]]:
+    """Key part -> its value for every record, computed once per (field, transform, length)
+    and shared by every rule that uses it (transforms memoised per distinct value)."""
+    folded: dict[str, list[str]] = {}
+    done: dict[tuple[str, str, int | None], list[str]] = {}
+
+    def column(k: Any) -> list[str]:
+        spec = (k.field, k.transform, k.length)
+        out = done.get(spec)
+        if out is None:
+            raw = folded.get(k.field)
+            if raw is None:
+                raw = folded[k.field] = [fold_text(r.get(k.field)) for r in records]
+            fn = TRANSFORMS[k.transform]
+            if k.length:
+                fn = _prefix(fn, k.length)
+            memo: dict[str, str] = {"": ""}
+            out = []
+            for v in raw:
+                x = memo.get(v)
+                if x is None:
+                    x = memo[v] = fn(v) or ""
+                out.append(x)
+            done[spec] = out
+        return out
+    return column
+
+
 def candidate_pairs(records: Sequence[Mapping[str, Any]], rules: Iterable[Any], systems: Sequence[str],
                     link_only: bool) -> tuple[set[tuple[int, int]], dict[str, dict[str, int]]]:
     """Candidate pairs (index pairs, i < j) of every rule, and per-rule statistics: blocks,
     pairs (new to the union), oversize blocks skipped and the largest skipped size."""
     pairs: set[tuple[int, int]] = set()
     stats: dict[str, dict[str, int]] = {}
+    column = _columns(records)
     for rule in rules:
-        key = key_function(rule.keys)
         blocks: dict[tuple[str, ...], list[int]] = {}
-        for i, rec in enumerate(records):
-            k = key(rec)
-            if k is not None:
+        for i, k in enumerate(zip(*(column(part) for part in rule.keys))):
+            if all(k):
                 blocks.setdefault(k, []).append(i)
         st = {"blocks": 0, "pairs": 0, "new_pairs": 0, "oversize_blocks": 0, "largest_skipped": 0}
         before = len(pairs)

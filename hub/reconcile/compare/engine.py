@@ -86,6 +86,8 @@ class Scorer:
                 u_exact = weights.comparisons[c.label].u[comp.levels[0]]
                 self.tf[k] = (freqs, u_exact)
         self._signals: dict[tuple[int, str, float], Signal] = {}
+        #: weight of every level by index, per comparison (no name lookups per pair)
+        self.by_index = [tuple(self.table[k][name] for name in comp.levels) for k, comp in enumerate(p.compiled)]
 
     def weight(self, k: int, level: int, x: Any, y: Any) -> float:
         """Weight of comparison ``k`` at ``level`` for values ``x``, ``y``."""
@@ -104,14 +106,19 @@ class Scorer:
         """(match weight, level per comparison, ""): the interface the clustering reads."""
         total = self.prior
         levels = []
-        for k, (c, x, y) in enumerate(zip(self.compiled, a.vals, b.vals)):
+        tf = self.tf
+        for k, (c, ws, x, y) in enumerate(zip(self.compiled, self.by_index, a.vals, b.vals)):
             if x is None or y is None:
                 levels.append("missing")
                 continue
             lv = c.compare(x, y)
-            total += self.weight(k, lv, x, y)
-            levels.append(f"{c.levels[lv]}\x00{self.weight(k, lv, x, y):.3f}" if k in self.tf and lv == 0
-                          else c.levels[lv])
+            if lv == 0 and k in tf:
+                w = self.weight(k, 0, x, y)
+                levels.append(f"{c.levels[0]}\x00{w:.3f}")
+            else:
+                w = ws[lv]
+                levels.append(c.levels[lv])
+            total += w
         return total, tuple(levels), ""
 
     def signals(self, levels: tuple[str, ...]) -> tuple[Signal, ...]:

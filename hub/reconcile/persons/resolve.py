@@ -83,9 +83,11 @@ def _decisions(conn: Connection, entity: str) -> dict[tuple[str, str, str, str],
 
 
 def _explain(pm: PairMatch, me: tuple[str, str]) -> tuple[str, float, dict[str, Any]]:
+    """A member's link as the crosswalk stores it: the partner, the decision and the signals that
+    carried weight (``hub explain`` words them; the one-line form would repeat the same facts)."""
     other = pm.b if pm.a == me else pm.a
     return (pm.rule, float(pm.score), {
-        "with": f"{other[0]}:{other[1]}", "decision": pm.decision, "explain": pm.explain(),
+        "with": f"{other[0]}:{other[1]}", "decision": pm.decision,
         "signals": {s.name: {"level": s.level, "weight": s.weight} for s in pm.signals if s.weight}})
 
 
