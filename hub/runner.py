@@ -25,7 +25,7 @@ from hub.pipeline.extract import extract_stream
 from hub.pipeline.reconcile import reconcile
 from hub.pipeline.runlock import run_lock
 from hub.pipeline.runlog import culprit_of, finish_run, start_run
-from hub.pipeline.transform import map_stream
+from hub.pipeline.mapstage import map_stream
 from hub.store.engine import make_engine, resolve_url
 from hub.store.migrate import current_revision, head_revision, upgrade
 

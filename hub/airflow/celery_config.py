@@ -18,7 +18,7 @@ __all__ = ["CELERY_CONFIG", "PRELOAD"]
 PRELOAD = (
     "hub.airflow.dag_factory",
     "hub.pipeline.extract",
-    "hub.pipeline.transform",
+    "hub.pipeline.mapstage",
     "hub.pipeline.reconcile",
     "hub.mapping",
 )

@@ -50,7 +50,7 @@ log = logging.getLogger("hub.airflow")
 #: stage name -> "module:function"; the built-ins and the optional ones
 STAGES: dict[str, str] = {
     "extract": "hub.pipeline.extract:extract_stream",
-    "map": "hub.pipeline.transform:map_stream",
+    "map": "hub.pipeline.mapstage:map_stream",
     "reconcile": "hub.pipeline.reconcile:reconcile",
     "push": "hub.pipeline.push:push",
     "report": "hub.pipeline.report:report",

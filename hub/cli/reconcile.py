@@ -223,7 +223,7 @@ def discrepancies_list(kind: str = typer.Option(None, help="Only this kind."),
 @handle_errors
 def discrepancies_ack(kind: str = typer.Argument(...), key: str = typer.Argument(..., help="The key as listed.")) -> None:
     """Acknowledge an open discrepancy (it stays listed until the data agrees again)."""
-    from hub.pipeline.lifecycle import acknowledge
+    from hub.reconcile.store.lifecycle import acknowledge
 
     with _engine().begin() as conn:
         if not acknowledge(conn, kind, key, getpass.getuser()):

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, select, update
 
 from hub.clock import utcnow
 from hub.console.audit import record
-from hub.pipeline.lifecycle import acknowledge
+from hub.reconcile.store.lifecycle import acknowledge
 from hub.store.models import Discrepancy, DiscrepancyNote
 
 __all__ = ["ACTIONS", "state", "apply"]

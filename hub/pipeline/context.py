@@ -62,7 +62,7 @@ class StageContext:
 
     def stream_mapper(self, system: str, stream: str) -> Any:
         """The mapper of one stream (None when no rule maps it)."""
-        from hub.pipeline.mapper import StreamMapper, rules_fingerprint
+        from hub.mapping.staged import StreamMapper, rules_fingerprint
 
         mappings = self.mappings.for_stream(system, stream)
         if not mappings:

@@ -24,7 +24,7 @@ from hub.contracts.watch import StreamWatch
 from hub.errors import GuardError
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
-from hub.pipeline.mapper import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
+from hub.mapping.staged import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import Converter, converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes

@@ -18,7 +18,7 @@ from hub.contracts.columns import missing_columns
 from hub.contracts.schema import known_columns
 from hub.errors import ContractError
 from hub.pipeline.context import StageContext
-from hub.pipeline.mapper import Staged
+from hub.mapping.staged import Staged
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.models import SourceRecord
 

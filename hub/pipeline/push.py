@@ -21,7 +21,7 @@ from sqlalchemy import select
 from hub.errors import HubError, PushError
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext
-from hub.pipeline.lifecycle import write_findings
+from hub.reconcile.store.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
 
 __all__ = ["push", "push_rules", "PLAN_LIMIT"]

@@ -22,7 +22,7 @@ KIND = "field_conflict"
 
 @dataclass(frozen=True)
 class FieldConflict:
-    """A discrepancy finding (see ``hub.pipeline.lifecycle.Finding``)."""
+    """A discrepancy finding (see ``hub.reconcile.store.lifecycle.Finding``)."""
 
     kind: str
     severity: str

@@ -1,6 +1,6 @@
 """Order linking and discrepancy detection inside the reconcile stage, over the canonical store.
 
-Work is done per bucket of customers (see :mod:`hub.pipeline.scopes`): a bucket's CRM, DRP
+Work is done per bucket of customers (see :mod:`hub.reconcile.store.scopes`): a bucket's CRM, DRP
 and EDI orders and lines, invoices, payments, 820 remittance lines and credit limits are read
 from the store, orders are linked within each customer, every enabled rule runs, and the
 bucket's order crosswalk and discrepancies are written before the next bucket is read, so
@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from hub.pipeline.lifecycle import write_findings
-from hub.pipeline.scopes import ScopeTable, order_scopes, scope_table
+from hub.reconcile.store.lifecycle import write_findings
+from hub.reconcile.store.scopes import ScopeTable, order_scopes, scope_table
 from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
 from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import Cluster, prune_crosswalk, write_crosswalk
