@@ -82,13 +82,15 @@ def _decisions(conn: Connection, entity: str) -> dict[tuple[str, str, str, str],
     return {decision_key((sa, ia), (sb, ib)): st == "accepted" for sa, ia, sb, ib, st in conn.execute(q)}
 
 
-def _explain(pm: PairMatch, me: tuple[str, str]) -> tuple[str, float, dict[str, Any]]:
+def _explain(pm: PairMatch, me: tuple[str, str], signals: dict[int, dict[str, Any]]) -> tuple[str, float, dict[str, Any]]:
     """A member's link as the crosswalk stores it: the partner, the decision and the signals that
-    carried weight (``hub explain`` words them; the one-line form would repeat the same facts)."""
+    carried weight (``hub explain`` words them; the one-line form would repeat the same facts).
+    ``signals`` memoises the signal mapping per pair (both members of a pair share it)."""
     other = pm.b if pm.a == me else pm.a
-    return (pm.rule, float(pm.score), {
-        "with": f"{other[0]}:{other[1]}", "decision": pm.decision,
-        "signals": {s.name: {"level": s.level, "weight": s.weight} for s in pm.signals if s.weight}})
+    sig = signals.get(id(pm))
+    if sig is None:
+        sig = signals[id(pm)] = {s.name: {"level": s.level, "weight": s.weight} for s in pm.signals if s.weight}
+    return (pm.rule, float(pm.score), {"with": f"{other[0]}:{other[1]}", "decision": pm.decision, "signals": sig})
 
 
 def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], run_id: int) -> None:
@@ -131,7 +133,8 @@ def resolve_entity(engine: Engine, entity: str, systems: list[str], rm: RecordMa
                 cur = best.get(m)
                 if cur is None or (pm.score, pm.b, pm.a) > (cur.score, cur.b, cur.a):
                     best[m] = pm
-        clusters = [Cluster(members=c, why={m: _explain(best[m], m) for m in c if m in best})
+        signals: dict[int, dict[str, Any]] = {}
+        clusters = [Cluster(members=c, why={m: _explain(best[m], m, signals) for m in c if m in best})
                     for c in result.clusters]
         counts = write_crosswalk(conn, entity, clusters, run_id)
         _write_review(conn, entity, result.review, run_id)
