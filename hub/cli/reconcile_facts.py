@@ -95,7 +95,7 @@ def members(conn: Connection, entity: str, canonical_id: str, match_config: Any)
         if "signals" in expl:
             signals = signals_from(expl.get("signals"))
             evidence = evidence_sentence(signals, comparisons)
-            score_text = score_sentence(r.score, match_config.thresholds, same_system=bool(partner and partner[0] == r.system))
+            score_text = score_sentence(r.score, getattr(match_config, "thresholds", None), same_system=bool(partner and partner[0] == r.system))
         else:
             signals = []
             evidence = str(expl.get("explain") or "")

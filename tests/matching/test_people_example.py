@@ -67,3 +67,6 @@ def test_people_example_on_small_files(tmp_path: Path, monkeypatch: pytest.Monke
     lonely = CliRunner().invoke(app, ["-c", CONFIG, "explain", "person", "a:rec-29-org"])
     assert lonely.exit_code == 0, lonely.output
     assert "nearest candidates" in lonely.output
+    linked_one = CliRunner().invoke(app, ["-c", CONFIG, "explain", "person", "a:rec-3-org", "--format", "json"])
+    assert linked_one.exit_code == 0, linked_one.output
+    assert "b:rec-3-dup-0" in linked_one.output and "same national id" in linked_one.output
