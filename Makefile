@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo test test-fast lint bench clean
 
 install: $(STAMP)
 
@@ -29,6 +29,9 @@ test: install
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check hub connectors dags testkit tests bench examples && $(BIN)/ruff format --check hub connectors dags testkit tests bench examples && $(BIN)/mypy
 
 bench: install
 	$(BIN)/python -m bench.bench_load --customers 10000
