@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -18,3 +20,6 @@ class Base(DeclarativeBase):
     """Base of all ORM models; ``metadata`` is what Alembic migrates."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:  # every model maps one Table (SQLAlchemy types it as any FromClause)
+        __table__: ClassVar[Table]

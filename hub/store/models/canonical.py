@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.base import Base
@@ -28,6 +29,9 @@ class CanonicalRecord:
     row_hash: Mapped[str] = mapped_column(String(), nullable=False)
     run_id: Mapped[int | None] = mapped_column(Integer())
     deleted: Mapped[bool] = mapped_column(Boolean(), default=False, nullable=False)
+
+    if TYPE_CHECKING:  # set by the declarative base of each entity model
+        __table__: ClassVar[Table]
 
 
 class Party(CanonicalRecord, Base):
