@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.base import Base
@@ -20,8 +20,15 @@ from hub.store.types import ExactDecimal, UTCDateTime
 
 GOLDEN = "golden"
 
+# The type checker sees the column mixin as a mapped class (so ``model.__table__`` is typed);
+# at runtime it stays a plain mixin.
+if TYPE_CHECKING:
+    _MappedMixin = Base
+else:
+    _MappedMixin = object
 
-class CanonicalRecord:
+
+class CanonicalRecord(_MappedMixin):
     """Columns every canonical entity table has."""
 
     system: Mapped[str] = mapped_column(String(), primary_key=True)
@@ -29,9 +36,6 @@ class CanonicalRecord:
     row_hash: Mapped[str] = mapped_column(String(), nullable=False)
     run_id: Mapped[int | None] = mapped_column(Integer())
     deleted: Mapped[bool] = mapped_column(Boolean(), default=False, nullable=False)
-
-    if TYPE_CHECKING:  # set by the declarative base of each entity model
-        __table__: ClassVar[Table]
 
 
 class Party(CanonicalRecord, Base):
