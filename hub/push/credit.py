@@ -95,12 +95,15 @@ class CreditBook:
         self.heads = dict(heads or {})
         self.taken: dict[str, Decimal] = defaultdict(Decimal)
         self.group_used: dict[str, Decimal] = defaultdict(Decimal)
+        self.group_receivables: dict[str, Decimal] = defaultdict(Decimal)
         for code, e in self.exposure.items():
             head = self.heads.get(code)
             if head is not None:
                 self.group_used[head] += e.used
+                self.group_receivables[head] += e.receivables
         for head in set(self.heads.values()):
             self.group_used[head] += self.exposure[head].used
+            self.group_receivables[head] += self.exposure[head].receivables
 
     def available(self, code: str) -> Decimal | None:
         e = self.exposure.get(code)
@@ -120,12 +123,16 @@ class CreditBook:
             e = self.exposure[code]
             return Verdict(False, f"over credit: order {amount:.2f} > available {own:.2f} (limit {e.limit:.2f} - "
                                   f"receivables {e.receivables:.2f} - open orders {e.open_orders + self.taken[code]:.2f})",
-                           {"order": f"{amount:.2f}", "available": f"{own:.2f}", "limit": f"{e.limit:.2f}"})
+                           {"order": f"{amount:.2f}", "available": f"{own:.2f}", "limit": f"{e.limit:.2f}",
+                            "receivables": f"{e.receivables:.2f}", "open_orders": f"{e.open_orders + self.taken[code]:.2f}"})
         group = self.group_available(code)
         if group is not None and amount > group[1]:
             head, avail = group
             return Verdict(False, f"over group credit of {head}: order {amount:.2f} > group available {avail:.2f}",
-                           {"order": f"{amount:.2f}", "available": f"{avail:.2f}", "group": head})
+                           {"order": f"{amount:.2f}", "available": f"{avail:.2f}", "group": head,
+                            "limit": f"{self.exposure[head].limit or ZERO:.2f}",
+                            "receivables": f"{self.group_receivables[head]:.2f}",
+                            "open_orders": f"{self.group_used[head] - self.group_receivables[head]:.2f}"})
         return Verdict(True)
 
     def take(self, code: str, amount: Decimal) -> None:

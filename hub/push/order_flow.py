@@ -23,6 +23,7 @@ from hub.push.config import BreakerRules, PushRules, RetryRules
 from hub.push.credit import CreditBook, Verdict, exposures, group_heads
 from hub.push.flow_data import crosswalk, raw_records, records
 from hub.push.flow_send import FlowChange, send_changes
+from hub.push.hold_findings import record_holds
 from hub.push.orders import OrderPlan, Skip, create_payload, order_key, plan_orders
 
 __all__ = ["Hold", "OrderOutcome", "run_orders"]
@@ -107,6 +108,8 @@ def run_orders(engine: Engine, run_id: int, rules: PushRules, connector: Callabl
         send = []
     if dry_run:
         return out
+    # the holds as credit_hold discrepancies: a released order's is resolved
+    _merge(out.counts, record_holds(engine, run_id, of.drp, out.held), "credit_hold_")
     creates = [FlowChange(order_key(p.crm_id), p.crm_id, "create", create_payload(p)) for p in send]
     sent = send_changes(engine, run_id, of.drp, of.drp_stream, "sales_order", connector(of.drp), creates,
                         _retry(rules, of.drp), deduplicating=True, batch=1)

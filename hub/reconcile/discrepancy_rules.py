@@ -13,6 +13,10 @@ Baseline semantics (configurable through :mod:`hub.reconcile.rules_config`; each
 * inventory_variance: consignment stock in the DRP differs from the owner's latest EDI 846.
 * unapplied_payment: a payment that cash application could not apply to any invoice.
 * credit_exceeded: open invoices + approved orders > credit limit.
+* credit_hold: a CRM order the order push holds for credit (the push hands over its holds).
+* hierarchy_mismatch: a customer's parent (through the crosswalk) or channel level differs between systems.
+* invoice_amount_mismatch: a DRP order's invoices add up to more than the order (or, once the order
+  is completed, to a different amount) beyond the order tolerance.
 
 Findings are :class:`hub.reconcile.discrepancy.Discrepancy` records.
 """
@@ -58,6 +62,9 @@ __all__ = [
     "inventory_variance",
     "unapplied_payment",
     "credit_exceeded",
+    "credit_hold",
+    "hierarchy_mismatch",
+    "invoice_amount_mismatch",
 ]
 
 
@@ -411,4 +418,124 @@ def credit_exceeded(parties: Iterable[Mapping[str, Any]], invoices: Iterable[Inv
             f"by {_money(exposure - limit)}.",
             {"drp_customer_code": code, "credit_limit": limit, "open_invoices": inv_sum,
              "approved_orders": ord_sum, "exposure": exposure, "over_by": exposure - limit},
+        )
+
+
+def credit_hold(holds: Iterable[Mapping[str, Any]], config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+    """CRM orders on credit hold, one finding each with the figures the push decided on.
+
+    A hold is a mapping: ``crm_order_id``, ``order_number``, ``customer`` (DRP code), ``amount``,
+    ``available``, ``limit``, ``receivables``, ``open_orders`` and ``group`` (the group head whose
+    shared credit was short, else None). The push hands over the orders it holds in one run, so an
+    order released (or no longer sent) is no longer found.
+    """
+    cfg = _cfg(config)
+    kind = "credit_hold"
+    if not cfg.enabled(kind):
+        return
+    for h in holds:
+        whose = f"group {h['group']}" if h.get("group") else f"customer {h['customer']}"
+        yield Discrepancy(
+            kind, cfg.severity(kind), (h["crm_order_id"],), "crm",
+            f"CRM order {h.get('order_number') or h['crm_order_id']} of customer {h['customer']} is held for credit: "
+            f"the order amount {_money(h['amount'])} is more than the available credit of {whose}, "
+            f"{_money(h['available'])} (limit {_money(h['limit'])} less receivables {_money(h['receivables'])} "
+            f"and open orders {_money(h['open_orders'])}).",
+            {k: h.get(k) for k in ("crm_order_id", "order_number", "customer", "amount", "available", "limit",
+                                   "receivables", "open_orders", "group")},
+        )
+
+
+# ----------------------------------------------------------------------------- hierarchy
+def _parent_id(system: str, parent: Any, canonical: Mapping[tuple[str, str], str]) -> str | None:
+    """The canonical customer a parent ref points at; an unlinked parent as ``?system:ref`` (never equal)."""
+    ref = clean_str(parent)
+    if ref is None:
+        return None
+    return canonical.get((system, ref)) or f"?{system}:{ref}"
+
+
+def hierarchy_mismatch(crm_parties: Iterable[Mapping[str, Any]], drp_parties: Iterable[Mapping[str, Any]],
+                       canonical: Mapping[tuple[str, str], str], config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+    """Linked customers whose parent or channel level differs between the CRM and the DRP.
+
+    ``canonical`` maps (system, customer id) to the canonical customer (the party crosswalk);
+    both systems' ``parent_ref`` are compared through it. Canonical ``channel_level`` values are
+    compared when both sides have one, levels of one ``hierarchy.level_equivalence`` group agreeing.
+    Parties carry their ``system``.
+    """
+    cfg = _cfg(config)
+    kind = "hierarchy_mismatch"
+    if not cfg.enabled(kind):
+        return
+    same = {fold(a): i for i, grp in enumerate(cfg.hierarchy.level_equivalence) for a in grp}
+    crm_by_cid: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    crm_system = None
+    for p in crm_parties:
+        crm_system = p["system"]
+        cid = canonical.get((p["system"], p["external_id"]))
+        if cid is not None:
+            crm_by_cid[cid].append(p)
+    for d in drp_parties:
+        cid = canonical.get((d["system"], d["external_id"]))
+        for c in sorted(crm_by_cid.get(cid, []) if cid else [], key=lambda r: r["external_id"]):
+            cp, dp = _parent_id(crm_system or c["system"], c.get("parent_ref"), canonical), \
+                _parent_id(d["system"], d.get("parent_ref"), canonical)
+            cl, dl = fold(c.get("channel_level")), fold(d.get("channel_level"))
+            parts = []
+            if cp != dp:
+                parts.append(f"parent: CRM {c.get('parent_ref') or 'none'}, DRP {d.get('parent_ref') or 'none'}"
+                             + (" (different customers)" if cp and dp else ""))
+            if cl and dl and cl != dl and (cl not in same or same.get(cl) != same.get(dl)):
+                parts.append(f"channel level: CRM {c.get('channel_level')}, DRP {d.get('channel_level')}")
+            if not parts:
+                continue
+            yield Discrepancy(
+                kind, cfg.severity(kind), (d["external_id"], c["external_id"]), "drp",
+                f"Customer {d.get('name') or d['external_id']} sits differently in the channel hierarchy: "
+                + "; ".join(parts) + ".",
+                {"drp_customer_code": d["external_id"], "crm_account_id": c["external_id"],
+                 "crm_parent": c.get("parent_ref"), "drp_parent": d.get("parent_ref"),
+                 "crm_parent_customer": cp, "drp_parent_customer": dp,
+                 "crm_channel_level": c.get("channel_level"), "drp_channel_level": d.get("channel_level")},
+            )
+
+
+# ----------------------------------------------------------------------------- order to invoice
+def invoice_amount_mismatch(drp_orders: Iterable[SalesOrder | Mapping[str, Any]],
+                            invoices: Iterable[Invoice | Mapping[str, Any]],
+                            config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+    """DRP orders whose invoices (by ``order_ref``) do not add up to the order amount.
+
+    Invoicing more than the order is always reported; invoicing less only once the order is in a
+    status of ``orders.fully_invoiced`` (partial invoicing of an open order is normal). The
+    tolerance is the per-order amount tolerance.
+    """
+    cfg = _cfg(config)
+    kind = "invoice_amount_mismatch"
+    if not cfg.enabled(kind):
+        return
+    tol = cfg.orders.amount_tolerance
+    by_order: dict[str, list[Invoice]] = defaultdict(list)
+    for raw in invoices:
+        inv = as_invoice(raw)
+        if inv.order_ref:
+            by_order[inv.order_ref].append(inv)
+    for raw in drp_orders:
+        o = as_order(raw)
+        invs = by_order.get(o.external_id)
+        if not invs or o.amount is None:
+            continue
+        total = sum((i.amount for i in invs), Decimal(0))
+        diff = total - o.amount
+        if abs(diff) <= tol or (diff < 0 and not status_in(o, cfg.orders.fully_invoiced)):
+            continue
+        nos = sorted(i.external_id for i in invs)
+        yield Discrepancy(
+            kind, cfg.severity(kind), (o.external_id,), "drp",
+            f"DRP order {o.external_id} ({_status(o)}, {_money(o.amount)}) is invoiced "
+            f"{'more' if diff > 0 else 'less'} than ordered: invoice{'s' if len(nos) > 1 else ''} "
+            f"{', '.join(nos)} total {_money(total)}, a difference of {diff:+,.2f}.",
+            {"drp_order_no": o.external_id, "invoice_nos": nos, "order_amount": o.amount, "invoiced": total,
+             "difference": diff, "status": _status(o), "tolerance": tol},
         )

@@ -20,6 +20,7 @@ from hub.reconcile import discrepancy_rules as dr
 from hub.reconcile.discrepancy import Discrepancy, Severity
 from hub.reconcile.rules_config import (
     CreditRulesConfig,
+    HierarchyRulesConfig,
     InventoryRulesConfig,
     OrderRulesConfig,
     PaymentRulesConfig,
@@ -39,7 +40,10 @@ INPUTS: Mapping[str, str] = MappingProxyType({
     "linked_pairs": "(CRM order, DRP order, link) of every order link",
     "lines": "order lines by (system, order id)",
     "applications": "cash application of the DRP payments",
-    "drp_parties": "DRP customers with name and credit limit",
+    "drp_parties": "DRP customers with name, credit limit, channel level and parent",
+    "crm_parties": "CRM accounts with name, channel level and parent",
+    "party_canonical": "(system, customer id) -> canonical customer, over every customer (the party crosswalk)",
+    "holds": "CRM orders the order push holds for credit, with its figures (handed over by the push)",
     "invoices": "DRP invoices",
     "locations": "DRP locations (warehouses)",
     "drp_stock": "DRP inventory rows",
@@ -60,8 +64,9 @@ class DiscrepancyRule:
     #: ``detect(*inputs, config)`` yields the findings
     detect: Callable[..., Iterable[Discrepancy]]
     inputs: tuple[str, ...]
-    #: "customer": checked per customer bucket; "store": over the whole store at once
-    scope: Literal["customer", "store"]
+    #: "customer": checked per customer bucket; "store": over the whole store at once; "push": found by the
+    #: order push, which hands over its inputs and writes the findings (hub.push.hold_findings)
+    scope: Literal["customer", "store", "push"]
     #: what the key's first id is: an order of the finding's system, a DRP payment, a DRP customer, a warehouse
     #: (it places a customer finding under its customer)
     keyed_by: Literal["order", "payment", "party", "location"]
@@ -118,6 +123,21 @@ _RULES = (
         "A customer's open invoices plus approved orders exceed its credit limit.",
         "credit", CreditRulesConfig, dr.credit_exceeded, ("drp_parties", "invoices", "drp_orders"),
         "customer", "party", "receivables", "Over credit limit"),
+    DiscrepancyRule(
+        "credit_hold", "medium",
+        "A CRM order the order push holds because it does not fit the customer's (or group's) available credit.",
+        "credit", CreditRulesConfig, dr.credit_hold, ("holds",),
+        "push", "order", "receivables", "Held for credit"),
+    DiscrepancyRule(
+        "hierarchy_mismatch", "medium",
+        "A customer's parent (through the crosswalk) or channel level differs between the CRM and the DRP.",
+        "hierarchy", HierarchyRulesConfig, dr.hierarchy_mismatch, ("crm_parties", "drp_parties", "party_canonical"),
+        "customer", "party", "customers", "Hierarchy differs"),
+    DiscrepancyRule(
+        "invoice_amount_mismatch", "medium",
+        "A DRP order's invoices add up to more than the order, or to another amount once it is completed.",
+        "orders", OrderRulesConfig, dr.invoice_amount_mismatch, ("drp_orders", "invoices"),
+        "customer", "order", "receivables", "Invoiced amount differs"),
 )
 
 #: every discrepancy rule by kind, in the order they run

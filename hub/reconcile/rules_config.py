@@ -42,6 +42,7 @@ __all__ = [
     "InventoryRulesConfig",
     "PaymentRulesConfig",
     "CreditRulesConfig",
+    "HierarchyRulesConfig",
     "RuleSwitch",
     "RulesConfig",
     "load_rules_config",
@@ -119,6 +120,8 @@ class OrderRulesConfig(_Model):
         StatusClass(crm=("Cancelled", "cancelled"), drp=("已关闭", "cancelled")),
     )
     link: OrderLinkConfig = OrderLinkConfig()
+    #: DRP order statuses after which the invoices must add up to the order (invoice_amount_mismatch)
+    fully_invoiced: tuple[str, ...] = ("completed", "已完成")
 
 
 class InventoryRulesConfig(_Model):
@@ -179,6 +182,13 @@ class CreditRulesConfig(_Model):
     skip_zero_limit: bool = False
 
 
+class HierarchyRulesConfig(_Model):
+    """Channel hierarchy: canonical channel levels that count as the same level across systems."""
+
+    #: the CRM files headquarters as a Branch: hq and branch agree
+    level_equivalence: tuple[tuple[str, ...], ...] = (("hq", "branch"),)
+
+
 class RuleSwitch(_Model):
     enabled: bool = True
     severity: Severity | None = None
@@ -191,6 +201,7 @@ class RulesConfig(_Model):
     inventory: InventoryRulesConfig = InventoryRulesConfig()
     payments: PaymentRulesConfig = PaymentRulesConfig()
     credit: CreditRulesConfig = CreditRulesConfig()
+    hierarchy: HierarchyRulesConfig = HierarchyRulesConfig()
     #: per rule kind: on/off and severity (a kind the registry does not hold is an error)
     rules: dict[RuleKind, RuleSwitch] = {}
 

@@ -48,3 +48,26 @@ def test_group_credit_is_shared_by_the_children(flow) -> None:  # type: ignore[n
     assert "group credit of C900001" in o["held_orders"][0]
     assert flow.drp.store.find_order(source_ref="00033001") is not None
     assert flow.drp.store.find_order(source_ref="00033002") is None
+
+
+def _credit_holds(flow) -> dict[str, tuple[str, str]]:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with flow.engine().connect() as conn:
+        rows = conn.execute(text("SELECT key, status, message FROM discrepancy WHERE kind = 'credit_hold'"))
+        return {k: (s, m) for k, s, m in rows}
+
+
+def test_a_held_order_opens_a_credit_hold_discrepancy_resolved_on_release(flow) -> None:  # type: ignore[no-untyped-def]
+    oid = crm_order(flow.sf.org, flow.ids, "C900004", "00034001", [("SKU-A", 30, "100.00")])  # 3,000 > 2,000
+    flow.run()
+    status, message = _credit_holds(flow)[oid]
+    assert status == "open", message
+    assert message == ("CRM order 00034001 of customer C900004 is held for credit: the order amount CNY 3,000.00 is more "
+                       "than the available credit of customer C900004, CNY 2,000.00 (limit CNY 10,000.00 less receivables "
+                       "CNY 8,000.00 and open orders CNY 0.00).")
+    flow.run()  # still held: the same discrepancy, still open
+    assert _credit_holds(flow)[oid][0] == "open"
+    flow.drp.store.update_credit_limit("C900004", Decimal(20000))
+    assert flow.run()["flows"]["orders"]["created"] == 1
+    assert _credit_holds(flow)[oid][0] == "resolved"

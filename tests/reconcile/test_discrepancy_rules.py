@@ -223,3 +223,72 @@ def test_dev_harness_on_a_small_channelco_scenario(tmp_path):
     for kind, r in per_kind.items():
         if kind != "duplicate_customer":  # produced by the customer stand-in, not by these rules
             assert r["f1"] >= 0.99, (kind, out.stdout)
+
+
+# ----------------------------------------------------------------------------- credit hold, hierarchy, invoices
+def test_credit_hold_says_the_figures_in_words():
+    from hub.reconcile.discrepancy_rules import credit_hold
+
+    hold = {"crm_order_id": "801X", "order_number": "00032001", "customer": "C4", "amount": D("3000"),
+            "available": D("2000"), "limit": D("10000"), "receivables": D("8000"), "open_orders": D("0"), "group": None}
+    (got,) = credit_hold([hold])
+    assert got.key == ("801X",) and got.system == "crm" and got.severity == "medium"
+    assert got.message == ("CRM order 00032001 of customer C4 is held for credit: the order amount CNY 3,000.00 is more "
+                           "than the available credit of customer C4, CNY 2,000.00 (limit CNY 10,000.00 less receivables "
+                           "CNY 8,000.00 and open orders CNY 0.00).")
+    (grp,) = credit_hold([{**hold, "group": "C1"}])
+    assert "available credit of group C1" in grp.message
+    assert list(credit_hold([hold], RulesConfig(rules={"credit_hold": {"enabled": False}}))) == []
+
+
+def _party(system, ext, level, parent=None, name=None):
+    return {"system": system, "external_id": ext, "channel_level": level, "parent_ref": parent, "name": name}
+
+
+CANON = {("crm", "A1"): "P1", ("drp", "C1"): "P1", ("crm", "A2"): "P2", ("drp", "C2"): "P2",
+         ("crm", "A3"): "P3", ("drp", "C3"): "P3", ("crm", "A4"): "P4", ("drp", "C4"): "P4"}
+
+
+def test_hierarchy_agrees_through_the_crosswalk():
+    from hub.reconcile.discrepancy_rules import hierarchy_mismatch
+
+    crm_p = [_party("crm", "A1", "branch"), _party("crm", "A2", "distributor", "A1"), _party("crm", "A3", "agent", "A2")]
+    drp_p = [_party("drp", "C1", "hq"), _party("drp", "C2", "distributor", "C1"), _party("drp", "C3", "agent", "C2")]
+    assert list(hierarchy_mismatch(crm_p, drp_p, CANON)) == []  # hq = branch: the CRM files headquarters as a Branch
+
+
+def test_hierarchy_mismatch_on_parent_or_level():
+    from hub.reconcile.discrepancy_rules import hierarchy_mismatch
+
+    crm_p = [_party("crm", "A2", "distributor", "A1"), _party("crm", "A3", "agent", "A2"),
+             _party("crm", "A4", "customer", "A9")]
+    drp_p = [_party("drp", "C2", "distributor", "C4", "杭州经销商"), _party("drp", "C3", "chain_store", "C2", "西湖"),
+             _party("drp", "C4", "customer")]
+    got = {d.key: d for d in hierarchy_mismatch(crm_p, drp_p, CANON)}
+    assert set(got) == {("C2", "A2"), ("C3", "A3"), ("C4", "A4")}
+    assert got[("C2", "A2")].message == ("Customer 杭州经销商 sits differently in the channel hierarchy: "
+                                         "parent: CRM A1, DRP C4 (different customers).")
+    assert got[("C2", "A2")].details["crm_parent_customer"] == "P1" and got[("C2", "A2")].details["drp_parent_customer"] == "P4"
+    assert got[("C3", "A3")].message.endswith("channel level: CRM agent, DRP chain_store.")
+    assert got[("C4", "A4")].details["crm_parent_customer"] == "?crm:A9"  # a parent the crosswalk does not know
+    strict = RulesConfig(hierarchy={"level_equivalence": []})
+    assert [d.key for d in hierarchy_mismatch([_party("crm", "A1", "branch")], [_party("drp", "C1", "hq")], CANON, strict)] \
+        == [("C1", "A1")]
+
+
+def test_invoice_amount_against_the_order():
+    from hub.reconcile.cashapp import Invoice
+    from hub.reconcile.discrepancy_rules import invoice_amount_mismatch
+
+    orders = [drp("SO1", "已完成", "100.00", canon="completed"), drp("SO2", "已审核", "100.00", canon="approved"),
+              drp("SO3", "已审核", "100.00", canon="approved"), drp("SO4", "已完成", "100.00", canon="completed"),
+              drp("SO5", "已审核", "100.00", canon="approved")]
+    invoices = [Invoice("INV1", "C1", D("60.00"), order_ref="SO1"), Invoice("INV2", "C1", D("60.00"), order_ref="SO2"),
+                Invoice("INV3", "C1", D("50.00"), order_ref="SO2"), Invoice("INV4", "C1", D("40.00"), order_ref="SO3"),
+                Invoice("INV5", "C1", D("100.01"), order_ref="SO4")]
+    got = {d.key: d for d in invoice_amount_mismatch(orders, invoices)}
+    # SO3: partly invoiced while open is normal; SO4: within the tolerance; SO5: not invoiced yet
+    assert set(got) == {("SO1",), ("SO2",)}
+    assert got[("SO2",)].message == ("DRP order SO2 (已审核, CNY 100.00) is invoiced more than ordered: invoices INV2, INV3 "
+                                     "total CNY 110.00, a difference of +10.00.")
+    assert "invoiced less than ordered" in got[("SO1",)].message and got[("SO1",)].details["difference"] == D("-40.00")

@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, select, text
 
 from hub.reconcile.store.lifecycle import write_findings
-from hub.reconcile.store.scopes import ScopeTable, order_scopes, scope_table
+from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_table
 from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
 from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import Cluster, prune_crosswalk, write_crosswalk
@@ -165,6 +165,7 @@ class _BucketInputs:
         self.edi_order_nos: Any = ()
         self.known_drp_customers: set[str] = set()
         self.linked_pairs: list[Any] = []
+        self.party_canonical: dict[tuple[str, str], str] = {}
 
     def _rows(self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any) -> Iterator[dict[str, Any]]:
         return _bucket_rows(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
@@ -198,14 +199,20 @@ class _BucketInputs:
     def drp_parties(self) -> list[dict[str, Any]]:
         drp = self._roles.drp
         out = []
-        for r in self._rows("party", drp, drp, ("name", "credit_limit"), party_column="external_id"):
+        for r in self._rows("party", drp, drp, ("name", "credit_limit", "channel_level", "parent_ref"), party_column="external_id"):
             self._out.scope[("party", r["external_id"])] = r.pop("scope")
-            out.append(r)
+            out.append({**r, "system": drp})
         return out
+
+    @cached_property
+    def crm_parties(self) -> list[dict[str, Any]]:
+        crm = self._roles.crm
+        rows = self._rows("party", crm, crm, ("name", "channel_level", "parent_ref"), party_column="external_id")
+        return [{**{k: v for k, v in r.items() if k != "scope"}, "system": crm} for r in rows]
 
 
 def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesConfig, roles: Roles,
-                   crm_sku: dict[str, str], edi: _EdiIndex) -> _Bucket:
+                   crm_sku: dict[str, str], edi: _EdiIndex, known: dict[tuple[str, str], str]) -> _Bucket:
     out = _Bucket(roles)
     parties = st.scopes_of(conn, bucket)
     crm_cust = {ref: sc for s, ref, sc in parties if s == roles.crm and not sc.startswith("?")}
@@ -265,6 +272,7 @@ def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesCo
     inputs.linked_crm_ids, inputs.linked_drp_nos, inputs.edi_order_nos = res.crm_to_drp(), res.drp_to_crm(), res.edi_origins
     inputs.known_drp_customers = {code for code, cid in drp_cust.items() if cid in crm_canon}  # DRP customers the CRM knows
     inputs.linked_pairs = list(linked_pairs(res.links, crm_by_id, drp_by_no))
+    inputs.party_canonical = known
     f = out.findings
     for rule in rules_in(scope="customer"):
         f += rule.run(inputs, rules)
@@ -296,9 +304,10 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
         scopes = scopes | order_scopes(conn, roles.drp, drp_nos) if drp_nos else scopes
     if link:
         xw["links_removed"] += prune_crosswalk(conn, "sales_order", "sales_order")
+    known = customer_scopes(conn, roles) if known is None else known
     with scope_table(conn, roles, scopes, known) as st:
         for bucket in st.buckets:
-            b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi)
+            b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known)
             stats.update(b.stats)
             attached.update(b.attached)
             within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})
