@@ -56,14 +56,14 @@ def check_message(msg: Message) -> list[EdiError]:
                     f" (an unescaped {':'!r} in the text?)", code="16", segment=seg.number, ack="UCD",
                     position=pos, element=i, field=f"{seg.tag}{i:02d}"))
                 break
-    limit = HEADER_DTM_MAX.get(msg.type)
-    if limit and body and body[0].tag == "BGM":
+    dtm_limit = HEADER_DTM_MAX.get(msg.type)
+    if dtm_limit and body and body[0].tag == "BGM":
         run = 0
         for seg in body[1:]:
             if seg.tag != "DTM":
                 break
             run += 1
-            if run == limit + 1:
-                errs.append(EdiError(f"DTM repeated more than {limit} times in the {msg.type} header", code="35",
+            if run == dtm_limit + 1:
+                errs.append(EdiError(f"DTM repeated more than {dtm_limit} times in the {msg.type} header", code="35",
                                      segment=seg.number, ack="UCS", position=seg.number - start + 1, field="DTM"))
     return errs

@@ -81,7 +81,7 @@ def _to_edi_date(value: Any) -> str:
 
 def _product_id(seg: x12.Segment, start: int, prefer: tuple[str, ...] = ("VP", "BP", "SK", "IN", "UP")) -> str | None:
     """The product id of a LIN/PO1/IT1 qualifier-value list, preferring vendor/buyer part numbers."""
-    pairs = {}
+    pairs: dict[str, str] = {}
     first = None
     for i in range(start, len(seg.elements) - 1, 2):
         q, v = seg.elements[i], seg.elements[i + 1]

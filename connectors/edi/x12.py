@@ -365,7 +365,7 @@ def interchange_key(ic: Interchange) -> tuple[str, str, str]:
     return (ic.sender, ic.receiver, ic.control)
 
 
-def check_duplicate(ic: Interchange, seen: set[tuple[str, str, str]]) -> None:
+def check_duplicate(ic: Interchange, seen: set[tuple[str, ...]]) -> None:
     """Raise EdiError (TA1 025) if the interchange was seen before, else remember it in ``seen``."""
     key = interchange_key(ic)
     if key in seen:

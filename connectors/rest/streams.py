@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from connectors.rest.client import RestClient
@@ -35,6 +35,13 @@ def cursor_value(value: Any) -> dt.datetime | float:
         pass
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00"))
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def _later(a: dt.datetime | float, b: dt.datetime | float) -> bool:
+    """``a > b`` for two cursor values of one stream (both datetimes or both numbers)."""
+    if isinstance(a, dt.datetime) or isinstance(b, dt.datetime):
+        return cast(dt.datetime, a) > cast(dt.datetime, b)
+    return a > b
 
 
 def format_cursor(value: dt.datetime | float) -> str:
@@ -91,13 +98,13 @@ def read_stream(client: RestClient, name: str, cfg: StreamConfig, state: dict[st
             records.append(record)
             if value is not None:
                 page_values.append(value)
-                best = value if best is None or value > best else best
+                best = value if best is None or _later(value, best) else best
         if pending is not None:
             yield Batch(pending, pending_state)
         pending = records
         if inc and inc.sorted and page_values:
             last = page_values[-1]
-            below = [v for v in page_values if v < last]
+            below = [v for v in page_values if _later(last, v)]
             if below:
                 pending_state = {**state, "cursor": format_cursor(max(below))}
     final_state = {**state, "cursor": format_cursor(best)} if inc and best is not None else state
@@ -120,7 +127,7 @@ def _record(client: RestClient, name: str, cfg: StreamConfig, row: Any, index: i
             error = MappingError(f"cursor field has no usable value: {row.get(inc.cursor_field)!r}",
                                  system=client.system, stream=name, field=inc.cursor_field, external_id=key)
             return Record(name, key or f"#{index}", row, error=error), None
-        if threshold is not None and not value > threshold:
+        if threshold is not None and not _later(value, threshold):
             return None, None
     if key is None:
         error = MappingError(f"primary key {cfg.primary_key} is missing", system=client.system, stream=name, field=",".join(cfg.primary_key))
@@ -169,7 +176,7 @@ def _write_one(client: RestClient, name: str, w: WriteConfig, change: Change) ->
         why = "no key" if not change.key else "no update_path configured"
         return _failed(change, ClientError(f"cannot update: {why}", system=client.system, stream=name, external_id=change.key))
     method = w.update_method if updating else w.create_method
-    path = w.update_path.format(key=quote(str(change.key), safe="")) if updating else w.create_path
+    path = w.update_path.format(key=quote(str(change.key), safe="")) if updating and w.update_path else w.create_path
     try:
         response = client.request(method, path, json=change.data, stream=name)
     except (AuthError, ConfigError):

@@ -89,7 +89,7 @@ class SalesforceClient:
 
         cfg = self.config
         if cfg.auth == "session":
-            session_id, instance = self._secret("session_id"), cfg.instance_url
+            session_id, instance = self._secret("session_id"), cfg.instance_url or ""  # required (validated) for session
         else:
             session_id, instance = self._token()
         self.instance_url = instance.rstrip("/")
@@ -175,6 +175,7 @@ class SalesforceClient:
 
     def _get(self, path: str, **kwargs: Any) -> requests.Response:
         headers = {**self.sf.headers, **kwargs.pop("headers", {})}
+        assert self.instance_url is not None  # set by login (self.sf)
         return self.session.request(kwargs.pop("method", "GET"), self.instance_url + path, headers=headers, **kwargs)
 
     # --- metadata -------------------------------------------------------------------------

@@ -225,9 +225,10 @@ def _upsert(client: SalesforceClient, stream: str, obj: ObjectConfig, run: list[
     ok_rows = [i for i, v in enumerate(values) if v is not None and seen[v] == 1]
     results: dict[int, WriteResult] = {}
     for i, c in enumerate(run):
-        if values[i] is None:
+        value = values[i]
+        if value is None:
             results[i] = WriteResult(c.idempotency_key, ok=False, error=ClientError(f"no value for external id {field}", stream=stream, field=field))
-        elif seen[values[i]] > 1:
+        elif seen[value] > 1:
             results[i] = WriteResult(c.idempotency_key, ok=False, external_id=values[i],
                                      error=ClientError(f"{field} {values[i]!r} appears more than once in one write", stream=stream, field=field))
     if bulk and ok_rows:
@@ -256,15 +257,15 @@ def _bulk_upsert(client: SalesforceClient, stream: str, obj: ObjectConfig, field
     by_value = {values[i]: i for i in rows}
     out: dict[int, WriteResult] = {}
     for row in csv.DictReader(io.StringIO(ok_csv)):
-        i = by_value.get(row.get(field))
-        if i is not None:
-            out[i] = WriteResult(run[i].idempotency_key, ok=True, external_id=row["sf__Id"], created=row.get("sf__Created") == "true")
+        hit = by_value.get(row.get(field))
+        if hit is not None:
+            out[hit] = WriteResult(run[hit].idempotency_key, ok=True, external_id=row["sf__Id"], created=row.get("sf__Created") == "true")
     for row in csv.DictReader(io.StringIO(failed_csv)):
-        i = by_value.get(row.get(field))
-        if i is not None:
+        hit = by_value.get(row.get(field))
+        if hit is not None:
             code, _, message = (row.get("sf__Error") or "").partition(":")
-            out[i] = WriteResult(run[i].idempotency_key, ok=False, external_id=values[i],
-                                 error=ClientError(f"{code}: {message}", stream=stream, external_id=values[i], fault_code=code))
+            out[hit] = WriteResult(run[hit].idempotency_key, ok=False, external_id=values[hit],
+                                   error=ClientError(f"{code}: {message}", stream=stream, external_id=values[hit], fault_code=code))
     for i in rows:
         if i not in out:  # neither succeeded nor failed: never report it as written
             out[i] = WriteResult(run[i].idempotency_key, ok=False, external_id=values[i],

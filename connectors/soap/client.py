@@ -62,10 +62,10 @@ class ImportGuard:
                                     "(add it to allowed_import_locations to permit it)", file=self.wsdl)
         if _is_url(url) and urlsplit(url).scheme != "file":
             raise WsdlImportRefused(f"import of {url[:80]!r} refused: unsupported scheme", file=self.wsdl)
-        path = Path(_file_path(url)).resolve()
-        if any(path == d or d in path.parents for d in self._dirs):
+        file_path = Path(_file_path(url)).resolve()
+        if any(file_path == d or d in file_path.parents for d in self._dirs):
             return
-        raise WsdlImportRefused(f"import of file {path} refused: outside the WSDL's folder", file=self.wsdl)
+        raise WsdlImportRefused(f"import of file {file_path} refused: outside the WSDL's folder", file=self.wsdl)
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -215,7 +215,7 @@ class SoapClient:
 
         session = make_session(self.policy, system=self.system, raise_for_status=False)
         if self.config.auth.type == "basic":
-            session.auth = (self._username, self._password)
+            session.auth = (self._username or "", self._password or "")  # both set: _credentials checks
         wsse = None
         if self.config.auth.type == "wsse":
             from zeep.wsse.username import UsernameToken
@@ -305,7 +305,7 @@ class SoapClient:
 
         if not retry:
             return once()
-        kwargs = {"sleep": self._sleep} if self._sleep else {}
+        kwargs: dict[str, Any] = {"sleep": self._sleep} if self._sleep else {}
         return call_with_retries(once, self.policy, **kwargs)
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from connectors.soap.client import SoapClient
 from connectors.soap.config import FieldSpec, StreamConfig
 from hub.connector import Batch, Change, Record, WriteResult
-from hub.errors import ClientError, ConfigError, DataError, MappingError, ServerError
+from hub.errors import ClientError, ConfigError, DataError, HubError, MappingError, ServerError
 
 __all__ = ["StreamReader", "StreamWriter", "get_path", "set_path"]
 
@@ -284,7 +284,7 @@ class StreamWriter:
         op = self.cfg.writes.get(change.op)  # type: ignore[call-overload]
         loc = {"system": self.system, "stream": self.name, "external_id": change.key}
         if op is None:
-            err = ClientError(f"stream {self.name} has no {change.op!r} write configured", **loc)
+            err: HubError = ClientError(f"stream {self.name} has no {change.op!r} write configured", **loc)
             return WriteResult(change.idempotency_key, False, change.key, error=err)
         try:
             data = self._elements(change.data)

@@ -229,7 +229,7 @@ class TrytonConnector:
         values: dict[str, Any] = {"name": change.data["name"]} if change.data.get("name") else {}
         if change.data.get("code") and change.data["code"] != existing.get("code"):
             values["code"] = change.data["code"]  # Tryton refuses this once set; its error is the answer
-        address = {k: change.data[k] for k in ("street", "city", "postal_code") if k in change.data}
+        address: dict[str, Any] = {k: change.data[k] for k in ("street", "city", "postal_code") if k in change.data}
         if country_id:
             address["country"] = country_id
         if address:
