@@ -37,7 +37,7 @@ from hub.errors import ConfigError
 __all__ = ["SECTION_KEYS", "Roles", "SmtpConfig", "Audience", "ReportConfig", "load_report_config", "smtp_password"]
 
 #: every section a report can hold, in report order
-SECTION_KEYS: tuple[str, ...] = ("summary", "orders", "inventory", "receivables", "sales", "quality")
+SECTION_KEYS: tuple[str, ...] = ("summary", "orders", "inventory", "receivables", "hierarchy", "sales", "quality")
 
 
 class _Model(BaseModel):
