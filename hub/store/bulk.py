@@ -47,9 +47,8 @@ def _converter(column_type: Any, dialect: str) -> Converter:
 
 def _tuples(rows: list[dict[str, Any]], cols: list[str], convs: list[Converter]) -> list[tuple[Any, ...]]:
     """Rows as bind tuples; only the columns that need a conversion pay for one."""
-    get = itemgetter(*cols)
-    if len(cols) == 1:
-        get = lambda r, _g=get: (_g(r),)  # noqa: E731
+    pick = itemgetter(*cols)  # a bare value, not a 1-tuple, for one column
+    get: Callable[[dict[str, Any]], Any] = pick if len(cols) > 1 else (lambda r: (pick(r),))
     todo = [(i, f) for i, f in enumerate(convs) if f is not _identity]
     if not todo:
         return [get(r) for r in rows]
@@ -143,7 +142,7 @@ def _conflict_clause(conn: Connection, table: Table, key: Sequence[str], updates
     return clause
 
 
-def _executemany_upsert(conn, table, cols, tuples, key, updates, change_column) -> int:  # type: ignore[no-untyped-def]
+def _executemany_upsert(conn, table, cols, tuples, key, updates, change_column) -> int:
     q = lambda n: _quote(conn, n)  # noqa: E731
     sql = (
         f"INSERT INTO {q(table.name)} ({', '.join(q(c) for c in cols)}) "
@@ -158,7 +157,7 @@ def _executemany_upsert(conn, table, cols, tuples, key, updates, change_column) 
         cur.close()
 
 
-def _pg_copy_upsert(conn, table, cols, tuples, key, updates, change_column) -> int:  # type: ignore[no-untyped-def]
+def _pg_copy_upsert(conn, table, cols, tuples, key, updates, change_column) -> int:
     q = lambda n: _quote(conn, n)  # noqa: E731
     tmp = q(f"_bulk_{table.name}")
     col_list = ", ".join(q(c) for c in cols)

@@ -17,9 +17,16 @@ from sqlalchemy import Connection
 from hub.store.models import MODELS
 from hub.store.types import ExactDecimal, plain_decimal
 
-__all__ = ["stream_rows", "decimal_positions", "live_rows", "staged_hashes"]
+__all__ = ["stream_rows", "decimal_positions", "live_rows", "staged_hashes", "driver_connection"]
 
 _FETCH = 10_000
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The DBAPI connection under ``conn`` (always there while ``conn`` is open)."""
+    raw = conn.connection.driver_connection
+    assert raw is not None, "the connection is closed"
+    return raw
 
 
 def _dialect_sql(conn: Connection, sql: str) -> str:
@@ -31,7 +38,7 @@ def stream_rows(conn: Connection, sql: str, params: Sequence[Any], names: Sequen
                 decimals: Sequence[int] = ()) -> Iterator[dict[str, Any]]:
     """Rows of a driver-level query (``?`` marks) as dicts, streamed; the columns at ``decimals`` as
     Decimal in one form on every store (no trailing zeros from the column's scale)."""
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver_connection(conn).cursor()
     try:
         cur.execute(_dialect_sql(conn, sql), list(params))
         while chunk := cur.fetchmany(_FETCH):
@@ -63,7 +70,7 @@ def staged_hashes(conn: Connection, system: str, stream: str, keys: Sequence[str
                   chunk: int = 5000) -> dict[str, tuple[str, str | None]]:
     """external id -> (hash, mapped marker) of the keys already staged (one indexed lookup per chunk of keys)."""
     found: dict[str, tuple[str, str | None]] = {}
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver_connection(conn).cursor()
     try:
         for start in range(0, len(keys), chunk):
             part = keys[start : start + chunk]

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
+from hub.store.fast import driver_connection
 from hub.store.stats import analyze
 
 __all__ = ["key_table"]
@@ -48,7 +49,7 @@ def _drop_pending(conn: Connection) -> None:
 
 def _insert_rows(conn: Connection, name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join(['?'] * len(columns))}) ON CONFLICT DO NOTHING"
-    cur = conn.connection.driver_connection.cursor()
+    cur = driver_connection(conn).cursor()
     try:
         it = iter(rows)
         while chunk := [tuple(r) for r in itertools.islice(it, 10_000)]:
@@ -62,7 +63,7 @@ def _copy_rows(conn: Connection, name: str, columns: Sequence[str], pk: Sequence
     COPY has no ``ON CONFLICT``, so a repeated key is dropped here, the first one kept."""
     at = [list(columns).index(c) for c in pk]
     seen: set[tuple[Any, ...]] = set()
-    with conn.connection.driver_connection.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+    with driver_connection(conn).cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
         for r in rows:
             key = tuple(r[i] for i in at)
             if key not in seen:

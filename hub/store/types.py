@@ -89,4 +89,5 @@ def plain_decimal(value: Decimal) -> Decimal:
     if not value.is_finite():
         return value
     n = value.normalize()
-    return n.quantize(Decimal(1)) if n.as_tuple().exponent > 0 else n
+    exponent = n.as_tuple().exponent  # an int: the value is finite
+    return n.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else n
