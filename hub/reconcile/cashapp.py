@@ -249,11 +249,11 @@ def apply_payments(
     inv_by_amount: dict[tuple[str | None, Decimal], list[Invoice]] = defaultdict(list)
     inv_by_party: dict[str | None, list[Invoice]] = defaultdict(list)
     for raw in invoices:
-        inv = as_invoice(raw)
-        inv_by_no[inv.external_id.upper()] = inv
-        inv_by_amount[(inv.party_ref, inv.amount)].append(inv)
+        one = as_invoice(raw)
+        inv_by_no[one.external_id.upper()] = one
+        inv_by_amount[(one.party_ref, one.amount)].append(one)
         if cfg.amount_tolerance > 0:
-            inv_by_party[inv.party_ref].append(inv)
+            inv_by_party[one.party_ref].append(one)
     for lst in inv_by_amount.values():
         lst.sort(key=lambda i: (i.due_date or date.max, i.external_id))
     pays = [as_payment(p) for p in payments]

@@ -114,14 +114,15 @@ def _check(cfg: ReconcileConfig, file: ConfigFile, systems: set[str] | None = No
                     add(loc + ("system",), f"key rule {k.name!r}: system {side.system!r} is not in systems {rules.systems}")
                 if side.field not in fields:
                     add(loc + ("field",), f"key rule {k.name!r}: {entity} has no field {side.field!r}")
-    for entity, rules in cfg.survivorship.items():
+    for entity, surv in cfg.survivorship.items():
         base = ("survivorship", entity)
         if entity not in cfg.entities:
             add(base, f"the entity is not reconciled (no entities.{entity} section)")
             continue
         fields = set(ENTITIES[entity])
         systems_of = cfg.entities[entity].systems
-        orders = [(("default",), "default", rules.default)] + [(("fields", f), f"fields.{f}", o) for f, o in rules.fields.items()]
+        orders: list[tuple[tuple[str, ...], str, Any]] = [(("default",), "default", surv.default)]
+        orders += [(("fields", f), f"fields.{f}", o) for f, o in surv.fields.items()]
         for sub, name, order in orders:
             if name.startswith("fields.") and name[7:] not in fields:
                 add(base + sub, f"{entity} has no such field")
@@ -162,7 +163,7 @@ def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedR
             from hub.reconcile.persons.resolve import load_record_match
 
             try:
-                match[entity] = load_record_match(rules.match, path.parent, file, where)  # type: ignore[arg-type]
+                match[entity] = load_record_match(rules.match, path.parent, file, where)
             except MappingRuleError as exc:
                 problems.extend(exc.problems or [file.problem(where, str(exc))])
             continue

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ class Cluster:
 
     members: tuple[Member, ...]
     #: member -> (rule, score, explanation)
-    why: dict[Member, tuple[str, float | None, dict[str, Any] | None]] = field(default_factory=dict)
+    why: Mapping[Member, tuple[str, float | None, dict[str, Any] | None]] = field(default_factory=dict)
 
 
 def _new_id(entity: str, member: Member) -> str:

@@ -147,7 +147,7 @@ def link_by_keys(records: Mapping[str, Iterable[Mapping[str, object]]], rules: S
                 if other == me:
                     continue
                 uf.union(me, other)
-                expl = {"rule": rule.name, "key": k, "left": f"{me[0]}:{me[1]}", "right": f"{other[0]}:{other[1]}"}
+                expl: dict[str, object] = {"rule": rule.name, "key": k, "left": f"{me[0]}:{me[1]}", "right": f"{other[0]}:{other[1]}"}
                 why.setdefault(me, (rule.name, 1.0, expl))
                 why.setdefault(other, (rule.name, 1.0, expl))
     return [Cluster(members=g, why={m: why[m] for m in g if m in why}) for g in uf.groups()]

@@ -361,7 +361,8 @@ class _Scorer:
             if idx is not None:
                 level = levels[idx]
                 own_weight = self.comps[idx][2].get(level, 0.0)
-            else:
+            else:  # a rule without a weighted comparison carries its own (see __init__)
+                assert own is not None and own_fn is not None
                 level = own_fn(a, b, own)
                 own_weight = 0.0
             if level == want and total - own_weight >= rule.min_support:

@@ -343,9 +343,9 @@ def link_orders(
             try_link(cid, dno, "erp_order_no", f"CRM ERP order no {erp_no} = DRP order no")
     # rule 2: the DRP 来源单号 holds the CRM order number
     for dno, key in drp_src.items():
-        cid = crm_by_number.get(key)
-        if cid is not None:
-            try_link(cid, dno, "source_ref", f"DRP source ref normalises to CRM order number {key}")
+        src_cid = crm_by_number.get(key)
+        if src_cid is not None:
+            try_link(src_cid, dno, "source_ref", f"DRP source ref normalises to CRM order number {key}")
 
     if lines is not None and po_by_number:
         _edi_by_content(drp.values(), edi, po_by_number.values(), lines, cfg)

@@ -26,14 +26,20 @@ __all__ = ["Finding", "write_findings", "acknowledge"]
 
 
 class Finding(Protocol):
-    """What a discrepancy rule produces (see :class:`hub.reconcile.discrepancy.Discrepancy`)."""
+    """What a discrepancy rule produces (see :class:`hub.reconcile.discrepancy.Discrepancy`); read only."""
 
-    kind: str
-    severity: str
-    key: tuple[str, ...]
-    system: str
-    message: str
-    details: Any
+    @property
+    def kind(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def key(self) -> tuple[str, ...]: ...
+    @property
+    def system(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def details(self) -> Any: ...
 
 
 def _plain(value: Any) -> str:

@@ -14,7 +14,7 @@ whose order evidence changed, and everyone in their clusters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -52,6 +52,7 @@ def load_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]
 
 def iter_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]] | None = None) -> Iterator[PartyRecord]:
     """:func:`load_parties`, streamed (the matcher keeps its own compact form of each record)."""
+    rows: Iterable[Sequence[Any]]
     if only is not None:
         with key_table(conn, ("system", "external_id"), only) as k:
             cols = ", ".join(f"p.{f}" for f in _PARTY_FIELDS)
@@ -208,7 +209,7 @@ def _affected(conn: Connection, systems: list[str], config: MatchConfig, since: 
     keys do not cover the store (first run with them): then everything is matched."""
     t = MODELS["party"].__table__
     mk = MatchKey.__table__
-    live = conn.execute(select(func.count()).select_from(t).where(t.c.system.in_(systems), t.c.deleted.is_(False))).scalar()
+    live = conn.execute(select(func.count()).select_from(t).where(t.c.system.in_(systems), t.c.deleted.is_(False))).scalar_one()
     stored = conn.execute(select(func.count()).select_from(mk).where(mk.c.entity == "party", mk.c.system.in_(systems))).scalar()
     if not stored or stored < live * 0.9:
         return None

@@ -122,7 +122,7 @@ FINDING_INPUTS = ("party", "sales_order", "order_line", "location", "inventory",
 
 def _relinked_ids(before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]) -> set[str]:
     """Canonical ids that gained or lost a member between two crosswalk states."""
-    out = set()
+    out: set[str] = set()
     for m in before.keys() | after.keys():
         old, new = before.get(m), after.get(m)
         if old != new:
@@ -221,10 +221,10 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
     if "sales_order" in relinked and cfg.survivorship:
         with job.engine.begin() as conn:
             analyze(conn, LINK_TABLES)
-    for entity, rules in cfg.survivorship.items():
+    for entity, surv in cfg.survivorship.items():
         # clusters with a changed member or link, or pointing at a record whose link changed
         with job.engine.begin() as conn:
-            result = build_entity_goldens(conn, entity, rules, job.run_id, set(cfg.entities), since)
+            result = build_entity_goldens(conn, entity, surv, job.run_id, set(cfg.entities), since)
         counts.rows_changed += result["golden_changed"] + result["golden_removed"]
         counts.detail.setdefault(entity, {}).update(result)
 
