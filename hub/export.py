@@ -50,14 +50,14 @@ class _writer:
     def __init__(self, path: Path, header: list[str]) -> None:
         self.path, self.header = path, header
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self):
         self.tmp = self.path.with_suffix(self.path.suffix + ".part")
         self.fh = self.tmp.open("w", encoding="utf-8", newline="")
         w = csv.writer(self.fh, lineterminator="\n")
         w.writerow(self.header)
         return w
 
-    def __exit__(self, exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    def __exit__(self, exc_type, exc, tb) -> None:
         self.fh.close()
         if exc_type is None:
             self.tmp.replace(self.path)

@@ -47,7 +47,7 @@ def open_store(config: HubConfig, migrate: bool = True) -> Engine:
 
 def pipeline_streams(config: HubConfig, pipeline: str) -> list[tuple[str, str]]:
     """(system, stream) pairs a pipeline reads, in config order."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for src in config.pipeline(pipeline).sources:
         streams = src.streams
         if streams is None:

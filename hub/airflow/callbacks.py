@@ -7,6 +7,7 @@ factory can attach them and they still work after the worker re-parses the DAG f
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from hub.airflow.config import hub_config
@@ -17,7 +18,7 @@ __all__ = ["RecordFailure", "failure_message"]
 log = logging.getLogger("hub.airflow")
 
 
-def failure_message(context: dict[str, Any]) -> str:
+def failure_message(context: Mapping[str, Any]) -> str:
     """What failed, for the run log: task (and stream) plus source, stream, record and reason."""
     ti = context.get("ti") or context.get("task_instance")
     exc = context.get("exception")
@@ -40,7 +41,7 @@ class RecordFailure:
         self.config_path = config_path
         self.pipeline = pipeline
 
-    def __call__(self, context: dict[str, Any]) -> None:
+    def __call__(self, context: Mapping[str, Any]) -> None:
         message = failure_message(context)
         run_ref = context.get("run_id") or getattr(context.get("dag_run"), "run_id", None)
         log.error("hub run of %s (airflow run %s) failed: %s", self.pipeline, run_ref, message)

@@ -138,15 +138,15 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
         def close_run(hub_run: int) -> dict[str, Any]:
             return stages.close_run(cfg(), pipeline, hub_run)
 
-        rec = reconcile(hub_run)
+        rec = reconcile(hub_run)  # type: ignore[arg-type]  # Airflow passes the upstream XComArg; the task gets its value
         maps >> rec
-        last = publish(hub_run)
+        last = publish(hub_run)  # type: ignore[arg-type]  # Airflow passes the upstream XComArg; the task gets its value
         rec >> last
         for name in stages.optional_stages(config, pipeline):
             nxt = _optional_task(task, cfg, pipeline, name)(hub_run)
             last >> nxt
             last = nxt
-        last >> close_run(hub_run)
+        last >> close_run(hub_run)  # type: ignore[arg-type]  # Airflow passes the upstream XComArg; the task gets its value
     return dag
 
 
@@ -161,7 +161,7 @@ def _streams_task(task: Any, cfg: Any, pipeline: str, system: str) -> Any:
 def _extract_task(task: Any, get_current_context: Any, cfg: Any, pipeline: str, system: str) -> Any:
     @task(map_index_template="{{ hub_stream }}", multiple_outputs=False)
     def run(hub_run: int, stream: str) -> dict[str, Any]:
-        get_current_context()["hub_stream"] = f"{system}/{stream}"  # type: ignore[typeddict-unknown-key]
+        get_current_context()["hub_stream"] = f"{system}/{stream}"
         return stages.run_stage(cfg(), pipeline, hub_run, "extract", system, stream)
 
     return run

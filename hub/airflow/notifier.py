@@ -25,7 +25,7 @@ __all__ = ["HubAlertNotifier"]
 log = logging.getLogger("hub.airflow")
 
 
-class HubAlertNotifier(BaseNotifier):  # type: ignore[misc]
+class HubAlertNotifier(BaseNotifier):
     """Send the alerts of the hub run of the DAG run in ``context`` (``failure``: the callback of a failed DAG run)."""
 
     template_fields = ()

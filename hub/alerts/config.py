@@ -28,11 +28,11 @@ from hub.report.config import SmtpConfig
 
 __all__ = ["EVENTS", "EventName", "AlertChannel", "AlertChannels", "WebhookChannel", "EmailChannel", "SEVERITIES"]
 
-#: every event a channel can subscribe to, in the order they are checked
-EVENTS: tuple[str, ...] = ("run_failed", "run_held", "breaker_held", "dead_letters", "quarantine_spike", "stale_source",
-                           "new_critical_discrepancies")
 EventName = Literal["run_failed", "run_held", "breaker_held", "dead_letters", "quarantine_spike", "stale_source",
                     "new_critical_discrepancies"]
+#: every event a channel can subscribe to, in the order they are checked
+EVENTS: tuple[EventName, ...] = ("run_failed", "run_held", "breaker_held", "dead_letters", "quarantine_spike",
+                                 "stale_source", "new_critical_discrepancies")
 #: discrepancy severities, lowest first (as hub.reconcile.rules_config defines them)
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 Severity = Literal["info", "low", "medium", "high", "critical"]

@@ -142,7 +142,7 @@ def _profiles(conn: Connection, config: HubConfig, pipeline: str) -> list[dict[s
                         .order_by(p.c.system, p.c.stream))
     wanted = _configured_streams(config, pipeline)
     return [{"system": x.system, "stream": x.stream, "data_at": x.data_at, "rows": x.rows} for x in rows
-            if wanted is None or (x.system in wanted and (wanted[x.system] is None or x.stream in wanted[x.system]))]
+            if wanted is None or (x.system in wanted and ((streams := wanted[x.system]) is None or x.stream in streams))]
 
 
 def _configured_streams(config: HubConfig, pipeline: str) -> dict[str, set[str] | None] | None:

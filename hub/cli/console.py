@@ -41,7 +41,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to listen on (keep
                 ssl_keyfile=str(tls_key) if tls_key else None, server_header=False)
 
 
-def _load_config():  # type: ignore[no-untyped-def]
+def _load_config():
     from hub.cli.app import load
 
     return load()

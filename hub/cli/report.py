@@ -21,7 +21,7 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise ConfigError(f"{option} must be a date like 2026-03-31, not {value!r}", field=option) from None
 
 
-def _report_config(config, pipeline: str | None, path: Path | None):  # type: ignore[no-untyped-def]
+def _report_config(config, pipeline: str | None, path: Path | None):
     from hub.report.config import ReportConfig, load_report_config
 
     if path is not None:

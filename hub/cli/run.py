@@ -62,7 +62,7 @@ def run(
         raise typer.Exit(EXIT_HELD)
 
 
-def _latest_run(engine, pipeline: str) -> int:  # type: ignore[no-untyped-def]
+def _latest_run(engine, pipeline: str) -> int:
     from sqlalchemy import func, select
 
     from hub.store.models import Run
@@ -74,7 +74,7 @@ def _latest_run(engine, pipeline: str) -> int:  # type: ignore[no-untyped-def]
         return 0
 
 
-def _last_result(engine, pipeline: str, after: int):  # type: ignore[no-untyped-def]
+def _last_result(engine, pipeline: str, after: int):
     """The result of the run that raised, as the store recorded it (None when the run never started)."""
     from sqlalchemy import select
 
@@ -94,7 +94,7 @@ def _last_result(engine, pipeline: str, after: int):  # type: ignore[no-untyped-
                      culprits=summary.get("culprits", []), report=summary.get("report"))
 
 
-def print_result(pipeline: str, result) -> None:  # type: ignore[no-untyped-def]
+def print_result(pipeline: str, result) -> None:
     """The run table (streams with nothing to do folded into one line), culprits, mapped counts and the report."""
     colour = {"succeeded": "green", "held": "yellow"}.get(result.status, "red")
     table = Table(title=f"run {result.run_id} of {pipeline}: [{colour}]{result.status}[/]")

@@ -16,7 +16,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(quarantine_app, name="quarantine")
 
 
-def _engine(migrate: bool = True):  # type: ignore[no-untyped-def]
+def _engine(migrate: bool = True):
     from hub.runner import open_store
 
     return open_store(load(), migrate=migrate)

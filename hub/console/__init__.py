@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["create_app"]
 
 
-def create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
+def create_app(*args, **kwargs):
     """Build the console's FastAPI app (see ``hub.console.app.create_app``)."""
     from hub.console.app import create_app as _create
 

@@ -145,7 +145,7 @@ def compile_field(
                 ok = False
     if not ok:
         return None
-    opts = dict(formats=rule.formats, tz=tz, true_values=rule.true_values, false_values=rule.false_values)
+    opts: dict[str, Any] = dict(formats=rule.formats, tz=tz, true_values=rule.true_values, false_values=rule.false_values)
     coerce = make_coercer(ftype, **opts)
 
     def load_value(key: str, value: Any) -> Any:

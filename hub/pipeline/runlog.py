@@ -40,7 +40,9 @@ def start_run(engine: Engine, pipeline: str, trigger: str = "cli", external_ref:
                 pipeline=pipeline, status="running", trigger=trigger, external_ref=external_ref, started_at=utcnow()
             )
         )
-        return int(result.inserted_primary_key[0])
+        key = result.inserted_primary_key
+        assert key is not None  # a single-row INSERT has one
+        return int(key[0])
 
 
 def find_run(engine: Engine, pipeline: str, external_ref: str) -> int | None:
@@ -63,11 +65,13 @@ def finish_run(engine: Engine, run_id: int, status: str, summary: dict[str, Any]
 def stage(engine: Engine, run_id: int, name: str, system: str | None = None, stream: str | None = None) -> Iterator[StageCounts]:
     """Log one stage: a row while it runs, then its counts and outcome (the error if it failed)."""
     with engine.begin() as conn:
-        stage_id = conn.execute(
+        key = conn.execute(
             StageLog.__table__.insert().values(
                 run_id=run_id, stage=name, system=system, stream=stream, status="running", started_at=utcnow()
             )
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert key is not None  # a single-row INSERT has one
+        stage_id = key[0]
     counts = StageCounts()
     try:
         yield counts

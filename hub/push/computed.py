@@ -36,7 +36,8 @@ def _with_member(members: Members, system: str) -> list[str]:
 
 def member_id(conn: Connection, rule: ColumnRule, members: Members) -> dict[str, Any]:
     """The cluster's record id in ``system`` (e.g. the DRP customer code for the CRM)."""
-    return {cid: sorted(m[rule.system])[0] for cid, m in members.items() if m.get(rule.system or "")}
+    system = rule.system or ""
+    return {cid: sorted(m[system])[0] for cid, m in members.items() if m.get(system)}
 
 
 def _invoice_sums(conn: Connection, rule: ColumnRule, members: Members, keep: Callable[[Any], bool]) -> dict[str, Any]:

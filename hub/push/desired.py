@@ -97,5 +97,5 @@ def load_extracted(conn: Connection, entity: str, target: str, columns: list[Col
     t = MODELS[entity].__table__
     fields = fields_of(entity)
     cols = [c for c in mapped if c.field in fields]
-    q = select(t.c.external_id, *[t.c[c.field] for c in cols]).where(t.c.system == target)  # type: ignore[index]
+    q = select(t.c.external_id, *[t.c[c.field] for c in cols]).where(t.c.system == target)
     return {row[0]: {c.name: v for c, v in zip(cols, row[1:])} for row in conn.execute(q)}

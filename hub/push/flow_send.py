@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from hub.connector import Change, Connector
+from hub.connector import Change, Connector, WriteResult
 from hub.errors import HubError, PushError
 from hub.push import outbox
 from hub.push.config import RetryRules
@@ -93,12 +93,12 @@ def send_changes(engine: Engine, run_id: int, system: str, stream: str, entity: 
         with engine.begin() as conn:
             rows = sorted(conn.execute(select(T).where(T.c.id.in_(chunk))), key=lambda r: r.id)
             outbox.set_status(conn, chunk, "sending")
-        results: dict[str, Any] = {}
+        results: dict[str, WriteResult] = {}
         failure: BaseException | None = None
         try:
-            for wr in connector.write(stream, [Change(r.op, r.external_id, dict(r.payload), r.idempotency_key, r.match_field)
-                                               for r in rows]):
-                results[wr.idempotency_key] = wr
+            for written in connector.write(stream, [Change(r.op, r.external_id, dict(r.payload), r.idempotency_key, r.match_field)
+                                                   for r in rows]):
+                results[written.idempotency_key] = written
         except HubError as exc:
             failure = exc
         with engine.begin() as conn:

@@ -22,7 +22,8 @@ class _Connectors:
     """Connectors by system, built on first use and closed together."""
 
     def __init__(self, build: Callable[[str], Connector]) -> None:
-        self.build, self.open = build, {}  # type: dict[str, Connector]
+        self.build = build
+        self.open: dict[str, Connector] = {}
 
     def __call__(self, system: str) -> Connector:
         if system not in self.open:

@@ -104,12 +104,13 @@ def render_xlsx(report: Report, out_dir: Path, **_: Any) -> list[Path]:
     wb = Workbook()
     taken: set[str] = set()
     ws = wb.active
+    assert ws is not None  # a new workbook has one sheet
     ws.title = sheet_title("Key figures", taken)
     fig_cols = (Column("section", "Section"), Column("figure", "Figure"), Column("value", "Value", "qty"),
                 Column("unit", "Kind"))
     fig_rows = [(s.title, f.label, f.value, f.kind) for s in report.sections for f in s.figures]
     _write_sheet(ws, fig_cols, fig_rows)
-    for r_i, (_, _, _, kind) in enumerate(fig_rows, start=2):  # per-row formats: figures mix kinds
+    for r_i, (_section, _label, _value, kind) in enumerate(fig_rows, start=2):  # per-row formats: figures mix kinds
         ws.cell(row=r_i, column=3).number_format = NUMBER_FORMATS.get(kind, "General")
     for s in report.sections:
         for t in s.tables:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from hub.config import HubConfig
 from hub.errors import HubError
 from hub.validation.problems import Problem, problems_of
@@ -17,7 +21,7 @@ def rule_file_problems(config: HubConfig, pipelines: list[str], hub_file: Config
     from hub.report.config import load_report_config
 
     systems = set(config.systems)
-    loaders = {
+    loaders: dict[str, Callable[[Path], Any]] = {
         "reconcile": lambda p: load_reconcile_rules(p, systems),
         "push": lambda p: load_push_rules(p, systems),
         "report": load_report_config,

@@ -39,7 +39,7 @@ def builder(key: str) -> Callable[[Connection, SectionContext], Section]:
     """The build function of section ``key``."""
     if key not in SECTION_KEYS:
         raise KeyError(f"unknown section {key!r}; known: {', '.join(SECTION_KEYS)}")
-    return import_module(f"hub.report.sections.{key}").build  # type: ignore[no-any-return]
+    return import_module(f"hub.report.sections.{key}").build
 
 
 def make_table(key: str, title: str, columns: list[Column], rows: list[tuple[Any, ...]], max_rows: int,

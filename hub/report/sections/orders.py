@@ -93,7 +93,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     )
     chart = Chart("by_kind", "Orders that disagree, by kind", "bar", tuple((k, by_kind[k]) for k in ORDER_KINDS if by_kind.get(k)))
     table = make_table("orders", "Orders that disagree", COLUMNS, rows, ctx.max_rows)
-    notes = ("Each row is one open discrepancy; CRM and DRP columns show the two records as they are in the store.",)
+    notes: tuple[str, ...] = ("Each row is one open discrepancy; CRM and DRP columns show the two records as they are in the store.",)
     if scope.date_from or scope.date_to:
         notes += (f"Only orders dated {scope.date_from or '…'} to {scope.date_to or '…'} (either side).",)
     return Section("orders", "Orders that disagree", figures, (chart,), (table,), notes)

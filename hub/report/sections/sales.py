@@ -59,10 +59,10 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
                      money(a["invoiced"] * rate) if rate is not None else None,
                      money(base * rate) if rate is not None else None))
     team_acc: dict[str, list[Any]] = {}
-    for r in rows:
-        t = team_acc.setdefault(r[0], [0, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO])
-        t[0] += 1 if r[1] != UNASSIGNED else 0
-        for i, v in enumerate((r[3], r[5], r[6], r[7], r[11] or _ZERO), start=1):
+    for row in rows:
+        t = team_acc.setdefault(row[0], [0, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO])
+        t[0] += 1 if row[1] != UNASSIGNED else 0
+        for i, v in enumerate((row[3], row[5], row[6], row[7], row[11] or _ZERO), start=1):
             t[i] += v
     team_rows = [(team, t[0], money(t[1]), money(t[2]), money(t[3]), money(t[4]), ratio(t[3], t[2]), money(t[5]))
                  for team, t in sorted(team_acc.items())]
@@ -128,7 +128,7 @@ def _crm_booked(conn: Connection, ctx: SectionContext) -> dict[str, Decimal]:
     booked = set(ctx.config.booked_order_statuses)
     out: dict[str, Decimal] = defaultdict(Decimal)
     for r in stream(conn, "sales_order", roles.crm, ["party_ref", "order_date", "amount", "status"]):
-        code = account_owner.get(r["party_ref"] or "")
-        if code and r["amount"] is not None and r["status"] in booked and scope.in_range(r["order_date"]):
-            out[code] += r["amount"]
+        owner_code = account_owner.get(r["party_ref"] or "")
+        if owner_code and r["amount"] is not None and r["status"] in booked and scope.in_range(r["order_date"]):
+            out[owner_code] += r["amount"]
     return out
