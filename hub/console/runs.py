@@ -37,9 +37,9 @@ def _runs(conn: Connection, limit: int, run_id: int | None = None) -> list[dict[
                func.sum(s.c.rows_quarantined).label("quarantined"), func.count().label("stages"))
         .where(s.c.run_id.in_(ids)).group_by(s.c.run_id))} if ids else {}
     alerts: dict[int, list[dict[str, Any]]] = {}
-    for x in conn.execute(select(a).where(a.c.run_id.in_(ids)).order_by(a.c.id)) if ids else []:
-        alerts.setdefault(x.run_id, []).append({"channel": x.channel, "event": x.event, "status": x.status,
-                                                "attempts": x.attempts, "error": redact(x.error or ""), "at": x.sent_at})
+    for al in conn.execute(select(a).where(a.c.run_id.in_(ids)).order_by(a.c.id)) if ids else []:
+        alerts.setdefault(al.run_id, []).append({"channel": al.channel, "event": al.event, "status": al.status,
+                                                 "attempts": al.attempts, "error": redact(al.error or ""), "at": al.sent_at})
     for x in runs:
         summary = x["summary"] if isinstance(x["summary"], dict) else {}
         c = counts.get(x["id"])
