@@ -76,20 +76,26 @@ def _one_line(out: str, err: str, code: int, want_code: int, words: tuple[str, .
             and all(w in lines[0].lower() for w in words))
 
 
-def pg_terminate(base: str, world: Path, tmp: Path, n: int) -> tuple[int, int]:
+def pg_terminate(base: str, world: Path, tmp: Path, n: int) -> tuple[int, int, str]:
     from tests.reliability.test_pg_terminate import terminate_trial
 
     ref = exports(_ref_store(Stores("postgresql", tmp, base), world, tmp / "pgref"), tmp / "pgref-out")
     tried = survived = 0
+    notes: list[str] = []
     for i in range(n):
         for stage in ("extract", "reconcile"):
             res = terminate_trial(base, _copy(world, tmp / f"t{i}-{stage}"), tmp, stage, ref)
             if not res["terminated"]:
+                notes.append(f"{stage}: ended before the terminate")
                 continue
             tried += 1
-            survived += _one_line(str(res["stdout"]), str(res["stderr"]), int(res["code"]), 1,  # type: ignore[call-overload]
-                                  ("terminated the connection",)) and bool(res["converged"])
-    return tried, survived
+            ok = _one_line(str(res["stdout"]), str(res["stderr"]), int(res["code"]), 1,  # type: ignore[call-overload]
+                           ("terminated the connection",)) and bool(res["converged"])
+            survived += ok
+            if not ok:
+                lines = [x for x in (str(res["stdout"]) + str(res["stderr"])).splitlines() if x.startswith(("failed:", "error:"))]
+                notes.append(f"{stage}: exit {res['code']}, converged {res['converged']}, {lines[:2]}")
+    return tried, survived, "; ".join(notes)
 
 
 def _ref_store(stores: Stores, world: Path, tmp: Path) -> str:
@@ -119,19 +125,25 @@ def disk_full(small: Path, big: Path, tmp: Path, n: int) -> tuple[int, int, str]
     return tried, survived, ""
 
 
-def concurrent(stores: Stores, world: Path, tmp: Path, n: int) -> tuple[int, int]:
+def concurrent(stores: Stores, world: Path, tmp: Path, n: int) -> tuple[int, int, str]:
     from tests.reliability.test_concurrent_runs import concurrent_trial
 
     tried = survived = 0
+    notes: list[str] = []
     for i in range(n):
         res: dict[str, Any] = concurrent_trial(stores.new(), _copy(world, tmp / f"cc{i}"))
         tried += 1
         status = res["runs"]
-        survived += (res["second_code"] == 4 and f"pid {res['pid']}" in res["second_err"]
-                     and f"run {res['run_id']} of channelco is in progress" in res["second_err"]
-                     and res["first_code"] == 0 and res["wait_code"] == 0 and status[res["run_id"]] == "succeeded"
-                     and status.get(res["killed_run"]) == "interrupted" and res["lock_after"] == [])
-    return tried, survived
+        checks = {"second exits 4": res["second_code"] == 4,
+                  "message names run and pid": f"pid {res['pid']}" in res["second_err"]
+                  and f"run {res['run_id']} of channelco is in progress" in res["second_err"],
+                  "first succeeds": res["first_code"] == 0, "--wait succeeds": res["wait_code"] == 0,
+                  "paused run not taken for dead": status.get(res["run_id"]) == "succeeded",
+                  "killed run interrupted": status.get(res["killed_run"]) == "interrupted",
+                  "lock released": res["lock_after"] == []}
+        survived += all(checks.values())
+        notes += [f"{k} ({res['second_err'][-200:]!r} {status})" for k, v in checks.items() if not v][:2]
+    return tried, survived, "; ".join(notes)
 
 
 def fuzz(examples: int, seed: int) -> tuple[int, int]:
@@ -235,11 +247,11 @@ def main() -> int:
                         add(label, backend, t.kills, "diverged", t.diverged,
                             f"{t.chains} chains; " + "; ".join(t.problems[:2]))
                     if args.faults > 0:
-                        tried, ok = concurrent(stores, small, tmp / backend / "concurrent", args.faults)
-                        add("concurrent run", backend, tried, "not survived", tried - ok)
+                        tried, ok, note = concurrent(stores, small, tmp / backend / "concurrent", args.faults)
+                        add("concurrent run", backend, tried, "not survived", tried - ok, note)
                         if backend == "postgresql":
-                            tried, ok = pg_terminate(base, small, tmp / backend / "terminate", args.faults)
-                            add("PG terminate", backend, tried, "not survived", tried - ok)
+                            tried, ok, note = pg_terminate(base, small, tmp / backend / "terminate", args.faults)
+                            add("PG terminate", backend, tried, "not survived", tried - ok, note)
                         else:
                             big = _world(tmp, "big", 200, 7)
                             tried, ok, note = disk_full(small, big, tmp / backend / "disk", args.faults)
