@@ -59,6 +59,9 @@ def show_flows(detail: dict[str, Any]) -> None:
               f"{o['skipped']} skipped")
         for line in o.get("held_orders", [])[:3]:
             print(f"    held {line}")
+        if o.get("credit_hold_open") or o.get("credit_hold_resolved"):
+            print(f"    credit_hold discrepancies: {o.get('credit_hold_open', 0)} open, "
+                  f"{o.get('credit_hold_resolved', 0)} resolved by this push (orders released)")
     t = flows.get("tasks")
     if t:
         print(f"  tasks: {t['wanted']} salesperson task(s) open in the CRM ({t['to_open']} opened and {t['to_close']} completed "

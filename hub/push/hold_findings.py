@@ -47,12 +47,14 @@ def hold_rows(holds: Iterable[Any]) -> list[dict[str, Any]]:
 
 def record_holds(engine: Engine, run_id: int, drp_system: str, holds: Iterable[Any],
                  config: RulesConfig | None = None) -> dict[str, int]:
-    """Open, keep or resolve the ``credit_hold`` discrepancies; each under its DRP customer's canonical id."""
+    """Open, keep or resolve the ``credit_hold`` discrepancies, each under its DRP customer's canonical id;
+    returns the lifecycle counts and how many are open."""
     cfg = config or RulesConfig()
     rows = hold_rows(holds)
     with engine.begin() as conn:
         cids = canonical_ids(conn, "party", drp_system)
         found = list(RULES[KIND].run(_Inputs(rows), cfg))
         customer = {r["crm_order_id"]: r["customer"] for r in rows}
-        return write_findings(conn, found, run_id, {KIND},
+        life = write_findings(conn, found, run_id, {KIND},
                               scope_of=lambda f: cids.get((drp_system, customer.get(f.key[0], ""))))
+    return {**life, "open": len(found)}

@@ -456,13 +456,16 @@ def _parent_id(system: str, parent: Any, canonical: Mapping[tuple[str, str], str
 
 
 def hierarchy_mismatch(crm_parties: Iterable[Mapping[str, Any]], drp_parties: Iterable[Mapping[str, Any]],
-                       canonical: Mapping[tuple[str, str], str], config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+                       canonical: Mapping[tuple[str, str], str], systems_of: Mapping[str, frozenset[str]],
+                       config: RulesConfig | None = None) -> Iterator[Discrepancy]:
     """Linked customers whose parent or channel level differs between the CRM and the DRP.
 
     ``canonical`` maps (system, customer id) to the canonical customer (the party crosswalk);
-    both systems' ``parent_ref`` are compared through it. Canonical ``channel_level`` values are
-    compared when both sides have one, levels of one ``hierarchy.level_equivalence`` group agreeing.
-    Parties carry their ``system``.
+    both systems' ``parent_ref`` are compared through it. A parent only one system holds (the
+    other cannot record it; the DRP then names the next ancestor it has) is not compared, nor is
+    a missing parent against it. ``systems_of``: canonical customer -> the systems holding it.
+    Canonical ``channel_level`` values are compared when both sides have one, levels of one
+    ``hierarchy.level_equivalence`` group agreeing. Parties carry their ``system``.
     """
     cfg = _cfg(config)
     kind = "hierarchy_mismatch"
@@ -482,8 +485,9 @@ def hierarchy_mismatch(crm_parties: Iterable[Mapping[str, Any]], drp_parties: It
             cp, dp = _parent_id(crm_system or c["system"], c.get("parent_ref"), canonical), \
                 _parent_id(d["system"], d.get("parent_ref"), canonical)
             cl, dl = fold(c.get("channel_level")), fold(d.get("channel_level"))
+            both = {c["system"], d["system"]}
             parts = []
-            if cp != dp:
+            if cp != dp and all(x is None or both <= systems_of.get(x, frozenset()) for x in (cp, dp)):
                 parts.append(f"parent: CRM {c.get('parent_ref') or 'none'}, DRP {d.get('parent_ref') or 'none'}"
                              + (" (different customers)" if cp and dp else ""))
             if cl and dl and cl != dl and (cl not in same or same.get(cl) != same.get(dl)):

@@ -43,6 +43,7 @@ INPUTS: Mapping[str, str] = MappingProxyType({
     "drp_parties": "DRP customers with name, credit limit, channel level and parent",
     "crm_parties": "CRM accounts with name, channel level and parent",
     "party_canonical": "(system, customer id) -> canonical customer, over every customer (the party crosswalk)",
+    "party_systems": "canonical customer -> the systems that hold it, over every customer",
     "holds": "CRM orders the order push holds for credit, with its figures (handed over by the push)",
     "invoices": "DRP invoices",
     "locations": "DRP locations (warehouses)",
@@ -131,7 +132,8 @@ _RULES = (
     DiscrepancyRule(
         "hierarchy_mismatch", "medium",
         "A customer's parent (through the crosswalk) or channel level differs between the CRM and the DRP.",
-        "hierarchy", HierarchyRulesConfig, dr.hierarchy_mismatch, ("crm_parties", "drp_parties", "party_canonical"),
+        "hierarchy", HierarchyRulesConfig, dr.hierarchy_mismatch,
+        ("crm_parties", "drp_parties", "party_canonical", "party_systems"),
         "customer", "party", "customers", "Hierarchy differs"),
     DiscrepancyRule(
         "invoice_amount_mismatch", "medium",

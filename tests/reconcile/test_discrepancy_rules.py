@@ -246,7 +246,9 @@ def _party(system, ext, level, parent=None, name=None):
 
 
 CANON = {("crm", "A1"): "P1", ("drp", "C1"): "P1", ("crm", "A2"): "P2", ("drp", "C2"): "P2",
-         ("crm", "A3"): "P3", ("drp", "C3"): "P3", ("crm", "A4"): "P4", ("drp", "C4"): "P4"}
+         ("crm", "A3"): "P3", ("drp", "C3"): "P3", ("crm", "A4"): "P4", ("drp", "C4"): "P4", ("drp", "C5"): "P5"}
+BOTH = frozenset({"crm", "drp"})
+HELD = {"P1": BOTH, "P2": BOTH, "P3": BOTH, "P4": BOTH, "P5": frozenset({"drp"})}
 
 
 def test_hierarchy_agrees_through_the_crosswalk():
@@ -254,7 +256,7 @@ def test_hierarchy_agrees_through_the_crosswalk():
 
     crm_p = [_party("crm", "A1", "branch"), _party("crm", "A2", "distributor", "A1"), _party("crm", "A3", "agent", "A2")]
     drp_p = [_party("drp", "C1", "hq"), _party("drp", "C2", "distributor", "C1"), _party("drp", "C3", "agent", "C2")]
-    assert list(hierarchy_mismatch(crm_p, drp_p, CANON)) == []  # hq = branch: the CRM files headquarters as a Branch
+    assert list(hierarchy_mismatch(crm_p, drp_p, CANON, HELD)) == []  # hq = branch: the CRM files headquarters as a Branch
 
 
 def test_hierarchy_mismatch_on_parent_or_level():
@@ -264,16 +266,20 @@ def test_hierarchy_mismatch_on_parent_or_level():
              _party("crm", "A4", "customer", "A9")]
     drp_p = [_party("drp", "C2", "distributor", "C4", "杭州经销商"), _party("drp", "C3", "chain_store", "C2", "西湖"),
              _party("drp", "C4", "customer")]
-    got = {d.key: d for d in hierarchy_mismatch(crm_p, drp_p, CANON)}
-    assert set(got) == {("C2", "A2"), ("C3", "A3"), ("C4", "A4")}
+    got = {d.key: d for d in hierarchy_mismatch(crm_p, drp_p, CANON, HELD)}
+    assert set(got) == {("C2", "A2"), ("C3", "A3")}  # C4: its CRM parent A9 is no DRP customer, so not compared
     assert got[("C2", "A2")].message == ("Customer 杭州经销商 sits differently in the channel hierarchy: "
                                          "parent: CRM A1, DRP C4 (different customers).")
     assert got[("C2", "A2")].details["crm_parent_customer"] == "P1" and got[("C2", "A2")].details["drp_parent_customer"] == "P4"
     assert got[("C3", "A3")].message.endswith("channel level: CRM agent, DRP chain_store.")
-    assert got[("C4", "A4")].details["crm_parent_customer"] == "?crm:A9"  # a parent the crosswalk does not know
     strict = RulesConfig(hierarchy={"level_equivalence": []})
-    assert [d.key for d in hierarchy_mismatch([_party("crm", "A1", "branch")], [_party("drp", "C1", "hq")], CANON, strict)] \
-        == [("C1", "A1")]
+    assert [d.key for d in hierarchy_mismatch([_party("crm", "A1", "branch")], [_party("drp", "C1", "hq")], CANON, HELD,
+                                              strict)] == [("C1", "A1")]
+    # a parent the CRM does not hold cannot be recorded there: no parent in the CRM agrees with it
+    assert list(hierarchy_mismatch([_party("crm", "A1", "branch")], [_party("drp", "C1", "branch", "C5")], CANON, HELD)) == []
+    # but a parent both systems hold, missing in the CRM, is a disagreement
+    (miss,) = hierarchy_mismatch([_party("crm", "A2", "distributor")], [_party("drp", "C2", "distributor", "C1")], CANON, HELD)
+    assert miss.message.endswith("parent: CRM none, DRP C1.")
 
 
 def test_invoice_amount_against_the_order():

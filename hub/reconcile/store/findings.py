@@ -166,6 +166,7 @@ class _BucketInputs:
         self.known_drp_customers: set[str] = set()
         self.linked_pairs: list[Any] = []
         self.party_canonical: dict[tuple[str, str], str] = {}
+        self.party_systems: dict[str, frozenset[str]] = {}
 
     def _rows(self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any) -> Iterator[dict[str, Any]]:
         return _bucket_rows(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
@@ -212,7 +213,8 @@ class _BucketInputs:
 
 
 def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesConfig, roles: Roles,
-                   crm_sku: dict[str, str], edi: _EdiIndex, known: dict[tuple[str, str], str]) -> _Bucket:
+                   crm_sku: dict[str, str], edi: _EdiIndex, known: dict[tuple[str, str], str],
+                   party_systems: dict[str, frozenset[str]]) -> _Bucket:
     out = _Bucket(roles)
     parties = st.scopes_of(conn, bucket)
     crm_cust = {ref: sc for s, ref, sc in parties if s == roles.crm and not sc.startswith("?")}
@@ -272,7 +274,7 @@ def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesCo
     inputs.linked_crm_ids, inputs.linked_drp_nos, inputs.edi_order_nos = res.crm_to_drp(), res.drp_to_crm(), res.edi_origins
     inputs.known_drp_customers = {code for code, cid in drp_cust.items() if cid in crm_canon}  # DRP customers the CRM knows
     inputs.linked_pairs = list(linked_pairs(res.links, crm_by_id, drp_by_no))
-    inputs.party_canonical = known
+    inputs.party_canonical, inputs.party_systems = known, party_systems
     f = out.findings
     for rule in rules_in(scope="customer"):
         f += rule.run(inputs, rules)
@@ -305,9 +307,13 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
     if link:
         xw["links_removed"] += prune_crosswalk(conn, "sales_order", "sales_order")
     known = customer_scopes(conn, roles) if known is None else known
+    held: dict[str, set[str]] = defaultdict(set)
+    for (system, _ref), cid in known.items():
+        held[cid].add(system)
+    party_systems = {cid: frozenset(s) for cid, s in held.items()}
     with scope_table(conn, roles, scopes, known) as st:
         for bucket in st.buckets:
-            b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known)
+            b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known, party_systems)
             stats.update(b.stats)
             attached.update(b.attached)
             within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})
