@@ -1,7 +1,8 @@
-"""Channel hierarchy roll-ups: each branch and distributor with everyone below it, by hand on the small store."""
+"""Channel hierarchy roll-ups and commission per salesperson and month, by hand on the small store."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal as D
 
 from sqlalchemy import Engine, text
@@ -38,3 +39,17 @@ def test_hierarchy_section(small_engine: Engine, report_config: ReportConfig) ->
     assert c1["credit_limit"] == D("10000.00") and c1["credit_use"] == D("2.1500") and c2["credit_use"] == D("0.2100")
     assert c2["parent"] == "上海华信贸易有限公司"
     assert s.figure("over_limit").value == 1 and s.figure("branches").value == 1
+
+
+def test_commission_per_salesperson_and_month(small_engine: Engine, report_config: ReportConfig) -> None:
+    from report_store import _put
+
+    # C2 (Li Lei, 1.5 %) pays 15,000 then 9,000: I3 (20,000, 5,000 still open) is not paid in full, I4 (4,000) is,
+    # by the second payment (oldest invoices settle first: 20,000 + 4,000 = 24,000)
+    with small_engine.begin() as c:
+        _put(c, "payment", "drp", "PX2", party_ref="C2", payment_date=dt.date(2026, 2, 10), amount=D("15000"))
+        _put(c, "payment", "drp", "PX3", party_ref="C2", payment_date=dt.date(2026, 3, 26), amount=D("9000"))
+    s = build_report(small_engine, report_config, make_scope(small_engine, report_config)).section("sales")
+    assert s.table("commission_periods").records() == [
+        {"period": "2026-03", "team": "华北大区", "code": "S2", "name": "Li Lei", "invoices": 1, "base": D("4000.00"),
+         "rate": D("0.015"), "commission": D("60.00")}]

@@ -86,7 +86,7 @@ def test_each_audience_gets_its_mail(smtp: SmtpServer, small_sqlite: Engine, ren
 
     wb = _xlsx(east)
     assert wb.sheetnames == ["Key figures", "Receivables - Credit", "Receivables - Aging", "Receivables - Unapplied",
-                             "Sales - Salespeople", "Sales - Teams"]
+                             "Sales - Salespeople", "Sales - Teams", "Sales - Commission periods"]
     sales = wb["Sales - Salespeople"]
     assert [c.value for c in sales[1]][:3] == ["Team", "Salesperson code", "Salesperson"]
     assert [r[1] for r in sales.iter_rows(min_row=2, values_only=True)] == ["S1"]

@@ -73,7 +73,7 @@ def test_xlsx_sheets_headers_formats_and_injection(written: Path) -> None:
 
 def test_csv_per_table(written: Path) -> None:
     names = sorted(p.name for p in written.glob("*.csv"))
-    assert "receivables-aging.csv" in names and "orders-orders.csv" in names and len(names) == 15  # hierarchy-rollup.csv included
+    assert "receivables-aging.csv" in names and "orders-orders.csv" in names and len(names) == 16  # hierarchy-rollup and sales-commission_periods included
     raw = (written / "receivables-aging.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read the Chinese names right
     rows = list(csv.reader((written / "receivables-aging.csv").open(encoding="utf-8-sig")))

@@ -18,6 +18,7 @@ from hub.report.cells import money, ratio
 from hub.report.model import Chart, Column, Figure, Section
 from hub.report.query import canonical_ids, stream
 from hub.report.sections import SectionContext, make_table
+from hub.report.sections.commission import commission_table
 from hub.report.sections.team import UNASSIGNED, Seller, sellers
 
 _ZERO = Decimal(0)
@@ -98,6 +99,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
                     Column("collected", "Collected", "money"), Column("open", "Still open", "money"),
                     Column("collection_rate", "Collection rate", "pct"), Column("commission", "Commission", "money")],
                    team_rows, ctx.max_rows),
+        commission_table(conn, ctx, people, owner),
     )
     period = (f"Invoices and orders dated {scope.date_from or '…'} to {scope.date_to or '…'}."
               if scope.date_from or scope.date_to else "All invoices and orders in the store.")
