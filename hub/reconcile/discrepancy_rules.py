@@ -525,8 +525,8 @@ def invoice_amount_mismatch(drp_orders: Iterable[SalesOrder | Mapping[str, Any]]
         inv = as_invoice(raw)
         if inv.order_ref:
             by_order[inv.order_ref].append(inv)
-    for raw in drp_orders:
-        o = as_order(raw)
+    for row in drp_orders:
+        o = as_order(row)
         invs = by_order.get(o.external_id)
         if not invs or o.amount is None:
             continue

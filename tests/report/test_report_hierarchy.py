@@ -47,8 +47,8 @@ def test_commission_per_salesperson_and_month(small_engine: Engine, report_confi
     # C2 (Li Lei, 1.5 %) pays 15,000 then 9,000: I3 (20,000, 5,000 still open) is not paid in full, I4 (4,000) is,
     # by the second payment (oldest invoices settle first: 20,000 + 4,000 = 24,000)
     with small_engine.begin() as c:
-        _put(c, "payment", "drp", "PX2", party_ref="C2", payment_date=dt.date(2026, 2, 10), amount=D("15000"))
-        _put(c, "payment", "drp", "PX3", party_ref="C2", payment_date=dt.date(2026, 3, 26), amount=D("9000"))
+        _put(c, "payment", "drp", "PX2", party_ref="C2", payment_date=dt.date(2026, 2, 10), amount=D(15000))
+        _put(c, "payment", "drp", "PX3", party_ref="C2", payment_date=dt.date(2026, 3, 26), amount=D(9000))
     s = build_report(small_engine, report_config, make_scope(small_engine, report_config)).section("sales")
     assert s.table("commission_periods").records() == [
         {"period": "2026-03", "team": "华北大区", "code": "S2", "name": "Li Lei", "invoices": 1, "base": D("4000.00"),

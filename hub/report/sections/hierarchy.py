@@ -21,7 +21,7 @@ from hub.report.query import stream
 from hub.report.sections import SectionContext, make_table
 from hub.report.sections.team import in_teams, sellers
 
-__all__ = ["ROLLUP_LEVELS", "MEASURES", "rollup", "build"]
+__all__ = ["MEASURES", "ROLLUP_LEVELS", "build", "rollup"]
 
 #: the canonical channel levels that get a roll-up row
 ROLLUP_LEVELS = ("branch", "distributor")
@@ -102,7 +102,8 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
                         Column("open_orders", "Open orders", "money"), Column("credit_used", "Credit used", "money"),
                         Column("credit_limit", "Credit limit", "money"), Column("credit_use", "Use of limit", "pct")],
                        rows, ctx.max_rows)
-    notes = ("Each row adds up the customer itself and every agent, store and customer below it in the DRP hierarchy. "
-             f"Sales are booked ({', '.join(ctx.config.booked_order_statuses)}) orders in the period; credit used is "
-             f"open receivables plus open ({', '.join(ctx.config.open_order_statuses)}) orders.",)
+    note = ("Each row adds up the customer itself and every agent, store and customer below it in the DRP hierarchy. "
+            f"Sales are booked ({', '.join(ctx.config.booked_order_statuses)}) orders in the period; credit used is "
+            f"open receivables plus open ({', '.join(ctx.config.open_order_statuses)}) orders.")
+    notes = (note,)
     return Section("hierarchy", "Channel hierarchy", figures, (), (table,), notes)
