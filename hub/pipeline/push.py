@@ -124,7 +124,10 @@ def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = Non
                 connector.close()
             if ok:
                 evaluated.add(system)
-        if rules.flows is not None:  # orders with the credit check, tasks, commission (hub.push.flows)
+        if rules.flows is not None and counts.detail["held"]:
+            # the flows act on the reconciled truth the held push would bring into the targets: they wait for approval
+            counts.detail["flows"] = {"skipped": "the circuit breaker holds " + ", ".join(counts.detail["held"])}
+        elif rules.flows is not None:  # orders with the credit check, tasks, commission (hub.push.flows)
             from hub.push.flows import run_flows
 
             counts.detail["flows"], flow_failed = run_flows(ctx.engine, ctx.run_id, rules, lambda s: build_connector(ctx.config, s),
