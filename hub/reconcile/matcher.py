@@ -122,7 +122,8 @@ class MatchResult:
     duplicates: tuple[PairMatch, ...]
     review: tuple[PairMatch, ...]
     clusters: tuple[tuple[RecordKey, ...], ...]
-    stats: Mapping[str, int] = field(default_factory=dict)
+    #: counts, and per-rule blocking figures under "rules" when the record matcher made it
+    stats: Mapping[str, Any] = field(default_factory=dict)
 
     def cluster_of(self) -> dict[RecordKey, int]:
         """Record key -> index of its cluster in :attr:`clusters`."""
