@@ -20,8 +20,10 @@ __all__ = ["run_commission"]
 def run_commission(engine: Engine, run_id: int, rules: PushRules, connector: Callable[[str], Connector],
                    dry_run: bool = False) -> dict[str, Any]:
     """Figures per salesperson and period into ``Commission__c`` (upsert by key); returns them and the write counts."""
-    cf = rules.flows.commission  # type: ignore[union-attr]
-    drp = rules.flows.orders.drp if rules.flows.orders else "drp"  # type: ignore[union-attr]
+    flows = rules.flows
+    assert flows is not None and flows.commission is not None  # run only when the flow is configured
+    cf = flows.commission
+    drp = flows.orders.drp if flows.orders else "drp"
     with engine.connect() as conn:
         invoices = records(conn, "invoice", drp)
         payments = records(conn, "payment", drp)

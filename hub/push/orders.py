@@ -79,7 +79,10 @@ def plan_orders(rules: OrderFlow, crm_orders: Iterable[Mapping[str, Any]], crm_l
         if rules.not_before and o.get("order_date") and o["order_date"] < rules.not_before:
             continue
         plan = _plan_one(rules, o, lines_of.get(crm_id, []), party_map, product_map, drp_parties)
-        (plans if isinstance(plan, OrderPlan) else skips).append(plan)
+        if isinstance(plan, OrderPlan):
+            plans.append(plan)
+        else:
+            skips.append(plan)
     return plans, skips
 
 

@@ -24,9 +24,11 @@ FROM_DISCREPANCIES = {"unapplied_payment": "unapplied_payment", "stock_variance"
 
 
 def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.date) -> list[TaskSpec]:
-    tf = rules.flows.tasks  # type: ignore[union-attr]
+    flows = rules.flows
+    assert flows is not None and flows.tasks is not None  # run only when the flow is configured
+    tf = flows.tasks
     crm = tf.crm
-    drp = rules.flows.orders.drp if rules.flows.orders else "drp"  # type: ignore[union-attr]
+    drp = flows.orders.drp if flows.orders else "drp"
     accounts = crosswalk(conn, "party", drp, crm)
     owners = {k: v.get("OwnerId") for k, v in raw_records(conn, crm, "Account").items()}
     order_owner = {k: v.get("OwnerId") for k, v in raw_records(conn, crm, "Order").items()}
@@ -48,9 +50,9 @@ def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.
         if reason not in reasons:
             continue
         for row in conn.execute(select(d).where(d.c.kind == kind, d.c.status == "open")):
-            account = accounts.get(row.scope or "") or accounts.get(row.external_id or "")
-            if account:
-                out.append(TaskSpec(reason, f"{kind}|{row.key}", account, owners.get(account), row.message or kind))
+            found = accounts.get(row.scope or "") or accounts.get(row.external_id or "")
+            if found:
+                out.append(TaskSpec(reason, f"{kind}|{row.key}", found, owners.get(found), row.message or kind))
     if "stale_846" in reasons:
         latest: dict[str, dt.date] = {}
         for r in records(conn, "inventory", "edi"):
@@ -69,7 +71,8 @@ def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.
 def run_tasks(engine: Engine, run_id: int, rules: PushRules, connector: Callable[[str], Connector], orders: OrderOutcome | None,
               dry_run: bool = False) -> dict[str, Any]:
     """Open the tasks whose reason holds, complete the hub's open tasks whose reason is gone; returns counts."""
-    tf = rules.flows.tasks  # type: ignore[union-attr]
+    assert rules.flows is not None and rules.flows.tasks is not None  # run only when the flow is configured
+    tf = rules.flows.tasks
     as_of = tf.as_of or utcnow().date()
     with engine.connect() as conn:
         wanted = _wanted(conn, rules, orders, as_of)
