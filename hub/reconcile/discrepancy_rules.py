@@ -315,8 +315,8 @@ def inventory_variance(locations: Iterable[Location | Mapping[str, Any]],
             owner_of[loc.external_id] = loc.owner_ref
     # owner -> (latest date, sku -> qty, report ref)
     latest: dict[str, tuple[date | None, dict[str, Decimal], str | None]] = {}
-    for raw in edi_positions:
-        p = as_position(raw)
+    for pos in edi_positions:
+        p = as_position(pos)
         if p.party_ref is None:
             continue
         cur = latest.get(p.party_ref)
@@ -326,8 +326,8 @@ def inventory_variance(locations: Iterable[Location | Mapping[str, Any]],
             cur[1][p.sku] = cur[1].get(p.sku, Decimal(0)) + p.on_hand
     # warehouse -> sku -> (as_of, qty): the DRP's latest figure
     drp: dict[str, dict[str, tuple[date | None, Decimal]]] = defaultdict(dict)
-    for raw in drp_positions:
-        p = as_position(raw)
+    for pos in drp_positions:
+        p = as_position(pos)
         if p.location_ref not in owner_of:
             continue
         prev = drp[p.location_ref].get(p.sku)
@@ -398,8 +398,8 @@ def credit_exceeded(parties: Iterable[Mapping[str, Any]], invoices: Iterable[Inv
             open_amt[inv.party_ref] += inv.open_amount if inv.open_amount is not None else inv.amount
     ordered: dict[str, Decimal] = defaultdict(Decimal)
     statuses = ccfg.exposure_order_statuses
-    for raw in orders:
-        o = as_order(raw)
+    for order_raw in orders:
+        o = as_order(order_raw)
         if o.party_ref is not None and o.amount is not None and status_in(o, statuses):
             ordered[o.party_ref] += o.amount
     for party in parties:
@@ -525,8 +525,8 @@ def invoice_amount_mismatch(drp_orders: Iterable[SalesOrder | Mapping[str, Any]]
         inv = as_invoice(raw)
         if inv.order_ref:
             by_order[inv.order_ref].append(inv)
-    for row in drp_orders:
-        o = as_order(row)
+    for order_row in drp_orders:
+        o = as_order(order_row)
         invs = by_order.get(o.external_id)
         if not invs or o.amount is None:
             continue

@@ -53,7 +53,7 @@ def _random_pairs(p: Prepared, n: int, link_only: bool, seed: int) -> list[tuple
     for i, s in enumerate(systems):
         by_system.setdefault(s, []).append(i)
     groups = list(by_system.values())
-    out = []
+    out: list[tuple[int, int]] = []
     tries = 0
     while len(out) < n and tries < n * 4:
         tries += 1
@@ -188,7 +188,7 @@ def train(p: Prepared, cfg: RecordMatchConfig) -> TrainReport:
             m_final.append([s / seen[k] for s in sums[k]])
         else:  # every EM rule blocks on it: a neutral prior, flagged in the report
             m_final.append(_initial_m(len(c.levels)))
-            sessions.setdefault("unestimated", {}).setdefault("comparisons", []).append(c.label)
+            sessions.setdefault("unestimated", {}).setdefault("comparisons", []).append(c.name)
     all_pairs, _ = candidate_pairs(p.raw, cfg.blocking, p.systems, link_only)
     patterns = Counter(gamma(p, i, j) for i, j in all_pairs)
     _, lam_cand = em_m(patterns, u, [True] * len(u), m_final, fix_m=True)

@@ -48,7 +48,8 @@ def street_key(value: str) -> StreetKey:
         return StreetKey(tuple(map(str, ak.numbers)), (ak.road,) if ak.road else (), (), ak.road)
     tokens = _TOKEN.findall(value.casefold())
     numbers = tuple(t for t in tokens if t.isdigit())
-    words, types = [], []
+    words: list[str] = []
+    types: list[str] = []
     for t in tokens:
         if t.isdigit():
             continue

@@ -95,7 +95,7 @@ def _exact(c: Any) -> Compiled:
 def _similarity(c: Any, tag: str, sim: Callable[[str, str], float], default: tuple[float, ...]) -> Compiled:
     cuts = tuple(sorted(c.thresholds or default, reverse=True))
     names = ["exact"] + [f"{tag}>={_fmt(t)}" for t in cuts]
-    tests: list[Callable[[Any, Any], bool]] = [lambda a, b: a == b]
+    tests: list[Callable[..., bool]] = [lambda a, b: a == b]
     tests += [lambda a, b, t=t: sim(a, b) >= t for t in cuts]
     return Compiled(c.label, c.kind, (*names, "mismatch"), _one(c.field, _identity), _ladder(names, tests), _identity)
 
@@ -104,7 +104,7 @@ def _distance(c: Any, tag: str, dist: Callable[..., int], default: tuple[float, 
     cuts = tuple(sorted(int(t) for t in (c.thresholds or default)))
     names = ["exact"] + [f"{tag}<={t}" for t in cuts]
     top = cuts[-1]
-    tests: list[Callable[[Any, Any], bool]] = [lambda a, b: a == b]
+    tests: list[Callable[..., bool]] = [lambda a, b: a == b]
     tests += [lambda a, b, t=t: dist(a, b, score_cutoff=top) <= t for t in cuts]
     return Compiled(c.label, c.kind, (*names, "mismatch"), _one(c.field, _identity), _ladder(names, tests), _identity)
 
@@ -164,7 +164,7 @@ def _date(c: Any) -> Compiled:
         return x is not None and y is not None and x.year == y.year and x.month == y.day and x.day == y.month \
             and x != y
 
-    tests: list[Callable[[Any, Any], bool]] = [lambda a, b: a[0] == b[0], transposed,
+    tests: list[Callable[..., bool]] = [lambda a, b: a[0] == b[0], transposed,
                                                lambda a, b: DamerauLevenshtein.distance(a[0], b[0], score_cutoff=1) <= 1]
     for n in days:
         tests.append(lambda a, b, n=n: a[1] is not None and b[1] is not None and abs((a[1] - b[1]).days) <= n)
@@ -184,7 +184,7 @@ def _number(c: Any) -> Compiled:
     absolute = sorted(c.thresholds)
     relative = sorted(c.relative)
     names = ["exact"] + [f"abs<={_fmt(t)}" for t in absolute] + [f"rel<={_fmt(r)}" for r in relative]
-    tests: list[Callable[[Any, Any], bool]] = [lambda a, b: a == b]
+    tests: list[Callable[..., bool]] = [lambda a, b: a == b]
     tests += [lambda a, b, t=t: abs(a - b) <= t for t in absolute]
     tests += [lambda a, b, r=r: abs(a - b) <= r * max(abs(a), abs(b)) for r in relative]
     field = c.field
@@ -201,7 +201,7 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]")
 
 def _postcode(c: Any) -> Compiled:
     names = ["exact"] + ([f"prefix{c.prefix}"] if c.prefix else [])
-    tests: list[Callable[[Any, Any], bool]] = [lambda a, b: a == b]
+    tests: list[Callable[..., bool]] = [lambda a, b: a == b]
     if c.prefix:
         n = c.prefix
         tests.append(lambda a, b: a[:n] == b[:n])
@@ -231,7 +231,7 @@ def _array(c: Any) -> Compiled:
     sep = c.separator
     shared = sorted((int(t) for t in (c.thresholds or (1,))), reverse=True)
     names = ["exact"] + [f"shared>={t}" for t in shared]
-    tests: list[Callable[[Any, Any], bool]] = [lambda a, b: a == b]
+    tests: list[Callable[..., bool]] = [lambda a, b: a == b]
     tests += [lambda a, b, t=t: len(a & b) >= t for t in shared]
 
     def norm(v: str) -> frozenset[str] | None:

@@ -144,6 +144,10 @@ class _Bucket:
         self.stats: Counter[str] = Counter()
         self.attached: list[str] = []  # 850 POs attached to this bucket's DRP orders
 
+    def scope_of_cluster(self, cl: Cluster) -> str | None:
+        """The scope of an order cluster: its first member's."""
+        return self.cluster_scope.get(cl.members[0])
+
     def scope_of(self, f: Any) -> str | None:
         keyed_by = RULES[f.kind].keyed_by
         if keyed_by != "order":
@@ -320,10 +324,10 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
             life.update(write_findings(conn, b.findings, run_id, SCOPED_KINDS, scope_of=b.scope_of, within=within))
             if link:
                 xw.update(write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True,
-                                          scope=lambda cl, _s=b.cluster_scope: _s.get(cl.members[0])))
+                                          scope=b.scope_of_cluster))
         if scopes is None:  # found under no customer any more (or written before scopes existed)
-            within = f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})"
-            life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(within, {})))
+            orphans = f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})"
+            life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(orphans, {})))
         else:  # customers re-checked that no longer exist (merged away): their findings go
             gone = scopes - set(r[0] for r in conn.execute(text(f"SELECT DISTINCT scope FROM {st.name}")))
             if gone:
