@@ -67,8 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for name in dbs.values():
             admin.execute(f'CREATE DATABASE "{name}"')
-        store = {k: (f"{base}/{dbs[k]}" if args.store == "postgresql" else f"sqlite:///{work / (k + '.db')}")
-                 for k in ("embedded", "celery")}
+        store = {
+            k: (f"{base}/{dbs[k]}" if args.store == "postgresql" else f"sqlite:///{work / (k + '.db')}")
+            for k in ("embedded", "celery")
+        }
         t = time.perf_counter()
         world = _world(work / "embedded", args.customers)
         shutil.copytree(world, work / "celery")
@@ -82,11 +84,22 @@ def main(argv: list[str] | None = None) -> int:
         embedded_stages = len(result.stages)
         print(f"embedded: {embedded_wall:.1f}s, {embedded_stages} stages", flush=True)
 
-        hub_env = {"HUB_CONFIG": str(CONFIG), "CHANNELCO_DIR": str(work / "celery"), "HUB_DATABASE_URL": store["celery"],
-                   "HUB_AIRFLOW_SCHEDULES": "off", "PYTHONPATH": str(ROOT)}
-        stack = LocalStack(StackSettings(home=work / "airflow", dags_folder=ROOT / "dags",
-                                         metadata_url=f"{base.replace('postgresql://', 'postgresql+psycopg2://')}/{dbs['meta']}",
-                                         worker_concurrency=args.workers_concurrency), hub_env)
+        hub_env = {
+            "HUB_CONFIG": str(CONFIG),
+            "CHANNELCO_DIR": str(work / "celery"),
+            "HUB_DATABASE_URL": store["celery"],
+            "HUB_AIRFLOW_SCHEDULES": "off",
+            "PYTHONPATH": str(ROOT),
+        }
+        stack = LocalStack(
+            StackSettings(
+                home=work / "airflow",
+                dags_folder=ROOT / "dags",
+                metadata_url=f"{base.replace('postgresql://', 'postgresql+psycopg2://')}/{dbs['meta']}",
+                worker_concurrency=args.workers_concurrency,
+            ),
+            hub_env,
+        )
         t = time.perf_counter()
         stack.migrate()
         stack.start()
@@ -102,13 +115,19 @@ def main(argv: list[str] | None = None) -> int:
         stage_seconds, _ = _stage_seconds(store["celery"])
         n = len(tis)
         print()
-        print(f"| ChannelCo {args.customers:,} customers ({args.store} store) | embedded | Celery ({args.workers_concurrency} slots) |")
+        print(
+            f"| ChannelCo {args.customers:,} customers ({args.store} store) | embedded | Celery ({args.workers_concurrency} slots) |"
+        )
         print("|---|---:|---:|")
         print(f"| wall time, s | {embedded_wall:.1f} | {celery_wall:.1f} ({state}) |")
         print(f"| units of work | {embedded_stages} stages | {n} task instances |")
         print(f"| stack start-up (migrate, start, parse), s | - | {startup:.1f} |")
-        print(f"| overhead per task (wall difference / tasks), s | - | {(celery_wall - embedded_wall) / max(n, 1):.2f} |")
-        print(f"| overhead per task (task duration - stage time), s | - | {(task_seconds - stage_seconds) / max(n, 1):.2f} |")
+        print(
+            f"| overhead per task (wall difference / tasks), s | - | {(celery_wall - embedded_wall) / max(n, 1):.2f} |"
+        )
+        print(
+            f"| overhead per task (task duration - stage time), s | - | {(task_seconds - stage_seconds) / max(n, 1):.2f} |"
+        )
         return 0 if state == "success" else 1
     finally:
         if stack is not None:

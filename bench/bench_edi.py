@@ -67,8 +67,11 @@ def main() -> int:
         print(f"no EDI files under {args.scenario / 'edi'}", file=sys.stderr)
         return 2
     rows = []
-    for label, fn, extra in (("str.split baseline", baseline, ()), ("reader + envelope validation", reader, ()),
-                             ("reader + validation + canonical mapping", reader, (True,))):
+    for label, fn, extra in (
+        ("str.split baseline", baseline, ()),
+        ("reader + envelope validation", reader, ()),
+        ("reader + validation + canonical mapping", reader, (True,)),
+    ):
         runs = [_time(fn, files, *extra) for _ in range(args.repeat)]
         secs = statistics.median(r[0] for r in runs)
         rows.append((label, runs[0][1], secs))

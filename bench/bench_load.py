@@ -31,8 +31,11 @@ def scenario(customers: int, workdir: Path) -> Path:
     out = workdir / f"scen{customers}"
     if not out.exists():
         if SHARED_GEN.exists():
-            subprocess.run([sys.executable, str(SHARED_GEN), str(out), "--seed", "21", "--customers", str(customers)], check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, str(SHARED_GEN), str(out), "--seed", "21", "--customers", str(customers)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         else:
             from testkit.world import generate
 
@@ -112,11 +115,15 @@ def variant_hub(world: Path, url: str) -> dict:
     from sqlalchemy import text
 
     with engine.connect() as conn:
-        stages = conn.execute(text(
-            "SELECT stage, sum(rows_in), sum(julianday(finished_at) - julianday(started_at)) * 86400 FROM stage_log "
-            "WHERE run_id = :r GROUP BY stage" if url.startswith("sqlite") else
-            "SELECT stage, sum(rows_in), sum(extract(epoch from finished_at - started_at)) FROM stage_log WHERE run_id = :r GROUP BY stage"
-        ), {"r": result.run_id}).all()
+        stages = conn.execute(
+            text(
+                "SELECT stage, sum(rows_in), sum(julianday(finished_at) - julianday(started_at)) * 86400 FROM stage_log "
+                "WHERE run_id = :r GROUP BY stage"
+                if url.startswith("sqlite")
+                else "SELECT stage, sum(rows_in), sum(extract(epoch from finished_at - started_at)) FROM stage_log WHERE run_id = :r GROUP BY stage"
+            ),
+            {"r": result.run_id},
+        ).all()
     per_stage = {s: {"rows": int(n or 0), "seconds": float(sec or 0)} for s, n, sec in stages}
     rows = per_stage.get("extract", {}).get("rows", 0)
     load_seconds = per_stage.get("extract", {}).get("seconds", 0) + per_stage.get("map", {}).get("seconds", 0)
@@ -125,8 +132,14 @@ def variant_hub(world: Path, url: str) -> dict:
 
 def variant_dlt(world: Path, url: str) -> dict:
     """dlt loading the same CSVs as pages of dicts (its documented default path)."""
-    os.environ.update({"SCHEMA__NAMING": "direct", "LOAD__WORKERS": "1", "NORMALIZE__WORKERS": "1",
-                       "DATA_WRITER__BUFFER_MAX_ITEMS": "10000"})
+    os.environ.update(
+        {
+            "SCHEMA__NAMING": "direct",
+            "LOAD__WORKERS": "1",
+            "NORMALIZE__WORKERS": "1",
+            "DATA_WRITER__BUFFER_MAX_ITEMS": "10000",
+        }
+    )
     import dlt
 
     def rows_of(system: str, path: Path, enc: str):  # type: ignore[no-untyped-def]
@@ -140,10 +153,17 @@ def variant_dlt(world: Path, url: str) -> dict:
             if page:
                 yield page
 
-    resources = [dlt.resource(rows_of(s, p, e), name=f"{s}_{p.stem}", write_disposition="append") for s, p, e in csv_files(world)]
-    dest = dlt.destinations.sqlalchemy(url) if url.startswith("sqlite") else dlt.destinations.postgres(url.replace("postgresql+psycopg", "postgresql"))
-    pipe = dlt.pipeline(pipeline_name="bench", destination=dest, dataset_name="bench",
-                        pipelines_dir=tempfile.mkdtemp(prefix="dlt-"))
+    resources = [
+        dlt.resource(rows_of(s, p, e), name=f"{s}_{p.stem}", write_disposition="append") for s, p, e in csv_files(world)
+    ]
+    dest = (
+        dlt.destinations.sqlalchemy(url)
+        if url.startswith("sqlite")
+        else dlt.destinations.postgres(url.replace("postgresql+psycopg", "postgresql"))
+    )
+    pipe = dlt.pipeline(
+        pipeline_name="bench", destination=dest, dataset_name="bench", pipelines_dir=tempfile.mkdtemp(prefix="dlt-")
+    )
     t0 = time.perf_counter()
     pipe.run(resources)
     secs = time.perf_counter() - t0
@@ -155,8 +175,12 @@ VARIANTS = {"raw": variant_raw, "hub": variant_hub, "dlt": variant_dlt}
 
 
 def run_child(name: str, world: Path, url: str, python: str | None = None) -> dict:
-    out = subprocess.run([python or sys.executable, __file__, "--child", name, "--world", str(world), "--url", url],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [python or sys.executable, __file__, "--child", name, "--world", str(world), "--url", url],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if out.returncode != 0:
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -182,9 +206,12 @@ def main() -> int:
     ap.add_argument("--customers", type=int, action="append")
     ap.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument("--skip-dlt", action="store_true")
-    ap.add_argument("--dlt-python", default=str(ROOT / ".cache" / "dlt-venv" / "bin" / "python"),
-                    help="interpreter with dlt installed (kept out of the project venv): "
-                         "python3 -m venv .cache/dlt-venv && .cache/dlt-venv/bin/pip install 'dlt[sqlalchemy]==1.31.0' psycopg2-binary")
+    ap.add_argument(
+        "--dlt-python",
+        default=str(ROOT / ".cache" / "dlt-venv" / "bin" / "python"),
+        help="interpreter with dlt installed (kept out of the project venv): "
+        "python3 -m venv .cache/dlt-venv && .cache/dlt-venv/bin/pip install 'dlt[sqlalchemy]==1.31.0' psycopg2-binary",
+    )
     ap.add_argument("--workdir", type=Path, default=ROOT / "var" / "bench")
     ap.add_argument("--child")
     ap.add_argument("--world", type=Path)
@@ -212,7 +239,11 @@ def main() -> int:
                 continue
             rate = r["rows"] / r["seconds"] if r["seconds"] else 0
             ratio = rate / (base["rows"] / base["seconds"]) if "error" not in base else 0
-            label = {"raw": "raw csv + executemany/COPY (floor)", "hub": "hub extract + map (load)", "dlt": "dlt dicts -> same db"}[name]
+            label = {
+                "raw": "raw csv + executemany/COPY (floor)",
+                "hub": "hub extract + map (load)",
+                "dlt": "dlt dicts -> same db",
+            }[name]
             print(f"{label:<34}{r['rows']:>11,}{r['seconds']:>10.1f}{rate:>12,.0f}{ratio:>9.2f}{r['peak_mb']:>10.0f}")
         hub = results.get("hub", {})
         for stage, s in hub.get("stages", {}).items():

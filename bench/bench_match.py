@@ -85,11 +85,16 @@ def scenario(gen: Path, work: Path, seed: int, customers: int) -> Path:
         if meta.get("seed") == seed and meta.get("customers") == customers:
             return out
     if not gen.exists():
-        raise SystemExit(f"error: scenario generator {gen} not found (it lives in ../shared/bench, "
-                         "which is not part of the repository); pass --gen PATH")
+        raise SystemExit(
+            f"error: scenario generator {gen} not found (it lives in ../shared/bench, "
+            "which is not part of the repository); pass --gen PATH"
+        )
     print(f"generating {out} ...", flush=True)
-    subprocess.run([sys.executable, str(gen), str(out), "--seed", str(seed),
-                    "--customers", str(customers)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(gen), str(out), "--seed", str(seed), "--customers", str(customers)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return out
 
 
@@ -115,8 +120,13 @@ def child_ours(scen: Path, out: Path, _args: argparse.Namespace) -> dict:
     result = match_parties(records, default_party_config())
     t2 = time.perf_counter()
     write_crosswalk(result, out)
-    return {"records": len(records), "read_s": t1 - t0, "match_s": t2 - t1,
-            "write_s": time.perf_counter() - t2, "stats": dict(result.stats)}
+    return {
+        "records": len(records),
+        "read_s": t1 - t0,
+        "match_s": t2 - t1,
+        "write_s": time.perf_counter() - t2,
+        "stats": dict(result.stats),
+    }
 
 
 def splink_features(rec) -> dict:  # type: ignore[no-untyped-def]
@@ -159,39 +169,59 @@ def splink_settings(link_type: str):  # type: ignore[no-untyped-def]
     from splink import SettingsCreator, block_on
 
     jw = "jaro_winkler_similarity(name_core_l, name_core_r)"
-    name = cl.CustomComparison(output_column_name="name", comparison_levels=[
-        cll.NullLevel("brand"),
-        cll.CustomLevel("brand_l = brand_r AND industry_l = industry_r", "brand+industry equal"),
-        cll.CustomLevel("brand_l = brand_r AND (industry_l IS NULL OR industry_r IS NULL)",
-                        "brand equal, industry unknown"),
-        cll.CustomLevel(f"{jw} >= 0.92", "brand+industry Jaro-Winkler >= 0.92"),
-        cll.CustomLevel("brand_l = brand_r", "brand equal, industry differs"),
-        cll.CustomLevel(f"{jw} >= 0.84", "brand+industry Jaro-Winkler >= 0.84"),
-        cll.ElseLevel(),
-    ])
-    tax = cl.CustomComparison(output_column_name="tax_id", comparison_levels=[
-        cll.NullLevel("tax_id"),
-        cll.ExactMatchLevel("tax_id"),
-        cll.CustomLevel("tax_body_l = tax_body_r", "tax id body equal"),
-        cll.ElseLevel(),
-    ])
-    address = cl.CustomComparison(output_column_name="address", comparison_levels=[
-        cll.NullLevel("addr_numbers"),
-        cll.CustomLevel("addr_numbers_l = addr_numbers_r AND addr_road_l = addr_road_r",
-                        "numbers and road equal"),
-        cll.ExactMatchLevel("addr_numbers"),
-        cll.ElseLevel(),
-    ])
+    name = cl.CustomComparison(
+        output_column_name="name",
+        comparison_levels=[
+            cll.NullLevel("brand"),
+            cll.CustomLevel("brand_l = brand_r AND industry_l = industry_r", "brand+industry equal"),
+            cll.CustomLevel(
+                "brand_l = brand_r AND (industry_l IS NULL OR industry_r IS NULL)", "brand equal, industry unknown"
+            ),
+            cll.CustomLevel(f"{jw} >= 0.92", "brand+industry Jaro-Winkler >= 0.92"),
+            cll.CustomLevel("brand_l = brand_r", "brand equal, industry differs"),
+            cll.CustomLevel(f"{jw} >= 0.84", "brand+industry Jaro-Winkler >= 0.84"),
+            cll.ElseLevel(),
+        ],
+    )
+    tax = cl.CustomComparison(
+        output_column_name="tax_id",
+        comparison_levels=[
+            cll.NullLevel("tax_id"),
+            cll.ExactMatchLevel("tax_id"),
+            cll.CustomLevel("tax_body_l = tax_body_r", "tax id body equal"),
+            cll.ElseLevel(),
+        ],
+    )
+    address = cl.CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            cll.NullLevel("addr_numbers"),
+            cll.CustomLevel("addr_numbers_l = addr_numbers_r AND addr_road_l = addr_road_r", "numbers and road equal"),
+            cll.ExactMatchLevel("addr_numbers"),
+            cll.ElseLevel(),
+        ],
+    )
     return SettingsCreator(
         link_type=link_type,
         unique_id_column_name="uid",
         probability_two_random_records_match=1e-4,
-        comparisons=[name, tax, cl.ExactMatch("phone"), cl.ExactMatch("city"), address,
-                     cl.ExactMatch("channel_level"), cl.ExactMatch("ref_key")],
+        comparisons=[
+            name,
+            tax,
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("city"),
+            address,
+            cl.ExactMatch("channel_level"),
+            cl.ExactMatch("ref_key"),
+        ],
         blocking_rules_to_generate_predictions=[
-            block_on("tax_body"), block_on("phone"), block_on("ref_key"),
-            block_on("brand", "city"), block_on("brand", "industry"),
-            block_on("city", "industry", "brand_prefix"), block_on("city", "addr_numbers"),
+            block_on("tax_body"),
+            block_on("phone"),
+            block_on("ref_key"),
+            block_on("brand", "city"),
+            block_on("brand", "industry"),
+            block_on("city", "industry", "brand_prefix"),
+            block_on("city", "addr_numbers"),
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
@@ -207,8 +237,7 @@ def splink_columns(records: list) -> dict[str, dict[str, list]]:
     return out
 
 
-def splink_predict(columns: dict[str, dict[str, list]], link_type: str,
-                   threads: int):  # type: ignore[no-untyped-def]
+def splink_predict(columns: dict[str, dict[str, list]], link_type: str, threads: int):  # type: ignore[no-untyped-def]
     """Train the Splink model and predict: (connection, linker, predictions)."""
     import duckdb
     from splink import DuckDBAPI, Linker, block_on
@@ -216,13 +245,12 @@ def splink_predict(columns: dict[str, dict[str, list]], link_type: str,
     con = duckdb.connect()
     con.execute(f"SET threads = {threads}")
     db_api = DuckDBAPI(connection=con)
-    tables = [db_api.register(cols, dataset_display_name=system)
-              for system, cols in columns.items()]
+    tables = [db_api.register(cols, dataset_display_name=system) for system, cols in columns.items()]
     linker = Linker(tables, splink_settings(link_type), log_level="WARNING")
     training = linker.training
     training.estimate_probability_two_random_records_match(
-        [block_on("tax_id"), block_on("phone", "brand"), block_on("brand", "industry", "city")],
-        recall=0.9)
+        [block_on("tax_id"), block_on("phone", "brand"), block_on("brand", "industry", "city")], recall=0.9
+    )
     training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
     for rule in (block_on("tax_body"), block_on("phone"), block_on("brand", "city")):
         training.estimate_parameters_using_expectation_maximisation(rule)
@@ -243,7 +271,8 @@ def child_splink(scen: Path, out: Path, args: argparse.Namespace) -> dict:
     con, linker, predictions = splink_predict(columns, link_type, args.threads)
     del columns
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_weight=args.splink_threshold)
+        predictions, threshold_match_weight=args.splink_threshold
+    )
     t2 = time.perf_counter()
     n_pairs = con.execute(f"SELECT count(*) FROM {predictions.physical_name}").fetchone()[0]
     rows = con.execute(f"SELECT cluster_id, source_dataset, uid FROM {clusters.physical_name}")
@@ -256,10 +285,18 @@ def child_splink(scen: Path, out: Path, args: argparse.Namespace) -> dict:
             for cluster_id, system, uid in batch:
                 w.writerow(["customer", cluster_id, system, uid])
             n_rows += len(batch)
-    return {"records": n_records, "read_s": t1 - t0, "match_s": t2 - t1,
-            "write_s": time.perf_counter() - t2,
-            "stats": {"prep_s": round(t_prep - t1, 2), "pairs_scored_above_-5": n_pairs,
-                      "crosswalk_rows": n_rows, "threshold_match_weight": args.splink_threshold}}
+    return {
+        "records": n_records,
+        "read_s": t1 - t0,
+        "match_s": t2 - t1,
+        "write_s": time.perf_counter() - t2,
+        "stats": {
+            "prep_s": round(t_prep - t1, 2),
+            "pairs_scored_above_-5": n_pairs,
+            "crosswalk_rows": n_rows,
+            "threshold_match_weight": args.splink_threshold,
+        },
+    }
 
 
 def run_child(matcher: str, scen: Path, out: Path, args: argparse.Namespace) -> dict:
@@ -267,9 +304,20 @@ def run_child(matcher: str, scen: Path, out: Path, args: argparse.Namespace) -> 
     out.mkdir(parents=True, exist_ok=True)
     for stale in ("child.json", "crosswalk.csv", "score.json"):
         (out / stale).unlink(missing_ok=True)
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", matcher,
-           "--scenario", str(scen), "--out", str(out), "--threads", str(args.threads),
-           "--splink-threshold", str(args.splink_threshold)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        matcher,
+        "--scenario",
+        str(scen),
+        "--out",
+        str(out),
+        "--threads",
+        str(args.threads),
+        "--splink-threshold",
+        str(args.splink_threshold),
+    ]
     t0 = time.perf_counter()
     with (out / "child.log").open("w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
@@ -284,8 +332,13 @@ def run_child(matcher: str, scen: Path, out: Path, args: argparse.Namespace) -> 
             time.sleep(0.05)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     seconds = time.perf_counter() - t0
-    report = {"matcher": matcher, "seconds": seconds, "peak_mb": usage.ru_maxrss / 1024,
-              "cpu_s": usage.ru_utime + usage.ru_stime, "exit": proc.returncode}
+    report = {
+        "matcher": matcher,
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "exit": proc.returncode,
+    }
     result = out / "child.json"
     if proc.returncode == 0 and result.exists():
         report.update(json.loads(result.read_text(encoding="utf-8")))
@@ -298,9 +351,20 @@ def run_child(matcher: str, scen: Path, out: Path, args: argparse.Namespace) -> 
 def score(score_py: Path, scen: Path, out: Path) -> tuple[float | None, float | None]:
     """customer_f1 and within-system duplicate F1 from score.py."""
     res = out / "score.json"
-    proc = subprocess.run([sys.executable, str(score_py), "--truth",
-                           str(scen / "truth" / "truth.json"), "--pred", str(out),
-                           "--json", str(res)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(score_py),
+            "--truth",
+            str(scen / "truth" / "truth.json"),
+            "--pred",
+            str(out),
+            "--json",
+            str(res),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 or not res.exists():
         print(f"  score.py failed: {proc.stderr.strip()}", file=sys.stderr)
         return None, None
@@ -315,25 +379,35 @@ def _fmt(x: float | None, spec: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--customers", type=int, action="append",
-                    help="scenario size (repeatable; default 10000)")
-    ap.add_argument("--seed", type=int, action="append",
-                    help="scenario seed (repeatable; default 11)")
-    ap.add_argument("--matchers", default=",".join(MATCHERS),
-                    help=f"comma-separated subset of {', '.join(MATCHERS)}")
-    ap.add_argument("--work", type=Path, default=ROOT / ".cache" / "bench-match",
-                    help="scenarios and predictions go here (default .cache/bench-match)")
+    ap.add_argument("--customers", type=int, action="append", help="scenario size (repeatable; default 10000)")
+    ap.add_argument("--seed", type=int, action="append", help="scenario seed (repeatable; default 11)")
+    ap.add_argument("--matchers", default=",".join(MATCHERS), help=f"comma-separated subset of {', '.join(MATCHERS)}")
+    ap.add_argument(
+        "--work",
+        type=Path,
+        default=ROOT / ".cache" / "bench-match",
+        help="scenarios and predictions go here (default .cache/bench-match)",
+    )
     ap.add_argument("--gen", type=Path, default=SHARED_BENCH / "gen_channel_data.py")
     ap.add_argument("--score", type=Path, default=SHARED_BENCH / "score.py")
-    ap.add_argument("--splink-threshold", type=float, default=SPLINK_THRESHOLD,
-                    help=f"Splink match-weight cut for clustering (default {SPLINK_THRESHOLD})")
+    ap.add_argument(
+        "--splink-threshold",
+        type=float,
+        default=SPLINK_THRESHOLD,
+        help=f"Splink match-weight cut for clustering (default {SPLINK_THRESHOLD})",
+    )
     ap.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per matcher run")
     ap.add_argument("--child", choices=MATCHERS, help=argparse.SUPPRESS)
     ap.add_argument("--scenario", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
-    ap.add_argument("--people", type=Path, nargs="?", const=Path("febrl4"),
-                    help="run the person benchmark (bench_people.py) on DIR (a.csv, b.csv; default FEBRL4)")
+    ap.add_argument(
+        "--people",
+        type=Path,
+        nargs="?",
+        const=Path("febrl4"),
+        help="run the person benchmark (bench_people.py) on DIR (a.csv, b.csv; default FEBRL4)",
+    )
     args = ap.parse_args(argv)
 
     if args.people is not None:
@@ -351,8 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         ap.error(f"unknown matcher(s) {', '.join(bad)} (known: {', '.join(MATCHERS)})")
     if not args.score.exists():
-        raise SystemExit(f"error: {args.score} not found (../shared/bench is not part of the "
-                         "repository); pass --score PATH")
+        raise SystemExit(
+            f"error: {args.score} not found (../shared/bench is not part of the repository); pass --score PATH"
+        )
     rows = []
     for customers in args.customers or [10_000]:
         for seed in args.seed or [11]:
@@ -363,17 +438,24 @@ def main(argv: list[str] | None = None) -> int:
                 f1, dup_f1 = score(args.score, scen, out) if "error" not in rep else (None, None)
                 rep.update(customers=customers, seed=seed, f1=f1, dup_f1=dup_f1)
                 rows.append(rep)
-                print(f"  {matcher} seed={seed} customers={customers}: {rep['seconds']:.1f}s "
-                      f"cpu={rep['cpu_s']:.1f}s peak={rep['peak_mb']:.0f}MB f1={_fmt(f1, '.4f')} "
-                      f"dup_f1={_fmt(dup_f1, '.4f')} {rep.get('error', '')} "
-                      f"{rep.get('stats', '')}", flush=True)
-    head = (f"{'matcher':14s} {'customers':>9s} {'seed':>4s} {'records':>8s} {'seconds':>8s} "
-            f"{'match s':>8s} {'cpu s':>7s} {'peak MB':>8s} {'customer F1':>11s} {'dup F1':>7s}")
+                print(
+                    f"  {matcher} seed={seed} customers={customers}: {rep['seconds']:.1f}s "
+                    f"cpu={rep['cpu_s']:.1f}s peak={rep['peak_mb']:.0f}MB f1={_fmt(f1, '.4f')} "
+                    f"dup_f1={_fmt(dup_f1, '.4f')} {rep.get('error', '')} "
+                    f"{rep.get('stats', '')}",
+                    flush=True,
+                )
+    head = (
+        f"{'matcher':14s} {'customers':>9s} {'seed':>4s} {'records':>8s} {'seconds':>8s} "
+        f"{'match s':>8s} {'cpu s':>7s} {'peak MB':>8s} {'customer F1':>11s} {'dup F1':>7s}"
+    )
     print("\n" + head + "\n" + "-" * len(head))
     for r in rows:
-        print(f"{r['matcher']:14s} {r['customers']:>9d} {r['seed']:>4d} {r.get('records', 0):>8d} "
-              f"{r['seconds']:>8.1f} {_fmt(r.get('match_s'), '.1f'):>8s} {r['cpu_s']:>7.1f} "
-              f"{r['peak_mb']:>8.0f} {_fmt(r['f1'], '.4f'):>11s} {_fmt(r['dup_f1'], '.4f'):>7s}")
+        print(
+            f"{r['matcher']:14s} {r['customers']:>9d} {r['seed']:>4d} {r.get('records', 0):>8d} "
+            f"{r['seconds']:>8.1f} {_fmt(r.get('match_s'), '.1f'):>8s} {r['cpu_s']:>7.1f} "
+            f"{r['peak_mb']:>8.0f} {_fmt(r['f1'], '.4f'):>11s} {_fmt(r['dup_f1'], '.4f'):>7s}"
+        )
     _print_scaling(rows)
     return 1 if any("error" in r for r in rows) else 0
 
@@ -382,15 +464,18 @@ def _print_scaling(rows: list[dict]) -> None:
     """Growth of time and memory from the smallest to each larger size, per matcher and seed."""
     ok = [r for r in rows if "error" not in r]
     for r in ok:
-        smaller = [b for b in ok if b["matcher"] == r["matcher"] and b["seed"] == r["seed"]
-                   and b["customers"] < r["customers"]]
+        smaller = [
+            b for b in ok if b["matcher"] == r["matcher"] and b["seed"] == r["seed"] and b["customers"] < r["customers"]
+        ]
         base = min(smaller, key=lambda b: b["customers"], default=None)
         if base is None:
             continue
-        print(f"scaling {r['matcher']} seed {r['seed']}: {base['customers']} -> {r['customers']} "
-              f"customers (x{r['customers'] / base['customers']:.0f}): wall "
-              f"x{r['seconds'] / base['seconds']:.1f}, cpu x{r['cpu_s'] / base['cpu_s']:.1f}, "
-              f"peak RSS x{r['peak_mb'] / base['peak_mb']:.1f}")
+        print(
+            f"scaling {r['matcher']} seed {r['seed']}: {base['customers']} -> {r['customers']} "
+            f"customers (x{r['customers'] / base['customers']:.0f}): wall "
+            f"x{r['seconds'] / base['seconds']:.1f}, cpu x{r['cpu_s'] / base['cpu_s']:.1f}, "
+            f"peak RSS x{r['peak_mb'] / base['peak_mb']:.1f}"
+        )
 
 
 if __name__ == "__main__":

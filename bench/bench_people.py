@@ -30,7 +30,7 @@ from statistics import median
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from dev_match_people import pairwise_f1
+from dev_match_people import pairwise_f1  # noqa: E402 (the bench folder is put on the path first)
 
 
 def febrl4(out: Path) -> Path:
@@ -65,11 +65,18 @@ def child_splink(data: Path, out: Path) -> None:
         df = pd.read_csv(data / f"{name}.csv", dtype=str).fillna("")
         df = df.apply(lambda s: s.str.strip()).replace("", None)
         frames.append(df.rename(columns={"rec_id": "uid"}))
-    blocking = [block_on("given_name", "surname"), block_on("date_of_birth"), block_on("soc_sec_id"),
-                block_on("street_number", "address_1"), block_on("postcode", "surname"), block_on("postcode", "given_name"),
-                block_on("suburb", "substr(date_of_birth, 1, 4)")]
+    blocking = [
+        block_on("given_name", "surname"),
+        block_on("date_of_birth"),
+        block_on("soc_sec_id"),
+        block_on("street_number", "address_1"),
+        block_on("postcode", "surname"),
+        block_on("postcode", "given_name"),
+        block_on("suburb", "substr(date_of_birth, 1, 4)"),
+    ]
     settings = SettingsCreator(
-        link_type="link_only", unique_id_column_name="uid",
+        link_type="link_only",
+        unique_id_column_name="uid",
         comparisons=[
             cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
             cl.NameComparison("surname").configure(term_frequency_adjustments=True),
@@ -83,13 +90,17 @@ def child_splink(data: Path, out: Path) -> None:
             cl.ExactMatch("state"),
         ],
         blocking_rules_to_generate_predictions=blocking,
-        retain_intermediate_calculation_columns=False, retain_matching_columns=False)
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
     con = duckdb.connect()
     db = DuckDBAPI(connection=con)
-    linker = Linker([db.register(f, dataset_display_name=n) for f, n in zip(frames, ("a", "b"))], settings,
-                    log_level="WARNING")
+    linker = Linker(
+        [db.register(f, dataset_display_name=n) for f, n in zip(frames, ("a", "b"))], settings, log_level="WARNING"
+    )
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")], recall=0.8)
+        [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")], recall=0.8
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("postcode", "surname"))
@@ -110,8 +121,12 @@ def run(matcher: str, data: Path, out: Path) -> dict:
     proc = subprocess.Popen([sys.executable, __file__, "--child", matcher, "--people", str(data), "--out", str(out)])
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
-    rep = {"matcher": matcher, "seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-           "exit": os.waitstatus_to_exitcode(status)}
+    rep = {
+        "matcher": matcher,
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "exit": os.waitstatus_to_exitcode(status),
+    }
     # ours runs the hub in grandchildren: RUSAGE_CHILDREN of this process covers them after wait
     rep["peak_mb"] = usage.ru_maxrss / 1024
     clusters: dict[str, list[tuple[str, str]]] = {}
@@ -138,22 +153,36 @@ def main() -> int:
     matchers = args.matchers.split(",")
     runs: dict[str, list[dict]] = {m: [] for m in matchers}
     for k in range(args.repeat):  # alternate the order: a shared machine's load drifts
-        for m in (matchers if k % 2 == 0 else matchers[::-1]):
+        for m in matchers if k % 2 == 0 else matchers[::-1]:
             r = run(m, data, args.work / "pred" / data.name / m)
             print(json.dumps(r), flush=True)
             runs[m].append(r)
-    rows = [dict(rs[-1], seconds=median(r["seconds"] for r in rs), cpu_seconds=median(r["cpu_seconds"] for r in rs),
-                 exit=max(r["exit"] for r in rs)) for rs in runs.values()]
-    print(f"\n{'matcher':8s} {'seconds':>8s} {'cpu s':>7s} {'peak MB':>8s} {'P':>7s} {'R':>7s} {'F1':>7s}"
-          f"   (median of {args.repeat})")
+    rows = [
+        dict(
+            rs[-1],
+            seconds=median(r["seconds"] for r in rs),
+            cpu_seconds=median(r["cpu_seconds"] for r in rs),
+            exit=max(r["exit"] for r in rs),
+        )
+        for rs in runs.values()
+    ]
+    print(
+        f"\n{'matcher':8s} {'seconds':>8s} {'cpu s':>7s} {'peak MB':>8s} {'P':>7s} {'R':>7s} {'F1':>7s}"
+        f"   (median of {args.repeat})"
+    )
     for r in rows:
-        print(f"{r['matcher']:8s} {r['seconds']:8.1f} {r['cpu_seconds']:7.1f} {r['peak_mb']:8.0f} {r.get('precision', 0):7.4f} "
-              f"{r.get('recall', 0):7.4f} {r.get('f1', 0):7.4f}")
+        print(
+            f"{r['matcher']:8s} {r['seconds']:8.1f} {r['cpu_seconds']:7.1f} {r['peak_mb']:8.0f} {r.get('precision', 0):7.4f} "
+            f"{r.get('recall', 0):7.4f} {r.get('f1', 0):7.4f}"
+        )
     if len(rows) == 2:
         a, b = rows
-        print(f"{a['matcher']}/{b['matcher']}: {a['seconds'] / b['seconds']:.2f} wall, "
-              f"{a['cpu_seconds'] / b['cpu_seconds']:.2f} cpu")
+        print(
+            f"{a['matcher']}/{b['matcher']}: {a['seconds'] / b['seconds']:.2f} wall, "
+            f"{a['cpu_seconds'] / b['cpu_seconds']:.2f} cpu"
+        )
     return 0 if all(r["exit"] == 0 for r in rows) else 1
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -60,10 +60,30 @@ def _seed_store(engine, ids: list[str]) -> None:  # type: ignore[no-untyped-def]
     goldens, links = [], []
     for i, sf_id in enumerate(ids):
         cid = f"P-{i:06d}"
-        goldens.append({"system": "golden", "external_id": cid, "name": f"Account {i:06d}", "credit_limit": Decimal(10_000 + i),
-                        "row_hash": hashlib.md5(cid.encode()).hexdigest(), "run_id": 1, "deleted": False})
-        links.append({"entity": "party", "system": "crm", "external_id": sf_id, "canonical_id": cid, "rule": "bench",
-                      "score": None, "explanation": None, "first_run": 1, "changed_run": 1})
+        goldens.append(
+            {
+                "system": "golden",
+                "external_id": cid,
+                "name": f"Account {i:06d}",
+                "credit_limit": Decimal(10_000 + i),
+                "row_hash": hashlib.md5(cid.encode()).hexdigest(),
+                "run_id": 1,
+                "deleted": False,
+            }
+        )
+        links.append(
+            {
+                "entity": "party",
+                "system": "crm",
+                "external_id": sf_id,
+                "canonical_id": cid,
+                "rule": "bench",
+                "score": None,
+                "explanation": None,
+                "first_run": 1,
+                "changed_run": 1,
+            }
+        )
     with engine.begin() as conn:
         upsert(conn, MODELS["party"].__table__, goldens, key=("system", "external_id"))
         upsert(conn, CrosswalkLink.__table__, links, key=("entity", "system", "external_id"), change_column=None)
@@ -81,8 +101,11 @@ def run_mode(accounts: int, batch: int, work: Path) -> dict[str, float]:
     server = start_server(0, accounts=accounts)
     server.org.schema["Account"]["Credit_Limit__c"] = {"type": "currency"}
     try:
-        os.environ.update(BENCH_SF_PASSWORD=server.app.creds["password"], BENCH_SF_TOKEN=server.app.creds["security_token"],
-                          BENCH_SF_SECRET=server.app.creds["client_secret"])
+        os.environ.update(
+            BENCH_SF_PASSWORD=server.app.creds["password"],
+            BENCH_SF_TOKEN=server.app.creds["security_token"],
+            BENCH_SF_SECRET=server.app.creds["client_secret"],
+        )
         (work / "hub.yaml").write_text(HUB.format(url=server.url, ca=server.ca_file))
         (work / "push.yaml").write_text(PUSH.format(batch=batch))
         os.environ["HUB_DATABASE_URL"] = f"sqlite:///{work / f'bench-{batch}.db'}"
@@ -99,7 +122,13 @@ def run_mode(accounts: int, batch: int, work: Path) -> dict[str, float]:
         again = push(StageContext(config=config, engine=engine, pipeline="bench", run_id=start_run(engine, "bench")))
         left = again.detail["targets"]["crm/Account"]["changes"]
         engine.dispose()
-        return {"seconds": took, "written": written, "rate": written / took if took else 0.0, "calls": calls, "left": left}
+        return {
+            "seconds": took,
+            "written": written,
+            "rate": written / took if took else 0.0,
+            "calls": calls,
+            "left": left,
+        }
     finally:
         server.stop()
 
@@ -110,11 +139,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HUB_DISABLE_PLUGINS", "*")
     with tempfile.TemporaryDirectory(prefix="bench-push-") as tmp:
-        rows = [(label, run_mode(args.accounts, batch, Path(tmp))) for label, batch in (("batched (200/call)", 200), ("per record", 1))]
+        rows = [
+            (label, run_mode(args.accounts, batch, Path(tmp)))
+            for label, batch in (("batched (200/call)", 200), ("per record", 1))
+        ]
     print(f"push of {args.accounts:,} changed Accounts into the Salesforce test server (HTTPS, full push stage)")
     print(f"{'mode':<20} {'records':>8} {'seconds':>8} {'records/s':>10} {'PATCH calls':>12} {'left after':>10}")
     for label, r in rows:
-        print(f"{label:<20} {r['written']:>8,} {r['seconds']:>8.2f} {r['rate']:>10,.0f} {r['calls']:>12,} {r['left']:>10}")
+        print(
+            f"{label:<20} {r['written']:>8,} {r['seconds']:>8.2f} {r['rate']:>10,.0f} {r['calls']:>12,} {r['left']:>10}"
+        )
     base = rows[1][1]["rate"]
     if base:
         print(f"batched / per record: {rows[0][1]['rate'] / base:.1f}x")

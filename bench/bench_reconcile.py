@@ -160,7 +160,9 @@ def stage_seconds(store: Store) -> dict[str, float]:
     try:
         with engine.connect() as conn:
             last = conn.execute(select(func.max(StageLog.run_id))).scalar()
-            rows = conn.execute(select(StageLog.stage, StageLog.started_at, StageLog.finished_at).where(StageLog.run_id == last))
+            rows = conn.execute(
+                select(StageLog.stage, StageLog.started_at, StageLog.finished_at).where(StageLog.run_id == last)
+            )
             out: dict[str, float] = {}
             for stage, start, end in rows:
                 if start is not None and end is not None:
@@ -174,8 +176,13 @@ def hub(args: list[str], world: Path, store: Store) -> tuple[float, float]:
     """Run the hub CLI in a child; (wall seconds, peak RSS MB)."""
     env = dict(os.environ, CHANNELCO_DIR=str(world), HUB_DATABASE_URL=store.url)
     t0 = time.perf_counter()
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("hub")), "-c", str(CONFIG), *args], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("hub")), "-c", str(CONFIG), *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _pid, status, usage = os.wait4(proc.pid, 0)
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if status != 0:
@@ -196,8 +203,20 @@ def partition(crosswalk: Path) -> set[frozenset[tuple[str, str, str]]]:
 
 def score(world: Path, pred: Path) -> dict[str, float]:
     out = pred / "score.json"
-    subprocess.run([sys.executable, str(SHARED / "score.py"), "--truth", str(world / "truth" / "truth.json"),
-                    "--pred", str(pred), "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            str(SHARED / "score.py"),
+            "--truth",
+            str(world / "truth" / "truth.json"),
+            "--pred",
+            str(pred),
+            "--json",
+            str(out),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     data = json.loads(out.read_text())
     return {**data["summary"], "duplicate_f1": data["links"]["customer_duplicates"]["f1"]}
 
@@ -207,13 +226,30 @@ def world_of(n: int, seed: int, noise: str | None, work: Path) -> tuple[str, Pat
     tag = f"s{seed}_{n}" + (f"_{Path(noise).stem}" if noise else "")
     world = work / tag
     if not world.exists():
-        cmd = [sys.executable, str(SHARED / "gen_channel_data.py"), str(world), "--seed", str(seed), "--customers", str(n)]
+        cmd = [
+            sys.executable,
+            str(SHARED / "gen_channel_data.py"),
+            str(world),
+            "--seed",
+            str(seed),
+            "--customers",
+            str(n),
+        ]
         subprocess.run(cmd + (["--noise", noise] if noise else []), check=True, stdout=subprocess.DEVNULL)
     return tag, world
 
 
-def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, work: Path,
-             backend: str = "sqlite", pg_url: str = PG_URL, keep: bool = False) -> dict:
+def run_size(
+    n: int,
+    seed: int,
+    noise: str | None,
+    share: float,
+    verify: bool,
+    work: Path,
+    backend: str = "sqlite",
+    pg_url: str = PG_URL,
+    keep: bool = False,
+) -> dict:
     tag, world = world_of(n, seed, noise, work)
     out = f"{tag}-{backend}" if backend != "sqlite" else tag
     res: dict = {"size": n, "seed": seed, "backend": backend}
@@ -222,7 +258,12 @@ def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, w
         store.reset()
         wall, peak = hub(["run", "channelco"], world, store)
         hub(["export", "--out", str(work / f"{out}-full")], world, store)
-        res["full"] = {"wall": round(wall, 1), "peak_mb": round(peak), "stages": stage_seconds(store), **score(world, work / f"{out}-full")}
+        res["full"] = {
+            "wall": round(wall, 1),
+            "peak_mb": round(peak),
+            "stages": stage_seconds(store),
+            **score(world, work / f"{out}-full"),
+        }
         changed_world = work / f"{tag}-changed"
         shutil.rmtree(changed_world, ignore_errors=True)
         shutil.copytree(world, changed_world)
@@ -235,8 +276,10 @@ def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, w
             hub(["run", "channelco"], changed_world, fresh)
             hub(["export", "--out", str(work / f"{out}-fresh")], changed_world, fresh)
             inc, full = work / f"{out}-inc", work / f"{out}-fresh"
-            res["same_as_full_run"] = (partition(inc / "crosswalk.csv") == partition(full / "crosswalk.csv")
-                                       and (inc / "discrepancies.csv").read_bytes() == (full / "discrepancies.csv").read_bytes())
+            res["same_as_full_run"] = (
+                partition(inc / "crosswalk.csv") == partition(full / "crosswalk.csv")
+                and (inc / "discrepancies.csv").read_bytes() == (full / "discrepancies.csv").read_bytes()
+            )
     finally:
         if not keep:
             store.drop()
@@ -246,15 +289,19 @@ def run_size(n: int, seed: int, noise: str | None, share: float, verify: bool, w
 
 
 def table(results: list[dict]) -> str:
-    out = ["| backend | customers | seed | customer F1 | order F1 | discrepancy F1 | extract s | reconcile s | whole run s | peak MB "
-           "| rows changed | incr. reconcile s | share of full | incr. = full run |",
-           "|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--|"]
+    out = [
+        "| backend | customers | seed | customer F1 | order F1 | discrepancy F1 | extract s | reconcile s | whole run s | peak MB "
+        "| rows changed | incr. reconcile s | share of full | incr. = full run |",
+        "|:--|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:--|",
+    ]
     for r in results:
         f, i = r["full"], r["incremental"]
         rec, irec = f["stages"].get("reconcile", 0), i["stages"].get("reconcile", 0)
-        out.append(f"| {r.get('backend', 'sqlite')} | {r['size']:,} | {r['seed']} | {f.get('customer_f1', 0):.4f} | {f.get('order_f1', 0):.4f} "
-                   f"| {f.get('discrepancy_f1', 0):.4f} | {f['stages'].get('extract', 0)} | {rec} | {f['wall']} | {f['peak_mb']} "
-                   f"| {r['rows_changed']:,} | {irec} | {irec / rec if rec else 0:.2f} | {r.get('same_as_full_run', 'not checked')} |")
+        out.append(
+            f"| {r.get('backend', 'sqlite')} | {r['size']:,} | {r['seed']} | {f.get('customer_f1', 0):.4f} | {f.get('order_f1', 0):.4f} "
+            f"| {f.get('discrepancy_f1', 0):.4f} | {f['stages'].get('extract', 0)} | {rec} | {f['wall']} | {f['peak_mb']} "
+            f"| {r['rows_changed']:,} | {irec} | {irec / rec if rec else 0:.2f} | {r.get('same_as_full_run', 'not checked')} |"
+        )
     return "\n".join(out)
 
 
@@ -265,8 +312,11 @@ def same_export(a: Path, b: Path) -> bool:
 
 def compare(results: list[dict]) -> str:
     """SQLite against PostgreSQL per size: reconcile seconds, their ratio, and identical exports."""
-    out = ["| customers | SQLite reconcile s | PostgreSQL reconcile s | ratio PG/SQLite | SQLite incr. s | PostgreSQL incr. s "
-           "| same export |", "|---:|---:|---:|---:|---:|---:|:--|"]
+    out = [
+        "| customers | SQLite reconcile s | PostgreSQL reconcile s | ratio PG/SQLite | SQLite incr. s | PostgreSQL incr. s "
+        "| same export |",
+        "|---:|---:|---:|---:|---:|---:|:--|",
+    ]
     by_size: dict[int, dict[str, dict]] = {}
     for r in results:
         by_size.setdefault(r["size"], {})[r["backend"]] = r
@@ -290,7 +340,9 @@ def main() -> int:
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--work", type=Path, default=ROOT / ".cache" / "bench-reconcile")
     ap.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
-    ap.add_argument("--pg-url", default=PG_URL, help="a database on the PostgreSQL server to use (stores are created beside it)")
+    ap.add_argument(
+        "--pg-url", default=PG_URL, help="a database on the PostgreSQL server to use (stores are created beside it)"
+    )
     ap.add_argument("--keep-db", action="store_true", help="keep the PostgreSQL databases (for EXPLAIN)")
     args = ap.parse_args()
     if not (SHARED / "gen_channel_data.py").exists():
@@ -301,7 +353,9 @@ def main() -> int:
     results = []
     for n in args.customers or [10_000]:
         for backend in backends:
-            r = run_size(n, args.seed, args.noise, args.change, not args.no_verify, args.work, backend, args.pg_url, args.keep_db)
+            r = run_size(
+                n, args.seed, args.noise, args.change, not args.no_verify, args.work, backend, args.pg_url, args.keep_db
+            )
             print(json.dumps(r), flush=True)
             results.append(r)
     print(table(results))

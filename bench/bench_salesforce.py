@@ -24,10 +24,20 @@ from testkit.servers.salesforce import start_server  # noqa: E402
 def run(server, accounts: int, bulk: bool) -> tuple[int, float]:
     creds = server.app.creds
     config = SalesforceConfig(
-        auth="password", login_url=server.url, username=creds["username"], client_id=creds["client_id"], verify=server.ca_file,
-        objects={"accounts": {"object": "Account"}}, bulk_threshold=0 if bulk else accounts + 1, bulk_poll_interval=0.1,
+        auth="password",
+        login_url=server.url,
+        username=creds["username"],
+        client_id=creds["client_id"],
+        verify=server.ca_file,
+        objects={"accounts": {"object": "Account"}},
+        bulk_threshold=0 if bulk else accounts + 1,
+        bulk_poll_interval=0.1,
     )
-    secrets = {"password": creds["password"], "security_token": creds["security_token"], "client_secret": creds["client_secret"]}
+    secrets = {
+        "password": creds["password"],
+        "security_token": creds["security_token"],
+        "client_secret": creds["client_secret"],
+    }
     connector = build_connector(config, ConnectorContext("bench", ".", secrets))
     started = time.perf_counter()
     count = sum(len(batch.records) for batch in connector.read("accounts", None))

@@ -27,8 +27,11 @@ def seed_folder(args: argparse.Namespace, work: Path) -> Path:
     if args.seed_drp:
         return Path(args.seed_drp)
     if SHARED_GEN.exists():
-        subprocess.run([sys.executable, str(SHARED_GEN), str(work), "--seed", "7", "--customers", str(args.customers)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, str(SHARED_GEN), str(work), "--seed", "7", "--customers", str(args.customers)],
+            check=True,
+            capture_output=True,
+        )
         return work / "drp"
     from testkit.servers.drpsoap.sample import write_sample_drp
 
@@ -61,9 +64,11 @@ def via_raw(handle, page_size: int) -> int:
     total, page = 0, 1
     with requests.Session() as s:
         while True:
-            body = (f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="{ns}">'
-                    f"<soap:Body><tns:GetCustomers><tns:page>{page}</tns:page><tns:pageSize>{page_size}</tns:pageSize>"
-                    "</tns:GetCustomers></soap:Body></soap:Envelope>")
+            body = (
+                f'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:tns="{ns}">'
+                f"<soap:Body><tns:GetCustomers><tns:page>{page}</tns:page><tns:pageSize>{page_size}</tns:pageSize>"
+                "</tns:GetCustomers></soap:Body></soap:Envelope>"
+            )
             r = s.post(handle.url, data=body.encode(), headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=60)
             r.raise_for_status()
             root = etree.fromstring(r.content, parser)

@@ -24,9 +24,9 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -111,8 +111,7 @@ def read_850(folder: Path, lines: dict) -> list[SalesOrder]:
             elif tag == "AMT" and el[1] == "TT":
                 po["amount"] = Decimal(el[2])
             elif tag == "SE":
-                pos.append(SalesOrder("edi", po["po"], po["store"], po["po"], po["date"], None, None,
-                                      po["amount"]))
+                pos.append(SalesOrder("edi", po["po"], po["store"], po["po"], po["date"], None, None, po["amount"]))
                 po = None
     return pos
 
@@ -169,33 +168,76 @@ def main(argv: list[str] | None = None) -> int:
     # --- CRM (UTF-8)
     # the product crosswalk as a mapper would build it: ProductCode when it is a DRP SKU, else unknown
     drp_skus = {r["物料编码"] for r in rows(sc / "drp" / "products.csv", "gb18030")}
-    sku_of = {r["Id"]: (r["ProductCode"].strip() if r["ProductCode"].strip() in drp_skus else None)
-              for r in rows(sc / "crm" / "Product2.csv", "utf-8")}
-    crm_orders = [SalesOrder("crm", r["Id"], r["AccountId"], r["OrderNumber"], day(r["EffectiveDate"]),
-                             CRM_STATUS.get(r["Status"]), r["Status"], Decimal(r["TotalAmount"]), None,
-                             r["ERP_Order_No__c"] or None)
-                  for r in rows(sc / "crm" / "Order.csv", "utf-8")]
+    sku_of = {
+        r["Id"]: (r["ProductCode"].strip() if r["ProductCode"].strip() in drp_skus else None)
+        for r in rows(sc / "crm" / "Product2.csv", "utf-8")
+    }
+    crm_orders = [
+        SalesOrder(
+            "crm",
+            r["Id"],
+            r["AccountId"],
+            r["OrderNumber"],
+            day(r["EffectiveDate"]),
+            CRM_STATUS.get(r["Status"]),
+            r["Status"],
+            Decimal(r["TotalAmount"]),
+            None,
+            r["ERP_Order_No__c"] or None,
+        )
+        for r in rows(sc / "crm" / "Order.csv", "utf-8")
+    ]
     lines: dict[tuple[str, str], list[OrderLine]] = defaultdict(list)
     for r in rows(sc / "crm" / "OrderItem.csv", "utf-8"):
         lines[("crm", r["OrderId"])].append(OrderLine(sku_of.get(r["Product2Id"]), Decimal(r["Quantity"])))
     # --- DRP (GB18030, Chinese headers)
     g = "gb18030"
-    drp_orders = [SalesOrder("drp", r["订单号"], r["客户编码"], r["订单号"], day(r["订单日期"]),
-                             DRP_STATUS.get(r["状态"]), r["状态"], Decimal(r["订单金额"]), r["来源单号"] or None)
-                  for r in rows(sc / "drp" / "sales_orders.csv", g)]
+    drp_orders = [
+        SalesOrder(
+            "drp",
+            r["订单号"],
+            r["客户编码"],
+            r["订单号"],
+            day(r["订单日期"]),
+            DRP_STATUS.get(r["状态"]),
+            r["状态"],
+            Decimal(r["订单金额"]),
+            r["来源单号"] or None,
+        )
+        for r in rows(sc / "drp" / "sales_orders.csv", g)
+    ]
     for r in rows(sc / "drp" / "sales_order_lines.csv", g):
-        lines[("drp", r["订单号"])].append(OrderLine(r["物料编码"], Decimal(r["数量"]), Decimal(r["金额"]),
-                                                  int(r["行号"])))
-    customers = [{"external_id": r["客户编码"], "name": r["客户名称"], "credit_limit": r["信用额度"]}
-                 for r in rows(sc / "drp" / "customers.csv", g)]
-    locations = [Location(r["仓库编码"], WH_KIND.get(r["类型"], r["类型"]), r["所属客户编码"] or None)
-                 for r in rows(sc / "drp" / "warehouses.csv", g)]
-    stock = [StockPosition(r["物料编码"], Decimal(r["现存量"]), day(r["日期"]), r["仓库编码"])
-             for r in rows(sc / "drp" / "inventory.csv", g)]
-    invoices = [Invoice(r["发票号"], r["客户编码"], Decimal(r["金额"]), Decimal(r["未收金额"]), day(r["开票日期"]),
-                        day(r["到期日"]), r["订单号"]) for r in rows(sc / "drp" / "invoices.csv", g)]
-    payments = [Payment(r["收款单号"], r["客户编码"], Decimal(r["金额"]), day(r["收款日期"]), r["摘要"] or None)
-                for r in rows(sc / "drp" / "payments.csv", g)]
+        lines[("drp", r["订单号"])].append(
+            OrderLine(r["物料编码"], Decimal(r["数量"]), Decimal(r["金额"]), int(r["行号"]))
+        )
+    customers = [
+        {"external_id": r["客户编码"], "name": r["客户名称"], "credit_limit": r["信用额度"]}
+        for r in rows(sc / "drp" / "customers.csv", g)
+    ]
+    locations = [
+        Location(r["仓库编码"], WH_KIND.get(r["类型"], r["类型"]), r["所属客户编码"] or None)
+        for r in rows(sc / "drp" / "warehouses.csv", g)
+    ]
+    stock = [
+        StockPosition(r["物料编码"], Decimal(r["现存量"]), day(r["日期"]), r["仓库编码"])
+        for r in rows(sc / "drp" / "inventory.csv", g)
+    ]
+    invoices = [
+        Invoice(
+            r["发票号"],
+            r["客户编码"],
+            Decimal(r["金额"]),
+            Decimal(r["未收金额"]),
+            day(r["开票日期"]),
+            day(r["到期日"]),
+            r["订单号"],
+        )
+        for r in rows(sc / "drp" / "invoices.csv", g)
+    ]
+    payments = [
+        Payment(r["收款单号"], r["客户编码"], Decimal(r["金额"]), day(r["收款日期"]), r["摘要"] or None)
+        for r in rows(sc / "drp" / "payments.csv", g)
+    ]
     # --- EDI
     pos = read_850(sc / "edi" / "850", lines)
     edi_stock = read_846(sc / "edi" / "846")
@@ -228,8 +270,15 @@ def main(argv: list[str] | None = None) -> int:
     # --- order linking
     t0 = time.perf_counter()
     lookup = lambda system, ext: lines.get((system, ext), ())  # noqa: E731
-    res = link_orders(crm_orders, drp_orders, crm_customers=crm_cust, drp_customers=drp_cust, edi_orders=pos,
-                      lines=lookup, config=cfg.orders.link)
+    res = link_orders(
+        crm_orders,
+        drp_orders,
+        crm_customers=crm_cust,
+        drp_customers=drp_cust,
+        edi_orders=pos,
+        lines=lookup,
+        config=cfg.orders.link,
+    )
     t["link orders"] = time.perf_counter() - t0
     by_rule: dict[str, int] = defaultdict(int)
     for lk in res.links:
@@ -287,8 +336,10 @@ def main(argv: list[str] | None = None) -> int:
                     for j in range(i + 1, len(ids)):
                         w.writerow(["duplicate_customer", sysname, ids[i], ids[j]])
 
-    print(f"order links by rule: {dict(by_rule)}; EDI origins by rule: {dict(edi_rules)}; "
-          f"rejected refs: {len(res.rejected)}; line mismatches (extra kind, not scored): {len(line_discs)}")
+    print(
+        f"order links by rule: {dict(by_rule)}; EDI origins by rule: {dict(edi_rules)}; "
+        f"rejected refs: {len(res.rejected)}; line mismatches (extra kind, not scored): {len(line_discs)}"
+    )
     print("timings: " + ", ".join(f"{k} {v:.2f}s" for k, v in t.items()))
     cmd = [sys.executable, str(a.score), "--truth", str(sc / "truth" / "truth.json"), "--pred", str(pred)]
     if a.json:

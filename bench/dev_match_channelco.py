@@ -25,10 +25,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hub.reconcile.match_config import default_party_config  # noqa: E402
 from hub.reconcile.matcher import MatchResult, PartyRecord, match_parties  # noqa: E402
 
-CRM_TYPES = {"distributor": "distributor", "agent": "agent", "chain store": "chain_store",
-             "branch": "branch", "customer": "customer", "headquarters": "hq"}
-DRP_LEVELS = {"总部": "hq", "分公司": "branch", "经销商": "distributor", "代理商": "agent",
-              "连锁门店": "chain_store", "直营客户": "customer"}
+CRM_TYPES = {
+    "distributor": "distributor",
+    "agent": "agent",
+    "chain store": "chain_store",
+    "branch": "branch",
+    "customer": "customer",
+    "headquarters": "hq",
+}
+DRP_LEVELS = {
+    "总部": "hq",
+    "分公司": "branch",
+    "经销商": "distributor",
+    "代理商": "agent",
+    "连锁门店": "chain_store",
+    "直营客户": "customer",
+}
 
 
 def crm_accounts(path: Path) -> Iterator[PartyRecord]:
@@ -36,13 +48,22 @@ def crm_accounts(path: Path) -> Iterator[PartyRecord]:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             yield PartyRecord(
-                system="crm", external_id=row["Id"], name=row["Name"],
+                system="crm",
+                external_id=row["Id"],
+                name=row["Name"],
                 channel_level=CRM_TYPES.get(row["Type"].strip().lower(), ""),
-                parent_ref=row["ParentId"], tax_id=row["Tax_ID__c"],
-                erp_code=row["ERP_Customer_Code__c"], province=row["BillingState"],
-                city=row["BillingCity"], address=row["BillingStreet"],
-                postal_code=row["BillingPostalCode"], country=row["BillingCountry"],
-                phone=row["Phone"], website=row["Website"], owner_ref=row["OwnerId"])
+                parent_ref=row["ParentId"],
+                tax_id=row["Tax_ID__c"],
+                erp_code=row["ERP_Customer_Code__c"],
+                province=row["BillingState"],
+                city=row["BillingCity"],
+                address=row["BillingStreet"],
+                postal_code=row["BillingPostalCode"],
+                country=row["BillingCountry"],
+                phone=row["Phone"],
+                website=row["Website"],
+                owner_ref=row["OwnerId"],
+            )
 
 
 def drp_customers(path: Path) -> Iterator[PartyRecord]:
@@ -50,11 +71,18 @@ def drp_customers(path: Path) -> Iterator[PartyRecord]:
     with path.open(encoding="gb18030", newline="") as fh:
         for row in csv.DictReader(fh):
             yield PartyRecord(
-                system="drp", external_id=row["客户编码"], name=row["客户名称"],
+                system="drp",
+                external_id=row["客户编码"],
+                name=row["客户名称"],
                 channel_level=DRP_LEVELS.get(row["渠道级别"].strip(), ""),
-                parent_ref=row["上级客户编码"], tax_id=row["统一社会信用代码"],
-                province=row["省份"], city=row["城市"], address=row["地址"], phone=row["电话"],
-                owner_ref=row["业务员编码"])
+                parent_ref=row["上级客户编码"],
+                tax_id=row["统一社会信用代码"],
+                province=row["省份"],
+                city=row["城市"],
+                address=row["地址"],
+                phone=row["电话"],
+                owner_ref=row["业务员编码"],
+            )
 
 
 def write_crosswalk(result: MatchResult, out: Path) -> None:
@@ -72,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("scenario", type=Path)
     ap.add_argument("--pred", type=Path, help="output folder (default SCENARIO/pred_match)")
-    ap.add_argument("--score", type=Path,
-                    default=Path(__file__).resolve().parents[2] / "shared/bench/score.py")
+    ap.add_argument("--score", type=Path, default=Path(__file__).resolve().parents[2] / "shared/bench/score.py")
     ap.add_argument("--show", type=int, default=0, help="print N review pairs with explanations")
     args = ap.parse_args(argv)
     pred = args.pred or args.scenario / "pred_match"
@@ -85,14 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     t2, c2 = time.perf_counter(), time.process_time()
     write_crosswalk(result, pred)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"records={len(records)} read={t1 - t0:.2f}s match={t2 - t1:.2f}s (cpu {c2 - c1:.2f}s) "
-          f"peak_rss={rss:.0f}MB stats={dict(result.stats)}")
+    print(
+        f"records={len(records)} read={t1 - t0:.2f}s match={t2 - t1:.2f}s (cpu {c2 - c1:.2f}s) "
+        f"peak_rss={rss:.0f}MB stats={dict(result.stats)}"
+    )
     for pm in result.review[: args.show]:
         print("  review:", pm.explain())
     truth = args.scenario / "truth/truth.json"
     if args.score.exists() and truth.exists():
-        proc = subprocess.run([sys.executable, str(args.score), "--truth", str(truth),
-                               "--pred", str(pred)], capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, str(args.score), "--truth", str(truth), "--pred", str(pred)],
+            capture_output=True,
+            text=True,
+        )
         print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr)
         return proc.returncode
     return 0

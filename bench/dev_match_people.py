@@ -20,16 +20,31 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 #: FEBRL column -> canonical person field
-COLUMNS = {"given_name": "given_name", "surname": "family_name", "street_number": "street_number",
-           "address_1": "address_line1", "address_2": "address_line2", "suburb": "city", "postcode": "postal_code",
-           "state": "state", "date_of_birth": "birth_date", "soc_sec_id": "national_id"}
+COLUMNS = {
+    "given_name": "given_name",
+    "surname": "family_name",
+    "street_number": "street_number",
+    "address_1": "address_line1",
+    "address_2": "address_line2",
+    "suburb": "city",
+    "postcode": "postal_code",
+    "state": "state",
+    "date_of_birth": "birth_date",
+    "soc_sec_id": "national_id",
+}
 
 
 def read_people(path: Path, system: str) -> list[dict[str, str]]:
     """Person records of one FEBRL-layout CSV, in canonical field names."""
     with path.open(encoding="utf-8", newline="") as fh:
-        return [{"system": system, "external_id": row["rec_id"].strip(),
-                 **{COLUMNS[k]: (row.get(k) or "").strip() for k in COLUMNS}} for row in csv.DictReader(fh)]
+        return [
+            {
+                "system": system,
+                "external_id": row["rec_id"].strip(),
+                **{COLUMNS[k]: (row.get(k) or "").strip() for k in COLUMNS},
+            }
+            for row in csv.DictReader(fh)
+        ]
 
 
 def entity_of(rec_id: str) -> str:
@@ -73,15 +88,19 @@ def main() -> int:
     if args.train:
         report = train(p, cfg)
         write_weights(wpath, report.weights)
-        print(f"trained in {time.perf_counter() - t1:.1f}s: λ={report.weights.probability_two_random_records_match:.3g} "
-              f"expected matches {report.expected_matches:.0f}, suggested threshold "
-              f"{report.weights.suggested_threshold:+.2f}")
+        print(
+            f"trained in {time.perf_counter() - t1:.1f}s: λ={report.weights.probability_two_random_records_match:.3g} "
+            f"expected matches {report.expected_matches:.0f}, suggested threshold "
+            f"{report.weights.suggested_threshold:+.2f}"
+        )
     t2 = time.perf_counter()
     result = match_records(records, cfg, read_weights(wpath), prepared=p)
     t3 = time.perf_counter()
     prec, rec, f1 = pairwise_f1(list(result.clusters))
-    print(f"records {len(records)} pairs {result.stats['candidate_pairs']} read+prep {t1 - t0:.1f}s "
-          f"match {t3 - t2:.1f}s  P={prec:.4f} R={rec:.4f} F1={f1:.4f}")
+    print(
+        f"records {len(records)} pairs {result.stats['candidate_pairs']} read+prep {t1 - t0:.1f}s "
+        f"match {t3 - t2:.1f}s  P={prec:.4f} R={rec:.4f} F1={f1:.4f}"
+    )
     return 0
 
 

@@ -25,15 +25,22 @@ from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from tests.reliability.fuzz_targets import TARGETS, feed  # noqa: E402
 
 
-def fuzz(name: str, examples: int, rng_seed: int) -> tuple[Counter[str], list[tuple[dict[str, Any], BaseException]], float]:
+def fuzz(
+    name: str, examples: int, rng_seed: int
+) -> tuple[Counter[str], list[tuple[dict[str, Any], BaseException]], float]:
     """Run ``examples`` generated inputs through one target; returns outcome counts, untyped samples, seconds."""
     strategy, run = TARGETS[name]
     counts: Counter[str] = Counter()
     samples: list[tuple[dict[str, Any], BaseException]] = []
 
     @seed(rng_seed)
-    @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def body(case: dict[str, Any]) -> None:
         outcome = feed(run, case)

@@ -30,7 +30,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.reliability.trials import (  # noqa: E402
-    CHANNELCO, KillTally, Stores, exports, hub_ok, pg_database, push_chain, run_kill_chain, timed_run,
+    CHANNELCO,
+    KillTally,
+    Stores,
+    exports,
+    hub_ok,
+    pg_database,
+    push_chain,
+    run_kill_chain,
+    timed_run,
 )
 
 
@@ -55,8 +63,11 @@ def kill_run(stores: Stores, world: Path, tmp: Path, kills: int, rng: random.Ran
     tally = KillTally()
     while tally.kills < kills and tally.chains < 4 * kills:
         n = tally.chains + 1
-        tally.add(run_kill_chain(_copy(world, tmp / f"w{n}"), stores.new(), rng, min(3, kills - tally.kills), took,
-                                 ref, tmp / f"k{n}"))
+        tally.add(
+            run_kill_chain(
+                _copy(world, tmp / f"w{n}"), stores.new(), rng, min(3, kills - tally.kills), took, ref, tmp / f"k{n}"
+            )
+        )
     return tally
 
 
@@ -64,16 +75,18 @@ def kill_push(stores: Stores, world: Path, tmp: Path, kills: int, rng: random.Ra
     _, ref, took = push_chain(world, tmp / "ref", stores.new(), None, 0, 0, None)
     tally = KillTally()
     while tally.kills < kills and tally.chains < 4 * kills:
-        one, _, _ = push_chain(world, tmp / f"c{tally.chains + 1}", stores.new(), rng, min(4, kills - tally.kills),
-                               took, ref)
+        one, _, _ = push_chain(
+            world, tmp / f"c{tally.chains + 1}", stores.new(), rng, min(4, kills - tally.kills), took, ref
+        )
         tally.add(one)
     return tally
 
 
 def _one_line(out: str, err: str, code: int, want_code: int, words: tuple[str, ...]) -> bool:
     lines = [x for x in (out + err).splitlines() if x.startswith(("failed:", "error:"))]
-    return (code == want_code and "Traceback" not in err and len(lines) == 1
-            and all(w in lines[0].lower() for w in words))
+    return (
+        code == want_code and "Traceback" not in err and len(lines) == 1 and all(w in lines[0].lower() for w in words)
+    )
 
 
 def pg_terminate(base: str, world: Path, tmp: Path, n: int) -> tuple[int, int, str]:
@@ -89,11 +102,20 @@ def pg_terminate(base: str, world: Path, tmp: Path, n: int) -> tuple[int, int, s
                 notes.append(f"{stage}: ended before the terminate")
                 continue
             tried += 1
-            ok = _one_line(str(res["stdout"]), str(res["stderr"]), int(res["code"]), 1,  # type: ignore[call-overload]
-                           ("terminated the connection",)) and bool(res["converged"])
+            ok = _one_line(
+                str(res["stdout"]),
+                str(res["stderr"]),
+                int(res["code"]),
+                1,  # type: ignore[call-overload]
+                ("terminated the connection",),
+            ) and bool(res["converged"])
             survived += ok
             if not ok:
-                lines = [x for x in (str(res["stdout"]) + str(res["stderr"])).splitlines() if x.startswith(("failed:", "error:"))]
+                lines = [
+                    x
+                    for x in (str(res["stdout"]) + str(res["stderr"])).splitlines()
+                    if x.startswith(("failed:", "error:"))
+                ]
                 notes.append(f"{stage}: exit {res['code']}, converged {res['converged']}, {lines[:2]}")
     return tried, survived, "; ".join(notes)
 
@@ -119,9 +141,18 @@ def disk_full(small: Path, big: Path, tmp: Path, n: int) -> tuple[int, int, str]
         finally:
             disk.close()
         tried += 1
-        survived += (_one_line(str(res["stdout"]), str(res["stderr"]), int(res["code"]), 1,  # type: ignore[call-overload]
-                               ("database or disk is full",))
-                     and res["integrity"] == ["ok"] and bool(res["unchanged"]) and bool(res["converged"]))
+        survived += (
+            _one_line(
+                str(res["stdout"]),
+                str(res["stderr"]),
+                int(res["code"]),
+                1,  # type: ignore[call-overload]
+                ("database or disk is full",),
+            )
+            and res["integrity"] == ["ok"]
+            and bool(res["unchanged"])
+            and bool(res["converged"])
+        )
     return tried, survived, ""
 
 
@@ -134,13 +165,16 @@ def concurrent(stores: Stores, world: Path, tmp: Path, n: int) -> tuple[int, int
         res: dict[str, Any] = concurrent_trial(stores.new(), _copy(world, tmp / f"cc{i}"))
         tried += 1
         status = res["runs"]
-        checks = {"second exits 4": res["second_code"] == 4,
-                  "message names run and pid": f"pid {res['pid']}" in res["second_err"]
-                  and f"run {res['run_id']} of channelco is in progress" in res["second_err"],
-                  "first succeeds": res["first_code"] == 0, "--wait succeeds": res["wait_code"] == 0,
-                  "paused run not taken for dead": status.get(res["run_id"]) == "succeeded",
-                  "killed run interrupted": status.get(res["killed_run"]) == "interrupted",
-                  "lock released": res["lock_after"] == []}
+        checks = {
+            "second exits 4": res["second_code"] == 4,
+            "message names run and pid": f"pid {res['pid']}" in res["second_err"]
+            and f"run {res['run_id']} of channelco is in progress" in res["second_err"],
+            "first succeeds": res["first_code"] == 0,
+            "--wait succeeds": res["wait_code"] == 0,
+            "paused run not taken for dead": status.get(res["run_id"]) == "succeeded",
+            "killed run interrupted": status.get(res["killed_run"]) == "interrupted",
+            "lock released": res["lock_after"] == [],
+        }
         survived += all(checks.values())
         notes += [f"{k} ({res['second_err'][-200:]!r} {status})" for k, v in checks.items() if not v][:2]
     return tried, survived, "; ".join(notes)
@@ -198,16 +232,35 @@ def secrets(tmp: Path) -> tuple[int, int, str]:
         cfg.write_text(SHOP_CONFIG.format(db=db, url=url), encoding="utf-8")
         (tmp / "shop.yaml").write_text(SHOP_MAPPING, encoding="utf-8")
         env = {"SHOP_TOKEN": token}
-        run = subprocess.run([sys.executable, "-m", "hub", "-v", "-c", str(cfg), "run", "shop"], cwd=ROOT, text=True,
-                             capture_output=True, env={**os.environ, **env}, timeout=300)
-        status = subprocess.run([sys.executable, "-m", "hub", "-c", str(cfg), "status"], cwd=ROOT, text=True,
-                                capture_output=True, env={**os.environ, **env}, timeout=300)
+        run = subprocess.run(
+            [sys.executable, "-m", "hub", "-v", "-c", str(cfg), "run", "shop"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            env={**os.environ, **env},
+            timeout=300,
+        )
+        status = subprocess.run(
+            [sys.executable, "-m", "hub", "-c", str(cfg), "status"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            env={**os.environ, **env},
+            timeout=300,
+        )
     forms = [token, base64.b64encode(token.encode()).decode()]
-    places = {"run stdout": run.stdout, "run stderr and logs (-v)": run.stderr, "hub status": status.stdout + status.stderr,
-              "store file": db.read_bytes().decode("latin-1") if db.exists() else ""}
+    places = {
+        "run stdout": run.stdout,
+        "run stderr and logs (-v)": run.stderr,
+        "hub status": status.stdout + status.stderr,
+        "store file": db.read_bytes().decode("latin-1") if db.exists() else "",
+    }
     leaked = sum(any(f in text for f in forms) for text in places.values())
-    note = "" if run.returncode == 1 and ("401" in run.stdout + run.stderr or "auth" in (run.stdout + run.stderr).lower()) \
+    note = (
+        ""
+        if run.returncode == 1 and ("401" in run.stdout + run.stderr or "auth" in (run.stdout + run.stderr).lower())
         else f"the run did not fail on the 401 as expected (exit {run.returncode}): {(run.stdout + run.stderr)[-300:]}"
+    )
     return len(places), leaked, note
 
 
@@ -236,7 +289,7 @@ def main() -> int:
 
     try:
         for backend in args.backends.split(","):
-            with (pg_database() if backend == "postgresql" else _nothing()) as base:
+            with pg_database() if backend == "postgresql" else _nothing() as base:
                 stores = Stores(backend, tmp / backend, base)
                 (tmp / backend).mkdir()
                 try:
@@ -244,8 +297,14 @@ def main() -> int:
                         if args.kills <= 0:
                             continue
                         t = trial(stores, small, tmp / backend / label.replace(" ", "_"), args.kills, rng)
-                        add(label, backend, t.kills, "diverged", t.diverged,
-                            f"{t.chains} chains; " + "; ".join(t.problems[:2]))
+                        add(
+                            label,
+                            backend,
+                            t.kills,
+                            "diverged",
+                            t.diverged,
+                            f"{t.chains} chains; " + "; ".join(t.problems[:2]),
+                        )
                     if args.faults > 0:
                         tried, ok, note = concurrent(stores, small, tmp / backend / "concurrent", args.faults)
                         add("concurrent run", backend, tried, "not survived", tried - ok, note)

@@ -7,4 +7,4 @@ import datetime as dt
 
 def utcnow() -> dt.datetime:
     """Timezone-aware now in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)

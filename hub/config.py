@@ -26,10 +26,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hub.contracts.policy import ContractConfig, ContractSettings, GuardConfig, GuardSettings, effective
 from hub.alerts.config import AlertChannels
-from hub.errors import ConfigError
 from hub.configfile import ConfigFile, config_error, read_config_file, validate_model
+from hub.contracts.policy import ContractConfig, ContractSettings, GuardConfig, GuardSettings, effective
+from hub.errors import ConfigError
 
 __all__ = [
     "HubConfig",

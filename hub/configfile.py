@@ -139,7 +139,9 @@ class _Builder:
                 continue
             key = key_node.value
             if key in out:
-                self.problems.append(YamlProblem(f"duplicate key {key!r} (first defined at line {out.lines[key]})", line))
+                self.problems.append(
+                    YamlProblem(f"duplicate key {key!r} (first defined at line {out.lines[key]})", line)
+                )
                 continue
             out[key] = self.build(value_node)
             out.lines[key] = line
@@ -238,8 +240,9 @@ def config_error(error: type[ConfigError], what: str, problems: list[str], sourc
     return error(f"invalid {what}:\n  " + "\n  ".join(problems), file=source, problems=problems)
 
 
-def parse_config_text(text: str, source: str, what: str, error: type[ConfigError] = ConfigError, *,
-                      interpolate: bool = True) -> ConfigFile:
+def parse_config_text(
+    text: str, source: str, what: str, error: type[ConfigError] = ConfigError, *, interpolate: bool = True
+) -> ConfigFile:
     """``text`` parsed as a config file named ``source``; every unset variable is raised at once.
 
     Duplicate keys do not stop the reading: they are kept in ``problems`` and reported with the
@@ -260,8 +263,9 @@ def parse_config_text(text: str, source: str, what: str, error: type[ConfigError
     return ConfigFile(source, root, tuple(f"{source}:{p.line}: {p.message}" for p in yaml_problems))
 
 
-def read_config_file(path: str | Path, what: str, error: type[ConfigError] = ConfigError, *,
-                     interpolate: bool = True) -> ConfigFile:
+def read_config_file(
+    path: str | Path, what: str, error: type[ConfigError] = ConfigError, *, interpolate: bool = True
+) -> ConfigFile:
     """Read ``path``, replace ``${ENV}`` and parse it; every failure is an ``error`` naming the file (and line)."""
     source = str(path)
     try:
@@ -279,7 +283,8 @@ _TYPE_TAGS = frozenset({"str", "int", "float", "bool", "dict", "list", "decimal"
 def _is_type_tag(part: Any) -> bool:
     # pydantic names union members and validators in the location ("str", "list[str]", "function-after[...]")
     return isinstance(part, str) and (
-        part in _TYPE_TAGS or part.startswith(("list[", "dict[", "tuple[", "function-", "union[", "tagged-union[", "literal["))
+        part in _TYPE_TAGS
+        or part.startswith(("list[", "dict[", "tuple[", "function-", "union[", "tagged-union[", "literal["))
     )
 
 
@@ -328,8 +333,9 @@ def pydantic_problems(exc: ValidationError, file: ConfigFile, base: tuple[Any, .
     return [file.problem(path, " or ".join(msgs)) for (path, _), msgs in merged.items()]
 
 
-def validate_model(model: type[M], file: ConfigFile, what: str, error: type[ConfigError] = ConfigError,
-                   base: tuple[Any, ...] = ()) -> M:
+def validate_model(
+    model: type[M], file: ConfigFile, what: str, error: type[ConfigError] = ConfigError, base: tuple[Any, ...] = ()
+) -> M:
     """``model`` validated from the file (or its section at ``base``); an ``error`` lists every problem.
 
     Validating the whole file (``base`` empty) also reports the file's own problems (duplicate keys).

@@ -72,8 +72,11 @@ class DropFolder:
             from hub.errors import SourceError
 
             what = "is not a folder" if self.inbound.exists() else "does not exist"
-            raise SourceError(f"the source folder {self.inbound} {what}; check the connector's path setting "
-                              "(and the environment variables it uses)", file=str(self.inbound))
+            raise SourceError(
+                f"the source folder {self.inbound} {what}; check the connector's path setting "
+                "(and the environment variables it uses)",
+                file=str(self.inbound),
+            )
         for path in self.files():
             fp = fingerprint(path)
             if fp not in seen:

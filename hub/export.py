@@ -13,8 +13,13 @@ from sqlalchemy import Engine, select
 from hub.store.models import CrosswalkLink, Discrepancy
 
 #: canonical entity -> name used in the export
-EXPORT_ENTITIES = {"party": "customer", "sales_order": "order", "salesperson": "salesperson", "product": "product",
-                   "person": "person"}
+EXPORT_ENTITIES = {
+    "party": "customer",
+    "sales_order": "order",
+    "salesperson": "salesperson",
+    "product": "product",
+    "person": "person",
+}
 
 
 def export(engine: Engine, out_dir: Path, systems: list[str] | None = None) -> dict[str, int]:
@@ -26,7 +31,10 @@ def export(engine: Engine, out_dir: Path, systems: list[str] | None = None) -> d
         q = q.where(t.c.system.in_(systems))
     q = q.order_by(t.c.entity, t.c.canonical_id, t.c.system, t.c.external_id)
     n_links = 0
-    with engine.connect() as conn, _writer(out_dir / "crosswalk.csv", ["entity", "canonical_id", "system", "external_id"]) as w:
+    with (
+        engine.connect() as conn,
+        _writer(out_dir / "crosswalk.csv", ["entity", "canonical_id", "system", "external_id"]) as w,
+    ):
         for entity, cid, system, ext in conn.execute(q):
             w.writerow([EXPORT_ENTITIES[entity], cid, system, ext])
             n_links += 1
@@ -37,7 +45,10 @@ def export(engine: Engine, out_dir: Path, systems: list[str] | None = None) -> d
         .order_by(d.c.kind, d.c.key)
     )
     n_disc = 0
-    with engine.connect() as conn, _writer(out_dir / "discrepancies.csv", ["kind", "system", "external_id", "other_external_id"]) as w:
+    with (
+        engine.connect() as conn,
+        _writer(out_dir / "discrepancies.csv", ["kind", "system", "external_id", "other_external_id"]) as w,
+    ):
         for kind, system, ext, other in conn.execute(dq):
             w.writerow([kind, system or "", ext, other or ""])
             n_disc += 1

@@ -53,12 +53,19 @@ def as_hub_error(exc: BaseException) -> HubError:
     if isinstance(exc, HubError):
         return exc
     chain = exception_chain(exc)
-    db = [e for e in chain if isinstance(e, SQLAlchemyError) or type(e).__module__.split(".")[0] in ("psycopg", "sqlite3")]
+    db = [
+        e for e in chain if isinstance(e, SQLAlchemyError) or type(e).__module__.split(".")[0] in ("psycopg", "sqlite3")
+    ]
     if db:
         text = _db_text(db[0])
         # what went wrong afterwards (a driver error's SQLAlchemy wrapper is the same failure, not a later one)
-        later = [e for e in db[1:] if not (isinstance(e, DBAPIError) and e.orig in db)
-                 and _first_line(str(e)) and _first_line(str(e)) not in text]
+        later = [
+            e
+            for e in db[1:]
+            if not (isinstance(e, DBAPIError) and e.orig in db)
+            and _first_line(str(e))
+            and _first_line(str(e)) not in text
+        ]
         extra = f" (then: {_first_line(str(later[-1]))[:200]})" if later else ""
         return StoreError(f"the store failed: {text}{extra}")
     root = chain[0]

@@ -49,8 +49,15 @@ Renderer = Callable[["Report", Path], list[Path]]
 class RegisterConnector(Protocol):
     """The callback ``register_connectors`` receives."""
 
-    def __call__(self, kind: str, config_model: type[ConfigT], factory: Callable[[ConfigT, ConnectorContext], Connector],
-                 description: str = "", *, override: bool = False) -> None: ...
+    def __call__(
+        self,
+        kind: str,
+        config_model: type[ConfigT],
+        factory: Callable[[ConfigT, ConnectorContext], Connector],
+        description: str = "",
+        *,
+        override: bool = False,
+    ) -> None: ...
 
 
 class RegisterTransform(Protocol):

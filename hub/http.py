@@ -213,7 +213,8 @@ def http_error(
 def _transport_error(exc: BaseException, where: str, message: str | None, **location: Any) -> HubError:
     if isinstance(exc, requests.exceptions.SSLError):
         return ConfigError(
-            message or f"TLS verification failed for{where}: {_first_line(exc)}; "
+            message
+            or f"TLS verification failed for{where}: {_first_line(exc)}; "
             "configure a CA bundle (verify: /path/ca.pem) rather than disabling verification",
             **location,
         )

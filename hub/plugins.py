@@ -104,8 +104,10 @@ def load_plugins(pm: pluggy.PluginManager) -> None:
                 try:
                     plugin = ep.load()
                 except Exception as exc:
-                    raise ConfigError(f"plugin {ep.name!r} (entry point {group}: {ep.value}) failed to load: "
-                                      f"{type(exc).__name__}: {exc}; block it with HUB_DISABLE_PLUGINS={ep.name}") from exc
+                    raise ConfigError(
+                        f"plugin {ep.name!r} (entry point {group}: {ep.value}) failed to load: "
+                        f"{type(exc).__name__}: {exc}; block it with HUB_DISABLE_PLUGINS={ep.name}"
+                    ) from exc
                 if not pm.is_registered(plugin):
                     pm.register(plugin, name=ep.name)
     pm.check_pending()
@@ -138,7 +140,9 @@ def _resolve(what: str, name: str, found: list[tuple[str, bool, T]]) -> T:
     raise ConfigError(f"{what} {name!r} is registered by both plugin {first[0]!r} and plugin {second[0]!r}; {hint}")
 
 
-def _collect(hook_name: str, what: str, build: Callable[..., T], pm: pluggy.PluginManager | None = None) -> dict[str, T]:
+def _collect(
+    hook_name: str, what: str, build: Callable[..., T], pm: pluggy.PluginManager | None = None
+) -> dict[str, T]:
     """Call every implementation of a ``register_*`` hook with a ``register`` callback; refuse clashes."""
     pm = pm or get_plugin_manager()
     found: dict[str, list[tuple[str, bool, T]]] = {}
@@ -155,9 +159,12 @@ def _collect(hook_name: str, what: str, build: Callable[..., T], pm: pluggy.Plug
 def connector_specs(pm: pluggy.PluginManager | None = None) -> dict[str, ConnectorSpec]:
     """All registered connector kinds by name."""
 
-    def build(kind: str, plugin: str, config_model: type[BaseModel], factory: ConnectorFactory,
-              description: str = "") -> ConnectorSpec:
-        return ConnectorSpec(kind=kind, config_model=config_model, factory=factory, description=description, plugin=plugin)
+    def build(
+        kind: str, plugin: str, config_model: type[BaseModel], factory: ConnectorFactory, description: str = ""
+    ) -> ConnectorSpec:
+        return ConnectorSpec(
+            kind=kind, config_model=config_model, factory=factory, description=description, plugin=plugin
+        )
 
     return _collect("register_connectors", "connector kind", build, pm)
 
@@ -173,7 +180,9 @@ def connector_spec(kind: str) -> ConnectorSpec:
 def transforms(pm: pluggy.PluginManager | None = None) -> dict[str, tuple[hookspecs.TransformFunc, int]]:
     """All registered mapping transforms: name -> (function, number of arguments)."""
 
-    def build(name: str, plugin: str, func: hookspecs.TransformFunc, arity: int = 0) -> tuple[hookspecs.TransformFunc, int]:
+    def build(
+        name: str, plugin: str, func: hookspecs.TransformFunc, arity: int = 0
+    ) -> tuple[hookspecs.TransformFunc, int]:
         return (func, arity)
 
     return _collect("register_transforms", "transform", build, pm)
@@ -228,14 +237,18 @@ def install_commands(app: typer.Typer, pm: pluggy.PluginManager | None = None) -
             continue
         commands, groups = list(app.registered_commands), list(app.registered_groups)
         impl.function(app=app)
-        added = _names([c for c in app.registered_commands if not any(c is o for o in commands)],
-                       [g for g in app.registered_groups if not any(g is o for o in groups)])
+        added = _names(
+            [c for c in app.registered_commands if not any(c is o for o in commands)],
+            [g for g in app.registered_groups if not any(g is o for o in groups)],
+        )
         clash = next((n for n in added if n in owners or added.count(n) > 1), None)
         if clash is not None:
             app.registered_commands[:], app.registered_groups[:] = commands, groups  # leave the app as it was
             other = owners.get(clash, plugin_name)
             where = "the hub itself" if other == "hub" else f"plugin {other!r}"
-            raise ConfigError(f"command {clash!r} is added by both {where} and plugin {plugin_name!r}; "
-                              "uninstall one of them or block one with HUB_DISABLE_PLUGINS=<entry-point name>")
+            raise ConfigError(
+                f"command {clash!r} is added by both {where} and plugin {plugin_name!r}; "
+                "uninstall one of them or block one with HUB_DISABLE_PLUGINS=<entry-point name>"
+            )
         owners.update({n: plugin_name for n in added})
         done.add(plugin_name)

@@ -22,10 +22,10 @@ from hub.errors import ConfigError, DiscoveryError, GuardError, HoldError, HubEr
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import Progress, StageContext, no_progress
 from hub.pipeline.extract import extract_stream
+from hub.pipeline.mapstage import map_stream
 from hub.pipeline.reconcile import reconcile
 from hub.pipeline.runlock import run_lock
 from hub.pipeline.runlog import culprit_of, finish_run, start_run
-from hub.pipeline.mapstage import map_stream
 from hub.store.engine import make_engine, resolve_url
 from hub.store.migrate import current_revision, head_revision, upgrade
 
@@ -60,15 +60,19 @@ def pipeline_streams(config: HubConfig, pipeline: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def select_streams(pairs: list[tuple[str, str]], names: list[str] | tuple[str, ...] | None, option: str = "--only") -> list[tuple[str, str]]:
+def select_streams(
+    pairs: list[tuple[str, str]], names: list[str] | tuple[str, ...] | None, option: str = "--only"
+) -> list[tuple[str, str]]:
     """The pairs named by ``SYSTEM`` or ``SYSTEM/STREAM`` (all when ``names`` is empty); unknown names are an error."""
     if not names:
         return pairs
     known = {s for s, _ in pairs} | {f"{s}/{t}" for s, t in pairs}
     unknown = [n for n in names if n not in known and n != "*"]
     if unknown:
-        raise ConfigError(f"{option} {', '.join(unknown)}: not a system or system/stream of this pipeline; "
-                          f"streams: {', '.join(f'{s}/{t}' for s, t in pairs)}")
+        raise ConfigError(
+            f"{option} {', '.join(unknown)}: not a system or system/stream of this pipeline; "
+            f"streams: {', '.join(f'{s}/{t}' for s, t in pairs)}"
+        )
     return [(s, t) for s, t in pairs if "*" in names or s in names or f"{s}/{t}" in names]
 
 
@@ -113,8 +117,14 @@ class RunResult:
         return out
 
     def summary(self) -> dict[str, Any]:
-        return {"stages": self.stages, "changes": self.changes, "outcome": self.status, "culprits": self.culprits,
-                "mapped": self.mapped, "report": self.report}
+        return {
+            "stages": self.stages,
+            "changes": self.changes,
+            "outcome": self.status,
+            "culprits": self.culprits,
+            "mapped": self.mapped,
+            "report": self.report,
+        }
 
 
 class RunFailed(HubError):
@@ -122,8 +132,11 @@ class RunFailed(HubError):
 
     def __init__(self, result: RunResult, cause: BaseException | None = None) -> None:
         lines = [c.get("message", "") for c in result.culprits]
-        super().__init__(f"run {result.run_id} {result.status}:\n  " + "\n  ".join(lines) if lines else
-                         f"run {result.run_id} {result.status}")
+        super().__init__(
+            f"run {result.run_id} {result.status}:\n  " + "\n  ".join(lines)
+            if lines
+            else f"run {result.run_id} {result.status}"
+        )
         self.result = result
         self.cause = cause
 
@@ -157,10 +170,23 @@ def run_pipeline(
         return _run(config, pipeline, engine, run_id, progress, options, streams)
 
 
-def _run(config: HubConfig, pipeline: str, engine: Engine, run_id: int, progress: Progress, options: RunOptions,
-         streams: list[tuple[str, str]]) -> RunResult:
-    ctx = StageContext(config=config, engine=engine, pipeline=pipeline, run_id=run_id, progress=progress,
-                       options={"accept": options.accept, "full_refresh": options.full_refresh})
+def _run(
+    config: HubConfig,
+    pipeline: str,
+    engine: Engine,
+    run_id: int,
+    progress: Progress,
+    options: RunOptions,
+    streams: list[tuple[str, str]],
+) -> RunResult:
+    ctx = StageContext(
+        config=config,
+        engine=engine,
+        pipeline=pipeline,
+        run_id=run_id,
+        progress=progress,
+        options={"accept": options.accept, "full_refresh": options.full_refresh},
+    )
     result = RunResult(run_id=run_id, status="running")
     errors: list[BaseException] = []
 
@@ -173,11 +199,20 @@ def _run(config: HubConfig, pipeline: str, engine: Engine, run_id: int, progress
         culprit.setdefault("system", system)
         culprit.setdefault("stream", stream)
         result.culprits.append(culprit)
-        result.stages.append({"stage": stage, "system": system, "stream": stream, "rows_in": 0, "rows_changed": 0,
-                              "rows_quarantined": 0, "status": "held" if isinstance(exc, HoldError) else "failed"})
+        result.stages.append(
+            {
+                "stage": stage,
+                "system": system,
+                "stream": stream,
+                "rows_in": 0,
+                "rows_changed": 0,
+                "rows_quarantined": 0,
+                "status": "held" if isinstance(exc, HoldError) else "failed",
+            }
+        )
 
     try:
-        ctx.mappings  # compiled once for the whole run
+        _ = ctx.mappings  # compiled once for the whole run
         bad: set[tuple[str, str]] = set()
         for system, stream in streams:
             try:

@@ -91,40 +91,45 @@ class LocalStack:
         pw_file.chmod(0o600)
         result = s.result_backend or "db+" + s.metadata_url.replace("+psycopg2", "").replace("+psycopg", "")
         env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")}
-        env.update({
-            "AIRFLOW_HOME": str(self.home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(s.dags_folder),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
-            "AIRFLOW__CORE__PARALLELISM": str(s.parallelism),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(pw_file),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": s.metadata_url,
-            "AIRFLOW__CELERY__BROKER_URL": s.broker_url,
-            "AIRFLOW__CELERY__RESULT_BACKEND": result,
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(s.worker_concurrency),
-            "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "hub.airflow.celery_config.CELERY_CONFIG",
-            "AIRFLOW__OPERATORS__DEFAULT_QUEUE": s.queue,
-            "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(self.port),
-            "AIRFLOW__API__BASE_URL": self.url,
-            "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
-            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.logs),
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
-        })
+        env.update(
+            {
+                "AIRFLOW_HOME": str(self.home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(s.dags_folder),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+                "AIRFLOW__CORE__PARALLELISM": str(s.parallelism),
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USER}:admin",
+                "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(pw_file),
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": s.metadata_url,
+                "AIRFLOW__CELERY__BROKER_URL": s.broker_url,
+                "AIRFLOW__CELERY__RESULT_BACKEND": result,
+                "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(s.worker_concurrency),
+                "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "hub.airflow.celery_config.CELERY_CONFIG",
+                "AIRFLOW__OPERATORS__DEFAULT_QUEUE": s.queue,
+                "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+                "AIRFLOW__API__HOST": "127.0.0.1",
+                "AIRFLOW__API__PORT": str(self.port),
+                "AIRFLOW__API__BASE_URL": self.url,
+                "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
+                "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
+                "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(self.logs),
+                "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+                "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "False",
+            }
+        )
         env.update(extra)
         return env
 
     def airflow(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run an ``airflow`` CLI command in the stack's environment; raises StackError when it fails."""
-        out = subprocess.run([sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True,
-                             timeout=timeout)
+        out = subprocess.run(
+            [sys.executable, "-m", "airflow", *args], env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         if out.returncode != 0:
-            raise StackError(f"airflow {' '.join(args)} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
+            raise StackError(
+                f"airflow {' '.join(args)} failed ({out.returncode}):\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
+            )
         return out
 
     def migrate(self) -> None:
@@ -133,8 +138,14 @@ class LocalStack:
 
     def _spawn(self, name: str, *args: str) -> None:
         log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", "airflow", *args], env=self.env, stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", "airflow", *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()  # the child holds its own descriptor
 
     def start(self, timeout: float = 120, triggerer: bool = False) -> None:
@@ -144,8 +155,20 @@ class LocalStack:
         self._spawn("scheduler", "scheduler", "--skip-serve-logs")
         self._spawn("dag-processor", "dag-processor")
         for i in range(s.workers):
-            self._spawn(f"worker-{i}", "celery", "worker", "--skip-serve-logs", "-q", s.queue, "-c",
-                        str(s.worker_concurrency), "-H", f"{s.queue}-{i}@%h", "--without-gossip", "--without-mingle")
+            self._spawn(
+                f"worker-{i}",
+                "celery",
+                "worker",
+                "--skip-serve-logs",
+                "-q",
+                s.queue,
+                "-c",
+                str(s.worker_concurrency),
+                "-H",
+                f"{s.queue}-{i}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            )
         if triggerer:
             self._spawn("triggerer", "triggerer", "--skip-serve-logs")
         self._wait(lambda: self._health_ok(), timeout, "the api-server and the scheduler to become healthy")
@@ -174,7 +197,9 @@ class LocalStack:
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the REST API (``path`` after ``/api/v2``) with a token; returns the JSON body."""
         if self._token is None:
-            r = self._http.post(f"{self.url}/auth/token", json={"username": USER, "password": self._password}, timeout=30)
+            r = self._http.post(
+                f"{self.url}/auth/token", json={"username": USER, "password": self._password}, timeout=30
+            )
             r.raise_for_status()
             self._token = r.json()["access_token"]
         headers = {"Authorization": f"Bearer {self._token}", **kwargs.pop("headers", {})}
@@ -186,8 +211,12 @@ class LocalStack:
     def create_pools(self, pools: dict[str, dict[str, Any]]) -> None:
         """Create (or resize) pools given in the ``airflow pools import`` format."""
         for name, spec in pools.items():
-            body = {"name": name, "slots": spec["slots"], "description": spec.get("description", ""),
-                    "include_deferred": spec.get("include_deferred", False)}
+            body = {
+                "name": name,
+                "slots": spec["slots"],
+                "description": spec.get("description", ""),
+                "include_deferred": spec.get("include_deferred", False),
+            }
             try:
                 self.api("POST", "/pools", json=body)
             except StackError:
@@ -195,11 +224,13 @@ class LocalStack:
 
     def wait_for_dag(self, dag_id: str, timeout: float = 120) -> dict[str, Any]:
         """Wait until the dag-processor has parsed ``dag_id``; raises with its import errors otherwise."""
+
         def parsed() -> Any:
             try:
                 return self.api("GET", f"/dags/{dag_id}")
             except StackError:
                 return None
+
         try:
             return self._wait(parsed, timeout, f"DAG {dag_id} to be parsed", interval=1.0)
         except StackError as exc:
@@ -214,19 +245,27 @@ class LocalStack:
 
     def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 300) -> str:
         """Wait until a DAG run finishes; returns its final state."""
+
         def done() -> str | None:
             state = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
             return state if state in ("success", "failed") else None
+
         return str(self._wait(done, timeout, f"run {run_id} of {dag_id} to finish", interval=1.0))
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         """Every task instance of a DAG run (mapped ones included)."""
-        return list(self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000})["task_instances"])
+        return list(
+            self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000})["task_instances"]
+        )
 
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1, map_index: int = -1) -> str:
         """The log of one task try, as text."""
-        body = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
-                        params={"map_index": map_index, "full_content": "true"}, headers={"Accept": "application/json"})
+        body = self.api(
+            "GET",
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"map_index": map_index, "full_content": "true"},
+            headers={"Accept": "application/json"},
+        )
         content = body.get("content") if isinstance(body, dict) else body
         if isinstance(content, list):
             return "\n".join(c.get("event", json.dumps(c)) if isinstance(c, dict) else str(c) for c in content)

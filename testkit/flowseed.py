@@ -37,40 +37,105 @@ def seed_flow_world(org: Any, store: Any) -> dict[str, Any]:
         store.put("products", {"sku": sku, "productName": name, "unit": "台", "listPrice": price})
     stamp = dt.datetime(2026, 1, 5, 8, 0, 0)
     for code, (name, level, parent, limit, uscc, _) in CUSTOMERS.items():
-        store.put("customers", {"customerCode": code, "customerName": name, "uscc": uscc, "channelLevel": level,
-                                "parentCode": parent, "province": "浙江", "city": "杭州", "creditLimit": limit,
-                                "salespersonCode": "S001", "currency": "CNY", "lastModified": stamp})
-    store.put("invoices", {"invoiceNo": "INV900001", "customerCode": "C900004", "invoiceDate": dt.date(2026, 1, 10),
-                           "dueDate": dt.date(2026, 2, 9), "amount": Decimal("8000.00"), "openAmount": Decimal("8000.00")})
+        store.put(
+            "customers",
+            {
+                "customerCode": code,
+                "customerName": name,
+                "uscc": uscc,
+                "channelLevel": level,
+                "parentCode": parent,
+                "province": "浙江",
+                "city": "杭州",
+                "creditLimit": limit,
+                "salespersonCode": "S001",
+                "currency": "CNY",
+                "lastModified": stamp,
+            },
+        )
+    store.put(
+        "invoices",
+        {
+            "invoiceNo": "INV900001",
+            "customerCode": "C900004",
+            "invoiceDate": dt.date(2026, 1, 10),
+            "dueDate": dt.date(2026, 2, 9),
+            "amount": Decimal("8000.00"),
+            "openAmount": Decimal("8000.00"),
+        },
+    )
     ids: dict[str, Any] = {"users": {}, "accounts": {}, "products": {}}
     for code, (name, team, _) in SALESPEOPLE.items():
-        ids["users"][code] = org.insert("User", {"Name": name, "Department": team, "IsActive": True, "EmployeeNumber__c": code})["Id"]
+        ids["users"][code] = org.insert(
+            "User", {"Name": name, "Department": team, "IsActive": True, "EmployeeNumber__c": code}
+        )["Id"]
     for code, (name, _, parent, _, uscc, kind) in CUSTOMERS.items():  # parents first: the dict is ordered top-down
-        row = org.insert("Account", {"Name": name, "Type": kind, "BillingCity": "杭州", "Tax_ID__c": uscc,
-                                     "ERP_Customer_Code__c": code, "OwnerId": ids["users"]["S001"],
-                                     "ParentId": ids["accounts"].get(parent) if parent else None})
+        row = org.insert(
+            "Account",
+            {
+                "Name": name,
+                "Type": kind,
+                "BillingCity": "杭州",
+                "Tax_ID__c": uscc,
+                "ERP_Customer_Code__c": code,
+                "OwnerId": ids["users"]["S001"],
+                "ParentId": ids["accounts"].get(parent) if parent else None,
+            },
+        )
         ids["accounts"][code] = row["Id"]
     for sku, (name, _) in PRODUCTS.items():
         ids["products"][sku] = org.insert("Product2", {"Name": name, "ProductCode": sku, "IsActive": True})["Id"]
     return ids
 
 
-def crm_order(org: Any, ids: dict[str, Any], customer: str, number: str, lines: list[tuple[str, int, str]],
-              owner: str = "S001", status: str = "Activated", day: dt.date = dt.date(2026, 3, 2)) -> str:
+def crm_order(
+    org: Any,
+    ids: dict[str, Any],
+    customer: str,
+    number: str,
+    lines: list[tuple[str, int, str]],
+    owner: str = "S001",
+    status: str = "Activated",
+    day: dt.date = dt.date(2026, 3, 2),
+) -> str:
     """Book a CRM order with lines (sku, quantity, unit price) for a DRP customer's account; returns its Id."""
     total = sum((Decimal(price) * qty for _, qty, price in lines), Decimal(0))
-    order = org.insert("Order", {"AccountId": ids["accounts"][customer], "OrderNumber": number, "EffectiveDate": day,
-                                 "Status": status, "TotalAmount": float(total), "OwnerId": ids["users"][owner]})
+    order = org.insert(
+        "Order",
+        {
+            "AccountId": ids["accounts"][customer],
+            "OrderNumber": number,
+            "EffectiveDate": day,
+            "Status": status,
+            "TotalAmount": float(total),
+            "OwnerId": ids["users"][owner],
+        },
+    )
     for sku, qty, price in lines:
-        org.insert("OrderItem", {"OrderId": order["Id"], "Product2Id": ids["products"][sku], "Quantity": float(qty),
-                                 "UnitPrice": float(price)})
+        org.insert(
+            "OrderItem",
+            {
+                "OrderId": order["Id"],
+                "Product2Id": ids["products"][sku],
+                "Quantity": float(qty),
+                "UnitPrice": float(price),
+            },
+        )
     return str(order["Id"])
 
 
 def add_payment(store: Any, number: str, customer: str, amount: str, day: dt.date, invoice: str | None = None) -> None:
     """A payment received in the DRP; with ``invoice`` that invoice's open amount goes down by it."""
-    store.put("payments", {"paymentNo": number, "customerCode": customer, "paymentDate": day, "amount": Decimal(amount),
-                           "memo": invoice or ""})
+    store.put(
+        "payments",
+        {
+            "paymentNo": number,
+            "customerCode": customer,
+            "paymentDate": day,
+            "amount": Decimal(amount),
+            "memo": invoice or "",
+        },
+    )
     if invoice:
         inv = store.get("invoices", invoice)
         inv["openAmount"] = max(Decimal(0), inv["openAmount"] - Decimal(amount))

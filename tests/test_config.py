@@ -18,7 +18,9 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_every_problem_is_reported_with_its_line(tmp_path: Path) -> None:
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
 systems:
   crm:
     connector: csv
@@ -27,7 +29,8 @@ pipelines:
   p:
     sources: [crm]
     retries: many
-""")
+""",
+    )
     with pytest.raises(ConfigError) as err:
         load_config(path)
     text = str(err.value)
@@ -38,7 +41,10 @@ pipelines:
 def test_env_interpolation_defaults_and_unset_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_T_DIR", str(tmp_path))
     monkeypatch.delenv("HUB_T_MISSING", raising=False)
-    ok = _write(tmp_path, "systems:\n  s:\n    connector: csv\n    config: {path: '${HUB_T_DIR}', encoding: '${HUB_T_ENC:-gb18030}', streams: {}}\n")
+    ok = _write(
+        tmp_path,
+        "systems:\n  s:\n    connector: csv\n    config: {path: '${HUB_T_DIR}', encoding: '${HUB_T_ENC:-gb18030}', streams: {}}\n",
+    )
     cfg = load_config(ok)
     assert cfg.systems["s"].config == {"path": str(tmp_path), "encoding": "gb18030", "streams": {}}
     bad = _write(tmp_path, "systems:\n  s:\n    connector: csv\n    config:\n      path: ${HUB_T_MISSING}\n")
@@ -57,9 +63,17 @@ def test_unknown_system_in_pipeline_and_bad_connector_settings(tmp_path: Path) -
 
 
 def test_secrets_come_from_the_environment_and_are_masked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cfg = load_config(_write(tmp_path, "systems:\n  crm:\n    connector: csv\n    secrets: {password: HUB_T_PW}\n    config: {path: ., streams: {}}\n"))
+    cfg = load_config(
+        _write(
+            tmp_path,
+            "systems:\n  crm:\n    connector: csv\n    secrets: {password: HUB_T_PW}\n    config: {path: ., streams: {}}\n",
+        )
+    )
     monkeypatch.delenv("HUB_T_PW", raising=False)
     with pytest.raises(ConfigError, match="password \\(environment variable HUB_T_PW\\)"):
         build_connector(cfg, "crm")
     assert mask_secrets({"user": "u", "password": "s3cret", "nested": {"api_key": "k"}}) == {
-        "user": "u", "password": "***", "nested": {"api_key": "***"}}
+        "user": "u",
+        "password": "***",
+        "nested": {"api_key": "***"},
+    }

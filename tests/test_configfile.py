@@ -79,35 +79,93 @@ def _match_loader(path: Path) -> Any:
 
 #: file kind -> (file name, valid text, loader, unknown key edit, wrong type edit, unset variable edit);
 #: each edit is (old text, new text, expected line, expected start of the problem after "file:line: ")
-KINDS: dict[str, tuple[str, str, Callable[[Path], Any], tuple[str, str, int, str], tuple[str, str, int, str], tuple[str, str, int, str]]] = {
-    "hub.yaml": ("hub.yaml", HUB, load_config,
-                 ("    connector: csv\n", "    connector: csv\n    colour: blue\n", 4, "systems.crm.colour: unknown key 'colour'"),
-                 ("retries: 2", "retries: many", 8, "pipelines.p.retries: Input should be a valid integer"),
-                 ("the CRM", "${%s}" % UNSET, 4, f"environment variable {UNSET} is not set")),
-    "mapping": ("crm.yaml", MAPPING, lambda p: load_mappings([p]),
-                ("    key: Id\n", "    key: Id\n    colour: blue\n", 6, "mappings[0].colour: unknown key 'colour'"),
-                ("strip: true", "strip: many", 6, "mappings[0].strip: Input should be a valid boolean"),
-                ("Name", "${%s}" % UNSET, 8, f"environment variable {UNSET} is not set")),
-    "reconcile": ("reconcile.yaml", RECONCILE, load_reconcile_rules,
-                  ("    systems: [crm, drp]\n", "    systems: [crm, drp]\n    colour: blue\n", 4, "entities.party.colour: unknown key 'colour'"),
-                  ("min_length: 3", "min_length: many", 8, "entities.party.keys[0].min_length: Input should be a valid integer"),
-                  ("name: tax", "name: ${%s}" % UNSET, 5, f"environment variable {UNSET} is not set")),
-    "match": ("party_match.yaml", DEFAULT_PARTY_YAML, _match_loader,
-              ("  margin: 2\n", "  margin: 2\n  colour: blue\n", DEFAULT_PARTY_YAML.count("\n") + 1, "thresholds.colour: unknown key 'colour'"),
-              ("  margin: 2\n", "  margin: many\n", DEFAULT_PARTY_YAML.count("\n"), "thresholds.margin: Input should be a valid number"),
-              ("name: tax_id_exact", "name: ${%s}" % UNSET, 4, f"environment variable {UNSET} is not set")),
-    "push": ("push.yaml", PUSH, lambda p: load_push_rules(p, {"crm"}),
-             ("        stream: Account\n", "        stream: Account\n        colour: blue\n", 7, "targets.crm.entities.party.colour: unknown key 'colour'"),
-             ("batch_size: 10", "batch_size: many", 3, "targets.crm.batch_size: Input should be a valid integer"),
-             ("stream: Account", "stream: ${%s}" % UNSET, 6, f"environment variable {UNSET} is not set")),
-    "report": ("report.yaml", REPORT, load_report_config,
-               ("  crm: crm\n", "  crm: crm\n  colour: blue\n", 5, "roles.colour: unknown key 'colour'"),
-               ("max_rows: 10", "max_rows: many", 2, "max_rows: Input should be a valid integer"),
-               ("Weekly", "${%s}" % UNSET, 1, f"environment variable {UNSET} is not set")),
-    "alerts": ("hub.yaml", ALERTS, load_config,
-               ("    retries: 1\n", "    retries: 1\n    colour: blue\n", 6, "alerts[0].colour: unknown key 'colour'"),
-               ("retries: 1", "retries: many", 5, "alerts[0].retries: Input should be a valid integer"),
-               ("http://127.0.0.1/hook", "${%s}" % UNSET, 4, f"environment variable {UNSET} is not set")),
+KINDS: dict[
+    str,
+    tuple[
+        str, str, Callable[[Path], Any], tuple[str, str, int, str], tuple[str, str, int, str], tuple[str, str, int, str]
+    ],
+] = {
+    "hub.yaml": (
+        "hub.yaml",
+        HUB,
+        load_config,
+        (
+            "    connector: csv\n",
+            "    connector: csv\n    colour: blue\n",
+            4,
+            "systems.crm.colour: unknown key 'colour'",
+        ),
+        ("retries: 2", "retries: many", 8, "pipelines.p.retries: Input should be a valid integer"),
+        ("the CRM", "${%s}" % UNSET, 4, f"environment variable {UNSET} is not set"),
+    ),
+    "mapping": (
+        "crm.yaml",
+        MAPPING,
+        lambda p: load_mappings([p]),
+        ("    key: Id\n", "    key: Id\n    colour: blue\n", 6, "mappings[0].colour: unknown key 'colour'"),
+        ("strip: true", "strip: many", 6, "mappings[0].strip: Input should be a valid boolean"),
+        ("Name", "${%s}" % UNSET, 8, f"environment variable {UNSET} is not set"),
+    ),
+    "reconcile": (
+        "reconcile.yaml",
+        RECONCILE,
+        load_reconcile_rules,
+        (
+            "    systems: [crm, drp]\n",
+            "    systems: [crm, drp]\n    colour: blue\n",
+            4,
+            "entities.party.colour: unknown key 'colour'",
+        ),
+        ("min_length: 3", "min_length: many", 8, "entities.party.keys[0].min_length: Input should be a valid integer"),
+        ("name: tax", "name: ${%s}" % UNSET, 5, f"environment variable {UNSET} is not set"),
+    ),
+    "match": (
+        "party_match.yaml",
+        DEFAULT_PARTY_YAML,
+        _match_loader,
+        (
+            "  margin: 2\n",
+            "  margin: 2\n  colour: blue\n",
+            DEFAULT_PARTY_YAML.count("\n") + 1,
+            "thresholds.colour: unknown key 'colour'",
+        ),
+        (
+            "  margin: 2\n",
+            "  margin: many\n",
+            DEFAULT_PARTY_YAML.count("\n"),
+            "thresholds.margin: Input should be a valid number",
+        ),
+        ("name: tax_id_exact", "name: ${%s}" % UNSET, 4, f"environment variable {UNSET} is not set"),
+    ),
+    "push": (
+        "push.yaml",
+        PUSH,
+        lambda p: load_push_rules(p, {"crm"}),
+        (
+            "        stream: Account\n",
+            "        stream: Account\n        colour: blue\n",
+            7,
+            "targets.crm.entities.party.colour: unknown key 'colour'",
+        ),
+        ("batch_size: 10", "batch_size: many", 3, "targets.crm.batch_size: Input should be a valid integer"),
+        ("stream: Account", "stream: ${%s}" % UNSET, 6, f"environment variable {UNSET} is not set"),
+    ),
+    "report": (
+        "report.yaml",
+        REPORT,
+        load_report_config,
+        ("  crm: crm\n", "  crm: crm\n  colour: blue\n", 5, "roles.colour: unknown key 'colour'"),
+        ("max_rows: 10", "max_rows: many", 2, "max_rows: Input should be a valid integer"),
+        ("Weekly", "${%s}" % UNSET, 1, f"environment variable {UNSET} is not set"),
+    ),
+    "alerts": (
+        "hub.yaml",
+        ALERTS,
+        load_config,
+        ("    retries: 1\n", "    retries: 1\n    colour: blue\n", 6, "alerts[0].colour: unknown key 'colour'"),
+        ("retries: 1", "retries: many", 5, "alerts[0].retries: Input should be a valid integer"),
+        ("http://127.0.0.1/hook", "${%s}" % UNSET, 4, f"environment variable {UNSET} is not set"),
+    ),
 }
 
 
@@ -129,8 +187,9 @@ def test_the_valid_file_of_each_kind_loads(kind: str, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("mistake", ["unknown key", "wrong type", "unset variable"])
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_the_same_mistake_reads_the_same_in_every_file_kind(kind: str, mistake: str, tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_same_mistake_reads_the_same_in_every_file_kind(
+    kind: str, mistake: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv(UNSET, raising=False)
     name, text, load, *edits = KINDS[kind]
     old, new, line, expected = edits[["unknown key", "wrong type", "unset variable"].index(mistake)]
@@ -144,8 +203,13 @@ def test_the_same_mistake_reads_the_same_in_every_file_kind(kind: str, mistake: 
 
 
 def test_every_problem_of_a_file_comes_at_once_with_its_duplicate_keys(tmp_path: Path) -> None:
-    path = _write(tmp_path, "push.yaml", PUSH.replace("    batch_size: 10\n", "    batch_size: many\n    batch_size: 3\n")
-                  .replace("        stream: Account\n", "        stream: Account\n        colour: blue\n"))
+    path = _write(
+        tmp_path,
+        "push.yaml",
+        PUSH.replace("    batch_size: 10\n", "    batch_size: many\n    batch_size: 3\n").replace(
+            "        stream: Account\n", "        stream: Account\n        colour: blue\n"
+        ),
+    )
     with pytest.raises(MappingRuleError) as info:
         load_push_rules(path)
     assert info.value.problems == [
@@ -159,16 +223,27 @@ def test_every_unset_variable_is_listed_with_its_line(tmp_path: Path, monkeypatc
     monkeypatch.delenv(UNSET, raising=False)
     monkeypatch.delenv(UNSET + "_2", raising=False)
     monkeypatch.setenv("CFH_TEST_SET", "Weekly")
-    path = _write(tmp_path, "report.yaml", "title: ${CFH_TEST_SET}\nformats: [${%s}]\noutput_dir: ${%s_2}\n"
-                  "smtp: {host: '${CFH_TEST_HOST:-127.0.0.1}', sender: a@b.c}\n" % (UNSET, UNSET))
+    path = _write(
+        tmp_path,
+        "report.yaml",
+        "title: ${CFH_TEST_SET}\nformats: [${%s}]\noutput_dir: ${%s_2}\n"
+        "smtp: {host: '${CFH_TEST_HOST:-127.0.0.1}', sender: a@b.c}\n" % (UNSET, UNSET),
+    )
     with pytest.raises(ConfigError) as info:
         load_report_config(path)
-    assert _problems(info.value) == [f"{path}:2: environment variable {UNSET} is not set",
-                                     f"{path}:3: environment variable {UNSET}_2 is not set"]
+    assert _problems(info.value) == [
+        f"{path}:2: environment variable {UNSET} is not set",
+        f"{path}:3: environment variable {UNSET}_2 is not set",
+    ]
     monkeypatch.setenv(UNSET, "html")
     monkeypatch.setenv(UNSET + "_2", "out")
     cfg = load_report_config(path)
-    assert (cfg.title, cfg.formats, str(cfg.output_dir), cfg.smtp and cfg.smtp.host) == ("Weekly", ["html"], "out", "127.0.0.1")
+    assert (cfg.title, cfg.formats, str(cfg.output_dir), cfg.smtp and cfg.smtp.host) == (
+        "Weekly",
+        ["html"],
+        "out",
+        "127.0.0.1",
+    )
 
 
 def test_unreadable_and_unparsable_files_name_the_file(tmp_path: Path) -> None:
@@ -187,7 +262,9 @@ def test_unreadable_and_unparsable_files_name_the_file(tmp_path: Path) -> None:
 
 
 def test_a_missing_key_is_reported_at_its_parent_and_union_members_are_merged(tmp_path: Path) -> None:
-    text = DEFAULT_PARTY_YAML.replace("  high: 12 ", "  hi: 12 ").replace("    comparison: phone\n", "    comparison: [phone]\n")
+    text = DEFAULT_PARTY_YAML.replace("  high: 12 ", "  hi: 12 ").replace(
+        "    comparison: phone\n", "    comparison: [phone]\n"
+    )
     file = ConfigFile("m.yaml", load_yaml(text))
     with pytest.raises(MappingRuleError) as info:
         validate_model(MatchConfig, file, "match configuration", MappingRuleError)

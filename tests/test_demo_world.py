@@ -35,8 +35,16 @@ DRP_HEADERS = {
     "invoices": "发票号,订单号,客户编码,开票日期,到期日,金额,未收金额",
     "payments": "收款单号,客户编码,收款日期,金额,摘要",
 }
-KINDS = {"duplicate_customer", "order_missing_in_drp", "order_missing_in_crm", "order_amount_mismatch",
-         "order_status_mismatch", "inventory_variance", "unapplied_payment", "credit_exceeded"}
+KINDS = {
+    "duplicate_customer",
+    "order_missing_in_drp",
+    "order_missing_in_crm",
+    "order_amount_mismatch",
+    "order_status_mismatch",
+    "inventory_variance",
+    "unapplied_payment",
+    "credit_exceeded",
+}
 
 
 def tree_bytes(root: Path) -> dict:
@@ -134,12 +142,22 @@ def test_bad_arguments_are_rejected(tmp_path):
 
 
 def test_runs_as_a_module(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "testkit.world", str(tmp_path / "w"), "--seed", "3", "--customers", "30"],
-                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "testkit.world", str(tmp_path / "w"), "--seed", "3", "--customers", "30"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
     assert "customers=30" in done.stdout and (tmp_path / "w" / "truth" / "truth.json").exists()
-    bad = subprocess.run([sys.executable, "-m", "testkit.world", str(tmp_path / "x"), "--customers", "3"],
-                         capture_output=True, text=True, timeout=60, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "-m", "testkit.world", str(tmp_path / "x"), "--customers", "3"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
     assert bad.returncode == 2 and "--customers" in bad.stderr
 
 
@@ -156,7 +174,7 @@ def test_crm_files_are_utf8_fully_quoted_crlf(world):
         rows = list(csv.reader(io.StringIO(text, newline="")))
         buf = io.StringIO()
         csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
-        assert buf.getvalue() == text, name            # every field quoted, nothing else
+        assert buf.getvalue() == text, name  # every field quoted, nothing else
         assert len({len(r) for r in rows}) == 1
     assert list(crm(root, "Account")[0])[:4] == ["Id", "Name", "Type", "ParentId"]
     assert list(crm(root, "Order")[0])[7] == "ERP_Order_No__c"
@@ -164,14 +182,21 @@ def test_crm_files_are_utf8_fully_quoted_crlf(world):
 
 def sf_checksum_ok(sid: str) -> bool:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-    want = "".join(alphabet[sum(1 << i for i, c in enumerate(sid[k:k + 5]) if "A" <= c <= "Z")] for k in (0, 5, 10))
+    want = "".join(alphabet[sum(1 << i for i, c in enumerate(sid[k : k + 5]) if "A" <= c <= "Z")] for k in (0, 5, 10))
     return len(sid) == 18 and sid[15:] == want
 
 
 def test_crm_ids_are_salesforce_ids(world):
     root = world[0]
-    for name, prefix in (("User", "005"), ("Account", "001"), ("Contact", "003"), ("Product2", "01t"),
-                         ("Opportunity", "006"), ("Order", "801"), ("OrderItem", "802")):
+    for name, prefix in (
+        ("User", "005"),
+        ("Account", "001"),
+        ("Contact", "003"),
+        ("Product2", "01t"),
+        ("Opportunity", "006"),
+        ("Order", "801"),
+        ("OrderItem", "802"),
+    ):
         ids = [r["Id"] for r in crm(root, name)]
         assert len(set(ids)) == len(ids)
         assert all(i.startswith(prefix) and sf_checksum_ok(i) for i in ids), name
@@ -184,7 +209,7 @@ def test_drp_files_are_gb18030_with_chinese_headers(world):
     for name, header in DRP_HEADERS.items():
         raw = (root / "drp" / (name + ".csv")).read_bytes()
         assert raw.startswith(header.encode("gb18030") + b"\r\n"), name
-        assert not raw.startswith(b"\x84\x31\x95\x33")            # GB18030 BOM
+        assert not raw.startswith(b"\x84\x31\x95\x33")  # GB18030 BOM
         assert raw.count(b"\n") == raw.count(b"\r\n")
         with pytest.raises(UnicodeDecodeError):
             raw.decode("utf-8")
@@ -194,7 +219,14 @@ def test_drp_files_are_gb18030_with_chinese_headers(world):
     assert all(re.fullmatch(r"SO\d{10}", o["订单号"]) for o in orders)
     assert all(re.fullmatch(r"C\d{6}", c["客户编码"]) for c in drp(root, "customers"))
     assert all(re.fullmatch(r"INV\d{4}-\d{6}", i["发票号"]) for i in drp(root, "invoices"))
-    assert {c["渠道级别"] for c in drp(root, "customers")} == {"总部", "分公司", "经销商", "代理商", "连锁门店", "直营客户"}
+    assert {c["渠道级别"] for c in drp(root, "customers")} == {
+        "总部",
+        "分公司",
+        "经销商",
+        "代理商",
+        "连锁门店",
+        "直营客户",
+    }
 
 
 def test_order_amount_is_sum_of_line_amounts(world):
@@ -237,8 +269,19 @@ def test_x12_envelopes_are_correct(world):
 
 def test_truth_has_the_scenario_shape_and_covers_every_record(world, truth):
     root = world[0]
-    assert set(truth) == {"meta", "counts", "customer_links", "crm_only", "drp_only", "duplicates", "order_links",
-                          "discrepancies", "salesperson_links", "product_links", "edi_po_links"}
+    assert set(truth) == {
+        "meta",
+        "counts",
+        "customer_links",
+        "crm_only",
+        "drp_only",
+        "duplicates",
+        "order_links",
+        "discrepancies",
+        "salesperson_links",
+        "product_links",
+        "edi_po_links",
+    }
     assert truth["meta"]["as_of"] == "2026-03-31" and truth["meta"]["order_amount_tolerance"] == 0.01
     accounts = {a["Id"] for a in crm(root, "Account")}
     codes = {c["客户编码"] for c in drp(root, "customers")}
@@ -274,12 +317,16 @@ def rederive(root: Path, truth: dict) -> dict:
     dorders = {o["订单号"]: o for o in drp(root, "sales_orders")}
     links = {tuple(x) for x in truth["order_links"]}
     linked_crm, linked_drp = {c for c, _ in links}, {d for _, d in links}
-    got["order_missing_in_drp"] = {(i,) for i, o in orders.items()
-                                   if o["Status"] in ("Activated", "Shipped") and i not in linked_crm}
+    got["order_missing_in_drp"] = {
+        (i,) for i, o in orders.items() if o["Status"] in ("Activated", "Shipped") and i not in linked_crm
+    }
     linked_customers = {d for _, d in truth["customer_links"]}
     po_orders = {d for _, d in truth["edi_po_links"]}
-    got["order_missing_in_crm"] = {(n,) for n, o in dorders.items()
-                                   if o["客户编码"] in linked_customers and n not in linked_drp and n not in po_orders}
+    got["order_missing_in_crm"] = {
+        (n,)
+        for n, o in dorders.items()
+        if o["客户编码"] in linked_customers and n not in linked_drp and n not in po_orders
+    }
     same = {"Activated": {"已审核"}, "Shipped": {"已发货", "已完成"}, "Cancelled": {"已关闭"}, "Draft": set()}
     for c, d in links:
         if abs(cents(orders[c]["TotalAmount"]) - cents(dorders[d]["订单金额"])) > 1:
@@ -314,17 +361,25 @@ def rederive(root: Path, truth: dict) -> dict:
     remits = []
     for _path, body in x12_sets(root, "820"):
         bpr = next(s for s in body if s[0] == "BPR")
-        remits.append({"trace": next(s[2] for s in body if s[0] == "TRN"), "amount": cents(bpr[2]), "date": bpr[16],
-                       "code": next(s[4] for s in body if s[0] == "N1" and s[1] == "PR"),
-                       "inv": {s[2] for s in body if s[0] == "RMR"}})
+        remits.append(
+            {
+                "trace": next(s[2] for s in body if s[0] == "TRN"),
+                "amount": cents(bpr[2]),
+                "date": bpr[16],
+                "code": next(s[4] for s in body if s[0] == "N1" and s[1] == "PR"),
+                "inv": {s[2] for s in body if s[0] == "RMR"},
+            }
+        )
     for p in drp(root, "payments"):
         memo = p["摘要"]
         named = {"INV%s-%s" % m for m in re.findall(r"(?i)inv\s*(\d{4})-?(\d{6})", memo)}
         named |= {"INV%s-%s" % m for m in re.findall(r"发票\s*号?\s*(\d{4})-?(\d{6})", memo)}
         trn = re.search(r"TRN (\d+)", memo)
         tied = [r for r in remits if trn and r["trace"] == trn.group(1)] or [
-            r for r in remits if (r["code"], r["amount"], r["date"]) ==
-            (p["客户编码"], cents(p["金额"]), p["收款日期"].replace("/", ""))]
+            r
+            for r in remits
+            if (r["code"], r["amount"], r["date"]) == (p["客户编码"], cents(p["金额"]), p["收款日期"].replace("/", ""))
+        ]
         for r in tied:
             named |= r["inv"]
         own = invoices.get(p["客户编码"], {})
@@ -336,15 +391,22 @@ def rederive(root: Path, truth: dict) -> dict:
     for o in dorders.values():
         if o["状态"] == "已审核":
             exposure[o["客户编码"]] = exposure.get(o["客户编码"], 0) + cents(o["订单金额"])
-    got["credit_exceeded"] = {(c["客户编码"],) for c in drp(root, "customers")
-                              if exposure.get(c["客户编码"], 0) > cents(c["信用额度"])}
+    got["credit_exceeded"] = {
+        (c["客户编码"],) for c in drp(root, "customers") if exposure.get(c["客户编码"], 0) > cents(c["信用额度"])
+    }
     return got
 
 
-KEYS = {"duplicate_customer": ("system", "id_a", "id_b"), "order_missing_in_drp": ("crm_order_id",),
-        "order_missing_in_crm": ("drp_order_no",), "order_amount_mismatch": ("crm_order_id", "drp_order_no"),
-        "order_status_mismatch": ("crm_order_id", "drp_order_no"), "inventory_variance": ("warehouse_code", "sku"),
-        "unapplied_payment": ("payment_no",), "credit_exceeded": ("drp_customer_code",)}
+KEYS = {
+    "duplicate_customer": ("system", "id_a", "id_b"),
+    "order_missing_in_drp": ("crm_order_id",),
+    "order_missing_in_crm": ("drp_order_no",),
+    "order_amount_mismatch": ("crm_order_id", "drp_order_no"),
+    "order_status_mismatch": ("crm_order_id", "drp_order_no"),
+    "inventory_variance": ("warehouse_code", "sku"),
+    "unapplied_payment": ("payment_no",),
+    "credit_exceeded": ("drp_customer_code",),
+}
 
 
 def truth_sets(truth: dict) -> dict:
@@ -383,7 +445,7 @@ def uscc_valid(code: str) -> bool:
     chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
     if not re.fullmatch("[%s]{18}" % chars, code):
         return False
-    total = sum(chars.index(c) * (3 ** i % 31) for i, c in enumerate(code[:17]))
+    total = sum(chars.index(c) * (3**i % 31) for i, c in enumerate(code[:17]))
     return chars[(31 - total % 31) % 31] == code[17]
 
 
@@ -398,8 +460,8 @@ def test_realistic_noise_is_present(world, truth):
         bad = [t for t in taxes if not uscc_valid(t)]
         assert 0 < len(bad) < 0.1 * len(taxes)
     assert any(re.search(r"[\uff01-\uff5e]", c["客户名称"] + c["电话"] + c["地址"]) for c in customers)
-    assert any(re.search(r"[\u4e00-\u9fff]", a["Name"]) for a in accounts)            # Chinese names in the CRM
-    assert any(re.search(r"[A-Za-z]{3}", c["客户名称"]) for c in customers)            # English names in the DRP
+    assert any(re.search(r"[\u4e00-\u9fff]", a["Name"]) for a in accounts)  # Chinese names in the CRM
+    assert any(re.search(r"[A-Za-z]{3}", c["客户名称"]) for c in customers)  # English names in the DRP
     names = " ".join(a["Name"] for a in accounts)
     assert "Company Limited" in names and "Co., Ltd." in names and re.search(r"\(\w+\) ", names)
     # ERP codes: some point at another customer
@@ -413,13 +475,21 @@ def test_realistic_noise_is_present(world, truth):
     dorders = {o["订单号"]: o for o in drp(root, "sales_orders")}
     refs = [(orders[c]["OrderNumber"], dorders[d]["来源单号"]) for c, d in truth["order_links"]]
     assert any(src and src != num and src == num.lstrip("0") for num, src in refs)
-    assert any(abs(cents(orders[c]["TotalAmount"]) - cents(dorders[d]["订单金额"])) == 1 for c, d in truth["order_links"])
+    assert any(
+        abs(cents(orders[c]["TotalAmount"]) - cents(dorders[d]["订单金额"])) == 1 for c, d in truth["order_links"]
+    )
     assert any(o["ERP_Order_No__c"] for o in orders.values())
     # memos in several forms, TRN traces, an 846 week missing
     memos = [p["摘要"] for p in drp(root, "payments")]
     assert any(m.startswith("TRN ") for m in memos)
-    assert sum(bool(re.search(p, m)) for p in (r"^INV\d{4}-\d{6}$", r"^inv\d{4}-", r"发票号\d{10}", r"付INV\d{10}货款")
-               for m in memos) >= 4
+    assert (
+        sum(
+            bool(re.search(p, m))
+            for p in (r"^INV\d{4}-\d{6}$", r"^inv\d{4}-", r"发票号\d{10}", r"付INV\d{10}货款")
+            for m in memos
+        )
+        >= 4
+    )
     dates: dict[str, set] = {}
     for _path, body in x12_sets(root, "846"):
         owner = next(s[4] for s in body if s[0] == "N1")
@@ -474,8 +544,19 @@ def test_scorer_gives_truth_a_perfect_score(world, truth, tmp_path):
     if not SCORER.exists():
         pytest.skip("../shared absent: no benchmark scorer to check the truth against")
     write_prediction_from_truth(truth, tmp_path / "pred")
-    done = subprocess.run([sys.executable, str(SCORER), "--truth", str(world[0] / "truth" / "truth.json"),
-                           "--pred", str(tmp_path / "pred")], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCORER),
+            "--truth",
+            str(world[0] / "truth" / "truth.json"),
+            "--pred",
+            str(tmp_path / "pred"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "customer_f1=1.000 order_f1=1.000 discrepancy_f1=1.000"
     assert "warning" not in done.stdout
@@ -485,8 +566,12 @@ def test_same_files_headers_and_truth_shape_as_the_benchmark(world, truth, tmp_p
     if not SHARED_GEN.exists():
         pytest.skip("../shared absent: no benchmark generator to compare formats with")
     bench = tmp_path / "bench"
-    subprocess.run([sys.executable, str(SHARED_GEN), str(bench), "--seed", "3", "--customers", "100"],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(SHARED_GEN), str(bench), "--seed", "3", "--customers", "100"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     ours = world[0]
 
     def listing(root):
@@ -500,8 +585,15 @@ def test_same_files_headers_and_truth_shape_as_the_benchmark(world, truth, tmp_p
     theirs = json.loads((bench / "truth" / "truth.json").read_text(encoding="utf-8"))
     assert set(theirs) == set(truth) and set(theirs["duplicates"]) == set(truth["duplicates"])
     assert {d["kind"]: set(d) for d in truth["discrepancies"]}.items() >= {
-        d["kind"]: set(d) for d in theirs["discrepancies"]}.items()
-    for kind in ("846", "850", "820"):                 # same segments and element counts where both have files
-        shapes = [{(s[0], s[1] if s[0] in ("N1", "QTY", "DTM", "AMT") else "", len(s)) for _p, body in x12_sets(r, kind)
-                   for s in body} for r in (ours, bench)]
+        d["kind"]: set(d) for d in theirs["discrepancies"]
+    }.items()
+    for kind in ("846", "850", "820"):  # same segments and element counts where both have files
+        shapes = [
+            {
+                (s[0], s[1] if s[0] in ("N1", "QTY", "DTM", "AMT") else "", len(s))
+                for _p, body in x12_sets(r, kind)
+                for s in body
+            }
+            for r in (ours, bench)
+        ]
         assert shapes[0] and shapes[0] == shapes[1], kind

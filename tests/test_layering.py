@@ -67,8 +67,11 @@ def test_no_import_runs_back_up_the_data_flow():
     bad = []
     for module, path in _modules().items():
         if _within(module, LOWER):
-            bad += [f"{path.relative_to(ROOT)}: imports {name}" for name in sorted(_imports(module, path, True))
-                    if _within(name, UPPER)]
+            bad += [
+                f"{path.relative_to(ROOT)}: imports {name}"
+                for name in sorted(_imports(module, path, True))
+                if _within(name, UPPER)
+            ]
     assert not bad, "\n".join(bad)
 
 

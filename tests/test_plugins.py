@@ -49,7 +49,9 @@ def _make_distribution(site: Path, module: str, group: str, kind: str, transform
     )
     dist = site / f"{module}-1.0.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n", encoding="utf-8")
+    (dist / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n", encoding="utf-8"
+    )
     (dist / "entry_points.txt").write_text(f"[{group}]\n{kind} = {module}\n", encoding="utf-8")
     (dist / "RECORD").write_text("", encoding="utf-8")
 
@@ -97,13 +99,17 @@ def test_third_party_entry_points_in_the_neutral_and_the_legacy_group(tmp_path: 
     _make_distribution(tmp_path, "hub_echo_plugin", "hub.plugins", "echo", "shout")
     _make_distribution(tmp_path, "hub_old_plugin", "hub.connectors", "oldecho", "whisper")
     env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "HUB_DISABLE_PLUGINS": "", "COLUMNS": "200"}
-    out = subprocess.run([sys.executable, "-m", "hub", "plugins"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "hub", "plugins"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     for word in ("echo", "hub_echo_plugin", "shout", "oldecho", "hub_old_plugin", "whisper", "csv"):
         assert word in out.stdout, word
     # blocked by entry-point name: gone
     env["HUB_DISABLE_PLUGINS"] = "echo"
-    out = subprocess.run([sys.executable, "-m", "hub", "plugins"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "hub", "plugins"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
     assert out.returncode == 0 and "hub_echo_plugin" not in out.stdout and "hub_old_plugin" in out.stdout
 
 
@@ -111,7 +117,9 @@ def test_two_installed_plugins_with_one_name_stop_the_cli_with_one_line(tmp_path
     _make_distribution(tmp_path, "hub_echo_plugin", "hub.plugins", "echo", "shout")
     _make_distribution(tmp_path, "hub_twin_plugin", "hub.plugins", "echo2", "shout")
     env = {"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin", "HUB_DISABLE_PLUGINS": "", "COLUMNS": "300"}
-    out = subprocess.run([sys.executable, "-m", "hub", "plugins"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "hub", "plugins"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
     assert out.returncode == 2, out.stdout + out.stderr
     assert "transform 'shout' is registered by both plugin 'echo' and plugin 'echo2'" in out.stderr
     assert "Traceback" not in out.stderr
@@ -141,7 +149,9 @@ def test_two_plugins_with_one_connector_kind_is_an_error_even_with_override(pm: 
     pm.register(_connector_plugin("echo"), name="first")
     pm.register(_connector_plugin("echo", override=True), name="second")
     try:
-        with pytest.raises(ConfigError, match="connector kind 'echo' is registered by both plugin 'first' and plugin 'second'"):
+        with pytest.raises(
+            ConfigError, match="connector kind 'echo' is registered by both plugin 'first' and plugin 'second'"
+        ):
             plugins.connector_specs(pm)
     finally:
         pm.unregister(name="first")
@@ -174,11 +184,16 @@ def test_one_plugin_registering_a_name_twice_is_an_error(pm: pluggy.PluginManage
         pm.unregister(name="twice-plugin")
 
 
-@pytest.mark.parametrize(("hook", "what", "collect"), [
-    ("register_transforms", "transform", plugins.transforms),
-    ("register_renderers", "report renderer", plugins.renderers),
-])
-def test_duplicate_transform_or_renderer_names_are_errors(pm: pluggy.PluginManager, hook: str, what: str, collect: Any) -> None:
+@pytest.mark.parametrize(
+    ("hook", "what", "collect"),
+    [
+        ("register_transforms", "transform", plugins.transforms),
+        ("register_renderers", "report renderer", plugins.renderers),
+    ],
+)
+def test_duplicate_transform_or_renderer_names_are_errors(
+    pm: pluggy.PluginManager, hook: str, what: str, collect: Any
+) -> None:
     def make(override: bool) -> object:
         def impl(register: Any) -> None:
             register("upper" if hook == "register_transforms" else "html", lambda *a: [], override=override)
@@ -187,7 +202,9 @@ def test_duplicate_transform_or_renderer_names_are_errors(pm: pluggy.PluginManag
 
     pm.register(make(False), name="clash")
     try:
-        with pytest.raises(ConfigError, match=f"{what} '(upper|html)' is registered by both plugin '[a-z.]+' and plugin 'clash'"):
+        with pytest.raises(
+            ConfigError, match=f"{what} '(upper|html)' is registered by both plugin '[a-z.]+' and plugin 'clash'"
+        ):
             collect(pm)
     finally:
         pm.unregister(name="clash")
@@ -227,7 +244,9 @@ class FakeRenderer:
         register("fake", render)
 
 
-def test_register_renderers_fake_renderer_renders_through_the_report_stage(pm: pluggy.PluginManager, tmp_path: Path) -> None:
+def test_register_renderers_fake_renderer_renders_through_the_report_stage(
+    pm: pluggy.PluginManager, tmp_path: Path
+) -> None:
     import datetime as dt
 
     from hub.report.model import Report, Scope
@@ -323,7 +342,9 @@ def test_register_commands_name_clash_is_an_error_and_leaves_the_app_alone(pm: p
     plugins.install_commands(app, pm)
     pm.register(Impostor(), name="impostor")
     try:
-        with pytest.raises(ConfigError, match="command 'edi' is added by both plugin 'connectors.edi' and plugin 'impostor'"):
+        with pytest.raises(
+            ConfigError, match="command 'edi' is added by both plugin 'connectors.edi' and plugin 'impostor'"
+        ):
             plugins.install_commands(app, pm)
         assert sorted(plugins._names(app.registered_commands, app.registered_groups)) == ["edi", "run"]
     finally:
@@ -340,9 +361,16 @@ def test_the_cli_core_never_imports_a_connector() -> None:
     for path in (ROOT / "hub" / "cli").glob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
-            assert not any(n == "connectors" or n.startswith("connectors.") for n in names), f"{path.name} imports {names}"
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            assert not any(n == "connectors" or n.startswith("connectors.") for n in names), (
+                f"{path.name} imports {names}"
+            )
 
 
 # -- prepare_secrets ----------------------------------------------------------------------------
@@ -385,8 +413,11 @@ def test_every_hookspec_has_a_test_and_a_docs_entry() -> None:
     tests = {p: p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py")}
     headings = [line for line in DOCS.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
     for name in _hookspec_names():
-        assert any(re.search(rf"def test_\w*{name}", text) for text in tests.values()), \
+        assert any(re.search(rf"def test_\w*{name}", text) for text in tests.values()), (
             f"hook {name} has no test under tests/ (name one test_<...>{name}<...>)"
+        )
         assert any(f"`{name}`" in h for h in headings), f"hook {name} has no heading in docs/plugins.md"
-    documented = {h.split("`")[1] for h in headings if h.count("`") >= 2 and h.split("`")[1].startswith(("register_", "prepare_"))}
+    documented = {
+        h.split("`")[1] for h in headings if h.count("`") >= 2 and h.split("`")[1].startswith(("register_", "prepare_"))
+    }
     assert documented == set(_hookspec_names()), "docs/plugins.md documents hooks that do not exist"

@@ -13,7 +13,9 @@ DEV_ONLY = ("testkit", "tests", "examples", "bench")
 
 
 def test_wheel_package_list_leaves_the_test_kit_out() -> None:
-    find = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"][
+        "find"
+    ]
     includes = find["include"]
     for name in ("testkit", "testkit.servers", "testkit.servers.salesforce", "testkit.world", "tests", "examples"):
         assert not any(fnmatch(name, pattern) for pattern in includes), f"pyproject.toml packages.find includes {name}"
@@ -25,8 +27,14 @@ def test_no_product_module_imports_dev_only_code() -> None:
     for package in PRODUCT:
         for path in sorted((ROOT / package).rglob("*.py")):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                    [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
-                offenders += [f"{path.relative_to(ROOT)}:{node.lineno}: imports {n}" for n in names
-                              if n.split(".")[0] in DEV_ONLY]
+                names = (
+                    [a.name for a in node.names]
+                    if isinstance(node, ast.Import)
+                    else [node.module]
+                    if isinstance(node, ast.ImportFrom) and node.module and not node.level
+                    else []
+                )
+                offenders += [
+                    f"{path.relative_to(ROOT)}:{node.lineno}: imports {n}" for n in names if n.split(".")[0] in DEV_ONLY
+                ]
     assert not offenders, "\n".join(offenders)

@@ -58,7 +58,7 @@ class CsvConfig(BaseModel):
     streams: dict[str, CsvStreamConfig]
 
     @model_validator(mode="after")
-    def _encodings(self) -> "CsvConfig":
+    def _encodings(self) -> CsvConfig:
         for name in [self.encoding] + [s.encoding for s in self.streams.values() if s.encoding]:
             try:
                 codecs.lookup(name)

@@ -83,7 +83,7 @@ class _Lines:
         self._ahead: str | None = None
         self.breaks = 0  # line breaks consumed so far
 
-    def __iter__(self) -> "_Lines":
+    def __iter__(self) -> _Lines:
         return self
 
     def __next__(self) -> str:
@@ -125,7 +125,9 @@ def _check_unique(raw: list[str], named: list[str], display: str) -> None:
             raise ParseError(
                 f"column {name!r} appears {len(cols)} times in the header (columns {', '.join(map(str, cols))}); "
                 f"rename one in the stream's header_aliases, e.g. '{original}#2': {original}_2",
-                file=display, line=1, field=name,
+                file=display,
+                line=1,
+                field=name,
             )
 
 
@@ -174,7 +176,9 @@ def read_rows(
     yield header, _rows(reader, lines, text, header, encoding, display)
 
 
-def _rows(reader: Any, lines: _Lines, text: io.TextIOWrapper, header: list[str], encoding: str, display: str) -> Iterator[Row]:
+def _rows(
+    reader: Any, lines: _Lines, text: io.TextIOWrapper, header: list[str], encoding: str, display: str
+) -> Iterator[Row]:
     width = len(header)
     try:
         while True:
@@ -197,7 +201,8 @@ def _rows(reader: Any, lines: _Lines, text: io.TextIOWrapper, header: list[str],
             if nul is not None:
                 column = header[nul] if nul < width and header[nul] else f"#{nul + 1}"
                 yield Row(
-                    line, None,
+                    line,
+                    None,
                     ParseError(f"NUL character in column {column}", file=display, line=line, field=column),
                     raw=_raw(values),
                 )

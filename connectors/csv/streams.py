@@ -37,7 +37,8 @@ class CsvConnector:
             return self.config.streams[stream]
         except KeyError:
             raise DiscoveryError(
-                f"no stream {stream!r}; configured: {', '.join(sorted(self.config.streams))}", system=self.context.system
+                f"no stream {stream!r}; configured: {', '.join(sorted(self.config.streams))}",
+                system=self.context.system,
             ) from None
 
     def _folder(self, sc: CsvStreamConfig) -> DropFolder:
@@ -68,12 +69,21 @@ class CsvConnector:
             fields: tuple[str, ...] = ()
             files = self._folder(sc).files()
             if files:
-                for header, rows in read_rows(files[0], sc.encoding or self.config.encoding, self._dialect(sc), self._display(files[0])):
+                for header, rows in read_rows(
+                    files[0], sc.encoding or self.config.encoding, self._dialect(sc), self._display(files[0])
+                ):
                     fields = tuple(sc.header_aliases.get(h, h) for h in header)
                     close = getattr(rows, "close", None)
                     if close:
                         close()
-            infos.append(StreamInfo(name=name, key_fields=sc.key_columns, fields=fields, writable=sc.writable or bool(self.config.outbound)))
+            infos.append(
+                StreamInfo(
+                    name=name,
+                    key_fields=sc.key_columns,
+                    fields=fields,
+                    writable=sc.writable or bool(self.config.outbound),
+                )
+            )
         return infos
 
     def _dialect(self, sc: CsvStreamConfig) -> dict[str, Any]:
@@ -91,7 +101,13 @@ class CsvConnector:
             state = {"done": dict(done)}
 
     def _read_file(
-        self, stream: str, sc: CsvStreamConfig, folder: DropFolder, entry: FileEntry, done: dict[str, str], resume_line: int
+        self,
+        stream: str,
+        sc: CsvStreamConfig,
+        folder: DropFolder,
+        entry: FileEntry,
+        done: dict[str, str],
+        resume_line: int,
     ) -> Iterator[Batch]:
         display = self._display(entry.path)
         encoding = sc.encoding or self.config.encoding
@@ -103,20 +119,37 @@ class CsvConnector:
             opened = list(read_rows(entry.path, encoding, self._dialect(sc), display, aliases=sc.header_aliases))
         except ParseError as exc:
             rec = Record(stream, f"{display}:1", {}, location=f"{display}:1", error=exc)
-            yield Batch([rec], {"done": {**done, entry.fingerprint: entry.name}}, final=True,
-                        on_commit=(lambda: folder.archive(entry, ok=False),), delivery=display)
+            yield Batch(
+                [rec],
+                {"done": {**done, entry.fingerprint: entry.name}},
+                final=True,
+                on_commit=(lambda: folder.archive(entry, ok=False),),
+                delivery=display,
+            )
             return
         if not opened:
-            yield Batch([], {"done": {**done, entry.fingerprint: entry.name}}, final=True, on_commit=(lambda: folder.archive(entry),),
-                        delivery=display)
+            yield Batch(
+                [],
+                {"done": {**done, entry.fingerprint: entry.name}},
+                final=True,
+                on_commit=(lambda: folder.archive(entry),),
+                delivery=display,
+            )
             return
         header, rows = opened[0]  # renamed by header_aliases, each column named once
         missing = [k for k in key_cols if k not in header]
         if missing:
-            err = ParseError(f"key column(s) {', '.join(missing)} not in the header", file=display, line=1, field=missing[0])
-            yield Batch([Record(stream, f"{display}:1", {}, location=f"{display}:1", error=err)],
-                        {"done": {**done, entry.fingerprint: entry.name}}, final=True,
-                        on_commit=(lambda: folder.archive(entry, ok=False),), columns=tuple(header), delivery=display)
+            err = ParseError(
+                f"key column(s) {', '.join(missing)} not in the header", file=display, line=1, field=missing[0]
+            )
+            yield Batch(
+                [Record(stream, f"{display}:1", {}, location=f"{display}:1", error=err)],
+                {"done": {**done, entry.fingerprint: entry.name}},
+                final=True,
+                on_commit=(lambda: folder.archive(entry, ok=False),),
+                columns=tuple(header),
+                delivery=display,
+            )
             return
         columns = tuple(header)
         key_idx = [header.index(k) for k in key_cols]
@@ -138,16 +171,28 @@ class CsvConnector:
                 else:
                     batch.append(Record(stream, key, dict(zip(header, values)), location=location))
             if len(batch) >= size:
-                yield Batch(batch, {"done": dict(done), "file": entry.fingerprint, "line": last_line}, columns=columns,
-                            delivery=display)
+                yield Batch(
+                    batch,
+                    {"done": dict(done), "file": entry.fingerprint, "line": last_line},
+                    columns=columns,
+                    delivery=display,
+                )
                 batch = []
-        yield Batch(batch, {"done": {**done, entry.fingerprint: entry.name}}, final=True, on_commit=(lambda: folder.archive(entry),),
-                    columns=columns, delivery=display)
+        yield Batch(
+            batch,
+            {"done": {**done, entry.fingerprint: entry.name}},
+            final=True,
+            on_commit=(lambda: folder.archive(entry),),
+            columns=columns,
+            delivery=display,
+        )
 
     def write(self, stream: str, changes: Iterable[Change]) -> Iterator[WriteResult]:
         """Append changes to ``<outbound>/<stream>.csv`` (header written once); one result per change."""
         if not self.config.outbound:
-            raise DiscoveryError(f"stream {stream!r} is not writable: no outbound folder configured", system=self.context.system)
+            raise DiscoveryError(
+                f"stream {stream!r} is not writable: no outbound folder configured", system=self.context.system
+            )
         out_dir = self._path(self.config.outbound)
         out_dir.mkdir(parents=True, exist_ok=True)
         target = out_dir / f"{stream}.csv"
@@ -165,7 +210,9 @@ class CsvConnector:
             fh.flush()
             os.fsync(fh.fileno())
         for ch in changes:
-            yield WriteResult(ch.idempotency_key, True, external_id=ch.key or ch.idempotency_key, created=ch.key is None)
+            yield WriteResult(
+                ch.idempotency_key, True, external_id=ch.key or ch.idempotency_key, created=ch.key is None
+            )
 
     def close(self) -> None:
         return None

@@ -36,4 +36,9 @@ def register_connectors(register: RegisterConnector) -> None:
     from .config import DjangoCrmConfig
     from .connector import build
 
-    register("djangocrm", DjangoCrmConfig, build, description="django-crm (BottleCRM) REST API: accounts, contacts, leads, opportunities, invoices")
+    register(
+        "djangocrm",
+        DjangoCrmConfig,
+        build,
+        description="django-crm (BottleCRM) REST API: accounts, contacts, leads, opportunities, invoices",
+    )

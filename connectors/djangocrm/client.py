@@ -32,7 +32,9 @@ def api_message(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False)[:300] if body is not None else ""
 
 
-def map_status(status: int, body: Any, *, method: str, path: str, system: str | None, retry_after: str | None = None) -> HubError:
+def map_status(
+    status: int, body: Any, *, method: str, path: str, system: str | None, retry_after: str | None = None
+) -> HubError:
     """Turn a non-2xx response into the hub's error tree (``hub.http.http_error``) with the API's message."""
     detail = api_message(body)
     return http_error(
@@ -58,7 +60,9 @@ class DjangoCrmClient:
     def __repr__(self) -> str:
         return f"DjangoCrmClient(url={self.url!r}, token=***)"
 
-    def request(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None) -> tuple[Any, dict[str, str]]:
+    def request(
+        self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None
+    ) -> tuple[Any, dict[str, str]]:
         """Send one request; return (decoded JSON body, response headers) or raise a mapped error."""
         import requests
 

@@ -19,17 +19,19 @@ def _parse(ts: str | None) -> dt.datetime | None:
     if not ts:
         return None
     value = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _fmt(ts: dt.datetime) -> str:
-    return ts.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return ts.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class DjangoCrmConnector:
     """Reads accounts, contacts, leads, opportunities, invoices; writes accounts, contacts, opportunity updates."""
 
-    def __init__(self, config: DjangoCrmConfig, context: ConnectorContext, client: DjangoCrmClient | None = None) -> None:
+    def __init__(
+        self, config: DjangoCrmConfig, context: ConnectorContext, client: DjangoCrmClient | None = None
+    ) -> None:
         self.config = config
         self.system = context.system
         token = context.secrets.get("token") or (config.token.get_secret_value() if config.token else None)
@@ -53,8 +55,12 @@ class DjangoCrmConnector:
     def discover(self) -> list[StreamInfo]:
         return [
             StreamInfo(
-                name=s, key_fields=("id",), fields=KEY_FIELDS[s], cursor_field="updated_at" if e.has_updated_at else None,
-                writable=bool(e.writable), description=e.description,
+                name=s,
+                key_fields=("id",),
+                fields=KEY_FIELDS[s],
+                cursor_field="updated_at" if e.has_updated_at else None,
+                writable=bool(e.writable),
+                description=e.description,
             )  # fmt: skip
             for s, e in ENDPOINTS.items()
         ]
@@ -78,7 +84,11 @@ class DjangoCrmConnector:
                 try:
                     data = flatten(stream, row)
                 except DataError as exc:
-                    records.append(Record(stream, f"offset {offset}+{n}", {}, location=endpoint.path, error=exc, raw=str(row)[:2000]))
+                    records.append(
+                        Record(
+                            stream, f"offset {offset}+{n}", {}, location=endpoint.path, error=exc, raw=str(row)[:2000]
+                        )
+                    )
                     continue
                 changed = _parse(data.get("updated_at")) if endpoint.has_updated_at else None
                 if changed is not None:
@@ -94,7 +104,9 @@ class DjangoCrmConnector:
             offset += limit
 
     @staticmethod
-    def _final_state(incremental: bool, state: dict[str, Any], newest: dt.datetime | None, started: dt.datetime | None) -> dict[str, Any]:
+    def _final_state(
+        incremental: bool, state: dict[str, Any], newest: dt.datetime | None, started: dt.datetime | None
+    ) -> dict[str, Any]:
         if not incremental or newest is None:
             return state
         # a row changed while we paged past it may carry a time before `newest`: never move the
@@ -109,14 +121,18 @@ class DjangoCrmConnector:
         endpoint = ENDPOINTS.get(stream)
         if endpoint is None or not endpoint.writable:
             writable = [s for s, e in ENDPOINTS.items() if e.writable]
-            raise DiscoveryError(f"stream {stream!r} is not writable; writable: {', '.join(writable)}", system=self.system, stream=stream)
+            raise DiscoveryError(
+                f"stream {stream!r} is not writable; writable: {', '.join(writable)}", system=self.system, stream=stream
+            )
         for change in changes:
             try:
                 op = "update" if change.op == "upsert" and change.key else change.op
                 if op == "upsert":
                     op = "create"
                 if op not in endpoint.writable:
-                    raise ClientError(f"{stream} supports {', '.join(endpoint.writable)}; got {change.op!r}", field="op")
+                    raise ClientError(
+                        f"{stream} supports {', '.join(endpoint.writable)}; got {change.op!r}", field="op"
+                    )
                 if op == "update" and not change.key:
                     raise ClientError("an update needs the record id as key", field="key")
                 external_id, created = self._apply(stream, op, change)
@@ -139,11 +155,15 @@ class DjangoCrmConnector:
             reply = self.client.post(path, body)
             new_id = reply.get("id") if isinstance(reply, dict) else None
             if not new_id:
-                raise ServerError(f"POST {path}: created but the reply names no id: {str(reply)[:200]}", system=self.system)
+                raise ServerError(
+                    f"POST {path}: created but the reply names no id: {str(reply)[:200]}", system=self.system
+                )
             return str(new_id), True
         reply = self.client.patch(f"{path}{change.key}/", body)
         if isinstance(reply, dict) and reply.get("error") is True:
-            raise ClientError(f"PATCH {path}{change.key}/: {reply.get('errors') or reply.get('message')}", system=self.system)
+            raise ClientError(
+                f"PATCH {path}{change.key}/: {reply.get('errors') or reply.get('message')}", system=self.system
+            )
         return str(change.key), False
 
     def close(self) -> None:

@@ -34,14 +34,41 @@ class Endpoint:
 ENDPOINTS: dict[str, Endpoint] = {
     e.stream: e
     for e in (
-        Endpoint("accounts", "/api/accounts/", ("active_accounts.open_accounts", "closed_accounts.close_accounts"), False,
-                 ("create", "update"), "accounts (active and closed); no updated_at in the API: read in full"),
-        Endpoint("contacts", "/api/contacts/", ("results",), True, ("create", "update"), "contacts, incremental on updated_at"),
-        Endpoint("leads", "/api/leads/", ("open_leads.open_leads", "close_leads.close_leads"), True, (),
-                 "open and closed leads (converted leads are not listed), incremental on updated_at"),
-        Endpoint("opportunities", "/api/opportunities/", ("opportunities",), False, ("update",),
-                 "deals; no updated_at in the API: read in full"),
-        Endpoint("invoices", "/api/invoices/", ("results",), False, (), "invoices; no updated_at in the list: read in full"),
+        Endpoint(
+            "accounts",
+            "/api/accounts/",
+            ("active_accounts.open_accounts", "closed_accounts.close_accounts"),
+            False,
+            ("create", "update"),
+            "accounts (active and closed); no updated_at in the API: read in full",
+        ),
+        Endpoint(
+            "contacts",
+            "/api/contacts/",
+            ("results",),
+            True,
+            ("create", "update"),
+            "contacts, incremental on updated_at",
+        ),
+        Endpoint(
+            "leads",
+            "/api/leads/",
+            ("open_leads.open_leads", "close_leads.close_leads"),
+            True,
+            (),
+            "open and closed leads (converted leads are not listed), incremental on updated_at",
+        ),
+        Endpoint(
+            "opportunities",
+            "/api/opportunities/",
+            ("opportunities",),
+            False,
+            ("update",),
+            "deals; no updated_at in the API: read in full",
+        ),
+        Endpoint(
+            "invoices", "/api/invoices/", ("results",), False, (), "invoices; no updated_at in the list: read in full"
+        ),
     )  # fmt: skip
 }
 
@@ -140,7 +167,9 @@ def contact_body(data: Row, *, create: bool) -> Row:
 
 def opportunity_body(data: Row) -> Row:
     """PATCH body for an opportunity update (stage, amount, close date, ...)."""
-    body = {k: (str(data[k]) if k == "amount" else data[k]) for k in OPPORTUNITY_FIELDS if k in data and data[k] is not None}
+    body = {
+        k: (str(data[k]) if k == "amount" else data[k]) for k in OPPORTUNITY_FIELDS if k in data and data[k] is not None
+    }
     if not body:
         raise MappingError(f"nothing to update; writable fields: {', '.join(OPPORTUNITY_FIELDS)}", field="data")
     return body

@@ -28,7 +28,12 @@ def register_connectors(register: RegisterConnector) -> None:
     """Register the ``edi`` connector kind."""
     from connectors.edi.config import EdiConfig
 
-    register("edi", EdiConfig, _factory, description="X12 / EDIFACT drop folder (846, 850, 820, ... ORDERS, INVOIC) with 997/CONTRL")
+    register(
+        "edi",
+        EdiConfig,
+        _factory,
+        description="X12 / EDIFACT drop folder (846, 850, 820, ... ORDERS, INVOIC) with 997/CONTRL",
+    )
 
 
 @hookimpl(trylast=True)

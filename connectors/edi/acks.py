@@ -78,10 +78,16 @@ def _reply_writer(ic: x12.Interchange, when: datetime | None) -> tuple[x12.X12Wr
     isa = ic.header
     version = "00501" if isa.get(12) >= "00501" else "00401"
     control = int(isa.get(13)) if isa.get(13).strip().isdigit() else 1
-    w = x12.X12Writer(_id(isa.get(8)), _id(isa.get(6)), control,
-                      sender_qualifier=_id(isa.get(7), "ZZ")[:2], receiver_qualifier=_id(isa.get(5), "ZZ")[:2],
-                      version=version, usage=isa.get(15) if isa.get(15) in ("P", "T") else "P",
-                      when=when or datetime.now().replace(microsecond=0))
+    w = x12.X12Writer(
+        _id(isa.get(8)),
+        _id(isa.get(6)),
+        control,
+        sender_qualifier=_id(isa.get(7), "ZZ")[:2],
+        receiver_qualifier=_id(isa.get(5), "ZZ")[:2],
+        version=version,
+        usage=isa.get(15) if isa.get(15) in ("P", "T") else "P",
+        when=when or datetime.now().replace(microsecond=0),
+    )
     return w, control
 
 
@@ -100,7 +106,9 @@ def build_ta1(ic: x12.Interchange, *, when: datetime | None = None) -> str:
     return text[:first_end] + w.segment(tuple(_id(v, "") for v in ta1)) + text[first_end:]
 
 
-def build_997(ic: x12.Interchange, groups: list[x12.FunctionalGroup] | None = None, *, when: datetime | None = None) -> str:
+def build_997(
+    ic: x12.Interchange, groups: list[x12.FunctionalGroup] | None = None, *, when: datetime | None = None
+) -> str:
     """The interchange a partner receives: one 997 per group (997 groups themselves are not acknowledged)."""
     groups = [g for g in (ic.groups if groups is None else groups) if g.functional_id != "FA"]
     w, control = _reply_writer(ic, when)
@@ -108,8 +116,13 @@ def build_997(ic: x12.Interchange, groups: list[x12.FunctionalGroup] | None = No
     ta1 = _ta1(ic)
     for i, g in enumerate(groups):
         if i == 0:
-            w.add_group("FA", gs_control, "005010" if g.version >= "005010" else "004010",
-                        sender=g.header.get(3) or None, receiver=g.header.get(2) or None)
+            w.add_group(
+                "FA",
+                gs_control,
+                "005010" if g.version >= "005010" else "004010",
+                sender=g.header.get(3) or None,
+                receiver=g.header.get(2) or None,
+            )
         w.add_set("997", f"{i + 1:04d}", ack_997_segments(ic, g))
     if not groups:
         w.add_group("FA", gs_control, "004010")
@@ -131,6 +144,7 @@ def _ta1(ic: x12.Interchange) -> tuple[str, ...] | None:
 
 # -- EDIFACT CONTRL -------------------------------------------------------------------------------
 
+
 def _ucm(msg: edifact.Message) -> list[tuple[object, ...]]:
     h = msg.header
     ident = tuple(h.elements[1]) if len(h.elements) > 1 else (msg.type,)
@@ -150,12 +164,18 @@ def build_contrl(ic: edifact.Interchange, *, when: datetime | None = None, ref: 
     """A CONTRL (syntax version 3) interchange acknowledging ``ic`` and each of its messages."""
     unb = ic.header
     control = ref or f"C{ic.control}"[:14]
-    w = edifact.EdifactWriter(ic.receiver or "UNKNOWN", ic.sender or "UNKNOWN", control,
-                              syntax=ic.syntax if ic.syntax in edifact.CHARSETS else "UNOC",
-                              syntax_version=ic.syntax_version or "3",
-                              when=when or datetime.now().replace(microsecond=0),
-                              delimiters=ic.delimiters, una=True,
-                              sender_qualifier=unb.get(3, 1) or "ZZ", receiver_qualifier=unb.get(2, 1) or "ZZ")
+    w = edifact.EdifactWriter(
+        ic.receiver or "UNKNOWN",
+        ic.sender or "UNKNOWN",
+        control,
+        syntax=ic.syntax if ic.syntax in edifact.CHARSETS else "UNOC",
+        syntax_version=ic.syntax_version or "3",
+        when=when or datetime.now().replace(microsecond=0),
+        delimiters=ic.delimiters,
+        una=True,
+        sender_qualifier=unb.get(3, 1) or "ZZ",
+        receiver_qualifier=unb.get(2, 1) or "ZZ",
+    )
     parties = tuple(tuple(unb.elements[i]) if len(unb.elements) > i else ("",) for i in (1, 2))
     if ic.errors:
         e: EdiError = ic.errors[0]

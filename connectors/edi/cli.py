@@ -61,15 +61,19 @@ def _inspect_x12(path: Path, lines: list[str]) -> list[EdiError]:
     errors: list[EdiError] = []
     for ic in x12.parse(path):
         d = ic.delimiters
-        lines.append(f"ISA {ic.control} {ic.sender} -> {ic.receiver} version {ic.version} "
-                     f"(element {d.element!r} component {d.component!r} terminator {d.segment!r}), {ic.segment_count} segments")
+        lines.append(
+            f"ISA {ic.control} {ic.sender} -> {ic.receiver} version {ic.version} "
+            f"(element {d.element!r} component {d.component!r} terminator {d.segment!r}), {ic.segment_count} segments"
+        )
         for seg in ic.ta1:
             lines.append(f"  TA1 {seg.get(1)} {seg.get(4)} code {seg.get(5)}")
         for g in ic.groups:
             lines.append(f"  GS {g.functional_id} {g.control} version {g.version}: {len(g.sets)} transaction set(s)")
             for ts in g.sets:
                 state = "ok" if ts.accepted else "REJECTED"
-                lines.append(f"    ST {ts.id} {ts.control}: {len(ts.segments)} segments (from segment {ts.header.number}) {state}")
+                lines.append(
+                    f"    ST {ts.id} {ts.control}: {len(ts.segments)} segments (from segment {ts.header.number}) {state}"
+                )
         errors.extend(ic.all_errors())
     return errors
 
@@ -78,15 +82,19 @@ def _inspect_edifact(path: Path, lines: list[str]) -> list[EdiError]:
     errors: list[EdiError] = []
     for ic in edifact.parse(path):
         d = ic.delimiters
-        lines.append(f"UNB {ic.control} {ic.sender} -> {ic.receiver} syntax {ic.syntax}:{ic.syntax_version} read as {ic.charset} "
-                     f"(element {d.element!r} component {d.component!r} terminator {d.segment!r}), {ic.segment_count} segments")
+        lines.append(
+            f"UNB {ic.control} {ic.sender} -> {ic.receiver} syntax {ic.syntax}:{ic.syntax_version} read as {ic.charset} "
+            f"(element {d.element!r} component {d.component!r} terminator {d.segment!r}), {ic.segment_count} segments"
+        )
         for w in ic.warnings:
             lines.append(f"  warning: {w}")
         for g in ic.groups:
             lines.append(f"  UNG {g.header.get(1)} {g.header.get(5)}: {len(g.messages)} message(s)")
         for m in ic.messages:
             state = "ok" if m.accepted else "REJECTED"
-            lines.append(f"  UNH {m.ref} {m.type}:{m.version}: {len(m.segments)} segments (from segment {m.header.number}) {state}")
+            lines.append(
+                f"  UNH {m.ref} {m.type}:{m.version}: {len(m.segments)} segments (from segment {m.header.number}) {state}"
+            )
         errors.extend(ic.all_errors())
     return errors
 
@@ -124,11 +132,15 @@ def build_app() -> typer.Typer:
 
     from hub.cli.app import console, handle_errors
 
-    edi_app = typer.Typer(help="Inspect X12/EDIFACT files and write the acknowledgements a partner receives.", no_args_is_help=True)
+    edi_app = typer.Typer(
+        help="Inspect X12/EDIFACT files and write the acknowledgements a partner receives.", no_args_is_help=True
+    )
 
     @edi_app.command("inspect")
     @handle_errors
-    def inspect_command(path: Path = typer.Argument(..., exists=True, dir_okay=False, help="An X12 or EDIFACT file.")) -> None:
+    def inspect_command(
+        path: Path = typer.Argument(..., exists=True, dir_okay=False, help="An X12 or EDIFACT file."),
+    ) -> None:
         """Envelopes, groups, sets and segment counts; or the error with its segment number and reason."""
         code, text = inspect(path)
         console.print(text, markup=False, highlight=False, soft_wrap=True)
@@ -136,8 +148,10 @@ def build_app() -> typer.Typer:
 
     @edi_app.command("ack")
     @handle_errors
-    def ack_command(path: Path = typer.Argument(..., exists=True, dir_okay=False),
-                    out: Path = typer.Option(..., "--out", help="Folder for the 997/CONTRL.")) -> None:
+    def ack_command(
+        path: Path = typer.Argument(..., exists=True, dir_okay=False),
+        out: Path = typer.Option(..., "--out", help="Folder for the 997/CONTRL."),
+    ) -> None:
         """Write the 997 (X12) or CONTRL (EDIFACT) acknowledgement for every group of the file."""
         for written in ack(path, out):
             console.print(str(written), markup=False)

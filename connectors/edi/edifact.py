@@ -32,14 +32,26 @@ from connectors.edi.edifact_rules import check_message
 from connectors.edi.edifact_writer import EdifactWriter, escape
 from hub.errors import EdiError
 
-__all__ = ["Delimiters", "Segment", "Message", "Group", "Interchange", "iter_segments", "parse", "read",
-           "EdifactWriter", "CHARSETS", "escape"]
+__all__ = [
+    "Delimiters",
+    "Segment",
+    "Message",
+    "Group",
+    "Interchange",
+    "iter_segments",
+    "parse",
+    "read",
+    "EdifactWriter",
+    "CHARSETS",
+    "escape",
+]
 
 _CHUNK = 1 << 20
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}\Z")
 
 
 # -- decoding -----------------------------------------------------------------------------------
+
 
 def _byte_chunks(source: str | Path | bytes) -> tuple[Iterator[bytes], str | None]:
     if isinstance(source, bytes):
@@ -97,6 +109,7 @@ def _utf8_ok(data: bytes) -> bool:
 
 # -- tokenising ----------------------------------------------------------------------------------
 
+
 def _split(text: str, sep: str, release: str | None) -> list[str]:
     """Split on ``sep`` except where it is preceded by an (unreleased) release character."""
     parts = text.split(sep)
@@ -131,8 +144,14 @@ def _segment(number: int, raw: str, d: Delimiters) -> Segment:
     return Segment(number, tag, elements)
 
 
-_UNA_ROLES = ("component separator", "element separator", "decimal mark", "release character",
-              "repetition separator", "segment terminator")
+_UNA_ROLES = (
+    "component separator",
+    "element separator",
+    "decimal mark",
+    "release character",
+    "repetition separator",
+    "segment terminator",
+)
 
 
 def _una(text: str, name: str | None = None) -> Delimiters:
@@ -142,11 +161,23 @@ def _una(text: str, name: str | None = None) -> Delimiters:
         if char == " " and role in ("release character", "repetition separator"):
             continue  # not used
         if char in roles:
-            raise EdiError(f"UNA {text[:9]!r} gives the {roles[char]} and the {role} the same character {char!r}",
-                           file=name, segment=1, code="12", ack="UCI", field="UNA")
+            raise EdiError(
+                f"UNA {text[:9]!r} gives the {roles[char]} and the {role} the same character {char!r}",
+                file=name,
+                segment=1,
+                code="12",
+                ack="UCI",
+                field="UNA",
+            )
         roles[char] = role
-    return Delimiters(component=c[0], element=c[1], decimal=c[2], release=None if c[3] == " " else c[3],
-                      repetition=None if c[4] == " " else c[4], segment=c[5])
+    return Delimiters(
+        component=c[0],
+        element=c[1],
+        decimal=c[2],
+        release=None if c[3] == " " else c[3],
+        repetition=None if c[4] == " " else c[4],
+        segment=c[5],
+    )
 
 
 def iter_segments(source: str | Path | bytes) -> Iterator[tuple[Segment, Delimiters, str, list[str]]]:
@@ -168,8 +199,12 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[Segment, Delimit
             try:
                 yield decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                raise EdiError(f"bytes are not valid {codec} (syntax {syntax or '?'}) at offset {offset + exc.start}",
-                               file=name, code="21", ack="UCI") from None
+                raise EdiError(
+                    f"bytes are not valid {codec} (syntax {syntax or '?'}) at offset {offset + exc.start}",
+                    file=name,
+                    code="21",
+                    ack="UCI",
+                ) from None
             offset += len(chunk)
             chunk = next(chunks, b"")
         tail = decoder.decode(b"", final=True)
@@ -190,8 +225,9 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[Segment, Delimit
         d = Delimiters(repetition="*" if re.match(r"UNB\+UNO[A-Z]:4", buf) else None)
     if not buf.lstrip(" \t\r\n").startswith("UNB"):
         found = buf.lstrip()[:20].splitlines()[0] if buf.strip() else "nothing"
-        raise EdiError(f"an interchange must begin with UNA or UNB, found {found!r}", file=name, segment=1,
-                       code="13", ack="UCI")
+        raise EdiError(
+            f"an interchange must begin with UNA or UNB, found {found!r}", file=name, segment=1, code="13", ack="UCI"
+        )
     unwrap = d.segment not in "\r\n"
     number = 0
     pending = ""
@@ -212,8 +248,14 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[Segment, Delimit
     if rest:
         number += 1
         seg = _segment(number, rest, d)
-        raise EdiError(f"segment {seg.tag[:10]!r} has no segment terminator {d.segment!r} (truncated file, or a"
-                       " different terminator than declared?)", file=name, segment=number, code="13", ack="UCI")
+        raise EdiError(
+            f"segment {seg.tag[:10]!r} has no segment terminator {d.segment!r} (truncated file, or a"
+            " different terminator than declared?)",
+            file=name,
+            segment=number,
+            code="13",
+            ack="UCI",
+        )
 
 
 def _chain(*its: Iterable[str]) -> Iterator[str]:
@@ -222,6 +264,7 @@ def _chain(*its: Iterable[str]) -> Iterator[str]:
 
 
 # -- envelope validation ------------------------------------------------------------------------
+
 
 def _err(message: str, seg: Segment | int | None, code: str, ack: str, **extra: object) -> EdiError:
     number = seg.number if isinstance(seg, Segment) else seg
@@ -245,26 +288,47 @@ def parse(source: str | Path | bytes, *, validate_messages: bool = True) -> Iter
                 raise _err(f"expected UNB, found {tag[:10]!r}", seg, "13", "UCI")
             ic = Interchange(seg, d, codec, warnings=list(warnings))
             if len(seg.elements) < 5 or not seg.get(5):
-                ic.errors.append(_err(f"UNB has {len(seg.elements)} elements; syntax id, sender, recipient, date/time"
-                                      " and control reference are mandatory", seg, "13", "UCI", field="UNB"))
+                ic.errors.append(
+                    _err(
+                        f"UNB has {len(seg.elements)} elements; syntax id, sender, recipient, date/time"
+                        " and control reference are mandatory",
+                        seg,
+                        "13",
+                        "UCI",
+                        field="UNB",
+                    )
+                )
             elif len(seg.get(1)) != 4:
-                ic.errors.append(_err(f"UNB syntax identifier {seg.get(1)!r} is not 4 characters", seg, "12", "UCI", field="S001"))
+                ic.errors.append(
+                    _err(f"UNB syntax identifier {seg.get(1)!r} is not 4 characters", seg, "12", "UCI", field="S001")
+                )
             continue
         ic.segment_count = seg.number
         if msg is not None and tag not in ("UNT", "UNH", "UNE", "UNZ", "UNG", "UNB"):
             msg.segments.append(seg)
             if not _TAG.match(tag):
-                msg.errors.append(_err(f"segment tag {tag[:10]!r} is not a valid EDIFACT tag", seg, "21", "UCS",
-                                       position=seg.number - msg.header.number + 1))
+                msg.errors.append(
+                    _err(
+                        f"segment tag {tag[:10]!r} is not a valid EDIFACT tag",
+                        seg,
+                        "21",
+                        "UCS",
+                        position=seg.number - msg.header.number + 1,
+                    )
+                )
             continue
         if tag == "UNH":
             if msg is not None:
                 _close_message(msg, ic)
             msg = Message(seg, [seg])
             if ic.groups and group is None:
-                ic.errors.append(_err("message outside a functional group in an interchange with groups", seg, "30", "UCI"))
+                ic.errors.append(
+                    _err("message outside a functional group in an interchange with groups", seg, "30", "UCI")
+                )
             if not seg.get(1) or not seg.get(2, 0) or len(seg.elements) < 2 or len(seg.elements[1]) < 4:
-                msg.errors.append(_err("UNH needs a message reference and type:version:release:agency", seg, "13", "UCM", field="UNH"))
+                msg.errors.append(
+                    _err("UNH needs a message reference and type:version:release:agency", seg, "13", "UCM", field="UNH")
+                )
         elif tag == "UNT":
             if msg is None:
                 ic.errors.append(_err("UNT outside a message", seg, "33", "UCI"))
@@ -292,11 +356,25 @@ def parse(source: str | Path | bytes, *, validate_messages: bool = True) -> Iter
                 continue
             group.trailer = seg
             if not _same_number(seg.get(1), len(group.messages)):
-                ic.errors.append(_err(f"UNE says {seg.get(1) or 'nothing'} messages, the group has {len(group.messages)}",
-                                      seg, "29", "UCI", field="UNE"))
+                ic.errors.append(
+                    _err(
+                        f"UNE says {seg.get(1) or 'nothing'} messages, the group has {len(group.messages)}",
+                        seg,
+                        "29",
+                        "UCI",
+                        field="UNE",
+                    )
+                )
             if seg.get(2) != group.header.get(5):
-                ic.errors.append(_err(f"UNE reference {seg.get(2)!r} does not match UNG {group.header.get(5)!r}",
-                                      seg, "28", "UCI", field="UNE"))
+                ic.errors.append(
+                    _err(
+                        f"UNE reference {seg.get(2)!r} does not match UNG {group.header.get(5)!r}",
+                        seg,
+                        "28",
+                        "UCI",
+                        field="UNE",
+                    )
+                )
             group = None
         elif tag == "UNZ":
             if msg is not None:
@@ -315,15 +393,31 @@ def parse(source: str | Path | bytes, *, validate_messages: bool = True) -> Iter
 
 def _close_message(msg: Message, ic: Interchange, validate: bool = False) -> None:
     if msg.trailer is None:
-        msg.errors.append(_err(f"message {msg.ref} ({msg.type}) has no UNT trailer", msg.header, "13", "UCM", field="UNT"))
+        msg.errors.append(
+            _err(f"message {msg.ref} ({msg.type}) has no UNT trailer", msg.header, "13", "UCM", field="UNT")
+        )
     else:
         unt = msg.trailer
         if not _same_number(unt.get(1), len(msg.segments)):
-            msg.errors.append(_err(f"UNT says {unt.get(1) or 'nothing'} segments, message {msg.ref} has {len(msg.segments)}",
-                                   unt, "29", "UCM", field="UNT"))
+            msg.errors.append(
+                _err(
+                    f"UNT says {unt.get(1) or 'nothing'} segments, message {msg.ref} has {len(msg.segments)}",
+                    unt,
+                    "29",
+                    "UCM",
+                    field="UNT",
+                )
+            )
         if unt.get(2) != msg.ref:
-            msg.errors.append(_err(f"UNT reference {unt.get(2)!r} does not match UNH reference {msg.ref!r}",
-                                   unt, "28", "UCM", field="UNT"))
+            msg.errors.append(
+                _err(
+                    f"UNT reference {unt.get(2)!r} does not match UNH reference {msg.ref!r}",
+                    unt,
+                    "28",
+                    "UCM",
+                    field="UNT",
+                )
+            )
     if validate:
         msg.errors.extend(check_message(msg))
     if any(m.ref == msg.ref for m in ic.messages):
@@ -333,17 +427,33 @@ def _close_message(msg: Message, ic: Interchange, validate: bool = False) -> Non
 
 def _finish(ic: Interchange, group: Group | None) -> Interchange:
     if group is not None:
-        ic.errors.append(_err(f"functional group {group.header.get(5)} has no UNE trailer", group.header, "13", "UCI", field="UNE"))
+        ic.errors.append(
+            _err(f"functional group {group.header.get(5)} has no UNE trailer", group.header, "13", "UCI", field="UNE")
+        )
     unz = ic.trailer
     if unz is None:
-        ic.errors.append(_err("interchange has no UNZ trailer (file truncated?)", ic.segment_count, "13", "UCI", field="UNZ"))
+        ic.errors.append(
+            _err("interchange has no UNZ trailer (file truncated?)", ic.segment_count, "13", "UCI", field="UNZ")
+        )
         return ic
     count = len(ic.groups) if ic.groups else len(ic.messages)
     what = "functional groups" if ic.groups else "messages"
     if not _same_number(unz.get(1), count):
-        ic.errors.append(_err(f"UNZ says {unz.get(1) or 'nothing'} {what}, the interchange has {count}", unz, "29", "UCI", field="UNZ"))
+        ic.errors.append(
+            _err(
+                f"UNZ says {unz.get(1) or 'nothing'} {what}, the interchange has {count}", unz, "29", "UCI", field="UNZ"
+            )
+        )
     if unz.get(2) != ic.control:
-        ic.errors.append(_err(f"UNZ reference {unz.get(2)!r} does not match UNB reference {ic.control!r}", unz, "28", "UCI", field="UNZ"))
+        ic.errors.append(
+            _err(
+                f"UNZ reference {unz.get(2)!r} does not match UNB reference {ic.control!r}",
+                unz,
+                "28",
+                "UCI",
+                field="UNZ",
+            )
+        )
     return ic
 
 

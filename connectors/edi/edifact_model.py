@@ -14,10 +14,24 @@ __all__ = ["Delimiters", "Segment", "Message", "Group", "Interchange", "CHARSETS
 
 #: syntax identifier (UNB S001/0001) -> Python codec
 CHARSETS: dict[str, str] = {
-    "UNOA": "ascii", "UNOB": "ascii", "UNOC": "latin-1", "UNOD": "iso8859-2", "UNOE": "iso8859-5",
-    "UNOF": "iso8859-7", "UNOG": "iso8859-3", "UNOH": "iso8859-4", "UNOI": "iso8859-6", "UNOJ": "iso8859-8",
-    "UNOK": "iso8859-9", "UNOL": "iso8859-15", "UNOU": "utf-8", "UNOV": "utf-8", "UNOW": "utf-8",
-    "UNOX": "iso2022_jp_2", "UNOY": "utf-8", "KECA": "euc_kr",
+    "UNOA": "ascii",
+    "UNOB": "ascii",
+    "UNOC": "latin-1",
+    "UNOD": "iso8859-2",
+    "UNOE": "iso8859-5",
+    "UNOF": "iso8859-7",
+    "UNOG": "iso8859-3",
+    "UNOH": "iso8859-4",
+    "UNOI": "iso8859-6",
+    "UNOJ": "iso8859-8",
+    "UNOK": "iso8859-9",
+    "UNOL": "iso8859-15",
+    "UNOU": "utf-8",
+    "UNOV": "utf-8",
+    "UNOW": "utf-8",
+    "UNOX": "iso2022_jp_2",
+    "UNOY": "utf-8",
+    "KECA": "euc_kr",
 }
 
 
@@ -33,7 +47,15 @@ class Delimiters:
     segment: str = "'"
 
     def una(self) -> str:
-        return "UNA" + self.component + self.element + self.decimal + (self.release or " ") + (self.repetition or " ") + self.segment
+        return (
+            "UNA"
+            + self.component
+            + self.element
+            + self.decimal
+            + (self.release or " ")
+            + (self.repetition or " ")
+            + self.segment
+        )
 
 
 @dataclass(frozen=True, slots=True)

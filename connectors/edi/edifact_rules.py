@@ -46,15 +46,31 @@ def check_message(msg: Message) -> list[EdiError]:
             continue
         pos = seg.number - start + 1
         if len(seg.elements) > len(spec):
-            errs.append(EdiError(f"{seg.tag} has {len(seg.elements)} data elements, the directory allows {len(spec)}",
-                                 code="16", segment=seg.number, ack="UCS", position=pos, field=seg.tag))
+            errs.append(
+                EdiError(
+                    f"{seg.tag} has {len(seg.elements)} data elements, the directory allows {len(spec)}",
+                    code="16",
+                    segment=seg.number,
+                    ack="UCS",
+                    position=pos,
+                    field=seg.tag,
+                )
+            )
             continue
         for i, (comps, limit) in enumerate(zip(seg.elements, spec), 1):
             if len(comps) > limit:
-                errs.append(EdiError(
-                    f"{seg.tag} element {i} has {len(comps)} components, the directory allows {limit}"
-                    f" (an unescaped {':'!r} in the text?)", code="16", segment=seg.number, ack="UCD",
-                    position=pos, element=i, field=f"{seg.tag}{i:02d}"))
+                errs.append(
+                    EdiError(
+                        f"{seg.tag} element {i} has {len(comps)} components, the directory allows {limit}"
+                        f" (an unescaped {':'!r} in the text?)",
+                        code="16",
+                        segment=seg.number,
+                        ack="UCD",
+                        position=pos,
+                        element=i,
+                        field=f"{seg.tag}{i:02d}",
+                    )
+                )
                 break
     dtm_limit = HEADER_DTM_MAX.get(msg.type)
     if dtm_limit and body and body[0].tag == "BGM":
@@ -64,6 +80,14 @@ def check_message(msg: Message) -> list[EdiError]:
                 break
             run += 1
             if run == dtm_limit + 1:
-                errs.append(EdiError(f"DTM repeated more than {dtm_limit} times in the {msg.type} header", code="35",
-                                     segment=seg.number, ack="UCS", position=seg.number - start + 1, field="DTM"))
+                errs.append(
+                    EdiError(
+                        f"DTM repeated more than {dtm_limit} times in the {msg.type} header",
+                        code="35",
+                        segment=seg.number,
+                        ack="UCS",
+                        position=seg.number - start + 1,
+                        field="DTM",
+                    )
+                )
     return errs

@@ -24,9 +24,21 @@ class EdifactWriter:
     A segment is ``(tag, element, ...)`` where an element is a string or a sequence of components.
     """
 
-    def __init__(self, sender: str, receiver: str, control: str, *, syntax: str = "UNOC", syntax_version: str = "3",
-                 when: datetime | None = None, delimiters: Delimiters | None = None, una: bool = True, newline: bool = True,
-                 sender_qualifier: str = "14", receiver_qualifier: str = "14") -> None:
+    def __init__(
+        self,
+        sender: str,
+        receiver: str,
+        control: str,
+        *,
+        syntax: str = "UNOC",
+        syntax_version: str = "3",
+        when: datetime | None = None,
+        delimiters: Delimiters | None = None,
+        una: bool = True,
+        newline: bool = True,
+        sender_qualifier: str = "14",
+        receiver_qualifier: str = "14",
+    ) -> None:
         self.d = delimiters or Delimiters()
         self.sender = (sender, sender_qualifier)
         self.receiver = (receiver, receiver_qualifier)
@@ -37,7 +49,9 @@ class EdifactWriter:
         self.newline = newline
         self.messages: list[tuple[str, str, str, list[Sequence[object]]]] = []
 
-    def add_message(self, message_type: str, ref: str, segments: Iterable[Sequence[object]], version: str = "D:96A:UN") -> None:
+    def add_message(
+        self, message_type: str, ref: str, segments: Iterable[Sequence[object]], version: str = "D:96A:UN"
+    ) -> None:
         self.messages.append((message_type, ref, version, [tuple(s) for s in segments]))
 
     def _seg(self, tag: str, *elements: object) -> str:
@@ -58,8 +72,16 @@ class EdifactWriter:
     def render(self) -> str:
         w = self.when
         parts = [self.d.una() + ("\n" if self.newline else "")] if self.una else []
-        parts.append(self._seg("UNB", self.syntax, (self.sender[0], self.sender[1]), (self.receiver[0], self.receiver[1]),
-                               (w.strftime("%y%m%d"), w.strftime("%H%M")), self.control))
+        parts.append(
+            self._seg(
+                "UNB",
+                self.syntax,
+                (self.sender[0], self.sender[1]),
+                (self.receiver[0], self.receiver[1]),
+                (w.strftime("%y%m%d"), w.strftime("%H%M")),
+                self.control,
+            )
+        )
         for mtype, ref, version, segs in self.messages:
             parts.append(self._seg("UNH", ref, (mtype, *version.split(":"))))
             parts.extend(self._seg(str(s[0]), *s[1:]) for s in segs)
@@ -70,6 +92,8 @@ class EdifactWriter:
         try:
             text.encode(codec)
         except UnicodeEncodeError as exc:
-            raise EdiError(f"character {exc.object[exc.start]!r} cannot be written in syntax {self.syntax[0]} ({codec})",
-                           field="UNB") from None
+            raise EdiError(
+                f"character {exc.object[exc.start]!r} cannot be written in syntax {self.syntax[0]} ({codec})",
+                field="UNB",
+            ) from None
         return text

@@ -24,10 +24,23 @@ from hub.errors import DiscoveryError, EdiError, HubError
 
 __all__ = ["EdiConnector", "detect_standard", "STREAMS"]
 
-_X12_STREAMS = {"846": "inventory", "850": "sales_order", "855": "sales_order", "856": "sales_order",
-                "810": "invoice", "820": "remittance_line", "997": "edi_ack"}
-_EDIFACT_STREAMS = {"ORDERS": "sales_order", "ORDRSP": "sales_order", "DESADV": "sales_order",
-                    "INVOIC": "invoice", "INVRPT": "inventory", "REMADV": "remittance_line"}
+_X12_STREAMS = {
+    "846": "inventory",
+    "850": "sales_order",
+    "855": "sales_order",
+    "856": "sales_order",
+    "810": "invoice",
+    "820": "remittance_line",
+    "997": "edi_ack",
+}
+_EDIFACT_STREAMS = {
+    "ORDERS": "sales_order",
+    "ORDRSP": "sales_order",
+    "DESADV": "sales_order",
+    "INVOIC": "invoice",
+    "INVRPT": "inventory",
+    "REMADV": "remittance_line",
+}
 STREAMS = {**_X12_STREAMS, **_EDIFACT_STREAMS}
 _WRITABLE = set(transactions.OUTBOUND_SETS) | set(transactions_edifact.OUTBOUND_MESSAGES)
 
@@ -67,8 +80,12 @@ class EdiConnector:
 
     def _folder(self) -> DropFolder:
         c = self.config
-        return DropFolder(self.inbound, c.pattern, processed=self._path(c.processed) if c.processed else None,
-                          failed=self._path(c.failed) if c.failed else None)
+        return DropFolder(
+            self.inbound,
+            c.pattern,
+            processed=self._path(c.processed) if c.processed else None,
+            failed=self._path(c.failed) if c.failed else None,
+        )
 
     def _display(self, path: Path) -> str:
         try:
@@ -87,10 +104,16 @@ class EdiConnector:
         return checks
 
     def discover(self) -> list[StreamInfo]:
-        return [StreamInfo(name=name, key_fields=("external_id",), description=f"{name} -> {entity}",
-                           writable=name in _WRITABLE and bool(self.config.outbound))
-                for name, entity in STREAMS.items()
-                if self.config.standard == "auto" or (name in _X12_STREAMS) == (self.config.standard == "x12")]
+        return [
+            StreamInfo(
+                name=name,
+                key_fields=("external_id",),
+                description=f"{name} -> {entity}",
+                writable=name in _WRITABLE and bool(self.config.outbound),
+            )
+            for name, entity in STREAMS.items()
+            if self.config.standard == "auto" or (name in _X12_STREAMS) == (self.config.standard == "x12")
+        ]
 
     def read(self, stream: str, state: dict[str, Any] | None) -> Iterator[Batch]:
         """Records of ``stream`` from the files not read before, several files per batch.
@@ -160,7 +183,9 @@ class EdiConnector:
         loc = f"{display}#segment {exc.segment}" if exc.segment else display
         return Record(stream, loc, {}, location=loc, error=exc)
 
-    def _read_x12(self, stream: str, entry: FileEntry, display: str, seen: set[tuple[str, ...]]) -> tuple[list[Record], bool, bool]:
+    def _read_x12(
+        self, stream: str, entry: FileEntry, display: str, seen: set[tuple[str, ...]]
+    ) -> tuple[list[Record], bool, bool]:
         out: list[Record] = []
         kinds: set[str] = set()
         readable = True
@@ -201,12 +226,16 @@ class EdiConnector:
                     if ts.id != stream:
                         continue
                     if g.errors or ts.errors:
-                        out.append(self._error(stream, display, self._locate((ts.errors or g.errors)[0], display, stream)))
+                        out.append(
+                            self._error(stream, display, self._locate((ts.errors or g.errors)[0], display, stream))
+                        )
                         continue
                     out.extend(self._records(stream, display, ts.header.number, lambda ts=ts: transactions.map_set(ts)))
         return out, kinds <= {stream}, readable
 
-    def _read_edifact(self, stream: str, entry: FileEntry, display: str, seen: set[tuple[str, ...]]) -> tuple[list[Record], bool, bool]:
+    def _read_edifact(
+        self, stream: str, entry: FileEntry, display: str, seen: set[tuple[str, ...]]
+    ) -> tuple[list[Record], bool, bool]:
         out: list[Record] = []
         kinds: set[str] = set()
         for ic in edifact.parse(entry.path):
@@ -215,8 +244,15 @@ class EdiConnector:
             key = (ic.sender, ic.receiver, ic.control)
             errs = list(ic.errors)
             if key in seen:
-                errs.append(EdiError(f"duplicate interchange: reference {ic.control} from {ic.sender} was already received",
-                                     segment=1, code="26", ack="UCI", field="UNB"))
+                errs.append(
+                    EdiError(
+                        f"duplicate interchange: reference {ic.control} from {ic.sender} was already received",
+                        segment=1,
+                        code="26",
+                        ack="UCI",
+                        field="UNB",
+                    )
+                )
             seen.add(key)
             if errs:
                 if any(m.type == stream for m in ic.messages) or not ic.messages:
@@ -228,8 +264,14 @@ class EdiConnector:
                 if msg.errors:
                     out.append(self._error(stream, display, self._locate(msg.errors[0], display, stream)))
                     continue
-                out.extend(self._records(stream, display, msg.header.number,
-                                         lambda m=msg, d=ic.delimiters: transactions_edifact.map_message(m, d)))
+                out.extend(
+                    self._records(
+                        stream,
+                        display,
+                        msg.header.number,
+                        lambda m=msg, d=ic.delimiters: transactions_edifact.map_message(m, d),
+                    )
+                )
         return out, kinds <= {stream}, True
 
     def _locate(self, exc: HubError, display: str, stream: str) -> HubError:
@@ -281,11 +323,15 @@ class EdiConnector:
     def write(self, stream: str, changes: Iterable[Change]) -> Iterator[WriteResult]:
         """Write one outbound document per change (``data`` = header fields plus ``lines``) into ``outbound``."""
         if stream not in _WRITABLE:
-            raise DiscoveryError(f"stream {stream!r} is not writable; writable: {', '.join(sorted(_WRITABLE))}",
-                                 system=self.context.system)
+            raise DiscoveryError(
+                f"stream {stream!r} is not writable; writable: {', '.join(sorted(_WRITABLE))}",
+                system=self.context.system,
+            )
         if not (self.config.outbound and self.config.sender_id and self.config.receiver_id):
-            raise DiscoveryError("writing EDI needs outbound, sender_id and receiver_id in the connector config",
-                                 system=self.context.system)
+            raise DiscoveryError(
+                "writing EDI needs outbound, sender_id and receiver_id in the connector config",
+                system=self.context.system,
+            )
         out = self._path(self.config.outbound)
         for ch in changes:
             digest = hashlib.sha256(ch.idempotency_key.encode()).hexdigest()
@@ -296,18 +342,34 @@ class EdiConnector:
             key = str(header.get("order_number") or header.get("external_id") or ch.key or "")
             try:
                 if target.exists():
-                    yield WriteResult(ch.idempotency_key, True, external_id=key, created=False, details={"file": target.name})
+                    yield WriteResult(
+                        ch.idempotency_key, True, external_id=key, created=False, details={"file": target.name}
+                    )
                     continue
                 docs = [(header, list(ch.data.get("lines") or []))]
                 when = datetime.now().replace(microsecond=0)
                 if stream in transactions.OUTBOUND_SETS:
-                    text = transactions.render_outbound(stream, docs, sender=self.config.sender_id, receiver=self.config.receiver_id,
-                                                        control=control, when=when)
+                    text = transactions.render_outbound(
+                        stream,
+                        docs,
+                        sender=self.config.sender_id,
+                        receiver=self.config.receiver_id,
+                        control=control,
+                        when=when,
+                    )
                 else:
-                    text = transactions_edifact.render_outbound(stream, docs, sender=self.config.sender_id,
-                                                                receiver=self.config.receiver_id, control=str(control), when=when)
+                    text = transactions_edifact.render_outbound(
+                        stream,
+                        docs,
+                        sender=self.config.sender_id,
+                        receiver=self.config.receiver_id,
+                        control=str(control),
+                        when=when,
+                    )
                 x12.write_text(text, target)
-                yield WriteResult(ch.idempotency_key, True, external_id=key, created=True, details={"file": target.name})
+                yield WriteResult(
+                    ch.idempotency_key, True, external_id=key, created=True, details={"file": target.name}
+                )
             except HubError as exc:
                 exc.stream = stream
                 exc.external_id = key or None

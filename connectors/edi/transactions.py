@@ -17,12 +17,22 @@ from typing import Any
 from connectors.edi import x12
 from hub.errors import EdiError
 
-__all__ = ["map_set", "map_interchange", "render_outbound", "money", "qty", "edi_date", "SUPPORTED_SETS", "OUTBOUND_SETS"]
+__all__ = [
+    "map_set",
+    "map_interchange",
+    "render_outbound",
+    "money",
+    "qty",
+    "edi_date",
+    "SUPPORTED_SETS",
+    "OUTBOUND_SETS",
+]
 
 Rec = dict[str, Any]
 
 
 # -- value helpers -----------------------------------------------------------------------------
+
 
 def _decimal(value: Any, seg: x12.Segment | None = None, field: str = "") -> Decimal | None:
     if value is None or str(value).strip() == "":
@@ -30,8 +40,13 @@ def _decimal(value: Any, seg: x12.Segment | None = None, field: str = "") -> Dec
     try:
         return Decimal(str(value).strip())
     except InvalidOperation:
-        raise EdiError(f"{field or 'value'} {value!r} is not a number", segment=seg.number if seg else None,
-                       field=field, code="6", ack="AK4") from None
+        raise EdiError(
+            f"{field or 'value'} {value!r} is not a number",
+            segment=seg.number if seg else None,
+            field=field,
+            code="6",
+            ack="AK4",
+        ) from None
 
 
 def money(value: Any, seg: x12.Segment | None = None, field: str = "") -> str | None:
@@ -56,8 +71,13 @@ def edi_date(value: str, seg: x12.Segment | None = None, field: str = "") -> str
         return None
     iso = _iso_date(value)
     if iso is None:
-        raise EdiError(f"{field or 'date'} {value!r} is not a valid date", segment=seg.number if seg else None,
-                       field=field, code="8", ack="AK4")
+        raise EdiError(
+            f"{field or 'date'} {value!r} is not a valid date",
+            segment=seg.number if seg else None,
+            field=field,
+            code="8",
+            ack="AK4",
+        )
     return iso
 
 
@@ -104,6 +124,7 @@ def _party(segs: Iterable[x12.Segment], roles: tuple[str, ...]) -> tuple[str | N
 
 # -- inbound ------------------------------------------------------------------------------------
 
+
 def _map_846(ts: x12.TransactionSet) -> list[Rec]:
     body = ts.body
     bia = next((s for s in body if s.tag == "BIA"), None)
@@ -116,8 +137,15 @@ def _map_846(ts: x12.TransactionSet) -> list[Rec]:
     current: Rec | None = None
     for s in body:
         if s.tag == "LIN":
-            current = {"_entity": "inventory", "party_ref": party_ref, "location_ref": None,
-                       "sku": _product_id(s, 2), "as_of": report_date, "on_hand": None, "report_ref": report_ref}
+            current = {
+                "_entity": "inventory",
+                "party_ref": party_ref,
+                "location_ref": None,
+                "sku": _product_id(s, 2),
+                "as_of": report_date,
+                "on_hand": None,
+                "report_ref": report_ref,
+            }
             out.append(current)
         elif current is not None and s.tag == "QTY" and s.get(1) in ("33", "17"):
             if s.get(1) == "33" or current["on_hand"] is None:
@@ -137,9 +165,18 @@ def _lines(body: list[x12.Segment], tag: str, order_ref: str) -> list[Rec]:
             line_no = int(s.get(1)) if s.get(1).isdigit() else n
             quantity, price = qty(s.get(2), s, f"{tag}02"), money(s.get(4), s, f"{tag}04") if s.get(4) else None
             amount = money(Decimal(quantity) * Decimal(price)) if quantity is not None and price is not None else None
-            lines.append({"_entity": "order_line", "external_id": f"{order_ref}|{line_no}", "order_ref": order_ref,
-                          "line_no": line_no, "sku": _product_id(s, 6), "quantity": quantity, "unit_price": price,
-                          "amount": amount})
+            lines.append(
+                {
+                    "_entity": "order_line",
+                    "external_id": f"{order_ref}|{line_no}",
+                    "order_ref": order_ref,
+                    "line_no": line_no,
+                    "sku": _product_id(s, 6),
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "amount": amount,
+                }
+            )
     return lines
 
 
@@ -155,14 +192,31 @@ def _map_850(ts: x12.TransactionSet) -> list[Rec]:
     amt = next((s for s in body if s.tag == "AMT" and s.get(1) == "TT"), None)
     amount = money(amt.get(2), amt, "AMT02") if amt else money(sum(Decimal(r["amount"]) for r in lines if r["amount"]))
     cur = next((s.get(2) for s in body if s.tag == "CUR"), None)
-    order = {"_entity": "sales_order", "external_id": po, "order_number": po, "source_ref": po,
-             "order_date": edi_date(beg.get(5), beg, "BEG05"), "party_ref": ship_code or buyer_code,
-             "ship_to": ship_name, "amount": amount, "currency": cur, "source_status": beg.get(1) or None}
+    order = {
+        "_entity": "sales_order",
+        "external_id": po,
+        "order_number": po,
+        "source_ref": po,
+        "order_date": edi_date(beg.get(5), beg, "BEG05"),
+        "party_ref": ship_code or buyer_code,
+        "ship_to": ship_name,
+        "amount": amount,
+        "currency": cur,
+        "source_status": beg.get(1) or None,
+    }
     return [order, *lines]
 
 
-_BAK_STATUS = {"AC": "approved", "AD": "approved", "AE": "approved", "AK": "approved", "AP": "approved",
-               "RD": "approved", "RJ": "cancelled", "RO": "cancelled"}
+_BAK_STATUS = {
+    "AC": "approved",
+    "AD": "approved",
+    "AE": "approved",
+    "AK": "approved",
+    "AP": "approved",
+    "RD": "approved",
+    "RJ": "cancelled",
+    "RO": "cancelled",
+}
 
 
 def _map_855(ts: x12.TransactionSet) -> list[Rec]:
@@ -173,8 +227,15 @@ def _map_855(ts: x12.TransactionSet) -> list[Rec]:
         raise EdiError("BAK03 purchase order number is missing", segment=bak.number, field="BAK03", code="1", ack="AK4")
     code, _ = _party(body, ("ST", "BY"))
     lines = _lines(body, "PO1", po)
-    order = {"_entity": "sales_order", "external_id": po, "order_number": po, "order_date": edi_date(bak.get(4), bak, "BAK04"),
-             "party_ref": code, "status": _BAK_STATUS.get(bak.get(2)), "source_status": bak.get(2) or None}
+    order = {
+        "_entity": "sales_order",
+        "external_id": po,
+        "order_number": po,
+        "order_date": edi_date(bak.get(4), bak, "BAK04"),
+        "party_ref": code,
+        "status": _BAK_STATUS.get(bak.get(2)),
+        "source_status": bak.get(2) or None,
+    }
     return [order, *lines]
 
 
@@ -188,14 +249,25 @@ def _map_856(ts: x12.TransactionSet) -> list[Rec]:
     for s in body:
         if s.tag == "PRF":
             po = s.get(1)
-            order = {"_entity": "sales_order", "external_id": po, "order_number": po, "status": "shipped",
-                     "source_status": f"ASN {bsn.get(2)} {ship_date or ''}".strip()}
+            order = {
+                "_entity": "sales_order",
+                "external_id": po,
+                "order_number": po,
+                "status": "shipped",
+                "source_status": f"ASN {bsn.get(2)} {ship_date or ''}".strip(),
+            }
             out.append(order)
         elif s.tag == "LIN" and order is not None:
             n = sum(1 for r in out if r["_entity"] == "order_line" and r["order_ref"] == order["order_number"]) + 1
             line_no = int(s.get(1)) if s.get(1).isdigit() else n
-            line = {"_entity": "order_line", "external_id": f"{order['order_number']}|{line_no}",
-                    "order_ref": order["order_number"], "line_no": line_no, "sku": _product_id(s, 2), "quantity": None}
+            line = {
+                "_entity": "order_line",
+                "external_id": f"{order['order_number']}|{line_no}",
+                "order_ref": order["order_number"],
+                "line_no": line_no,
+                "sku": _product_id(s, 2),
+                "quantity": None,
+            }
             out.append(line)
         elif s.tag == "SN1" and line is not None:
             line["quantity"] = qty(s.get(2), s, "SN102")
@@ -215,9 +287,18 @@ def _map_810(ts: x12.TransactionSet) -> list[Rec]:
     amount = money(Decimal(tds.get(1)) / 100, tds) if tds and tds.get(1).lstrip("-").isdigit() else None
     itd = next((s for s in body if s.tag == "ITD" and s.get(6)), None)
     cur = next((s.get(2) for s in body if s.tag == "CUR"), None)
-    return [{"_entity": "invoice", "external_id": inv, "order_ref": big.get(4) or None, "party_ref": code,
-             "invoice_date": edi_date(big.get(1), big, "BIG01"), "due_date": edi_date(itd.get(6), itd, "ITD06") if itd else None,
-             "amount": amount, "currency": cur}]
+    return [
+        {
+            "_entity": "invoice",
+            "external_id": inv,
+            "order_ref": big.get(4) or None,
+            "party_ref": code,
+            "invoice_date": edi_date(big.get(1), big, "BIG01"),
+            "due_date": edi_date(itd.get(6), itd, "ITD06") if itd else None,
+            "amount": amount,
+            "currency": cur,
+        }
+    ]
 
 
 def _map_820(ts: x12.TransactionSet) -> list[Rec]:
@@ -229,7 +310,9 @@ def _map_820(ts: x12.TransactionSet) -> list[Rec]:
         header = [s for s in body[: next((i for i, s in enumerate(body) if s.tag in ("ENT", "RMR", "N1")), len(body))]]
         trace = next((s.get(2) for s in header if s.tag == "REF" and s.get(2)), None)
     if not trace:
-        raise EdiError("820 has no TRN trace number (nor a header REF)", segment=bpr.number, code="3", ack="AK3", field="TRN02")
+        raise EdiError(
+            "820 has no TRN trace number (nor a header REF)", segment=bpr.number, code="3", ack="AK3", field="TRN02"
+        )
     payer, _ = _party(body, ("PR",))
     pay_date = edi_date(bpr.get(16), bpr, "BPR16") if bpr.tag == "BPR" and bpr.get(16) else None
     pay_amount = money(bpr.get(2), bpr, "BPR02")
@@ -237,9 +320,19 @@ def _map_820(ts: x12.TransactionSet) -> list[Rec]:
     for s in body:
         if s.tag == "RMR":
             n = len(out) + 1
-            out.append({"_entity": "remittance_line", "external_id": f"{trace}|{n}", "trace": trace, "party_ref": payer,
-                        "payment_date": pay_date, "payment_amount": pay_amount, "invoice_ref": s.get(2) or None,
-                        "paid_amount": money(s.get(4), s, "RMR04"), "invoice_amount": money(s.get(5), s, "RMR05")})
+            out.append(
+                {
+                    "_entity": "remittance_line",
+                    "external_id": f"{trace}|{n}",
+                    "trace": trace,
+                    "party_ref": payer,
+                    "payment_date": pay_date,
+                    "payment_amount": pay_amount,
+                    "invoice_ref": s.get(2) or None,
+                    "paid_amount": money(s.get(4), s, "RMR04"),
+                    "invoice_amount": money(s.get(5), s, "RMR05"),
+                }
+            )
     return out
 
 
@@ -251,21 +344,43 @@ def _map_997(ts: x12.TransactionSet) -> list[Rec]:
     current: Rec | None = None
     for s in body:
         if s.tag == "AK2":
-            current = {"_entity": "edi_ack", "external_id": f"{ak1.get(1)}|{ak1.get(2)}|{s.get(2)}",
-                       "functional_id": ak1.get(1), "group_control": ak1.get(2), "set_id": s.get(1),
-                       "set_control": s.get(2), "status": None, "group_status": ak9.get(1) if ak9 else None}
+            current = {
+                "_entity": "edi_ack",
+                "external_id": f"{ak1.get(1)}|{ak1.get(2)}|{s.get(2)}",
+                "functional_id": ak1.get(1),
+                "group_control": ak1.get(2),
+                "set_id": s.get(1),
+                "set_control": s.get(2),
+                "status": None,
+                "group_status": ak9.get(1) if ak9 else None,
+            }
             out.append(current)
         elif s.tag in ("AK5", "IK5") and current is not None:
             current["status"] = s.get(1)
     if not out:  # group-level acknowledgment only
-        out.append({"_entity": "edi_ack", "external_id": f"{ak1.get(1)}|{ak1.get(2)}|", "functional_id": ak1.get(1),
-                    "group_control": ak1.get(2), "set_id": None, "set_control": None, "status": None,
-                    "group_status": ak9.get(1) if ak9 else None})
+        out.append(
+            {
+                "_entity": "edi_ack",
+                "external_id": f"{ak1.get(1)}|{ak1.get(2)}|",
+                "functional_id": ak1.get(1),
+                "group_control": ak1.get(2),
+                "set_id": None,
+                "set_control": None,
+                "status": None,
+                "group_status": ak9.get(1) if ak9 else None,
+            }
+        )
     return out
 
 
 _MAPPERS: dict[str, Callable[[x12.TransactionSet], list[Rec]]] = {
-    "846": _map_846, "850": _map_850, "855": _map_855, "856": _map_856, "810": _map_810, "820": _map_820, "997": _map_997,
+    "846": _map_846,
+    "850": _map_850,
+    "855": _map_855,
+    "856": _map_856,
+    "810": _map_810,
+    "820": _map_820,
+    "997": _map_997,
 }
 SUPPORTED_SETS = tuple(_MAPPERS)
 
@@ -274,8 +389,13 @@ def map_set(ts: x12.TransactionSet) -> list[Rec]:
     """Canonical records of one transaction set; EdiError if the set is not supported or unreadable."""
     mapper = _MAPPERS.get(ts.id)
     if mapper is None:
-        raise EdiError(f"transaction set {ts.id} is not supported (supported: {', '.join(SUPPORTED_SETS)})",
-                       segment=ts.header.number, code="1", ack="AK5", field="ST01")
+        raise EdiError(
+            f"transaction set {ts.id} is not supported (supported: {', '.join(SUPPORTED_SETS)})",
+            segment=ts.header.number,
+            code="1",
+            ack="AK5",
+            field="ST01",
+        )
     if not ts.body:
         raise EdiError(f"transaction set {ts.id} {ts.control} is empty", segment=ts.header.number, code="3", ack="AK3")
     return mapper(ts)
@@ -291,6 +411,7 @@ def map_interchange(ic: x12.Interchange) -> Iterator[tuple[x12.TransactionSet, l
 
 # -- outbound -----------------------------------------------------------------------------------
 
+
 def _need(doc: Rec, key: str, kind: str) -> Any:
     value = doc.get(key)
     if value in (None, ""):
@@ -299,13 +420,26 @@ def _need(doc: Rec, key: str, kind: str) -> Any:
 
 
 def _po1(lines: list[Rec]) -> list[tuple[str, ...]]:
-    return [("PO1", str(ln.get("line_no") or i), qty(ln.get("quantity")) or "", "EA", money(ln.get("unit_price")) or "",
-             "", "VP", str(ln.get("sku") or "")) for i, ln in enumerate(lines, 1)]
+    return [
+        (
+            "PO1",
+            str(ln.get("line_no") or i),
+            qty(ln.get("quantity")) or "",
+            "EA",
+            money(ln.get("unit_price")) or "",
+            "",
+            "VP",
+            str(ln.get("sku") or ""),
+        )
+        for i, ln in enumerate(lines, 1)
+    ]
 
 
 def _segments_850(order: Rec, lines: list[Rec]) -> list[tuple[str, ...]]:
     po = str(_need(order, "order_number", "850"))
-    segs: list[tuple[str, ...]] = [("BEG", order.get("source_status") or "00", "SA", po, "", _to_edi_date(_need(order, "order_date", "850")))]
+    segs: list[tuple[str, ...]] = [
+        ("BEG", order.get("source_status") or "00", "SA", po, "", _to_edi_date(_need(order, "order_date", "850")))
+    ]
     if order.get("currency"):
         segs.append(("CUR", "BY", str(order["currency"])))
     if order.get("party_ref") or order.get("ship_to"):
@@ -322,8 +456,15 @@ _STATUS_BAK = {"approved": "AC", "cancelled": "RJ"}
 
 def _segments_855(order: Rec, lines: list[Rec]) -> list[tuple[str, ...]]:
     po = str(_need(order, "order_number", "855"))
-    segs: list[tuple[str, ...]] = [("BAK", "00", order.get("source_status") or _STATUS_BAK.get(str(order.get("status")), "AC"), po,
-                                    _to_edi_date(_need(order, "order_date", "855")))]
+    segs: list[tuple[str, ...]] = [
+        (
+            "BAK",
+            "00",
+            order.get("source_status") or _STATUS_BAK.get(str(order.get("status")), "AC"),
+            po,
+            _to_edi_date(_need(order, "order_date", "855")),
+        )
+    ]
     if order.get("party_ref"):
         segs.append(("N1", "ST", "", "92", str(order["party_ref"])))
     segs += _po1(lines)
@@ -337,10 +478,18 @@ def _segments_856(order: Rec, lines: list[Rec]) -> list[tuple[str, ...]]:
     parts = str(order.get("source_status") or "").split()
     shipment = parts[1] if len(parts) > 1 and parts[0] == "ASN" else po
     ship = _to_edi_date(parts[2] if len(parts) > 2 else order.get("order_date") or "")
-    segs: list[tuple[str, ...]] = [("BSN", "00", shipment, ship, "0000"), ("HL", "1", "", "S"), ("HL", "2", "1", "O"), ("PRF", po)]
+    segs: list[tuple[str, ...]] = [
+        ("BSN", "00", shipment, ship, "0000"),
+        ("HL", "1", "", "S"),
+        ("HL", "2", "1", "O"),
+        ("PRF", po),
+    ]
     for i, ln in enumerate(lines, 1):
-        segs += [("HL", str(i + 2), "2", "I"), ("LIN", str(ln.get("line_no") or i), "VP", str(ln.get("sku") or "")),
-                 ("SN1", "", qty(ln.get("quantity")) or "0", "EA")]
+        segs += [
+            ("HL", str(i + 2), "2", "I"),
+            ("LIN", str(ln.get("line_no") or i), "VP", str(ln.get("sku") or "")),
+            ("SN1", "", qty(ln.get("quantity")) or "0", "EA"),
+        ]
     segs.append(("CTT", str(len(lines) + 2)))
     return segs
 
@@ -348,7 +497,9 @@ def _segments_856(order: Rec, lines: list[Rec]) -> list[tuple[str, ...]]:
 def _segments_810(inv: Rec, lines: list[Rec]) -> list[tuple[str, ...]]:
     no = str(_need(inv, "external_id", "810"))
     amount = Decimal(money(_need(inv, "amount", "810")) or "0")
-    segs: list[tuple[str, ...]] = [("BIG", _to_edi_date(_need(inv, "invoice_date", "810")), no, "", str(inv.get("order_ref") or ""))]
+    segs: list[tuple[str, ...]] = [
+        ("BIG", _to_edi_date(_need(inv, "invoice_date", "810")), no, "", str(inv.get("order_ref") or ""))
+    ]
     if inv.get("currency"):
         segs.append(("CUR", "SE", str(inv["currency"])))
     if inv.get("party_ref"):
@@ -356,25 +507,48 @@ def _segments_810(inv: Rec, lines: list[Rec]) -> list[tuple[str, ...]]:
     if inv.get("due_date"):
         segs.append(("ITD", "01", "3", "", "", "", _to_edi_date(inv["due_date"])))
     for i, ln in enumerate(lines, 1):
-        segs.append(("IT1", str(ln.get("line_no") or i), qty(ln.get("quantity")) or "", "EA", money(ln.get("unit_price")) or "",
-                     "", "VP", str(ln.get("sku") or "")))
+        segs.append(
+            (
+                "IT1",
+                str(ln.get("line_no") or i),
+                qty(ln.get("quantity")) or "",
+                "EA",
+                money(ln.get("unit_price")) or "",
+                "",
+                "VP",
+                str(ln.get("sku") or ""),
+            )
+        )
     segs.append(("TDS", str(int(amount * 100))))
     segs.append(("CTT", str(len(lines))))
     return segs
 
 
 _OUTBOUND: dict[str, Callable[[Rec, list[Rec]], list[tuple[str, ...]]]] = {
-    "850": _segments_850, "855": _segments_855, "856": _segments_856, "810": _segments_810,
+    "850": _segments_850,
+    "855": _segments_855,
+    "856": _segments_856,
+    "810": _segments_810,
 }
 OUTBOUND_SETS = tuple(_OUTBOUND)
 
 
-def render_outbound(set_id: str, docs: Iterable[tuple[Rec, list[Rec]]], *, sender: str, receiver: str, control: int,
-                    when: datetime | None = None, newline: bool = True) -> str:
+def render_outbound(
+    set_id: str,
+    docs: Iterable[tuple[Rec, list[Rec]]],
+    *,
+    sender: str,
+    receiver: str,
+    control: int,
+    when: datetime | None = None,
+    newline: bool = True,
+) -> str:
     """One interchange with one transaction set per ``(header, lines)`` document (850/855/856/810)."""
     build = _OUTBOUND.get(set_id)
     if build is None:
-        raise EdiError(f"cannot write transaction set {set_id}; outbound sets: {', '.join(OUTBOUND_SETS)}", field="ST01")
+        raise EdiError(
+            f"cannot write transaction set {set_id}; outbound sets: {', '.join(OUTBOUND_SETS)}", field="ST01"
+        )
     w = x12.X12Writer(sender, receiver, control, when=when, newline=newline)
     w.add_group(x12.FUNCTIONAL_IDS[set_id], control)
     for i, (header, lines) in enumerate(docs, 1):

@@ -30,8 +30,14 @@ def _date(seg: Seg) -> str | None:
             raise ValueError
         return datetime.strptime(value, pattern).date().isoformat()
     except ValueError:
-        raise EdiError(f"DTM+{seg.get(1, 0)} value {value!r} is not a valid date in format {fmt}", segment=seg.number,
-                       code="12", ack="UCD", field="DTM", element=1) from None
+        raise EdiError(
+            f"DTM+{seg.get(1, 0)} value {value!r} is not a valid date in format {fmt}",
+            segment=seg.number,
+            code="12",
+            ack="UCD",
+            field="DTM",
+            element=1,
+        ) from None
 
 
 def _num(value: str, seg: Seg, decimal_mark: str) -> str:
@@ -53,8 +59,13 @@ def _party(body: list[Seg], roles: tuple[str, ...]) -> str | None:
 def _doc_number(msg: edifact.Message) -> tuple[Seg, str]:
     bgm = _first(msg.body, "BGM")
     if bgm is None or not bgm.get(2):
-        raise EdiError(f"{msg.type} message {msg.ref} has no BGM document number", segment=msg.header.number,
-                       code="13", ack="UCS", field="BGM")
+        raise EdiError(
+            f"{msg.type} message {msg.ref} has no BGM document number",
+            segment=msg.header.number,
+            code="13",
+            ack="UCS",
+            field="BGM",
+        )
     return bgm, bgm.get(2)
 
 
@@ -73,8 +84,16 @@ def _line_items(body: list[Seg], order_ref: str, qty_qual: str, dm: str) -> list
         if s.tag == "LIN":
             n = len(lines) + 1
             line_no = int(s.get(1)) if s.get(1).isdigit() else n
-            cur = {"_entity": "order_line", "external_id": f"{order_ref}|{line_no}", "order_ref": order_ref,
-                   "line_no": line_no, "sku": s.get(3) or None, "quantity": None, "unit_price": None, "amount": None}
+            cur = {
+                "_entity": "order_line",
+                "external_id": f"{order_ref}|{line_no}",
+                "order_ref": order_ref,
+                "line_no": line_no,
+                "sku": s.get(3) or None,
+                "quantity": None,
+                "unit_price": None,
+                "amount": None,
+            }
             lines.append(cur)
         elif cur is None:
             continue
@@ -114,13 +133,28 @@ def _map_orders(msg: edifact.Message, dm: str) -> list[Rec]:
     amount = _total(body, ("86", "79", "128", "77"), dm)
     if amount is None and lines and all(ln["amount"] for ln in lines):
         amount = money(sum(Decimal(ln["amount"]) for ln in lines))
-    order = {"_entity": "sales_order", "external_id": no, "order_number": no, "source_ref": no,
-             "order_date": _header_date(body, "137", "4"), "party_ref": _party(body, ("BY",)),
-             "ship_to": _party(body, ("DP", "ST")), "amount": amount, "currency": _currency(body)}
+    order = {
+        "_entity": "sales_order",
+        "external_id": no,
+        "order_number": no,
+        "source_ref": no,
+        "order_date": _header_date(body, "137", "4"),
+        "party_ref": _party(body, ("BY",)),
+        "ship_to": _party(body, ("DP", "ST")),
+        "amount": amount,
+        "currency": _currency(body),
+    }
     return [order, *lines]
 
 
-_ORDRSP_STATUS = {"AP": "approved", "29": "approved", "CA": "approved", "4": "approved", "RE": "cancelled", "27": "cancelled"}
+_ORDRSP_STATUS = {
+    "AP": "approved",
+    "29": "approved",
+    "CA": "approved",
+    "4": "approved",
+    "RE": "cancelled",
+    "27": "cancelled",
+}
 
 
 def _map_ordrsp(msg: edifact.Message, dm: str) -> list[Rec]:
@@ -129,10 +163,18 @@ def _map_ordrsp(msg: edifact.Message, dm: str) -> list[Rec]:
     rff = _first(body, "RFF", "ON")
     order_no = rff.get(1, 1) if rff is not None and rff.get(1, 1) else no
     response = bgm.get(4)
-    return [{"_entity": "sales_order", "external_id": order_no, "order_number": order_no,
-             "order_date": _header_date(body, "137", "4"), "party_ref": _party(body, ("BY",)),
-             "status": _ORDRSP_STATUS.get(response), "source_status": response or None},
-            *_line_items(body, order_no, "21", dm)]
+    return [
+        {
+            "_entity": "sales_order",
+            "external_id": order_no,
+            "order_number": order_no,
+            "order_date": _header_date(body, "137", "4"),
+            "party_ref": _party(body, ("BY",)),
+            "status": _ORDRSP_STATUS.get(response),
+            "source_status": response or None,
+        },
+        *_line_items(body, order_no, "21", dm),
+    ]
 
 
 def _map_desadv(msg: edifact.Message, dm: str) -> list[Rec]:
@@ -141,19 +183,35 @@ def _map_desadv(msg: edifact.Message, dm: str) -> list[Rec]:
     rff = _first(body, "RFF", "ON")
     order_no = rff.get(1, 1) if rff is not None and rff.get(1, 1) else no
     shipped = _header_date(body, "11", "137")
-    return [{"_entity": "sales_order", "external_id": order_no, "order_number": order_no, "status": "shipped",
-             "source_status": f"DESADV {no} {shipped or ''}".strip(), "party_ref": _party(body, ("BY", "DP"))},
-            *_line_items(body, order_no, "12", dm)]
+    return [
+        {
+            "_entity": "sales_order",
+            "external_id": order_no,
+            "order_number": order_no,
+            "status": "shipped",
+            "source_status": f"DESADV {no} {shipped or ''}".strip(),
+            "party_ref": _party(body, ("BY", "DP")),
+        },
+        *_line_items(body, order_no, "12", dm),
+    ]
 
 
 def _map_invoic(msg: edifact.Message, dm: str) -> list[Rec]:
     body = msg.body
     _, no = _doc_number(msg)
     rff = _first(body, "RFF", "ON")
-    return [{"_entity": "invoice", "external_id": no, "order_ref": rff.get(1, 1) if rff is not None else None,
-             "party_ref": _party(body, ("BY", "IV")), "invoice_date": _header_date(body, "137", "3"),
-             "due_date": _header_date(body, "13"), "amount": _total(body, ("77", "86", "39", "9"), dm),
-             "currency": _currency(body)}]
+    return [
+        {
+            "_entity": "invoice",
+            "external_id": no,
+            "order_ref": rff.get(1, 1) if rff is not None else None,
+            "party_ref": _party(body, ("BY", "IV")),
+            "invoice_date": _header_date(body, "137", "3"),
+            "due_date": _header_date(body, "13"),
+            "amount": _total(body, ("77", "86", "39", "9"), dm),
+            "currency": _currency(body),
+        }
+    ]
 
 
 def _map_invrpt(msg: edifact.Message, dm: str) -> list[Rec]:
@@ -165,8 +223,15 @@ def _map_invrpt(msg: edifact.Message, dm: str) -> list[Rec]:
     cur: Rec | None = None
     for s in body:
         if s.tag == "LIN":
-            cur = {"_entity": "inventory", "party_ref": party, "location_ref": None, "sku": s.get(3) or None,
-                   "as_of": as_of, "on_hand": None, "report_ref": no}
+            cur = {
+                "_entity": "inventory",
+                "party_ref": party,
+                "location_ref": None,
+                "sku": s.get(3) or None,
+                "as_of": as_of,
+                "on_hand": None,
+                "report_ref": no,
+            }
             out.append(cur)
         elif cur is not None and s.tag == "QTY" and s.get(1) in ("145", "198", "156"):
             if cur["on_hand"] is None or s.get(1) == "145":
@@ -187,9 +252,17 @@ def _map_remadv(msg: edifact.Message, dm: str) -> list[Rec]:
     for s in body:
         if s.tag == "DOC":
             n = len(out) + 1
-            cur = {"_entity": "remittance_line", "external_id": f"{no}|{n}", "trace": no, "party_ref": payer,
-                   "payment_date": pay_date, "payment_amount": None, "invoice_ref": s.get(2) or None,
-                   "paid_amount": None, "invoice_amount": None}
+            cur = {
+                "_entity": "remittance_line",
+                "external_id": f"{no}|{n}",
+                "trace": no,
+                "party_ref": payer,
+                "payment_date": pay_date,
+                "payment_amount": None,
+                "invoice_ref": s.get(2) or None,
+                "paid_amount": None,
+                "invoice_amount": None,
+            }
             out.append(cur)
         elif cur is not None and s.tag == "MOA":
             if s.get(1) == "12":
@@ -204,8 +277,12 @@ def _map_remadv(msg: edifact.Message, dm: str) -> list[Rec]:
 
 
 _MAPPERS: dict[str, Callable[[edifact.Message, str], list[Rec]]] = {
-    "ORDERS": _map_orders, "ORDRSP": _map_ordrsp, "DESADV": _map_desadv, "INVOIC": _map_invoic,
-    "INVRPT": _map_invrpt, "REMADV": _map_remadv,
+    "ORDERS": _map_orders,
+    "ORDRSP": _map_ordrsp,
+    "DESADV": _map_desadv,
+    "INVOIC": _map_invoic,
+    "INVRPT": _map_invrpt,
+    "REMADV": _map_remadv,
 }
 SUPPORTED_MESSAGES = tuple(_MAPPERS)
 
@@ -214,8 +291,13 @@ def map_message(msg: edifact.Message, delimiters: edifact.Delimiters | None = No
     """Canonical records of one message; EdiError when the type is not supported or a value is unreadable."""
     mapper = _MAPPERS.get(msg.type)
     if mapper is None:
-        raise EdiError(f"message type {msg.type} is not supported (supported: {', '.join(SUPPORTED_MESSAGES)})",
-                       segment=msg.header.number, code="14", ack="UCM", field="UNH")
+        raise EdiError(
+            f"message type {msg.type} is not supported (supported: {', '.join(SUPPORTED_MESSAGES)})",
+            segment=msg.header.number,
+            code="14",
+            ack="UCM",
+            field="UNH",
+        )
     return mapper(msg, (delimiters or edifact.Delimiters()).decimal)
 
 
@@ -226,6 +308,7 @@ def map_interchange(ic: edifact.Interchange) -> Iterator[tuple[edifact.Message, 
 
 
 # -- outbound -----------------------------------------------------------------------------------
+
 
 def _d(value: Any) -> str:
     return str(value).replace("-", "") if value else ""
@@ -285,8 +368,16 @@ _OUTBOUND = {"ORDERS": _orders, "INVOIC": _invoic}
 OUTBOUND_MESSAGES = tuple(_OUTBOUND)
 
 
-def render_outbound(message_type: str, docs: Iterable[tuple[Rec, list[Rec]]], *, sender: str, receiver: str, control: str,
-                    when: datetime | None = None, syntax: str = "UNOC") -> str:
+def render_outbound(
+    message_type: str,
+    docs: Iterable[tuple[Rec, list[Rec]]],
+    *,
+    sender: str,
+    receiver: str,
+    control: str,
+    when: datetime | None = None,
+    syntax: str = "UNOC",
+) -> str:
     """One interchange with one message per ``(header, lines)`` document (ORDERS/INVOIC, D.96A)."""
     build = _OUTBOUND.get(message_type)
     if build is None:

@@ -62,6 +62,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\x85]")
 
 # -- envelope validation ---------------------------------------------------------------------
 
+
 def _err(message: str, seg: Segment | int | None, code: str | None, ack: str, **extra: object) -> EdiError:
     number = seg.number if isinstance(seg, Segment) else seg
     return EdiError(message, code=code, segment=number, ack=ack, **extra)
@@ -95,24 +96,50 @@ def _check_isa(isa: Segment) -> list[EdiError]:
     for idx, lo, hi, code, label in _ISA_RULES:
         value = isa[idx]
         if _CONTROL.search(value):
-            errs.append(_err(f"ISA{idx:02d} ({label}) contains a control character (line break inside the ISA?)",
-                             isa, code, "TA1", field=f"ISA{idx:02d}"))
+            errs.append(
+                _err(
+                    f"ISA{idx:02d} ({label}) contains a control character (line break inside the ISA?)",
+                    isa,
+                    code,
+                    "TA1",
+                    field=f"ISA{idx:02d}",
+                )
+            )
         elif not lo <= len(value.rstrip(" \xa0") if hi > 6 else value) <= hi:
             # padded fields: only the significant content counts (samples pad with NBSP or overflow)
             want = f"{lo}" if lo == hi else f"{lo}-{hi}"
             what = "blank" if not value.strip() else f"{len(value)} characters"
-            errs.append(_err(f"ISA{idx:02d} ({label}) is {what}, expected {want} characters",
-                             isa, code, "TA1", field=f"ISA{idx:02d}"))
+            errs.append(
+                _err(
+                    f"ISA{idx:02d} ({label}) is {what}, expected {want} characters",
+                    isa,
+                    code,
+                    "TA1",
+                    field=f"ISA{idx:02d}",
+                )
+            )
     if errs:
         return errs
     for idx, code, label in ((9, "014", "date"), (10, "015", "time"), (13, "018", "control number")):
         if not isa[idx].isdigit():
-            errs.append(_err(f"ISA{idx:02d} interchange {label} {isa[idx]!r} is not numeric", isa, code, "TA1", field=f"ISA{idx:02d}"))
+            errs.append(
+                _err(
+                    f"ISA{idx:02d} interchange {label} {isa[idx]!r} is not numeric",
+                    isa,
+                    code,
+                    "TA1",
+                    field=f"ISA{idx:02d}",
+                )
+            )
     if not errs:
         if not _valid_time(isa[10]):
-            errs.append(_err(f"ISA10 interchange time {isa[10]!r} is not a valid HHMM", isa, "015", "TA1", field="ISA10"))
+            errs.append(
+                _err(f"ISA10 interchange time {isa[10]!r} is not a valid HHMM", isa, "015", "TA1", field="ISA10")
+            )
         if not _valid_date(isa[9], "%y%m%d"):
-            errs.append(_err(f"ISA09 interchange date {isa[9]!r} is not a valid YYMMDD", isa, "014", "TA1", field="ISA09"))
+            errs.append(
+                _err(f"ISA09 interchange date {isa[9]!r} is not a valid YYMMDD", isa, "014", "TA1", field="ISA09")
+            )
     if isa[3] == "01" and not isa[4].strip():
         errs.append(_err("ISA03 says a password follows (01) but ISA04 is blank", isa, "013", "TA1", field="ISA04"))
     if isa[14] not in "01":
@@ -144,30 +171,54 @@ def _same_number(a: str, b: str) -> bool:
 def _close_set(ts: TransactionSet, group: FunctionalGroup) -> None:
     st = ts.header
     if ts.trailer is None:
-        ts.errors.append(_err(f"transaction set {ts.id or '?'} control {ts.control or '?'} has no SE trailer",
-                              st, "2", "AK5", field="SE"))
+        ts.errors.append(
+            _err(
+                f"transaction set {ts.id or '?'} control {ts.control or '?'} has no SE trailer",
+                st,
+                "2",
+                "AK5",
+                field="SE",
+            )
+        )
     else:
         se = ts.trailer
         count = len(ts.segments)
         if not _same_number(se.get(1), str(count)):
-            ts.errors.append(_err(f"SE01 says {se.get(1) or 'nothing'} segments, the set has {count}",
-                                  se, "4", "AK5", field="SE01"))
+            ts.errors.append(
+                _err(f"SE01 says {se.get(1) or 'nothing'} segments, the set has {count}", se, "4", "AK5", field="SE01")
+            )
         if se.get(2) != ts.control:
-            ts.errors.append(_err(f"SE02 control number {se.get(2)!r} does not match ST02 {ts.control!r}",
-                                  se, "3", "AK5", field="SE02"))
+            ts.errors.append(
+                _err(
+                    f"SE02 control number {se.get(2)!r} does not match ST02 {ts.control!r}",
+                    se,
+                    "3",
+                    "AK5",
+                    field="SE02",
+                )
+            )
     body = ts.body
     want = BEGINNING_SEGMENTS.get(ts.id)
     if want and (not body or body[0].tag not in want.split("|")):
         found = body[0].tag if body else "the trailer"
-        ts.errors.append(_err(f"transaction set {ts.id} must begin with {want}, found {found}",
-                              body[0] if body else (ts.trailer or st), "5", "AK5", ak3=(want.split("|")[0], 2, "3")))
+        ts.errors.append(
+            _err(
+                f"transaction set {ts.id} must begin with {want}, found {found}",
+                body[0] if body else (ts.trailer or st),
+                "5",
+                "AK5",
+                ak3=(want.split("|")[0], 2, "3"),
+            )
+        )
     group.sets.append(ts)
 
 
 def _check_set_header(st: Segment, seen: set[str]) -> list[EdiError]:
     errs = []
     if not re.fullmatch(r"\d{3}", st.get(1)):
-        errs.append(_err(f"ST01 transaction set identifier {st.get(1)!r} is missing or invalid", st, "6", "AK5", field="ST01"))
+        errs.append(
+            _err(f"ST01 transaction set identifier {st.get(1)!r} is missing or invalid", st, "6", "AK5", field="ST01")
+        )
     ctrl = st.get(2)
     if not 4 <= len(ctrl) <= 9:
         errs.append(_err(f"ST02 control number {ctrl!r} must be 4-9 characters", st, "7", "AK5", field="ST02"))
@@ -180,14 +231,30 @@ def _check_set_header(st: Segment, seen: set[str]) -> list[EdiError]:
 def _close_group(group: FunctionalGroup, ic: Interchange) -> None:
     ge = group.trailer
     if ge is None:
-        group.errors.append(_err(f"functional group {group.control or '?'} has no GE trailer", group.header, "3", "AK9", field="GE"))
+        group.errors.append(
+            _err(f"functional group {group.control or '?'} has no GE trailer", group.header, "3", "AK9", field="GE")
+        )
     else:
         if not _same_number(ge.get(1), str(len(group.sets))):
-            group.errors.append(_err(f"GE01 says {ge.get(1) or 'nothing'} transaction sets, the group has {len(group.sets)}",
-                                     ge, "5", "AK9", field="GE01"))
+            group.errors.append(
+                _err(
+                    f"GE01 says {ge.get(1) or 'nothing'} transaction sets, the group has {len(group.sets)}",
+                    ge,
+                    "5",
+                    "AK9",
+                    field="GE01",
+                )
+            )
         if not _same_number(ge.get(2), group.control):
-            group.errors.append(_err(f"GE02 control number {ge.get(2)!r} does not match GS06 {group.control!r}",
-                                     ge, "4", "AK9", field="GE02"))
+            group.errors.append(
+                _err(
+                    f"GE02 control number {ge.get(2)!r} does not match GS06 {group.control!r}",
+                    ge,
+                    "4",
+                    "AK9",
+                    field="GE02",
+                )
+            )
     ic.groups.append(group)
 
 
@@ -203,24 +270,49 @@ def _check_segment(seg: Segment, ts: TransactionSet) -> None:
             _GOOD_TAGS.add(tag)
     else:
         pos = seg.number - ts.header.number + 1
-        ts.errors.append(_err(f"segment id {seg.tag[:10]!r} is not a valid X12 segment id", seg, "5", "AK5",
-                              ak3=(seg.tag[:3] or "?", pos, "1")))
+        ts.errors.append(
+            _err(
+                f"segment id {seg.tag[:10]!r} is not a valid X12 segment id",
+                seg,
+                "5",
+                "AK5",
+                ak3=(seg.tag[:3] or "?", pos, "1"),
+            )
+        )
         return
     if len(seg.elements) > 1 and seg.elements[-1] == "":
         pos = seg.number - ts.header.number + 1
         last = len(seg.elements) - 1
         while last > 1 and seg.elements[last - 1] == "":
             last -= 1
-        ts.errors.append(_err(f"{seg.tag} ends with empty elements (trailing element separators from {seg.tag}{last:02d})",
-                              seg, "5", "AK5", field=f"{seg.tag}{last:02d}", ak3=(seg.tag, pos, "8"), ak4=(last, "3")))
+        ts.errors.append(
+            _err(
+                f"{seg.tag} ends with empty elements (trailing element separators from {seg.tag}{last:02d})",
+                seg,
+                "5",
+                "AK5",
+                field=f"{seg.tag}{last:02d}",
+                ak3=(seg.tag, pos, "8"),
+                ak4=(last, "3"),
+            )
+        )
         return
     if not _CONTROL.search("".join(seg.elements)):
         return
     for i, value in enumerate(seg.elements[1:], 1):
         if _CONTROL.search(value):
             pos = seg.number - ts.header.number + 1
-            ts.errors.append(_err(f"{seg.tag}{i:02d} contains a control character (missing segment terminator?)",
-                                  seg, "5", "AK5", field=f"{seg.tag}{i:02d}", ak3=(seg.tag, pos, "8"), ak4=(i, "6")))
+            ts.errors.append(
+                _err(
+                    f"{seg.tag}{i:02d} contains a control character (missing segment terminator?)",
+                    seg,
+                    "5",
+                    "AK5",
+                    field=f"{seg.tag}{i:02d}",
+                    ak3=(seg.tag, pos, "8"),
+                    ak4=(i, "6"),
+                )
+            )
             return
 
 
@@ -279,9 +371,19 @@ def parse(source: str | Path | bytes) -> Iterator[Interchange]:
             if len(seg.elements) < 9:
                 group.errors.append(_err(f"GS has {len(seg.elements) - 1} elements, expected 8", seg, "6", "AK9"))
             elif not seg[6].isdigit():
-                group.errors.append(_err(f"GS06 group control number {seg[6]!r} is not numeric", seg, "6", "AK9", field="GS06"))
+                group.errors.append(
+                    _err(f"GS06 group control number {seg[6]!r} is not numeric", seg, "6", "AK9", field="GS06")
+                )
             elif seg[6] in group_ctrls:
-                group.errors.append(_err(f"GS06 group control number {seg[6]} is not unique in the interchange", seg, "19", "AK9", field="GS06"))
+                group.errors.append(
+                    _err(
+                        f"GS06 group control number {seg[6]} is not unique in the interchange",
+                        seg,
+                        "19",
+                        "AK9",
+                        field="GS06",
+                    )
+                )
             group_ctrls.add(group.control)
         elif tag == "GE":
             if group is None:
@@ -301,9 +403,13 @@ def parse(source: str | Path | bytes) -> Iterator[Interchange]:
             ic.ta1.append(seg)
         elif tag == "ISA":
             # the sets around a nested ISA cannot be told apart from the inner interchange's: none is accepted
-            ic.errors.append(_err("ISA inside an interchange (previous IEA missing)", seg, "023", "TA1", rejects_sets=True))
+            ic.errors.append(
+                _err("ISA inside an interchange (previous IEA missing)", seg, "023", "TA1", rejects_sets=True)
+            )
         else:
-            where = "inside a functional group but outside a transaction set" if group else "outside any functional group"
+            where = (
+                "inside a functional group but outside a transaction set" if group else "outside any functional group"
+            )
             ic.errors.append(_err(f"segment {tag[:10]} {where}", seg, "024", "TA1"))
     if ic is not None:
         yield _finish(ic, group, ts, ic.segment_count)
@@ -320,11 +426,25 @@ def _finish(ic: Interchange, group: FunctionalGroup | None, ts: TransactionSet |
         ic.errors.append(_err(f"interchange has no IEA trailer ({reason})", last, "023", "TA1", field="IEA"))
     else:
         if not _same_number(iea.get(1), str(len(ic.groups))):
-            ic.errors.append(_err(f"IEA01 says {iea.get(1) or 'nothing'} functional groups, the interchange has {len(ic.groups)}",
-                                  iea, "021", "TA1", field="IEA01"))
+            ic.errors.append(
+                _err(
+                    f"IEA01 says {iea.get(1) or 'nothing'} functional groups, the interchange has {len(ic.groups)}",
+                    iea,
+                    "021",
+                    "TA1",
+                    field="IEA01",
+                )
+            )
         if not _same_number(iea.get(2), ic.control):
-            ic.errors.append(_err(f"IEA02 control number {iea.get(2)!r} does not match ISA13 {ic.control!r}",
-                                  iea, "001", "TA1", field="IEA02"))
+            ic.errors.append(
+                _err(
+                    f"IEA02 control number {iea.get(2)!r} does not match ISA13 {ic.control!r}",
+                    iea,
+                    "001",
+                    "TA1",
+                    field="IEA02",
+                )
+            )
     return ic
 
 
@@ -335,15 +455,24 @@ _JOINED_TRAILER = re.compile(r"[0-9A-Z.](?:IEA|GE)\Z")
 
 def _terminator_hint(ic: Interchange, group: FunctionalGroup | None, ts: TransactionSet | None) -> str:
     """Why the IEA was not found, when trailers ended up inside one long segment (a wrong terminator)."""
-    segments = ([ts.segments[-1]] if ts is not None and ts.segments else []) + ([group.header] if group is not None else [])
+    segments = ([ts.segments[-1]] if ts is not None and ts.segments else []) + (
+        [group.header] if group is not None else []
+    )
     for seg in segments:
         for value in seg.elements:
             m = _SWALLOWED_TRAILER.search(value)
-            used = ("line breaks" if m.group(1) in "\r\n" else repr(m.group(1))) if m else \
-                "line breaks" if _JOINED_TRAILER.search(value) else None
+            used = (
+                ("line breaks" if m.group(1) in "\r\n" else repr(m.group(1)))
+                if m
+                else "line breaks"
+                if _JOINED_TRAILER.search(value)
+                else None
+            )
             if used:
-                return (f"the segments end with {used}, not the segment terminator "
-                        f"{ic.delimiters.segment!r} the ISA declares")
+                return (
+                    f"the segments end with {used}, not the segment terminator "
+                    f"{ic.delimiters.segment!r} the ISA declares"
+                )
     return ""
 
 
@@ -369,6 +498,11 @@ def check_duplicate(ic: Interchange, seen: set[tuple[str, ...]]) -> None:
     """Raise EdiError (TA1 025) if the interchange was seen before, else remember it in ``seen``."""
     key = interchange_key(ic)
     if key in seen:
-        raise _err(f"duplicate interchange: control number {ic.control} from {ic.sender} to {ic.receiver} was already received",
-                   ic.header, "025", "TA1", field="ISA13")
+        raise _err(
+            f"duplicate interchange: control number {ic.control} from {ic.sender} to {ic.receiver} was already received",
+            ic.header,
+            "025",
+            "TA1",
+            field="ISA13",
+        )
     seen.add(key)

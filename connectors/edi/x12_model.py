@@ -9,23 +9,77 @@ from dataclasses import dataclass, field
 
 from hub.errors import EdiError
 
-__all__ = ["Delimiters", "Segment", "TransactionSet", "FunctionalGroup", "Interchange", "component",
-           "BEGINNING_SEGMENTS", "FUNCTIONAL_IDS"]
+__all__ = [
+    "Delimiters",
+    "Segment",
+    "TransactionSet",
+    "FunctionalGroup",
+    "Interchange",
+    "component",
+    "BEGINNING_SEGMENTS",
+    "FUNCTIONAL_IDS",
+]
 
 #: the mandatory beginning segment that follows ST, per transaction set (AK3 code 3 if absent)
 BEGINNING_SEGMENTS: dict[str, str] = {
-    "810": "BIG", "812": "BCD", "820": "BPR|BPS", "824": "BGN", "830": "BFR", "832": "BCT", "835": "BPR",
-    "837": "BHT", "840": "BQT", "843": "BQR", "846": "BIA", "850": "BEG", "852": "XQ", "855": "BAK",
-    "856": "BSN", "860": "BCH", "862": "BSS", "865": "BCA", "866": "BSS", "867": "BPT", "869": "BSI",
-    "870": "BSR", "875": "G50", "880": "G01", "894": "G82", "940": "W05", "943": "W06", "944": "W17",
-    "945": "W06", "997": "AK1", "999": "AK1", "270": "BHT", "271": "BHT", "276": "BHT", "277": "BHT",
-    "278": "BHT", "834": "BGN", "204": "B2", "210": "B3", "214": "B10", "990": "B1",
+    "810": "BIG",
+    "812": "BCD",
+    "820": "BPR|BPS",
+    "824": "BGN",
+    "830": "BFR",
+    "832": "BCT",
+    "835": "BPR",
+    "837": "BHT",
+    "840": "BQT",
+    "843": "BQR",
+    "846": "BIA",
+    "850": "BEG",
+    "852": "XQ",
+    "855": "BAK",
+    "856": "BSN",
+    "860": "BCH",
+    "862": "BSS",
+    "865": "BCA",
+    "866": "BSS",
+    "867": "BPT",
+    "869": "BSI",
+    "870": "BSR",
+    "875": "G50",
+    "880": "G01",
+    "894": "G82",
+    "940": "W05",
+    "943": "W06",
+    "944": "W17",
+    "945": "W06",
+    "997": "AK1",
+    "999": "AK1",
+    "270": "BHT",
+    "271": "BHT",
+    "276": "BHT",
+    "277": "BHT",
+    "278": "BHT",
+    "834": "BGN",
+    "204": "B2",
+    "210": "B3",
+    "214": "B10",
+    "990": "B1",
 }
 
 #: GS01 functional identifier code per transaction set (for writers and acknowledgments)
 FUNCTIONAL_IDS: dict[str, str] = {
-    "810": "IN", "820": "RA", "830": "PS", "832": "SC", "846": "IB", "850": "PO", "855": "PR",
-    "856": "SH", "860": "PC", "862": "SS", "865": "CA", "997": "FA", "999": "FA",
+    "810": "IN",
+    "820": "RA",
+    "830": "PS",
+    "832": "SC",
+    "846": "IB",
+    "850": "PO",
+    "855": "PR",
+    "856": "SH",
+    "860": "PC",
+    "862": "SS",
+    "865": "CA",
+    "997": "FA",
+    "999": "FA",
 }
 
 

@@ -68,8 +68,9 @@ def _decode_chunks(chunks: Iterator[bytes], name: str | None = None) -> Iterator
         try:
             yield decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            raise EdiError(f"bytes are not valid {encoding} at offset {offset + exc.start}", file=name,
-                           code="024", ack="TA1") from None
+            raise EdiError(
+                f"bytes are not valid {encoding} at offset {offset + exc.start}", file=name, code="024", ack="TA1"
+            ) from None
         offset += len(chunk)
         chunk = next(chunks, b"")
     tail = decoder.decode(b"", final=True)
@@ -137,8 +138,13 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[int, Segment, De
                 header = _isa_header(buf)
             if not buf.startswith("ISA") or header is None:
                 found = buf[:20].split("\n")[0]
-                raise EdiError(f"expected an ISA segment, found {found!r}", file=name, segment=number + 1,
-                               code="022" if buf.startswith("ISA") else "024", ack="TA1")
+                raise EdiError(
+                    f"expected an ISA segment, found {found!r}",
+                    file=name,
+                    segment=number + 1,
+                    code="022" if buf.startswith("ISA") else "024",
+                    ack="TA1",
+                )
             delims, isa_end, end = header
             ic_index += 1
             number = 1
@@ -164,7 +170,7 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[int, Segment, De
             seg = Segment(number, tuple(raw.split(delims.element)))
             yield ic_index, seg, delims
             if seg.elements[0] == "IEA":
-                restart = term.join(parts[i + 1:] + [rest])
+                restart = term.join(parts[i + 1 :] + [rest])
                 break
         if restart is not None:
             buf = restart

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,11 +30,24 @@ class X12Writer:
     release character), which raises EdiError naming the segment and element.
     """
 
-    def __init__(self, sender: str, receiver: str, control: int, *, sender_qualifier: str = "ZZ",
-                 receiver_qualifier: str = "ZZ", version: str = "00401", usage: str = "P",
-                 delimiters: Delimiters | None = None, when: datetime | None = None, newline: bool = True,
-                 ack_requested: str = "0") -> None:
-        self.delims = delimiters or Delimiters("*", ":" if version < "00501" else ">", "~", None if version < "00501" else "^")
+    def __init__(
+        self,
+        sender: str,
+        receiver: str,
+        control: int,
+        *,
+        sender_qualifier: str = "ZZ",
+        receiver_qualifier: str = "ZZ",
+        version: str = "00401",
+        usage: str = "P",
+        delimiters: Delimiters | None = None,
+        when: datetime | None = None,
+        newline: bool = True,
+        ack_requested: str = "0",
+    ) -> None:
+        self.delims = delimiters or Delimiters(
+            "*", ":" if version < "00501" else ">", "~", None if version < "00501" else "^"
+        )
         self.sender = (sender_qualifier, sender)
         self.receiver = (receiver_qualifier, receiver)
         self.control = control
@@ -46,9 +58,17 @@ class X12Writer:
         self.ack_requested = ack_requested
         self.groups: list[_GroupSpec] = []
 
-    def add_group(self, functional_id: str, control: int, version: str = "004010",
-                  sender: str | None = None, receiver: str | None = None) -> None:
-        self.groups.append(_GroupSpec(functional_id, sender or self.sender[1], receiver or self.receiver[1], control, version))
+    def add_group(
+        self,
+        functional_id: str,
+        control: int,
+        version: str = "004010",
+        sender: str | None = None,
+        receiver: str | None = None,
+    ) -> None:
+        self.groups.append(
+            _GroupSpec(functional_id, sender or self.sender[1], receiver or self.receiver[1], control, version)
+        )
 
     def add_set(self, set_id: str, control: str, segments: Iterable[Sequence[str]]) -> None:
         if not self.groups:
@@ -74,15 +94,44 @@ class X12Writer:
     def render(self) -> str:
         d = self.delims
         w = self.when
-        isa = ["ISA", "00", " " * 10, "00", " " * 10, self.sender[0].ljust(2), self.sender[1].ljust(15)[:15],
-               self.receiver[0].ljust(2), self.receiver[1].ljust(15)[:15], w.strftime("%y%m%d"), w.strftime("%H%M"),
-               d.repetition or "U", self.version, f"{self.control:09d}", self.ack_requested, self.usage, d.component]
+        isa = [
+            "ISA",
+            "00",
+            " " * 10,
+            "00",
+            " " * 10,
+            self.sender[0].ljust(2),
+            self.sender[1].ljust(15)[:15],
+            self.receiver[0].ljust(2),
+            self.receiver[1].ljust(15)[:15],
+            w.strftime("%y%m%d"),
+            w.strftime("%H%M"),
+            d.repetition or "U",
+            self.version,
+            f"{self.control:09d}",
+            self.ack_requested,
+            self.usage,
+            d.component,
+        ]
         if len(self.sender[1]) > 15 or len(self.receiver[1]) > 15:
             raise EdiError("ISA sender/receiver ids are at most 15 characters", field="ISA06")
         parts = [d.element.join(isa) + d.segment + ("\n" if self.newline else "")]
         for g in self.groups:
-            parts.append(self._seg(["GS", g.functional_id, g.sender, g.receiver, w.strftime("%Y%m%d"), w.strftime("%H%M"),
-                                    str(g.control), "X", g.version]))
+            parts.append(
+                self._seg(
+                    [
+                        "GS",
+                        g.functional_id,
+                        g.sender,
+                        g.receiver,
+                        w.strftime("%Y%m%d"),
+                        w.strftime("%H%M"),
+                        str(g.control),
+                        "X",
+                        g.version,
+                    ]
+                )
+            )
             for set_id, ctrl, segs in g.sets:
                 parts.append(self._seg(["ST", set_id, ctrl]))
                 parts.extend(self._seg(s) for s in segs)
@@ -96,7 +145,7 @@ def write_text(text: str, path: Path) -> Path:
     """Write rendered EDI atomically (tmp file + replace)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part")
-    with io.open(tmp, "w", encoding="utf-8", newline="") as fh:
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
     tmp.replace(path)
     return path

@@ -23,5 +23,9 @@ def build_connector(config: RestConfig, context: ConnectorContext) -> Connector:
 @hookimpl(trylast=True)
 def register_connectors(register: RegisterConnector) -> None:
     """Register the ``rest`` connector kind."""
-    register("rest", RestConfig, build_connector,
-             description="Generic REST/JSON API: paging, auth, incremental cursors, retries, writes")
+    register(
+        "rest",
+        RestConfig,
+        build_connector,
+        description="Generic REST/JSON API: paging, auth, incremental cursors, retries, writes",
+    )

@@ -44,7 +44,9 @@ class _HeaderKey(AuthBase):
 class OAuth2Token(AuthBase):
     """Client-credentials token source: fetches, caches and refreshes an access token."""
 
-    def __init__(self, cfg: OAuth2ClientCredentials, secret: str, session: requests.Session, policy: HttpPolicy, system: str) -> None:
+    def __init__(
+        self, cfg: OAuth2ClientCredentials, secret: str, session: requests.Session, policy: HttpPolicy, system: str
+    ) -> None:
         self._cfg, self._secret, self._session, self._policy, self._system = cfg, secret, session, policy, system
         self._token: str | None = None
         self._expires = 0.0
@@ -68,12 +70,18 @@ class OAuth2Token(AuthBase):
             data["scope"] = self._cfg.scope
 
         def post() -> requests.Response:
-            return self._session.post(self._cfg.token_url, data=data, auth=HTTPBasicAuth(self._cfg.client_id, self._secret))
+            return self._session.post(
+                self._cfg.token_url, data=data, auth=HTTPBasicAuth(self._cfg.client_id, self._secret)
+            )
 
         try:
             body = call_with_retries(post, self._policy).json()
         except AuthError as exc:
-            raise AuthError(f"OAuth2 token request rejected for client {self._cfg.client_id!r}", system=self._system, status=exc.status) from None
+            raise AuthError(
+                f"OAuth2 token request rejected for client {self._cfg.client_id!r}",
+                system=self._system,
+                status=exc.status,
+            ) from None
         except ValueError:
             raise AuthError("OAuth2 token endpoint did not return JSON", system=self._system) from None
         token = body.get("access_token")
@@ -90,7 +98,9 @@ class OAuth2Token(AuthBase):
 class RestClient:
     """Sends requests relative to ``base_url`` with auth, rate limit, timeouts and retries."""
 
-    def __init__(self, config: RestConfig, secrets: dict[str, str], system: str, session: requests.Session | None = None) -> None:
+    def __init__(
+        self, config: RestConfig, secrets: dict[str, str], system: str, session: requests.Session | None = None
+    ) -> None:
         self.config = config
         self.system = system
         self.policy = HttpPolicy(
@@ -119,7 +129,11 @@ class RestClient:
                 return value.get_secret_value()
             if secrets.get(name):
                 return secrets[name]
-            raise ConfigError(f"auth type {auth.type!r} needs secret {name!r} (config or secrets)", system=self.system, field=f"auth.{name}")
+            raise ConfigError(
+                f"auth type {auth.type!r} needs secret {name!r} (config or secrets)",
+                system=self.system,
+                field=f"auth.{name}",
+            )
 
         if isinstance(auth, BasicAuth):
             return HTTPBasicAuth(auth.username, secret(auth.password, "password"))
@@ -133,7 +147,9 @@ class RestClient:
             return _HeaderKey(auth.name, value)
         if isinstance(auth, OAuth2ClientCredentials):
             token_session = make_session(self.policy, system=self.system)
-            self.oauth = OAuth2Token(auth, secret(auth.client_secret, "client_secret"), token_session, self.policy, self.system)
+            self.oauth = OAuth2Token(
+                auth, secret(auth.client_secret, "client_secret"), token_session, self.policy, self.system
+            )
             return self.oauth
         return None
 
@@ -142,12 +158,23 @@ class RestClient:
         if path_or_url.startswith(("http://", "https://")):
             parts = urlsplit(path_or_url)
             if (parts.scheme, parts.netloc) != self._origin:
-                raise ClientError(f"refusing to follow a link to another origin ({parts.scheme}://{parts.netloc})", system=self.system)
+                raise ClientError(
+                    f"refusing to follow a link to another origin ({parts.scheme}://{parts.netloc})", system=self.system
+                )
             return path_or_url
         return urljoin(self.config.base_url + "/", path_or_url.lstrip("/"))
 
-    def request(self, method: str, path_or_url: str, *, params: dict[str, Any] | None = None, json: Any = None,
-                headers: dict[str, str] | None = None, stream: str | None = None, retry: bool = True) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        stream: str | None = None,
+        retry: bool = True,
+    ) -> requests.Response:
         """One API call with retries; raises the mapped hub error on failure."""
         url = self.url(path_or_url)
         merged = {**(params or {}), **self._query_auth}
@@ -157,13 +184,17 @@ class RestClient:
             nonlocal refreshed
             self.throttle.wait()
             try:
-                return self.session.request(method, url, params=merged or None, json=json, headers=headers, auth=self._auth)
+                return self.session.request(
+                    method, url, params=merged or None, json=json, headers=headers, auth=self._auth
+                )
             except AuthError as exc:
                 # an OAuth token can be revoked before its expiry: fetch a new one once
                 if self.oauth is not None and exc.status == 401 and not refreshed:
                     refreshed = True
                     self.oauth.invalidate()
-                    return self.session.request(method, url, params=merged or None, json=json, headers=headers, auth=self._auth)
+                    return self.session.request(
+                        method, url, params=merged or None, json=json, headers=headers, auth=self._auth
+                    )
                 raise
 
         try:

@@ -27,8 +27,11 @@ class RestConnector:
         try:
             return self.config.streams[name]
         except KeyError:
-            raise DiscoveryError(f"no stream {name!r}; configured: {', '.join(sorted(self.config.streams))}",
-                                 system=self.context.system, stream=name) from None
+            raise DiscoveryError(
+                f"no stream {name!r}; configured: {', '.join(sorted(self.config.streams))}",
+                system=self.context.system,
+                stream=name,
+            ) from None
 
     def check(self) -> list[Check]:
         """Auth (token fetch when OAuth2) and one first-page request per stream."""

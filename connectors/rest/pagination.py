@@ -34,8 +34,12 @@ def records_of(body: Any, cfg: StreamConfig, stream: str, system: str) -> list[d
     found = dig(body, cfg.record_path)
     if not isinstance(found, list):
         keys = ", ".join(sorted(body)) if isinstance(body, dict) else type(body).__name__
-        raise ConfigError(f"record_path {cfg.record_path!r} does not lead to a list in the response (top level: {keys})",
-                          system=system, stream=stream, field="record_path")
+        raise ConfigError(
+            f"record_path {cfg.record_path!r} does not lead to a list in the response (top level: {keys})",
+            system=system,
+            stream=stream,
+            field="record_path",
+        )
     return found
 
 
@@ -49,8 +53,12 @@ def pages(client: RestClient, cfg: StreamConfig, stream: str, params: dict[str, 
         try:
             return response, response.json()
         except ValueError:
-            raise SourceError(f"response is not JSON (content type {response.headers.get('Content-Type')!r})",
-                              system=client.system, stream=stream, status=response.status_code) from None
+            raise SourceError(
+                f"response is not JSON (content type {response.headers.get('Content-Type')!r})",
+                system=client.system,
+                stream=stream,
+                status=response.status_code,
+            ) from None
 
     page_no, offset, token, next_url = p.start_page, 0, None, None
     for _ in range(p.max_pages):
@@ -95,5 +103,6 @@ def pages(client: RestClient, cfg: StreamConfig, stream: str, params: dict[str, 
             next_url = dig(body, p.next_url_path)
             if not next_url:
                 return
-    raise SourceError(f"stopped after max_pages={p.max_pages} pages; the API kept offering more",
-                      system=client.system, stream=stream)
+    raise SourceError(
+        f"stopped after max_pages={p.max_pages} pages; the API kept offering more", system=client.system, stream=stream
+    )

@@ -34,7 +34,7 @@ def cursor_value(value: Any) -> dt.datetime | float:
     except ValueError:
         pass
     moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("+0000", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _later(a: dt.datetime | float, b: dt.datetime | float) -> bool:
@@ -47,7 +47,7 @@ def _later(a: dt.datetime | float, b: dt.datetime | float) -> bool:
 def format_cursor(value: dt.datetime | float) -> str:
     """The wire form of a cursor: ISO-8601 UTC with ``Z`` or a plain number."""
     if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         text = value.strftime("%Y-%m-%dT%H:%M:%S")
         if value.microsecond:
             text += f".{value.microsecond:06d}".rstrip("0")
@@ -61,7 +61,11 @@ def _threshold(inc: IncrementalConfig, state: dict[str, Any]) -> dt.datetime | f
         return None
     value = cursor_value(raw)
     if inc.lookback_seconds:
-        value = value - dt.timedelta(seconds=inc.lookback_seconds) if isinstance(value, dt.datetime) else value - inc.lookback_seconds
+        value = (
+            value - dt.timedelta(seconds=inc.lookback_seconds)
+            if isinstance(value, dt.datetime)
+            else value - inc.lookback_seconds
+        )
     return value
 
 
@@ -79,7 +83,9 @@ def read_stream(client: RestClient, name: str, cfg: StreamConfig, state: dict[st
     try:
         threshold = _threshold(inc, state) if inc else None
     except ValueError as exc:
-        raise ConfigError(f"saved cursor is unreadable: {exc}", system=client.system, stream=name, field="cursor") from None
+        raise ConfigError(
+            f"saved cursor is unreadable: {exc}", system=client.system, stream=name, field="cursor"
+        ) from None
     params: dict[str, Any] = {}
     if inc and inc.mode == "param" and threshold is not None:
         params[inc.param] = format_cursor(threshold)
@@ -111,11 +117,14 @@ def read_stream(client: RestClient, name: str, cfg: StreamConfig, state: dict[st
     yield Batch(pending or [], final_state, final=True)
 
 
-def _record(client: RestClient, name: str, cfg: StreamConfig, row: Any, index: int,
-            threshold: dt.datetime | float | None) -> tuple[Record | None, dt.datetime | float | None]:
+def _record(
+    client: RestClient, name: str, cfg: StreamConfig, row: Any, index: int, threshold: dt.datetime | float | None
+) -> tuple[Record | None, dt.datetime | float | None]:
     """(record, cursor value) for a row; (None, None) when the row is older than the cursor."""
     if not isinstance(row, dict):
-        error = MappingError(f"record {index} is a {type(row).__name__}, not an object", system=client.system, stream=name)
+        error = MappingError(
+            f"record {index} is a {type(row).__name__}, not an object", system=client.system, stream=name
+        )
         return Record(name, f"#{index}", {}, error=error, raw=repr(row)[:500]), None
     key = _key(row, cfg.primary_key)
     value = None
@@ -124,13 +133,23 @@ def _record(client: RestClient, name: str, cfg: StreamConfig, row: Any, index: i
         try:
             value = cursor_value(row.get(inc.cursor_field))
         except (ValueError, TypeError):
-            error = MappingError(f"cursor field has no usable value: {row.get(inc.cursor_field)!r}",
-                                 system=client.system, stream=name, field=inc.cursor_field, external_id=key)
+            error = MappingError(
+                f"cursor field has no usable value: {row.get(inc.cursor_field)!r}",
+                system=client.system,
+                stream=name,
+                field=inc.cursor_field,
+                external_id=key,
+            )
             return Record(name, key or f"#{index}", row, error=error), None
         if threshold is not None and not _later(value, threshold):
             return None, None
     if key is None:
-        error = MappingError(f"primary key {cfg.primary_key} is missing", system=client.system, stream=name, field=",".join(cfg.primary_key))
+        error = MappingError(
+            f"primary key {cfg.primary_key} is missing",
+            system=client.system,
+            stream=name,
+            field=",".join(cfg.primary_key),
+        )
         return Record(name, f"#{index}", row, error=error), value
     return Record(name, key, row), value
 
@@ -171,10 +190,15 @@ def _failed(change: Change, error: HubError) -> WriteResult:
 def _write_one(client: RestClient, name: str, w: WriteConfig, change: Change) -> WriteResult:
     updating = change.op == "update" or (change.op == "upsert" and change.key)
     if change.op not in ("create", "update", "upsert"):
-        return _failed(change, ClientError(f"operation {change.op!r} is not supported by this stream", system=client.system, stream=name))
+        return _failed(
+            change,
+            ClientError(f"operation {change.op!r} is not supported by this stream", system=client.system, stream=name),
+        )
     if updating and (not change.key or not w.update_path):
         why = "no key" if not change.key else "no update_path configured"
-        return _failed(change, ClientError(f"cannot update: {why}", system=client.system, stream=name, external_id=change.key))
+        return _failed(
+            change, ClientError(f"cannot update: {why}", system=client.system, stream=name, external_id=change.key)
+        )
     method = w.update_method if updating else w.create_method
     path = w.update_path.format(key=quote(str(change.key), safe="")) if updating and w.update_path else w.create_path
     try:
@@ -186,8 +210,13 @@ def _write_one(client: RestClient, name: str, w: WriteConfig, change: Change) ->
         return _failed(change, exc)
     body = _json_or_none(response)
     new_id = dig(body, w.id_path) if body is not None else None
-    return WriteResult(change.idempotency_key, ok=True, external_id=str(new_id if new_id is not None else change.key),
-                       created=not updating, details={"status": response.status_code})
+    return WriteResult(
+        change.idempotency_key,
+        ok=True,
+        external_id=str(new_id if new_id is not None else change.key),
+        created=not updating,
+        details={"status": response.status_code},
+    )
 
 
 def _write_batch(client: RestClient, name: str, w: WriteConfig, group: list[Change]) -> Iterator[WriteResult]:
@@ -195,20 +224,33 @@ def _write_batch(client: RestClient, name: str, w: WriteConfig, group: list[Chan
     response = client.request("POST", w.batch_path or w.create_path, json=body, stream=name)
     results = dig(_json_or_none(response), w.results_path)
     if not isinstance(results, list) or len(results) != len(group):
-        raise SourceError(f"batch response at {w.results_path!r} does not hold one result per record "
-                          f"({len(results) if isinstance(results, list) else 'none'} for {len(group)})",
-                          system=client.system, stream=name, status=response.status_code)
+        raise SourceError(
+            f"batch response at {w.results_path!r} does not hold one result per record "
+            f"({len(results) if isinstance(results, list) else 'none'} for {len(group)})",
+            system=client.system,
+            stream=name,
+            status=response.status_code,
+        )
     by_index: dict[int, dict[str, Any]] = {}
     for position, item in enumerate(results):
-        index = item.get(w.result_index_field, position) if w.result_index_field and isinstance(item, dict) else position
+        index = (
+            item.get(w.result_index_field, position) if w.result_index_field and isinstance(item, dict) else position
+        )
         by_index[int(index)] = item if isinstance(item, dict) else {}
     for index, change in enumerate(group):
         item = by_index.get(index, {})
         if item.get(w.result_ok_field):
-            yield WriteResult(change.idempotency_key, ok=True, external_id=str(item.get(w.result_id_field)), created=True)
+            yield WriteResult(
+                change.idempotency_key, ok=True, external_id=str(item.get(w.result_id_field)), created=True
+            )
         else:
             reason = item.get(w.result_error_field) or "rejected without a reason"
-            yield _failed(change, ClientError(f"record rejected: {reason}", system=client.system, stream=name, status=response.status_code))
+            yield _failed(
+                change,
+                ClientError(
+                    f"record rejected: {reason}", system=client.system, stream=name, status=response.status_code
+                ),
+            )
 
 
 def _json_or_none(response: Any) -> Any:

@@ -23,5 +23,9 @@ def build_connector(config: SalesforceConfig, context: ConnectorContext) -> Conn
 @hookimpl(trylast=True)
 def register_connectors(register: RegisterConnector) -> None:
     """Register the ``salesforce`` connector kind."""
-    register("salesforce", SalesforceConfig, build_connector,
-             description="Salesforce REST/Bulk 2.0: incremental SystemModstamp reads with deletes, upserts by external id")
+    register(
+        "salesforce",
+        SalesforceConfig,
+        build_connector,
+        description="Salesforce REST/Bulk 2.0: incremental SystemModstamp reads with deletes, upserts by external id",
+    )

@@ -42,21 +42,42 @@ def sf_error(response: requests.Response, system: str | None = None) -> HubError
     text = f"{code}: {message}" if code else None
     url = response.request.url if response.request is not None else response.url
     if code == "REQUEST_LIMIT_EXCEEDED":
-        return RateLimitError(text or "request limit exceeded", retry_after=parse_retry_after(response.headers.get("Retry-After")),
-                              system=system, status=response.status_code, fault_code=code)
-    return http_error(response.status_code, headers=response.headers, body=response.text[:300], url=url, message=text,
-                      system=system, fault_code=code, fault_string=message)
+        return RateLimitError(
+            text or "request limit exceeded",
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            system=system,
+            status=response.status_code,
+            fault_code=code,
+        )
+    return http_error(
+        response.status_code,
+        headers=response.headers,
+        body=response.text[:300],
+        url=url,
+        message=text,
+        system=system,
+        fault_code=code,
+        fault_string=message,
+    )
 
 
 class SalesforceClient:
     """One logged-in connection to an org; every call is paced, retried and re-logged-in once."""
 
-    def __init__(self, config: SalesforceConfig, secrets: dict[str, str], system: str, session: requests.Session | None = None) -> None:
+    def __init__(
+        self, config: SalesforceConfig, secrets: dict[str, str], system: str, session: requests.Session | None = None
+    ) -> None:
         self.config = config
         self.system = system
         self._secrets = secrets
-        self.policy = HttpPolicy(connect_timeout=config.connect_timeout, read_timeout=config.timeout, verify=config.verify,
-                                 max_attempts=config.max_attempts, backoff_base=config.backoff_base, backoff_max=config.backoff_max)
+        self.policy = HttpPolicy(
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.timeout,
+            verify=config.verify,
+            max_attempts=config.max_attempts,
+            backoff_base=config.backoff_base,
+            backoff_max=config.backoff_max,
+        )
         self.session = session or make_session(self.policy, system=system, raise_for_status=False)
         self.session.hooks["response"].append(self._on_response)
         self.throttle = Throttle(None)
@@ -89,19 +110,28 @@ class SalesforceClient:
 
         cfg = self.config
         if cfg.auth == "session":
-            session_id, instance = self._secret("session_id"), cfg.instance_url or ""  # required (validated) for session
+            session_id, instance = (
+                self._secret("session_id"),
+                cfg.instance_url or "",
+            )  # required (validated) for session
         else:
             session_id, instance = self._token()
         self.instance_url = instance.rstrip("/")
-        self._sf = Salesforce(session_id=session_id, instance_url=self.instance_url, session=self.session, version=cfg.api_version)
+        self._sf = Salesforce(
+            session_id=session_id, instance_url=self.instance_url, session=self.session, version=cfg.api_version
+        )
         self.logins += 1
 
     def _token(self) -> tuple[str, str]:
         cfg = self.config
         form: dict[str, str] = {"client_id": cfg.client_id or ""}
         if cfg.auth == "password":
-            form.update(grant_type="password", username=cfg.username or "", client_secret=self._secret("client_secret"),
-                        password=self._secret("password") + (self._optional("security_token")))
+            form.update(
+                grant_type="password",
+                username=cfg.username or "",
+                client_secret=self._secret("client_secret"),
+                password=self._secret("password") + (self._optional("security_token")),
+            )
         elif cfg.auth == "client_credentials":
             form.update(grant_type="client_credentials", client_secret=self._secret("client_secret"))
         else:
@@ -111,7 +141,11 @@ class SalesforceClient:
             try:
                 assertion = jwt.encode(claims, self._secret("private_key"), algorithm="RS256")
             except (ValueError, TypeError) as exc:
-                raise ConfigError(f"private_key is not a usable RSA key: {type(exc).__name__}", system=self.system, field="private_key") from None
+                raise ConfigError(
+                    f"private_key is not a usable RSA key: {type(exc).__name__}",
+                    system=self.system,
+                    field="private_key",
+                ) from None
             form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
         url = f"{cfg.login_url}/services/oauth2/token"
         try:
@@ -120,7 +154,9 @@ class SalesforceClient:
             raise
         except HubError as exc:
             if exc.status in (400, 401, 403):
-                raise AuthError(f"login ({cfg.auth}) rejected: {exc.message}", system=self.system, status=exc.status) from None
+                raise AuthError(
+                    f"login ({cfg.auth}) rejected: {exc.message}", system=self.system, status=exc.status
+                ) from None
             raise
         if not body.get("access_token") or not body.get("instance_url"):
             raise AuthError("token response lacks access_token/instance_url", system=self.system)
@@ -148,7 +184,11 @@ class SalesforceClient:
             try:
                 return fn(self.sf)
             except AuthError as exc:
-                if exc.details.get("fault_code") == "INVALID_SESSION_ID" and self.config.auth != "session" and not relogged:
+                if (
+                    exc.details.get("fault_code") == "INVALID_SESSION_ID"
+                    and self.config.auth != "session"
+                    and not relogged
+                ):
                     relogged = True
                     self.login()
                     self._pace()
@@ -159,7 +199,9 @@ class SalesforceClient:
             except Exception as exc:
                 # simple-salesforce's own failures (bulk job failed/timed out, 300 on upsert)
                 if type(exc).__module__.startswith("simple_salesforce"):
-                    raise ServerError(f"{type(exc).__name__}: {str(exc)[:300]}", system=self.system, stream=stream) from None
+                    raise ServerError(
+                        f"{type(exc).__name__}: {str(exc)[:300]}", system=self.system, stream=stream
+                    ) from None
                 raise
 
         try:
@@ -195,7 +237,9 @@ class SalesforceClient:
     def count(self, soql: str, include_deleted: bool, stream: str | None = None) -> int:
         return int(self.call(lambda sf: sf.query(soql, include_deleted=include_deleted), stream=stream)["totalSize"])
 
-    def query_pages(self, soql: str, include_deleted: bool, stream: str | None = None) -> Iterator[list[dict[str, Any]]]:
+    def query_pages(
+        self, soql: str, include_deleted: bool, stream: str | None = None
+    ) -> Iterator[list[dict[str, Any]]]:
         """Records page by page following ``nextRecordsUrl``; each page is retried on its own."""
         headers = {"Sforce-Query-Options": f"batchSize={self.config.page_size}"}
         page = self.call(lambda sf: sf.query(soql, include_deleted=include_deleted, headers=headers), stream=stream)
@@ -204,44 +248,79 @@ class SalesforceClient:
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
             nxt = page["nextRecordsUrl"]
-            page = self.call(lambda sf: sf.query_more(nxt, identifier_is_url=True, headers=headers), stream=stream)
+            page = self.call(
+                lambda sf: sf.query_more(nxt, identifier_is_url=True, headers=headers),  # noqa: B023 (called at once)
+                stream=stream,
+            )
 
     # --- Bulk API 2.0 query ---------------------------------------------------------------
     def bulk_query_pages(self, soql: str, include_deleted: bool, stream: str | None = None) -> Iterator[str]:
         """CSV pages of a Bulk 2.0 query job (job created once; each poll and page retried)."""
         operation = "queryAll" if include_deleted else "query"
-        payload = {"operation": operation, "query": soql, "contentType": "CSV", "columnDelimiter": "COMMA", "lineEnding": "LF"}
+        payload = {
+            "operation": operation,
+            "query": soql,
+            "contentType": "CSV",
+            "columnDelimiter": "COMMA",
+            "lineEnding": "LF",
+        }
         base = f"/services/data/v{self.config.api_version}/jobs/query"
         job = self.call(lambda sf: self._get(base, method="POST", json=payload).json(), stream=stream)
         job_id = job["id"]
         deadline = time.monotonic() + self.config.bulk_timeout
         while job.get("state") != "JobComplete":
             if job.get("state") in ("Failed", "Aborted"):
-                raise ServerError(f"Bulk 2.0 query job {job_id} {job['state']}: {job.get('errorMessage', '')}", system=self.system, stream=stream)
+                raise ServerError(
+                    f"Bulk 2.0 query job {job_id} {job['state']}: {job.get('errorMessage', '')}",
+                    system=self.system,
+                    stream=stream,
+                )
             if time.monotonic() > deadline:
-                raise SourceError(f"Bulk 2.0 query job {job_id} not complete after {self.config.bulk_timeout:g}s", system=self.system, stream=stream)
+                raise SourceError(
+                    f"Bulk 2.0 query job {job_id} not complete after {self.config.bulk_timeout:g}s",
+                    system=self.system,
+                    stream=stream,
+                )
             time.sleep(self.config.bulk_poll_interval)
             job = self.call(lambda sf: self._get(f"{base}/{job_id}").json(), stream=stream)
         locator = ""
         while True:
             params = {"maxRecords": self.config.bulk_page_size, **({"locator": locator} if locator else {})}
-            response = self.call(lambda sf: self._get(f"{base}/{job_id}/results", params=params, headers={"Accept": "text/csv"}), stream=stream)
+            response = self.call(
+                lambda sf: self._get(
+                    f"{base}/{job_id}/results",
+                    params=params,  # noqa: B023 (the call is made at once)
+                    headers={"Accept": "text/csv"},
+                ),
+                stream=stream,
+            )
             yield response.content.decode("utf-8")
             locator = response.headers.get("Sforce-Locator", "null")
             if not locator or locator == "null":
                 return
 
     # --- writes -----------------------------------------------------------------------------
-    def collections(self, method: str, path: str, payload: Any = None, params: dict[str, str] | None = None, stream: str | None = None) -> list[dict[str, Any]]:
+    def collections(
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        params: dict[str, str] | None = None,
+        stream: str | None = None,
+    ) -> list[dict[str, Any]]:
         """One sObject Collections call (≤ 200 records); returns the per-record result list."""
         return self.call(lambda sf: sf.restful(path, params=params, method=method, json=payload), stream=stream) or []
 
-    def bulk_upsert(self, obj: str, external_id_field: str, rows: list[dict[str, Any]], stream: str | None = None) -> tuple[str, str]:
+    def bulk_upsert(
+        self, obj: str, external_id_field: str, rows: list[dict[str, Any]], stream: str | None = None
+    ) -> tuple[str, str]:
         """A Bulk 2.0 upsert job through simple-salesforce; returns (successful CSV, failed CSV)."""
 
         def run(sf: Any) -> tuple[str, str]:
             handler = getattr(sf.bulk2, obj)
-            jobs = handler.upsert(records=rows, external_id_field=external_id_field, wait=self.config.bulk_poll_interval)
+            jobs = handler.upsert(
+                records=rows, external_id_field=external_id_field, wait=self.config.bulk_poll_interval
+            )
             ok = "".join(_strip_header(handler.get_successful_records(j["job_id"]), i) for i, j in enumerate(jobs))
             bad = "".join(_strip_header(handler.get_failed_records(j["job_id"]), i) for i, j in enumerate(jobs))
             return ok, bad

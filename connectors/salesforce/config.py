@@ -106,8 +106,12 @@ class SalesforceConfig(BaseModel):
 
     @model_validator(mode="after")
     def _needs(self) -> SalesforceConfig:
-        required = {"password": ("username", "client_id"), "client_credentials": ("client_id",),
-                    "jwt": ("username", "client_id"), "session": ("instance_url",)}[self.auth]
+        required = {
+            "password": ("username", "client_id"),
+            "client_credentials": ("client_id",),
+            "jwt": ("username", "client_id"),
+            "session": ("instance_url",),
+        }[self.auth]
         missing = [name for name in required if not getattr(self, name)]
         if missing:
             raise ValueError(f"auth {self.auth!r} needs {', '.join(missing)}")

@@ -36,7 +36,11 @@ class SalesforceConnector:
                 self._describes[obj] = self.client.describe(obj, stream=stream)
             except ClientError as exc:
                 if exc.status == 404 and exc.details.get("fault_code") == "NOT_FOUND":
-                    raise DiscoveryError(f"sObject {obj!r} does not exist or is not accessible", system=self.context.system, stream=stream) from None
+                    raise DiscoveryError(
+                        f"sObject {obj!r} does not exist or is not accessible",
+                        system=self.context.system,
+                        stream=stream,
+                    ) from None
                 raise
         return self._describes[obj]
 
@@ -45,8 +49,11 @@ class SalesforceConnector:
             return self.config.objects[stream]
         if stream in self._sobjects():
             return ObjectConfig(object=stream)
-        raise DiscoveryError(f"no stream or sObject {stream!r}; configured: {', '.join(sorted(self.config.objects)) or 'none'}",
-                             system=self.context.system, stream=stream)
+        raise DiscoveryError(
+            f"no stream or sObject {stream!r}; configured: {', '.join(sorted(self.config.objects)) or 'none'}",
+            system=self.context.system,
+            stream=stream,
+        )
 
     # --- protocol ---------------------------------------------------------------------------
     def check(self) -> list[Check]:
@@ -61,7 +68,13 @@ class SalesforceConnector:
         try:
             offered = [v["version"] for v in self.client.versions()]
             ok = cfg.api_version in offered
-            checks.append(Check("api version", ok, f"v{cfg.api_version} {'offered' if ok else 'NOT offered'}; latest v{max(offered, key=float)}"))
+            checks.append(
+                Check(
+                    "api version",
+                    ok,
+                    f"v{cfg.api_version} {'offered' if ok else 'NOT offered'}; latest v{max(offered, key=float)}",
+                )
+            )
             limits = self.client.limits().get("DailyApiRequests", {})
             used = limits.get("Max", 0) - limits.get("Remaining", 0)
             checks.append(Check("api limits", True, f"DailyApiRequests {used}/{limits.get('Max')} used"))
@@ -73,10 +86,18 @@ class SalesforceConnector:
                 types = select_fields(obj, describe)
                 rights = [r for r in ("queryable", "createable", "updateable") if describe.get(r)]
                 ext = f"; upsert by {obj.external_id_field}" if obj.external_id_field else ""
-                if obj.external_id_field and not any(f["name"] == obj.external_id_field and f.get("externalId") for f in describe["fields"]):
-                    checks.append(Check(f"object {obj.object}", False, f"{obj.external_id_field} is not an external id field"))
+                if obj.external_id_field and not any(
+                    f["name"] == obj.external_id_field and f.get("externalId") for f in describe["fields"]
+                ):
+                    checks.append(
+                        Check(f"object {obj.object}", False, f"{obj.external_id_field} is not an external id field")
+                    )
                     continue
-                checks.append(Check(f"object {obj.object}", "queryable" in rights, f"{', '.join(rights)}; {len(types)} fields{ext}"))
+                checks.append(
+                    Check(
+                        f"object {obj.object}", "queryable" in rights, f"{', '.join(rights)}; {len(types)} fields{ext}"
+                    )
+                )
             except HubError as exc:
                 checks.append(Check(f"object {obj.object}", False, f"{type(exc).__name__}: {exc}"))
         return checks
@@ -88,11 +109,28 @@ class SalesforceConnector:
         for stream, obj in self.config.objects.items():
             types = select_fields(obj, self._describe(obj.object, stream))
             meta = sobjects.get(obj.object, {})
-            out.append(StreamInfo(stream, ("Id",), tuple(types), obj.cursor_field, bool(meta.get("createable") or meta.get("updateable")),
-                                  f"sObject {obj.object}"))
+            out.append(
+                StreamInfo(
+                    stream,
+                    ("Id",),
+                    tuple(types),
+                    obj.cursor_field,
+                    bool(meta.get("createable") or meta.get("updateable")),
+                    f"sObject {obj.object}",
+                )
+            )
         for name, meta in sorted(sobjects.items()):
             if name not in configured and name not in self.config.objects and meta.get("queryable"):
-                out.append(StreamInfo(name, ("Id",), (), "SystemModstamp", bool(meta.get("createable")), f"sObject {name} (not configured)"))
+                out.append(
+                    StreamInfo(
+                        name,
+                        ("Id",),
+                        (),
+                        "SystemModstamp",
+                        bool(meta.get("createable")),
+                        f"sObject {name} (not configured)",
+                    )
+                )
         return out
 
     def read(self, stream: str, state: dict[str, Any] | None) -> Iterator[Batch]:

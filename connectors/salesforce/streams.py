@@ -30,7 +30,7 @@ def _stamp(value: str) -> dt.datetime:
     text = value.replace("Z", "+00:00")
     if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
         text = text[:-2] + ":" + text[-2:]
-    return dt.datetime.fromisoformat(text).astimezone(dt.timezone.utc)
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -105,12 +105,20 @@ def _record(stream: str, row: dict[str, Any], types: dict[str, str], location: s
             data[name] = normalise(row.get(name), ftype)
         except (TypeError, ValueError):
             data[name] = row.get(name)
-            error = MappingError(f"value {row.get(name)!r} is not a {ftype}", stream=stream, field=name, external_id=row.get("Id"))
+            error = MappingError(
+                f"value {row.get(name)!r} is not a {ftype}", stream=stream, field=name, external_id=row.get("Id")
+            )
     return Record(stream, str(row.get("Id") or ""), data, location=location, error=error)
 
 
-def read_object(client: SalesforceClient, config: SalesforceConfig, stream: str, obj: ObjectConfig,
-                types: dict[str, str], state: dict[str, Any] | None) -> Iterator[Batch]:
+def read_object(
+    client: SalesforceClient,
+    config: SalesforceConfig,
+    stream: str,
+    obj: ObjectConfig,
+    types: dict[str, str],
+    state: dict[str, Any] | None,
+) -> Iterator[Batch]:
     """Yield batches of one object, through REST paging or Bulk 2.0 above the threshold."""
     state = dict(state or {})
     threshold = obj.bulk_threshold if obj.bulk_threshold is not None else config.bulk_threshold
@@ -134,8 +142,14 @@ def read_object(client: SalesforceClient, config: SalesforceConfig, stream: str,
     yield Batch(pending.records if pending else [], dict(state), final=True)
 
 
-def _read_bulk(client: SalesforceClient, config: SalesforceConfig, stream: str, obj: ObjectConfig,
-               types: dict[str, str], state: dict[str, Any]) -> Iterator[Batch]:
+def _read_bulk(
+    client: SalesforceClient,
+    config: SalesforceConfig,
+    stream: str,
+    obj: ObjectConfig,
+    types: dict[str, str],
+    state: dict[str, Any],
+) -> Iterator[Batch]:
     soql = build_soql(obj, list(types), state, ordered=False)
     best: tuple[str, str] | None = (state["cursor"], state.get("id", "")) if state.get("cursor") else None
     best_key = (_stamp(best[0]), best[1]) if best else None
@@ -164,12 +178,19 @@ def _errors_to_hub(item: dict[str, Any], stream: str, key: str | None) -> Client
     first = errors[0]
     code = first.get("statusCode") or first.get("errorCode")
     fields = first.get("fields") or []
-    return ClientError(f"{code}: {first.get('message')}", stream=stream, external_id=key, field=fields[0] if fields else None,
-                       fault_code=code, fault_string=first.get("message"))
+    return ClientError(
+        f"{code}: {first.get('message')}",
+        stream=stream,
+        external_id=key,
+        field=fields[0] if fields else None,
+        fault_code=code,
+        fault_string=first.get("message"),
+    )
 
 
-def write_object(client: SalesforceClient, config: SalesforceConfig, stream: str, obj: ObjectConfig,
-                 changes: Iterable[Change]) -> Iterator[WriteResult]:
+def write_object(
+    client: SalesforceClient, config: SalesforceConfig, stream: str, obj: ObjectConfig, changes: Iterable[Change]
+) -> Iterator[WriteResult]:
     """Apply changes in order, in runs of the same operation; one WriteResult per change."""
     todo = list(changes)
     bulk_upserts = sum(1 for c in todo if c.op == "upsert") > config.bulk_write_threshold
@@ -184,42 +205,72 @@ def write_object(client: SalesforceClient, config: SalesforceConfig, stream: str
         yield from _flush(client, stream, obj, run, bulk_upserts)
 
 
-def _flush(client: SalesforceClient, stream: str, obj: ObjectConfig, run: list[Change], bulk: bool) -> Iterator[WriteResult]:
+def _flush(
+    client: SalesforceClient, stream: str, obj: ObjectConfig, run: list[Change], bulk: bool
+) -> Iterator[WriteResult]:
     op = run[0].op
     attrs = {"type": obj.object}
     if op == "upsert":
         yield from _upsert(client, stream, obj, run, bulk)
         return
     if op == "create":
-        items = client.collections("POST", "composite/sobjects", {"allOrNone": False, "records": [{"attributes": attrs, **c.data} for c in run]}, stream=stream)
+        items = client.collections(
+            "POST",
+            "composite/sobjects",
+            {"allOrNone": False, "records": [{"attributes": attrs, **c.data} for c in run]},
+            stream=stream,
+        )
     elif op == "update":
         missing = [c for c in run if not c.key]
         if missing:
             raise ClientError("update changes need the record Id as key", stream=stream)
-        items = client.collections("PATCH", "composite/sobjects", {"allOrNone": False, "records": [{"attributes": attrs, **c.data, "id": c.key} for c in run]}, stream=stream)
+        items = client.collections(
+            "PATCH",
+            "composite/sobjects",
+            {"allOrNone": False, "records": [{"attributes": attrs, **c.data, "id": c.key} for c in run]},
+            stream=stream,
+        )
     elif op == "delete":
-        items = client.collections("DELETE", "composite/sobjects", params={"ids": ",".join(str(c.key) for c in run), "allOrNone": "false"}, stream=stream)
+        items = client.collections(
+            "DELETE",
+            "composite/sobjects",
+            params={"ids": ",".join(str(c.key) for c in run), "allOrNone": "false"},
+            stream=stream,
+        )
     else:
         for c in run:
-            yield WriteResult(c.idempotency_key, ok=False, external_id=c.key, error=ClientError(f"unknown operation {op!r}", stream=stream))
+            yield WriteResult(
+                c.idempotency_key,
+                ok=False,
+                external_id=c.key,
+                error=ClientError(f"unknown operation {op!r}", stream=stream),
+            )
         return
     for change, item in zip(run, items, strict=True):
         if item.get("success"):
-            yield WriteResult(change.idempotency_key, ok=True, external_id=item.get("id") or change.key, created=op == "create")
+            yield WriteResult(
+                change.idempotency_key, ok=True, external_id=item.get("id") or change.key, created=op == "create"
+            )
         else:
-            yield WriteResult(change.idempotency_key, ok=False, external_id=change.key, error=_errors_to_hub(item, stream, change.key))
+            yield WriteResult(
+                change.idempotency_key, ok=False, external_id=change.key, error=_errors_to_hub(item, stream, change.key)
+            )
 
 
-def _upsert(client: SalesforceClient, stream: str, obj: ObjectConfig, run: list[Change], bulk: bool) -> Iterator[WriteResult]:
+def _upsert(
+    client: SalesforceClient, stream: str, obj: ObjectConfig, run: list[Change], bulk: bool
+) -> Iterator[WriteResult]:
     field = run[0].match_field or obj.external_id_field
     if not field:
-        raise ClientError(f"upsert into {obj.object} needs external_id_field (stream config) or Change.match_field", stream=stream)
+        raise ClientError(
+            f"upsert into {obj.object} needs external_id_field (stream config) or Change.match_field", stream=stream
+        )
     values: list[str | None] = []
     for c in run:
         value = c.data.get(field, c.key)
         values.append(None if value in (None, "") else str(value))
     seen: dict[str, int] = {}
-    for index, value in enumerate(values):
+    for value in values:
         if value is not None:
             seen[value] = seen.get(value, 0) + 1
     ok_rows = [i for i, v in enumerate(values) if v is not None and seen[v] == 1]
@@ -227,28 +278,55 @@ def _upsert(client: SalesforceClient, stream: str, obj: ObjectConfig, run: list[
     for i, c in enumerate(run):
         value = values[i]
         if value is None:
-            results[i] = WriteResult(c.idempotency_key, ok=False, error=ClientError(f"no value for external id {field}", stream=stream, field=field))
+            results[i] = WriteResult(
+                c.idempotency_key,
+                ok=False,
+                error=ClientError(f"no value for external id {field}", stream=stream, field=field),
+            )
         elif seen[value] > 1:
-            results[i] = WriteResult(c.idempotency_key, ok=False, external_id=values[i],
-                                     error=ClientError(f"{field} {values[i]!r} appears more than once in one write", stream=stream, field=field))
+            results[i] = WriteResult(
+                c.idempotency_key,
+                ok=False,
+                external_id=values[i],
+                error=ClientError(
+                    f"{field} {values[i]!r} appears more than once in one write", stream=stream, field=field
+                ),
+            )
     if bulk and ok_rows:
         results.update(_bulk_upsert(client, stream, obj, field, run, values, ok_rows))
     else:
         for start in range(0, len(ok_rows), 200):
             part = ok_rows[start : start + 200]
-            payload = {"allOrNone": False, "records": [{"attributes": {"type": obj.object}, **run[i].data, field: values[i]} for i in part]}
+            payload = {
+                "allOrNone": False,
+                "records": [{"attributes": {"type": obj.object}, **run[i].data, field: values[i]} for i in part],
+            }
             items = client.collections("PATCH", f"composite/sobjects/{obj.object}/{field}", payload, stream=stream)
             for i, item in zip(part, items, strict=True):
                 if item.get("success"):
-                    results[i] = WriteResult(run[i].idempotency_key, ok=True, external_id=item.get("id"), created=bool(item.get("created")))
+                    results[i] = WriteResult(
+                        run[i].idempotency_key, ok=True, external_id=item.get("id"), created=bool(item.get("created"))
+                    )
                 else:
-                    results[i] = WriteResult(run[i].idempotency_key, ok=False, external_id=values[i], error=_errors_to_hub(item, stream, values[i]))
+                    results[i] = WriteResult(
+                        run[i].idempotency_key,
+                        ok=False,
+                        external_id=values[i],
+                        error=_errors_to_hub(item, stream, values[i]),
+                    )
     for i in range(len(run)):
         yield results[i]
 
 
-def _bulk_upsert(client: SalesforceClient, stream: str, obj: ObjectConfig, field: str, run: list[Change],
-                 values: list[str | None], rows: list[int]) -> dict[int, WriteResult]:
+def _bulk_upsert(
+    client: SalesforceClient,
+    stream: str,
+    obj: ObjectConfig,
+    field: str,
+    run: list[Change],
+    values: list[str | None],
+    rows: list[int],
+) -> dict[int, WriteResult]:
     columns: list[str] = [field]
     for i in rows:
         columns += [k for k in run[i].data if k not in columns]
@@ -259,17 +337,27 @@ def _bulk_upsert(client: SalesforceClient, stream: str, obj: ObjectConfig, field
     for row in csv.DictReader(io.StringIO(ok_csv)):
         hit = by_value.get(row.get(field))
         if hit is not None:
-            out[hit] = WriteResult(run[hit].idempotency_key, ok=True, external_id=row["sf__Id"], created=row.get("sf__Created") == "true")
+            out[hit] = WriteResult(
+                run[hit].idempotency_key, ok=True, external_id=row["sf__Id"], created=row.get("sf__Created") == "true"
+            )
     for row in csv.DictReader(io.StringIO(failed_csv)):
         hit = by_value.get(row.get(field))
         if hit is not None:
             code, _, message = (row.get("sf__Error") or "").partition(":")
-            out[hit] = WriteResult(run[hit].idempotency_key, ok=False, external_id=values[hit],
-                                   error=ClientError(f"{code}: {message}", stream=stream, external_id=values[hit], fault_code=code))
+            out[hit] = WriteResult(
+                run[hit].idempotency_key,
+                ok=False,
+                external_id=values[hit],
+                error=ClientError(f"{code}: {message}", stream=stream, external_id=values[hit], fault_code=code),
+            )
     for i in rows:
         if i not in out:  # neither succeeded nor failed: never report it as written
-            out[i] = WriteResult(run[i].idempotency_key, ok=False, external_id=values[i],
-                                 error=ClientError("record not processed by the Bulk 2.0 job", stream=stream, external_id=values[i]))
+            out[i] = WriteResult(
+                run[i].idempotency_key,
+                ok=False,
+                external_id=values[i],
+                error=ClientError("record not processed by the Bulk 2.0 job", stream=stream, external_id=values[i]),
+            )
     return out
 
 

@@ -28,5 +28,9 @@ def build_connector(config: SoapConfig, context: ConnectorContext) -> Connector:
 @hookimpl(trylast=True)
 def register_connectors(register: RegisterConnector) -> None:
     """Register the ``soap`` connector kind."""
-    register("soap", SoapConfig, build_connector,
-             description="SOAP/WSDL services via zeep: paged operations, incremental dates, WS-Security, writes")
+    register(
+        "soap",
+        SoapConfig,
+        build_connector,
+        description="SOAP/WSDL services via zeep: paged operations, incremental dates, WS-Security, writes",
+    )

@@ -58,8 +58,11 @@ class ImportGuard:
             for p_origin, p_host, p_path in self._url_prefixes:
                 if origin == p_origin and host == p_host and path.startswith(p_path):
                     return
-            raise WsdlImportRefused(f"import of {safe_url(url)} refused: outside the WSDL's location "
-                                    "(add it to allowed_import_locations to permit it)", file=self.wsdl)
+            raise WsdlImportRefused(
+                f"import of {safe_url(url)} refused: outside the WSDL's location "
+                "(add it to allowed_import_locations to permit it)",
+                file=self.wsdl,
+            )
         if _is_url(url) and urlsplit(url).scheme != "file":
             raise WsdlImportRefused(f"import of {url[:80]!r} refused: unsupported scheme", file=self.wsdl)
         file_path = Path(_file_path(url)).resolve()
@@ -137,17 +140,30 @@ def _transport_class() -> type:
     return GuardedTransport
 
 
-def load_wsdl(location: str, *, session: Any = None, cache: Any = None, timeout: float = 30.0,
-              operation_timeout: Any = None, allowed: list[str] | None = None, wsse: Any = None,
-              **location_info: Any) -> Any:
+def load_wsdl(
+    location: str,
+    *,
+    session: Any = None,
+    cache: Any = None,
+    timeout: float = 30.0,
+    operation_timeout: Any = None,
+    allowed: list[str] | None = None,
+    wsse: Any = None,
+    **location_info: Any,
+) -> Any:
     """A strict, hardened zeep Client for ``location``; any failure is a typed hub error."""
     import zeep
 
-    transport = _transport_class()(cache=cache, timeout=timeout, operation_timeout=operation_timeout,
-                                   session=session or make_session(raise_for_status=False))
+    transport = _transport_class()(
+        cache=cache,
+        timeout=timeout,
+        operation_timeout=operation_timeout,
+        session=session or make_session(raise_for_status=False),
+    )
     transport.guard = ImportGuard(location, allowed)
-    settings = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=False,
-                             xml_huge_tree=False)
+    settings = zeep.Settings(
+        strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=False, xml_huge_tree=False
+    )
     try:
         return zeep.Client(location, transport=transport, settings=settings, wsse=wsse)
     except RecursionError:
@@ -162,14 +178,20 @@ def load_wsdl(location: str, *, session: Any = None, cache: Any = None, timeout:
 class SoapClient:
     """One configured SOAP endpoint: a zeep client built on first use, and retried calls."""
 
-    def __init__(self, config: SoapConfig, context: ConnectorContext,
-                 sleep: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self, config: SoapConfig, context: ConnectorContext, sleep: Callable[[float], None] | None = None
+    ) -> None:
         self.config = config
         self.system = context.system
         self.wsdl = self._resolve(config.wsdl, context.base_dir)
-        self.policy = HttpPolicy(connect_timeout=config.connect_timeout, read_timeout=config.timeout,
-                                 verify=config.verify, max_attempts=config.max_attempts,
-                                 backoff_base=config.backoff, backoff_max=max(config.backoff * 16, 0.01))
+        self.policy = HttpPolicy(
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.timeout,
+            verify=config.verify,
+            max_attempts=config.max_attempts,
+            backoff_base=config.backoff,
+            backoff_max=max(config.backoff * 16, 0.01),
+        )
         self._sleep = sleep
         self._username, self._password = self._credentials(context)
         self._lock = threading.Lock()
@@ -198,8 +220,11 @@ class SoapClient:
         password = auth.password.get_secret_value() if auth.password else context.secrets.get("password")
         if not user or not password:
             missing = "username" if not user else "password"
-            raise ConfigError(f"auth type {auth.type} needs a {missing} (config or secrets)", system=self.system,
-                              field=f"auth.{missing}")
+            raise ConfigError(
+                f"auth type {auth.type} needs a {missing} (config or secrets)",
+                system=self.system,
+                field=f"auth.{missing}",
+            )
         return user, password
 
     # -- loading -----------------------------------------------------------------------------
@@ -221,11 +246,21 @@ class SoapClient:
             from zeep.wsse.username import UsernameToken
 
             wsse = UsernameToken(self._username, self._password, use_digest=self.config.auth.digest)
-        cache = {"memory": lambda: InMemoryCache(), "none": lambda: None,
-                 "sqlite": lambda: SqliteCache(path=self.config.cache_path)}[self.config.cache]()
-        client = load_wsdl(self.wsdl, session=session, cache=cache, timeout=self.config.load_timeout,
-                           operation_timeout=(self.config.connect_timeout, self.config.timeout),
-                           allowed=self.config.allowed_import_locations, wsse=wsse, system=self.system)
+        cache = {
+            "memory": lambda: InMemoryCache(),
+            "none": lambda: None,
+            "sqlite": lambda: SqliteCache(path=self.config.cache_path),
+        }[self.config.cache]()
+        client = load_wsdl(
+            self.wsdl,
+            session=session,
+            cache=cache,
+            timeout=self.config.load_timeout,
+            operation_timeout=(self.config.connect_timeout, self.config.timeout),
+            allowed=self.config.allowed_import_locations,
+            wsse=wsse,
+            system=self.system,
+        )
         try:
             port = self._pick_port(client)
             address = self.config.endpoint or (port.binding_options or {}).get("address")
@@ -250,12 +285,16 @@ class SoapClient:
             raise WsdlError("the WSDL defines no service", system=self.system, file=self.wsdl)
         name = self.config.service or next(iter(services))
         if name not in services:
-            raise WsdlError(f"service {name!r} not in the WSDL (has {', '.join(services)})", system=self.system, file=self.wsdl)
+            raise WsdlError(
+                f"service {name!r} not in the WSDL (has {', '.join(services)})", system=self.system, file=self.wsdl
+            )
         ports = services[name].ports
         soap_ports = {n: p for n, p in ports.items() if type(p.binding).__name__.startswith("Soap")}
         pname = self.config.port or next(iter(soap_ports), None)
         if pname is None or pname not in soap_ports:
-            raise WsdlError(f"service {name} has no SOAP port {pname or ''}".strip(), system=self.system, file=self.wsdl)
+            raise WsdlError(
+                f"service {name} has no SOAP port {pname or ''}".strip(), system=self.system, file=self.wsdl
+            )
         return soap_ports[pname]
 
     def operations(self) -> dict[str, Any]:
@@ -266,8 +305,9 @@ class SoapClient:
     def operation(self, name: str, **location: Any) -> Any:
         ops = self.operations()
         if name not in ops:
-            raise DiscoveryError(f"operation {name!r} is not in the WSDL (has {', '.join(sorted(ops))})",
-                                 system=self.system, **location)
+            raise DiscoveryError(
+                f"operation {name!r} is not in the WSDL (has {', '.join(sorted(ops))})", system=self.system, **location
+            )
         return ops[name]
 
     def output_fields(self, operation: str, path: str) -> tuple[str, ...]:
@@ -282,8 +322,9 @@ class SoapClient:
         return tuple(n for n, _ in (getattr(xtype, "elements", []) or []))
 
     # -- calls -------------------------------------------------------------------------------
-    def call(self, operation: str, params: dict[str, Any], *, retry: bool = True, phase: str = "call",
-             **location: Any) -> dict[str, Any]:
+    def call(
+        self, operation: str, params: dict[str, Any], *, retry: bool = True, phase: str = "call", **location: Any
+    ) -> dict[str, Any]:
         """Call ``operation`` and return its response wrapper as plain dicts/lists; retries transient failures."""
         from zeep.helpers import serialize_object
 

@@ -28,8 +28,11 @@ class SoapConnector:
     def _stream(self, name: str) -> StreamConfig:
         cfg = self.config.streams.get(name)
         if cfg is None:
-            raise DiscoveryError(f"no stream {name!r}; configured: {', '.join(sorted(self.config.streams))}",
-                                 system=self.context.system, stream=name)
+            raise DiscoveryError(
+                f"no stream {name!r}; configured: {', '.join(sorted(self.config.streams))}",
+                system=self.context.system,
+                stream=name,
+            )
         return cfg
 
     def check(self) -> list[Check]:
@@ -40,16 +43,27 @@ class SoapConnector:
         except HubError as exc:
             return [Check("wsdl", False, str(exc))]
         checks.append(Check("wsdl", True, f"{len(ops)} operations"))
-        wanted = {op for s in self.config.streams.values()
-                  for op in [s.operation, *(w.operation for w in s.writes.values())] if op}
+        wanted = {
+            op
+            for s in self.config.streams.values()
+            for op in [s.operation, *(w.operation for w in s.writes.values())]
+            if op
+        }
         missing = sorted(wanted - set(ops))
-        checks.append(Check("operations", not missing,
-                            f"missing: {', '.join(missing)}" if missing else f"{len(wanted)} configured, all present"))
+        checks.append(
+            Check(
+                "operations",
+                not missing,
+                f"missing: {', '.join(missing)}" if missing else f"{len(wanted)} configured, all present",
+            )
+        )
         name = self.config.check_stream or next((n for n, s in self.config.streams.items() if s.operation), None)
         if name is not None and not missing:
             try:
                 batch = next(iter(self.read(name, None)), None)
-                checks.append(Check(f"read {name}", True, f"{len(batch.records) if batch else 0} records on the first page"))
+                checks.append(
+                    Check(f"read {name}", True, f"{len(batch.records) if batch else 0} records on the first page")
+                )
             except HubError as exc:
                 checks.append(Check(f"read {name}", False, str(exc)))
         return checks
@@ -64,14 +78,17 @@ class SoapConnector:
                 elements = self.client.output_fields(cfg.operation, path + (f".{cfg.explode}" if cfg.explode else ""))
                 elements = tuple(dict.fromkeys([*cfg.inherit, *elements]))
             fields = tuple(cfg.out_name(e) for e in elements if e not in cfg.exclude)
-            out.append(StreamInfo(
-                name=name,
-                key_fields=tuple(cfg.out_name(k) for k in cfg.key),
-                fields=fields,
-                cursor_field=cfg.out_name(cfg.incremental.field) if cfg.incremental else None,
-                writable=bool(cfg.writes),
-                description=cfg.description or (f"SOAP operation {cfg.operation}" if cfg.operation else "write-only"),
-            ))
+            out.append(
+                StreamInfo(
+                    name=name,
+                    key_fields=tuple(cfg.out_name(k) for k in cfg.key),
+                    fields=fields,
+                    cursor_field=cfg.out_name(cfg.incremental.field) if cfg.incremental else None,
+                    writable=bool(cfg.writes),
+                    description=cfg.description
+                    or (f"SOAP operation {cfg.operation}" if cfg.operation else "write-only"),
+                )
+            )
         return out
 
     def read(self, stream: str, state: dict[str, Any] | None) -> Iterator[Batch]:

@@ -34,7 +34,13 @@ from hub.errors import (
 
 __all__ = ["WsdlError", "WsdlImportRefused", "map_error"]
 
-_AUTH_CODES = {"FailedAuthentication", "InvalidSecurity", "InvalidSecurityToken", "FailedCheck", "SecurityTokenUnavailable"}
+_AUTH_CODES = {
+    "FailedAuthentication",
+    "InvalidSecurity",
+    "InvalidSecurityToken",
+    "FailedCheck",
+    "SecurityTokenUnavailable",
+}
 _CLIENT_CODES = {"Client", "Sender", "VersionMismatch", "MustUnderstand", "DataEncodingUnknown"}
 _SNIPPET = 300
 
@@ -65,7 +71,9 @@ def map_error(exc: BaseException, phase: str = "call", **location: Any) -> HubEr
         if phase == "load":
             return WsdlError(f"WSDL/XSD is not well-formed XML: {_cut(exc)}", **location)
         return ServerError(f"malformed SOAP response: {_cut(exc)}", **location)
-    if isinstance(exc, (zx.WsdlSyntaxError, zx.NamespaceError, zx.LookupError, zx.IncompleteMessage, zx.IncompleteOperation)):
+    if isinstance(
+        exc, (zx.WsdlSyntaxError, zx.NamespaceError, zx.LookupError, zx.IncompleteMessage, zx.IncompleteOperation)
+    ):
         if phase == "load":
             return WsdlError(f"WSDL cannot be used: {type(exc).__name__}: {_cut(exc)}", **location)
         return ConfigError(f"request does not fit the WSDL: {_cut(exc)}", **location)

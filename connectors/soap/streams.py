@@ -99,8 +99,9 @@ def _kind(value: Any) -> str:
 class StreamReader:
     """Reads one configured stream page by page; each page is one Batch."""
 
-    def __init__(self, client: SoapClient, name: str, cfg: StreamConfig, system: str | None = None,
-                 today: date | None = None) -> None:
+    def __init__(
+        self, client: SoapClient, name: str, cfg: StreamConfig, system: str | None = None, today: date | None = None
+    ) -> None:
         self.client, self.name, self.cfg, self.system = client, name, cfg, system
         self.today = today
 
@@ -122,8 +123,11 @@ class StreamReader:
                 resp = self._call(params)
                 items = _items(resp, self.cfg.result_path or "")
                 count = get_path(resp, pg.page_count_path) if pg.page_count_path else None
-                last = (not items or (pg.size_param is not None and len(items) < pg.size)
-                        or (isinstance(count, int) and number - pg.start + 1 >= count))
+                last = (
+                    not items
+                    or (pg.size_param is not None and len(items) < pg.size)
+                    or (isinstance(count, int) and number - pg.start + 1 >= count)
+                )
                 yield items, last, f"{op} page {number}"
                 if last:
                     return
@@ -147,8 +151,11 @@ class StreamReader:
                     token = None
                 if token is not None:
                     if str(token) in seen:
-                        raise ServerError(f"{op} returned the same continuation token twice; stopping",
-                                          system=self.system, stream=self.name)
+                        raise ServerError(
+                            f"{op} returned the same continuation token twice; stopping",
+                            system=self.system,
+                            stream=self.name,
+                        )
                     seen.add(str(token))
                 yield items, token is None, f"{op} page {n}"
                 if token is None:
@@ -184,8 +191,11 @@ class StreamReader:
                     if inc is not None and rec.error is None:
                         value = raw.get(inc.field)
                         if value is not None:
-                            if cursor is not None and _comparable(value, cursor) and (
-                                    value < cursor or (value == cursor and rec.key in keys_at)):
+                            if (
+                                cursor is not None
+                                and _comparable(value, cursor)
+                                and (value < cursor or (value == cursor and rec.key in keys_at))
+                            ):
                                 continue  # already delivered at this cursor
                             if top is None or (_comparable(value, top) and value > top):
                                 top, top_keys, kind = value, {rec.key}, _kind(value)
@@ -203,8 +213,11 @@ class StreamReader:
         assert win is not None
         today = self.today or date.today()
         end = win.end or today + timedelta(days=1)
-        start = date.fromisoformat(state["window_start"]) - timedelta(days=win.lookback_days) \
-            if state.get("window_start") else win.start
+        start = (
+            date.fromisoformat(state["window_start"]) - timedelta(days=win.lookback_days)
+            if state.get("window_start")
+            else win.start
+        )
         start = max(start, win.start)
         yielded = False
         while start < end:
@@ -213,8 +226,11 @@ class StreamReader:
             set_path(params, win.from_param, start)
             set_path(params, win.to_param, stop)
             for items, last, where in self._pages(params):
-                records = [rec for i, item in enumerate(items)
-                           for rec, _ in self._records(item, f"{where} [{start}, {stop}) item {i + 1}")]
+                records = [
+                    rec
+                    for i, item in enumerate(items)
+                    for rec, _ in self._records(item, f"{where} [{start}, {stop}) item {i + 1}")
+                ]
                 final = last and stop >= end
                 # never move past today: records of today may still arrive
                 new_state = {"window_start": min(stop, today).isoformat()} if last else dict(state)
@@ -242,8 +258,12 @@ class StreamReader:
             missing = [k for k in cfg.key if raw.get(k) in (None, "")]
             data = self._output(raw)
             if missing:
-                err = DataError(f"record has no value for key field {missing[0]}", system=self.system,
-                                stream=self.name, field=cfg.out_name(missing[0]))
+                err = DataError(
+                    f"record has no value for key field {missing[0]}",
+                    system=self.system,
+                    stream=self.name,
+                    field=cfg.out_name(missing[0]),
+                )
                 yield Record(self.name, "", data, location=loc, error=err, raw=repr(raw)[:2000]), raw
                 continue
             key = "|".join(_plain(raw[k], True) for k in cfg.key)
@@ -273,8 +293,9 @@ class StreamWriter:
 
     def __init__(self, client: SoapClient, name: str, cfg: StreamConfig, system: str | None = None) -> None:
         self.client, self.name, self.cfg, self.system = client, name, cfg, system
-        self._back = {cfg.out_name(e): (e, s.format if isinstance(s, FieldSpec) else None)
-                      for e, s in cfg.fields.items()}
+        self._back = {
+            cfg.out_name(e): (e, s.format if isinstance(s, FieldSpec) else None) for e, s in cfg.fields.items()
+        }
 
     def write(self, changes: Iterable[Change]) -> Iterator[WriteResult]:
         for change in changes:
@@ -330,11 +351,11 @@ class StreamWriter:
                 try:
                     parsed = datetime.strptime(value, fmt)
                 except ValueError as exc:
-                    raise MappingError(f"{value!r} does not match {fmt}: {exc}", system=self.system,
-                                       stream=self.name, field=name) from None
+                    raise MappingError(
+                        f"{value!r} does not match {fmt}: {exc}", system=self.system, stream=self.name, field=name
+                    ) from None
                 value = parsed if any(c in fmt for c in "HMSIp") else parsed.date()
             if value == "" or value is None:
                 continue
             out[element] = value
         return out
-

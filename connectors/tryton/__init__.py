@@ -42,4 +42,9 @@ def register_connectors(register: RegisterConnector) -> None:
     from .config import TrytonConfig
     from .connector import build
 
-    register("tryton", TrytonConfig, build, description="Tryton ERP over JSON-RPC (parties, products, stock, sales, invoices, payments)")
+    register(
+        "tryton",
+        TrytonConfig,
+        build,
+        description="Tryton ERP over JSON-RPC (parties, products, stock, sales, invoices, payments)",
+    )

@@ -52,7 +52,13 @@ def _encode(obj: Any) -> Any:
     if isinstance(obj, dt.date):
         return {"__class__": "date", "year": obj.year, "month": obj.month, "day": obj.day}
     if isinstance(obj, dt.time):
-        return {"__class__": "time", "hour": obj.hour, "minute": obj.minute, "second": obj.second, "microsecond": obj.microsecond}
+        return {
+            "__class__": "time",
+            "hour": obj.hour,
+            "minute": obj.minute,
+            "second": obj.second,
+            "microsecond": obj.microsecond,
+        }
     if isinstance(obj, dt.timedelta):
         return {"__class__": "timedelta", "seconds": obj.total_seconds()}
     if isinstance(obj, (bytes, bytearray)):
@@ -64,7 +70,9 @@ def _encode(obj: Any) -> Any:
 
 _DECODERS = {
     "Decimal": lambda d: Decimal(d["decimal"]),
-    "datetime": lambda d: dt.datetime(d["year"], d["month"], d["day"], d["hour"], d["minute"], d["second"], d["microsecond"]),
+    "datetime": lambda d: dt.datetime(
+        d["year"], d["month"], d["day"], d["hour"], d["minute"], d["second"], d["microsecond"]
+    ),
     "date": lambda d: dt.date(d["year"], d["month"], d["day"]),
     "time": lambda d: dt.time(d["hour"], d["minute"], d["second"], d["microsecond"]),
     "timedelta": lambda d: dt.timedelta(seconds=d["seconds"]),
@@ -94,7 +102,9 @@ def map_error(
     """Turn an HTTP status or a JSON-RPC ``error`` member into the hub's error tree."""
     where = {"system": system, "status": status, "method": method}
     if error is not None:
-        name, args = (error[0], error[1]) if isinstance(error, (list, tuple)) and len(error) == 2 else (str(error), None)
+        name, args = (
+            (error[0], error[1]) if isinstance(error, (list, tuple)) and len(error) == 2 else (str(error), None)
+        )
         if name in ("UserError", "UserWarning") and isinstance(args, (list, tuple)):
             # UserError args: (message, description, domain); UserWarning: (name, message, description)
             message, description = (args[0], args[1]) if name == "UserError" else (args[1], args[2])
@@ -109,7 +119,11 @@ def map_error(
     if status is None:
         return ServerError(f"{method}: response carries neither a status nor an error", **where)
     snippet = body.strip().replace("\n", " ")[:200]
-    reason = {401: "session or credentials rejected", 403: "access denied", 429: "too many requests (failed logins are throttled)"}
+    reason = {
+        401: "session or credentials rejected",
+        403: "access denied",
+        429: "too many requests (failed logins are throttled)",
+    }
     # the HTTP layer uses the project's one status mapping (hub.http)
     return http_error(
         status, headers={"Retry-After": retry_after} if retry_after else {}, body=snippet,
@@ -160,7 +174,10 @@ class TrytonClient:
         result = self._post("common.db.login", [self.username, {"password": self._password}, self.language], auth=False)
         self.user_id, self._session = int(result[0]), str(result[1])
         prefs = self._post("model.res.user.get_preferences", [True, {}])
-        self.context = {**{k: v for k, v in prefs.items() if k in ("company", "companies", "language", "employee")}, **self._extra_context}
+        self.context = {
+            **{k: v for k, v in prefs.items() if k in ("company", "companies", "language", "employee")},
+            **self._extra_context,
+        }
 
     def set_session(self, user_id: int, session: str) -> None:
         """Use an existing session (e.g. one handed over by another process)."""

@@ -72,12 +72,25 @@ class TrytonConnector:
     def discover(self) -> list[StreamInfo]:
         infos = [
             StreamInfo(
-                name=s.name, key_fields=("id",), fields=OUT_FIELDS[s.name],
-                cursor_field="updated_at", writable=s.writable, description=s.description,
+                name=s.name,
+                key_fields=("id",),
+                fields=OUT_FIELDS[s.name],
+                cursor_field="updated_at",
+                writable=s.writable,
+                description=s.description,
             )  # fmt: skip
             for s in STREAMS.values()
         ]
-        infos.append(StreamInfo(STOCK_STREAM, ("location_code", "sku"), STOCK_FIELDS, None, False, "quantity per location and product (snapshot)"))
+        infos.append(
+            StreamInfo(
+                STOCK_STREAM,
+                ("location_code", "sku"),
+                STOCK_FIELDS,
+                None,
+                False,
+                "quantity per location and product (snapshot)",
+            )
+        )
         return infos
 
     def read(self, stream: str, state: dict[str, Any] | None) -> Iterator[Batch]:
@@ -86,7 +99,9 @@ class TrytonConnector:
             return
         spec = STREAMS.get(stream)
         if spec is None:
-            raise DiscoveryError(f"unknown stream {stream!r}; streams: {', '.join([*STREAMS, STOCK_STREAM])}", system=self.system)
+            raise DiscoveryError(
+                f"unknown stream {stream!r}; streams: {', '.join([*STREAMS, STOCK_STREAM])}", system=self.system
+            )
         yield from self._read_window(spec, dict(state or {}))
 
     def write(self, stream: str, changes: Iterable[Change]) -> Iterator[WriteResult]:
@@ -95,7 +110,9 @@ class TrytonConnector:
         elif stream == "sales":
             apply = self._write_sale
         else:
-            raise DiscoveryError(f"stream {stream!r} is not writable; writable: parties, sales", system=self.system, stream=stream)
+            raise DiscoveryError(
+                f"stream {stream!r} is not writable; writable: parties, sales", system=self.system, stream=stream
+            )
         lock = write_lock(self.client.url, self.client.database)
         for change in changes:
             try:
@@ -169,7 +186,11 @@ class TrytonConnector:
         return out
 
     def _read_stock(self) -> Iterator[Batch]:
-        domain: list[Any] = [("code", "in", self.config.stock_locations)] if self.config.stock_locations else [("type", "=", "warehouse")]
+        domain: list[Any] = (
+            [("code", "in", self.config.stock_locations)]
+            if self.config.stock_locations
+            else [("type", "=", "warehouse")]
+        )
         locations = self.client.search_read("stock.location", domain, ["code", "name", "type"], order=[("id", "ASC")])
         if self.config.stock_locations and len(locations) < len(set(self.config.stock_locations)):
             missing = set(self.config.stock_locations) - {loc["code"] for loc in locations}
@@ -205,14 +226,18 @@ class TrytonConnector:
 
     def _find_party(self, change: Change) -> dict[str, Any] | None:
         if change.key:
-            rows = self.client.search_read("party.party", [("id", "=", int(change.key))], ["code", "addresses", "contact_mechanisms"])
+            rows = self.client.search_read(
+                "party.party", [("id", "=", int(change.key))], ["code", "addresses", "contact_mechanisms"]
+            )
             if not rows:
                 raise ClientError(f"party {change.key} does not exist", external_id=change.key)
             return rows[0]
         match = change.match_field or "code"
         value = change.data.get(match)
         if change.op == "upsert" and value:
-            rows = self.client.search_read("party.party", [(match, "=", value)], ["code", "addresses", "contact_mechanisms"], limit=1)
+            rows = self.client.search_read(
+                "party.party", [(match, "=", value)], ["code", "addresses", "contact_mechanisms"], limit=1
+            )
             return rows[0] if rows else None
         return None
 
@@ -237,12 +262,20 @@ class TrytonConnector:
                 values["addresses"] = [["write", existing["addresses"][:1], address]]
             else:
                 values["addresses"] = [["create", [address]]]
-        mechanisms = self.client.call("party.contact_mechanism", "read", existing["contact_mechanisms"], ["type"]) if existing["contact_mechanisms"] else []
+        mechanisms = (
+            self.client.call("party.contact_mechanism", "read", existing["contact_mechanisms"], ["type"])
+            if existing["contact_mechanisms"]
+            else []
+        )
         ops: list[Any] = []
         for kind in ("phone", "email", "website"):
             if change.data.get(kind):
                 same = [m["id"] for m in mechanisms if m["type"] == kind]
-                ops.append(["write", same[:1], {"value": change.data[kind]}] if same else ["create", [{"type": kind, "value": change.data[kind]}]])
+                ops.append(
+                    ["write", same[:1], {"value": change.data[kind]}]
+                    if same
+                    else ["create", [{"type": kind, "value": change.data[kind]}]]
+                )
         if ops:
             values["contact_mechanisms"] = ops
         if values:

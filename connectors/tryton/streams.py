@@ -94,7 +94,9 @@ def _mechanism(row: Row) -> Row:
 
 def _party(row: Row, kids: dict[str, dict[int, Row]]) -> Row:
     addresses = [kids["addresses"][i] for i in row.get("addresses") or [] if i in kids["addresses"]]
-    mechanisms = [kids["contact_mechanisms"][i] for i in row.get("contact_mechanisms") or [] if i in kids["contact_mechanisms"]]
+    mechanisms = [
+        kids["contact_mechanisms"][i] for i in row.get("contact_mechanisms") or [] if i in kids["contact_mechanisms"]
+    ]
     first = addresses[0] if addresses else {}
     return {
         **_base(row), "code": row.get("code"), "name": row.get("name"), "active": bool(row.get("active")),
@@ -147,7 +149,9 @@ def _sale_line_row(row: Row, kids: dict[str, dict[int, Row]]) -> Row:
 
 
 def _invoice(row: Row, kids: dict[str, dict[int, Row]]) -> Row:
-    maturities = [kids["lines_to_pay"][i]["maturity_date"] for i in row.get("lines_to_pay") or [] if i in kids["lines_to_pay"]]
+    maturities = [
+        kids["lines_to_pay"][i]["maturity_date"] for i in row.get("lines_to_pay") or [] if i in kids["lines_to_pay"]
+    ]
     maturities = [m for m in maturities if m]
     sales = row.get("sales") or []
     return {
@@ -176,53 +180,152 @@ STREAMS: dict[str, StreamSpec] = {
     s.name: s
     for s in (
         StreamSpec(
-            "parties", "party.party",
-            ("code", "name", "active", "tax_identifier.code", "tax_identifier.type", "phone", "mobile", "email",
-             "addresses", "contact_mechanisms", *_TS),
+            "parties",
+            "party.party",
+            (
+                "code",
+                "name",
+                "active",
+                "tax_identifier.code",
+                "tax_identifier.type",
+                "phone",
+                "mobile",
+                "email",
+                "addresses",
+                "contact_mechanisms",
+                *_TS,
+            ),
             _party,
             children=(
-                Child("addresses", "party.address", "addresses",
-                      ("street", "city", "postal_code", "country.code", "subdivision.name"), _address),
-                Child("contact_mechanisms", "party.contact_mechanism", "contact_mechanisms", ("type", "value"), _mechanism),
+                Child(
+                    "addresses",
+                    "party.address",
+                    "addresses",
+                    ("street", "city", "postal_code", "country.code", "subdivision.name"),
+                    _address,
+                ),
+                Child(
+                    "contact_mechanisms", "party.contact_mechanism", "contact_mechanisms", ("type", "value"), _mechanism
+                ),
             ),
-            writable=True, description="customers/suppliers with addresses and contact mechanisms",
+            writable=True,
+            description="customers/suppliers with addresses and contact mechanisms",
             optional=("credit_limit_amount", "credit_amount"),
         ),
         StreamSpec(
-            "products", "product.product",
-            ("code", "name", "default_uom.name", "template.list_price", "type", "active", *_TS), _product,
+            "products",
+            "product.product",
+            ("code", "name", "default_uom.name", "template.list_price", "type", "active", *_TS),
+            _product,
             description="product variants (sku = product code)",
         ),
         StreamSpec(
-            "sales", "sale.sale",
-            ("number", "reference", "description", "party.code", "party.name", "sale_date", "state", "invoice_state",
-             "shipment_state", "untaxed_amount", "tax_amount", "total_amount", "currency.code", "lines", *_TS),
+            "sales",
+            "sale.sale",
+            (
+                "number",
+                "reference",
+                "description",
+                "party.code",
+                "party.name",
+                "sale_date",
+                "state",
+                "invoice_state",
+                "shipment_state",
+                "untaxed_amount",
+                "tax_amount",
+                "total_amount",
+                "currency.code",
+                "lines",
+                *_TS,
+            ),
             _sale,
             children=(
-                Child("lines", "sale.line", "lines",
-                      ("sale", "sequence", "type", "product.code", "description", "quantity", "unit.name", "unit_price", "amount"),
-                      _sale_line),
+                Child(
+                    "lines",
+                    "sale.line",
+                    "lines",
+                    (
+                        "sale",
+                        "sequence",
+                        "type",
+                        "product.code",
+                        "description",
+                        "quantity",
+                        "unit.name",
+                        "unit_price",
+                        "amount",
+                    ),
+                    _sale_line,
+                ),
             ),
-            writable=True, description="sales with lines; writes create draft sales",
+            writable=True,
+            description="sales with lines; writes create draft sales",
         ),
         StreamSpec(
-            "sale_lines", "sale.line",
-            ("sale", "sale.number", "sale.reference", "sale.state", "sequence", "product.code", "description",
-             "quantity", "unit.name", "unit_price", "amount", *_TS),
-            _sale_line_row, domain=(("type", "=", "line"),), description="sale lines (key: line id)",
+            "sale_lines",
+            "sale.line",
+            (
+                "sale",
+                "sale.number",
+                "sale.reference",
+                "sale.state",
+                "sequence",
+                "product.code",
+                "description",
+                "quantity",
+                "unit.name",
+                "unit_price",
+                "amount",
+                *_TS,
+            ),
+            _sale_line_row,
+            domain=(("type", "=", "line"),),
+            description="sale lines (key: line id)",
         ),
         StreamSpec(
-            "invoices", "account.invoice",
-            ("number", "reference", "type", "party.code", "invoice_date", "state", "untaxed_amount", "tax_amount",
-             "total_amount", "amount_to_pay", "currency.code", "sales", "origins", "lines_to_pay", *_TS),
-            _invoice, domain=(("type", "=", "out"),),
-            children=(Child("lines_to_pay", "account.move.line", "lines_to_pay", ("maturity_date",), lambda r: dict(r)),),
+            "invoices",
+            "account.invoice",
+            (
+                "number",
+                "reference",
+                "type",
+                "party.code",
+                "invoice_date",
+                "state",
+                "untaxed_amount",
+                "tax_amount",
+                "total_amount",
+                "amount_to_pay",
+                "currency.code",
+                "sales",
+                "origins",
+                "lines_to_pay",
+                *_TS,
+            ),
+            _invoice,
+            domain=(("type", "=", "out"),),
+            children=(
+                Child("lines_to_pay", "account.move.line", "lines_to_pay", ("maturity_date",), lambda r: dict(r)),
+            ),
             description="customer invoices with amount to pay and due date",
         ),
         StreamSpec(
-            "payments", "account.move.line",
-            ("date", "party.code", "credit", "debit", "description", "move.number", "move.description",
-             "move.journal.code", "invoice_payment.number", "reconciliation", *_TS),
+            "payments",
+            "account.move.line",
+            (
+                "date",
+                "party.code",
+                "credit",
+                "debit",
+                "description",
+                "move.number",
+                "move.description",
+                "move.journal.code",
+                "invoice_payment.number",
+                "reconciliation",
+                *_TS,
+            ),
             _payment,
             domain=(("account.type.receivable", "=", True), ("move.journal.type", "=", "cash"), ("credit", ">", 0)),
             description="customer payments: credit lines on receivable accounts in cash journals",
@@ -233,22 +336,107 @@ STREAMS: dict[str, StreamSpec] = {
 _B = ("id", "created_at", "updated_at")
 #: the flat field names each stream's records carry (mapping YAML targets these)
 OUT_FIELDS: dict[str, tuple[str, ...]] = {
-    "parties": (*_B, "code", "name", "active", "tax_id", "tax_id_type", "phone", "mobile", "email", "website",
-                "street", "city", "postal_code", "country", "subdivision", "addresses", "contact_mechanisms",
-                "credit_limit", "credit_amount"),
+    "parties": (
+        *_B,
+        "code",
+        "name",
+        "active",
+        "tax_id",
+        "tax_id_type",
+        "phone",
+        "mobile",
+        "email",
+        "website",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+        "subdivision",
+        "addresses",
+        "contact_mechanisms",
+        "credit_limit",
+        "credit_amount",
+    ),
     "products": (*_B, "sku", "name", "unit", "list_price", "type", "active"),
-    "sales": (*_B, "number", "reference", "description", "party_id", "party_code", "party_name", "sale_date", "state",
-              "invoice_state", "shipment_state", "untaxed_amount", "tax_amount", "total_amount", "currency", "lines"),
-    "sale_lines": (*_B, "line_id", "sale_id", "line_no", "product_id", "sku", "description", "quantity", "unit",
-                   "unit_price", "amount", "sale_number", "sale_reference", "sale_state"),
-    "invoices": (*_B, "number", "reference", "type", "party_id", "party_code", "invoice_date", "due_date", "state",
-                 "untaxed_amount", "tax_amount", "total_amount", "amount_to_pay", "currency", "sale_id", "sale_ids", "origins"),
-    "payments": (*_B, "move_number", "party_id", "party_code", "payment_date", "amount", "memo", "invoice_id",
-                 "invoice_number", "reconciled", "journal"),
+    "sales": (
+        *_B,
+        "number",
+        "reference",
+        "description",
+        "party_id",
+        "party_code",
+        "party_name",
+        "sale_date",
+        "state",
+        "invoice_state",
+        "shipment_state",
+        "untaxed_amount",
+        "tax_amount",
+        "total_amount",
+        "currency",
+        "lines",
+    ),
+    "sale_lines": (
+        *_B,
+        "line_id",
+        "sale_id",
+        "line_no",
+        "product_id",
+        "sku",
+        "description",
+        "quantity",
+        "unit",
+        "unit_price",
+        "amount",
+        "sale_number",
+        "sale_reference",
+        "sale_state",
+    ),
+    "invoices": (
+        *_B,
+        "number",
+        "reference",
+        "type",
+        "party_id",
+        "party_code",
+        "invoice_date",
+        "due_date",
+        "state",
+        "untaxed_amount",
+        "tax_amount",
+        "total_amount",
+        "amount_to_pay",
+        "currency",
+        "sale_id",
+        "sale_ids",
+        "origins",
+    ),
+    "payments": (
+        *_B,
+        "move_number",
+        "party_id",
+        "party_code",
+        "payment_date",
+        "amount",
+        "memo",
+        "invoice_id",
+        "invoice_number",
+        "reconciled",
+        "journal",
+    ),
 }
 
 STOCK_STREAM = "stock"
-STOCK_FIELDS = ("location_id", "location_code", "location_name", "product_id", "sku", "quantity", "forecast_quantity", "as_of")
+STOCK_FIELDS = (
+    "location_id",
+    "location_code",
+    "location_name",
+    "product_id",
+    "sku",
+    "quantity",
+    "forecast_quantity",
+    "as_of",
+)
 
 
 def stock_rows(location: Row, products: list[Row], as_of: dt.date) -> list[tuple[str, Row]]:
@@ -263,9 +451,14 @@ def stock_rows(location: Row, products: list[Row], as_of: dt.date) -> list[tuple
             (
                 f"{code}|{p.get('code') or p['id']}",
                 {
-                    "location_id": location["id"], "location_code": code, "location_name": location.get("name"),
-                    "product_id": p["id"], "sku": p.get("code"), "quantity": jsonable(Decimal(str(qty))),
-                    "forecast_quantity": jsonable(Decimal(str(forecast))), "as_of": as_of.isoformat(),
+                    "location_id": location["id"],
+                    "location_code": code,
+                    "location_name": location.get("name"),
+                    "product_id": p["id"],
+                    "sku": p.get("code"),
+                    "quantity": jsonable(Decimal(str(qty))),
+                    "forecast_quantity": jsonable(Decimal(str(forecast))),
+                    "as_of": as_of.isoformat(),
                 },  # fmt: skip
             )
         )
@@ -309,7 +502,9 @@ def sale_create_values(data: Row, party: Row, products: dict[str, Row]) -> Row:
         price = line.get("unit_price")
         lines.append(
             {
-                "type": "line", "product": product["id"], "unit": _get(product, "default_uom.id"),
+                "type": "line",
+                "product": product["id"],
+                "unit": _get(product, "default_uom.id"),
                 "quantity": float(Decimal(str(line["quantity"]))),
                 "unit_price": Decimal(str(price)) if price not in (None, "") else _get(product, "template.list_price"),
                 "description": line.get("description") or product.get("name") or "",

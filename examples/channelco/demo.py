@@ -26,7 +26,7 @@ def main() -> int:
     world = OUT / "world"
     shutil.rmtree(OUT, ignore_errors=True)  # every demo starts from an empty store
     started = time.perf_counter()
-    counts = generate(world, seed=7, customers=200)
+    generate(world, seed=7, customers=200)
     os.environ["CHANNELCO_DIR"] = str(world)
     os.environ["HUB_DATABASE_URL"] = f"sqlite:///{OUT / 'hub.db'}"
     config = load_config(HERE / "hub.yaml")
@@ -44,10 +44,17 @@ def main() -> int:
     for system in ("crm", "drp", "edi"):
         rows = [st for st in result.stages if st["stage"] == "extract" and st["system"] == system]
         if rows:
-            print(f"  {system}: {sum(st['rows_in'] for st in rows):,} records read from {len(rows)} streams, "
-                  f"{sum(st['rows_changed'] for st in rows):,} new or changed, {sum(st['rows_quarantined'] for st in rows):,} quarantined")
+            print(
+                f"  {system}: {sum(st['rows_in'] for st in rows):,} records read from {len(rows)} streams, "
+                f"{sum(st['rows_changed'] for st in rows):,} new or changed, {sum(st['rows_quarantined'] for st in rows):,} quarantined"
+            )
     detail = next(st for st in result.stages if st["stage"] == "reconcile")
-    for entity, label in (("party", "customers"), ("sales_order", "orders"), ("salesperson", "salespeople"), ("product", "products")):
+    for entity, label in (
+        ("party", "customers"),
+        ("sales_order", "orders"),
+        ("salesperson", "salespeople"),
+        ("product", "products"),
+    ):
         d = detail.get(entity) or {}
         if "records" in d:
             print(f"  {label}: {d['records']:,} records, {d['linked_clusters']:,} linked across systems")
@@ -57,11 +64,15 @@ def main() -> int:
     print(f"  crosswalk:      {OUT / 'export' / 'crosswalk.csv'} ({exported['crosswalk']:,} rows)")
     print(f"  discrepancies:  {OUT / 'export' / 'discrepancies.csv'} ({exported['discrepancies']:,} rows)")
     print(f"  report:         {OUT / 'report' / 'report.html'} (+ XLSX and CSV: {len(report.all_files)} files)")
-    print("live systems: the same world served by the Salesforce-compatible and DRP SOAP test servers, pushed both ways")
+    print(
+        "live systems: the same world served by the Salesforce-compatible and DRP SOAP test servers, pushed both ways"
+    )
     from examples.channelco.live_demo import run_live_demo
 
     live = run_live_demo(OUT / "live", world)
-    print(f"inspect with:     CHANNELCO_DIR={world} HUB_DATABASE_URL=sqlite:///{OUT / 'hub.db'} .venv/bin/hub -c examples/channelco/hub.yaml status")
+    print(
+        f"inspect with:     CHANNELCO_DIR={world} HUB_DATABASE_URL=sqlite:///{OUT / 'hub.db'} .venv/bin/hub -c examples/channelco/hub.yaml status"
+    )
     return live
 
 
@@ -71,8 +82,12 @@ def open_discrepancies(engine):  # type: ignore[no-untyped-def]
     from hub.store.models import Discrepancy
 
     with engine.connect() as conn:
-        return conn.execute(select(Discrepancy.kind, func.count()).where(Discrepancy.status == "open")
-                            .group_by(Discrepancy.kind).order_by(Discrepancy.kind)).all()
+        return conn.execute(
+            select(Discrepancy.kind, func.count())
+            .where(Discrepancy.status == "open")
+            .group_by(Discrepancy.kind)
+            .order_by(Discrepancy.kind)
+        ).all()
 
 
 if __name__ == "__main__":

@@ -34,12 +34,21 @@ def book_orders(config: Any) -> list[str]:
         accounts.sort(key=lambda a: (limits[a["ERP_Customer_Code__c"]], a["Id"]))
         product = products[0]
         price = skus[product["ProductCode"]]
-        plan = [(accounts[-1], 1, "DEMO0001"), (accounts[-2], 2, "DEMO0002"),
-                (accounts[0], int(limits[accounts[0]["ERP_Customer_Code__c"]] * 3 / price) + 1, "DEMO0003")]
+        plan = [
+            (accounts[-1], 1, "DEMO0001"),
+            (accounts[-2], 2, "DEMO0002"),
+            (accounts[0], int(limits[accounts[0]["ERP_Customer_Code__c"]] * 3 / price) + 1, "DEMO0003"),
+        ]
         numbers = []
         for account, qty, number in plan:
-            data = {"AccountId": account["Id"], "OrderNumber": number, "EffectiveDate": dt.date(2026, 3, 30).isoformat(),
-                    "Status": "Activated", "TotalAmount": float(price * qty), "OwnerId": account.get("OwnerId")}
+            data = {
+                "AccountId": account["Id"],
+                "OrderNumber": number,
+                "EffectiveDate": dt.date(2026, 3, 30).isoformat(),
+                "Status": "Activated",
+                "TotalAmount": float(price * qty),
+                "OwnerId": account.get("OwnerId"),
+            }
             res = next(iter(crm.write("Order", [Change("create", None, data, f"demo-{number}")])))
             item = {"OrderId": res.external_id, "Product2Id": product["Id"], "Quantity": qty, "UnitPrice": float(price)}
             next(iter(crm.write("OrderItem", [Change("create", None, item, f"demo-{number}-1")])))
@@ -55,17 +64,23 @@ def show_flows(detail: dict[str, Any]) -> None:
     flows = detail.get("flows") or {}
     o = flows.get("orders")
     if o:
-        print(f"  orders: {o['created']} CRM order(s) created in the DRP with their lines, {o['held']} held for credit, "
-              f"{o['skipped']} skipped")
+        print(
+            f"  orders: {o['created']} CRM order(s) created in the DRP with their lines, {o['held']} held for credit, "
+            f"{o['skipped']} skipped"
+        )
         for line in o.get("held_orders", [])[:3]:
             print(f"    held {line}")
         if o.get("credit_hold_open") or o.get("credit_hold_resolved"):
-            print(f"    credit_hold discrepancies: {o.get('credit_hold_open', 0)} open, "
-                  f"{o.get('credit_hold_resolved', 0)} resolved by this push (orders released)")
+            print(
+                f"    credit_hold discrepancies: {o.get('credit_hold_open', 0)} open, "
+                f"{o.get('credit_hold_resolved', 0)} resolved by this push (orders released)"
+            )
     t = flows.get("tasks")
     if t:
-        print(f"  tasks: {t['wanted']} salesperson task(s) open in the CRM ({t['to_open']} opened and {t['to_close']} completed "
-              f"by this push; reasons: {', '.join(t['open_reasons']) or 'none'})")
+        print(
+            f"  tasks: {t['wanted']} salesperson task(s) open in the CRM ({t['to_open']} opened and {t['to_close']} completed "
+            f"by this push; reasons: {', '.join(t['open_reasons']) or 'none'})"
+        )
     c = flows.get("commission")
     if c:
         print(f"  commission: {len(c['figures'])} salesperson-period figure(s) in Commission__c")

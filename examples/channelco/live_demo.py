@@ -64,15 +64,19 @@ def run_with_push(config: Any, engine: Any) -> tuple[Any, dict[str, Any]]:
     if not pushed.get("held"):
         return result, pushed
     ctx = StageContext(config=config, engine=engine, pipeline=PIPELINE, run_id=result.run_id)
-    print(f"  circuit breaker held {', '.join(pushed['held'])} (first push changes most records); "
-          f"approving run {result.run_id} as an operator would with: hub push --approve {result.run_id}")
+    print(
+        f"  circuit breaker held {', '.join(pushed['held'])} (first push changes most records); "
+        f"approving run {result.run_id} as an operator would with: hub push --approve {result.run_id}"
+    )
     return result, push(ctx, approve_run=result.run_id).as_dict()
 
 
 def _show_push(label: str, detail: dict[str, Any]) -> None:
     for target, t in sorted((detail.get("targets") or {}).items()):
-        print(f"  {label} {target}: {t['changes']} change(s) ({t['creates']} create(s)), {t.get('written', 0)} written, "
-              f"{t['conflicts']} conflict(s), {t['echoes_suppressed']} echo(es) suppressed; breaker: {t['breaker']}")
+        print(
+            f"  {label} {target}: {t['changes']} change(s) ({t['creates']} create(s)), {t.get('written', 0)} written, "
+            f"{t['conflicts']} conflict(s), {t['echoes_suppressed']} echo(es) suppressed; breaker: {t['breaker']}"
+        )
 
 
 def run_live_demo(out: Path, world: Path | None = None) -> int:
@@ -103,8 +107,10 @@ def run_live_demo(out: Path, world: Path | None = None) -> int:
         started = time.perf_counter()
         result, detail = run_with_push(config, engine)
         show_flows(detail)
-        print(f"ChannelHub live demo: run {result.run_id} {result.status} in {time.perf_counter() - started:.1f}s "
-              f"(CRM: Salesforce test server {info['env']['CHANNELCO_SF_URL']}, DRP: SOAP {info['env']['CHANNELCO_DRP_WSDL']})")
+        print(
+            f"ChannelHub live demo: run {result.run_id} {result.status} in {time.perf_counter() - started:.1f}s "
+            f"(CRM: Salesforce test server {info['env']['CHANNELCO_SF_URL']}, DRP: SOAP {info['env']['CHANNELCO_DRP_WSDL']})"
+        )
         _show_push("pushed", detail)
         show_systems(config)
         _, detail2 = run_with_push(config, engine)
@@ -129,8 +135,10 @@ def show_systems(config: Any) -> None:
     filled = [a for a in accounts if a.get("Credit_Limit__c") is not None]
     print(f"  CRM: {len(filled)} of {len(accounts)} Accounts carry the DRP credit limit and receivables, e.g.")
     for a in filled[:3]:
-        print(f"    {a['Name'][:28]:28} ERP {a.get('ERP_Customer_Code__c')}  credit {a.get('Credit_Limit__c'):>12,.2f}  "
-              f"open {a.get('Open_Receivables__c') or 0:>12,.2f}  overdue {a.get('Overdue_Amount__c') or 0:>10,.2f}")
+        print(
+            f"    {a['Name'][:28]:28} ERP {a.get('ERP_Customer_Code__c')}  credit {a.get('Credit_Limit__c'):>12,.2f}  "
+            f"open {a.get('Open_Receivables__c') or 0:>12,.2f}  overdue {a.get('Overdue_Amount__c') or 0:>10,.2f}"
+        )
     drp = build_connector(config, "drp")
     try:
         customers = sum(len(b.records) for b in drp.read("customers", None))

@@ -91,7 +91,11 @@ def cmd_status(systems: list[str]) -> int:
     for name in systems:
         info = _running(name)
         print(f"{name}: running at {info['url']} (pid {info['pid']})" if info else f"{name}: not running")
-    templates = sorted(p.name for p in (harness.CACHE / "templates").glob("*")) if (harness.CACHE / "templates").exists() else []
+    templates = (
+        sorted(p.name for p in (harness.CACHE / "templates").glob("*"))
+        if (harness.CACHE / "templates").exists()
+        else []
+    )
     print(f"templates: {', '.join(templates) or 'none (run build)'}")
     return 0
 

@@ -24,7 +24,9 @@ def failure_message(context: Mapping[str, Any]) -> str:
     exc = context.get("exception")
     if ti is None:  # a DAG-level callback (e.g. dagrun_timeout)
         return f"airflow run failed: {context.get('reason') or 'see the Airflow UI'}"
-    label = getattr(ti, "rendered_map_index", None) or (str(ti.map_index) if getattr(ti, "map_index", -1) not in (-1, None) else "")
+    label = getattr(ti, "rendered_map_index", None) or (
+        str(ti.map_index) if getattr(ti, "map_index", -1) not in (-1, None) else ""
+    )
     task = f"{ti.task_id}[{label}]" if label else ti.task_id
     if exc is None:
         return f"task {task} failed"

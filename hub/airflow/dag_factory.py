@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from hub.config import HubConfig
 
 __all__ = ["build_dags", "build_dag", "dag_id_for", "START_DATE", "RETRY_DELAY", "RETRY_BACKOFF", "MAX_RETRY_DELAY"]
 
-START_DATE = datetime(2024, 1, 1, tzinfo=timezone.utc)
+START_DATE = datetime(2024, 1, 1, tzinfo=UTC)
 RETRY_DELAY = timedelta(seconds=30)
 #: multiplier of the delay between retries: 30 s, 60 s, 120 s, ... up to MAX_RETRY_DELAY
 RETRY_BACKOFF = 2.0
@@ -71,6 +71,7 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
     asset = canonical_asset(pipeline)
     record_failure = RecordFailure(config_path, pipeline)
     from hub.airflow.notifier import HubAlertNotifier  # imports Airflow: only when a DAG is built
+
     timeout = timedelta(minutes=pc.timeout_minutes)
 
     def cfg() -> HubConfig:
@@ -109,12 +110,23 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
         maps: list[Any] = []
         for src in pc.sources:
             streams = _streams_task(task, cfg, pipeline, src.system).override(
-                task_id=f"streams_{_safe(src.system)}", pool=pool_name(src.system))()
+                task_id=f"streams_{_safe(src.system)}", pool=pool_name(src.system)
+            )()
             hub_run >> streams
-            extracts.append(_extract_task(task, get_current_context, cfg, pipeline, src.system).override(
-                task_id=f"extract_{_safe(src.system)}", pool=pool_name(src.system),
-            ).partial(hub_run=hub_run).expand(stream=streams))
-            maps.append(_map_task(task, cfg, pipeline, src.system).override(task_id=f"map_{_safe(src.system)}")(hub_run, streams))
+            extracts.append(
+                _extract_task(task, get_current_context, cfg, pipeline, src.system)
+                .override(
+                    task_id=f"extract_{_safe(src.system)}",
+                    pool=pool_name(src.system),
+                )
+                .partial(hub_run=hub_run)
+                .expand(stream=streams)
+            )
+            maps.append(
+                _map_task(task, cfg, pipeline, src.system).override(task_id=f"map_{_safe(src.system)}")(
+                    hub_run, streams
+                )
+            )
         for m in maps:
             extracts >> m  # like the embedded runner: every extract before any catch-up mapping
 
@@ -130,11 +142,19 @@ def build_dag(config: HubConfig, config_path: str, pipeline: str) -> Any:
             changes = stages.canonical_changes(cfg(), hub_run)
             if not changes:
                 raise AirflowSkipException("the canonical store did not change: no asset event")
-            get_current_context()["outlet_events"][asset].extra = {"pipeline": pipeline, "run_id": hub_run, "changes": changes}
+            get_current_context()["outlet_events"][asset].extra = {
+                "pipeline": pipeline,
+                "run_id": hub_run,
+                "changes": changes,
+            }
             return changes
 
-        @task(task_id="close_run", trigger_rule="none_failed", multiple_outputs=False,
-              on_success_callback=HubAlertNotifier(config_path, pipeline))
+        @task(
+            task_id="close_run",
+            trigger_rule="none_failed",
+            multiple_outputs=False,
+            on_success_callback=HubAlertNotifier(config_path, pipeline),
+        )
         def close_run(hub_run: int) -> dict[str, Any]:
             return stages.close_run(cfg(), pipeline, hub_run)
 

@@ -20,15 +20,14 @@ from typing import Any
 
 from sqlalchemy import Engine, select, update
 
+from hub.airflow.summaries import log_quarantined, log_summary, summarize
 from hub.config import HubConfig
 from hub.errors import ConfigError, HoldError, HubError
+from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, find_run, finish_run, start_run
-from hub.pipeline.connect import build_connector
 from hub.runner import open_store
 from hub.store.models import Run, StageLog
-
-from hub.airflow.summaries import log_quarantined, log_summary, summarize
 
 __all__ = [
     "STAGES",
@@ -116,7 +115,9 @@ def source_streams(config: HubConfig, pipeline: str, system: str) -> list[str]:
     """The streams ``pipeline`` reads from ``system`` (configured, else discovered from the source)."""
     src = next((s for s in config.pipeline(pipeline).sources if s.system == system), None)
     if src is None:
-        raise ConfigError(f"pipeline {pipeline!r} does not read system {system!r}", system=system, file=str(config.path))
+        raise ConfigError(
+            f"pipeline {pipeline!r} does not read system {system!r}", system=system, file=str(config.path)
+        )
     if src.streams is not None:
         return list(src.streams)
     connector = build_connector(config, system)
@@ -130,20 +131,44 @@ def describe_failure(exc: BaseException, system: str | None = None, stream: str 
     """Source, stream, record, location and reason of a failure (for the task log and the run log)."""
     if isinstance(exc, HubError):
         at = f"{exc.file}:{exc.line}" if exc.file and exc.line is not None else (exc.file or None)
-        return {"source": exc.system or system, "stream": exc.stream or stream, "record": exc.external_id,
-                "at": at, "field": exc.field, "error": type(exc).__name__, "reason": exc.message}
-    return {"source": system, "stream": stream, "record": None, "at": None, "field": None,
-            "error": type(exc).__name__, "reason": str(exc)}
+        return {
+            "source": exc.system or system,
+            "stream": exc.stream or stream,
+            "record": exc.external_id,
+            "at": at,
+            "field": exc.field,
+            "error": type(exc).__name__,
+            "reason": exc.message,
+        }
+    return {
+        "source": system,
+        "stream": stream,
+        "record": None,
+        "at": None,
+        "field": None,
+        "error": type(exc).__name__,
+        "reason": str(exc),
+    }
 
 
 def _log_failure(pipeline: str, stage: str, info: dict[str, Any]) -> None:
-    log.error("hub task failed: pipeline=%s stage=%s source=%s stream=%s record=%s at=%s field=%s reason=%s: %s",
-              pipeline, stage, info["source"] or "-", info["stream"] or "-", info["record"] or "-", info["at"] or "-",
-              info["field"] or "-", info["error"], info["reason"])
+    log.error(
+        "hub task failed: pipeline=%s stage=%s source=%s stream=%s record=%s at=%s field=%s reason=%s: %s",
+        pipeline,
+        stage,
+        info["source"] or "-",
+        info["stream"] or "-",
+        info["record"] or "-",
+        info["at"] or "-",
+        info["field"] or "-",
+        info["error"],
+        info["reason"],
+    )
 
 
-def run_stage(config: HubConfig, pipeline: str, run_id: int, stage: str,
-              system: str | None = None, stream: str | None = None) -> dict[str, Any]:
+def run_stage(
+    config: HubConfig, pipeline: str, run_id: int, stage: str, system: str | None = None, stream: str | None = None
+) -> dict[str, Any]:
     """Run one stage (for one stream when ``system``/``stream`` are given) and return its summary."""
     fn = stage_callable(stage)
     with _store(config) as engine:
@@ -151,10 +176,18 @@ def run_stage(config: HubConfig, pipeline: str, run_id: int, stage: str,
         try:
             counts = fn(ctx, system, stream) if system is not None else fn(ctx)
         except HoldError as exc:  # the stream's delivery is rolled back; the run is held, the task is not a failure
-            log.warning("hub stage held: pipeline=%s stage=%s source=%s stream=%s: %s", pipeline, stage, system or "-",
-                        stream or "-", exc)
-            return {**summarize(stage, system, stream, run_id, {"rows_in": 0, "rows_changed": 0, "rows_quarantined": 0}),
-                    "held": str(exc)}
+            log.warning(
+                "hub stage held: pipeline=%s stage=%s source=%s stream=%s: %s",
+                pipeline,
+                stage,
+                system or "-",
+                stream or "-",
+                exc,
+            )
+            return {
+                **summarize(stage, system, stream, run_id, {"rows_in": 0, "rows_changed": 0, "rows_quarantined": 0}),
+                "held": str(exc),
+            }
         except Exception as exc:
             _log_failure(pipeline, stage, describe_failure(exc, system, stream))
             raise
@@ -168,8 +201,17 @@ def run_stage(config: HubConfig, pipeline: str, run_id: int, stage: str,
 def _stage_rows(engine: Engine, run_id: int) -> list[dict[str, Any]]:
     s = StageLog.__table__
     with engine.connect() as conn:
-        rows = conn.execute(select(s.c.stage, s.c.system, s.c.stream, s.c.status, s.c.rows_in, s.c.rows_changed,
-                                   s.c.rows_quarantined).where(s.c.run_id == run_id).order_by(s.c.id)).mappings().all()
+        rows = (
+            conn.execute(
+                select(
+                    s.c.stage, s.c.system, s.c.stream, s.c.status, s.c.rows_in, s.c.rows_changed, s.c.rows_quarantined
+                )
+                .where(s.c.run_id == run_id)
+                .order_by(s.c.id)
+            )
+            .mappings()
+            .all()
+        )
     return [dict(r) for r in rows]
 
 
@@ -183,8 +225,9 @@ def held_streams(config: HubConfig, run_id: int) -> list[str]:
     """Why the run is held: one line per stream whose delivery tripped a guard (empty when it is not held)."""
     s = StageLog.__table__
     with _store(config) as engine, engine.connect() as conn:
-        rows = conn.execute(select(s.c.system, s.c.stream, s.c.error).where(s.c.run_id == run_id, s.c.status == "held")
-                            .order_by(s.c.id)).all()
+        rows = conn.execute(
+            select(s.c.system, s.c.stream, s.c.error).where(s.c.run_id == run_id, s.c.status == "held").order_by(s.c.id)
+        ).all()
     return [r.error or f"{r.system}/{r.stream}" for r in rows]
 
 
@@ -195,9 +238,18 @@ def close_run(config: HubConfig, pipeline: str, run_id: int) -> dict[str, Any]:
         stages = _stage_rows(engine, run_id)
         if held:
             culprits = [{"kind": "guard", "message": line} for line in held]
-            finish_run(engine, run_id, "held", {"stages": stages, "outcome": "held", "culprits": culprits,
-                                                "changes": sum(r["rows_changed"] for r in stages if r["stage"] != "report")},
-                       error="\n".join(held)[:4000])
+            finish_run(
+                engine,
+                run_id,
+                "held",
+                {
+                    "stages": stages,
+                    "outcome": "held",
+                    "culprits": culprits,
+                    "changes": sum(r["rows_changed"] for r in stages if r["stage"] != "report"),
+                },
+                error="\n".join(held)[:4000],
+            )
             log.warning("hub run %s of %s held: %s", run_id, pipeline, "; ".join(held))
             raise HoldError(f"run {run_id} of {pipeline} held: " + "; ".join(held))
         # as the embedded runner counts them: store changes, not report files
@@ -222,9 +274,15 @@ def fail_run(config: HubConfig, pipeline: str, external_ref: str, error: str) ->
                 return run_id  # close_run recorded the hold; the failed task only makes it visible in Airflow
         s = StageLog.__table__
         with engine.connect() as conn:
-            failed = conn.execute(select(s.c.stage, s.c.system, s.c.stream, s.c.error)
-                                  .where(s.c.run_id == run_id, s.c.status == "failed").order_by(s.c.id)).all()
-        lines = [error] + [f"stage {r.stage} {r.system or '-'}/{r.stream or '-'} failed: {r.error}" for r in failed
-                           if r.error and r.error not in error]
+            failed = conn.execute(
+                select(s.c.stage, s.c.system, s.c.stream, s.c.error)
+                .where(s.c.run_id == run_id, s.c.status == "failed")
+                .order_by(s.c.id)
+            ).all()
+        lines = [error] + [
+            f"stage {r.stage} {r.system or '-'}/{r.stream or '-'} failed: {r.error}"
+            for r in failed
+            if r.error and r.error not in error
+        ]
         finish_run(engine, run_id, "failed", {"stages": _stage_rows(engine, run_id)}, error="\n".join(lines)[:4000])
     return run_id

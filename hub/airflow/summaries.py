@@ -27,7 +27,9 @@ SUMMARY_KEYS = ("rows_read", "rows_changed", "rows_mapped", "rows_quarantined", 
 QUARANTINE_LOG_LIMIT = 20
 
 
-def summarize(stage: str, system: str | None, stream: str | None, run_id: int, counts: dict[str, Any]) -> dict[str, Any]:
+def summarize(
+    stage: str, system: str | None, stream: str | None, run_id: int, counts: dict[str, Any]
+) -> dict[str, Any]:
     """The summary of one stage from its ``StageCounts.as_dict()``."""
     changed = int(counts.get("rows_changed", 0))
     out: dict[str, Any] = {"stage": stage, "system": system, "stream": stream, "run_id": run_id}
@@ -59,12 +61,20 @@ def log_quarantined(engine: Engine, run_id: int, system: str, stream: str) -> in
     with engine.connect() as conn:
         rows = conn.execute(
             select(q.c.stage, q.c.record_key, q.c.location, q.c.field, q.c.error_type, q.c.reason)
-            .where(q.c.system == system, q.c.stream == stream, q.c.last_run == run_id,
-                   q.c.resolved_run.is_(None))
+            .where(q.c.system == system, q.c.stream == stream, q.c.last_run == run_id, q.c.resolved_run.is_(None))
             .order_by(q.c.record_key)
             .limit(QUARANTINE_LOG_LIMIT)
         ).all()
     for r in rows:
-        log.warning("hub quarantined (%s): source=%s stream=%s record=%s at=%s field=%s reason=%s: %s",
-                    r.stage, system, stream, r.record_key, r.location or "-", r.field or "-", r.error_type, r.reason)
+        log.warning(
+            "hub quarantined (%s): source=%s stream=%s record=%s at=%s field=%s reason=%s: %s",
+            r.stage,
+            system,
+            stream,
+            r.record_key,
+            r.location or "-",
+            r.field or "-",
+            r.error_type,
+            r.reason,
+        )
     return len(rows)

@@ -17,13 +17,28 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["notify_run", "notify_failure", "deliver", "Delivery", "Event", "EVENTS", "AlertChannel", "WebhookChannel",
-           "EmailChannel"]
+__all__ = [
+    "notify_run",
+    "notify_failure",
+    "deliver",
+    "Delivery",
+    "Event",
+    "EVENTS",
+    "AlertChannel",
+    "WebhookChannel",
+    "EmailChannel",
+]
 
 _WHERE = {
-    "notify_run": "hub.alerts.dispatch", "notify_failure": "hub.alerts.dispatch", "deliver": "hub.alerts.dispatch",
-    "Delivery": "hub.alerts.dispatch", "Event": "hub.alerts.events", "EVENTS": "hub.alerts.config",
-    "AlertChannel": "hub.alerts.config", "WebhookChannel": "hub.alerts.config", "EmailChannel": "hub.alerts.config",
+    "notify_run": "hub.alerts.dispatch",
+    "notify_failure": "hub.alerts.dispatch",
+    "deliver": "hub.alerts.dispatch",
+    "Delivery": "hub.alerts.dispatch",
+    "Event": "hub.alerts.events",
+    "EVENTS": "hub.alerts.config",
+    "AlertChannel": "hub.alerts.config",
+    "WebhookChannel": "hub.alerts.config",
+    "EmailChannel": "hub.alerts.config",
 }
 
 

@@ -18,9 +18,15 @@ from hub.errors import ClientError, ConfigError
 
 __all__ = ["send", "send_webhook", "send_email", "compose_email"]
 
-_LABELS = {"run_failed": "run failed", "run_held": "run held", "breaker_held": "writes held by the circuit breaker",
-           "dead_letters": "dead letters", "quarantine_spike": "quarantine spike", "stale_source": "stale source",
-           "new_critical_discrepancies": "new critical discrepancies"}
+_LABELS = {
+    "run_failed": "run failed",
+    "run_held": "run held",
+    "breaker_held": "writes held by the circuit breaker",
+    "dead_letters": "dead letters",
+    "quarantine_spike": "quarantine spike",
+    "stale_source": "stale source",
+    "new_critical_discrepancies": "new critical discrepancies",
+}
 
 
 def send(channel: WebhookChannel | EmailChannel, event: Event, timeout: float) -> None:
@@ -36,7 +42,9 @@ def _headers(channel: WebhookChannel) -> dict[str, str]:
     for header, env in channel.secrets.items():
         value = os.environ.get(env)
         if not value:
-            raise ConfigError(f"alert channel {channel.label!r}: environment variable {env} (header {header}) is not set")
+            raise ConfigError(
+                f"alert channel {channel.label!r}: environment variable {env} (header {header}) is not set"
+            )
         headers[header] = value
     return headers
 
@@ -49,11 +57,15 @@ def send_webhook(channel: WebhookChannel, event: Event, timeout: float) -> None:
     policy = HttpPolicy(connect_timeout=timeout, read_timeout=timeout, verify=channel.ca_file or True, max_attempts=1)
     session = make_session(policy, system=f"alert channel {channel.label}")
     try:
-        response = session.post(channel.url, json=event.body(), headers=headers, timeout=(timeout, timeout),
-                                allow_redirects=False)
+        response = session.post(
+            channel.url, json=event.body(), headers=headers, timeout=(timeout, timeout), allow_redirects=False
+        )
         if not 200 <= response.status_code < 300:
-            raise ClientError(f"the webhook answered {response.status_code} (a redirect is not followed)",
-                              system=f"alert channel {channel.label}", status=response.status_code)
+            raise ClientError(
+                f"the webhook answered {response.status_code} (a redirect is not followed)",
+                system=f"alert channel {channel.label}",
+                status=response.status_code,
+            )
     finally:
         session.close()
 
@@ -63,8 +75,13 @@ def compose_email(channel: EmailChannel, event: Event) -> EmailMessage:
     subject = f"[ChannelHub] {event.pipeline}: {_LABELS.get(event.name, event.name)}"
     if event.run_id is not None:
         subject += f" (run {event.run_id})"
-    facts: list[tuple[str, str]] = [("Pipeline", event.pipeline), ("Run", str(event.run_id or "-")),
-                                    ("Event", event.name), ("Outcome", event.outcome), ("At", event.at.isoformat())]
+    facts: list[tuple[str, str]] = [
+        ("Pipeline", event.pipeline),
+        ("Run", str(event.run_id or "-")),
+        ("Event", event.name),
+        ("Outcome", event.outcome),
+        ("At", event.at.isoformat()),
+    ]
     facts += [(k.replace("_", " ").capitalize(), str(v)) for k, v in event.counts.items()]
     culprits = [_culprit_line(c) for c in event.culprits[:20]]
     text = [event.text, ""] + [f"{k}: {v}" for k, v in facts]
@@ -72,8 +89,11 @@ def compose_email(channel: EmailChannel, event: Event) -> EmailMessage:
         text += ["", "Culprits:"] + [f"- {c}" for c in culprits]
     rows = "".join(f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in facts)
     items = "".join(f"<li>{html.escape(c)}</li>" for c in culprits)
-    body = (f"<!doctype html><html><body><p><strong>{html.escape(event.text)}</strong></p><table>{rows}</table>"
-            + (f"<p>Culprits:</p><ul>{items}</ul>" if items else "") + "</body></html>")
+    body = (
+        f"<!doctype html><html><body><p><strong>{html.escape(event.text)}</strong></p><table>{rows}</table>"
+        + (f"<p>Culprits:</p><ul>{items}</ul>" if items else "")
+        + "</body></html>"
+    )
     msg = EmailMessage()
     msg["From"] = channel.smtp.sender
     msg["To"] = ", ".join(channel.to)

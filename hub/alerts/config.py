@@ -19,7 +19,7 @@ Secrets never sit in the config: header values come from environment variables n
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, field_validator
@@ -28,11 +28,25 @@ from hub.report.config import SmtpConfig
 
 __all__ = ["EVENTS", "EventName", "AlertChannel", "AlertChannels", "WebhookChannel", "EmailChannel", "SEVERITIES"]
 
-EventName = Literal["run_failed", "run_held", "breaker_held", "dead_letters", "quarantine_spike", "stale_source",
-                    "new_critical_discrepancies"]
+EventName = Literal[
+    "run_failed",
+    "run_held",
+    "breaker_held",
+    "dead_letters",
+    "quarantine_spike",
+    "stale_source",
+    "new_critical_discrepancies",
+]
 #: every event a channel can subscribe to, in the order they are checked
-EVENTS: tuple[EventName, ...] = ("run_failed", "run_held", "breaker_held", "dead_letters", "quarantine_spike",
-                                 "stale_source", "new_critical_discrepancies")
+EVENTS: tuple[EventName, ...] = (
+    "run_failed",
+    "run_held",
+    "breaker_held",
+    "dead_letters",
+    "quarantine_spike",
+    "stale_source",
+    "new_critical_discrepancies",
+)
 #: discrepancy severities, lowest first (as hub.reconcile.rules_config defines them)
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
 Severity = Literal["info", "low", "medium", "high", "critical"]
@@ -102,8 +116,10 @@ class WebhookChannel(_Channel):
     def _plain_headers(cls, value: dict[str, str]) -> dict[str, str]:
         bad = [h for h in value if any(word in h.lower() for word in _SECRET_HEADERS)]
         if bad:
-            raise ValueError(f"header(s) {', '.join(bad)} carry credentials: name the environment variable under "
-                             "'secrets' instead of writing the value")
+            raise ValueError(
+                f"header(s) {', '.join(bad)} carry credentials: name the environment variable under "
+                "'secrets' instead of writing the value"
+            )
         return value
 
     @field_validator("secrets")
@@ -146,7 +162,7 @@ def _by_kind(value: Any) -> WebhookChannel | EmailChannel:
 
 
 #: one channel of ``alerts:``, picked by its ``kind``
-AlertChannel = Annotated[Union[WebhookChannel, EmailChannel], PlainValidator(_by_kind)]
+AlertChannel = Annotated[WebhookChannel | EmailChannel, PlainValidator(_by_kind)]
 
 
 def _named(channels: list[WebhookChannel | EmailChannel]) -> list[WebhookChannel | EmailChannel]:

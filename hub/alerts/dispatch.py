@@ -73,8 +73,9 @@ def notify_run(config: HubConfig, engine: Engine, run_id: int, *, now: dt.dateti
     return deliveries
 
 
-def notify_failure(config: HubConfig, engine: Engine | None, pipeline: str, reason: str, *,
-                   now: dt.datetime | None = None) -> list[Delivery]:
+def notify_failure(
+    config: HubConfig, engine: Engine | None, pipeline: str, reason: str, *, now: dt.datetime | None = None
+) -> list[Delivery]:
     """Send a ``run_failed`` event for a run the store has no row of (it failed before opening one); never raises."""
     deliveries: list[Delivery] = []
     try:
@@ -88,8 +89,9 @@ def notify_failure(config: HubConfig, engine: Engine | None, pipeline: str, reas
     return deliveries
 
 
-def deliver(engine: Engine | None, channel: Channel, events: Iterable[Event], now: dt.datetime,
-            sender: Sender | None = None) -> list[Delivery]:
+def deliver(
+    engine: Engine | None, channel: Channel, events: Iterable[Event], now: dt.datetime, sender: Sender | None = None
+) -> list[Delivery]:
     """Deliver ``events`` through one channel within its budget; records and returns each outcome."""
     from hub.alerts.channels import send
 
@@ -114,7 +116,9 @@ def deliver(engine: Engine | None, channel: Channel, events: Iterable[Event], no
     return out
 
 
-def _attempt(sender: Sender, channel: Channel, event: Event, deadline: float, secrets: list[str]) -> tuple[int, str | None]:
+def _attempt(
+    sender: Sender, channel: Channel, event: Event, deadline: float, secrets: list[str]
+) -> tuple[int, str | None]:
     """(attempts made, masked error or None): retriable hub errors are retried within the budget."""
     import tenacity
 
@@ -137,8 +141,12 @@ def _attempt(sender: Sender, channel: Channel, event: Event, deadline: float, se
         left = deadline - time.monotonic()
         return state.attempt_number > channel.retries or left - state.upcoming_sleep < _MIN_ATTEMPT
 
-    retrying = tenacity.Retrying(stop=stop, wait=wait, reraise=True,
-                                 retry=tenacity.retry_if_exception(lambda e: isinstance(e, HubError) and e.retriable))
+    retrying = tenacity.Retrying(
+        stop=stop,
+        wait=wait,
+        reraise=True,
+        retry=tenacity.retry_if_exception(lambda e: isinstance(e, HubError) and e.retriable),
+    )
     try:
         retrying(once)
     except Exception as exc:
@@ -155,9 +163,16 @@ def _recently_sent(engine: Engine | None, channel: Channel, event: Event, now: d
     recent = t.c.sent_at >= now - dt.timedelta(minutes=channel.window_minutes)
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(t.c.id).where(t.c.channel == channel.label, t.c.event_key == event.key,
-                                                    t.c.status == "sent", or_(recent, same_run) if same_run is not None
-                                                    else recent).limit(1)).first()
+            row = conn.execute(
+                select(t.c.id)
+                .where(
+                    t.c.channel == channel.label,
+                    t.c.event_key == event.key,
+                    t.c.status == "sent",
+                    or_(recent, same_run) if same_run is not None else recent,
+                )
+                .limit(1)
+            ).first()
     except Exception as exc:  # no dedup is better than no alert
         log.warning("alerts: cannot read the alerts already sent (%s); sending anyway", mask(str(exc), secrets)[:300])
         return False
@@ -169,17 +184,33 @@ def _record(engine: Engine | None, d: Delivery, run_id: int | None, now: dt.date
         return
     try:
         with engine.begin() as conn:
-            conn.execute(AlertSent.__table__.insert().values(
-                channel=d.channel, event=d.event, event_key=d.event_key, run_id=run_id, status=d.status,
-                attempts=d.attempts, error=d.error, sent_at=now))
+            conn.execute(
+                AlertSent.__table__.insert().values(
+                    channel=d.channel,
+                    event=d.event,
+                    event_key=d.event_key,
+                    run_id=run_id,
+                    status=d.status,
+                    attempts=d.attempts,
+                    error=d.error,
+                    sent_at=now,
+                )
+            )
     except Exception as exc:
-        log.warning("alerts: cannot record the %s delivery of %s to %s: %s", d.status, d.event_key, d.channel,
-                    mask(str(exc), secrets)[:300])
+        log.warning(
+            "alerts: cannot record the %s delivery of %s to %s: %s",
+            d.status,
+            d.event_key,
+            d.channel,
+            mask(str(exc), secrets)[:300],
+        )
 
 
 def _log(d: Delivery) -> None:
     if d.status == "failed":
-        log.warning("alert %s to channel %s failed after %s attempt(s): %s", d.event_key, d.channel, d.attempts, d.error)
+        log.warning(
+            "alert %s to channel %s failed after %s attempt(s): %s", d.event_key, d.channel, d.attempts, d.error
+        )
     elif d.status == "suppressed":
         log.info("alert %s to channel %s suppressed: already sent within the window", d.event_key, d.channel)
     else:

@@ -43,20 +43,34 @@ class Event:
     culprits: tuple[dict[str, Any], ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
-    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
+    at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def body(self) -> dict[str, Any]:
         """The webhook JSON body (``text`` is what Slack-compatible hooks show)."""
-        return {"pipeline": self.pipeline, "run_id": self.run_id, "event": self.name, "outcome": self.outcome,
-                "culprits": list(self.culprits), "counts": dict(self.counts), "text": self.text,
-                "details": dict(self.details), "at": self.at.isoformat()}
+        return {
+            "pipeline": self.pipeline,
+            "run_id": self.run_id,
+            "event": self.name,
+            "outcome": self.outcome,
+            "culprits": list(self.culprits),
+            "counts": dict(self.counts),
+            "text": self.text,
+            "details": dict(self.details),
+            "at": self.at.isoformat(),
+        }
 
 
 def derive_events(facts: RunFacts, channel: WebhookChannel | EmailChannel, now: dt.datetime) -> list[Event]:
     """Every event of ``facts`` the channel subscribes to, judged by the channel's thresholds."""
-    makers = {"run_failed": _run_outcome, "run_held": _run_outcome, "breaker_held": _breaker_held,
-              "dead_letters": _dead_letters, "quarantine_spike": _quarantine_spike, "stale_source": _stale_source,
-              "new_critical_discrepancies": _new_critical}
+    makers = {
+        "run_failed": _run_outcome,
+        "run_held": _run_outcome,
+        "breaker_held": _breaker_held,
+        "dead_letters": _dead_letters,
+        "quarantine_spike": _quarantine_spike,
+        "stale_source": _stale_source,
+        "new_critical_discrepancies": _new_critical,
+    }
     out = []
     for name in channel.events:
         event = makers[name](name, facts, channel, now)
@@ -68,8 +82,15 @@ def derive_events(facts: RunFacts, channel: WebhookChannel | EmailChannel, now: 
 def failure_event(pipeline: str, reason: str, now: dt.datetime, outcome: str = "failed") -> Event:
     """A ``run_failed`` event for a run the store has no row of (e.g. an Airflow run that failed before opening one)."""
     first = (reason or "failed").strip().splitlines()[0][:300]
-    return Event("run_failed", f"run_failed:{pipeline}:{_shorten(_DIGITS.sub('#', first))}", pipeline, None, outcome,
-                 f"ChannelHub: a run of {pipeline} {outcome}: {first}", at=now)
+    return Event(
+        "run_failed",
+        f"run_failed:{pipeline}:{_shorten(_DIGITS.sub('#', first))}",
+        pipeline,
+        None,
+        outcome,
+        f"ChannelHub: a run of {pipeline} {outcome}: {first}",
+        at=now,
+    )
 
 
 def _prefix(facts: RunFacts) -> str:
@@ -77,8 +98,18 @@ def _prefix(facts: RunFacts) -> str:
 
 
 def _event(name: str, facts: RunFacts, what: str, text: str, now: dt.datetime, **details: Any) -> Event:
-    return Event(name, f"{name}:{facts.pipeline}:{_shorten(what)}", facts.pipeline, facts.run_id, facts.outcome, text,
-                 tuple(facts.culprits), facts.counts(), details, now)
+    return Event(
+        name,
+        f"{name}:{facts.pipeline}:{_shorten(what)}",
+        facts.pipeline,
+        facts.run_id,
+        facts.outcome,
+        text,
+        tuple(facts.culprits),
+        facts.counts(),
+        details,
+        now,
+    )
 
 
 def _shorten(what: str) -> str:
@@ -108,7 +139,9 @@ def _run_outcome(name: str, facts: RunFacts, channel: Any, now: dt.datetime) -> 
         return None
     if facts.culprits:
         what = ",".join(sorted({_culprit_signature(c) for c in facts.culprits}))
-        why = _describe(facts.culprits[0]) + (f" (and {len(facts.culprits) - 1} more)" if len(facts.culprits) > 1 else "")
+        why = _describe(facts.culprits[0]) + (
+            f" (and {len(facts.culprits) - 1} more)" if len(facts.culprits) > 1 else ""
+        )
     else:
         first = (facts.error or "no reason recorded").strip().splitlines()[0][:300]
         what, why = _DIGITS.sub("#", first), first
@@ -119,8 +152,10 @@ def _breaker_held(name: str, facts: RunFacts, channel: Any, now: dt.datetime) ->
     if not facts.breaker_held:
         return None
     targets = ", ".join(facts.breaker_held)
-    text = (f"{_prefix(facts)}: the circuit breaker held the writes to {targets}; review them and approve with "
-            f"'hub push --approve {facts.run_id}'")
+    text = (
+        f"{_prefix(facts)}: the circuit breaker held the writes to {targets}; review them and approve with "
+        f"'hub push --approve {facts.run_id}'"
+    )
     return _event(name, facts, ",".join(facts.breaker_held), text, now, targets=list(facts.breaker_held))
 
 
@@ -130,7 +165,9 @@ def _dead_letters(name: str, facts: RunFacts, channel: Any, now: dt.datetime) ->
     n = sum(d["count"] for d in facts.dead_letters)
     parts = ", ".join(f"{d['system']}/{d['stream']} {d['count']}" for d in facts.dead_letters)
     last = next((d["error"] for d in facts.dead_letters if d["error"]), "")
-    text = f"{_prefix(facts)}: {n} write(s) became dead letters ({parts})" + (f"; last error: {last[:200]}" if last else "")
+    text = f"{_prefix(facts)}: {n} write(s) became dead letters ({parts})" + (
+        f"; last error: {last[:200]}" if last else ""
+    )
     targets = sorted(f"{d['system']}/{d['stream']}" for d in facts.dead_letters)
     return _event(name, facts, ",".join(targets), text, now, dead_letters=facts.dead_letters)
 
@@ -138,8 +175,12 @@ def _dead_letters(name: str, facts: RunFacts, channel: Any, now: dt.datetime) ->
 def _quarantine_spike(name: str, facts: RunFacts, channel: Any, now: dt.datetime) -> Event | None:
     n, prev = facts.quarantined, facts.previous_quarantined
     by_rows = n >= channel.quarantine_spike_rows
-    by_factor = (channel.quarantine_spike_factor > 0 and prev is not None and n >= channel.quarantine_spike_min_rows
-                 and n >= channel.quarantine_spike_factor * max(prev, 1))
+    by_factor = (
+        channel.quarantine_spike_factor > 0
+        and prev is not None
+        and n >= channel.quarantine_spike_min_rows
+        and n >= channel.quarantine_spike_factor * max(prev, 1)
+    )
     if not (by_rows or by_factor):
         return None
     streams = facts.quarantined_by_stream()
@@ -155,16 +196,26 @@ def _stale_source(name: str, facts: RunFacts, channel: Any, now: dt.datetime) ->
     if not stale:
         return None
     labels = [f"{p['system']}/{p['stream']}" for p in stale]
-    ages = ", ".join(f"{lbl} since {p['data_at']:%Y-%m-%d %H:%M} UTC ({(now - p['data_at']).total_seconds() / 3600:.0f} h)"
-                     for lbl, p in zip(labels, stale))
+    ages = ", ".join(
+        f"{lbl} since {p['data_at']:%Y-%m-%d %H:%M} UTC ({(now - p['data_at']).total_seconds() / 3600:.0f} h)"
+        for lbl, p in zip(labels, stale)
+    )
     text = f"ChannelHub: pipeline {facts.pipeline} (run {facts.run_id}): no new data for over {channel.stale_hours:g} h from {ages}"
-    return _event(name, facts, ",".join(labels), text, now,
-                  stale=[{"stream": lbl, "data_at": p["data_at"].isoformat()} for lbl, p in zip(labels, stale)])
+    return _event(
+        name,
+        facts,
+        ",".join(labels),
+        text,
+        now,
+        stale=[{"stream": lbl, "data_at": p["data_at"].isoformat()} for lbl, p in zip(labels, stale)],
+    )
 
 
 def _new_critical(name: str, facts: RunFacts, channel: Any, now: dt.datetime) -> Event | None:
     floor = SEVERITIES.index(channel.min_severity)
-    found = [d for d in facts.new_discrepancies if d["severity"] in SEVERITIES and SEVERITIES.index(d["severity"]) >= floor]
+    found = [
+        d for d in facts.new_discrepancies if d["severity"] in SEVERITIES and SEVERITIES.index(d["severity"]) >= floor
+    ]
     if not found:
         return None
     n = sum(d["count"] for d in found)

@@ -80,16 +80,32 @@ def read_facts(config: HubConfig, engine: Engine, run_id: int) -> RunFacts | Non
         if run is None:
             return None
         summary = run.summary if isinstance(run.summary, dict) else {}
-        facts = RunFacts(run_id=run.id, pipeline=run.pipeline, status=run.status,
-                         outcome=str(summary.get("outcome") or run.status), error=run.error, finished_at=run.finished_at,
-                         report=summary.get("report") if isinstance(summary.get("report"), str) else None)
+        facts = RunFacts(
+            run_id=run.id,
+            pipeline=run.pipeline,
+            status=run.status,
+            outcome=str(summary.get("outcome") or run.status),
+            error=run.error,
+            finished_at=run.finished_at,
+            report=summary.get("report") if isinstance(summary.get("report"), str) else None,
+        )
         facts.stages = _stages(conn, run_id) or [s for s in summary.get("stages") or [] if isinstance(s, dict)]
-        facts.changes = int(summary.get("changes") or sum(int(s.get("rows_changed") or 0) for s in facts.stages
-                                                           if s.get("stage") != "report"))
-        facts.culprits = [c for c in summary.get("culprits") or [] if isinstance(c, dict)] or _failed_stages(facts.stages)
+        facts.changes = int(
+            summary.get("changes")
+            or sum(int(s.get("rows_changed") or 0) for s in facts.stages if s.get("stage") != "report")
+        )
+        facts.culprits = [c for c in summary.get("culprits") or [] if isinstance(c, dict)] or _failed_stages(
+            facts.stages
+        )
         facts.previous_quarantined = _previous_quarantined(conn, run.pipeline, run_id)
-        facts.breaker_held = sorted({str(label) for s in facts.stages if str(s.get("stage", "")).startswith("push")
-                                     for label in (s.get("held") or [])})
+        facts.breaker_held = sorted(
+            {
+                str(label)
+                for s in facts.stages
+                if str(s.get("stage", "")).startswith("push")
+                for label in (s.get("held") or [])
+            }
+        )
         facts.dead_letters = _dead_letters(conn, run_id)
         facts.profiles = _profiles(conn, config, run.pipeline)
         facts.new_discrepancies = _new_discrepancies(conn, run_id)
@@ -98,51 +114,100 @@ def read_facts(config: HubConfig, engine: Engine, run_id: int) -> RunFacts | Non
 
 def _stages(conn: Connection, run_id: int) -> list[dict[str, Any]]:
     s = StageLog.__table__
-    rows = conn.execute(select(s.c.stage, s.c.system, s.c.stream, s.c.status, s.c.rows_in, s.c.rows_changed,
-                               s.c.rows_quarantined, s.c.detail, s.c.error).where(s.c.run_id == run_id).order_by(s.c.id))
+    rows = conn.execute(
+        select(
+            s.c.stage,
+            s.c.system,
+            s.c.stream,
+            s.c.status,
+            s.c.rows_in,
+            s.c.rows_changed,
+            s.c.rows_quarantined,
+            s.c.detail,
+            s.c.error,
+        )
+        .where(s.c.run_id == run_id)
+        .order_by(s.c.id)
+    )
     out = []
     for r in rows:
         detail = r.detail if isinstance(r.detail, dict) else {}
-        out.append({**detail, "stage": r.stage, "system": r.system, "stream": r.stream, "status": r.status,
-                    "rows_in": r.rows_in, "rows_changed": r.rows_changed, "rows_quarantined": r.rows_quarantined,
-                    "error": r.error})
+        out.append(
+            {
+                **detail,
+                "stage": r.stage,
+                "system": r.system,
+                "stream": r.stream,
+                "status": r.status,
+                "rows_in": r.rows_in,
+                "rows_changed": r.rows_changed,
+                "rows_quarantined": r.rows_quarantined,
+                "error": r.error,
+            }
+        )
     return out
 
 
 def _failed_stages(stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Culprits of a run written before culprits were recorded: its failed stages."""
-    return [{"kind": "error", "system": s.get("system"), "stream": s.get("stream"), "stage": s.get("stage"),
-             "message": str(s.get("error") or "failed")} for s in stages if s.get("status") == "failed"]
+    return [
+        {
+            "kind": "error",
+            "system": s.get("system"),
+            "stream": s.get("stream"),
+            "stage": s.get("stage"),
+            "message": str(s.get("error") or "failed"),
+        }
+        for s in stages
+        if s.get("status") == "failed"
+    ]
 
 
 def _previous_quarantined(conn: Connection, pipeline: str, run_id: int) -> int | None:
     r, s = Run.__table__, StageLog.__table__
-    prev = conn.execute(select(r.c.id).where(r.c.pipeline == pipeline, r.c.id < run_id,
-                                           r.c.status.in_(("succeeded", "held")))  # a failed run's counts are partial
-                        .order_by(r.c.id.desc()).limit(1)).scalar()
+    prev = conn.execute(
+        select(r.c.id)
+        .where(
+            r.c.pipeline == pipeline, r.c.id < run_id, r.c.status.in_(("succeeded", "held"))
+        )  # a failed run's counts are partial
+        .order_by(r.c.id.desc())
+        .limit(1)
+    ).scalar()
     if prev is None:
         return None
-    n = conn.execute(select(func.coalesce(func.sum(s.c.rows_quarantined), 0))
-                     .where(s.c.run_id == prev, s.c.stage.in_(QUARANTINE_STAGES))).scalar()
+    n = conn.execute(
+        select(func.coalesce(func.sum(s.c.rows_quarantined), 0)).where(
+            s.c.run_id == prev, s.c.stage.in_(QUARANTINE_STAGES)
+        )
+    ).scalar()
     return int(n or 0)
 
 
 def _dead_letters(conn: Connection, run_id: int) -> list[dict[str, Any]]:
     # a write sent again by a later run carries that run's id, so "dead with this run id" is what this run gave up on
     o = OutboxEntry.__table__
-    rows = conn.execute(select(o.c.system, o.c.stream, func.count().label("n"), func.max(o.c.last_error).label("error"))
-                        .where(o.c.run_id == run_id, o.c.status == "dead").group_by(o.c.system, o.c.stream)
-                        .order_by(o.c.system, o.c.stream))
+    rows = conn.execute(
+        select(o.c.system, o.c.stream, func.count().label("n"), func.max(o.c.last_error).label("error"))
+        .where(o.c.run_id == run_id, o.c.status == "dead")
+        .group_by(o.c.system, o.c.stream)
+        .order_by(o.c.system, o.c.stream)
+    )
     return [{"system": x.system, "stream": x.stream, "count": int(x.n), "error": (x.error or "")[:300]} for x in rows]
 
 
 def _profiles(conn: Connection, config: HubConfig, pipeline: str) -> list[dict[str, Any]]:
     p = StreamProfile.__table__
-    rows = conn.execute(select(p.c.system, p.c.stream, p.c.data_at, p.c.rows).where(p.c.pipeline == pipeline)
-                        .order_by(p.c.system, p.c.stream))
+    rows = conn.execute(
+        select(p.c.system, p.c.stream, p.c.data_at, p.c.rows)
+        .where(p.c.pipeline == pipeline)
+        .order_by(p.c.system, p.c.stream)
+    )
     wanted = _configured_streams(config, pipeline)
-    return [{"system": x.system, "stream": x.stream, "data_at": x.data_at, "rows": x.rows} for x in rows
-            if wanted is None or (x.system in wanted and ((streams := wanted[x.system]) is None or x.stream in streams))]
+    return [
+        {"system": x.system, "stream": x.stream, "data_at": x.data_at, "rows": x.rows}
+        for x in rows
+        if wanted is None or (x.system in wanted and ((streams := wanted[x.system]) is None or x.stream in streams))
+    ]
 
 
 def _configured_streams(config: HubConfig, pipeline: str) -> dict[str, set[str] | None] | None:
@@ -156,7 +221,10 @@ def _configured_streams(config: HubConfig, pipeline: str) -> dict[str, set[str] 
 def _new_discrepancies(conn: Connection, run_id: int) -> list[dict[str, Any]]:
     # grouped: a first run may open thousands; one sample message per kind and severity is enough for a person
     d = Discrepancy.__table__
-    rows = conn.execute(select(d.c.kind, d.c.severity, func.count().label("n"), func.min(d.c.message).label("sample"))
-                        .where(d.c.first_run == run_id, d.c.status != "resolved")
-                        .group_by(d.c.kind, d.c.severity).order_by(d.c.kind, d.c.severity))
+    rows = conn.execute(
+        select(d.c.kind, d.c.severity, func.count().label("n"), func.min(d.c.message).label("sample"))
+        .where(d.c.first_run == run_id, d.c.status != "resolved")
+        .group_by(d.c.kind, d.c.severity)
+        .order_by(d.c.kind, d.c.severity)
+    )
     return [{"kind": x.kind, "severity": x.severity, "count": int(x.n), "sample": x.sample} for x in rows]

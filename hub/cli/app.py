@@ -88,18 +88,24 @@ def as_hub_error(exc: BaseException) -> HubError:
 def report_error(exc: BaseException) -> int:
     """Print an error as one clear message (the trace only with -v) and return its exit code."""
     from hub.errors import StoreError
-
     from hub.redact import redact
 
     err = as_hub_error(exc)
-    code = exit_code(err) if err is exc else (EXIT_FAILED if isinstance(err, StoreError) or type(err) is HubError else exit_code(err))
+    code = (
+        exit_code(err)
+        if err is exc
+        else (EXIT_FAILED if isinstance(err, StoreError) or type(err) is HubError else exit_code(err))
+    )
     if state.verbose:
         import traceback
 
         err_console.print(redact("".join(traceback.format_exception(exc))), markup=False, soft_wrap=True)
     label = "held" if code == EXIT_HELD else "error"
-    err_console.print(f"[bold red]{label}[/]: {type(err).__name__}: " + redact(str(err)).replace("[", "\\["),
-                      markup=True, soft_wrap=True)
+    err_console.print(
+        f"[bold red]{label}[/]: {type(err).__name__}: " + redact(str(err)).replace("[", "\\["),
+        markup=True,
+        soft_wrap=True,
+    )
     return code
 
 

@@ -12,8 +12,9 @@ from hub.cli.app import app, console, handle_errors, load
 from hub.cli.store import _engine
 from hub.errors import HubError
 
-match_app = typer.Typer(help="Tune the record matcher: weights from the data, blocking statistics.",
-                        no_args_is_help=True)
+match_app = typer.Typer(
+    help="Tune the record matcher: weights from the data, blocking statistics.", no_args_is_help=True
+)
 app.add_typer(match_app, name="match")
 
 
@@ -33,8 +34,10 @@ def record_match_of(entity: str, pipeline: str | None = None) -> tuple[Any, list
         rm = loaded.match.get(entity)
         if isinstance(rm, RecordMatch):
             return rm, loaded.config.entities[entity].systems
-    raise HubError(f"no pipeline resolves {entity!r} with a record match configuration "
-                   f"(reconcile.yaml: entities.{entity}.match: FILE)")
+    raise HubError(
+        f"no pipeline resolves {entity!r} with a record match configuration "
+        f"(reconcile.yaml: entities.{entity}.match: FILE)"
+    )
 
 
 def _records(entity: str, systems: list[str]) -> list[dict[str, Any]]:
@@ -49,8 +52,10 @@ def _records(entity: str, systems: list[str]) -> list[dict[str, Any]]:
 
 @match_app.command("train")
 @handle_errors
-def train_cmd(entity: str = typer.Argument(..., help="Entity to train, e.g. person."),
-              pipeline: str | None = typer.Option(None, help="Pipeline whose rules to use (default: the first).")) -> None:
+def train_cmd(
+    entity: str = typer.Argument(..., help="Entity to train, e.g. person."),
+    pipeline: str | None = typer.Option(None, help="Pipeline whose rules to use (default: the first)."),
+) -> None:
     """Estimate u (random pairs) and m (EM) from the stored records; write the weights file."""
     from hub.reconcile.compare.engine import prepare
     from hub.reconcile.compare.weights import bayes_weight, write_weights
@@ -62,8 +67,12 @@ def train_cmd(entity: str = typer.Argument(..., help="Entity to train, e.g. pers
     p = prepare(_records(entity, systems), rm.config)
     report = train(p, rm.config)
     w = report.weights
-    write_weights(rm.weights_path, w, header=f"# Written by `hub match train {entity}`: m/u per level; weight = log2(m/u).\n"
-                                            "# Review it like code; a comparison's own `weights:` overrides these.\n")
+    write_weights(
+        rm.weights_path,
+        w,
+        header=f"# Written by `hub match train {entity}`: m/u per level; weight = log2(m/u).\n"
+        "# Review it like code; a comparison's own `weights:` overrides these.\n",
+    )
     t = Table(title=f"{entity} weights ({len(p.recs):,} records, {report.candidate_pairs:,} candidate pairs)")
     for col in ("comparison", "level", "m", "u", "weight"):
         t.add_column(col, justify="right" if col in ("m", "u", "weight") else "left")
@@ -73,18 +82,24 @@ def train_cmd(entity: str = typer.Argument(..., help="Entity to train, e.g. pers
     console.print(t)
     for rule, s in report.sessions.items():
         console.print(f"EM session {rule}: {s}")
-    console.print(f"λ (two random records match) = {w.probability_two_random_records_match:.3g}, "
-                  f"expected matches {report.expected_matches:,.0f}")
-    console.print(f"suggested threshold (match weight, best expected F1): {w.suggested_threshold:+.2f}; "
-                  f"configured: {rm.config.thresholds.high:+g} (0 = match probability 0.5)")
+    console.print(
+        f"λ (two random records match) = {w.probability_two_random_records_match:.3g}, "
+        f"expected matches {report.expected_matches:,.0f}"
+    )
+    console.print(
+        f"suggested threshold (match weight, best expected F1): {w.suggested_threshold:+.2f}; "
+        f"configured: {rm.config.thresholds.high:+g} (0 = match probability 0.5)"
+    )
     console.print(f"wrote {rm.weights_path}")
 
 
 @match_app.command("stats")
 @handle_errors
-def stats_cmd(entity: str = typer.Argument(..., help="Entity, e.g. person."),
-              pipeline: str | None = typer.Option(None, help="Pipeline whose rules to use (default: the first)."),
-              as_json: bool = typer.Option(False, "--json", help="JSON instead of a table.")) -> None:
+def stats_cmd(
+    entity: str = typer.Argument(..., help="Entity, e.g. person."),
+    pipeline: str | None = typer.Option(None, help="Pipeline whose rules to use (default: the first)."),
+    as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
     """Blocking statistics over the stored records: blocks, candidate pairs, oversize blocks, pairs per rule."""
     from hub.reconcile.compare.blocking import candidate_pairs
 
@@ -92,8 +107,12 @@ def stats_cmd(entity: str = typer.Argument(..., help="Entity, e.g. person."),
     records = _records(entity, systems)
     systems_of = [str(r["system"]) for r in records]
     pairs, rules = candidate_pairs(records, rm.config.blocking, systems_of, rm.config.link_type == "link_only")
-    out = {"records": len(records), "candidate_pairs": len(pairs), "rules": rules,
-           "oversize_blocks_skipped": sum(s["oversize_blocks"] for s in rules.values())}
+    out = {
+        "records": len(records),
+        "candidate_pairs": len(pairs),
+        "rules": rules,
+        "oversize_blocks_skipped": sum(s["oversize_blocks"] for s in rules.values()),
+    }
     if as_json:
         console.print_json(json.dumps(out))
         return
@@ -102,8 +121,15 @@ def stats_cmd(entity: str = typer.Argument(..., help="Entity, e.g. person."),
         t.add_column(col, justify="left" if col == "rule" else "right")
     caps = {r.name: r.max_block for r in rm.config.blocking}
     for name, s in rules.items():
-        t.add_row(name, f"{s['blocks']:,}", f"{s['pairs']:,}", f"{s['new_pairs']:,}", f"{s['oversize_blocks']:,}",
-                  f"{s['largest_skipped']:,}", str(caps[name]))
+        t.add_row(
+            name,
+            f"{s['blocks']:,}",
+            f"{s['pairs']:,}",
+            f"{s['new_pairs']:,}",
+            f"{s['oversize_blocks']:,}",
+            f"{s['largest_skipped']:,}",
+            str(caps[name]),
+        )
     console.print(t)
 
 

@@ -8,13 +8,13 @@ import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 __all__ = ["OutputFormat", "plain", "write_csv", "write_json"]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """``--format``: a table for people (default), CSV or JSON for tools."""
 
     table = "table"

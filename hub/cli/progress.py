@@ -31,11 +31,17 @@ class RunProgress:
         self._rows = 0
         self._started = self._last = 0.0
 
-    def __enter__(self) -> "RunProgress":
+    def __enter__(self) -> RunProgress:
         if self.tty:
-            self._bars = Progress(SpinnerColumn(finished_text="✓"), TextColumn("{task.description}"), BarColumn(),
-                                  TextColumn("{task.completed:,} rows"), TimeElapsedColumn(), console=self.console,
-                                  transient=False)
+            self._bars = Progress(
+                SpinnerColumn(finished_text="✓"),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:,} rows"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=False,
+            )
             self._bars.__enter__()
         return self
 
@@ -59,7 +65,9 @@ class RunProgress:
             return
         if self._bars is not None:
             task = self._tasks[key]
-            self._bars.update(task, total=max(self._rows, 1), completed=max(self._rows, 1) if not self._rows else self._rows)
+            self._bars.update(
+                task, total=max(self._rows, 1), completed=max(self._rows, 1) if not self._rows else self._rows
+            )
         else:
             self._line(key, self._rows, "done")
         self._current = None

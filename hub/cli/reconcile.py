@@ -22,9 +22,16 @@ app.add_typer(review_app, name="review")
 app.add_typer(disc_app, name="discrepancies")
 
 #: names people use -> canonical entity
-ENTITY_ALIASES = {"customer": "party", "party": "party", "order": "sales_order", "sales_order": "sales_order",
-                  "salesperson": "salesperson", "product": "product", "contact": "contact",
-                  "person": "person"}
+ENTITY_ALIASES = {
+    "customer": "party",
+    "party": "party",
+    "order": "sales_order",
+    "sales_order": "sales_order",
+    "salesperson": "salesperson",
+    "product": "product",
+    "contact": "contact",
+    "person": "person",
+}
 
 
 def _entity(name: str) -> str:
@@ -36,9 +43,11 @@ def _entity(name: str) -> str:
 
 @app.command()
 @handle_errors
-def explain(entity: str = typer.Argument(..., help="customer, order, salesperson, product"),
-            record: str = typer.Argument(..., help="Canonical id, or an external id (optionally system:id)."),
-            fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json.")) -> None:
+def explain(
+    entity: str = typer.Argument(..., help="customer, order, salesperson, product"),
+    record: str = typer.Argument(..., help="Canonical id, or an external id (optionally system:id)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json."),
+) -> None:
     """Why records were linked: members, rules, signals and scores, and the golden record's lineage."""
     from hub.cli import reconcile_facts as facts
     from hub.store.models import CrosswalkLink
@@ -50,16 +59,26 @@ def explain(entity: str = typer.Argument(..., help="customer, order, salesperson
     with _engine().connect() as conn:
         system, _, ext = record.partition(":") if ":" in record else ("", "", record)
         cond = cw.c.canonical_id == record
-        cond = or_(cond, cw.c.external_id == ext) if not system else or_(cond, (cw.c.system == system) & (cw.c.external_id == ext))
+        cond = (
+            or_(cond, cw.c.external_id == ext)
+            if not system
+            else or_(cond, (cw.c.system == system) & (cw.c.external_id == ext))
+        )
         cids = sorted({r[0] for r in conn.execute(select(cw.c.canonical_id).where(cw.c.entity == ent, cond))})
         if not cids:
             raise HubError(f"no {entity} {record!r} in the crosswalk")
         for cid in cids:
             ms = facts.members(conn, ent, cid, match_config)
             names = {(m["system"], m["external_id"]): m["name"] for m in ms if m["name"]}
-            results.append({"entity": entity, "canonical_id": cid, "members": ms,
-                            "golden": facts.golden(conn, ent, cid, names),
-                            "discrepancies": facts.open_discrepancies(conn, [m["external_id"] for m in ms])})
+            results.append(
+                {
+                    "entity": entity,
+                    "canonical_id": cid,
+                    "members": ms,
+                    "golden": facts.golden(conn, ent, cid, names),
+                    "discrepancies": facts.open_discrepancies(conn, [m["external_id"] for m in ms]),
+                }
+            )
     if fmt is OutputFormat.json:
         write_json(results)
     elif fmt is OutputFormat.csv:
@@ -75,9 +94,30 @@ def explain(entity: str = typer.Argument(..., help="customer, order, salesperson
 
 
 #: ``explain --format csv``: one row per member, golden field or discrepancy (``section``)
-EXPLAIN_COLUMNS = ["entity", "canonical_id", "section", "system", "external_id", "name", "rule", "decision", "score",
-                   "linked_with", "how", "score_text", "evidence", "field", "value", "rule_text", "run_id", "run_at",
-                   "kind", "key", "status", "message"]
+EXPLAIN_COLUMNS = [
+    "entity",
+    "canonical_id",
+    "section",
+    "system",
+    "external_id",
+    "name",
+    "rule",
+    "decision",
+    "score",
+    "linked_with",
+    "how",
+    "score_text",
+    "evidence",
+    "field",
+    "value",
+    "rule_text",
+    "run_id",
+    "run_at",
+    "kind",
+    "key",
+    "status",
+    "message",
+]
 
 
 def _explain_rows(results: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -99,7 +139,12 @@ def _print_explained(res: dict[str, Any]) -> None:
     for col in ("record", "how it was linked", "score", "evidence"):
         t.add_column(col, overflow="fold")
     for m in ms:
-        t.add_row(record_label(m["system"], m["external_id"], m["name"]), m["how"], m["score_text"] or "-", m["evidence"] or "-")
+        t.add_row(
+            record_label(m["system"], m["external_id"], m["name"]),
+            m["how"],
+            m["score_text"] or "-",
+            m["evidence"] or "-",
+        )
     console.print(t)
     if res["golden"]:
         g = Table(title="golden record")
@@ -107,7 +152,11 @@ def _print_explained(res: dict[str, Any]) -> None:
             g.add_column(col, overflow="fold")
         for f in res["golden"]:
             source = record_label(f["system"], f["external_id"], f["name"]) if f["system"] else "-"
-            run = "-" if f["run_id"] is None else f"run {f['run_id']}" + (f" ({f['run_at']:%Y-%m-%d %H:%M} UTC)" if f["run_at"] else "")
+            run = (
+                "-"
+                if f["run_id"] is None
+                else f"run {f['run_id']}" + (f" ({f['run_at']:%Y-%m-%d %H:%M} UTC)" if f["run_at"] else "")
+            )
             g.add_row(f["field"], str(f["value"]), source, f["rule_text"] or "-", run)
         console.print(g)
     for d in res["discrepancies"]:
@@ -116,9 +165,12 @@ def _print_explained(res: dict[str, Any]) -> None:
 
 @review_app.command("list")
 @handle_errors
-def review_list(entity: str = typer.Option("customer"), all_: bool = typer.Option(False, "--all", help="Include decided pairs."),
-                limit: int = typer.Option(50),
-                fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json.")) -> None:
+def review_list(
+    entity: str = typer.Option("customer"),
+    all_: bool = typer.Option(False, "--all", help="Include decided pairs."),
+    limit: int = typer.Option(50),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json."),
+) -> None:
     """Candidate pairs between the review thresholds, best first, with both records and the evidence in words."""
     from hub.cli import reconcile_facts as facts
     from hub.reconcile.wording import record_label
@@ -164,10 +216,15 @@ def decide_pair(conn: Any, pair: str, entity: str, status: str, user: str) -> No
     r = ReviewItem.__table__
     ent = _entity(entity)
     res = conn.execute(
-        update(r).where(r.c.entity == ent, or_(
-            (r.c.system_a == sa) & (r.c.id_a == ia) & (r.c.system_b == sb) & (r.c.id_b == ib),
-            (r.c.system_a == sb) & (r.c.id_a == ib) & (r.c.system_b == sa) & (r.c.id_b == ia),
-        )).values(status=status, decided_by=user, decided_at=utcnow())
+        update(r)
+        .where(
+            r.c.entity == ent,
+            or_(
+                (r.c.system_a == sa) & (r.c.id_a == ia) & (r.c.system_b == sb) & (r.c.id_b == ib),
+                (r.c.system_a == sb) & (r.c.id_a == ib) & (r.c.system_b == sa) & (r.c.id_b == ia),
+            ),
+        )
+        .values(status=status, decided_by=user, decided_at=utcnow())
     )
     if not res.rowcount:
         raise HubError(f"no review item {pair!r} for {entity}")
@@ -181,23 +238,29 @@ def _decide(pair: str, entity: str, status: str) -> None:
 
 @review_app.command("accept")
 @handle_errors
-def review_accept(pair: str = typer.Argument(..., help="SYSTEM:ID~SYSTEM:ID"), entity: str = typer.Option("customer")) -> None:
+def review_accept(
+    pair: str = typer.Argument(..., help="SYSTEM:ID~SYSTEM:ID"), entity: str = typer.Option("customer")
+) -> None:
     """Link the pair: the decision wins over the matcher from the next run on."""
     _decide(pair, entity, "accepted")
 
 
 @review_app.command("reject")
 @handle_errors
-def review_reject(pair: str = typer.Argument(..., help="SYSTEM:ID~SYSTEM:ID"), entity: str = typer.Option("customer")) -> None:
+def review_reject(
+    pair: str = typer.Argument(..., help="SYSTEM:ID~SYSTEM:ID"), entity: str = typer.Option("customer")
+) -> None:
     """Keep the pair apart: the decision wins over the matcher from the next run on."""
     _decide(pair, entity, "rejected")
 
 
 @disc_app.command("list")
 @handle_errors
-def discrepancies_list(kind: str = typer.Option(None, help="Only this kind."),
-                       status: str = typer.Option("open", help="open, acknowledged, resolved or all."),
-                       limit: int = typer.Option(50)) -> None:
+def discrepancies_list(
+    kind: str = typer.Option(None, help="Only this kind."),
+    status: str = typer.Option("open", help="open, acknowledged, resolved or all."),
+    limit: int = typer.Option(50),
+) -> None:
     """Discrepancies with their lifecycle state, filtered by kind and status."""
     from hub.store.models import Discrepancy
 
@@ -221,7 +284,9 @@ def discrepancies_list(kind: str = typer.Option(None, help="Only this kind."),
 
 @disc_app.command("ack")
 @handle_errors
-def discrepancies_ack(kind: str = typer.Argument(...), key: str = typer.Argument(..., help="The key as listed.")) -> None:
+def discrepancies_ack(
+    kind: str = typer.Argument(...), key: str = typer.Argument(..., help="The key as listed.")
+) -> None:
     """Acknowledge an open discrepancy (it stays listed until the data agrees again)."""
     from hub.reconcile.store.lifecycle import acknowledge
 

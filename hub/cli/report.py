@@ -46,8 +46,12 @@ def report(
     pipeline: str = typer.Option(None, "--pipeline", "-p", help="Pipeline whose report config and runs to use."),
     date_from: str = typer.Option(None, "--from", help="First order/invoice date included (YYYY-MM-DD)."),
     date_to: str = typer.Option(None, "--until", help="Last order/invoice date included (YYYY-MM-DD)."),
-    formats: str = typer.Option(None, "--format", help="Comma-separated formats (default: the config's, e.g. html,xlsx,csv)."),
-    report_config: Path = typer.Option(None, "--report-config", help="Report YAML (default: the pipeline's 'report:')."),
+    formats: str = typer.Option(
+        None, "--format", help="Comma-separated formats (default: the config's, e.g. html,xlsx,csv)."
+    ),
+    report_config: Path = typer.Option(
+        None, "--report-config", help="Report YAML (default: the pipeline's 'report:')."
+    ),
 ) -> None:
     """Write the reconciled report (HTML, XLSX, CSV) for a run, or e-mail it to the audiences."""
     from hub.report.service import deliver, write_report
@@ -59,13 +63,18 @@ def report(
     start, end = _date(date_from, "--from"), _date(date_to, "--until")
     fmts = [f.strip() for f in formats.split(",") if f.strip()] if formats else None
     if send:
-        result = deliver(engine, cfg, out_dir, run=run, pipeline=pipeline, date_from=start, date_to=end,
-                         audiences=audience or None)
+        result = deliver(
+            engine, cfg, out_dir, run=run, pipeline=pipeline, date_from=start, date_to=end, audiences=audience or None
+        )
         for m in result.mails:
-            console.print(f"sent to {m['audience']} ({', '.join(m['to'])}): {m['subject']} "
-                          f"[{', '.join(m['attachments'])}]", soft_wrap=True)
+            console.print(
+                f"sent to {m['audience']} ({', '.join(m['to'])}): {m['subject']} [{', '.join(m['attachments'])}]",
+                soft_wrap=True,
+            )
     else:
-        result = write_report(engine, cfg, out_dir, run=run, pipeline=pipeline, date_from=start, date_to=end, formats=fmts)
+        result = write_report(
+            engine, cfg, out_dir, run=run, pipeline=pipeline, date_from=start, date_to=end, formats=fmts
+        )
     for path in result.all_files:
         console.print(str(path), soft_wrap=True)
     html = [p for p in result.all_files if p.suffix == ".html"]

@@ -12,18 +12,23 @@ from hub.cli.app import app, console, err_console, handle_errors, load
 @handle_errors
 def run(
     pipeline: str = typer.Argument(..., help="Pipeline name from the config."),
-    only: list[str] = typer.Option([], "--only", help="Read only SYSTEM or SYSTEM/STREAM (repeatable); reconcile still runs."),
-    accept: list[str] = typer.Option([], "--accept", help="Accept SYSTEM or SYSTEM/STREAM although a guard trips (a real change)."),
-    full_refresh: list[str] = typer.Option([], "--full-refresh", help="Read SYSTEM or SYSTEM/STREAM from the start, ignoring its cursor ('*': all)."),
+    only: list[str] = typer.Option(
+        [], "--only", help="Read only SYSTEM or SYSTEM/STREAM (repeatable); reconcile still runs."
+    ),
+    accept: list[str] = typer.Option(
+        [], "--accept", help="Accept SYSTEM or SYSTEM/STREAM although a guard trips (a real change)."
+    ),
+    full_refresh: list[str] = typer.Option(
+        [], "--full-refresh", help="Read SYSTEM or SYSTEM/STREAM from the start, ignoring its cursor ('*': all)."
+    ),
     wait: float = typer.Option(0, "--wait", help="Seconds to wait for another run of the pipeline to finish."),
 ) -> None:
     """Run a pipeline in-process: extract, map, reconcile (push, report). Exit 0 succeeded, 1 failed, 2 config error, 3 held, 4 busy."""
     from hub.cli.app import EXIT_HELD, exit_code, report_error, state
     from hub.cli.progress import RunProgress
+    from hub.cli.runalerts import alert_unrecorded_failure, alerts_of_broken_config
     from hub.runner import RunFailed, RunOptions, open_store, run_pipeline
     from hub.store.engine import mask_url
-
-    from hub.cli.runalerts import alert_unrecorded_failure, alerts_of_broken_config
 
     try:
         config = load()
@@ -50,15 +55,21 @@ def run(
         alert_unrecorded_failure(config, engine, pipeline, failure)
     console.print(f"store: {mask_url(str(engine.url))}")
     if failure is not None:
-        if result is not None and result.culprits and result.run_id == getattr(getattr(failure, "result", result), "run_id", None):
+        if (
+            result is not None
+            and result.culprits
+            and result.run_id == getattr(getattr(failure, "result", result), "run_id", None)
+        ):
             if state.verbose:
                 report_error(failure)
             raise typer.Exit(1 if isinstance(failure, RunFailed) else exit_code(failure))
         raise typer.Exit(report_error(failure))
     if result.status == "held":
-        console.print("[yellow]held[/]: nothing downstream ran; the store keeps its previous state. "
-                      "Fix the source, or accept a real change with [bold]hub run "
-                      f"{pipeline} --accept SYSTEM/STREAM[/].")
+        console.print(
+            "[yellow]held[/]: nothing downstream ran; the store keeps its previous state. "
+            "Fix the source, or accept a real change with [bold]hub run "
+            f"{pipeline} --accept SYSTEM/STREAM[/]."
+        )
         raise typer.Exit(EXIT_HELD)
 
 
@@ -83,15 +94,24 @@ def _last_result(engine, pipeline: str, after: int):
 
     try:
         with engine.connect() as conn:
-            row = conn.execute(select(Run.id, Run.status, Run.summary).where(Run.pipeline == pipeline, Run.id > after)
-                               .order_by(Run.id.desc()).limit(1)).first()
+            row = conn.execute(
+                select(Run.id, Run.status, Run.summary)
+                .where(Run.pipeline == pipeline, Run.id > after)
+                .order_by(Run.id.desc())
+                .limit(1)
+            ).first()
     except Exception:
         return None
     if row is None or row.status == "running":
         return None
     summary = row.summary or {}
-    return RunResult(run_id=row.id, status=row.status, stages=summary.get("stages", []),
-                     culprits=summary.get("culprits", []), report=summary.get("report"))
+    return RunResult(
+        run_id=row.id,
+        status=row.status,
+        stages=summary.get("stages", []),
+        culprits=summary.get("culprits", []),
+        report=summary.get("report"),
+    )
 
 
 def print_result(pipeline: str, result) -> None:
@@ -108,7 +128,9 @@ def print_result(pipeline: str, result) -> None:
             idle[s["stage"]] = idle.get(s["stage"], 0) + 1
             continue
         where = f"{s['system']}/{s['stream']}" if s["system"] else "-"
-        table.add_row(s["stage"], where, status, f"{s['rows_in']:,}", f"{s['rows_changed']:,}", f"{s['rows_quarantined']:,}")
+        table.add_row(
+            s["stage"], where, status, f"{s['rows_in']:,}", f"{s['rows_changed']:,}", f"{s['rows_quarantined']:,}"
+        )
     for stage_name, n in idle.items():
         table.add_row(stage_name, f"{n} stream(s)", "nothing to do", "0", "0", "0")
     console.print(table)

@@ -45,9 +45,12 @@ def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -
         runs = conn.execute(select(Run).order_by(Run.id.desc()).limit(limit)).all()
         for run in runs:
             took = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
-            t = Table(title=f"run {run.id} · {run.pipeline} · {run.status} · {run.trigger}"
-                      + (f" {run.external_ref}" if run.external_ref else "")
-                      + f" · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC" + (f" · {took:.1f}s" if took is not None else ""))
+            t = Table(
+                title=f"run {run.id} · {run.pipeline} · {run.status} · {run.trigger}"
+                + (f" {run.external_ref}" if run.external_ref else "")
+                + f" · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
+                + (f" · {took:.1f}s" if took is not None else "")
+            )
             for col in ("stage", "system/stream", "status", "rows in", "changed", "quarantined", "seconds"):
                 t.add_column(col)
             idle: dict[str, int] = {}
@@ -56,8 +59,15 @@ def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -
                 if s.system and s.status == "succeeded" and not (s.rows_in or s.rows_changed or s.rows_quarantined):
                     idle[s.stage] = idle.get(s.stage, 0) + 1
                     continue
-                t.add_row(s.stage, f"{s.system}/{s.stream}" if s.system else "-", s.status, f"{s.rows_in:,}",
-                          f"{s.rows_changed:,}", f"{s.rows_quarantined:,}", f"{secs:.2f}" if secs is not None else "-")
+                t.add_row(
+                    s.stage,
+                    f"{s.system}/{s.stream}" if s.system else "-",
+                    s.status,
+                    f"{s.rows_in:,}",
+                    f"{s.rows_changed:,}",
+                    f"{s.rows_quarantined:,}",
+                    f"{secs:.2f}" if secs is not None else "-",
+                )
             for stage_name, n in idle.items():
                 t.add_row(stage_name, f"{n} stream(s)", "nothing to do", "0", "0", "0", "-")
             console.print(t)
@@ -91,8 +101,10 @@ def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -
 
 @app.command()
 @handle_errors
-def schema(target: str = typer.Argument(..., help="SYSTEM or SYSTEM/STREAM."),
-           changes: int = typer.Option(20, help="How many recent schema changes to show.")) -> None:
+def schema(
+    target: str = typer.Argument(..., help="SYSTEM or SYSTEM/STREAM."),
+    changes: int = typer.Option(20, help="How many recent schema changes to show."),
+) -> None:
     """The columns each stream delivered (types, first and last run) and the history of their changes."""
     from hub.store.models import SchemaChange, StreamColumn
 
@@ -113,8 +125,14 @@ def schema(target: str = typer.Argument(..., help="SYSTEM or SYSTEM/STREAM."),
     for col in ("stream", "column", "types", "first run", "last run", "status"):
         t.add_column(col)
     for r in cols:
-        t.add_row(r.stream, r.column, r.types or "-", str(r.first_run), str(r.last_run),
-                  f"removed in run {r.removed_run}" if r.removed_run else "present")
+        t.add_row(
+            r.stream,
+            r.column,
+            r.types or "-",
+            str(r.first_run),
+            str(r.last_run),
+            f"removed in run {r.removed_run}" if r.removed_run else "present",
+        )
     console.print(t)
     if events:
         e = Table(title="schema changes (newest first)")
@@ -137,8 +155,10 @@ def export(out: Path = typer.Option(..., "--out", help="Folder for crosswalk.csv
         if pc.export_systems:
             systems = sorted(set(systems or []) | set(pc.export_systems))
     counts = do_export(_engine(), out, systems)
-    console.print(f"wrote {out / 'crosswalk.csv'} ({counts['crosswalk']:,} rows) and "
-                  f"{out / 'discrepancies.csv'} ({counts['discrepancies']:,} rows)")
+    console.print(
+        f"wrote {out / 'crosswalk.csv'} ({counts['crosswalk']:,} rows) and "
+        f"{out / 'discrepancies.csv'} ({counts['discrepancies']:,} rows)"
+    )
 
 
 @quarantine_app.command("list")
@@ -171,7 +191,9 @@ def quarantine_list(
 
 @quarantine_app.command("show")
 @handle_errors
-def quarantine_show(record: str = typer.Argument(..., help="Record id or location from `hub quarantine list`.")) -> None:
+def quarantine_show(
+    record: str = typer.Argument(..., help="Record id or location from `hub quarantine list`."),
+) -> None:
     """One quarantined record in full, with its raw content."""
     from hub.errors import HubError
     from hub.store.models import Quarantine
@@ -181,8 +203,17 @@ def quarantine_show(record: str = typer.Argument(..., help="Record id or locatio
     if not rows:
         raise HubError(f"no quarantined record {record!r}")
     for r in rows:
-        for label, value in (("system", r.system), ("stream", r.stream), ("stage", r.stage), ("location", r.location),
-                             ("error", r.error_type), ("field", r.field), ("reason", r.reason),
-                             ("first run", r.first_run), ("last run", r.last_run), ("resolved in run", r.resolved_run),
-                             ("raw", r.raw)):
+        for label, value in (
+            ("system", r.system),
+            ("stream", r.stream),
+            ("stage", r.stage),
+            ("location", r.location),
+            ("error", r.error_type),
+            ("field", r.field),
+            ("reason", r.reason),
+            ("first run", r.first_run),
+            ("last run", r.last_run),
+            ("resolved in run", r.resolved_run),
+            ("raw", r.raw),
+        ):
             console.print(f"[bold]{label}[/]: {value if value is not None else '-'}", soft_wrap=True)

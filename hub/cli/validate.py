@@ -11,8 +11,12 @@ from hub.cli.app import app, console, handle_errors, load, state
 @app.command()
 @handle_errors
 def validate(
-    sources: bool = typer.Option(False, "--sources", help="Also read the first batch of every mapped stream and check the columns mappings read."),
-    pipeline: list[str] = typer.Option(None, "--pipeline", "-p", help="Only this pipeline and its systems (repeatable)."),
+    sources: bool = typer.Option(
+        False, "--sources", help="Also read the first batch of every mapped stream and check the columns mappings read."
+    ),
+    pipeline: list[str] = typer.Option(
+        None, "--pipeline", "-p", help="Only this pipeline and its systems (repeatable)."
+    ),
 ) -> None:
     """Validate the config, every connector's settings and every mapping and rule file; list every problem (exit 2)."""
     from hub.validation import validate as run_validation
@@ -21,7 +25,11 @@ def validate(
     for problem in result.problems:
         console.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     if result.problems:
-        console.print(f"{len(result.problems)} problem(s) in {state.config_path} and the files it names", markup=False, soft_wrap=True)
+        console.print(
+            f"{len(result.problems)} problem(s) in {state.config_path} and the files it names",
+            markup=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     read = f", first batch of {result.streams_read} stream(s) read" if sources else ""
     console.print(

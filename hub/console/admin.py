@@ -35,8 +35,13 @@ def users(request: Request, user: dict = Depends(reader)) -> Response:
 
 
 @router.post("/users/add")
-def users_add(request: Request, user: dict = Depends(writer("admin")), name: str = Form(""), role: str = Form(""),
-              password: str = Form("")) -> Response:
+def users_add(
+    request: Request,
+    user: dict = Depends(writer("admin")),
+    name: str = Form(""),
+    role: str = Form(""),
+    password: str = Form(""),
+) -> Response:
     try:
         with request.app.state.console.engine().begin() as conn:
             add_user(conn, name.strip(), role, password, user["name"])
@@ -46,8 +51,9 @@ def users_add(request: Request, user: dict = Depends(writer("admin")), name: str
 
 
 @router.post("/users/disable")
-def users_disable(request: Request, user: dict = Depends(writer("admin")), name: str = Form(""),
-                  enable: str = Form("")) -> Response:
+def users_disable(
+    request: Request, user: dict = Depends(writer("admin")), name: str = Form(""), enable: str = Form("")
+) -> Response:
     if name == user["name"] and not enable:
         return _back(request, "users", "you cannot disable yourself")
     try:
@@ -67,10 +73,24 @@ def audit(request: Request, user: dict = Depends(reader), who: str = "", target:
 
 def _open_quarantine(conn: Connection) -> list[dict]:
     q = Quarantine.__table__
-    rows = conn.execute(select(q.c.system, q.c.stream, q.c.stage, q.c.record_key, q.c.location, q.c.error_type, q.c.field,
-                               q.c.reason, q.c.first_run, q.c.last_run, q.c.created_at)
-                        .where(q.c.resolved_run.is_(None)).order_by(q.c.system, q.c.stream, q.c.location, q.c.record_key)
-                        .limit(500))
+    rows = conn.execute(
+        select(
+            q.c.system,
+            q.c.stream,
+            q.c.stage,
+            q.c.record_key,
+            q.c.location,
+            q.c.error_type,
+            q.c.field,
+            q.c.reason,
+            q.c.first_run,
+            q.c.last_run,
+            q.c.created_at,
+        )
+        .where(q.c.resolved_run.is_(None))
+        .order_by(q.c.system, q.c.stream, q.c.location, q.c.record_key)
+        .limit(500)
+    )
     return [dict(r._mapping) | {"reason": redact(r.reason)} for r in rows]
 
 
@@ -84,7 +104,9 @@ def quarantine(request: Request, user: dict = Depends(reader)) -> Response:
 
 
 @router.post("/quarantine/{action}")
-def quarantine_act(request: Request, action: str, user: dict = Depends(writer("admin")), item: list[str] = Form([])) -> Response:
+def quarantine_act(
+    request: Request, action: str, user: dict = Depends(writer("admin")), item: list[str] = Form([])
+) -> Response:
     """``requeue``: the next run maps the record again; ``discard``: set aside (it comes back if the source sends it again)."""
     if action not in ("requeue", "discard"):
         return _back(request, "quarantine", f"unknown action {action}")
@@ -98,23 +120,41 @@ def quarantine_act(request: Request, action: str, user: dict = Depends(writer("a
                 problems.append("a selected record is not named as system, stream, stage and key")
                 continue
             system, stream, stage, key = parts["system"], parts["stream"], parts["stage"], parts["key"]
-            where = (q.c.system == system, q.c.stream == stream, q.c.stage == stage, q.c.record_key == key,
-                     q.c.resolved_run.is_(None))
+            where = (
+                q.c.system == system,
+                q.c.stream == stream,
+                q.c.stage == stage,
+                q.c.record_key == key,
+                q.c.resolved_run.is_(None),
+            )
             row = conn.execute(select(q.c.location, q.c.reason).where(*where)).first()
             if row is None:
                 problems.append(f"{system}/{stream} {key} is not in the quarantine")
                 continue
             if action == "requeue":
                 if stage != "map":
-                    problems.append(f"{system}/{stream} {row.location or key}: fix the source; the next delivery is read again")
+                    problems.append(
+                        f"{system}/{stream} {row.location or key}: fix the source; the next delivery is read again"
+                    )
                     continue
-                conn.execute(update(sr).where(sr.c.system == system, sr.c.stream == stream, sr.c.external_id == key)
-                             .values(mapped_hash=None))
+                conn.execute(
+                    update(sr)
+                    .where(sr.c.system == system, sr.c.stream == stream, sr.c.external_id == key)
+                    .values(mapped_hash=None)
+                )
             else:
                 conn.execute(update(q).where(*where).values(resolved_run=last))
-            record(conn, user["name"], f"quarantine.{action}", "quarantine", f"{system}/{stream}/{stage}/{key}",
-                   {"location": row.location, "reason": redact(row.reason), "open": True},
-                   {"open": action == "requeue", "requeued": action == "requeue"})
+            record(
+                conn,
+                user["name"],
+                f"quarantine.{action}",
+                "quarantine",
+                f"{system}/{stream}/{stage}/{key}",
+                {"location": row.location, "reason": redact(row.reason), "open": True},
+                {"open": action == "requeue", "requeued": action == "requeue"},
+            )
             done += 1
     verb = "requeued for the next run" if action == "requeue" else "discarded"
-    return _back(request, "quarantine", f"{done} {verb}" + (f"; not done: {'; '.join(problems[:5])}" if problems else ""))
+    return _back(
+        request, "quarantine", f"{done} {verb}" + (f"; not done: {'; '.join(problems[:5])}" if problems else "")
+    )

@@ -21,5 +21,11 @@ class ConsolePlugin(AirflowPlugin):
 
     name = "channelhub_console"
     fastapi_apps = [{"app": create_app(), "url_prefix": URL_PREFIX, "name": "ChannelHub stewardship console"}]
-    external_views = [{"name": "ChannelHub console", "href": f"{URL_PREFIX}/discrepancies", "destination": "nav",
-                       "category": "browse"}]
+    external_views = [
+        {
+            "name": "ChannelHub console",
+            "href": f"{URL_PREFIX}/discrepancies",
+            "destination": "nav",
+            "category": "browse",
+        }
+    ]

@@ -19,15 +19,23 @@ from hub.console.web import render, root
 
 __all__ = ["create_app", "Console"]
 
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'self'; base-uri 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'self'; base-uri 'none'"
+)
 
 
 class Console:
     """What the routes share: the store engine (opened on first use), the hub config, the login limiter."""
 
-    def __init__(self, engine: Engine | None = None, config: Any = None, config_path: Path | str | None = None,
-                 limiter: LoginLimiter | None = None, session_hours: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        config: Any = None,
+        config_path: Path | str | None = None,
+        limiter: LoginLimiter | None = None,
+        session_hours: float | None = None,
+    ) -> None:
         self._engine, self._config, self._config_path = engine, config, config_path
         self.limiter = limiter or LoginLimiter()
         self.session_hours = session_hours
@@ -60,8 +68,13 @@ class Console:
             return self._engine
 
 
-def create_app(engine: Engine | None = None, config: Any = None, config_path: Path | str | None = None,
-               limiter: LoginLimiter | None = None, session_hours: float | None = None) -> FastAPI:
+def create_app(
+    engine: Engine | None = None,
+    config: Any = None,
+    config_path: Path | str | None = None,
+    limiter: LoginLimiter | None = None,
+    session_hours: float | None = None,
+) -> FastAPI:
     """The console app over ``engine`` (or the store of ``config``/``config_path``/``$HUB_CONFIG``)."""
     from hub.console import admin, customers, discrepancies, login, review, runs, static
 

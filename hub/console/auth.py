@@ -54,8 +54,9 @@ def reader(request: Request) -> dict[str, Any]:
 def writer(role: str) -> Callable[..., dict[str, Any]]:
     """A dependency for a write: a live session, the session's CSRF token (form field or header), and ``role``."""
 
-    def check(request: Request, csrf_token: str | None = Form(None),
-              x_csrf_token: str | None = Header(None)) -> dict[str, Any]:
+    def check(
+        request: Request, csrf_token: str | None = Form(None), x_csrf_token: str | None = Header(None)
+    ) -> dict[str, Any]:
         try:
             user = current_user(request)
         except LoginRequired:

@@ -37,8 +37,9 @@ def customer(request: Request, canonical_id: str, as_of: str = "", user: dict = 
     with request.app.state.console.engine().connect() as conn:
         members = facts.members(conn, "party", canonical_id, _match_config(request))
         if not members:
-            return render(request, "message.html.j2", status_code=404, title="Not found",
-                          message=f"no customer {canonical_id}")
+            return render(
+                request, "message.html.j2", status_code=404, title="Not found", message=f"no customer {canonical_id}"
+            )
         names = {(m["system"], m["external_id"]): m["name"] for m in members if m["name"]}
         golden = facts.golden(conn, "party", canonical_id, names)
         records = cq.records(conn, canonical_id)
@@ -47,7 +48,21 @@ def customer(request: Request, canonical_id: str, as_of: str = "", user: dict = 
         gold_values = {g["field"]: g["value"] for g in golden}
         credit = cq.credit(gold_values, ar["open"], records, conn)
         discrepancies = cq.discrepancies(conn, canonical_id, [m["external_id"] for m in members])
-    fields = sorted({k for r in records for k, v in r.items() if v is not None} - {"system", "external_id", "run_id", "deleted"})
-    return render(request, "customer.html.j2", cid=canonical_id, name=gold_values.get("name") or canonical_id,
-                  members=members, golden=golden, records=records, fields=fields, orders=orders, ar=ar, credit=credit,
-                  discrepancies=discrepancies, as_of=day)
+    fields = sorted(
+        {k for r in records for k, v in r.items() if v is not None} - {"system", "external_id", "run_id", "deleted"}
+    )
+    return render(
+        request,
+        "customer.html.j2",
+        cid=canonical_id,
+        name=gold_values.get("name") or canonical_id,
+        members=members,
+        golden=golden,
+        records=records,
+        fields=fields,
+        orders=orders,
+        ar=ar,
+        credit=credit,
+        discrepancies=discrepancies,
+        as_of=day,
+    )

@@ -19,18 +19,39 @@ from hub.console.web import age_text, render, root
 
 router = APIRouter()
 PAGE = 200
-CSV_COLUMNS = ["kind", "severity", "status", "system", "external_id", "other_external_id", "key", "customer",
-               "team", "salesperson", "first_seen", "age", "assignee", "acknowledged_by", "message"]
+CSV_COLUMNS = [
+    "kind",
+    "severity",
+    "status",
+    "system",
+    "external_id",
+    "other_external_id",
+    "key",
+    "customer",
+    "team",
+    "salesperson",
+    "first_seen",
+    "age",
+    "assignee",
+    "acknowledged_by",
+    "message",
+]
 
 
 def _filters(request: Request) -> dq.Filters:
     p = request.query_params
     age = p.get("age", "").strip()
     status = p.get("status", "open")
-    return dq.Filters(kind=p.get("kind", ""), severity=p.get("severity", ""),
-                      status=status if status in dq.STATUSES else "open", team=p.get("team", ""),
-                      salesperson=p.get("salesperson", ""), min_age_days=int(age) if age.isdigit() else None,
-                      assignee=p.get("assignee", ""), q=p.get("q", "").strip()[:200])
+    return dq.Filters(
+        kind=p.get("kind", ""),
+        severity=p.get("severity", ""),
+        status=status if status in dq.STATUSES else "open",
+        team=p.get("team", ""),
+        salesperson=p.get("salesperson", ""),
+        min_age_days=int(age) if age.isdigit() else None,
+        assignee=p.get("assignee", ""),
+        q=p.get("q", "").strip()[:200],
+    )
 
 
 def _decorate(conn: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -38,7 +59,9 @@ def _decorate(conn: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in items:
         r["pairs"], r["figures"], r["systems"] = dq.side_by_side(r["details"])
         r["notes"] = notes.get((r["kind"], r["key"]), [])
-        r["touched_by"] = sorted({n["user_name"] for n in r["notes"]} | ({r["acknowledged_by"]} if r["acknowledged_by"] else set()))
+        r["touched_by"] = sorted(
+            {n["user_name"] for n in r["notes"]} | ({r["acknowledged_by"]} if r["acknowledged_by"] else set())
+        )
         r["ident"] = f"{r['kind']}:{r['key']}"
     return items
 
@@ -46,14 +69,29 @@ def _decorate(conn: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @router.get("/discrepancies")
 def page(request: Request, user: dict = Depends(reader)) -> Response:
     f = _filters(request)
-    offset = max(0, int(request.query_params.get("offset", "0") or 0)) if request.query_params.get("offset", "0").isdigit() else 0
+    offset = (
+        max(0, int(request.query_params.get("offset", "0") or 0))
+        if request.query_params.get("offset", "0").isdigit()
+        else 0
+    )
     with request.app.state.console.engine().connect() as conn:
         total = dq.count(conn, f)
         items = _decorate(conn, list(dq.rows(conn, f, PAGE, offset)))
         opts = dq.options(conn)
     qs = urlencode(f.query_string())
-    return render(request, "discrepancies.html.j2", items=items, total=total, f=f, opts=opts, qs=qs, offset=offset,
-                  page=PAGE, statuses=dq.STATUSES, message=request.query_params.get("msg", ""))
+    return render(
+        request,
+        "discrepancies.html.j2",
+        items=items,
+        total=total,
+        f=f,
+        opts=opts,
+        qs=qs,
+        offset=offset,
+        page=PAGE,
+        statuses=dq.STATUSES,
+        message=request.query_params.get("msg", ""),
+    )
 
 
 @router.get("/discrepancy")
@@ -67,14 +105,19 @@ def detail(request: Request, kind: str = "", key: str = "", user: dict = Depends
         items = _decorate(conn, found)
         history = recent(conn, 100, target_kind="discrepancy", target_key=f"{kind}:{key}")
     if not items:
-        return render(request, "message.html.j2", status_code=404, title="Not found", message=f"no {kind} discrepancy {key}")
+        return render(
+            request, "message.html.j2", status_code=404, title="Not found", message=f"no {kind} discrepancy {key}"
+        )
     return render(request, "discrepancy.html.j2", d=items[0], history=history)
 
 
 def _csv_cell(value: Any) -> Any:
     """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "@", "\t", "\r") or (
-            isinstance(value, str) and value[:1] == "-" and not value[1:2].isdigit()):
+    if (
+        isinstance(value, str)
+        and value[:1] in ("=", "+", "@", "\t", "\r")
+        or (isinstance(value, str) and value[:1] == "-" and not value[1:2].isdigit())
+    ):
         return "'" + value
     return value
 
@@ -99,8 +142,11 @@ def export_csv(request: Request, user: dict = Depends(reader)) -> Response:
                     buf.truncate()
         yield buf.getvalue()
 
-    return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="discrepancies.csv"'})
+    return StreamingResponse(
+        lines(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="discrepancies.csv"'},
+    )
 
 
 @router.get("/api/discrepancies")
@@ -109,14 +155,36 @@ def api_list(request: Request, user: dict = Depends(reader)) -> Response:
     with request.app.state.console.engine().connect() as conn:
         total = dq.count(conn, f)
         items = list(dq.rows(conn, f, PAGE))
-    keep = ("kind", "key", "severity", "status", "system", "external_id", "other_external_id", "message", "details",
-            "customer", "team", "salesperson", "assignee", "acknowledged_by")
-    return JSONResponse({"total": total, "items": [{k: r[k] for k in keep} | {
-        "first_seen": r["first_seen"].isoformat() if r["first_seen"] else None} for r in items]})
+    keep = (
+        "kind",
+        "key",
+        "severity",
+        "status",
+        "system",
+        "external_id",
+        "other_external_id",
+        "message",
+        "details",
+        "customer",
+        "team",
+        "salesperson",
+        "assignee",
+        "acknowledged_by",
+    )
+    return JSONResponse(
+        {
+            "total": total,
+            "items": [
+                {k: r[k] for k in keep} | {"first_seen": r["first_seen"].isoformat() if r["first_seen"] else None}
+                for r in items
+            ],
+        }
+    )
 
 
-def _act(request: Request, action: str, user: dict, items: list[str], kind: str, key: str, value: str,
-         back: str) -> Response:
+def _act(
+    request: Request, action: str, user: dict, items: list[str], kind: str, key: str, value: str, back: str
+) -> Response:
     idents = [i.split(":", 1) for i in items if ":" in i] + ([[kind, key]] if kind and key else [])
     if not idents:
         return _back(request, back, "select at least one discrepancy")
@@ -143,8 +211,15 @@ def _back(request: Request, back: str, msg: str) -> Response:
 
 def _route(action: str) -> None:
     @router.post(f"/discrepancies/{action}", name=f"discrepancies_{action}")
-    def act(request: Request, user: dict = Depends(writer("steward")), item: list[str] = Form([]),
-            kind: str = Form(""), key: str = Form(""), value: str = Form(""), back: str = Form("")) -> Response:
+    def act(
+        request: Request,
+        user: dict = Depends(writer("steward")),
+        item: list[str] = Form([]),
+        kind: str = Form(""),
+        key: str = Form(""),
+        value: str = Form(""),
+        back: str = Form(""),
+    ) -> Response:
         return _act(request, action, user, item, kind, key, value, back)
 
 

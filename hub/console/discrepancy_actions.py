@@ -18,15 +18,26 @@ ACTIONS = ("ack", "resolve", "assign", "comment")
 
 def state(conn: Connection, kind: str, key: str) -> dict[str, Any] | None:
     d = Discrepancy.__table__
-    row = conn.execute(select(d.c.status, d.c.acknowledged_by, d.c.resolved_run)
-                       .where(d.c.kind == kind, d.c.key == key)).first()
+    row = conn.execute(
+        select(d.c.status, d.c.acknowledged_by, d.c.resolved_run).where(d.c.kind == kind, d.c.key == key)
+    ).first()
     return dict(row._mapping) if row else None
 
 
-def _note(conn: Connection, kind: str, key: str, note_type: str, user: str, assignee: str | None = None,
-          text: str | None = None) -> None:
-    conn.execute(DiscrepancyNote.__table__.insert().values(kind=kind, key=key, note_type=note_type, assignee=assignee,
-                                                            text=text, user_name=user, at=utcnow()))
+def _note(
+    conn: Connection,
+    kind: str,
+    key: str,
+    note_type: str,
+    user: str,
+    assignee: str | None = None,
+    text: str | None = None,
+) -> None:
+    conn.execute(
+        DiscrepancyNote.__table__.insert().values(
+            kind=kind, key=key, note_type=note_type, assignee=assignee, text=text, user_name=user, at=utcnow()
+        )
+    )
 
 
 def apply(conn: Connection, action: str, kind: str, key: str, user: str, value: str = "") -> str | None:
@@ -44,8 +55,11 @@ def apply(conn: Connection, action: str, kind: str, key: str, user: str, value: 
             return f"{kind} {key} is {before['status']}, not open"
     elif action == "resolve":
         d = Discrepancy.__table__
-        res = conn.execute(update(d).where(d.c.kind == kind, d.c.key == key, d.c.status != "resolved")
-                           .values(status="resolved", resolved_run=d.c.last_run))
+        res = conn.execute(
+            update(d)
+            .where(d.c.kind == kind, d.c.key == key, d.c.status != "resolved")
+            .values(status="resolved", resolved_run=d.c.last_run)
+        )
         if not res.rowcount:
             return f"{kind} {key} is resolved already"
         _note(conn, kind, key, "resolve", user, text=value or None)
@@ -69,7 +83,11 @@ def apply(conn: Connection, action: str, kind: str, key: str, user: str, value: 
 
 def _assignee(conn: Connection, kind: str, key: str, skip_latest: bool = False) -> str | None:
     n = DiscrepancyNote.__table__
-    rows = conn.execute(select(n.c.assignee).where(n.c.kind == kind, n.c.key == key, n.c.note_type == "assign")
-                        .order_by(n.c.id.desc()).limit(2)).all()
+    rows = conn.execute(
+        select(n.c.assignee)
+        .where(n.c.kind == kind, n.c.key == key, n.c.note_type == "assign")
+        .order_by(n.c.id.desc())
+        .limit(2)
+    ).all()
     rows = rows[1:] if skip_latest else rows
     return rows[0][0] if rows else None

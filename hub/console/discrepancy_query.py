@@ -33,17 +33,28 @@ class Filters:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def query_string(self) -> dict[str, str]:
-        out = {"kind": self.kind, "severity": self.severity, "status": self.status, "team": self.team,
-               "salesperson": self.salesperson, "age": "" if self.min_age_days is None else str(self.min_age_days),
-               "assignee": self.assignee, "q": self.q}
+        out = {
+            "kind": self.kind,
+            "severity": self.severity,
+            "status": self.status,
+            "team": self.team,
+            "salesperson": self.salesperson,
+            "age": "" if self.min_age_days is None else str(self.min_age_days),
+            "assignee": self.assignee,
+            "q": self.q,
+        }
         return {k: v for k, v in out.items() if v}
 
 
 def _assignee_subquery() -> Any:
     """The latest assignment of each discrepancy."""
     n = DiscrepancyNote.__table__
-    latest = (select(n.c.kind, n.c.key, func.max(n.c.id).label("id")).where(n.c.note_type == "assign")
-              .group_by(n.c.kind, n.c.key).subquery("latest_assign"))
+    latest = (
+        select(n.c.kind, n.c.key, func.max(n.c.id).label("id"))
+        .where(n.c.note_type == "assign")
+        .group_by(n.c.kind, n.c.key)
+        .subquery("latest_assign")
+    )
     return (select(n.c.kind, n.c.key, n.c.assignee).join(latest, latest.c.id == n.c.id)).subquery("assignment")
 
 
@@ -52,14 +63,22 @@ def select_rows(f: Filters) -> Select[Any]:
     d, run = Discrepancy.__table__, Run.__table__
     party, sp = MODELS["party"].__table__.alias("gp"), MODELS["salesperson"].__table__.alias("gs")
     asg = _assignee_subquery()
-    q = (select(d, party.c.name.label("customer"), sp.c.external_id.label("salesperson_id"),
-                sp.c.name.label("salesperson"), sp.c.team.label("team"), run.c.started_at.label("first_seen"),
-                asg.c.assignee.label("assignee"))
-         .select_from(d)
-         .join(party, and_(party.c.system == GOLDEN, party.c.external_id == d.c.scope), isouter=True)
-         .join(sp, and_(sp.c.system == GOLDEN, sp.c.external_id == party.c.owner_ref), isouter=True)
-         .join(run, run.c.id == d.c.first_run, isouter=True)
-         .join(asg, and_(asg.c.kind == d.c.kind, asg.c.key == d.c.key), isouter=True))
+    q = (
+        select(
+            d,
+            party.c.name.label("customer"),
+            sp.c.external_id.label("salesperson_id"),
+            sp.c.name.label("salesperson"),
+            sp.c.team.label("team"),
+            run.c.started_at.label("first_seen"),
+            asg.c.assignee.label("assignee"),
+        )
+        .select_from(d)
+        .join(party, and_(party.c.system == GOLDEN, party.c.external_id == d.c.scope), isouter=True)
+        .join(sp, and_(sp.c.system == GOLDEN, sp.c.external_id == party.c.owner_ref), isouter=True)
+        .join(run, run.c.id == d.c.first_run, isouter=True)
+        .join(asg, and_(asg.c.kind == d.c.kind, asg.c.key == d.c.key), isouter=True)
+    )
     if f.kind:
         q = q.where(d.c.kind == f.kind)
     if f.severity:
@@ -78,8 +97,13 @@ def select_rows(f: Filters) -> Select[Any]:
         q = q.where(asg.c.assignee == f.assignee)
     if f.q:
         like = "%" + f.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        q = q.where(or_(func.lower(d.c.message).like(like, escape="\\"), func.lower(d.c.key).like(like, escape="\\"),
-                        func.lower(func.coalesce(party.c.name, "")).like(like, escape="\\")))
+        q = q.where(
+            or_(
+                func.lower(d.c.message).like(like, escape="\\"),
+                func.lower(d.c.key).like(like, escape="\\"),
+                func.lower(func.coalesce(party.c.name, "")).like(like, escape="\\"),
+            )
+        )
     return q
 
 
@@ -146,10 +170,20 @@ def options(conn: Connection) -> dict[str, list[Any]]:
     return {
         "kinds": [r[0] for r in conn.execute(select(d.c.kind).distinct().order_by(d.c.kind))],
         "severities": [r[0] for r in conn.execute(select(d.c.severity).distinct().order_by(d.c.severity))],
-        "teams": [r[0] for r in conn.execute(select(sp.c.team).where(sp.c.system == GOLDEN, sp.c.team.is_not(None))
-                                            .distinct().order_by(sp.c.team))],
-        "salespeople": [(r[0], r[1]) for r in conn.execute(
-            select(sp.c.external_id, sp.c.name).where(sp.c.system == GOLDEN).order_by(sp.c.name))],
-        "assignees": [r[0] for r in conn.execute(select(n.c.assignee).where(n.c.assignee.is_not(None))
-                                                .distinct().order_by(n.c.assignee))],
+        "teams": [
+            r[0]
+            for r in conn.execute(
+                select(sp.c.team).where(sp.c.system == GOLDEN, sp.c.team.is_not(None)).distinct().order_by(sp.c.team)
+            )
+        ],
+        "salespeople": [
+            (r[0], r[1])
+            for r in conn.execute(select(sp.c.external_id, sp.c.name).where(sp.c.system == GOLDEN).order_by(sp.c.name))
+        ],
+        "assignees": [
+            r[0]
+            for r in conn.execute(
+                select(n.c.assignee).where(n.c.assignee.is_not(None)).distinct().order_by(n.c.assignee)
+            )
+        ],
     }

@@ -19,8 +19,14 @@ router = APIRouter()
 def _safe_next(request: Request, target: str | None) -> str:
     """Only a path on this console (never another site) may follow a login."""
     base = root(request)
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
-            and not urlsplit(target).netloc and target.startswith(base + "/"):
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+        and target.startswith(base + "/")
+    ):
         return target
     return f"{base}/discrepancies"
 
@@ -48,7 +54,9 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     console = request.app.state.console
     origin = request.headers.get("origin")
     if origin and origin != "null" and urlsplit(origin).netloc != request.headers.get("host"):
-        return render(request, "login.html.j2", status_code=403, next=next, error="a login from another site is refused")
+        return render(
+            request, "login.html.j2", status_code=403, next=next, error="a login from another site is refused"
+        )
     keys = (f"ip:{_client(request)}", f"user:{username.lower()}")
     wait = console.limiter.retry_after(*keys)
     if wait:
@@ -66,15 +74,26 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     if failed:
         return render(request, "login.html.j2", status_code=401, next=next, error="wrong user name or password")
     response = RedirectResponse(_safe_next(request, next), status_code=303)
-    response.set_cookie(COOKIE, token, max_age=int((console.session_hours or SESSION_HOURS) * 3600),
-                        path=root(request) or "/", httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=int((console.session_hours or SESSION_HOURS) * 3600),
+        path=root(request) or "/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
 def _too_many(request: Request, next: str, wait: int) -> Response:
-    response = render(request, "login.html.j2", status_code=429, next=next,
-                      error=f"too many failed logins: try again in {wait} seconds")
+    response = render(
+        request,
+        "login.html.j2",
+        status_code=429,
+        next=next,
+        error=f"too many failed logins: try again in {wait} seconds",
+    )
     response.headers["Retry-After"] = str(wait)
     return response
 
@@ -85,6 +104,7 @@ def logout(request: Request, user: dict = Depends(writer("viewer"))) -> Response
         end_session(conn, session_token(request))
         record(conn, user["name"], "logout", "user", user["name"], None, None)
     response = RedirectResponse(f"{root(request)}/login", status_code=303)
-    response.delete_cookie(COOKIE, path=root(request) or "/", httponly=True, samesite="lax",
-                           secure=request.url.scheme == "https")
+    response.delete_cookie(
+        COOKIE, path=root(request) or "/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
     return response

@@ -17,8 +17,20 @@ from hub.store.models import MODELS, ReviewItem
 
 router = APIRouter()
 ENTITY = "party"
-SHOWN = ("name", "tax_id", "erp_code", "phone", "email", "province", "city", "address", "channel_level", "credit_limit",
-         "country", "website")
+SHOWN = (
+    "name",
+    "tax_id",
+    "erp_code",
+    "phone",
+    "email",
+    "province",
+    "city",
+    "address",
+    "channel_level",
+    "credit_limit",
+    "country",
+    "website",
+)
 DECISIONS = {"accept": "accepted", "reject": "rejected"}
 
 
@@ -59,13 +71,19 @@ def page(request: Request, user: dict = Depends(reader), show: str = "open") -> 
         recs = _records(conn, {(i["system_a"], i["id_a"]) for i in items} | {(i["system_b"], i["id_b"]) for i in items})
     for i in items:
         i["fields"] = _compare(recs.get((i["system_a"], i["id_a"])), recs.get((i["system_b"], i["id_b"])))
-    return render(request, "review.html.j2", items=items, total=total, show=show,
-                  message=request.query_params.get("msg", ""))
+    return render(
+        request, "review.html.j2", items=items, total=total, show=show, message=request.query_params.get("msg", "")
+    )
 
 
 @router.post("/review/decide")
-def decide(request: Request, user: dict = Depends(writer("steward")), pair: list[str] = Form([]),
-           decision: str = Form(""), confirm: str = Form("")) -> Response:
+def decide(
+    request: Request,
+    user: dict = Depends(writer("steward")),
+    pair: list[str] = Form([]),
+    decision: str = Form(""),
+    confirm: str = Form(""),
+) -> Response:
     """One pair decides at once; several pairs ask for a confirmation first (``confirm=yes``)."""
     from hub.cli.reconcile import decide_pair
 
@@ -86,7 +104,10 @@ def decide(request: Request, user: dict = Depends(writer("steward")), pair: list
                 continue
             record(conn, user["name"], f"review.{decision}", "review_item", p, before, _state(conn, p))
     done = len(pairs) - len(problems)
-    return _back(request, f"{done} {status}; the next run applies it" + (f"; not done: {'; '.join(problems[:5])}" if problems else ""))
+    return _back(
+        request,
+        f"{done} {status}; the next run applies it" + (f"; not done: {'; '.join(problems[:5])}" if problems else ""),
+    )
 
 
 def _state(conn: Connection, pair: str) -> dict[str, Any] | None:
@@ -95,9 +116,13 @@ def _state(conn: Connection, pair: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     r = ReviewItem.__table__
-    row = conn.execute(select(r.c.status, r.c.decided_by).where(
-        r.c.entity == ENTITY, ((r.c.system_a == sa) & (r.c.id_a == ia) & (r.c.system_b == sb) & (r.c.id_b == ib))
-        | ((r.c.system_a == sb) & (r.c.id_a == ib) & (r.c.system_b == sa) & (r.c.id_b == ia)))).first()
+    row = conn.execute(
+        select(r.c.status, r.c.decided_by).where(
+            r.c.entity == ENTITY,
+            ((r.c.system_a == sa) & (r.c.id_a == ia) & (r.c.system_b == sb) & (r.c.id_b == ib))
+            | ((r.c.system_a == sb) & (r.c.id_a == ib) & (r.c.system_b == sa) & (r.c.id_b == ia)),
+        )
+    ).first()
     return dict(row._mapping) if row else None
 
 

@@ -32,22 +32,51 @@ def _runs(conn: Connection, limit: int, run_id: int | None = None) -> list[dict[
     q = select(r).order_by(r.c.id.desc()).limit(limit) if run_id is None else select(r).where(r.c.id == run_id)
     runs = [dict(x._mapping) for x in conn.execute(q)]
     ids = [x["id"] for x in runs]
-    counts = {x.run_id: x for x in conn.execute(
-        select(s.c.run_id, func.sum(s.c.rows_in).label("rows_in"), func.sum(s.c.rows_changed).label("changed"),
-               func.sum(s.c.rows_quarantined).label("quarantined"), func.count().label("stages"))
-        .where(s.c.run_id.in_(ids)).group_by(s.c.run_id))} if ids else {}
+    counts = (
+        {
+            x.run_id: x
+            for x in conn.execute(
+                select(
+                    s.c.run_id,
+                    func.sum(s.c.rows_in).label("rows_in"),
+                    func.sum(s.c.rows_changed).label("changed"),
+                    func.sum(s.c.rows_quarantined).label("quarantined"),
+                    func.count().label("stages"),
+                )
+                .where(s.c.run_id.in_(ids))
+                .group_by(s.c.run_id)
+            )
+        }
+        if ids
+        else {}
+    )
     alerts: dict[int, list[dict[str, Any]]] = {}
     for al in conn.execute(select(a).where(a.c.run_id.in_(ids)).order_by(a.c.id)) if ids else []:
-        alerts.setdefault(al.run_id, []).append({"channel": al.channel, "event": al.event, "status": al.status,
-                                                 "attempts": al.attempts, "error": redact(al.error or ""), "at": al.sent_at})
+        alerts.setdefault(al.run_id, []).append(
+            {
+                "channel": al.channel,
+                "event": al.event,
+                "status": al.status,
+                "attempts": al.attempts,
+                "error": redact(al.error or ""),
+                "at": al.sent_at,
+            }
+        )
     for x in runs:
         summary = x["summary"] if isinstance(x["summary"], dict) else {}
         c = counts.get(x["id"])
-        x.update(outcome=summary.get("outcome") or x["status"], culprits=_culprits(summary),
-                 mapped=summary.get("mapped"), report=summary.get("report"), alerts=alerts.get(x["id"], []),
-                 rows_in=c.rows_in if c else 0, changed=c.changed if c else 0,
-                 quarantined=c.quarantined if c else 0, error=redact(x["error"] or ""),
-                 seconds=(x["finished_at"] - x["started_at"]).total_seconds() if x["finished_at"] else None)
+        x.update(
+            outcome=summary.get("outcome") or x["status"],
+            culprits=_culprits(summary),
+            mapped=summary.get("mapped"),
+            report=summary.get("report"),
+            alerts=alerts.get(x["id"], []),
+            rows_in=c.rows_in if c else 0,
+            changed=c.changed if c else 0,
+            quarantined=c.quarantined if c else 0,
+            error=redact(x["error"] or ""),
+            seconds=(x["finished_at"] - x["started_at"]).total_seconds() if x["finished_at"] else None,
+        )
     return runs
 
 

@@ -27,8 +27,15 @@ def start_session(conn: Connection, user: str, hours: float = SESSION_HOURS) -> 
     now = utcnow()
     t = ConsoleSession.__table__
     conn.execute(delete(t).where(t.c.expires_at < now))
-    conn.execute(t.insert().values(token_hash=_digest(token), user_name=user, csrf_token=secrets.token_urlsafe(32),
-                                   created_at=now, expires_at=now + dt.timedelta(hours=hours)))
+    conn.execute(
+        t.insert().values(
+            token_hash=_digest(token),
+            user_name=user,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
+    )
     return token
 
 
@@ -37,8 +44,11 @@ def lookup(conn: Connection, token: str | None) -> dict[str, Any] | None:
     if not token or len(token) > 200:
         return None
     s, u = ConsoleSession.__table__, AppUser.__table__
-    row = conn.execute(select(s.c.user_name, s.c.csrf_token, s.c.expires_at, u.c.role, u.c.disabled)
-                       .join(u, u.c.name == s.c.user_name).where(s.c.token_hash == _digest(token))).first()
+    row = conn.execute(
+        select(s.c.user_name, s.c.csrf_token, s.c.expires_at, u.c.role, u.c.disabled)
+        .join(u, u.c.name == s.c.user_name)
+        .where(s.c.token_hash == _digest(token))
+    ).first()
     if row is None or row.disabled or row.expires_at <= utcnow():
         return None
     return {"name": row.user_name, "role": row.role, "csrf": row.csrf_token, "expires_at": row.expires_at}

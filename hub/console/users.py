@@ -27,8 +27,13 @@ def can(role: str, needed: str) -> bool:
 
 def _public(row: Any) -> dict[str, Any]:
     """A user without the password hash (nothing secret leaves this module)."""
-    return {"name": row.name, "role": row.role, "disabled": bool(row.disabled), "created_at": row.created_at,
-            "last_login": row.last_login}
+    return {
+        "name": row.name,
+        "role": row.role,
+        "disabled": bool(row.disabled),
+        "created_at": row.created_at,
+        "last_login": row.last_login,
+    }
 
 
 def get_user(conn: Connection, name: str) -> dict[str, Any] | None:
@@ -48,8 +53,11 @@ def add_user(conn: Connection, name: str, role: str, password: str, by: str) -> 
     if get_user(conn, name) is not None:
         raise HubError(f"user {name} exists already")
     now = utcnow()
-    conn.execute(AppUser.__table__.insert().values(name=name, role=role, password_hash=hash_password(password),
-                                                   disabled=False, created_at=now, last_login=None))
+    conn.execute(
+        AppUser.__table__.insert().values(
+            name=name, role=role, password_hash=hash_password(password), disabled=False, created_at=now, last_login=None
+        )
+    )
     record(conn, by, "user.add", "user", name, None, {"role": role, "disabled": False})
     return get_user(conn, name)  # type: ignore[return-value]
 
@@ -70,8 +78,15 @@ def set_disabled(conn: Connection, name: str, disabled: bool, by: str) -> dict[s
     conn.execute(update(t).where(t.c.name == name).values(disabled=disabled))
     if disabled:
         end_sessions_of(conn, name)
-    record(conn, by, "user.disable" if disabled else "user.enable", "user", name,
-           {"disabled": before["disabled"]}, {"disabled": disabled})
+    record(
+        conn,
+        by,
+        "user.disable" if disabled else "user.enable",
+        "user",
+        name,
+        {"disabled": before["disabled"]},
+        {"disabled": disabled},
+    )
     return get_user(conn, name)  # type: ignore[return-value]
 
 

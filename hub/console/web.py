@@ -16,9 +16,15 @@ from hub.console.users import can
 
 __all__ = ["render", "environment", "root", "age_text"]
 
-NAV = (("discrepancies", "Discrepancies", "viewer"), ("review", "Review queue", "viewer"),
-       ("customers", "Customers", "viewer"), ("runs", "Runs", "viewer"), ("quarantine", "Quarantine", "viewer"),
-       ("audit", "Audit log", "viewer"), ("users", "Users", "admin"))
+NAV = (
+    ("discrepancies", "Discrepancies", "viewer"),
+    ("review", "Review queue", "viewer"),
+    ("customers", "Customers", "viewer"),
+    ("runs", "Runs", "viewer"),
+    ("quarantine", "Quarantine", "viewer"),
+    ("audit", "Audit log", "viewer"),
+    ("users", "Users", "admin"),
+)
 
 
 def age_text(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -26,7 +32,7 @@ def age_text(since: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if since is None:
         return "-"
     if since.tzinfo is None:
-        since = since.replace(tzinfo=dt.timezone.utc)
+        since = since.replace(tzinfo=dt.UTC)
     secs = max(0, ((now or utcnow()) - since).total_seconds())
     if secs >= 86400:
         return f"{int(secs // 86400)} d"
@@ -63,7 +69,17 @@ def render(request: Request, template: str, status_code: int = 200, **ctx: Any) 
     """A page with the user, their CSRF token, the navigation and the mount prefix in its context."""
     user = getattr(request.state, "user", None)
     nav = [(path, label) for path, label, role in NAV if user and can(user["role"], role)]
-    html = environment().get_template(template).render(
-        request=request, user=user, csrf=user["csrf"] if user else "", nav=nav, root=root(request),
-        active=request.url.path.removeprefix(root(request)).strip("/").split("/")[0], **ctx)
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            user=user,
+            csrf=user["csrf"] if user else "",
+            nav=nav,
+            root=root(request),
+            active=request.url.path.removeprefix(root(request)).strip("/").split("/")[0],
+            **ctx,
+        )
+    )
     return HTMLResponse(html, status_code=status_code)

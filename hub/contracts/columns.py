@@ -43,8 +43,10 @@ class ColumnProblem:
         close = get_close_matches(self.column, self.available, n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         shown = ", ".join(self.available[:30]) + (", ..." if len(self.available) > 30 else "")
-        return (f"{self.where}: mapping {self.system}/{self.stream} -> {self.target} reads column {self.column!r}, "
-                f"which the source does not deliver{hint}; columns: {shown or 'none'}")
+        return (
+            f"{self.where}: mapping {self.system}/{self.stream} -> {self.target} reads column {self.column!r}, "
+            f"which the source does not deliver{hint}; columns: {shown or 'none'}"
+        )
 
 
 def column_uses(mapping: Any) -> list[ColumnUse]:

@@ -57,7 +57,9 @@ class Observed:
 def known_columns(conn: Connection, system: str, stream: str) -> dict[str, KnownColumn]:
     """The columns recorded for a stream (present and removed)."""
     sc = StreamColumn.__table__
-    rows = conn.execute(select(sc.c.column, sc.c.types, sc.c.removed_run).where(sc.c.system == system, sc.c.stream == stream))
+    rows = conn.execute(
+        select(sc.c.column, sc.c.types, sc.c.removed_run).where(sc.c.system == system, sc.c.stream == stream)
+    )
     return {c: KnownColumn(c, frozenset(t.split(",")) if t else frozenset(), r is None) for c, t, r in rows}
 
 
@@ -65,8 +67,9 @@ def load_profile(conn: Connection, pipeline: str, system: str, stream: str) -> P
     """The stream's last accepted profile, or None before its first accepted delivery."""
     sp = StreamProfile.__table__
     row = conn.execute(
-        select(sp.c.rows, sp.c.filled, sp.c.run_id, sp.c.data_at)
-        .where(sp.c.pipeline == pipeline, sp.c.system == system, sp.c.stream == stream)
+        select(sp.c.rows, sp.c.filled, sp.c.run_id, sp.c.data_at).where(
+            sp.c.pipeline == pipeline, sp.c.system == system, sp.c.stream == stream
+        )
     ).first()
     if row is None:
         return None
@@ -82,28 +85,80 @@ def save_schema(conn: Connection, system: str, stream: str, run_id: int, observe
         for col, types in observed.columns.items():
             prev = old.get(col)
             seen = sorted(set(types) | (set(prev.types) if prev else set()))
-            rows.append({"system": system, "stream": stream, "column": col, "types": ",".join(seen),
-                         "first_run": run_id, "last_run": run_id, "removed_run": None})
-        upsert(conn, StreamColumn.__table__, rows, key=("system", "stream", "column"), change_column=None,
-               update_columns=("types", "last_run", "removed_run"))
+            rows.append(
+                {
+                    "system": system,
+                    "stream": stream,
+                    "column": col,
+                    "types": ",".join(seen),
+                    "first_run": run_id,
+                    "last_run": run_id,
+                    "removed_run": None,
+                }
+            )
+        upsert(
+            conn,
+            StreamColumn.__table__,
+            rows,
+            key=("system", "stream", "column"),
+            change_column=None,
+            update_columns=("types", "last_run", "removed_run"),
+        )
     sc = StreamColumn.__table__
     for col in observed.removed:
-        conn.execute(update(sc).where(sc.c.system == system, sc.c.stream == stream, sc.c.column == col,
-                                      sc.c.removed_run.is_(None)).values(removed_run=run_id))
+        conn.execute(
+            update(sc)
+            .where(sc.c.system == system, sc.c.stream == stream, sc.c.column == col, sc.c.removed_run.is_(None))
+            .values(removed_run=run_id)
+        )
     if observed.events:
-        conn.execute(SchemaChange.__table__.insert(), [
-            {"system": system, "stream": stream, "run_id": run_id, "change": e.change, "column": e.column,
-             "action": e.action, "detail": e.detail or None, "location": e.location, "at": now}
-            for e in observed.events
-        ])
+        conn.execute(
+            SchemaChange.__table__.insert(),
+            [
+                {
+                    "system": system,
+                    "stream": stream,
+                    "run_id": run_id,
+                    "change": e.change,
+                    "column": e.column,
+                    "action": e.action,
+                    "detail": e.detail or None,
+                    "location": e.location,
+                    "at": now,
+                }
+                for e in observed.events
+            ],
+        )
 
 
-def save_profile(conn: Connection, pipeline: str, system: str, stream: str, run_id: int, rows: int,
-                 filled: dict[str, float], delivered: bool) -> None:
+def save_profile(
+    conn: Connection,
+    pipeline: str,
+    system: str,
+    stream: str,
+    run_id: int,
+    rows: int,
+    filled: dict[str, float],
+    delivered: bool,
+) -> None:
     """Make a delivery the stream's baseline (``delivered``: it held records, so the source is not stale)."""
     now = utcnow()
-    values: dict[str, Any] = {"pipeline": pipeline, "system": system, "stream": stream, "run_id": run_id, "rows": rows,
-                              "filled": filled or None, "data_at": now if delivered else None, "updated_at": now}
+    values: dict[str, Any] = {
+        "pipeline": pipeline,
+        "system": system,
+        "stream": stream,
+        "run_id": run_id,
+        "rows": rows,
+        "filled": filled or None,
+        "data_at": now if delivered else None,
+        "updated_at": now,
+    }
     update_cols = ("run_id", "rows", "filled", "updated_at") + (("data_at",) if delivered else ())
-    upsert(conn, StreamProfile.__table__, [values], key=("pipeline", "system", "stream"), change_column=None,
-           update_columns=update_cols)
+    upsert(
+        conn,
+        StreamProfile.__table__,
+        [values],
+        key=("pipeline", "system", "stream"),
+        change_column=None,
+        update_columns=update_cols,
+    )

@@ -61,8 +61,18 @@ class Delivery:
 class StreamWatch:
     """The contract and guards of one stream during one read."""
 
-    def __init__(self, system: str, stream: str, mappings: list[Any], contract: ContractSettings, guards: GuardSettings,
-                 known: dict[str, KnownColumn], baseline: Profile | None, full_read: bool, accept: bool = False) -> None:
+    def __init__(
+        self,
+        system: str,
+        stream: str,
+        mappings: list[Any],
+        contract: ContractSettings,
+        guards: GuardSettings,
+        known: dict[str, KnownColumn],
+        baseline: Profile | None,
+        full_read: bool,
+        accept: bool = False,
+    ) -> None:
         self.system, self.stream = system, stream
         self.mappings, self.contract, self.guards = mappings, contract, guards
         self.known, self.baseline, self.full_read, self.accept = known, baseline, full_read, accept
@@ -111,20 +121,32 @@ class StreamWatch:
         self._count(records)
         return records
 
-    def _check_columns(self, columns: tuple[str, ...], declared: bool, where: str | None, records: list[Record]) -> None:
+    def _check_columns(
+        self, columns: tuple[str, ...], declared: bool, where: str | None, records: list[Record]
+    ) -> None:
         present = set(columns)
         missing = missing_columns(self.mappings, columns)
         loc = where or f"{self.system}/{self.stream}"
         if missing and self.contract.mapped_columns == "freeze":
             for p in missing:
-                self.observed.events.append(SchemaEvent("removed", p.column, "failed", f"read by {p.target} ({p.where})", where))
+                self.observed.events.append(
+                    SchemaEvent("removed", p.column, "failed", f"read by {p.target} ({p.where})", where)
+                )
             what = "; ".join(f"column {p.column!r}, which {p.where} maps to {p.target}" for p in missing)
             shown = ", ".join(columns[:40]) + (", ..." if len(columns) > 40 else "")
-            raise ContractError(f"{loc}: the source does not deliver {what}; columns delivered: {shown or 'none'}",
-                                system=self.system, stream=self.stream, column=missing[0].column, rule=missing[0].where,
-                                delivery=where, columns=[p.column for p in missing])
+            raise ContractError(
+                f"{loc}: the source does not deliver {what}; columns delivered: {shown or 'none'}",
+                system=self.system,
+                stream=self.stream,
+                column=missing[0].column,
+                rule=missing[0].where,
+                delivery=where,
+                columns=[p.column for p in missing],
+            )
         for p in missing:
-            self.observed.events.append(SchemaEvent("removed", p.column, "discarded", f"read by {p.target}; mapped as empty", where))
+            self.observed.events.append(
+                SchemaEvent("removed", p.column, "discarded", f"read by {p.target}; mapped as empty", where)
+            )
         types: dict[str, set[str]] = {c: set() for c in columns}
         if declared and records and all(isinstance(v, str) for v in records[0].data.values()):
             for c in columns:
@@ -145,8 +167,13 @@ class StreamWatch:
                 if kc.present and col not in present and col not in self.mapped:
                     if self.contract.new_columns == "freeze":
                         self.observed.events.append(SchemaEvent("removed", col, "failed", "schema frozen", where))
-                        raise ContractError(f"{loc}: column {col!r} is gone and the stream's schema is frozen",
-                                            system=self.system, stream=self.stream, column=col, delivery=where)
+                        raise ContractError(
+                            f"{loc}: column {col!r} is gone and the stream's schema is frozen",
+                            system=self.system,
+                            stream=self.stream,
+                            column=col,
+                            delivery=where,
+                        )
                     self.observed.removed.add(col)
                     self.observed.events.append(SchemaEvent("removed", col, "recorded", "", where))
 
@@ -155,14 +182,20 @@ class StreamWatch:
         loc = where or f"{self.system}/{self.stream}"
         if policy == "freeze":
             self.observed.events.append(SchemaEvent("added", col, "failed", "schema frozen", where))
-            raise ContractError(f"{loc}: new column {col!r} and the stream's schema is frozen "
-                                f"(contract new_columns: freeze)", system=self.system, stream=self.stream, column=col,
-                                delivery=where)
+            raise ContractError(
+                f"{loc}: new column {col!r} and the stream's schema is frozen (contract new_columns: freeze)",
+                system=self.system,
+                stream=self.stream,
+                column=col,
+                delivery=where,
+            )
         if policy == "discard_row":
             self._discard_rows.add(col)
         elif policy == "discard_value":
             self._discard_values.add(col)
-        self.observed.events.append(SchemaEvent("added", col, "recorded" if policy == "evolve" else "discarded", policy, where))
+        self.observed.events.append(
+            SchemaEvent("added", col, "recorded" if policy == "evolve" else "discarded", policy, where)
+        )
 
     def _note_new_keys(self, records: list[Record], where: str | None) -> None:
         seen = self.observed.columns
@@ -180,8 +213,9 @@ class StreamWatch:
         for r in records:
             if r.error is None and self._discard_rows and self._discard_rows.intersection(r.data):
                 col = sorted(self._discard_rows.intersection(r.data))[0]
-                err = ParseError(f"the record has column {col!r}, which the contract discards (new_columns: discard_row)",
-                                 field=col)
+                err = ParseError(
+                    f"the record has column {col!r}, which the contract discards (new_columns: discard_row)", field=col
+                )
                 out.append(Record(r.stream, r.key, {}, location=r.location, error=err, raw=str(r.data)[:2000]))
                 continue
             for col in self._discard_values:
@@ -218,25 +252,44 @@ class StreamWatch:
         where = f"{self.system}/{self.stream}"
         g, base = self.guards, self.baseline
         if not self.deliveries and self.full_read and base is None and g.empty == "hold":
-            raise HoldError(f"{where} delivered nothing on its first read (no file, page or record); "
-                            "check the source's path, pattern or filter, or set guards empty: allow",
-                            kind="empty", system=self.system, stream=self.stream)
+            raise HoldError(
+                f"{where} delivered nothing on its first read (no file, page or record); "
+                "check the source's path, pattern or filter, or set guards empty: allow",
+                kind="empty",
+                system=self.system,
+                stream=self.stream,
+            )
         for d in self.deliveries:
             label = d.name or where
             snapshot = d.name is not None or self.full_read
             if d.rows == 0 and snapshot and g.empty == "hold":
-                raise HoldError(f"{label} holds no record (a header only, or an empty export); "
-                                "the stream keeps its previous data", kind="empty", system=self.system,
-                                stream=self.stream, delivery=d.name)
+                raise HoldError(
+                    f"{label} holds no record (a header only, or an empty export); the stream keeps its previous data",
+                    kind="empty",
+                    system=self.system,
+                    stream=self.stream,
+                    delivery=d.name,
+                )
             if d.rows == 0 and g.empty == "allow":
                 continue
-            if snapshot and base is not None and base.rows and g.max_row_drop is not None \
-                    and d.rows < base.rows * (1 - g.max_row_drop):
+            if (
+                snapshot
+                and base is not None
+                and base.rows
+                and g.max_row_drop is not None
+                and d.rows < base.rows * (1 - g.max_row_drop)
+            ):
                 drop = 1 - d.rows / base.rows
-                raise HoldError(f"{label} delivered {d.rows:,} rows, {_pct(drop)} fewer than its last accepted "
-                                f"delivery ({base.rows:,} rows, run {base.run_id}); the limit is {_pct(g.max_row_drop)}",
-                                kind="volume", system=self.system, stream=self.stream, delivery=d.name,
-                                rows=d.rows, baseline_rows=base.rows)
+                raise HoldError(
+                    f"{label} delivered {d.rows:,} rows, {_pct(drop)} fewer than its last accepted "
+                    f"delivery ({base.rows:,} rows, run {base.run_id}); the limit is {_pct(g.max_row_drop)}",
+                    kind="volume",
+                    system=self.system,
+                    stream=self.stream,
+                    delivery=d.name,
+                    rows=d.rows,
+                    baseline_rows=base.rows,
+                )
             if base is None or g.max_fill_drop is None or d.sampled < g.min_rows:
                 continue
             shares = d.shares()
@@ -246,10 +299,16 @@ class StreamWatch:
                     continue
                 fields = ", ".join(self.targets.get(col, [])) or col
                 what = f"column {col!r}" if "|" not in col else f"columns {col.replace('|', ', ')}"
-                raise HoldError(f"{label}: {what} ({fields}) is filled in {_pct(now)} of records, "
-                                f"{_pct(before)} in the last accepted delivery (run {base.run_id})",
-                                kind="null_rate", system=self.system, stream=self.stream, field=fields, column=col,
-                                delivery=d.name)
+                raise HoldError(
+                    f"{label}: {what} ({fields}) is filled in {_pct(now)} of records, "
+                    f"{_pct(before)} in the last accepted delivery (run {base.run_id})",
+                    kind="null_rate",
+                    system=self.system,
+                    stream=self.stream,
+                    field=fields,
+                    column=col,
+                    delivery=d.name,
+                )
 
     def profile(self) -> tuple[int, dict[str, float], bool] | None:
         """(rows, fill shares, delivered) of the read's last delivery, the next baseline; None when nothing came."""

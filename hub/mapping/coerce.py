@@ -400,4 +400,3 @@ def make_formatter(
         no = next(iter(false_values or FALSE_VALUES))
         return lambda v: yes if v else no
     return _to_str
-

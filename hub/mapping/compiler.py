@@ -145,7 +145,9 @@ def compile_field(
                 ok = False
     if not ok:
         return None
-    opts: dict[str, Any] = dict(formats=rule.formats, tz=tz, true_values=rule.true_values, false_values=rule.false_values)
+    opts: dict[str, Any] = dict(
+        formats=rule.formats, tz=tz, true_values=rule.true_values, false_values=rule.false_values
+    )
     coerce = make_coercer(ftype, **opts)
 
     def load_value(key: str, value: Any) -> Any:
@@ -213,7 +215,11 @@ def _plan_reverse(
         plan.why_not_reversible = "reverse: false"
         return
     if rule.source_kind != "from" or not isinstance(rule.from_, str):
-        plan.why_not_reversible = f"source is {rule.source_kind} of a nested path" if rule.source_kind == "from" else f"source is {rule.source_kind}"
+        plan.why_not_reversible = (
+            f"source is {rule.source_kind} of a nested path"
+            if rule.source_kind == "from"
+            else f"source is {rule.source_kind}"
+        )
         return
     lossy = [n for n in pre_names if n not in NORMALIZING]
     if lossy:

@@ -20,8 +20,8 @@ from hub.configfile import ConfigFile, LocatedDict, pydantic_problems, read_conf
 from hub.errors import ConfigError, MappingRuleError
 from hub.mapping.coerce import get_timezone
 from hub.mapping.compiler import CompiledMapping, FieldPlan, build_mapping, compile_field
-from hub.mapping.sources import compile_key
 from hub.mapping.rules import FieldRule, MappingFile, MappingRule, ValueMap
+from hub.mapping.sources import compile_key
 from hub.mapping.valuemaps import FieldLookup, compile_lookup
 
 __all__ = ["MappingSet", "load_mappings", "default_transforms"]
@@ -50,7 +50,9 @@ class MappingSet:
         """The mappings fed by ``stream`` of ``system`` (empty when none)."""
         return list(self._by_stream.get((system, stream), ()))
 
-    def map_record(self, system: str, stream: str, data: dict[str, Any]) -> list[tuple[CompiledMapping, dict[str, Any]]]:
+    def map_record(
+        self, system: str, stream: str, data: dict[str, Any]
+    ) -> list[tuple[CompiledMapping, dict[str, Any]]]:
         """Apply every mapping of the stream whose ``when`` matches; MappingError on a bad record."""
         return [(m, m.apply(data)) for m in self._by_stream.get((system, stream), ()) if m.matches(data)]
 
@@ -127,7 +129,11 @@ def load_mappings(paths: Iterable[Path | str], *, transforms: Registry | None = 
             if vm is None:
                 continue
             if vm_name in value_maps:
-                problems.add(doc, base, f"value map {vm_name!r} is already defined at {value_maps[vm_name][1].where(value_maps[vm_name][2])}")
+                problems.add(
+                    doc,
+                    base,
+                    f"value map {vm_name!r} is already defined at {value_maps[vm_name][1].where(value_maps[vm_name][2])}",
+                )
                 continue
             value_maps[vm_name] = (vm, doc, base)
         docs.append((doc, mf))
@@ -142,7 +148,9 @@ def load_mappings(paths: Iterable[Path | str], *, transforms: Registry | None = 
             ident = (m.system, m.stream, m.entity, tuple(sorted((k, tuple(sorted(v))) for k, v in m.when.items())))
             here = doc.where(("mappings", i))
             if ident in seen:
-                problems.add(doc, ("mappings", i), f"{m.system}.{m.stream} -> {m.entity} is already mapped at {seen[ident]}")
+                problems.add(
+                    doc, ("mappings", i), f"{m.system}.{m.stream} -> {m.entity} is already mapped at {seen[ident]}"
+                )
                 continue
             seen[ident] = here
             compiled.append(m)
@@ -190,7 +198,9 @@ def _compile_mapping(
             ok = False
             continue
         if name not in entity_fields:
-            problems.add(doc, fbase, f"unknown field {name!r} of {rule.entity}; known: {', '.join(sorted(entity_fields))}")
+            problems.add(
+                doc, fbase, f"unknown field {name!r} of {rule.entity}; known: {', '.join(sorted(entity_fields))}"
+            )
             ok = False
             continue
         frule: FieldRule | None = _validate(FieldRule, fdata, doc, fbase, problems)
@@ -205,14 +215,26 @@ def _compile_mapping(
         def raw_text(key: str, _d: Any = fdata) -> str | None:
             return _d.raw.get(key) if isinstance(_d, LocatedDict) else None
 
-        def lookups(map_name: str, coerce: Any, map_default: Any, domain: Any, _b: tuple[Any, ...] = fbase, _t: str = ftype, _n: str = name) -> FieldLookup | None:
+        def lookups(
+            map_name: str,
+            coerce: Any,
+            map_default: Any,
+            domain: Any,
+            _b: tuple[Any, ...] = fbase,
+            _t: str = ftype,
+            _n: str = name,
+        ) -> FieldLookup | None:
             if map_name not in value_maps:
                 known = ", ".join(sorted(value_maps)) or "none defined"
                 problems.add(doc, _b + ("map",), f"unknown value map {map_name!r}; known: {known}")
                 return None
             vm, vdoc, vbase = value_maps[map_name]
             vdata = vdoc.node(vbase)
-            raws = vdata["values"].raw if isinstance(vdata, LocatedDict) and isinstance(vdata.get("values"), LocatedDict) else {}
+            raws = (
+                vdata["values"].raw
+                if isinstance(vdata, LocatedDict) and isinstance(vdata.get("values"), LocatedDict)
+                else {}
+            )
             if isinstance(vdata, LocatedDict) and "default" in vdata.raw:
                 raws = {**raws, "default": vdata.raw["default"]}
             failed: list[bool] = []

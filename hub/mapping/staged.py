@@ -59,28 +59,52 @@ def rules_fingerprint(paths: Iterable[Any]) -> str:
     return h.hexdigest()
 
 
-def quarantine_row(system: str, stream: str, stage: str, record_key: str, location: str | None, exc: HubError,
-                   raw: str | None, run_id: int, record_hash: str | None = None) -> dict[str, Any]:
+def quarantine_row(
+    system: str,
+    stream: str,
+    stage: str,
+    record_key: str,
+    location: str | None,
+    exc: HubError,
+    raw: str | None,
+    run_id: int,
+    record_hash: str | None = None,
+) -> dict[str, Any]:
     """A quarantine row for a record that failed in ``stage``."""
     reason = str(exc)
     if location and location not in reason:
         reason = f"{location}: {reason}"
     return {
-        "system": system, "stream": stream, "stage": stage, "record_key": record_key, "location": location,
-        "error_type": type(exc).__name__, "field": getattr(exc, "field", None), "reason": reason, "raw": raw,
-        "hash": record_hash, "first_run": run_id, "last_run": run_id, "resolved_run": None, "created_at": utcnow(),
+        "system": system,
+        "stream": stream,
+        "stage": stage,
+        "record_key": record_key,
+        "location": location,
+        "error_type": type(exc).__name__,
+        "field": getattr(exc, "field", None),
+        "reason": reason,
+        "raw": raw,
+        "hash": record_hash,
+        "first_run": run_id,
+        "last_run": run_id,
+        "resolved_run": None,
+        "created_at": utcnow(),
     }
 
 
 class StreamMapper:
     """The compiled rules of one stream, applied batch by batch."""
 
-    def __init__(self, system: str, stream: str, mappings: list[Any], fingerprint: str, run_id: int, dialect: str) -> None:
+    def __init__(
+        self, system: str, stream: str, mappings: list[Any], fingerprint: str, run_id: int, dialect: str
+    ) -> None:
         self.system, self.stream, self.mappings = system, stream, mappings
         self.fingerprint, self.run_id = fingerprint, run_id
         self.fields = {m.entity: list(fields_of(m.entity)) for m in mappings}
         #: per entity: the columns of the bind tuples the mapper produces
-        self.columns = {e: f + ["system", "external_id", "row_hash", "run_id", "deleted"] for e, f in self.fields.items()}
+        self.columns = {
+            e: f + ["system", "external_id", "row_hash", "run_id", "deleted"] for e, f in self.fields.items()
+        }
         self._convert = {}
         self._deleted = {e: converters(MODELS[e].__table__, ["deleted"], dialect)[0] for e in self.fields}
         for e, f in self.fields.items():
@@ -117,7 +141,9 @@ class StreamMapper:
                     exc = MappingError(exc.message, field=exc.field)
                 exc.system, exc.stream, exc.external_id = system, self.stream, rec.external_id
                 out.failed.append(
-                    quarantine_row(system, self.stream, "map", rec.external_id, rec.location, exc, rec.payload, run_id, rec.hash)
+                    quarantine_row(
+                        system, self.stream, "map", rec.external_id, rec.location, exc, rec.payload, run_id, rec.hash
+                    )
                 )
                 continue
             for entity, ext, row in produced:
@@ -129,16 +155,29 @@ class StreamMapper:
         """Store a mapped batch in the caller's transaction; returns canonical rows inserted or changed."""
         changed = 0
         for entity, rows in mapped.rows.items():
-            changed += upsert_tuples(conn, MODELS[entity].__table__, self.columns[entity], list(rows.values()),
-                                     key=("system", "external_id"))
+            changed += upsert_tuples(
+                conn, MODELS[entity].__table__, self.columns[entity], list(rows.values()), key=("system", "external_id")
+            )
         if mapped.failed:
-            upsert(conn, Quarantine.__table__, mapped.failed, key=QUARANTINE_KEY, change_column=None, update_columns=QUARANTINE_UPDATE)
+            upsert(
+                conn,
+                Quarantine.__table__,
+                mapped.failed,
+                key=QUARANTINE_KEY,
+                change_column=None,
+                update_columns=QUARANTINE_UPDATE,
+            )
         if resolve_quarantine and mapped.ok_keys:
             for start in range(0, len(mapped.ok_keys), 5000):
                 conn.execute(
                     update(Quarantine)
-                    .where(Quarantine.system == self.system, Quarantine.stream == self.stream, Quarantine.stage == "map",
-                           Quarantine.resolved_run.is_(None), Quarantine.record_key.in_(mapped.ok_keys[start : start + 5000]))
+                    .where(
+                        Quarantine.system == self.system,
+                        Quarantine.stream == self.stream,
+                        Quarantine.stage == "map",
+                        Quarantine.resolved_run.is_(None),
+                        Quarantine.record_key.in_(mapped.ok_keys[start : start + 5000]),
+                    )
                     .values(resolved_run=self.run_id)
                 )
         return changed

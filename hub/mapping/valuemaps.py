@@ -105,7 +105,9 @@ def compile_lookup(
         t = typed(canon, None, ("reverse", canon))
         if t is not MISSING and t is not None:
             if src not in table and not vm.passthrough:
-                problem(("reverse", canon), f"value map {name!r}: reverse value {src!r} is not a source value of the map")
+                problem(
+                    ("reverse", canon), f"value map {name!r}: reverse value {src!r} is not a source value of the map"
+                )
             reverse[t] = src
     ambiguous = tuple(c for c, srcs in sources.items() if len(srcs) > 1 and c not in reverse)
     for canon, srcs in sources.items():
@@ -136,4 +138,6 @@ def compile_lookup(
             return out
         raise Bad(f"{key!r} is not in value map {name!r}")
 
-    return FieldLookup(lookup=lookup, reverse=None if ambiguous else reverse, ambiguous=ambiguous, passthrough=passthrough)
+    return FieldLookup(
+        lookup=lookup, reverse=None if ambiguous else reverse, ambiguous=ambiguous, passthrough=passthrough
+    )

@@ -8,10 +8,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from hub.config import SECRET_WORDS, HubConfig, mask_secrets
+from hub.configfile import ConfigFile, pydantic_problems, read_config_file
 from hub.connector import Connector, ConnectorContext, ConnectorSpec
 from hub.errors import ConfigError
 from hub.plugins import connector_specs, get_plugin_manager
-from hub.configfile import ConfigFile, pydantic_problems, read_config_file
 
 __all__ = ["config_lines", "connector_kind", "connector_settings", "resolve_secrets", "build_connector"]
 
@@ -75,7 +75,9 @@ def resolve_secrets(config: HubConfig, system: str) -> dict[str, str]:
     from hub.redact import register_secret
 
     for name, value in secrets.items():  # user names are not secrets: redacting them would blot out common words
-        if any(word in name.lower() for word in SECRET_WORDS) or not any(w in name.lower() for w in ("user", "login", "client_id", "account")):
+        if any(word in name.lower() for word in SECRET_WORDS) or not any(
+            w in name.lower() for w in ("user", "login", "client_id", "account")
+        ):
             register_secret(value)
     return secrets
 

@@ -80,9 +80,16 @@ class StageContext:
             from hub.store.models import Quarantine
 
             with self.engine.connect() as conn:
-                self._open_quarantine[key] = bool(conn.execute(
-                    select(func.count()).select_from(Quarantine).where(
-                        Quarantine.system == system, Quarantine.stream == stream, Quarantine.stage == "map",
-                        Quarantine.resolved_run.is_(None))
-                ).scalar())
+                self._open_quarantine[key] = bool(
+                    conn.execute(
+                        select(func.count())
+                        .select_from(Quarantine)
+                        .where(
+                            Quarantine.system == system,
+                            Quarantine.stream == stream,
+                            Quarantine.stage == "map",
+                            Quarantine.resolved_run.is_(None),
+                        )
+                    ).scalar()
+                )
         return self._open_quarantine[key]

@@ -22,9 +22,9 @@ from hub.connector import Record
 from hub.contracts.schema import known_columns, load_profile, save_profile, save_schema
 from hub.contracts.watch import StreamWatch
 from hub.errors import GuardError
+from hub.mapping.staged import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
-from hub.mapping.staged import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import Converter, converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
@@ -55,13 +55,33 @@ def save_state(conn: Connection, pipeline: str, system: str, stream: str, state:
     upsert(
         conn,
         CursorState.__table__,
-        [{"pipeline": pipeline, "system": system, "stream": stream, "state": state, "run_id": run_id, "updated_at": utcnow()}],
+        [
+            {
+                "pipeline": pipeline,
+                "system": system,
+                "stream": stream,
+                "state": state,
+                "run_id": run_id,
+                "updated_at": utcnow(),
+            }
+        ],
         key=("pipeline", "system", "stream"),
         change_column=None,
     )
 
 
-_STAGING_COLUMNS = ("system", "stream", "external_id", "hash", "payload", "location", "first_run", "changed_run", "mapped_hash", "deleted")
+_STAGING_COLUMNS = (
+    "system",
+    "stream",
+    "external_id",
+    "hash",
+    "payload",
+    "location",
+    "first_run",
+    "changed_run",
+    "mapped_hash",
+    "deleted",
+)
 _STAGING_UPDATE = ("hash", "payload", "location", "changed_run", "mapped_hash", "deleted")
 
 
@@ -84,10 +104,17 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         resolve_quarantine = ctx.has_open_quarantine(system, stream) if mapper else False
         with ctx.engine.connect() as conn:
             state = None if ctx.full_refresh(system, stream) else load_state(conn, ctx.pipeline, system, stream)
-            watch = StreamWatch(system, stream, mapper.mappings if mapper else [], ctx.config.contract_settings(system, stream),
-                                ctx.config.guard_settings(system, stream), known_columns(conn, system, stream),
-                                load_profile(conn, ctx.pipeline, system, stream), full_read=state is None,
-                                accept=ctx.accepted(system, stream))
+            watch = StreamWatch(
+                system,
+                stream,
+                mapper.mappings if mapper else [],
+                ctx.config.contract_settings(system, stream),
+                ctx.config.guard_settings(system, stream),
+                known_columns(conn, system, stream),
+                load_profile(conn, ctx.pipeline, system, stream),
+                full_read=state is None,
+                accept=ctx.accepted(system, stream),
+            )
         connector = build_connector(ctx.config, system)
         after_commit: list[Any] = []
         try:
@@ -96,7 +123,9 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                     records = watch.check(batch)
                     good = list({r.key: r for r in records if r.error is None}.values())
                     bad = [r for r in records if r.error is not None]
-                    rows = _stage_batch(ctx, conn, mapper, counts, system, stream, good, bad, as_bool, resolve_quarantine)
+                    rows = _stage_batch(
+                        ctx, conn, mapper, counts, system, stream, good, bad, as_bool, resolve_quarantine
+                    )
                     save_state(conn, ctx.pipeline, system, stream, batch.state, ctx.run_id)
                     after_commit.extend(batch.on_commit)
                     counts.rows_in += len(records)
@@ -118,8 +147,18 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         return counts
 
 
-def _stage_batch(ctx: StageContext, conn: Connection, mapper: Any, counts: StageCounts, system: str, stream: str,
-                 good: list[Record], bad: list[Record], as_bool: Converter, resolve_quarantine: bool) -> int:
+def _stage_batch(
+    ctx: StageContext,
+    conn: Connection,
+    mapper: Any,
+    counts: StageCounts,
+    system: str,
+    stream: str,
+    good: list[Record],
+    bad: list[Record],
+    as_bool: Converter,
+    resolve_quarantine: bool,
+) -> int:
     """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
     known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
     rows, staged = [], []
@@ -131,11 +170,17 @@ def _stage_batch(ctx: StageContext, conn: Connection, mapper: Any, counts: Stage
         if old is not None and old[0] == h and (mapper is None or old[1] == marker):
             continue
         deleted = bool(r.data.get("_deleted", False))
-        rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker,
-                     as_bool(deleted)))
+        rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker, as_bool(deleted)))
         staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
-    upsert_tuples(conn, SourceRecord.__table__, _STAGING_COLUMNS, rows, key=("system", "stream", "external_id"),
-                  change_column=None, update_columns=_STAGING_UPDATE)
+    upsert_tuples(
+        conn,
+        SourceRecord.__table__,
+        _STAGING_COLUMNS,
+        rows,
+        key=("system", "stream", "external_id"),
+        change_column=None,
+        update_columns=_STAGING_UPDATE,
+    )
     if mapper is not None and staged:
         mapped = mapper.map(staged)
         changed = mapper.write(conn, mapped, resolve_quarantine)
@@ -145,8 +190,14 @@ def _stage_batch(ctx: StageContext, conn: Connection, mapper: Any, counts: Stage
             counts.detail.setdefault("mapped", {})[entity] = counts.detail.get("mapped", {}).get(entity, 0) + n
         counts.rows_quarantined += len(mapped.failed)
     if bad:
-        upsert(conn, Quarantine.__table__, _extract_quarantine(bad, system, ctx.run_id), key=QUARANTINE_KEY,
-               change_column=None, update_columns=QUARANTINE_UPDATE)
+        upsert(
+            conn,
+            Quarantine.__table__,
+            _extract_quarantine(bad, system, ctx.run_id),
+            key=QUARANTINE_KEY,
+            change_column=None,
+            update_columns=QUARANTINE_UPDATE,
+        )
     return len(rows)
 
 

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, text
 from hub.contracts.columns import missing_columns
 from hub.contracts.schema import known_columns
 from hub.errors import ContractError
-from hub.pipeline.context import StageContext
 from hub.mapping.staged import Staged
+from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.models import SourceRecord
 
@@ -35,8 +35,15 @@ def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) ->
         columns = [c for c, k in known_columns(conn, system, stream).items() if k.present]
         if not columns:
             sr = SourceRecord.__table__
-            sample = conn.execute(select(sr.c.payload).where(sr.c.system == system, sr.c.stream == stream,
-                                                             sr.c.deleted == False).limit(50)).scalars().all()  # noqa: E712
+            sample = (
+                conn.execute(
+                    select(sr.c.payload)
+                    .where(sr.c.system == system, sr.c.stream == stream, sr.c.deleted.is_(False))
+                    .limit(50)
+                )
+                .scalars()
+                .all()
+            )  # noqa: E712
             seen: dict[str, None] = {}
             for payload in sample:
                 seen.update(dict.fromkeys(json.loads(payload)))
@@ -47,8 +54,14 @@ def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) ->
     if problems:
         first = problems[0]
         more = "".join(f"\n  {p}" for p in problems[1:])
-        raise ContractError(f"{first}{more}", system=system, stream=stream, column=first.column, rule=first.where,
-                            columns=[p.column for p in problems])
+        raise ContractError(
+            f"{first}{more}",
+            system=system,
+            stream=stream,
+            column=first.column,
+            rule=first.where,
+            columns=[p.column for p in problems],
+        )
 
 
 def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
@@ -78,9 +91,14 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                 mapped = mapper.map(staged)
                 counts.rows_changed += mapper.write(conn, mapped, ctx.has_open_quarantine(system, stream))
                 conn.execute(
-                    text("UPDATE source_record SET mapped_hash = hash || :suffix "
-                         "WHERE system = :system AND stream = :stream AND external_id = :ext"),
-                    [{"suffix": ":" + mapper.fingerprint, "system": system, "stream": stream, "ext": r[0]} for r in rows],
+                    text(
+                        "UPDATE source_record SET mapped_hash = hash || :suffix "
+                        "WHERE system = :system AND stream = :stream AND external_id = :ext"
+                    ),
+                    [
+                        {"suffix": ":" + mapper.fingerprint, "system": system, "stream": stream, "ext": r[0]}
+                        for r in rows
+                    ],
                 )
                 counts.rows_in += len(rows)
                 counts.rows_quarantined += len(mapped.failed)

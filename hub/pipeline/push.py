@@ -21,8 +21,8 @@ from sqlalchemy import select
 from hub.errors import HubError, PushError
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext
-from hub.reconcile.store.lifecycle import write_findings
 from hub.pipeline.runlog import StageCounts, stage
+from hub.reconcile.store.lifecycle import write_findings
 
 __all__ = ["push", "push_rules", "PLAN_LIMIT"]
 
@@ -50,8 +50,10 @@ def _mapping(ctx: StageContext, system: str, stream: str, entity: str) -> Any:
 
 
 def _plan_detail(res: Any) -> list[dict[str, Any]]:
-    return [{"canonical_id": c.canonical_id, "external_id": c.external_id, "op": c.op, "diff": c.diff_json()}
-            for c in res.changes[:PLAN_LIMIT]]
+    return [
+        {"canonical_id": c.canonical_id, "external_id": c.external_id, "op": c.op, "diff": c.diff_json()}
+        for c in res.changes[:PLAN_LIMIT]
+    ]
 
 
 def _carried_conflicts(conn: Any, systems: set[str]) -> list[Any]:
@@ -73,13 +75,13 @@ def _unlogged() -> Iterator[StageCounts]:
 
 def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = None) -> StageCounts:
     """Push golden values into every configured target; returns the stage counts (per-target detail)."""
+    from hub.push.calls import describe_calls
     from hub.push.columns import build_columns
     from hub.push.conflicts import KIND
     from hub.push.exporter import Exporter
-    from hub.push.calls import describe_calls
 
     rules = push_rules(ctx)
-    with (_unlogged() if dry_run else stage(ctx.engine, ctx.run_id, "push")) as counts:
+    with _unlogged() if dry_run else stage(ctx.engine, ctx.run_id, "push") as counts:
         if rules is None:
             counts.detail["note"] = "the pipeline has no push rules"
             return counts
@@ -100,9 +102,21 @@ def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = Non
                 for entity, rule in target.entities.items():
                     label = f"{system}/{rule.stream}"
                     try:
-                        columns = build_columns(entity, rule, _mapping(ctx, system, rule.mapping_stream or rule.stream, entity), system)
-                        exporter = Exporter(ctx.engine, ctx.run_id, system, target, entity, rule, connector, columns,
-                                            describe_calls, sc.rate_limit)
+                        columns = build_columns(
+                            entity, rule, _mapping(ctx, system, rule.mapping_stream or rule.stream, entity), system
+                        )
+                        exporter = Exporter(
+                            ctx.engine,
+                            ctx.run_id,
+                            system,
+                            target,
+                            entity,
+                            rule,
+                            connector,
+                            columns,
+                            describe_calls,
+                            sc.rate_limit,
+                        )
                         res = exporter.run(dry_run, approve_run, sc.connector, sc.config)
                     except HubError as exc:
                         ok = False
@@ -115,7 +129,9 @@ def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = Non
                     counts.detail["targets"][label] = {**res.summary(), "calls": res.calls}
                     if dry_run:
                         counts.detail["targets"][label]["plan"] = _plan_detail(res)
-                        counts.detail["targets"][label]["conflict_list"] = [f.message for f in res.conflicts[:PLAN_LIMIT]]
+                        counts.detail["targets"][label]["conflict_list"] = [
+                            f.message for f in res.conflicts[:PLAN_LIMIT]
+                        ]
                     if res.trip and res.trip.tripped:
                         counts.detail["held"].append(label)
                         log.warning("push %s held by the circuit breaker: %s", label, res.trip.describe())
@@ -130,8 +146,14 @@ def push(ctx: StageContext, dry_run: bool = False, approve_run: int | None = Non
         elif rules.flows is not None:  # orders with the credit check, tasks, commission (hub.push.flows)
             from hub.push.flows import run_flows
 
-            counts.detail["flows"], flow_failed = run_flows(ctx.engine, ctx.run_id, rules, lambda s: build_connector(ctx.config, s),
-                                                            dry_run, approve_run is not None)
+            counts.detail["flows"], flow_failed = run_flows(
+                ctx.engine,
+                ctx.run_id,
+                rules,
+                lambda s: build_connector(ctx.config, s),
+                dry_run,
+                approve_run is not None,
+            )
             counts.detail["failed"].update(flow_failed)
         if not dry_run:
             with ctx.engine.begin() as conn:

@@ -39,6 +39,11 @@ def report(ctx: StageContext) -> StageCounts:
             mails = sent.mails
         counts.rows_in = len(cfg.sections)
         counts.rows_changed = len(files)
-        counts.detail.update({"out_dir": str(out_dir), "files": [str(p) for p in files],
-                              "mails": [{k: m[k] for k in ("audience", "subject", "sent")} for m in mails]})
+        counts.detail.update(
+            {
+                "out_dir": str(out_dir),
+                "files": [str(p) for p in files],
+                "mails": [{k: m[k] for k in ("audience", "subject", "sent")} for m in mails],
+            }
+        )
         return counts

@@ -50,8 +50,11 @@ class RunLockHandle:
 
     def bind(self, run_id: int) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(RunLock).where(RunLock.pipeline == self.pipeline, RunLock.pid == os.getpid())
-                         .values(run_id=run_id))
+            conn.execute(
+                update(RunLock)
+                .where(RunLock.pipeline == self.pipeline, RunLock.pid == os.getpid())
+                .values(run_id=run_id)
+            )
 
 
 class _SessionLock:
@@ -94,7 +97,8 @@ def _busy(holder: RunLock | None, pipeline: str) -> RunInProgressError:
     since = holder.started_at.strftime("%Y-%m-%d %H:%M:%S UTC") if holder.started_at else "?"
     return RunInProgressError(
         f"run {holder.run_id or '?'} of {pipeline} is in progress since {since}, pid {holder.pid} on {holder.host}; "
-        "wait for it (hub run --wait SECONDS) or stop that process")
+        "wait for it (hub run --wait SECONDS) or stop that process"
+    )
 
 
 def _try_acquire(engine: Engine, pipeline: str, owned: bool = False) -> RunLock | None:
@@ -102,16 +106,29 @@ def _try_acquire(engine: Engine, pipeline: str, owned: bool = False) -> RunLock 
     with engine.begin() as conn:
         lk = RunLock.__table__
         row = conn.execute(select(lk).where(lk.c.pipeline == pipeline)).first()
-        if (row is not None and not owned and _alive(row.pid, row.host)
-                and not (row.pid == os.getpid() and row.host == _HOST)):
+        if (
+            row is not None
+            and not owned
+            and _alive(row.pid, row.host)
+            and not (row.pid == os.getpid() and row.host == _HOST)
+        ):
             return row  # type: ignore[return-value]
         if row is not None:
             conn.execute(delete(RunLock).where(RunLock.pipeline == pipeline))
-        conn.execute(update(Run).where(Run.pipeline == pipeline, Run.status == "running", Run.trigger != "airflow")
-                     .values(status="interrupted", finished_at=utcnow(),
-                             error="interrupted: the process running it stopped before it finished"))
-        conn.execute(RunLock.__table__.insert().values(pipeline=pipeline, run_id=0, pid=os.getpid(), host=_HOST,
-                                                       started_at=utcnow()))
+        conn.execute(
+            update(Run)
+            .where(Run.pipeline == pipeline, Run.status == "running", Run.trigger != "airflow")
+            .values(
+                status="interrupted",
+                finished_at=utcnow(),
+                error="interrupted: the process running it stopped before it finished",
+            )
+        )
+        conn.execute(
+            RunLock.__table__.insert().values(
+                pipeline=pipeline, run_id=0, pid=os.getpid(), host=_HOST, started_at=utcnow()
+            )
+        )
     return None
 
 
@@ -144,8 +161,11 @@ def run_lock(engine: Engine, pipeline: str, wait: float = 0) -> Iterator[RunLock
         finally:
             try:
                 with engine.begin() as conn:
-                    conn.execute(delete(RunLock).where(RunLock.pipeline == pipeline, RunLock.pid == os.getpid(),
-                                                       RunLock.host == _HOST))
+                    conn.execute(
+                        delete(RunLock).where(
+                            RunLock.pipeline == pipeline, RunLock.pid == os.getpid(), RunLock.host == _HOST
+                        )
+                    )
             except Exception:  # the store is gone: the next run takes the dead lock over
                 pass
     finally:

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from hub.errors import ConfigError, GuardError, HoldError, HubError
-from hub.redact import redact
 from hub.pipeline.context import utcnow
+from hub.redact import redact
 from hub.store.models import Run, StageLog
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,12 @@ class StageCounts:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"rows_in": self.rows_in, "rows_changed": self.rows_changed, "rows_quarantined": self.rows_quarantined, **self.detail}
+        return {
+            "rows_in": self.rows_in,
+            "rows_changed": self.rows_changed,
+            "rows_quarantined": self.rows_quarantined,
+            **self.detail,
+        }
 
 
 def start_run(engine: Engine, pipeline: str, trigger: str = "cli", external_ref: str | None = None) -> int:
@@ -53,16 +58,22 @@ def find_run(engine: Engine, pipeline: str, external_ref: str) -> int | None:
         ).scalar()
 
 
-def finish_run(engine: Engine, run_id: int, status: str, summary: dict[str, Any] | None = None, error: str | None = None) -> None:
+def finish_run(
+    engine: Engine, run_id: int, status: str, summary: dict[str, Any] | None = None, error: str | None = None
+) -> None:
     """Close a run with its final status and summary."""
     with engine.begin() as conn:
         conn.execute(
-            update(Run).where(Run.id == run_id).values(status=status, finished_at=utcnow(), summary=summary, error=error)
+            update(Run)
+            .where(Run.id == run_id)
+            .values(status=status, finished_at=utcnow(), summary=summary, error=error)
         )
 
 
 @contextmanager
-def stage(engine: Engine, run_id: int, name: str, system: str | None = None, stream: str | None = None) -> Iterator[StageCounts]:
+def stage(
+    engine: Engine, run_id: int, name: str, system: str | None = None, stream: str | None = None
+) -> Iterator[StageCounts]:
     """Log one stage: a row while it runs, then its counts and outcome (the error if it failed)."""
     with engine.begin() as conn:
         key = conn.execute(
@@ -76,7 +87,9 @@ def stage(engine: Engine, run_id: int, name: str, system: str | None = None, str
     try:
         yield counts
     except BaseException as exc:
-        message = str(exc) if isinstance(exc, HubError) else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        message = (
+            str(exc) if isinstance(exc, HubError) else "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        )
         message = redact(message)
         status = "held" if isinstance(exc, HoldError) else "failed"
         if isinstance(exc, GuardError):
@@ -90,18 +103,24 @@ def stage(engine: Engine, run_id: int, name: str, system: str | None = None, str
                 )
         except Exception as log_exc:  # the store itself failed: keep the stage's own error first
             log.warning("could not record the end of stage %s: %s", name, redact(str(log_exc)))
-        (log.warning if status == "held" else log.error)("stage %s %s/%s %s: %s", name, system or "-", stream or "-", status, message)
+        (log.warning if status == "held" else log.error)(
+            "stage %s %s/%s %s: %s", name, system or "-", stream or "-", status, message
+        )
         raise
     with engine.begin() as conn:
         conn.execute(
-            update(StageLog).where(StageLog.id == stage_id).values(status="succeeded", finished_at=utcnow(), **_counts(counts))
+            update(StageLog)
+            .where(StageLog.id == stage_id)
+            .values(status="succeeded", finished_at=utcnow(), **_counts(counts))
         )
     log.info("stage %s %s/%s: %s", name, system or "-", stream or "-", counts.as_dict())
 
 
 def culprit_of(exc: BaseException, stage_name: str | None = None) -> dict[str, Any]:
     """What to name as the cause of a failed or held run: kind, system, stream, file, column, rule, message."""
-    out: dict[str, Any] = {"kind": getattr(exc, "kind", None) or ("config" if isinstance(exc, ConfigError) else "error")}
+    out: dict[str, Any] = {
+        "kind": getattr(exc, "kind", None) or ("config" if isinstance(exc, ConfigError) else "error")
+    }
     if stage_name:
         out["stage"] = stage_name
     if isinstance(exc, HubError):
@@ -121,4 +140,9 @@ def culprit_of(exc: BaseException, stage_name: str | None = None) -> dict[str, A
 
 
 def _counts(c: StageCounts) -> dict[str, Any]:
-    return {"rows_in": c.rows_in, "rows_changed": c.rows_changed, "rows_quarantined": c.rows_quarantined, "detail": c.detail or None}
+    return {
+        "rows_in": c.rows_in,
+        "rows_changed": c.rows_changed,
+        "rows_quarantined": c.rows_quarantined,
+        "detail": c.detail or None,
+    }

@@ -62,7 +62,12 @@ def change_key(system: str, stream: str, change: RecordChange) -> str:
     if change.op in ("create", "upsert") and change.external_id is None:
         ident = ["create", system, stream, change.canonical_id]
     else:
-        ident = ["update", system, stream, change.external_id or "", json.dumps(
-            {d.column: d.after for d in change.diffs}, sort_keys=True, ensure_ascii=False)]
+        ident = [
+            "update",
+            system,
+            stream,
+            change.external_id or "",
+            json.dumps({d.column: d.after for d in change.diffs}, sort_keys=True, ensure_ascii=False),
+        ]
     digest = hashlib.blake2b("\x1f".join(ident).encode("utf-8"), digest_size=12).hexdigest()
     return f"hub-{digest}"

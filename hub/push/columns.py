@@ -54,10 +54,15 @@ def _safe(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[str, Any]], Any
     return parse
 
 
-def _typed_column(name: str, ftype: str, rule: ColumnRule) -> tuple[Callable[[dict[str, Any]], Any], Callable[[Any], Any]]:
+def _typed_column(
+    name: str, ftype: str, rule: ColumnRule
+) -> tuple[Callable[[dict[str, Any]], Any], Callable[[Any], Any]]:
     formats = [rule.format] if rule.format else None
-    coerce = make_coercer(ftype, formats=[rule.format, "iso"] if rule.format else None) if ftype in ("date", "datetime") \
+    coerce = (
+        make_coercer(ftype, formats=[rule.format, "iso"] if rule.format else None)
+        if ftype in ("date", "datetime")
         else make_coercer(ftype)
+    )
 
     def parse(data: dict[str, Any]) -> Any:
         v = data.get(name)
@@ -100,8 +105,11 @@ def build_columns(entity: str, rule: EntityPush, mapping: Any, system: str) -> l
         mapped = crule.field is not None and reversed_cols.get(name) == crule.field
         out.append(Column(name, crule.field, parse, fmt, crule, mapped))
     if problems:
-        raise ConfigError(f"push rules for {system}/{rule.stream} ({entity}):\n  " + "\n  ".join(problems), system=system,
-                          stream=rule.stream)
+        raise ConfigError(
+            f"push rules for {system}/{rule.stream} ({entity}):\n  " + "\n  ".join(problems),
+            system=system,
+            stream=rule.stream,
+        )
     return out
 
 

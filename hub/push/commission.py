@@ -67,8 +67,14 @@ class Figure:
     commission: Decimal
 
 
-def commission_figures(invoices: Iterable[Mapping[str, Any]], paid: Mapping[str, dt.date], crm_order_of: Mapping[str, str],
-                       order_owner: Mapping[str, str | None], people: Mapping[str, Mapping[str, Any]], period: str) -> list[Figure]:
+def commission_figures(
+    invoices: Iterable[Mapping[str, Any]],
+    paid: Mapping[str, dt.date],
+    crm_order_of: Mapping[str, str],
+    order_owner: Mapping[str, str | None],
+    people: Mapping[str, Mapping[str, Any]],
+    period: str,
+) -> list[Figure]:
     """Figures per (salesperson, period) from paid invoices; ``crm_order_of``: DRP order no -> CRM order id;
     ``people``: CRM user id -> {team, commission_rate}."""
     base: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
@@ -86,5 +92,15 @@ def commission_figures(invoices: Iterable[Mapping[str, Any]], paid: Mapping[str,
     for (owner, per), amount in sorted(base.items()):
         info = people.get(owner) or {}
         rate = _dec(info.get("commission_rate"))
-        out.append(Figure(owner, per, info.get("team"), amount, count[(owner, per)], rate, (amount * rate).quantize(Decimal("0.01"))))
+        out.append(
+            Figure(
+                owner,
+                per,
+                info.get("team"),
+                amount,
+                count[(owner, per)],
+                rate,
+                (amount * rate).quantize(Decimal("0.01")),
+            )
+        )
     return out

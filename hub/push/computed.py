@@ -27,7 +27,11 @@ Members = dict[str, dict[str, list[str]]]
 def _owner(conn: Connection, system: str) -> dict[str, str]:
     """External party id in ``system`` -> canonical id."""
     cw = CrosswalkLink.__table__
-    return dict(conn.execute(select(cw.c.external_id, cw.c.canonical_id).where(cw.c.entity == "party", cw.c.system == system)).all())
+    return dict(
+        conn.execute(
+            select(cw.c.external_id, cw.c.canonical_id).where(cw.c.entity == "party", cw.c.system == system)
+        ).all()
+    )
 
 
 def _with_member(members: Members, system: str) -> list[str]:
@@ -59,7 +63,7 @@ def open_receivables(conn: Connection, rule: ColumnRule, members: Members) -> di
 
 def overdue_amount(conn: Connection, rule: ColumnRule, members: Members) -> dict[str, Any]:
     """Open amounts of invoices due before ``as_of`` (default today, UTC)."""
-    as_of = rule.as_of or dt.datetime.now(dt.timezone.utc).date()
+    as_of = rule.as_of or dt.datetime.now(dt.UTC).date()
     return _invoice_sums(conn, rule, members, lambda due: due is not None and due < as_of)
 
 
@@ -93,11 +97,19 @@ def inventory_on_hand(conn: Connection, rule: ColumnRule, members: Members) -> d
     """Channel stock: latest on-hand per SKU in the warehouses the cluster owns in ``system``, summed."""
     loc, inv = MODELS["location"].__table__, MODELS["inventory"].__table__
     owner = _owner(conn, rule.system or "")
-    where_of = {ext: owner[o] for ext, o in conn.execute(
-        select(loc.c.external_id, loc.c.owner_ref).where(loc.c.system == rule.system, loc.c.deleted.is_(False),
-                                                          loc.c.owner_ref.is_not(None))) if o in owner}
+    where_of = {
+        ext: owner[o]
+        for ext, o in conn.execute(
+            select(loc.c.external_id, loc.c.owner_ref).where(
+                loc.c.system == rule.system, loc.c.deleted.is_(False), loc.c.owner_ref.is_not(None)
+            )
+        )
+        if o in owner
+    }
     latest: dict[tuple[str, str], tuple[dt.date, Decimal]] = {}
-    q = select(inv.c.location_ref, inv.c.sku, inv.c.as_of, inv.c.on_hand).where(inv.c.system == rule.system, inv.c.deleted.is_(False))
+    q = select(inv.c.location_ref, inv.c.sku, inv.c.as_of, inv.c.on_hand).where(
+        inv.c.system == rule.system, inv.c.deleted.is_(False)
+    )
     for location, sku, as_of, on_hand in conn.execute(q):
         if location in where_of and as_of is not None:
             cur = latest.get((location, sku))

@@ -40,8 +40,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.canonical import ENTITIES
-from hub.errors import MappingRuleError
 from hub.configfile import config_error, read_config_file, validate_model
+from hub.errors import MappingRuleError
 from hub.push.flow_config import FlowRules
 
 __all__ = ["ColumnRule", "EntityPush", "BreakerRules", "RetryRules", "TargetPush", "PushRules", "load_push_rules"]

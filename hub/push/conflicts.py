@@ -41,8 +41,15 @@ class Verdict:
     conflicts: list[FieldConflict] = field(default_factory=list)
 
 
-def check(system: str, external_id: str, canonical_id: str, diffs: list[FieldDiff], baseline: Mapping[str, str | None],
-          unchanged_since_sync: bool, system_of_record: Mapping[str, str]) -> Verdict:
+def check(
+    system: str,
+    external_id: str,
+    canonical_id: str,
+    diffs: list[FieldDiff],
+    baseline: Mapping[str, str | None],
+    unchanged_since_sync: bool,
+    system_of_record: Mapping[str, str],
+) -> Verdict:
     """Split ``diffs`` of one record; ``baseline`` holds normalised values of columns that have one."""
     verdict = Verdict()
     for d in diffs:
@@ -54,10 +61,21 @@ def check(system: str, external_id: str, canonical_id: str, diffs: list[FieldDif
         if owner is not None and owner != system:
             verdict.overridden.append(d)
             continue
-        verdict.conflicts.append(FieldConflict(
-            KIND, "medium", (external_id, canonical_id, d.column, system), system,
-            f"{system} {external_id}: {d.column} was changed in {system} since the last sync "
-            f"({baseline[d.column]!r} -> {d.before!r}); the hub's value {d.after!r} was not written",
-            {"column": d.column, "field": d.label, "synced": baseline[d.column], "target": d.before, "hub": d.after},
-        ))
+        verdict.conflicts.append(
+            FieldConflict(
+                KIND,
+                "medium",
+                (external_id, canonical_id, d.column, system),
+                system,
+                f"{system} {external_id}: {d.column} was changed in {system} since the last sync "
+                f"({baseline[d.column]!r} -> {d.before!r}); the hub's value {d.after!r} was not written",
+                {
+                    "column": d.column,
+                    "field": d.label,
+                    "synced": baseline[d.column],
+                    "target": d.before,
+                    "hub": d.after,
+                },
+            )
+        )
     return verdict

@@ -41,8 +41,12 @@ class Exposure:
         return None if self.limit is None else self.limit - self.used
 
 
-def exposures(parties: Iterable[Mapping[str, Any]], invoices: Iterable[Mapping[str, Any]],
-              orders: Iterable[Mapping[str, Any]], open_statuses: Iterable[str]) -> dict[str, Exposure]:
+def exposures(
+    parties: Iterable[Mapping[str, Any]],
+    invoices: Iterable[Mapping[str, Any]],
+    orders: Iterable[Mapping[str, Any]],
+    open_statuses: Iterable[str],
+) -> dict[str, Exposure]:
     """Per DRP customer code: its limit, open receivables and open uninvoiced orders."""
     invoiced = {i["order_ref"] for i in invoices if i.get("order_ref")}
     receivables: dict[str, Decimal] = defaultdict(Decimal)
@@ -121,18 +125,33 @@ class CreditBook:
         own = self.available(code)
         if own is not None and amount > own:
             e = self.exposure[code]
-            return Verdict(False, f"over credit: order {amount:.2f} > available {own:.2f} (limit {e.limit:.2f} - "
-                                  f"receivables {e.receivables:.2f} - open orders {e.open_orders + self.taken[code]:.2f})",
-                           {"order": f"{amount:.2f}", "available": f"{own:.2f}", "limit": f"{e.limit:.2f}",
-                            "receivables": f"{e.receivables:.2f}", "open_orders": f"{e.open_orders + self.taken[code]:.2f}"})
+            return Verdict(
+                False,
+                f"over credit: order {amount:.2f} > available {own:.2f} (limit {e.limit:.2f} - "
+                f"receivables {e.receivables:.2f} - open orders {e.open_orders + self.taken[code]:.2f})",
+                {
+                    "order": f"{amount:.2f}",
+                    "available": f"{own:.2f}",
+                    "limit": f"{e.limit:.2f}",
+                    "receivables": f"{e.receivables:.2f}",
+                    "open_orders": f"{e.open_orders + self.taken[code]:.2f}",
+                },
+            )
         group = self.group_available(code)
         if group is not None and amount > group[1]:
             head, avail = group
-            return Verdict(False, f"over group credit of {head}: order {amount:.2f} > group available {avail:.2f}",
-                           {"order": f"{amount:.2f}", "available": f"{avail:.2f}", "group": head,
-                            "limit": f"{self.exposure[head].limit or ZERO:.2f}",
-                            "receivables": f"{self.group_receivables[head]:.2f}",
-                            "open_orders": f"{self.group_used[head] - self.group_receivables[head]:.2f}"})
+            return Verdict(
+                False,
+                f"over group credit of {head}: order {amount:.2f} > group available {avail:.2f}",
+                {
+                    "order": f"{amount:.2f}",
+                    "available": f"{avail:.2f}",
+                    "group": head,
+                    "limit": f"{self.exposure[head].limit or ZERO:.2f}",
+                    "receivables": f"{self.group_receivables[head]:.2f}",
+                    "open_orders": f"{self.group_used[head] - self.group_receivables[head]:.2f}",
+                },
+            )
         return Verdict(True)
 
     def take(self, code: str, amount: Decimal) -> None:

@@ -38,8 +38,11 @@ def load_members(conn: Connection, entity: str) -> Members:
     """canonical id -> system -> sorted external ids."""
     cw = CrosswalkLink.__table__
     out: Members = defaultdict(lambda: defaultdict(list))
-    q = select(cw.c.canonical_id, cw.c.system, cw.c.external_id).where(cw.c.entity == entity).order_by(
-        cw.c.canonical_id, cw.c.system, cw.c.external_id)
+    q = (
+        select(cw.c.canonical_id, cw.c.system, cw.c.external_id)
+        .where(cw.c.entity == entity)
+        .order_by(cw.c.canonical_id, cw.c.system, cw.c.external_id)
+    )
     for cid, system, ext in conn.execute(q):
         out[cid][system].append(ext)
     return {k: dict(v) for k, v in out.items()}
@@ -54,8 +57,11 @@ def _ref_maps(conn: Connection, fields: Iterable[str], target: str) -> dict[str,
         if entity is None:
             continue
         mapping: dict[str, str | None] = {}
-        for cid, system, ext in conn.execute(select(cw.c.canonical_id, cw.c.system, cw.c.external_id)
-                                             .where(cw.c.entity == entity).order_by(cw.c.external_id)):
+        for cid, system, ext in conn.execute(
+            select(cw.c.canonical_id, cw.c.system, cw.c.external_id)
+            .where(cw.c.entity == entity)
+            .order_by(cw.c.external_id)
+        ):
             if system == target and mapping.get(cid) is None:
                 mapping[cid] = ext
             else:
@@ -71,7 +77,11 @@ def load_desired(conn: Connection, entity: str, target: str, columns: list[Colum
     wanted = sorted({c.field for c in columns if c.field})
     refs = _ref_maps(conn, wanted, target)
     computed = {c.name: compute_column(conn, c.rule, members) for c in columns if c.rule is not None and c.rule.compute}
-    q = select(t.c.external_id, *[t.c[f] for f in wanted]).where(t.c.system == GOLDEN, t.c.deleted.is_(False)).order_by(t.c.external_id)
+    q = (
+        select(t.c.external_id, *[t.c[f] for f in wanted])
+        .where(t.c.system == GOLDEN, t.c.deleted.is_(False))
+        .order_by(t.c.external_id)
+    )
     out = []
     for row in conn.execute(q):
         cid = row[0]

@@ -36,19 +36,40 @@ def load_sync(conn: Connection, system: str, stream: str) -> dict[str, dict[str,
     """external id -> column -> sync state, for one target stream."""
     t = SyncState.__table__
     out: dict[str, dict[str, Synced]] = defaultdict(dict)
-    q = select(t.c.external_id, t.c.column, t.c.value, t.c.origin, t.c.version).where(t.c.system == system, t.c.stream == stream)
+    q = select(t.c.external_id, t.c.column, t.c.value, t.c.origin, t.c.version).where(
+        t.c.system == system, t.c.stream == stream
+    )
     for ext, col, value, origin, version in conn.execute(q):
         out[ext][col] = Synced(value, origin, version)
     return dict(out)
 
 
-def record_sync(conn: Connection, system: str, stream: str, rows: Iterable[tuple[str, str, str | None, str, str | None]],
-                run_id: int) -> int:
+def record_sync(
+    conn: Connection,
+    system: str,
+    stream: str,
+    rows: Iterable[tuple[str, str, str | None, str, str | None]],
+    run_id: int,
+) -> int:
     """Upsert (external id, column, value, origin, version) rows in the caller's transaction."""
     now = utcnow()
-    data = [{"system": system, "stream": stream, "external_id": ext, "column": col, "value": value, "origin": origin,
-             "version": version, "run_id": run_id, "synced_at": now} for ext, col, value, origin, version in rows]
-    return upsert(conn, SyncState.__table__, data, key=("system", "stream", "external_id", "column"), change_column=None)
+    data = [
+        {
+            "system": system,
+            "stream": stream,
+            "external_id": ext,
+            "column": col,
+            "value": value,
+            "origin": origin,
+            "version": version,
+            "run_id": run_id,
+            "synced_at": now,
+        }
+        for ext, col, value, origin, version in rows
+    ]
+    return upsert(
+        conn, SyncState.__table__, data, key=("system", "stream", "external_id", "column"), change_column=None
+    )
 
 
 def echo_columns(synced: Mapping[str, Synced], live: Mapping[str, Any]) -> set[str]:

@@ -57,17 +57,36 @@ class TargetResult:
         self.counts[name] = self.counts.get(name, 0) + n
 
     def summary(self) -> dict[str, Any]:
-        return {"entity": self.entity, "live_records": self.live, "changes": len(self.changes),
-                "creates": sum(c.external_id is None for c in self.changes), "conflicts": len(self.conflicts),
-                "overridden": self.overridden, "echoes_suppressed": self.echoes, "missing_in_target": self.missing,
-                "breaker": self.trip.describe() if self.trip else None, **self.counts}
+        return {
+            "entity": self.entity,
+            "live_records": self.live,
+            "changes": len(self.changes),
+            "creates": sum(c.external_id is None for c in self.changes),
+            "conflicts": len(self.conflicts),
+            "overridden": self.overridden,
+            "echoes_suppressed": self.echoes,
+            "missing_in_target": self.missing,
+            "breaker": self.trip.describe() if self.trip else None,
+            **self.counts,
+        }
 
 
 class Exporter:
     """One (target system, entity rule) pair."""
 
-    def __init__(self, engine: Engine, run_id: int, system: str, target: TargetPush, entity: str, rule: EntityPush,
-                 connector: Connector, columns: list[Column], calls: Any, rate_limit: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: int,
+        system: str,
+        target: TargetPush,
+        entity: str,
+        rule: EntityPush,
+        connector: Connector,
+        columns: list[Column],
+        calls: Any,
+        rate_limit: float | None = None,
+    ) -> None:
         self.engine, self.run_id, self.system, self.target = engine, run_id, system, target
         self.entity, self.rule, self.connector, self.columns = entity, rule, connector, columns
         self.by_name = {c.name: c for c in columns}
@@ -98,11 +117,21 @@ class Exporter:
         return in_sync
 
     def _wanted(self, d: Desired) -> bool:
-        return all(norm(d.golden.get(f)) in {norm(v) for v in allowed} for f, allowed in self.rule.create_when.items()) \
-            if self.rule.create_when else True
+        return (
+            all(norm(d.golden.get(f)) in {norm(v) for v in allowed} for f, allowed in self.rule.create_when.items())
+            if self.rule.create_when
+            else True
+        )
 
-    def _plan_update(self, d: Desired, ext: str, record: dict[str, Any] | None, extracted: dict[str, Any],
-                     result: TargetResult, in_sync: list[tuple[str, str, str | None, str, str | None]]) -> None:
+    def _plan_update(
+        self,
+        d: Desired,
+        ext: str,
+        record: dict[str, Any] | None,
+        extracted: dict[str, Any],
+        result: TargetResult,
+        in_sync: list[tuple[str, str, str | None, str, str | None]],
+    ) -> None:
         if record is None:
             result.missing += 1
             return
@@ -151,7 +180,13 @@ class Exporter:
         result.changes.append(RecordChange(d.canonical_id, None, "upsert" if match else "create", diffs, data, match))
 
     # --- the whole thing ----------------------------------------------------------------------
-    def run(self, dry_run: bool = False, approve_run: int | None = None, kind: str = "", settings: dict[str, Any] | None = None) -> TargetResult:
+    def run(
+        self,
+        dry_run: bool = False,
+        approve_run: int | None = None,
+        kind: str = "",
+        settings: dict[str, Any] | None = None,
+    ) -> TargetResult:
         """Plan, check the breaker, then (unless ``dry_run``) record, send and settle every change."""
         result = TargetResult(self.system, self.rule.stream, self.entity)
         in_sync = self.plan(result)
@@ -160,7 +195,9 @@ class Exporter:
             with self.engine.connect() as conn:
                 approved = outbox.held_size(conn, approve_run, self.system, self.rule.stream)
         result.trip = evaluate(self.target.breaker, len(result.changes), result.live, approved)
-        result.calls = self.describe_calls(kind, settings or {}, self.rule.stream, result.changes, self.target.batch_size)
+        result.calls = self.describe_calls(
+            kind, settings or {}, self.rule.stream, result.changes, self.target.batch_size
+        )
         if dry_run:
             return result
         with self.engine.begin() as conn:
@@ -183,14 +220,28 @@ class Exporter:
         for key, change in keys.items():
             row = existing.get(key)
             if row is None:
-                fresh.append({"idempotency_key": key, "run_id": self.run_id, "system": self.system, "stream": self.rule.stream,
-                              "entity": self.entity, "canonical_id": change.canonical_id, "external_id": change.external_id,
-                              "op": change.op, "match_field": change.match_field, "payload": dict(change.data),
-                              "diff": change.diff_json(), "status": now_status})
+                fresh.append(
+                    {
+                        "idempotency_key": key,
+                        "run_id": self.run_id,
+                        "system": self.system,
+                        "stream": self.rule.stream,
+                        "entity": self.entity,
+                        "canonical_id": change.canonical_id,
+                        "external_id": change.external_id,
+                        "op": change.op,
+                        "match_field": change.match_field,
+                        "payload": dict(change.data),
+                        "diff": change.diff_json(),
+                        "status": now_status,
+                    }
+                )
                 continue
             if row.status in _REUSABLE or (row.status == "retry" and self._due(row)):
                 payload = dict(change.data) if row.status in _REUSABLE else row.payload
-                outbox.set_status(conn, [row.id], now_status, run_id=self.run_id, payload=payload, diff=change.diff_json())
+                outbox.set_status(
+                    conn, [row.id], now_status, run_id=self.run_id, payload=payload, diff=change.diff_json()
+                )
                 send.append(row.id)
             elif row.status == "sending":
                 # the process died between send and confirm: the target may or may not have the write
@@ -199,13 +250,26 @@ class Exporter:
                     send.append(row.id)
                     result.bump("resent_unconfirmed")
                 else:
-                    outbox.set_status(conn, [row.id], "dead", last_error="outcome of the create unknown (process stopped "
-                                      "after sending) and the target cannot deduplicate it: check the target, then retry or discard")
+                    outbox.set_status(
+                        conn,
+                        [row.id],
+                        "dead",
+                        last_error="outcome of the create unknown (process stopped "
+                        "after sending) and the target cannot deduplicate it: check the target, then retry or discard",
+                    )
                     result.bump("dead")
             elif row.status == "done":
                 if change.external_id is not None:  # the same write again (the target went back): a new write
-                    fresh.append({**self._row_of(row), "idempotency_key": f"{key}-r{self.run_id}", "payload": dict(change.data),
-                                  "diff": change.diff_json(), "status": now_status, "run_id": self.run_id})
+                    fresh.append(
+                        {
+                            **self._row_of(row),
+                            "idempotency_key": f"{key}-r{self.run_id}",
+                            "payload": dict(change.data),
+                            "diff": change.diff_json(),
+                            "status": now_status,
+                            "run_id": self.run_id,
+                        }
+                    )
                 else:
                     result.bump("created_not_yet_read")
             else:
@@ -219,7 +283,10 @@ class Exporter:
         return send + [r.id for r in ids.values()]
 
     def _row_of(self, row: Any) -> dict[str, Any]:
-        return {k: getattr(row, k) for k in ("system", "stream", "entity", "canonical_id", "external_id", "op", "match_field")}
+        return {
+            k: getattr(row, k)
+            for k in ("system", "stream", "entity", "canonical_id", "external_id", "op", "match_field")
+        }
 
     @staticmethod
     def _due(row: Any) -> bool:
@@ -246,8 +313,11 @@ class Exporter:
         record = self.live.get(row.external_id)
         if record is None:
             return False
-        return all(norm(self.by_name[c].parse(record)) == (d or {}).get("after")
-                   for c, d in (row.diff or {}).items() if c in self.by_name)
+        return all(
+            norm(self.by_name[c].parse(record)) == (d or {}).get("after")
+            for c, d in (row.diff or {}).items()
+            if c in self.by_name
+        )
 
     # --- sending ------------------------------------------------------------------------------
     def _send(self, ids: list[int], result: TargetResult) -> None:
@@ -261,7 +331,9 @@ class Exporter:
                 rows = {r.id: r for r in conn.execute(select(T).where(T.c.id.in_(chunk)))}
                 outbox.set_status(conn, chunk, "sending")
             rows_in_order = [rows[i] for i in chunk]
-            changes = [Change(r.op, r.external_id, dict(r.payload), r.idempotency_key, r.match_field) for r in rows_in_order]
+            changes = [
+                Change(r.op, r.external_id, dict(r.payload), r.idempotency_key, r.match_field) for r in rows_in_order
+            ]
             self.throttle.wait()
             results: dict[str, Any] = {}
             failure: BaseException | None = None
@@ -272,7 +344,9 @@ class Exporter:
                 failure = exc
             self._settle(rows_in_order, results, failure, result)
 
-    def _settle(self, rows: list[Any], results: dict[str, Any], failure: BaseException | None, result: TargetResult) -> None:
+    def _settle(
+        self, rows: list[Any], results: dict[str, Any], failure: BaseException | None, result: TargetResult
+    ) -> None:
         from hub.push.bind import bind
 
         with self.engine.begin() as conn:
@@ -280,16 +354,35 @@ class Exporter:
             for row in rows:
                 wr = results.get(row.idempotency_key)
                 if wr is None or not wr.ok:
-                    error = (wr.error if wr is not None else None) or failure or PushError(
-                        "the connector returned no result for this change", system=self.system, stream=self.rule.stream)
+                    error = (
+                        (wr.error if wr is not None else None)
+                        or failure
+                        or PushError(
+                            "the connector returned no result for this change",
+                            system=self.system,
+                            stream=self.rule.stream,
+                        )
+                    )
                     result.bump(outbox.failure(conn, row.id, row.attempts, error, self.target.retry))
                     continue
                 ext = wr.external_id or row.external_id
-                outbox.set_status(conn, [row.id], "done", external_id=ext, last_error=None, next_attempt_at=None,
-                                  result={"external_id": ext, "created": wr.created, **_jsonable(wr.details)})
+                outbox.set_status(
+                    conn,
+                    [row.id],
+                    "done",
+                    external_id=ext,
+                    last_error=None,
+                    next_attempt_at=None,
+                    result={"external_id": ext, "created": wr.created, **_jsonable(wr.details)},
+                )
                 result.bump("written")
                 if row.external_id is None and ext:
-                    others = [(s, e) for s, es in sorted(self.members.get(row.canonical_id, {}).items()) if s != self.system for e in es]
+                    others = [
+                        (s, e)
+                        for s, es in sorted(self.members.get(row.canonical_id, {}).items())
+                        if s != self.system
+                        for e in es
+                    ]
                     bind(conn, self.entity, self.system, ext, row.canonical_id, others, self.run_id)
                     result.bump("created" if wr.created else "create_confirmed")
                 v = self.versions.get(ext or "")

@@ -91,8 +91,10 @@ class TaskFlow(_Strict):
     stream: str = "Task"
     #: the external-id column of the Task that carries the hub's key
     key_column: str = "Hub_Key__c"
-    reasons: dict[Literal["credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846"],
-                  TaskReason] = Field(default_factory=dict)
+    reasons: dict[
+        Literal["credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846"],
+        TaskReason,
+    ] = Field(default_factory=dict)
     #: owner when the record has none (a CRM user id)
     fallback_owner: str | None = None
     #: reporting date of the overdue and stale checks (default: today, UTC)

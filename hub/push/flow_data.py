@@ -17,7 +17,11 @@ def records(conn: Connection, entity: str, system: str) -> list[dict[str, Any]]:
     """Live records of ``entity`` from ``system`` as dicts (``external_id`` plus every canonical field)."""
     t = MODELS[entity].__table__
     names = list(fields_of(entity))
-    q = select(t.c.external_id, *[t.c[f] for f in names]).where(t.c.system == system, t.c.deleted.is_(False)).order_by(t.c.external_id)
+    q = (
+        select(t.c.external_id, *[t.c[f] for f in names])
+        .where(t.c.system == system, t.c.deleted.is_(False))
+        .order_by(t.c.external_id)
+    )
     return [dict(zip(["external_id", *names], row)) for row in conn.execute(q)]
 
 
@@ -25,8 +29,11 @@ def crosswalk(conn: Connection, entity: str, source: str, target: str) -> dict[s
     """``source`` external id -> ``target`` external id through the canonical id (first target id when several)."""
     cw = CrosswalkLink.__table__
     by_cid: dict[str, dict[str, list[str]]] = {}
-    q = select(cw.c.canonical_id, cw.c.system, cw.c.external_id).where(
-        cw.c.entity == entity, cw.c.system.in_((source, target))).order_by(cw.c.external_id)
+    q = (
+        select(cw.c.canonical_id, cw.c.system, cw.c.external_id)
+        .where(cw.c.entity == entity, cw.c.system.in_((source, target)))
+        .order_by(cw.c.external_id)
+    )
     for cid, system, ext in conn.execute(q):
         by_cid.setdefault(cid, {}).setdefault(system, []).append(ext)
     out: dict[str, str] = {}

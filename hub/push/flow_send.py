@@ -54,8 +54,18 @@ def _due(row: Any) -> bool:
     return row.next_attempt_at is None or row.next_attempt_at <= utcnow()
 
 
-def send_changes(engine: Engine, run_id: int, system: str, stream: str, entity: str, connector: Connector,
-                 changes: Sequence[FlowChange], retry: RetryRules, deduplicating: bool, batch: int = 200) -> Sent:
+def send_changes(
+    engine: Engine,
+    run_id: int,
+    system: str,
+    stream: str,
+    entity: str,
+    connector: Connector,
+    changes: Sequence[FlowChange],
+    retry: RetryRules,
+    deduplicating: bool,
+    batch: int = 200,
+) -> Sent:
     """Record, send and settle ``changes``; a change whose key is already done is reported as written, not sent."""
     sent = Sent()
     todo: list[int] = []
@@ -65,9 +75,22 @@ def send_changes(engine: Engine, run_id: int, system: str, stream: str, entity: 
         for c in changes:
             row = existing.get(c.key)
             if row is None:
-                fresh.append({"idempotency_key": c.key, "run_id": run_id, "system": system, "stream": stream, "entity": entity,
-                              "canonical_id": c.record_id, "external_id": c.external_id, "op": c.op, "match_field": c.match_field,
-                              "payload": json.loads(json.dumps(c.data, default=str)), "diff": c.diff, "status": "pending"})
+                fresh.append(
+                    {
+                        "idempotency_key": c.key,
+                        "run_id": run_id,
+                        "system": system,
+                        "stream": stream,
+                        "entity": entity,
+                        "canonical_id": c.record_id,
+                        "external_id": c.external_id,
+                        "op": c.op,
+                        "match_field": c.match_field,
+                        "payload": json.loads(json.dumps(c.data, default=str)),
+                        "diff": c.diff,
+                        "status": "pending",
+                    }
+                )
             elif row.status == "done":
                 sent.written[c.key] = (row.result or {}).get("external_id") or row.external_id
                 sent.bump("already_done")
@@ -80,8 +103,13 @@ def send_changes(engine: Engine, run_id: int, system: str, stream: str, entity: 
                     todo.append(row.id)
                     sent.bump("resent_unconfirmed")
                 else:
-                    outbox.set_status(conn, [row.id], "dead", last_error="outcome unknown (process stopped after sending) "
-                                      "and the target cannot deduplicate it: check the target, then retry or discard")
+                    outbox.set_status(
+                        conn,
+                        [row.id],
+                        "dead",
+                        last_error="outcome unknown (process stopped after sending) "
+                        "and the target cannot deduplicate it: check the target, then retry or discard",
+                    )
                     sent.bump("dead")
             else:
                 sent.bump(f"parked_{row.status}")
@@ -96,8 +124,9 @@ def send_changes(engine: Engine, run_id: int, system: str, stream: str, entity: 
         results: dict[str, WriteResult] = {}
         failure: BaseException | None = None
         try:
-            for written in connector.write(stream, [Change(r.op, r.external_id, dict(r.payload), r.idempotency_key, r.match_field)
-                                                   for r in rows]):
+            for written in connector.write(
+                stream, [Change(r.op, r.external_id, dict(r.payload), r.idempotency_key, r.match_field) for r in rows]
+            ):
                 results[written.idempotency_key] = written
         except HubError as exc:
             failure = exc
@@ -105,14 +134,24 @@ def send_changes(engine: Engine, run_id: int, system: str, stream: str, entity: 
             for r in rows:
                 wr = results.get(r.idempotency_key)
                 if wr is None or not wr.ok:
-                    error = (wr.error if wr is not None else None) or failure or PushError(
-                        "the connector returned no result for this change", system=system, stream=stream)
+                    error = (
+                        (wr.error if wr is not None else None)
+                        or failure
+                        or PushError("the connector returned no result for this change", system=system, stream=stream)
+                    )
                     sent.bump(outbox.failure(conn, r.id, r.attempts, error, retry))
                     sent.failed[r.idempotency_key] = str(error)
                     continue
                 ext = wr.external_id or r.external_id
-                outbox.set_status(conn, [r.id], "done", external_id=ext, last_error=None, next_attempt_at=None,
-                                  result={"external_id": ext, "created": wr.created})
+                outbox.set_status(
+                    conn,
+                    [r.id],
+                    "done",
+                    external_id=ext,
+                    last_error=None,
+                    next_attempt_at=None,
+                    result={"external_id": ext, "created": wr.created},
+                )
                 sent.written[r.idempotency_key] = ext
                 sent.bump("written")
     return sent

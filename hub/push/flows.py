@@ -35,8 +35,14 @@ class _Connectors:
             c.close()
 
 
-def run_flows(engine: Engine, run_id: int, rules: PushRules, build: Callable[[str], Connector], dry_run: bool = False,
-              approve: bool = False) -> tuple[dict[str, Any], dict[str, str]]:
+def run_flows(
+    engine: Engine,
+    run_id: int,
+    rules: PushRules,
+    build: Callable[[str], Connector],
+    dry_run: bool = False,
+    approve: bool = False,
+) -> tuple[dict[str, Any], dict[str, str]]:
     """(detail per flow, failures per flow) of every configured flow."""
     from hub.push.order_flow import run_orders
 
@@ -53,7 +59,9 @@ def run_flows(engine: Engine, run_id: int, rules: PushRules, build: Callable[[st
                 orders = run_orders(engine, run_id, rules, connectors, dry_run, approve)
                 detail["orders"] = orders.summary()
                 if orders.failed:
-                    failed["flows/orders"] = f"{len(orders.failed)} write(s) failed, e.g. {next(iter(orders.failed.values()))}"
+                    failed["flows/orders"] = (
+                        f"{len(orders.failed)} write(s) failed, e.g. {next(iter(orders.failed.values()))}"
+                    )
             except HubError as exc:
                 failed["flows/orders"] = str(exc)
         if flows.tasks is not None:
@@ -62,8 +70,10 @@ def run_flows(engine: Engine, run_id: int, rules: PushRules, build: Callable[[st
             try:
                 detail["tasks"] = run_tasks(engine, run_id, rules, connectors, orders, dry_run)
                 if detail["tasks"].get("failed"):
-                    failed["flows/tasks"] = f"{len(detail['tasks']['failed'])} write(s) failed, e.g. " \
-                                            f"{next(iter(detail['tasks']['failed'].values()))}"
+                    failed["flows/tasks"] = (
+                        f"{len(detail['tasks']['failed'])} write(s) failed, e.g. "
+                        f"{next(iter(detail['tasks']['failed'].values()))}"
+                    )
             except HubError as exc:
                 failed["flows/tasks"] = str(exc)
         if flows.commission is not None:

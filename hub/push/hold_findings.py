@@ -38,15 +38,25 @@ def hold_rows(holds: Iterable[Any]) -> list[dict[str, Any]]:
     out = []
     for h in holds:
         fig = dict(h.verdict.figures or {})
-        out.append({"crm_order_id": h.plan.crm_id, "order_number": h.plan.order_number, "customer": h.plan.customer,
-                    "amount": h.plan.amount, "available": _dec(fig.get("available")), "limit": _dec(fig.get("limit")),
-                    "receivables": _dec(fig.get("receivables")), "open_orders": _dec(fig.get("open_orders")),
-                    "group": fig.get("group")})
+        out.append(
+            {
+                "crm_order_id": h.plan.crm_id,
+                "order_number": h.plan.order_number,
+                "customer": h.plan.customer,
+                "amount": h.plan.amount,
+                "available": _dec(fig.get("available")),
+                "limit": _dec(fig.get("limit")),
+                "receivables": _dec(fig.get("receivables")),
+                "open_orders": _dec(fig.get("open_orders")),
+                "group": fig.get("group"),
+            }
+        )
     return out
 
 
-def record_holds(engine: Engine, run_id: int, drp_system: str, holds: Iterable[Any],
-                 config: RulesConfig | None = None) -> dict[str, int]:
+def record_holds(
+    engine: Engine, run_id: int, drp_system: str, holds: Iterable[Any], config: RulesConfig | None = None
+) -> dict[str, int]:
     """Open, keep or resolve the ``credit_hold`` discrepancies, each under its DRP customer's canonical id;
     returns the lifecycle counts and how many are open."""
     cfg = config or RulesConfig()
@@ -55,6 +65,7 @@ def record_holds(engine: Engine, run_id: int, drp_system: str, holds: Iterable[A
         cids = canonical_ids(conn, "party", drp_system)
         found = list(RULES[KIND].run(_Inputs(rows), cfg))
         customer = {r["crm_order_id"]: r["customer"] for r in rows}
-        life = write_findings(conn, found, run_id, {KIND},
-                              scope_of=lambda f: cids.get((drp_system, customer.get(f.key[0], ""))))
+        life = write_findings(
+            conn, found, run_id, {KIND}, scope_of=lambda f: cids.get((drp_system, customer.get(f.key[0], "")))
+        )
     return {**life, "open": len(found)}

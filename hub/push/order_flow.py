@@ -51,10 +51,16 @@ class OrderOutcome:
     failed: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        return {"planned": len(self.planned), "created": len(self.created), "held": len(self.held),
-                "skipped": len(self.skipped), "breaker": self.breaker, **self.counts,
-                "held_orders": [f"{h.plan.order_number}: {h.verdict.reason}" for h in self.held],
-                "skipped_orders": [f"{s.order_number}: {s.reason}" for s in self.skipped]}
+        return {
+            "planned": len(self.planned),
+            "created": len(self.created),
+            "held": len(self.held),
+            "skipped": len(self.skipped),
+            "breaker": self.breaker,
+            **self.counts,
+            "held_orders": [f"{h.plan.order_number}: {h.verdict.reason}" for h in self.held],
+            "skipped_orders": [f"{s.order_number}: {s.reason}" for s in self.skipped],
+        }
 
 
 def _key(prefix: str, *parts: Any) -> str:
@@ -66,8 +72,14 @@ def _retry(rules: PushRules, system: str) -> RetryRules:
     return target.retry if target else RetryRules()
 
 
-def run_orders(engine: Engine, run_id: int, rules: PushRules, connector: Callable[[str], Connector],
-               dry_run: bool = False, approve: bool = False) -> OrderOutcome:
+def run_orders(
+    engine: Engine,
+    run_id: int,
+    rules: PushRules,
+    connector: Callable[[str], Connector],
+    dry_run: bool = False,
+    approve: bool = False,
+) -> OrderOutcome:
     """Plan, credit-check, create, write back and hold; see the module docstring."""
     flows = rules.flows
     assert flows is not None and flows.orders is not None
@@ -85,7 +97,9 @@ def run_orders(engine: Engine, run_id: int, rules: PushRules, connector: Callabl
         raw_orders = raw_records(conn, of.crm, of.crm_stream)
         raw_accounts = raw_records(conn, of.crm, "Account") if cf and cf.account_column else {}
     parties = {p["external_id"]: p for p in drp_parties}
-    out.planned, out.skipped = plan_orders(of, crm_orders, crm_lines, drp_orders, linked, party_map, product_map, parties)
+    out.planned, out.skipped = plan_orders(
+        of, crm_orders, crm_lines, drp_orders, linked, party_map, product_map, parties
+    )
     book = None
     if cf is not None and cf.enabled:
         exp = exposures(drp_parties, invoices, drp_orders, cf.open_statuses)
@@ -111,8 +125,18 @@ def run_orders(engine: Engine, run_id: int, rules: PushRules, connector: Callabl
     # the holds as credit_hold discrepancies: a released order's is resolved
     _merge(out.counts, record_holds(engine, run_id, of.drp, out.held), "credit_hold_")
     creates = [FlowChange(order_key(p.crm_id), p.crm_id, "create", create_payload(p)) for p in send]
-    sent = send_changes(engine, run_id, of.drp, of.drp_stream, "sales_order", connector(of.drp), creates,
-                        _retry(rules, of.drp), deduplicating=True, batch=1)
+    sent = send_changes(
+        engine,
+        run_id,
+        of.drp,
+        of.drp_stream,
+        "sales_order",
+        connector(of.drp),
+        creates,
+        _retry(rules, of.drp),
+        deduplicating=True,
+        batch=1,
+    )
     out.failed.update(sent.failed)
     _merge(out.counts, sent.counts, "drp_")
     for p in send:
@@ -121,17 +145,43 @@ def run_orders(engine: Engine, run_id: int, rules: PushRules, connector: Callabl
             out.created[p.crm_id] = number
     crm_writes = _crm_order_writes(of, out, raw_orders)
     if crm_writes:
-        res = send_changes(engine, run_id, of.crm, of.crm_stream, "sales_order", connector(of.crm), crm_writes, _retry(rules, of.crm),
-                           deduplicating=False)
+        res = send_changes(
+            engine,
+            run_id,
+            of.crm,
+            of.crm_stream,
+            "sales_order",
+            connector(of.crm),
+            crm_writes,
+            _retry(rules, of.crm),
+            deduplicating=False,
+        )
         out.failed.update(res.failed)
         _merge(out.counts, res.counts, "crm_order_")
     if cf is not None and cf.account_column and out.available:
-        acct = [FlowChange(_key("credit", a, cf.account_column, f"{v:.2f}"), a, "update", {cf.account_column: float(v)}, external_id=a)
-                for a, v in sorted(out.available.items())
-                if v is not None and _changed((raw_accounts.get(a) or {}).get(cf.account_column), v)]
+        acct = [
+            FlowChange(
+                _key("credit", a, cf.account_column, f"{v:.2f}"),
+                a,
+                "update",
+                {cf.account_column: float(v)},
+                external_id=a,
+            )
+            for a, v in sorted(out.available.items())
+            if v is not None and _changed((raw_accounts.get(a) or {}).get(cf.account_column), v)
+        ]
         if acct:
-            res = send_changes(engine, run_id, of.crm, "Account", "party", connector(of.crm), acct, _retry(rules, of.crm),
-                               deduplicating=False)
+            res = send_changes(
+                engine,
+                run_id,
+                of.crm,
+                "Account",
+                "party",
+                connector(of.crm),
+                acct,
+                _retry(rules, of.crm),
+                deduplicating=False,
+            )
             out.failed.update(res.failed)
             _merge(out.counts, res.counts, "crm_credit_")
     return out
@@ -152,13 +202,23 @@ def _crm_order_writes(of: Any, out: OrderOutcome, raw: dict[str, dict[str, Any]]
         data: dict[str, Any] = {col: number}
         if hold and (raw.get(crm_id) or {}).get(hold):
             data[hold] = None
-        changes.append(FlowChange(_key("orderno", crm_id, number), crm_id, "update", data, external_id=crm_id,
-                                  diff={col: {"field": "erp_order_no", "before": None, "after": number}}))
+        changes.append(
+            FlowChange(
+                _key("orderno", crm_id, number),
+                crm_id,
+                "update",
+                data,
+                external_id=crm_id,
+                diff={col: {"field": "erp_order_no", "before": None, "after": number}},
+            )
+        )
     if hold:
         held = {h.plan.crm_id: h.verdict.reason for h in out.held}
         for crm_id, reason in sorted(held.items()):
             if (raw.get(crm_id) or {}).get(hold) != reason[:255]:
-                changes.append(FlowChange(_key("hold", crm_id, reason), crm_id, "update", {hold: reason[:255]}, external_id=crm_id))
+                changes.append(
+                    FlowChange(_key("hold", crm_id, reason), crm_id, "update", {hold: reason[:255]}, external_id=crm_id)
+                )
     return changes
 
 

@@ -58,9 +58,16 @@ def _dec(value: Any) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
-def plan_orders(rules: OrderFlow, crm_orders: Iterable[Mapping[str, Any]], crm_lines: Iterable[Mapping[str, Any]],
-                drp_orders: Iterable[Mapping[str, Any]], linked: set[str], party_map: Mapping[str, str],
-                product_map: Mapping[str, str], drp_parties: Mapping[str, Mapping[str, Any]]) -> tuple[list[OrderPlan], list[Skip]]:
+def plan_orders(
+    rules: OrderFlow,
+    crm_orders: Iterable[Mapping[str, Any]],
+    crm_lines: Iterable[Mapping[str, Any]],
+    drp_orders: Iterable[Mapping[str, Any]],
+    linked: set[str],
+    party_map: Mapping[str, str],
+    product_map: Mapping[str, str],
+    drp_parties: Mapping[str, Mapping[str, Any]],
+) -> tuple[list[OrderPlan], list[Skip]]:
     """CRM orders to send (by order date, then id) and the qualifying ones that cannot be sent."""
     known_refs = {normalize_order_number(o.get("source_ref")) for o in drp_orders if o.get("source_ref")}
     lines_of: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
@@ -86,8 +93,14 @@ def plan_orders(rules: OrderFlow, crm_orders: Iterable[Mapping[str, Any]], crm_l
     return plans, skips
 
 
-def _plan_one(rules: OrderFlow, o: Mapping[str, Any], lines: list[Mapping[str, Any]], party_map: Mapping[str, str],
-              product_map: Mapping[str, str], drp_parties: Mapping[str, Mapping[str, Any]]) -> OrderPlan | Skip:
+def _plan_one(
+    rules: OrderFlow,
+    o: Mapping[str, Any],
+    lines: list[Mapping[str, Any]],
+    party_map: Mapping[str, str],
+    product_map: Mapping[str, str],
+    drp_parties: Mapping[str, Mapping[str, Any]],
+) -> OrderPlan | Skip:
     crm_id, number = o["external_id"], str(o.get("order_number") or "")
     customer = party_map.get(o.get("party_ref") or "")
     if customer is None:
@@ -114,12 +127,22 @@ def _plan_one(rules: OrderFlow, o: Mapping[str, Any], lines: list[Mapping[str, A
     theirs = str((drp_parties.get(customer) or {}).get("currency") or "CNY")
     if currency != theirs:
         return Skip(crm_id, number, f"order currency {currency} differs from DRP customer {customer}'s {theirs}")
-    return OrderPlan(crm_id, number, o.get("party_ref") or "", customer, o.get("order_date"), currency, total, tuple(out))
+    return OrderPlan(
+        crm_id, number, o.get("party_ref") or "", customer, o.get("order_date"), currency, total, tuple(out)
+    )
 
 
 def create_payload(plan: OrderPlan) -> dict[str, Any]:
     """The DRP CreateSalesOrder record: header and lines, JSON-able (kept in the outbox as sent)."""
-    return {"customerCode": plan.customer, "orderDate": str(plan.order_date), "currency": plan.currency,
-            "orderAmount": f"{plan.amount:.2f}", "sourceRef": plan.order_number,
-            "lines": {"line": [{"lineNo": n, "sku": sku, "qty": str(qty), "unitPrice": str(price)}
-                               for n, sku, qty, price in plan.lines]}}
+    return {
+        "customerCode": plan.customer,
+        "orderDate": str(plan.order_date),
+        "currency": plan.currency,
+        "orderAmount": f"{plan.amount:.2f}",
+        "sourceRef": plan.order_number,
+        "lines": {
+            "line": [
+                {"lineNo": n, "sku": sku, "qty": str(qty), "unitPrice": str(price)} for n, sku, qty, price in plan.lines
+            ]
+        },
+    }

@@ -18,8 +18,20 @@ from hub.push.config import RetryRules
 from hub.store.models import OutboxEntry
 from hub.store.models.outbox import OPEN_STATUSES, STATUSES
 
-__all__ = ["by_keys", "open_entries", "insert", "set_status", "failure", "list_entries", "retry", "discard",
-           "held_size", "approval_trigger", "OPEN_STATUSES", "STATUSES"]
+__all__ = [
+    "by_keys",
+    "open_entries",
+    "insert",
+    "set_status",
+    "failure",
+    "list_entries",
+    "retry",
+    "discard",
+    "held_size",
+    "approval_trigger",
+    "OPEN_STATUSES",
+    "STATUSES",
+]
 
 T = OutboxEntry.__table__
 
@@ -33,18 +45,38 @@ def by_keys(conn: Connection, keys: Sequence[str]) -> dict[str, Row[Any]]:
     return out
 
 
-def open_entries(conn: Connection, system: str, stream: str, statuses: Iterable[str] = (*OPEN_STATUSES, "held")) -> list[Row[Any]]:
+def open_entries(
+    conn: Connection, system: str, stream: str, statuses: Iterable[str] = (*OPEN_STATUSES, "held")
+) -> list[Row[Any]]:
     """Rows of one target stream that still need work (or an approval)."""
-    return list(conn.execute(select(T).where(T.c.system == system, T.c.stream == stream, T.c.status.in_(tuple(statuses)))
-                             .order_by(T.c.id)))
+    return list(
+        conn.execute(
+            select(T)
+            .where(T.c.system == system, T.c.stream == stream, T.c.status.in_(tuple(statuses)))
+            .order_by(T.c.id)
+        )
+    )
 
 
 def insert(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Record new intended writes (each dict: the OutboxEntry columns except id/timestamps)."""
     if rows:
         now = utcnow()
-        conn.execute(T.insert(), [{"attempts": 0, "next_attempt_at": None, "last_error": None, "result": None,
-                                   "created_at": now, "updated_at": now, **r} for r in rows])
+        conn.execute(
+            T.insert(),
+            [
+                {
+                    "attempts": 0,
+                    "next_attempt_at": None,
+                    "last_error": None,
+                    "result": None,
+                    "created_at": now,
+                    "updated_at": now,
+                    **r,
+                }
+                for r in rows
+            ],
+        )
 
 
 def set_status(conn: Connection, ids: Sequence[int], status: str, **values: Any) -> None:
@@ -52,7 +84,11 @@ def set_status(conn: Connection, ids: Sequence[int], status: str, **values: Any)
     if status not in STATUSES:
         raise ValueError(f"unknown outbox status {status!r}")
     for start in range(0, len(ids), 500):
-        conn.execute(update(T).where(T.c.id.in_(list(ids[start : start + 500]))).values(status=status, updated_at=utcnow(), **values))
+        conn.execute(
+            update(T)
+            .where(T.c.id.in_(list(ids[start : start + 500])))
+            .values(status=status, updated_at=utcnow(), **values)
+        )
 
 
 def failure(conn: Connection, row_id: int, attempts: int, error: HubError | BaseException, rules: RetryRules) -> str:
@@ -62,8 +98,14 @@ def failure(conn: Connection, row_id: int, attempts: int, error: HubError | Base
     reason = f"{type(error).__name__}: {error}"[:4000]
     if retriable and attempts < rules.max_attempts:
         wait = min(rules.backoff_seconds * 2 ** (attempts - 1), rules.backoff_max_seconds)
-        set_status(conn, [row_id], "retry", attempts=attempts, last_error=reason,
-                   next_attempt_at=utcnow() + dt.timedelta(seconds=wait))
+        set_status(
+            conn,
+            [row_id],
+            "retry",
+            attempts=attempts,
+            last_error=reason,
+            next_attempt_at=utcnow() + dt.timedelta(seconds=wait),
+        )
         return "retry"
     set_status(conn, [row_id], "dead", attempts=attempts, last_error=reason, next_attempt_at=None)
     return "dead"
@@ -84,14 +126,23 @@ def held_size(conn: Connection, run_id: int, system: str, stream: str) -> int | 
     from hub.store.models import Run
 
     approvers = select(Run.__table__.c.id).where(Run.__table__.c.trigger == approval_trigger(run_id))
-    held = conn.execute(select(T.c.id).where(T.c.run_id == run_id, T.c.system == system, T.c.stream == stream,
-                                             T.c.status == "held")).all()
-    taken = conn.execute(select(T.c.id).where(T.c.run_id.in_(approvers), T.c.system == system, T.c.stream == stream,
-                                              T.c.status.not_in(("superseded", "discarded")))).all()
+    held = conn.execute(
+        select(T.c.id).where(T.c.run_id == run_id, T.c.system == system, T.c.stream == stream, T.c.status == "held")
+    ).all()
+    taken = conn.execute(
+        select(T.c.id).where(
+            T.c.run_id.in_(approvers),
+            T.c.system == system,
+            T.c.stream == stream,
+            T.c.status.not_in(("superseded", "discarded")),
+        )
+    ).all()
     return (len(held) + len(taken)) or None
 
 
-def list_entries(conn: Connection, status: str | None = None, system: str | None = None, limit: int = 100) -> list[Row[Any]]:
+def list_entries(
+    conn: Connection, status: str | None = None, system: str | None = None, limit: int = 100
+) -> list[Row[Any]]:
     """Outbox rows, newest first, optionally of one status and/or target system."""
     q = select(T).order_by(T.c.id.desc()).limit(limit)
     if status:

@@ -36,12 +36,26 @@ def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.
     if orders is not None:
         for account, avail in sorted(orders.available.items()):
             if avail is not None and avail < 0:
-                out.append(TaskSpec("credit_over", account, account, owners.get(account),
-                                    f"Available credit is {avail:,.2f}: receivables and open orders exceed the limit."))
+                out.append(
+                    TaskSpec(
+                        "credit_over",
+                        account,
+                        account,
+                        owners.get(account),
+                        f"Available credit is {avail:,.2f}: receivables and open orders exceed the limit.",
+                    )
+                )
         for h in orders.held:
             p = h.plan
-            out.append(TaskSpec("credit_hold", p.crm_id, p.crm_id, order_owner.get(p.crm_id) or owners.get(p.account_id),
-                                f"Order {p.order_number} ({p.amount:,.2f} {p.currency}) is held: {h.verdict.reason}."))
+            out.append(
+                TaskSpec(
+                    "credit_hold",
+                    p.crm_id,
+                    p.crm_id,
+                    order_owner.get(p.crm_id) or owners.get(p.account_id),
+                    f"Order {p.order_number} ({p.amount:,.2f} {p.currency}) is held: {h.verdict.reason}.",
+                )
+            )
     reasons = tf.reasons
     if "invoice_overdue" in reasons:
         out += overdue_tasks(records(conn, "invoice", drp), accounts, owners, reasons["invoice_overdue"].days, as_of)
@@ -63,13 +77,26 @@ def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.
             age = (as_of - day).days
             if age > reasons["stale_846"].days and party in edi_accounts:
                 account = edi_accounts[party]
-                out.append(TaskSpec("stale_846", party, account, owners.get(account),
-                                    f"The latest 846 of {party} is from {day.isoformat()}, {age} days old."))
+                out.append(
+                    TaskSpec(
+                        "stale_846",
+                        party,
+                        account,
+                        owners.get(account),
+                        f"The latest 846 of {party} is from {day.isoformat()}, {age} days old.",
+                    )
+                )
     return out
 
 
-def run_tasks(engine: Engine, run_id: int, rules: PushRules, connector: Callable[[str], Connector], orders: OrderOutcome | None,
-              dry_run: bool = False) -> dict[str, Any]:
+def run_tasks(
+    engine: Engine,
+    run_id: int,
+    rules: PushRules,
+    connector: Callable[[str], Connector],
+    orders: OrderOutcome | None,
+    dry_run: bool = False,
+) -> dict[str, Any]:
     """Open the tasks whose reason holds, complete the hub's open tasks whose reason is gone; returns counts."""
     assert rules.flows is not None and rules.flows.tasks is not None  # run only when the flow is configured
     tf = rules.flows.tasks
@@ -79,15 +106,23 @@ def run_tasks(engine: Engine, run_id: int, rules: PushRules, connector: Callable
     crm = connector(tf.crm)
     live = [r.data for b in crm.read(tf.stream, None) for r in b.records]
     create, close = sync_plan(tf, wanted, live, as_of)
-    out: dict[str, Any] = {"wanted": len({w.key for w in wanted}), "to_open": len(create), "to_close": len(close),
-                           "open_reasons": sorted({w.reason for w in wanted})}
+    out: dict[str, Any] = {
+        "wanted": len({w.key for w in wanted}),
+        "to_open": len(create),
+        "to_close": len(close),
+        "open_reasons": sorted({w.reason for w in wanted}),
+    }
     if dry_run:
         return out
     target = rules.targets.get(tf.crm)
     retry = target.retry if target else RetryRules()
-    changes = [FlowChange(f"hub-task-{t[tf.key_column]}", t["WhatId"], "upsert", t, match_field=tf.key_column) for t in create]
-    changes += [FlowChange(f"hub-taskdone-{key}-{task_id}", task_id, "update", {"Status": "Completed"}, external_id=task_id)
-                for task_id, key in close]
+    changes = [
+        FlowChange(f"hub-task-{t[tf.key_column]}", t["WhatId"], "upsert", t, match_field=tf.key_column) for t in create
+    ]
+    changes += [
+        FlowChange(f"hub-taskdone-{key}-{task_id}", task_id, "update", {"Status": "Completed"}, external_id=task_id)
+        for task_id, key in close
+    ]
     if changes:
         sent = send_changes(engine, run_id, tf.crm, tf.stream, "task", crm, changes, retry, deduplicating=True)
         out.update(sent.counts)

@@ -51,8 +51,13 @@ def task_key(reason: str, record: str) -> str:
     return f"{reason}:" + hashlib.blake2b(record.encode(), digest_size=8).hexdigest()
 
 
-def overdue_tasks(invoices: Iterable[Mapping[str, Any]], accounts: Mapping[str, str], owners: Mapping[str, str | None],
-                  days: int, as_of: dt.date) -> list[TaskSpec]:
+def overdue_tasks(
+    invoices: Iterable[Mapping[str, Any]],
+    accounts: Mapping[str, str],
+    owners: Mapping[str, str | None],
+    days: int,
+    as_of: dt.date,
+) -> list[TaskSpec]:
     """One task per open invoice more than ``days`` past due, on the CRM account of its DRP customer."""
     out = []
     for inv in invoices:
@@ -62,14 +67,22 @@ def overdue_tasks(invoices: Iterable[Mapping[str, Any]], accounts: Mapping[str, 
             continue
         late = (as_of - due).days
         if late > days:
-            out.append(TaskSpec("invoice_overdue", inv["external_id"], account, owners.get(account),
-                                f"Invoice {inv['external_id']} of {inv.get('party_ref')}: {float(open_amount):,.2f} open, "
-                                f"due {due.isoformat()}, {late} days overdue (as of {as_of.isoformat()})."))
+            out.append(
+                TaskSpec(
+                    "invoice_overdue",
+                    inv["external_id"],
+                    account,
+                    owners.get(account),
+                    f"Invoice {inv['external_id']} of {inv.get('party_ref')}: {float(open_amount):,.2f} open, "
+                    f"due {due.isoformat()}, {late} days overdue (as of {as_of.isoformat()}).",
+                )
+            )
     return out
 
 
-def sync_plan(rules: TaskFlow, wanted: Iterable[TaskSpec], live: Iterable[Mapping[str, Any]], as_of: dt.date
-              ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+def sync_plan(
+    rules: TaskFlow, wanted: Iterable[TaskSpec], live: Iterable[Mapping[str, Any]], as_of: dt.date
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """(task records to create, (task id, key) pairs to complete) bringing the CRM in line with ``wanted``."""
     by_key = {str(t.get(rules.key_column)): t for t in live if t.get(rules.key_column)}
     keys = set()
@@ -82,12 +95,21 @@ def sync_plan(rules: TaskFlow, wanted: Iterable[TaskSpec], live: Iterable[Mappin
         if spec.key in by_key:
             continue  # open, or completed by a person: either way not made again
         owner = spec.owner or rules.fallback_owner
-        record = {rules.key_column: spec.key, "Subject": reason.subject or DEFAULT_SUBJECTS[spec.reason], "WhatId": spec.what_id,
-                  "ActivityDate": (as_of + dt.timedelta(days=reason.due_days)).isoformat(), "Priority": reason.priority,
-                  "Status": "Not Started", "Description": spec.description}
+        record = {
+            rules.key_column: spec.key,
+            "Subject": reason.subject or DEFAULT_SUBJECTS[spec.reason],
+            "WhatId": spec.what_id,
+            "ActivityDate": (as_of + dt.timedelta(days=reason.due_days)).isoformat(),
+            "Priority": reason.priority,
+            "Status": "Not Started",
+            "Description": spec.description,
+        }
         if owner:
             record["OwnerId"] = owner
         create.append(record)
-    close = [(str(t["Id"]), k) for k, t in sorted(by_key.items())
-             if k not in keys and k.split(":")[0] in DEFAULT_SUBJECTS and t.get("Status") != "Completed"]
+    close = [
+        (str(t["Id"]), k)
+        for k, t in sorted(by_key.items())
+        if k not in keys and k.split(":")[0] in DEFAULT_SUBJECTS and t.get("Status") != "Completed"
+    ]
     return create, close

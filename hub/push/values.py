@@ -29,7 +29,7 @@ def norm(value: Any) -> str | None:
             return str(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
         return value.isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()

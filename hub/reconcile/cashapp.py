@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from hub.errors import MappingError
 from hub.reconcile.orders import clean_str, coerce_date, coerce_decimal
@@ -110,11 +111,18 @@ def as_invoice(obj: Invoice | Mapping[str, Any]) -> Invoice:
     ext = clean_str(obj.get("external_id"))
     amount = coerce_decimal(obj.get("amount"), "amount", ext)
     if ext is None or amount is None:
-        raise MappingError("invoice without number or amount", external_id=ext,
-                           field="external_id" if ext is None else "amount")
-    return Invoice(ext, clean_str(obj.get("party_ref")), amount, coerce_decimal(obj.get("open_amount"), "open_amount", ext),
-                   coerce_date(obj.get("invoice_date"), "invoice_date", ext), coerce_date(obj.get("due_date"), "due_date", ext),
-                   clean_str(obj.get("order_ref")))
+        raise MappingError(
+            "invoice without number or amount", external_id=ext, field="external_id" if ext is None else "amount"
+        )
+    return Invoice(
+        ext,
+        clean_str(obj.get("party_ref")),
+        amount,
+        coerce_decimal(obj.get("open_amount"), "open_amount", ext),
+        coerce_date(obj.get("invoice_date"), "invoice_date", ext),
+        coerce_date(obj.get("due_date"), "due_date", ext),
+        clean_str(obj.get("order_ref")),
+    )
 
 
 def as_payment(obj: Payment | Mapping[str, Any]) -> Payment:
@@ -124,10 +132,17 @@ def as_payment(obj: Payment | Mapping[str, Any]) -> Payment:
     ext = clean_str(obj.get("external_id"))
     amount = coerce_decimal(obj.get("amount"), "amount", ext)
     if ext is None or amount is None:
-        raise MappingError("payment without number or amount", external_id=ext,
-                           field="external_id" if ext is None else "amount")
-    return Payment(ext, clean_str(obj.get("party_ref")), amount, coerce_date(obj.get("payment_date"), "payment_date", ext),
-                   obj.get("memo") or None, clean_str(obj.get("trace")))
+        raise MappingError(
+            "payment without number or amount", external_id=ext, field="external_id" if ext is None else "amount"
+        )
+    return Payment(
+        ext,
+        clean_str(obj.get("party_ref")),
+        amount,
+        coerce_date(obj.get("payment_date"), "payment_date", ext),
+        obj.get("memo") or None,
+        clean_str(obj.get("trace")),
+    )
 
 
 def as_remittance_line(obj: RemittanceLine | Mapping[str, Any]) -> RemittanceLine:
@@ -138,10 +153,15 @@ def as_remittance_line(obj: RemittanceLine | Mapping[str, Any]) -> RemittanceLin
     ext = clean_str(obj.get("external_id")) or trace
     if trace is None:
         raise MappingError("remittance line without trace", external_id=ext, field="trace")
-    return RemittanceLine(trace, clean_str(obj.get("party_ref")), coerce_decimal(obj.get("payment_amount"), "payment_amount", ext),
-                          coerce_date(obj.get("payment_date"), "payment_date", ext), clean_str(obj.get("invoice_ref")),
-                          coerce_decimal(obj.get("paid_amount"), "paid_amount", ext),
-                          coerce_decimal(obj.get("invoice_amount"), "invoice_amount", ext))
+    return RemittanceLine(
+        trace,
+        clean_str(obj.get("party_ref")),
+        coerce_decimal(obj.get("payment_amount"), "payment_amount", ext),
+        coerce_date(obj.get("payment_date"), "payment_date", ext),
+        clean_str(obj.get("invoice_ref")),
+        coerce_decimal(obj.get("paid_amount"), "paid_amount", ext),
+        coerce_decimal(obj.get("invoice_amount"), "invoice_amount", ext),
+    )
 
 
 # ----------------------------------------------------------------------------- memo parsing
@@ -309,9 +329,13 @@ def apply_payments(
         yield PaymentApplication(p, tuple(allocs), max(left, Decimal(0)), refs, reason)
 
 
-def _by_amount(index: Mapping[tuple[str | None, Decimal], list[Invoice]],
-               by_party: Mapping[str | None, list[Invoice]], p: Payment,
-               settled: Mapping[str, Decimal], tol: Decimal) -> Invoice | None:
+def _by_amount(
+    index: Mapping[tuple[str | None, Decimal], list[Invoice]],
+    by_party: Mapping[str | None, list[Invoice]],
+    p: Payment,
+    settled: Mapping[str, Decimal],
+    tol: Decimal,
+) -> Invoice | None:
     cands = list(index.get((p.party_ref, p.amount), ()))
     if tol > 0:  # near amounts: scan this customer's invoices only when a tolerance is set
         near = [i for i in by_party.get(p.party_ref, ()) if i.amount != p.amount and abs(i.amount - p.amount) <= tol]

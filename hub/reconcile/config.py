@@ -6,7 +6,6 @@ Read with line numbers like every config file: each problem names ``file:line``.
 from __future__ import annotations
 
 import difflib
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -14,10 +13,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hub.canonical import ENTITIES
+from hub.configfile import ConfigFile, config_error, read_config_file, validate_model
 from hub.errors import MappingRuleError
 from hub.reconcile.keys import NORMALISERS, KeyRule, KeySide
 from hub.reconcile.survivorship import SurvivorshipRules
-from hub.configfile import ConfigFile, config_error, read_config_file, validate_model
 
 __all__ = ["ReconcileConfig", "EntityRules", "Roles", "LoadedRules", "load_reconcile_config", "load_reconcile_rules"]
 
@@ -46,8 +45,14 @@ class _KeyRule(BaseModel):
         return v
 
     def build(self) -> KeyRule:
-        return KeyRule(self.name, KeySide(self.left.system, self.left.field), KeySide(self.right.system, self.right.field),
-                       tuple(self.normalize), self.min_length, self.fallback)
+        return KeyRule(
+            self.name,
+            KeySide(self.left.system, self.left.field),
+            KeySide(self.right.system, self.right.field),
+            tuple(self.normalize),
+            self.min_length,
+            self.fallback,
+        )
 
 
 class EntityRules(BaseModel):
@@ -102,16 +107,24 @@ def _check(cfg: ReconcileConfig, file: ConfigFile, systems: set[str] | None = No
             # one rule file may serve several hub configs (a system absent here simply has no records),
             # but a name close to a configured one is a typo that would silently drop that system's rules
             for i, system in enumerate(rules.systems):
-                close = difflib.get_close_matches(system, sorted(systems), n=1, cutoff=0.6) if system not in systems else []
+                close = (
+                    difflib.get_close_matches(system, sorted(systems), n=1, cutoff=0.6) if system not in systems else []
+                )
                 if close:
-                    add(base + ("systems", i), f"system {system!r} is not configured (did you mean {close[0]!r}?); "
-                                               f"systems: {', '.join(sorted(systems))}")
+                    add(
+                        base + ("systems", i),
+                        f"system {system!r} is not configured (did you mean {close[0]!r}?); "
+                        f"systems: {', '.join(sorted(systems))}",
+                    )
         fields = set(ENTITIES[entity]) | {"external_id"}
         for i, k in enumerate(rules.keys):
             for side_name, side in (("left", k.left), ("right", k.right)):
                 loc = base + ("keys", i, side_name)
                 if side.system not in rules.systems:
-                    add(loc + ("system",), f"key rule {k.name!r}: system {side.system!r} is not in systems {rules.systems}")
+                    add(
+                        loc + ("system",),
+                        f"key rule {k.name!r}: system {side.system!r} is not in systems {rules.systems}",
+                    )
                 if side.field not in fields:
                     add(loc + ("field",), f"key rule {k.name!r}: {entity} has no field {side.field!r}")
     for entity, surv in cfg.survivorship.items():
@@ -177,7 +190,9 @@ def load_reconcile_rules(path: Path, systems: set[str] | None = None) -> LoadedR
         except MappingRuleError as exc:
             problems.extend(exc.problems or [str(exc)])
     if "sales_order" in cfg.entities and cfg.entities["sales_order"].link == "orders" and "party" not in cfg.entities:
-        problems.append(file.problem(("entities", "sales_order", "link"), "linking orders needs the party entity reconciled too"))
+        problems.append(
+            file.problem(("entities", "sales_order", "link"), "linking orders needs the party entity reconciled too")
+        )
     rules_cfg = None
     if cfg.discrepancies is not None or any(r.link == "orders" for r in cfg.entities.values()):
         try:
@@ -195,7 +210,9 @@ def _signature(path: Path, cfg: ReconcileConfig, match: dict[str, Any]) -> str:
     from hub import __version__
 
     h = hashlib.blake2b(__version__.encode(), digest_size=12)
-    files = [path] + [path.parent / r.match for r in cfg.entities.values() if isinstance(r.match, str) and r.match != "builtin"]
+    files = [path] + [
+        path.parent / r.match for r in cfg.entities.values() if isinstance(r.match, str) and r.match != "builtin"
+    ]
     for f in files:
         h.update(f.read_bytes())
     for entity in sorted(match):  # a record matcher's weights file: retraining re-matches

@@ -27,7 +27,15 @@ __all__ = ["Member", "Cluster", "assign_ids", "canonical_ids", "write_crosswalk"
 
 Member = tuple[str, str]  # (system, external_id)
 
-ID_PREFIX = {"party": "P", "sales_order": "O", "salesperson": "S", "product": "M", "contact": "C", "opportunity": "Y", "person": "H"}
+ID_PREFIX = {
+    "party": "P",
+    "sales_order": "O",
+    "salesperson": "S",
+    "product": "M",
+    "contact": "C",
+    "opportunity": "Y",
+    "person": "H",
+}
 
 
 @dataclass(frozen=True)
@@ -44,9 +52,14 @@ def _new_id(entity: str, member: Member) -> str:
     return f"{ID_PREFIX.get(entity, entity[:1].upper())}-{digest}"
 
 
-def assign_ids(entity: str, clusters: Sequence[Cluster], existing: dict[Member, str], *,
-               reserved: Iterable[str] = (), used: Callable[[set[str]], set[str]] | None = None,
-               ) -> tuple[dict[Member, str], list[dict[str, Any]]]:
+def assign_ids(
+    entity: str,
+    clusters: Sequence[Cluster],
+    existing: dict[Member, str],
+    *,
+    reserved: Iterable[str] = (),
+    used: Callable[[set[str]], set[str]] | None = None,
+) -> tuple[dict[Member, str], list[dict[str, Any]]]:
     """Canonical id for every member, plus merge/split events against ``existing``.
 
     ``reserved`` ids are held by records outside ``clusters`` (a partial write): no cluster
@@ -83,7 +96,14 @@ def assign_ids(entity: str, clusters: Sequence[Cluster], existing: dict[Member, 
         if i in kept:
             cid = kept[i]
             if len(c) > 1:
-                events.append({"kind": "merge", "from_id": ",".join(sorted(x for x in c if x != cid)), "to_id": cid, "members": sorted(members)})
+                events.append(
+                    {
+                        "kind": "merge",
+                        "from_id": ",".join(sorted(x for x in c if x != cid)),
+                        "to_id": cid,
+                        "members": sorted(members),
+                    }
+                )
         else:
             base = cid = bases[i]
             n = 1
@@ -92,7 +112,9 @@ def assign_ids(entity: str, clusters: Sequence[Cluster], existing: dict[Member, 
                 cid = f"{base}-{n}"
             taken.add(cid)
             if c:
-                events.append({"kind": "split", "from_id": ",".join(sorted(c)), "to_id": cid, "members": sorted(members)})
+                events.append(
+                    {"kind": "split", "from_id": ",".join(sorted(c)), "to_id": cid, "members": sorted(members)}
+                )
         for m in members:
             result[m] = cid
     return result, events
@@ -107,15 +129,19 @@ def canonical_ids(conn: Connection, entity: str, system: str | None = None) -> d
     return {(s, e): c for s, e, c in conn.execute(q)}
 
 
-def load_existing(conn: Connection, entity: str, members: str | None = None) -> dict[Member, tuple[str, str, float | None, Any, str | None]]:
+def load_existing(
+    conn: Connection, entity: str, members: str | None = None
+) -> dict[Member, tuple[str, str, float | None, Any, str | None]]:
     """Current crosswalk rows of ``entity``: member -> (canonical id, rule, score, explanation, scope);
     only the members listed in the key table ``members`` (columns system, external_id) when given."""
     cols = "c.system, c.external_id, c.canonical_id, c.rule, c.score, c.explanation, c.scope"
     if members is None:
         sql, params = f"SELECT {cols} FROM crosswalk c WHERE c.entity = :e", {"e": entity}
     else:
-        sql = (f"SELECT {cols} FROM {members} k CROSS JOIN crosswalk c WHERE c.entity = :e AND c.system = k.system "
-               "AND c.external_id = k.external_id")
+        sql = (
+            f"SELECT {cols} FROM {members} k CROSS JOIN crosswalk c WHERE c.entity = :e AND c.system = k.system "
+            "AND c.external_id = k.external_id"
+        )
         params = {"e": entity}
     out = {}
     for s, e, cid, rule, score, expl, scope in conn.execute(text(sql), params):
@@ -132,14 +158,23 @@ def _held_elsewhere(conn: Connection, entity: str, members: str, cids: set[str])
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         marks = ", ".join(f":c{i}" for i in range(len(chunk)))
-        sql = (f"SELECT DISTINCT c.canonical_id FROM crosswalk c LEFT JOIN {members} k ON k.system = c.system "
-               f"AND k.external_id = c.external_id WHERE c.entity = :e AND c.canonical_id IN ({marks}) AND k.system IS NULL")
+        sql = (
+            f"SELECT DISTINCT c.canonical_id FROM crosswalk c LEFT JOIN {members} k ON k.system = c.system "
+            f"AND k.external_id = c.external_id WHERE c.entity = :e AND c.canonical_id IN ({marks}) AND k.system IS NULL"
+        )
         out.update(r[0] for r in conn.execute(text(sql), {"e": entity, **{f"c{i}": c for i, c in enumerate(chunk)}}))
     return out
 
 
-def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], run_id: int, *,
-                    partial: bool = False, scope: Callable[[Cluster], str | None] | None = None) -> dict[str, int]:
+def write_crosswalk(
+    conn: Connection,
+    entity: str,
+    clusters: Iterable[Cluster],
+    run_id: int,
+    *,
+    partial: bool = False,
+    scope: Callable[[Cluster], str | None] | None = None,
+) -> dict[str, int]:
     """Bring the crosswalk of ``entity`` in line with ``clusters``; returns change counts.
 
     By default ``clusters`` are every record of the entity: links of records not in them are
@@ -160,8 +195,13 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
             current = load_existing(conn, entity, members)
             existing = {m: v[0] for m, v in current.items()}
             reserved = _held_elsewhere(conn, entity, members, set(existing.values()))
-            ids, events = assign_ids(entity, clusters, existing, reserved=reserved,
-                                     used=lambda cids: _held_elsewhere(conn, entity, members, cids))
+            ids, events = assign_ids(
+                entity,
+                clusters,
+                existing,
+                reserved=reserved,
+                used=lambda cids: _held_elsewhere(conn, entity, members, cids),
+            )
         changed = _write_links(conn, entity, clusters, ids, run_id, scope, current)
         gone = []
     t = CrosswalkLink.__table__
@@ -174,16 +214,26 @@ def write_crosswalk(conn: Connection, entity: str, clusters: Iterable[Cluster], 
             CrosswalkEvent.__table__.insert(),
             [{"run_id": run_id, "entity": entity, "at": now, **e} for e in events],
         )
-    return {"links_changed": changed, "links_removed": len(gone), "merges": sum(e["kind"] == "merge" for e in events),
-            "splits": sum(e["kind"] == "split" for e in events)}
+    return {
+        "links_changed": changed,
+        "links_removed": len(gone),
+        "merges": sum(e["kind"] == "merge" for e in events),
+        "splits": sum(e["kind"] == "split" for e in events),
+    }
 
 
 _CHUNK = 10_000
 
 
-def _write_links(conn: Connection, entity: str, clusters: list[Cluster], ids: dict[Member, str], run_id: int,
-                 scope: Callable[[Cluster], str | None] | None,
-                 loaded: dict[Member, tuple[str, str, float | None, Any, str | None]] | None = None) -> int:
+def _write_links(
+    conn: Connection,
+    entity: str,
+    clusters: list[Cluster],
+    ids: dict[Member, str],
+    run_id: int,
+    scope: Callable[[Cluster], str | None] | None,
+    loaded: dict[Member, tuple[str, str, float | None, Any, str | None]] | None = None,
+) -> int:
     """Upsert the links whose id, rule, score, explanation or scope changed; a chunk of clusters
     at a time, so only one chunk's explanations are ever held (old and new). ``loaded``: the
     current rows of every member, when the caller has read them already."""
@@ -209,13 +259,37 @@ def _write_links(conn: Connection, entity: str, clusters: list[Cluster], ids: di
                 cid = ids[m]
                 old = current.get(m)
                 # the explanation is compared (in its stored JSON form) only when all else is equal
-                if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[4] == sc \
-                        and old[3] == (expl := _jsonable(expl)):
+                if (
+                    old is not None
+                    and old[0] == cid
+                    and old[1] == rule
+                    and _same_score(old[2], score)
+                    and old[4] == sc
+                    and old[3] == (expl := _jsonable(expl))
+                ):
                     continue
-                rows.append({"entity": entity, "system": m[0], "external_id": m[1], "canonical_id": cid, "rule": rule,
-                             "score": score, "explanation": expl, "scope": sc, "first_run": run_id, "changed_run": run_id})
-        changed += upsert(conn, t, rows, key=("entity", "system", "external_id"), change_column=None,
-                          update_columns=("canonical_id", "rule", "score", "explanation", "scope", "changed_run"))
+                rows.append(
+                    {
+                        "entity": entity,
+                        "system": m[0],
+                        "external_id": m[1],
+                        "canonical_id": cid,
+                        "rule": rule,
+                        "score": score,
+                        "explanation": expl,
+                        "scope": sc,
+                        "first_run": run_id,
+                        "changed_run": run_id,
+                    }
+                )
+        changed += upsert(
+            conn,
+            t,
+            rows,
+            key=("entity", "system", "external_id"),
+            change_column=None,
+            update_columns=("canonical_id", "rule", "score", "explanation", "scope", "changed_run"),
+        )
     return changed
 
 
@@ -227,8 +301,10 @@ def prune_crosswalk(conn: Connection, entity: str, source_table: str, systems: S
         where = " AND c.system IN (" + ", ".join(f":s{i}" for i in range(len(systems))) + ")"
         params.update({f"s{i}": s for i, s in enumerate(systems)})
     where = where.replace("c.system", "crosswalk.system")
-    sql = (f"DELETE FROM crosswalk WHERE entity = :e{where} AND NOT EXISTS (SELECT 1 FROM {source_table} r "
-           "WHERE r.system = crosswalk.system AND r.external_id = crosswalk.external_id AND r.deleted = :f)")
+    sql = (
+        f"DELETE FROM crosswalk WHERE entity = :e{where} AND NOT EXISTS (SELECT 1 FROM {source_table} r "
+        "WHERE r.system = crosswalk.system AND r.external_id = crosswalk.external_id AND r.deleted = :f)"
+    )
     params["f"] = False
     return conn.execute(text(sql), params).rowcount or 0
 

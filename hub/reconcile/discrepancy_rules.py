@@ -24,11 +24,12 @@ Findings are :class:`hub.reconcile.discrepancy.Discrepancy` records.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Container, Iterable, Iterator, Mapping
+from typing import Any
 
 from hub.errors import MappingError
 from hub.reconcile.cashapp import Invoice, PaymentApplication, as_invoice
@@ -84,8 +85,9 @@ def _cfg(config: RulesConfig | None) -> RulesConfig:
     return config or RulesConfig()
 
 
-def linked_pairs(links: Iterable[OrderLink], crm_orders: Mapping[str, SalesOrder],
-                 drp_orders: Mapping[str, SalesOrder]) -> Iterator[tuple[SalesOrder, SalesOrder, OrderLink]]:
+def linked_pairs(
+    links: Iterable[OrderLink], crm_orders: Mapping[str, SalesOrder], drp_orders: Mapping[str, SalesOrder]
+) -> Iterator[tuple[SalesOrder, SalesOrder, OrderLink]]:
     """(CRM order, DRP order, link) for every link whose two orders are known."""
     for lk in links:
         c, d = crm_orders.get(lk.crm_order_id), drp_orders.get(lk.drp_order_no)
@@ -94,8 +96,11 @@ def linked_pairs(links: Iterable[OrderLink], crm_orders: Mapping[str, SalesOrder
 
 
 # ----------------------------------------------------------------------------- orders
-def order_missing_in_drp(crm_orders: Iterable[SalesOrder | Mapping[str, Any]], linked_crm_ids: Container[str],
-                         config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def order_missing_in_drp(
+    crm_orders: Iterable[SalesOrder | Mapping[str, Any]],
+    linked_crm_ids: Container[str],
+    config: RulesConfig | None = None,
+) -> Iterator[Discrepancy]:
     """CRM orders in a status that must reach the DRP, with no linked DRP order."""
     cfg = _cfg(config)
     kind = "order_missing_in_drp"
@@ -107,16 +112,29 @@ def order_missing_in_drp(crm_orders: Iterable[SalesOrder | Mapping[str, Any]], l
         if o.external_id in linked_crm_ids or not status_in(o, expected):
             continue
         yield Discrepancy(
-            kind, cfg.severity(kind), (o.external_id,), "crm",
+            kind,
+            cfg.severity(kind),
+            (o.external_id,),
+            "crm",
             f"CRM order {_num(o)} ({_status(o)}, {o.order_date}, {_money(o.amount)}) has no order in the DRP.",
-            {"crm_order_id": o.external_id, "order_number": o.order_number, "status": _status(o),
-             "order_date": o.order_date, "amount": o.amount, "party_ref": o.party_ref},
+            {
+                "crm_order_id": o.external_id,
+                "order_number": o.order_number,
+                "status": _status(o),
+                "order_date": o.order_date,
+                "amount": o.amount,
+                "party_ref": o.party_ref,
+            },
         )
 
 
-def order_missing_in_crm(drp_orders: Iterable[SalesOrder | Mapping[str, Any]], linked_drp_nos: Container[str],
-                         edi_order_nos: Container[str], linked_customers: Container[str],
-                         config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def order_missing_in_crm(
+    drp_orders: Iterable[SalesOrder | Mapping[str, Any]],
+    linked_drp_nos: Container[str],
+    edi_order_nos: Container[str],
+    linked_customers: Container[str],
+    config: RulesConfig | None = None,
+) -> Iterator[Discrepancy]:
     """DRP orders of customers known to the CRM that have no CRM order and no EDI 850 origin.
 
     ``linked_customers`` holds the DRP customer codes that have a CRM counterpart.
@@ -127,20 +145,34 @@ def order_missing_in_crm(drp_orders: Iterable[SalesOrder | Mapping[str, Any]], l
         return
     for raw in drp_orders:
         o = as_order(raw)
-        if (o.external_id in linked_drp_nos or o.external_id in edi_order_nos
-                or o.party_ref is None or o.party_ref not in linked_customers):
+        if (
+            o.external_id in linked_drp_nos
+            or o.external_id in edi_order_nos
+            or o.party_ref is None
+            or o.party_ref not in linked_customers
+        ):
             continue
         yield Discrepancy(
-            kind, cfg.severity(kind), (o.external_id,), "drp",
+            kind,
+            cfg.severity(kind),
+            (o.external_id,),
+            "drp",
             f"DRP order {o.external_id} of customer {o.party_ref} ({_status(o)}, {o.order_date}, "
             f"{_money(o.amount)}) has no order in the CRM.",
-            {"drp_order_no": o.external_id, "status": _status(o), "order_date": o.order_date,
-             "amount": o.amount, "party_ref": o.party_ref, "source_ref": o.source_ref},
+            {
+                "drp_order_no": o.external_id,
+                "status": _status(o),
+                "order_date": o.order_date,
+                "amount": o.amount,
+                "party_ref": o.party_ref,
+                "source_ref": o.source_ref,
+            },
         )
 
 
-def order_amount_mismatch(pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]],
-                          config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def order_amount_mismatch(
+    pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]], config: RulesConfig | None = None
+) -> Iterator[Discrepancy]:
     """Linked orders whose amounts differ by more than the per-order tolerance."""
     cfg = _cfg(config)
     kind = "order_amount_mismatch"
@@ -153,11 +185,20 @@ def order_amount_mismatch(pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]],
         diff = d.amount - c.amount
         pct = f" ({diff / c.amount:+.1%})" if c.amount else ""
         yield Discrepancy(
-            kind, cfg.severity(kind), (c.external_id, d.external_id), "crm",
+            kind,
+            cfg.severity(kind),
+            (c.external_id, d.external_id),
+            "crm",
             f"Order amounts differ: CRM order {_num(c)} is {_money(c.amount)}, DRP order {d.external_id} "
             f"is {_money(d.amount)}, a difference of {diff:+,.2f}{pct}.",
-            {"crm_order_id": c.external_id, "drp_order_no": d.external_id, "crm_amount": c.amount,
-             "drp_amount": d.amount, "difference": diff, "tolerance": tol},
+            {
+                "crm_order_id": c.external_id,
+                "drp_order_no": d.external_id,
+                "crm_amount": c.amount,
+                "drp_amount": d.amount,
+                "difference": diff,
+                "tolerance": tol,
+            },
         )
 
 
@@ -179,8 +220,9 @@ def _classes(classes: tuple[StatusClass, ...]) -> tuple[tuple[frozenset[str], fr
     return tuple((folded(c.crm) - {""}, folded(c.drp) - {""}) for c in classes)
 
 
-def order_status_mismatch(pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]],
-                          config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def order_status_mismatch(
+    pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]], config: RulesConfig | None = None
+) -> Iterator[Discrepancy]:
     """Linked orders whose statuses are not equivalent."""
     cfg = _cfg(config)
     kind = "order_status_mismatch"
@@ -190,15 +232,25 @@ def order_status_mismatch(pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]],
         if statuses_equivalent(c, d, cfg):
             continue
         yield Discrepancy(
-            kind, cfg.severity(kind), (c.external_id, d.external_id), "crm",
+            kind,
+            cfg.severity(kind),
+            (c.external_id, d.external_id),
+            "crm",
             f"Order status differs: CRM order {_num(c)} is {_status(c)!s}, DRP order {d.external_id} is {_status(d)!s}.",
-            {"crm_order_id": c.external_id, "drp_order_no": d.external_id, "crm_status": _status(c),
-             "drp_status": _status(d), "crm_canonical_status": c.status, "drp_canonical_status": d.status},
+            {
+                "crm_order_id": c.external_id,
+                "drp_order_no": d.external_id,
+                "crm_status": _status(c),
+                "drp_status": _status(d),
+                "crm_canonical_status": c.status,
+                "drp_canonical_status": d.status,
+            },
         )
 
 
-def order_line_mismatch(pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]], lines: LineLookup,
-                        config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def order_line_mismatch(
+    pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]], lines: LineLookup, config: RulesConfig | None = None
+) -> Iterator[Discrepancy]:
     """Linked orders whose lines differ by SKU or quantity.
 
     A CRM line without a known SKU is compared by quantity only, so an unmapped product is not
@@ -237,10 +289,17 @@ def order_line_mismatch(pairs: Iterable[tuple[SalesOrder, SalesOrder, Any]], lin
         if +loose:
             parts.append("CRM lines with unmapped product, quantity " + ", ".join(str(q) for q in (+loose).elements()))
         yield Discrepancy(
-            kind, cfg.severity(kind), (c.external_id, d.external_id), "crm",
+            kind,
+            cfg.severity(kind),
+            (c.external_id, d.external_id),
+            "crm",
             f"Order lines differ between CRM order {_num(c)} and DRP order {d.external_id}: " + "; ".join(parts) + ".",
-            {"crm_order_id": c.external_id, "drp_order_no": d.external_id,
-             "crm_only": sorted(only_c.elements()), "drp_only": sorted(only_d.elements())},
+            {
+                "crm_order_id": c.external_id,
+                "drp_order_no": d.external_id,
+                "crm_only": sorted(only_c.elements()),
+                "drp_only": sorted(only_d.elements()),
+            },
         )
 
 
@@ -286,16 +345,25 @@ def as_position(obj: StockPosition | Mapping[str, Any]) -> StockPosition:
     sku = clean_str(obj.get("sku"))
     qty = coerce_decimal(obj.get("on_hand"), "on_hand", ext)
     if sku is None or qty is None:
-        raise MappingError("inventory row without sku or on_hand", external_id=ext,
-                           field="sku" if sku is None else "on_hand")
-    return StockPosition(sku, qty, coerce_date(obj.get("as_of"), "as_of", ext), clean_str(obj.get("location_ref")),
-                         clean_str(obj.get("party_ref")), clean_str(obj.get("report_ref")))
+        raise MappingError(
+            "inventory row without sku or on_hand", external_id=ext, field="sku" if sku is None else "on_hand"
+        )
+    return StockPosition(
+        sku,
+        qty,
+        coerce_date(obj.get("as_of"), "as_of", ext),
+        clean_str(obj.get("location_ref")),
+        clean_str(obj.get("party_ref")),
+        clean_str(obj.get("report_ref")),
+    )
 
 
-def inventory_variance(locations: Iterable[Location | Mapping[str, Any]],
-                       drp_positions: Iterable[StockPosition | Mapping[str, Any]],
-                       edi_positions: Iterable[StockPosition | Mapping[str, Any]],
-                       config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def inventory_variance(
+    locations: Iterable[Location | Mapping[str, Any]],
+    drp_positions: Iterable[StockPosition | Mapping[str, Any]],
+    edi_positions: Iterable[StockPosition | Mapping[str, Any]],
+    config: RulesConfig | None = None,
+) -> Iterator[Discrepancy]:
     """Consignment warehouses whose on-hand differs from the owner's latest EDI 846, per SKU.
 
     The owner is the warehouse's ``owner_ref``; its 846 lines carry the same code as
@@ -348,17 +416,29 @@ def inventory_variance(locations: Iterable[Location | Mapping[str, Any]],
             if abs(dq - eq) <= tol:
                 continue
             yield Discrepancy(
-                kind, cfg.severity(kind), (wh, sku), "drp",
+                kind,
+                cfg.severity(kind),
+                (wh, sku),
+                "drp",
                 f"Consignment warehouse {wh} (owner {owner}) holds {dq} of {sku} in the DRP, but the owner's "
                 f"EDI 846 of {rdate} reports {eq} (difference {dq - eq:+}).",
-                {"warehouse_code": wh, "sku": sku, "owner": owner, "drp_on_hand": dq, "edi_on_hand": eq,
-                 "edi_as_of": rdate, "edi_report": rref, "drp_as_of": stock[sku][0] if sku in stock else None},
+                {
+                    "warehouse_code": wh,
+                    "sku": sku,
+                    "owner": owner,
+                    "drp_on_hand": dq,
+                    "edi_on_hand": eq,
+                    "edi_as_of": rdate,
+                    "edi_report": rref,
+                    "drp_as_of": stock[sku][0] if sku in stock else None,
+                },
             )
 
 
 # ----------------------------------------------------------------------------- payments and credit
-def unapplied_payment(applications: Iterable[PaymentApplication],
-                      config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def unapplied_payment(
+    applications: Iterable[PaymentApplication], config: RulesConfig | None = None
+) -> Iterator[Discrepancy]:
     """Payments that cash application could not apply to any invoice of their customer."""
     cfg = _cfg(config)
     kind = "unapplied_payment"
@@ -369,17 +449,30 @@ def unapplied_payment(applications: Iterable[PaymentApplication],
             continue
         p = app.payment
         yield Discrepancy(
-            kind, cfg.severity(kind), (p.external_id,), "drp",
+            kind,
+            cfg.severity(kind),
+            (p.external_id,),
+            "drp",
             f"Payment {p.external_id} of {_money(p.amount)} from customer {p.party_ref} on {p.payment_date} "
             f"cannot be applied: {app.reason}.",
-            {"payment_no": p.external_id, "party_ref": p.party_ref, "amount": p.amount,
-             "payment_date": p.payment_date, "memo": p.memo, "invoice_refs": list(app.refs), "reason": app.reason},
+            {
+                "payment_no": p.external_id,
+                "party_ref": p.party_ref,
+                "amount": p.amount,
+                "payment_date": p.payment_date,
+                "memo": p.memo,
+                "invoice_refs": list(app.refs),
+                "reason": app.reason,
+            },
         )
 
 
-def credit_exceeded(parties: Iterable[Mapping[str, Any]], invoices: Iterable[Invoice | Mapping[str, Any]],
-                    orders: Iterable[SalesOrder | Mapping[str, Any]],
-                    config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def credit_exceeded(
+    parties: Iterable[Mapping[str, Any]],
+    invoices: Iterable[Invoice | Mapping[str, Any]],
+    orders: Iterable[SalesOrder | Mapping[str, Any]],
+    config: RulesConfig | None = None,
+) -> Iterator[Discrepancy]:
     """Customers whose open invoices plus approved orders exceed their credit limit.
 
     ``parties`` are canonical party dicts (``external_id``, ``credit_limit``) of one system;
@@ -412,12 +505,21 @@ def credit_exceeded(parties: Iterable[Mapping[str, Any]], invoices: Iterable[Inv
         if exposure <= 0 or not (exposure > limit if ccfg.strict else exposure >= limit):
             continue
         yield Discrepancy(
-            kind, cfg.severity(kind), (code,), "drp",
+            kind,
+            cfg.severity(kind),
+            (code,),
+            "drp",
             f"Customer {party.get('name') or code} is over its credit limit: open invoices {_money(inv_sum)} + "
             f"approved orders {_money(ord_sum)} = {_money(exposure)}, over the limit of {_money(limit)} "
             f"by {_money(exposure - limit)}.",
-            {"drp_customer_code": code, "credit_limit": limit, "open_invoices": inv_sum,
-             "approved_orders": ord_sum, "exposure": exposure, "over_by": exposure - limit},
+            {
+                "drp_customer_code": code,
+                "credit_limit": limit,
+                "open_invoices": inv_sum,
+                "approved_orders": ord_sum,
+                "exposure": exposure,
+                "over_by": exposure - limit,
+            },
         )
 
 
@@ -436,13 +538,28 @@ def credit_hold(holds: Iterable[Mapping[str, Any]], config: RulesConfig | None =
     for h in holds:
         whose = f"group {h['group']}" if h.get("group") else f"customer {h['customer']}"
         yield Discrepancy(
-            kind, cfg.severity(kind), (h["crm_order_id"],), "crm",
+            kind,
+            cfg.severity(kind),
+            (h["crm_order_id"],),
+            "crm",
             f"CRM order {h.get('order_number') or h['crm_order_id']} of customer {h['customer']} is held for credit: "
             f"the order amount {_money(h['amount'])} is more than the available credit of {whose}, "
             f"{_money(h['available'])} (limit {_money(h['limit'])} less receivables {_money(h['receivables'])} "
             f"and open orders {_money(h['open_orders'])}).",
-            {k: h.get(k) for k in ("crm_order_id", "order_number", "customer", "amount", "available", "limit",
-                                   "receivables", "open_orders", "group")},
+            {
+                k: h.get(k)
+                for k in (
+                    "crm_order_id",
+                    "order_number",
+                    "customer",
+                    "amount",
+                    "available",
+                    "limit",
+                    "receivables",
+                    "open_orders",
+                    "group",
+                )
+            },
         )
 
 
@@ -455,9 +572,13 @@ def _parent_id(system: str, parent: Any, canonical: Mapping[tuple[str, str], str
     return canonical.get((system, ref)) or f"?{system}:{ref}"
 
 
-def hierarchy_mismatch(crm_parties: Iterable[Mapping[str, Any]], drp_parties: Iterable[Mapping[str, Any]],
-                       canonical: Mapping[tuple[str, str], str], systems_of: Mapping[str, frozenset[str]],
-                       config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def hierarchy_mismatch(
+    crm_parties: Iterable[Mapping[str, Any]],
+    drp_parties: Iterable[Mapping[str, Any]],
+    canonical: Mapping[tuple[str, str], str],
+    systems_of: Mapping[str, frozenset[str]],
+    config: RulesConfig | None = None,
+) -> Iterator[Discrepancy]:
     """Linked customers whose parent or channel level differs between the CRM and the DRP.
 
     ``canonical`` maps (system, customer id) to the canonical customer (the party crosswalk);
@@ -482,33 +603,49 @@ def hierarchy_mismatch(crm_parties: Iterable[Mapping[str, Any]], drp_parties: It
     for d in drp_parties:
         cid = canonical.get((d["system"], d["external_id"]))
         for c in sorted(crm_by_cid.get(cid, []) if cid else [], key=lambda r: r["external_id"]):
-            cp, dp = _parent_id(crm_system or c["system"], c.get("parent_ref"), canonical), \
-                _parent_id(d["system"], d.get("parent_ref"), canonical)
+            cp, dp = (
+                _parent_id(crm_system or c["system"], c.get("parent_ref"), canonical),
+                _parent_id(d["system"], d.get("parent_ref"), canonical),
+            )
             cl, dl = fold(c.get("channel_level")), fold(d.get("channel_level"))
             both = {c["system"], d["system"]}
             parts = []
             if cp != dp and all(x is None or both <= systems_of.get(x, frozenset()) for x in (cp, dp)):
-                parts.append(f"parent: CRM {c.get('parent_ref') or 'none'}, DRP {d.get('parent_ref') or 'none'}"
-                             + (" (different customers)" if cp and dp else ""))
+                parts.append(
+                    f"parent: CRM {c.get('parent_ref') or 'none'}, DRP {d.get('parent_ref') or 'none'}"
+                    + (" (different customers)" if cp and dp else "")
+                )
             if cl and dl and cl != dl and (cl not in same or same.get(cl) != same.get(dl)):
                 parts.append(f"channel level: CRM {c.get('channel_level')}, DRP {d.get('channel_level')}")
             if not parts:
                 continue
             yield Discrepancy(
-                kind, cfg.severity(kind), (d["external_id"], c["external_id"]), "drp",
+                kind,
+                cfg.severity(kind),
+                (d["external_id"], c["external_id"]),
+                "drp",
                 f"Customer {d.get('name') or d['external_id']} sits differently in the channel hierarchy: "
-                + "; ".join(parts) + ".",
-                {"drp_customer_code": d["external_id"], "crm_account_id": c["external_id"],
-                 "crm_parent": c.get("parent_ref"), "drp_parent": d.get("parent_ref"),
-                 "crm_parent_customer": cp, "drp_parent_customer": dp,
-                 "crm_channel_level": c.get("channel_level"), "drp_channel_level": d.get("channel_level")},
+                + "; ".join(parts)
+                + ".",
+                {
+                    "drp_customer_code": d["external_id"],
+                    "crm_account_id": c["external_id"],
+                    "crm_parent": c.get("parent_ref"),
+                    "drp_parent": d.get("parent_ref"),
+                    "crm_parent_customer": cp,
+                    "drp_parent_customer": dp,
+                    "crm_channel_level": c.get("channel_level"),
+                    "drp_channel_level": d.get("channel_level"),
+                },
             )
 
 
 # ----------------------------------------------------------------------------- order to invoice
-def invoice_amount_mismatch(drp_orders: Iterable[SalesOrder | Mapping[str, Any]],
-                            invoices: Iterable[Invoice | Mapping[str, Any]],
-                            config: RulesConfig | None = None) -> Iterator[Discrepancy]:
+def invoice_amount_mismatch(
+    drp_orders: Iterable[SalesOrder | Mapping[str, Any]],
+    invoices: Iterable[Invoice | Mapping[str, Any]],
+    config: RulesConfig | None = None,
+) -> Iterator[Discrepancy]:
     """DRP orders whose invoices (by ``order_ref``) do not add up to the order amount.
 
     Invoicing more than the order is always reported; invoicing less only once the order is in a
@@ -536,10 +673,20 @@ def invoice_amount_mismatch(drp_orders: Iterable[SalesOrder | Mapping[str, Any]]
             continue
         nos = sorted(i.external_id for i in invs)
         yield Discrepancy(
-            kind, cfg.severity(kind), (o.external_id,), "drp",
+            kind,
+            cfg.severity(kind),
+            (o.external_id,),
+            "drp",
             f"DRP order {o.external_id} ({_status(o)}, {_money(o.amount)}) is invoiced "
             f"{'more' if diff > 0 else 'less'} than ordered: invoice{'s' if len(nos) > 1 else ''} "
             f"{', '.join(nos)} total {_money(total)}, a difference of {diff:+,.2f}.",
-            {"drp_order_no": o.external_id, "invoice_nos": nos, "order_amount": o.amount, "invoiced": total,
-             "difference": diff, "status": _status(o), "tolerance": tol},
+            {
+                "drp_order_no": o.external_id,
+                "invoice_nos": nos,
+                "order_amount": o.amount,
+                "invoiced": total,
+                "difference": diff,
+                "status": _status(o),
+                "tolerance": tol,
+            },
         )

@@ -17,8 +17,7 @@ import unicodedata
 from operator import mul
 from typing import NamedTuple
 
-__all__ = ["USCC_ALPHABET", "TaxId", "normalize_tax_id", "uscc_check_char", "is_valid_uscc",
-           "org_code_valid"]
+__all__ = ["USCC_ALPHABET", "TaxId", "normalize_tax_id", "uscc_check_char", "is_valid_uscc", "org_code_valid"]
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}

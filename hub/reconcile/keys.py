@@ -25,9 +25,29 @@ def _nfkc(v: str) -> str:
 
 
 #: surnames read otherwise than the character's common reading (pypinyin has no surname mode)
-_SURNAMES = {"曾": "zeng", "单": "shan", "解": "xie", "查": "zha", "区": "ou", "仇": "qiu", "朴": "piao",
-             "盖": "ge", "乐": "yue", "缪": "miao", "翟": "zhai", "召": "shao", "覃": "qin", "种": "chong",
-             "秘": "bi", "尉": "yu", "员": "yun", "繁": "po", "句": "gou", "折": "she", "黑": "he"}
+_SURNAMES = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "查": "zha",
+    "区": "ou",
+    "仇": "qiu",
+    "朴": "piao",
+    "盖": "ge",
+    "乐": "yue",
+    "缪": "miao",
+    "翟": "zhai",
+    "召": "shao",
+    "覃": "qin",
+    "种": "chong",
+    "秘": "bi",
+    "尉": "yu",
+    "员": "yun",
+    "繁": "po",
+    "句": "gou",
+    "折": "she",
+    "黑": "he",
+}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -147,7 +167,12 @@ def link_by_keys(records: Mapping[str, Iterable[Mapping[str, object]]], rules: S
                 if other == me:
                     continue
                 uf.union(me, other)
-                expl: dict[str, object] = {"rule": rule.name, "key": k, "left": f"{me[0]}:{me[1]}", "right": f"{other[0]}:{other[1]}"}
+                expl: dict[str, object] = {
+                    "rule": rule.name,
+                    "key": k,
+                    "left": f"{me[0]}:{me[1]}",
+                    "right": f"{other[0]}:{other[1]}",
+                }
                 why.setdefault(me, (rule.name, 1.0, expl))
                 why.setdefault(other, (rule.name, 1.0, expl))
     return [Cluster(members=g, why={m: why[m] for m in g if m in why}) for g in uf.groups()]

@@ -28,8 +28,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hub.canonical import fields_of
-from hub.errors import MappingRuleError
 from hub.configfile import ConfigFile, config_error, parse_config_text, read_config_file, validate_model
+from hub.errors import MappingRuleError
 
 __all__ = [
     "COMPARISONS",
@@ -52,8 +52,7 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "tax_id": ("exact", "body", "mismatch", "mismatch_unverified", "missing"),
     "phone": ("exact", "mismatch", "missing"),
     "reference": ("agree", "conflict", "missing"),
-    "company_name": ("exact", "strong", "weak", "brand_only", "mismatch", "cross_script",
-                     "missing"),
+    "company_name": ("exact", "strong", "weak", "brand_only", "mismatch", "cross_script", "missing"),
     "place": ("exact", "mismatch", "missing"),
     "address": ("exact", "numbers", "road", "mismatch", "missing"),
     "exact": ("exact", "mismatch", "missing"),
@@ -61,21 +60,41 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "transactions": ("agree", "single", "missing"),
 }
 #: comparisons a deterministic rule may use, and the level that makes the rule fire
-RULE_LEVEL: dict[str, str] = {"tax_id": "exact", "reference": "agree", "exact": "exact",
-                              "phone": "exact", "transactions": "agree"}
+RULE_LEVEL: dict[str, str] = {
+    "tax_id": "exact",
+    "reference": "agree",
+    "exact": "exact",
+    "phone": "exact",
+    "transactions": "agree",
+}
 #: evidence a ``transactions`` comparison reads: ``orders`` = the CRM account's orders name
 #: DRP orders (ERP order no) of the DRP customer: ``agree`` two or more, ``single`` one
 TRANSACTION_FIELDS = frozenset({"orders"})
 #: derived values blocking keys are built from
-BLOCKING_FEATURES = ("tax_id", "phone", "reference", "name_brand", "name_industry",
-                     "brand_prefix", "city", "province", "address_numbers", "edi_id",
-                     "postal_code", "channel_level")
+BLOCKING_FEATURES = (
+    "tax_id",
+    "phone",
+    "reference",
+    "name_brand",
+    "name_industry",
+    "brand_prefix",
+    "city",
+    "province",
+    "address_numbers",
+    "edi_id",
+    "postal_code",
+    "channel_level",
+)
 #: fields a comparison may read: the canonical party fields plus the record's own id
 RECORD_FIELDS = frozenset(fields_of("party")) | {"external_id"}
 #: comparisons that read fixed fields of the record whatever ``field:`` says: the fields they read
-FIXED_FIELDS: dict[str, tuple[str, ...]] = {"tax_id": ("tax_id",), "phone": ("phone",),
-                                            "company_name": ("name",), "place": ("city", "province"),
-                                            "address": ("address",)}
+FIXED_FIELDS: dict[str, tuple[str, ...]] = {
+    "tax_id": ("tax_id",),
+    "phone": ("phone",),
+    "company_name": ("name",),
+    "place": ("city", "province"),
+    "address": ("address",),
+}
 #: blocking features that are the folded value of a field compared with ``comparison: exact``
 #: (empty, so never forming a block, unless ``fields`` has that exact comparison)
 EXACT_FEATURES = frozenset({"edi_id", "postal_code", "channel_level"})
@@ -94,8 +113,10 @@ def _check_field(field: str, comparison: str, problems: list[str]) -> None:
         problems.append(f"unknown field {field!r} (party fields: {', '.join(sorted(RECORD_FIELDS))})")
     elif comparison in FIXED_FIELDS and field not in FIXED_FIELDS[comparison]:
         reads = " or ".join(FIXED_FIELDS[comparison])
-        problems.append(f"comparison {comparison!r} reads the party's {reads}, never {field!r}: "
-                        f"use field: {FIXED_FIELDS[comparison][0]}, or comparison: exact to compare {field}")
+        problems.append(
+            f"comparison {comparison!r} reads the party's {reads}, never {field!r}: "
+            f"use field: {FIXED_FIELDS[comparison][0]}, or comparison: exact to compare {field}"
+        )
     if comparison not in COMPARISONS:
         problems.append(f"unknown comparison {comparison!r} (known: {', '.join(COMPARISONS)})")
 
@@ -117,8 +138,9 @@ class KeyRule(_Model):
         problems: list[str] = []
         _check_field(self.field, self.comparison, problems)
         if self.comparison in COMPARISONS and self.comparison not in RULE_LEVEL:
-            problems.append(f"comparison {self.comparison!r} cannot be a deterministic rule "
-                            f"(use one of: {', '.join(RULE_LEVEL)})")
+            problems.append(
+                f"comparison {self.comparison!r} cannot be a deterministic rule (use one of: {', '.join(RULE_LEVEL)})"
+            )
         if self.target_field not in RECORD_FIELDS:
             problems.append(f"unknown target_field {self.target_field!r}")
         if self.comparison == "reference" and not self.target_system:
@@ -142,8 +164,9 @@ class BlockingKey(_Model):
     def _known(self) -> BlockingKey:
         bad = [f for f in self.features if f not in BLOCKING_FEATURES]
         if bad:
-            raise ValueError(f"unknown blocking feature(s) {', '.join(map(repr, bad))} "
-                             f"(known: {', '.join(BLOCKING_FEATURES)})")
+            raise ValueError(
+                f"unknown blocking feature(s) {', '.join(map(repr, bad))} (known: {', '.join(BLOCKING_FEATURES)})"
+            )
         return self
 
 
@@ -174,8 +197,10 @@ class FieldComparison(_Model):
         if levels is not None:
             bad = [lv for lv in self.weights if lv not in levels]
             if bad:
-                problems.append(f"unknown level(s) {', '.join(map(repr, bad))} for comparison "
-                                f"{self.comparison!r} (levels: {', '.join(levels)})")
+                problems.append(
+                    f"unknown level(s) {', '.join(map(repr, bad))} for comparison "
+                    f"{self.comparison!r} (levels: {', '.join(levels)})"
+                )
         if self.comparison == "reference" and not self.target_system:
             problems.append("a reference comparison needs target_system")
         if problems:
@@ -200,8 +225,7 @@ class Thresholds(_Model):
         if self.low > self.high:
             problems.append(f"low ({self.low}) is greater than high ({self.high})")
         if self.assign is not None and not self.low <= self.assign <= self.high:
-            problems.append(f"assign ({self.assign}) must lie between low ({self.low}) and "
-                            f"high ({self.high})")
+            problems.append(f"assign ({self.assign}) must lie between low ({self.low}) and high ({self.high})")
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -248,31 +272,55 @@ def consistency_problems(cfg: MatchConfig) -> list[tuple[tuple[Any, ...], str]]:
     """
     out: list[tuple[tuple[Any, ...], str]] = []
     exact = {c.field for c in cfg.fields if c.comparison == "exact"}
-    refs = [(("fields", i), c.field, c.target_field, c.target_system)
-            for i, c in enumerate(cfg.fields) if c.comparison == "reference"]
-    refs += [(("rules", i), r.field, r.target_field, r.target_system)
-             for i, r in enumerate(cfg.rules) if r.comparison == "reference"]
+    refs = [
+        (("fields", i), c.field, c.target_field, c.target_system)
+        for i, c in enumerate(cfg.fields)
+        if c.comparison == "reference"
+    ]
+    refs += [
+        (("rules", i), r.field, r.target_field, r.target_system)
+        for i, r in enumerate(cfg.rules)
+        if r.comparison == "reference"
+    ]
     if refs:
         first = refs[0]
         for loc, *ref in refs[1:]:
             if tuple(ref) != tuple(first[1:]):
-                out.append((loc, f"the matcher reads one reference per record ({first[1]} -> "
-                                 f"{first[3]}.{first[2]}, configured first); this one "
-                                 f"({ref[0]} -> {ref[2]}.{ref[1]}) would never be compared"))
+                out.append(
+                    (
+                        loc,
+                        f"the matcher reads one reference per record ({first[1]} -> "
+                        f"{first[3]}.{first[2]}, configured first); this one "
+                        f"({ref[0]} -> {ref[2]}.{ref[1]}) would never be compared",
+                    )
+                )
     for i, bk in enumerate(cfg.blocking):
         for j, feature in enumerate(bk.features):
             if feature in EXACT_FEATURES and feature not in exact:
-                out.append((("blocking", i, "features", j),
-                            f"blocking key {bk.name!r} can never form a block: feature {feature!r} has a "
-                            f"value only when fields compare {feature} with comparison: exact"))
+                out.append(
+                    (
+                        ("blocking", i, "features", j),
+                        f"blocking key {bk.name!r} can never form a block: feature {feature!r} has a "
+                        f"value only when fields compare {feature} with comparison: exact",
+                    )
+                )
             elif feature == "reference" and not refs:
-                out.append((("blocking", i, "features", j),
-                            f"blocking key {bk.name!r} can never form a block: feature 'reference' needs a "
-                            "reference comparison or rule"))
+                out.append(
+                    (
+                        ("blocking", i, "features", j),
+                        f"blocking key {bk.name!r} can never form a block: feature 'reference' needs a "
+                        "reference comparison or rule",
+                    )
+                )
     for i, rule in enumerate(cfg.rules):
         if rule.comparison == "exact" and rule.field not in exact:
-            out.append((("rules", i), f"rule {rule.name!r} can never fire: the matcher keeps {rule.field} "
-                                      f"only when fields compare it with comparison: exact"))
+            out.append(
+                (
+                    ("rules", i),
+                    f"rule {rule.name!r} can never fire: the matcher keeps {rule.field} "
+                    f"only when fields compare it with comparison: exact",
+                )
+            )
     return out
 
 
@@ -288,7 +336,9 @@ def load_match_config(source: str | Path | Mapping[str, Any], *, name: str | Non
         file = read_config_file(source, "match configuration", MappingRuleError)
         file = ConfigFile(name, file.root) if name else file
     elif isinstance(source, str):
-        file = parse_config_text(source, name or "<match config>", "match configuration", MappingRuleError, interpolate=False)
+        file = parse_config_text(
+            source, name or "<match config>", "match configuration", MappingRuleError, interpolate=False
+        )
     else:
         file = ConfigFile(name or "<match config>", source)
     return match_config_of(file)

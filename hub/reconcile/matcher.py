@@ -141,11 +141,23 @@ _NO_VALUES: Mapping[str, Any] = MappingProxyType({})  # shared by records withou
 
 
 class _Prep:
-    __slots__ = ("key", "system", "name", "tax", "tax_body", "phones", "city", "province", "addr",
-                 "values", "ref", "target", "feats")
+    __slots__ = (
+        "key",
+        "system",
+        "name",
+        "tax",
+        "tax_body",
+        "phones",
+        "city",
+        "province",
+        "addr",
+        "values",
+        "ref",
+        "target",
+        "feats",
+    )
 
-    def __init__(self, rec: PartyRecord, exact_fields: tuple[str, ...],
-                 ref_cfg: FieldComparison | None) -> None:
+    def __init__(self, rec: PartyRecord, exact_fields: tuple[str, ...], ref_cfg: FieldComparison | None) -> None:
         self.key = rec.key
         self.system = rec.system
         self.city = city_key(rec.city)
@@ -214,8 +226,13 @@ def _prepare_all(records: Iterable[PartyRecord], config: MatchConfig) -> list[_P
     if ref_cfg is None:
         rule = next((r for r in config.rules if r.comparison == "reference"), None)
         if rule is not None:
-            ref_cfg = FieldComparison(field=rule.field, comparison="reference", weights={},
-                                      target_field=rule.target_field, target_system=rule.target_system)
+            ref_cfg = FieldComparison(
+                field=rule.field,
+                comparison="reference",
+                weights={},
+                target_field=rule.target_field,
+                target_system=rule.target_system,
+            )
     exact_fields = tuple(c.field for c in config.fields if c.comparison == "exact")
     getters = [_FEATURE_GETTERS.get(f) or partial(_exact_feature, f) for f in _feature_names(config)]
     preps: list[_Prep] = []
@@ -319,16 +336,20 @@ _COMPARATORS: dict[str, Callable[[_Prep, _Prep, FieldComparison], str]] = {
 
 def _transactions(pairs: Mapping[tuple[RecordKey, RecordKey], int]) -> Callable[[_Prep, _Prep, FieldComparison], str]:
     """The comparator of one kind of transaction evidence: how many transactions tie the pair."""
+
     def compare(a: _Prep, b: _Prep, _c: FieldComparison) -> str:
         n = pairs.get((a.key, b.key)) or pairs.get((b.key, a.key)) or 0
         return "agree" if n >= 2 else "single" if n == 1 else "missing"
+
     return compare
 
 
 class _Scorer:
     """Scores pairs with the configured comparisons and applies the deterministic rules."""
 
-    def __init__(self, config: MatchConfig, evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None) -> None:
+    def __init__(
+        self, config: MatchConfig, evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None
+    ) -> None:
         evidence = evidence or {}
 
         def fn(c: FieldComparison) -> Callable[[_Prep, _Prep, FieldComparison], str]:
@@ -340,12 +361,19 @@ class _Scorer:
         self._signals: dict[tuple[int, str], Signal] = {}
         self.rules = []
         for rule in config.rules:
-            idx = next((i for i, c in enumerate(config.fields)
-                        if c.field == rule.field and c.comparison == rule.comparison), None)
+            idx = next(
+                (i for i, c in enumerate(config.fields) if c.field == rule.field and c.comparison == rule.comparison),
+                None,
+            )
             own = None
             if idx is None:  # a rule whose comparison carries no weight of its own
-                own = FieldComparison(field=rule.field, comparison=rule.comparison, weights={},
-                                      target_field=rule.target_field, target_system=rule.target_system)
+                own = FieldComparison(
+                    field=rule.field,
+                    comparison=rule.comparison,
+                    weights={},
+                    target_field=rule.target_field,
+                    target_system=rule.target_system,
+                )
             self.rules.append((rule, idx, own, fn(own) if own is not None else None))
 
     def score(self, a: _Prep, b: _Prep) -> tuple[float, tuple[str, ...], str]:
@@ -383,19 +411,19 @@ class _Scorer:
 
 
 # --------------------------------------------------------------------------- blocking
-def _block_specs(config: MatchConfig,
-                 stages: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], bool]]:
+def _block_specs(config: MatchConfig, stages: tuple[int, ...]) -> list[tuple[str, tuple[int, ...], bool]]:
     """(blocking key name, indexes of its features in ``_Prep.feats``, any multi-valued) for
     the blocking keys of the given stages."""
     names = _feature_names(config)
     pos = {f: k for k, f in enumerate(names)}
-    return [(bk.name, tuple(pos[f] for f in bk.features),
-             any(f in _MULTI_FEATURES for f in bk.features))
-            for bk in config.blocking if bk.stage in stages]
+    return [
+        (bk.name, tuple(pos[f] for f in bk.features), any(f in _MULTI_FEATURES for f in bk.features))
+        for bk in config.blocking
+        if bk.stage in stages
+    ]
 
 
-def _block_keys(p: _Prep, specs: list[tuple[str, tuple[int, ...], bool]],
-                multi: frozenset[int]) -> Iterator[tuple]:
+def _block_keys(p: _Prep, specs: list[tuple[str, tuple[int, ...], bool]], multi: frozenset[int]) -> Iterator[tuple]:
     """The blocking keys of one record (a key once per feature-value combination, in the
     order of ``specs`` and of the feature values)."""
     feats = p.feats
@@ -422,8 +450,9 @@ def _multi_positions(config: MatchConfig) -> frozenset[int]:
     return frozenset(k for k, f in enumerate(_feature_names(config)) if f in _MULTI_FEATURES)
 
 
-def _blocks(preps: list[_Prep], config: MatchConfig,
-            stages: tuple[int, ...] = (1, 2)) -> tuple[dict[tuple, list[int]], int]:
+def _blocks(
+    preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...] = (1, 2)
+) -> tuple[dict[tuple, list[int]], int]:
     """Blocking key -> record indexes, without oversized blocks; and how many were skipped."""
     blocks: dict[tuple, list[int]] = defaultdict(list)
     specs = _block_specs(config, stages)
@@ -444,8 +473,9 @@ def _blocks(preps: list[_Prep], config: MatchConfig,
     return out, skipped
 
 
-def _block_pairs(preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...],
-                 open_: set[int] | None = None) -> tuple[set[tuple[int, int]], int, int]:
+def _block_pairs(
+    preps: list[_Prep], config: MatchConfig, stages: tuple[int, ...], open_: set[int] | None = None
+) -> tuple[set[tuple[int, int]], int, int]:
     """Candidate pairs of the blocking keys of ``stages`` (only pairs of two ``open_`` records
     when given; block sizes, and so the caps, count every record), the number of blocks used
     and of blocks skipped as oversized. One blocking key at a time, so memory holds one key's
@@ -527,9 +557,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _match(records: Iterable[PartyRecord], config: MatchConfig,
-           decisions: dict[DecisionKey, bool], keys_out: dict[RecordKey, str] | None = None,
-           evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None) -> MatchResult:
+def _match(
+    records: Iterable[PartyRecord],
+    config: MatchConfig,
+    decisions: dict[DecisionKey, bool],
+    keys_out: dict[RecordKey, str] | None = None,
+    evidence: Mapping[str, Mapping[tuple[RecordKey, RecordKey], int]] | None = None,
+) -> MatchResult:
     preps = _prepare_all(records, config)
     if keys_out is not None:
         keys_out.update((k, "\n".join(ks)) for k, ks in _record_keys(preps, config))
@@ -566,15 +600,33 @@ def _match(records: Iterable[PartyRecord], config: MatchConfig,
     del pairs
 
     roots = cluster_pairs(preps, edges, scored, forced, th, scorer)
-    return match_result(preps, roots, scored, forced, scorer, th.high, th.low,
-                   {"records": len(preps), "blocks": n_blocks, "blocks_skipped": skipped,
-                    "candidate_pairs": n_pairs, "scored_pairs": len(scored)})
+    return match_result(
+        preps,
+        roots,
+        scored,
+        forced,
+        scorer,
+        th.high,
+        th.low,
+        {
+            "records": len(preps),
+            "blocks": n_blocks,
+            "blocks_skipped": skipped,
+            "candidate_pairs": n_pairs,
+            "scored_pairs": len(scored),
+        },
+    )
 
 
-def _score_pairs(pairs: Iterable[tuple[int, int]], preps: list[_Prep], scorer: _Scorer,
-                 forced: Mapping[tuple[int, int], bool], th: Thresholds,
-                 scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
-                 edges: list[tuple[int, float, int, int]]) -> None:
+def _score_pairs(
+    pairs: Iterable[tuple[int, int]],
+    preps: list[_Prep],
+    scorer: _Scorer,
+    forced: Mapping[tuple[int, int], bool],
+    th: Thresholds,
+    scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
+    edges: list[tuple[int, float, int, int]],
+) -> None:
     """Score candidate pairs; keep those at least ``low`` (or decided / rule-linked)."""
     for i, j in pairs:
         total, levels, fired = scorer.score(preps[i], preps[j])
@@ -593,9 +645,14 @@ def _score_pairs(pairs: Iterable[tuple[int, int]], preps: list[_Prep], scorer: _
             edges.append((1, total, i, j))
 
 
-def cluster_pairs(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
-             scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
-             forced: Mapping[tuple[int, int], bool], th: Thresholds, scorer: _Scorer) -> list[int]:
+def cluster_pairs(
+    preps: list[_Prep],
+    edges: list[tuple[int, float, int, int]],
+    scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]],
+    forced: Mapping[tuple[int, int], bool],
+    th: Thresholds,
+    scorer: _Scorer,
+) -> list[int]:
     """Constrained union, strongest edges first, then clear mutual best candidates.
 
     Returns each record's root. Two records of one system only share a cluster when their
@@ -676,8 +733,9 @@ def cluster_pairs(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
         best_score, best = max(cands[(x, preps[other].system)])
         if find(best) not in (rx, ro):
             return False
-        runner = max((sc for sc, k in cands[(x, preps[other].system)] if find(k) not in (rx, ro)),
-                     default=float("-inf"))
+        runner = max(
+            (sc for sc, k in cands[(x, preps[other].system)] if find(k) not in (rx, ro)), default=float("-inf")
+        )
         return best_score - runner >= th.margin
 
     for _total, i, j in sorted(later, key=lambda e: (-e[0], e[1], e[2])):
@@ -686,10 +744,16 @@ def cluster_pairs(preps: list[_Prep], edges: list[tuple[int, float, int, int]],
     return [find(i) for i in range(len(preps))]
 
 
-def match_result(preps: list[_Prep], roots: list[int],
-            scored: Mapping[tuple[int, int], tuple[float, tuple[str, ...], str]],
-            forced: Mapping[tuple[int, int], bool], scorer: _Scorer, high: float, low: float,
-            stats: dict[str, int]) -> MatchResult:
+def match_result(
+    preps: list[_Prep],
+    roots: list[int],
+    scored: Mapping[tuple[int, int], tuple[float, tuple[str, ...], str]],
+    forced: Mapping[tuple[int, int], bool],
+    scorer: _Scorer,
+    high: float,
+    low: float,
+    stats: dict[str, int],
+) -> MatchResult:
     """The explained links, duplicates, review list and clusters of scored pairs and their roots."""
     links: list[PairMatch] = []
     dups: list[PairMatch] = []
@@ -707,14 +771,12 @@ def match_result(preps: list[_Prep], roots: list[int],
             (dups if a.system == b.system else links).append(pm)
         elif total >= low or fired:
             decision = "conflict" if (fired or total >= high) else "review"
-            review.append(PairMatch(a.key, b.key, total, fired or "score", decision,
-                                    scorer.signals(levels)))
+            review.append(PairMatch(a.key, b.key, total, fired or "score", decision, scorer.signals(levels)))
     groups: dict[int, list[RecordKey]] = defaultdict(list)
     for i, r in enumerate(roots):
         groups[r].append(preps[i].key)
     clusters = sorted(tuple(sorted(g)) for g in groups.values())
-    stats = dict(stats, links=len(links), duplicates=len(dups), review=len(review),
-                 clusters=len(clusters))
+    stats = dict(stats, links=len(links), duplicates=len(dups), review=len(review), clusters=len(clusters))
     return MatchResult(tuple(links), tuple(dups), tuple(review), tuple(clusters), stats)
 
 
@@ -742,8 +804,9 @@ def key_caps(config: MatchConfig) -> dict[str, int]:
     return {bk.name: bk.max_block for bk in config.blocking}
 
 
-def affected_records(records: Iterable[PartyRecord], changed: Iterable[RecordKey],
-                     config: MatchConfig) -> frozenset[RecordKey]:
+def affected_records(
+    records: Iterable[PartyRecord], changed: Iterable[RecordKey], config: MatchConfig
+) -> frozenset[RecordKey]:
     """Keys of the records sharing a (non-oversized) block with any changed record.
 
     Re-running :func:`match_parties` on these records (plus the members of their current

@@ -120,11 +120,25 @@ _INDUSTRIES = """
 
 # Chinese legal/organisational suffixes, longest first, with their legal class.
 _ZH_LEGAL = (
-    ("集团股份有限公司", "group"), ("股份有限公司", "joint_stock"), ("有限责任公司", "ltd"),
-    ("集团有限公司", "group"), ("有限公司", "ltd"), ("集团公司", "group"), ("总公司", "ltd"),
-    ("分公司", "branch"), ("办事处", "branch"), ("分店", "branch"), ("公司", "ltd"),
-    ("集团", "group"), ("商行", "firm"), ("经营部", "department"), ("门市部", "department"),
-    ("营业部", "department"), ("合作社", "cooperative"), ("工作室", "studio"), ("厂", "factory"),
+    ("集团股份有限公司", "group"),
+    ("股份有限公司", "joint_stock"),
+    ("有限责任公司", "ltd"),
+    ("集团有限公司", "group"),
+    ("有限公司", "ltd"),
+    ("集团公司", "group"),
+    ("总公司", "ltd"),
+    ("分公司", "branch"),
+    ("办事处", "branch"),
+    ("分店", "branch"),
+    ("公司", "ltd"),
+    ("集团", "group"),
+    ("商行", "firm"),
+    ("经营部", "department"),
+    ("门市部", "department"),
+    ("营业部", "department"),
+    ("合作社", "cooperative"),
+    ("工作室", "studio"),
+    ("厂", "factory"),
 )
 _ZH_LEGAL_SORTED = tuple(sorted(_ZH_LEGAL, key=lambda x: len(x[0]), reverse=True))
 
@@ -246,8 +260,7 @@ def _fuzzy_legal(token: str) -> bool:
     """A misspelt legal word (``limted``, ``compnay``, ``ldt``)."""
     if len(token) < 3 or len(token) > 12:
         return False
-    return any(abs(len(w) - len(token)) <= 1 and OSA.distance(token, w, score_cutoff=1) <= 1
-               for w in _LEGAL_FUZZY)
+    return any(abs(len(w) - len(token)) <= 1 and OSA.distance(token, w, score_cutoff=1) <= 1 for w in _LEGAL_FUZZY)
 
 
 _LEGAL_FUZZY = ("ltd", "limited", "company", "corporation", "corp", "group")
@@ -304,18 +317,18 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
             break
     for word in _COUNTRY:
         if text.startswith(word) and len(text) > len(word) + 1:
-            text = text[len(word):]
+            text = text[len(word) :]
     stripped: list[str] = []
     place = lookup_city_zh(text)
     if place and place[2] == "province":  # 广东省深圳市...: a province may precede the city
-        text = text[len(place[0]):]
+        text = text[len(place[0]) :]
         stripped.append(place[0])
         cities.add(place[1])
         place = lookup_city_zh(text)
         if place and place[2] != "city":
             place = None
     if place:
-        text = text[len(place[0]):]
+        text = text[len(place[0]) :]
         stripped.append(place[0])
         cities.add(place[1])
     elif city_hint:
@@ -340,8 +353,7 @@ def _parse_zh(text: str, city_hint: str) -> NameKey:
     if not text and stripped:  # the "place" was the brand itself (金华 in 石家庄金华实业)
         text = stripped[-1].removesuffix("市")
     brand = pinyin(text)
-    return NameKey(brand, industries[0] if industries else "", tuple(industries),
-                   _frozen(cities), legal, branch, "zh")
+    return NameKey(brand, industries[0] if industries else "", tuple(industries), _frozen(cities), legal, branch, "zh")
 
 
 def _leading_caps(raw: str) -> bool:
@@ -389,14 +401,20 @@ def _parse_latin(text: str, city_hint: str, caps_first: bool) -> NameKey:
         brand_parts = [t for t, k in zip(tokens, kinds) if k == "word"]
     if not brand_parts:  # a brand that is also a place name ("Shijiazhuang Jinhua Industrial")
         first_ind = next((j for j, k in enumerate(kinds) if k.startswith("ind:")), len(kinds))
-        places = [t for t, k in zip(tokens[:first_ind], kinds) if k == "city"
-                  and t not in city_spellings(city_hint)]
+        places = [t for t, k in zip(tokens[:first_ind], kinds) if k == "city" and t not in city_spellings(city_hint)]
         if places:
             brand_parts = places[-1:]
             cities.discard(lookup_city_latin(places[-1]))
     legal = "branch" if "branch" in kinds else ""
-    return NameKey("".join(brand_parts), industries[0] if industries else "", tuple(industries),
-                   _frozen(cities), legal, "branch" in kinds, "latin")
+    return NameKey(
+        "".join(brand_parts),
+        industries[0] if industries else "",
+        tuple(industries),
+        _frozen(cities),
+        legal,
+        "branch" in kinds,
+        "latin",
+    )
 
 
 @lru_cache(maxsize=1)
@@ -408,8 +426,7 @@ def _phrases_by_first() -> dict[str, tuple[tuple[int, tuple[str, ...], str], ...
     return {w: tuple(sorted(v, key=lambda x: -x[0])) for w, v in out.items()}
 
 
-def _classify_all(tokens: list[str], city_hint: str, caps_first: bool,
-                  cities: set[str]) -> list[str]:
+def _classify_all(tokens: list[str], city_hint: str, caps_first: bool, cities: set[str]) -> list[str]:
     """Per token: "city", "legal", "branch", "ind:<key>" (first word of a phrase), "ind+", "word"."""
     by_first = _phrases_by_first()
     kinds: list[str] = []
@@ -447,8 +464,9 @@ def _classify(tok: str, first: bool, hint: str, caps_first: bool) -> tuple[str, 
     key = lookup_city_latin(tok)
     if key:
         return "city", (key,)
-    if hint and any(tok == sp or (len(tok) >= 4 and OSA.distance(tok, sp, score_cutoff=1) <= 1)
-                    for sp in city_spellings(hint)):
+    if hint and any(
+        tok == sp or (len(tok) >= 4 and OSA.distance(tok, sp, score_cutoff=1) <= 1) for sp in city_spellings(hint)
+    ):
         return "city", (hint,)
     if first and (caps_first or (hint and abbreviation_matches(tok, hint))):
         abbr = abbreviation_cities(tok)

@@ -31,9 +31,27 @@ __all__ = [
     "address_key",
 ]
 
-_EXTRA_FOLD = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "、": ",", "。": ".",
-                             "，": ",", "；": ";", "：": ":", "‘": "'", "’": "'", "“": '"',
-                             "”": '"', "－": "-", "—": "-", "–": "-", "·": " "})
+_EXTRA_FOLD = str.maketrans(
+    {
+        "（": "(",
+        "）": ")",
+        "【": "(",
+        "】": ")",
+        "、": ",",
+        "。": ".",
+        "，": ",",
+        "；": ";",
+        "：": ":",
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "－": "-",
+        "—": "-",
+        "–": "-",
+        "·": " ",
+    }
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -272,10 +290,22 @@ def _province_index() -> tuple[dict[str, Place], dict[str, Place], tuple[str, ..
     return by_zh, by_latin, tuple(sorted(by_zh, key=len, reverse=True))
 
 
-_ZH_PLACE_SUFFIX = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州",
-                    "地区", "省", "市", "盟")
-_LATIN_PLACE_SUFFIX = re.compile(r"\b(city|shi|province|sheng|municipality|prefecture|"
-                                 r"autonomous region|sar|special administrative region)\b")
+_ZH_PLACE_SUFFIX = (
+    "特别行政区",
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "自治区",
+    "自治州",
+    "地区",
+    "省",
+    "市",
+    "盟",
+)
+_LATIN_PLACE_SUFFIX = re.compile(
+    r"\b(city|shi|province|sheng|municipality|prefecture|"
+    r"autonomous region|sar|special administrative region)\b"
+)
 
 
 def _strip_zh_place(text: str) -> str:
@@ -406,10 +436,39 @@ def _key_syllables(key: str) -> tuple[str, ...]:
     return _split_pinyin(key)
 
 
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q",
-             "x", "r", "z", "c", "s", "y", "w")
-_FINALS = sorted(("a o e ai ei ao ou an en ang eng ong er i ia ie iao iu ian in iang ing iong u ua "
-                  "uo uai ui uan un uang ueng v ve van vn ue").split(), key=len, reverse=True)
+_INITIALS = (
+    "zh",
+    "ch",
+    "sh",
+    "b",
+    "p",
+    "m",
+    "f",
+    "d",
+    "t",
+    "n",
+    "l",
+    "g",
+    "k",
+    "h",
+    "j",
+    "q",
+    "x",
+    "r",
+    "z",
+    "c",
+    "s",
+    "y",
+    "w",
+)
+_FINALS = sorted(
+    (
+        "a o e ai ei ao ou an en ang eng ong er i ia ie iao iu ian in iang ing iong u ua "
+        "uo uai ui uan un uang ueng v ve van vn ue"
+    ).split(),
+    key=len,
+    reverse=True,
+)
 
 
 @lru_cache(maxsize=20_000)
@@ -455,8 +514,10 @@ class AddressKey(NamedTuple):
 
 
 _ZH_ROAD = re.compile(r"([\u4e00-\u9fff]{1,6}?)(大道|大街|路|街|道|巷|弄|胡同)")
-_EN_ROAD = re.compile(r"([a-z][a-z' ]*?)\s+(road|rd|street|st|avenue|ave|boulevard|blvd|lane|ln|"
-                      r"lu|jie|dajie|dadao|xiang|hutong|way)\b")
+_EN_ROAD = re.compile(
+    r"([a-z][a-z' ]*?)\s+(road|rd|street|st|avenue|ave|boulevard|blvd|lane|ln|"
+    r"lu|jie|dajie|dadao|xiang|hutong|way)\b"
+)
 _ZH_AREA = re.compile(r"^.*?(区|县|镇|乡|开发区|园区|新区)")
 _NUM = re.compile(r"\d+")
 _NON_ADDRESS = re.compile(r"[^a-z0-9' ]")
@@ -472,7 +533,7 @@ def address_key(value: str | None) -> AddressKey:
     if has_cjk(text):
         compact = text.replace(" ", "")
         area = _ZH_AREA.match(compact)
-        rest = compact[area.end():] if area else compact
+        rest = compact[area.end() :] if area else compact
         m = _ZH_ROAD.search(rest) or _ZH_ROAD.search(compact)
         if m:
             road = pinyin(m.group(1))

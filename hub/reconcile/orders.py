@@ -22,11 +22,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from hub.errors import MappingError
 from hub.reconcile.rules_config import OrderLinkConfig, fold
@@ -164,8 +165,9 @@ def as_order(obj: SalesOrder | Mapping[str, Any]) -> SalesOrder:
         return obj
     ext = clean_str(obj.get("external_id"))
     if ext is None or clean_str(obj.get("system")) is None:
-        raise MappingError("sales order without system/external_id", external_id=ext,
-                           field="external_id" if ext is None else "system")
+        raise MappingError(
+            "sales order without system/external_id", external_id=ext, field="external_id" if ext is None else "system"
+        )
     vals = {k: obj.get(k) for k in _ORDER_FIELDS}
     return SalesOrder(
         system=clean_str(vals["system"]) or "",
@@ -282,8 +284,9 @@ def link_orders(
     crm_by_erp: dict[str, list[str]] = defaultdict(list)
     for raw in crm_orders:
         o = as_order(raw)
-        crm[o.external_id] = _Slim(o.external_id, crm_c.get(o.party_ref or ""), o.order_date, o.amount,
-                                   status_in(o, cfg.crm_statuses))
+        crm[o.external_id] = _Slim(
+            o.external_id, crm_c.get(o.party_ref or ""), o.order_date, o.amount, status_in(o, cfg.crm_statuses)
+        )
         key = normalize_order_number(o.order_number)
         if key is not None:
             crm_by_number.setdefault(key, o.external_id)
@@ -402,15 +405,18 @@ def _raw(obj: SalesOrder | Mapping[str, Any], name: str) -> Any:
 
 def _raw_amount(obj: SalesOrder | Mapping[str, Any]) -> Decimal | None:
     v = _raw(obj, "amount")
-    return v if isinstance(v, Decimal) or v is None else coerce_decimal(v, "amount", clean_str(_raw(obj, "external_id")))
+    return (
+        v if isinstance(v, Decimal) or v is None else coerce_decimal(v, "amount", clean_str(_raw(obj, "external_id")))
+    )
 
 
 def _lines_key(ls: Sequence[OrderLine]) -> tuple:
     return tuple(sorted((ln.sku or "", ln.quantity) for ln in ls))
 
 
-def _edi_by_content(drp: Iterable[_Slim], edi: dict[str, EdiOrigin], pos: Iterable[SalesOrder],
-                    lines: LineLookup, cfg: OrderLinkConfig) -> None:
+def _edi_by_content(
+    drp: Iterable[_Slim], edi: dict[str, EdiOrigin], pos: Iterable[SalesOrder], lines: LineLookup, cfg: OrderLinkConfig
+) -> None:
     """Tie POs not named in any 来源单号 to the DRP order with the same amount and lines."""
     named = {e.po_number for e in edi.values()}
     by_amount: dict[Decimal, list[SalesOrder]] = defaultdict(list)
@@ -441,9 +447,15 @@ def _edi_by_content(drp: Iterable[_Slim], edi: dict[str, EdiOrigin], pos: Iterab
             edi[dno] = EdiOrigin(dno, best.order_number or best.external_id, "content")
 
 
-def _content_links(crm: dict[str, _Slim], drp: dict[str, _Slim], links: dict[str, OrderLink],
-                   taken_drp: set[str], edi: Mapping[str, EdiOrigin], lines: LineLookup,
-                   cfg: OrderLinkConfig) -> None:
+def _content_links(
+    crm: dict[str, _Slim],
+    drp: dict[str, _Slim],
+    links: dict[str, OrderLink],
+    taken_drp: set[str],
+    edi: Mapping[str, EdiOrigin],
+    lines: LineLookup,
+    cfg: OrderLinkConfig,
+) -> None:
     """Pair the still-unlinked orders of each canonical customer on date, lines and amount."""
     by_party: dict[str, list[_Slim]] = defaultdict(list)
     for d in drp.values():
@@ -470,13 +482,16 @@ def _content_links(crm: dict[str, _Slim], drp: dict[str, _Slim], links: dict[str
                 continue
             cl, dl = lines_of("crm", c.ext), lines_of("drp", d.ext)
             sim = line_similarity(cl, dl)
-            same_amount = c.amount is not None and d.amount is not None and (
-                abs(c.amount - d.amount) <= abs(c.amount) * rel_tol)
+            same_amount = (
+                c.amount is not None and d.amount is not None and (abs(c.amount - d.amount) <= abs(c.amount) * rel_tol)
+            )
             # lines decide when both sides have them; without lines only an equal amount will do
             if sim < cfg.min_line_score and (bool(cl and dl) or not same_amount):
                 continue
             score = sim + (0.25 if same_amount else 0.0)
-            why = f"same customer, {lag:+d} day(s), line similarity {sim:.2f}" + (", same amount" if same_amount else "")
+            why = f"same customer, {lag:+d} day(s), line similarity {sim:.2f}" + (
+                ", same amount" if same_amount else ""
+            )
             cands.append((-score, abs(lag), c.ext, d.ext, why))
     cands.sort()
     for neg, _lag, cid, dno, why in cands:

@@ -24,9 +24,10 @@ raise :class:`hub.errors.MappingRuleError` listing every problem (with the YAML 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -49,7 +50,6 @@ __all__ = [
     "load_rules_yaml",
     "rules_config_of",
 ]
-
 
 
 def _known_rule(kind: str) -> str:
@@ -155,7 +155,7 @@ class PaymentRulesConfig(_Model):
     def _compiles(cls, v: Any) -> Any:
         import re
 
-        for pat in (v if isinstance(v, tuple) else (v,)):
+        for pat in v if isinstance(v, tuple) else (v,):
             try:
                 re.compile(pat)
             except re.error as exc:

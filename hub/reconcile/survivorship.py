@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["SurvivorshipRules", "Candidate", "Golden", "build_golden"]
 
-_MIN = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+_MIN = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 class SurvivorshipRules(BaseModel):
@@ -55,7 +55,9 @@ def _recency(c: Candidate, recency_field: str) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else _MIN
 
 
-def build_golden(canonical_id: str, candidates: Sequence[Candidate], fields: Iterable[str], rules: SurvivorshipRules) -> Golden:
+def build_golden(
+    canonical_id: str, candidates: Sequence[Candidate], fields: Iterable[str], rules: SurvivorshipRules
+) -> Golden:
     """The golden record of one cluster."""
     # stable order: most recent first, then most complete, then by id (deterministic ties)
     ranked = sorted(
@@ -67,7 +69,9 @@ def build_golden(canonical_id: str, candidates: Sequence[Candidate], fields: Ite
             c.external_id,
         ),
     )
-    complete = sorted(candidates, key=lambda c: (-sum(v is not None and v != "" for v in c.values.values()), c.system, c.external_id))
+    complete = sorted(
+        candidates, key=lambda c: (-sum(v is not None and v != "" for v in c.values.values()), c.system, c.external_id)
+    )
     values: dict[str, Any] = {}
     lineage: dict[str, tuple[str, str, str]] = {}
     for name in fields:

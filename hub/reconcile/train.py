@@ -100,9 +100,15 @@ def _initial_m(n_levels: int) -> list[float]:
     return m
 
 
-def em_m(patterns: Counter[Pattern], u: Sequence[Sequence[float]], estimate: Sequence[bool],
-         m0: Sequence[Sequence[float]], lam0: float = 0.1, iterations: int = 40,
-         fix_m: bool = False) -> tuple[list[list[float]], float]:
+def em_m(
+    patterns: Counter[Pattern],
+    u: Sequence[Sequence[float]],
+    estimate: Sequence[bool],
+    m0: Sequence[Sequence[float]],
+    lam0: float = 0.1,
+    iterations: int = 40,
+    fix_m: bool = False,
+) -> tuple[list[list[float]], float]:
     """EM over comparison-vector counts: m of the ``estimate`` comparisons and the share of
     matches among the pairs (u fixed; m fixed too with ``fix_m``, which estimates λ only)."""
     m = [list(x) for x in m0]
@@ -180,8 +186,11 @@ def train(p: Prepared, cfg: RecordMatchConfig) -> TrainReport:
             if est:
                 seen[k] += 1
                 sums[k] = [s + x for s, x in zip(sums[k], m[k])]
-        sessions[rule.name] = {"pairs": len(pairs), "matches_share": round(lam, 4),
-                               "estimated": [c.label for c, e in zip(cfg.comparisons, estimate) if e]}
+        sessions[rule.name] = {
+            "pairs": len(pairs),
+            "matches_share": round(lam, 4),
+            "estimated": [c.label for c, e in zip(cfg.comparisons, estimate) if e],
+        }
     m_final = []
     for k, c in enumerate(p.compiled):
         if seen[k]:
@@ -197,14 +206,22 @@ def train(p: Prepared, cfg: RecordMatchConfig) -> TrainReport:
     prior = math.log2(lam / (1 - lam))
     scores = []
     for pat, n in patterns.items():
-        w = prior + sum(math.log2(max(m_final[k][lv], 1e-12) / max(u[k][lv], 1e-12))
-                        for k, lv in enumerate(pat) if lv != MISSING)
-        post = 1 / (1 + 2 ** -w) if w > -1000 else 0.0
+        w = prior + sum(
+            math.log2(max(m_final[k][lv], 1e-12) / max(u[k][lv], 1e-12)) for k, lv in enumerate(pat) if lv != MISSING
+        )
+        post = 1 / (1 + 2**-w) if w > -1000 else 0.0
         scores.extend([(w, post)] * n)
     threshold = _expected_f1_threshold(scores, expected)
-    comps = {c.label: ComparisonWeights(c.kind, dict(zip(pc.levels, m_final[k])), dict(zip(pc.levels, u[k])))
-             for k, (c, pc) in enumerate(zip(cfg.comparisons, p.compiled))}
-    trained = {"records": len(p.recs), "systems": dict(Counter(p.systems)), "random_pairs": cfg.u_pairs,
-               "candidate_pairs": len(all_pairs), "expected_matches": round(expected, 1),
-               "em_sessions": sessions}
+    comps = {
+        c.label: ComparisonWeights(c.kind, dict(zip(pc.levels, m_final[k])), dict(zip(pc.levels, u[k])))
+        for k, (c, pc) in enumerate(zip(cfg.comparisons, p.compiled))
+    }
+    trained = {
+        "records": len(p.recs),
+        "systems": dict(Counter(p.systems)),
+        "random_pairs": cfg.u_pairs,
+        "candidate_pairs": len(all_pairs),
+        "expected_matches": round(expected, 1),
+        "em_sessions": sessions,
+    }
     return TrainReport(Weights(lam, comps, threshold, trained), sessions, expected, len(all_pairs))

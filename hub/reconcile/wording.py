@@ -15,31 +15,71 @@ from typing import Any, Protocol
 
 from hub.reconcile.match_config import RULE_LEVEL as _RULE_LEVEL
 
-__all__ = ["SignalWords", "comparisons_of", "signal_phrase", "signals_from", "parse_explain", "evidence_sentence",
-           "score_sentence", "rule_sentence", "record_label", "duplicate_message"]
+__all__ = [
+    "SignalWords",
+    "comparisons_of",
+    "signal_phrase",
+    "signals_from",
+    "parse_explain",
+    "evidence_sentence",
+    "score_sentence",
+    "rule_sentence",
+    "record_label",
+    "duplicate_message",
+]
 
 #: (comparison, level) -> phrase; ``{field}`` is the field's name in words
 _PHRASES: dict[str, dict[str, str]] = {
-    "tax_id": {"exact": "same tax id", "body": "tax ids agree but for one check character",
-               "mismatch": "different tax ids", "mismatch_unverified": "different tax ids (one not checksum-valid)",
-               "missing": "tax id missing on one side"},
+    "tax_id": {
+        "exact": "same tax id",
+        "body": "tax ids agree but for one check character",
+        "mismatch": "different tax ids",
+        "mismatch_unverified": "different tax ids (one not checksum-valid)",
+        "missing": "tax id missing on one side",
+    },
     "phone": {"exact": "same phone", "mismatch": "different phones", "missing": "phone missing on one side"},
-    "reference": {"agree": "the {field} points at this record", "conflict": "the {field} points at another record",
-                  "missing": "no {field} to compare"},
-    "company_name": {"exact": "same name", "strong": "very similar names", "weak": "somewhat similar names",
-                     "brand_only": "only the brand names agree", "mismatch": "different names",
-                     "cross_script": "names in different scripts that do not agree", "missing": "name missing on one side"},
+    "reference": {
+        "agree": "the {field} points at this record",
+        "conflict": "the {field} points at another record",
+        "missing": "no {field} to compare",
+    },
+    "company_name": {
+        "exact": "same name",
+        "strong": "very similar names",
+        "weak": "somewhat similar names",
+        "brand_only": "only the brand names agree",
+        "mismatch": "different names",
+        "cross_script": "names in different scripts that do not agree",
+        "missing": "name missing on one side",
+    },
     "place": {"exact": "same {field}", "mismatch": "different {field}", "missing": "{field} missing on one side"},
-    "address": {"exact": "same address", "numbers": "same house numbers, different road", "road": "same road",
-                "mismatch": "different addresses", "missing": "address missing on one side"},
+    "address": {
+        "exact": "same address",
+        "numbers": "same house numbers, different road",
+        "road": "same road",
+        "mismatch": "different addresses",
+        "missing": "address missing on one side",
+    },
     "exact": {"exact": "same {field}", "mismatch": "different {field}", "missing": "{field} missing on one side"},
-    "transactions": {"agree": "two or more CRM orders name this customer's DRP orders",
-                     "single": "one CRM order names one of this customer's DRP orders", "missing": "no orders in common"},
+    "transactions": {
+        "agree": "two or more CRM orders name this customer's DRP orders",
+        "single": "one CRM order names one of this customer's DRP orders",
+        "missing": "no orders in common",
+    },
 }
 #: signal names of the built-in configuration -> their comparison (when no configuration is at hand)
-_DEFAULT_COMPARISONS = {"tax_id": "tax_id", "erp_code": "reference", "edi_id": "exact", "phone": "phone",
-                        "name": "company_name", "city": "place", "province": "place", "address": "address",
-                        "channel_level": "exact", "orders": "transactions"}
+_DEFAULT_COMPARISONS = {
+    "tax_id": "tax_id",
+    "erp_code": "reference",
+    "edi_id": "exact",
+    "phone": "phone",
+    "name": "company_name",
+    "city": "place",
+    "province": "place",
+    "address": "address",
+    "channel_level": "exact",
+    "orders": "transactions",
+}
 _EXPLAIN_SIGNAL = re.compile(r"(\w+)=(\w+)\(([-+]?[0-9.eE+-]+)\)")
 _EXPLAIN_HEAD = re.compile(r"\s(\w+) by (\S+): ([-+]?[0-9.eE+-]+)\s*\[")
 
@@ -97,7 +137,7 @@ def parse_explain(text: str | None) -> tuple[str, str, float | None, list[Signal
     if not text:
         return "", "", None, []
     head = _EXPLAIN_HEAD.search(text)
-    bracket = text[text.rfind("[") + 1:] if "[" in text else ""
+    bracket = text[text.rfind("[") + 1 :] if "[" in text else ""
     signals = [SignalWords(n, lv, float(w)) for n, lv, w in _EXPLAIN_SIGNAL.findall(bracket)]
     if head is None:
         return "", "", None, signals
@@ -109,7 +149,9 @@ def evidence_sentence(signals: Iterable[Evidence], comparisons: Mapping[str, str
     weighed = sorted((s for s in signals if s.weight), key=lambda s: -abs(s.weight))  # strongest first
     agree = [signal_phrase(s, comparisons) for s in weighed if s.weight > 0]
     disagree = [signal_phrase(s, comparisons) for s in weighed if s.weight < 0]
-    parts = ([f"agree: {', '.join(agree)}"] if agree else []) + ([f"disagree: {', '.join(disagree)}"] if disagree else [])
+    parts = ([f"agree: {', '.join(agree)}"] if agree else []) + (
+        [f"disagree: {', '.join(disagree)}"] if disagree else []
+    )
     return "; ".join(parts) or "no evidence either way"
 
 
@@ -161,9 +203,17 @@ def record_label(system: str, external_id: str, name: str | None) -> str:
     return f"{system} {external_id}" + (f" {name}" if name else "")
 
 
-def duplicate_message(system: str, a: tuple[str, str | None], b: tuple[str, str | None], score: float, rule: str,
-                      decision: str, signals: Iterable[Evidence], comparisons: Mapping[str, str] | None = None,
-                      duplicate_cut: float | None = None) -> str:
+def duplicate_message(
+    system: str,
+    a: tuple[str, str | None],
+    b: tuple[str, str | None],
+    score: float,
+    rule: str,
+    decision: str,
+    signals: Iterable[Evidence],
+    comparisons: Mapping[str, str] | None = None,
+    duplicate_cut: float | None = None,
+) -> str:
     """``possible duplicate in drp: C000123 NAME and C000456 NAME (score 19, duplicate mark 10: same tax id, same phone)``."""
     weighed = sorted((s for s in signals if s.weight), key=lambda s: -abs(s.weight))  # strongest first
     agree = ", ".join(signal_phrase(s, comparisons, weight=False) for s in weighed if s.weight > 0)

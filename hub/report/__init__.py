@@ -16,14 +16,30 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Report", "Section", "Scope", "ReportConfig", "load_report_config", "make_scope", "build_report",
-           "write_report", "deliver", "Delivery"]
+__all__ = [
+    "Report",
+    "Section",
+    "Scope",
+    "ReportConfig",
+    "load_report_config",
+    "make_scope",
+    "build_report",
+    "write_report",
+    "deliver",
+    "Delivery",
+]
 
 _WHERE = {
-    "Report": "hub.report.model", "Section": "hub.report.model", "Scope": "hub.report.model",
-    "ReportConfig": "hub.report.config", "load_report_config": "hub.report.config",
-    "make_scope": "hub.report.build", "build_report": "hub.report.build",
-    "write_report": "hub.report.service", "deliver": "hub.report.service", "Delivery": "hub.report.service",
+    "Report": "hub.report.model",
+    "Section": "hub.report.model",
+    "Scope": "hub.report.model",
+    "ReportConfig": "hub.report.config",
+    "load_report_config": "hub.report.config",
+    "make_scope": "hub.report.build",
+    "build_report": "hub.report.build",
+    "write_report": "hub.report.service",
+    "deliver": "hub.report.service",
+    "Delivery": "hub.report.service",
 }
 
 

@@ -72,7 +72,9 @@ def plain_value(value: Any, kind: str) -> str:
     if kind == "money":
         return f"{Decimal(value):.2f}"
     if kind in ("int", "qty", "pct"):
-        return str(value) if not isinstance(value, Decimal) else format(value.normalize() if kind != "pct" else value, "f")
+        return (
+            str(value) if not isinstance(value, Decimal) else format(value.normalize() if kind != "pct" else value, "f")
+        )
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, bool):

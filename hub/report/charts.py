@@ -32,13 +32,15 @@ def _bar(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
     row, label_w, bar_w, width = 26, 170, 175, 420
     height = row * len(points) + 8
     top = max(abs(v) for _, v, _ in points) or 1.0
-    parts = [f'<svg class="chart bar" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">']
+    parts = [
+        f'<svg class="chart bar" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">'
+    ]
     for i, (label, value, raw) in enumerate(points):
         y = 4 + i * row
         w = max(1.0, bar_w * abs(value) / top) if value else 0.0
         parts.append(
-            f'<g><title>{escape(label)}: {escape(format_value(raw, chart.kind))}</title>'
+            f"<g><title>{escape(label)}: {escape(format_value(raw, chart.kind))}</title>"
             f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" class="lbl">{escape(_short(label))}</text>'
             f'<rect x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 10}" rx="3" fill="{PALETTE[i % len(PALETTE)]}"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 18}" class="val">{escape(format_value(raw, chart.kind))}</text></g>'
@@ -52,9 +54,11 @@ def _donut(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
     r, cx, cy, sw = 56.0, 80.0, 80.0, 26.0
     circ = 2 * math.pi * r
     height = max(160, 24 * len(points) + 16)
-    parts = [f'<svg class="chart donut" viewBox="0 0 400 {height}" width="100%" role="img" '
-             f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
-             f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#e5e7eb" stroke-width="{sw}"/>']
+    parts = [
+        f'<svg class="chart donut" viewBox="0 0 400 {height}" width="100%" role="img" '
+        f'aria-label="{escape(chart.title)}" xmlns="http://www.w3.org/2000/svg">',
+        f'<circle cx="{cx}" cy="{cy}" r="{r}" fill="none" stroke="#e5e7eb" stroke-width="{sw}"/>',
+    ]
     offset = 0.0
     for i, (label, value, raw) in enumerate(points):
         share = max(value, 0.0) / total
@@ -69,9 +73,11 @@ def _donut(chart: Chart, points: list[tuple[str, float, object]]) -> Markup:
         parts.append(
             f'<rect x="180" y="{y}" width="12" height="12" rx="2" fill="{PALETTE[i % len(PALETTE)]}"/>'
             f'<text x="198" y="{y + 11}" class="lbl">{escape(_short(label))}: {escape(format_value(raw, chart.kind))} '
-            f'({share * 100:.0f} %)</text>'
+            f"({share * 100:.0f} %)</text>"
         )
     total_raw = sum((Decimal(str(raw or 0)) for _, _, raw in points), Decimal(0))
-    parts.append(f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" class="total">{escape(format_value(total_raw, chart.kind))}</text>')
+    parts.append(
+        f'<text x="{cx}" y="{cy + 6}" text-anchor="middle" class="total">{escape(format_value(total_raw, chart.kind))}</text>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

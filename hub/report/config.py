@@ -70,7 +70,7 @@ class SmtpConfig(_Model):
         return self.port or {"ssl": 465, "starttls": 587, "none": 25}[self.security]
 
     @model_validator(mode="after")
-    def _auth(self) -> "SmtpConfig":
+    def _auth(self) -> SmtpConfig:
         if self.username and not self.password_env:
             raise ValueError("username is set but password_env (the variable holding the password) is not")
         return self
@@ -158,7 +158,9 @@ def smtp_password(smtp: SmtpConfig) -> str | None:
         return None
     value = os.environ.get(smtp.password_env or "")
     if not value:
-        raise ConfigError(f"SMTP user {smtp.username!r} needs a password: environment variable {smtp.password_env} is not set")
+        raise ConfigError(
+            f"SMTP user {smtp.username!r} needs a password: environment variable {smtp.password_env} is not set"
+        )
     from hub.redact import register_secret
 
     register_secret(value)

@@ -37,8 +37,15 @@ def plain_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compose(report: Report, *, sender: str, to: Iterable[str], cc: Iterable[str] = (), subject: str,
-            attachments: Iterable[Path] = ()) -> EmailMessage:
+def compose(
+    report: Report,
+    *,
+    sender: str,
+    to: Iterable[str],
+    cc: Iterable[str] = (),
+    subject: str,
+    attachments: Iterable[Path] = (),
+) -> EmailMessage:
     """One message: plain-text and HTML summary alternatives, then the attachments."""
     from hub.report.render_html import email_html
 
@@ -89,11 +96,15 @@ def send_messages(smtp: SmtpConfig, messages: Iterable[EmailMessage]) -> int:
 def _map_error(exc: BaseException, smtp: SmtpConfig) -> SourceError:
     where = {"system": "smtp", "host": f"{smtp.host}:{smtp.effective_port}"}
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return AuthError(f"the SMTP server rejected the login of {smtp.username!r} ({exc.smtp_code})", status=exc.smtp_code, **where)
+        return AuthError(
+            f"the SMTP server rejected the login of {smtp.username!r} ({exc.smtp_code})", status=exc.smtp_code, **where
+        )
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return ClientError(f"the SMTP server refused the recipients {', '.join(sorted(exc.recipients))}", **where)
     if isinstance(exc, smtplib.SMTPSenderRefused):
-        return ClientError(f"the SMTP server refused the sender {exc.sender!r}: {exc.smtp_code}", status=exc.smtp_code, **where)
+        return ClientError(
+            f"the SMTP server refused the sender {exc.sender!r}: {exc.smtp_code}", status=exc.smtp_code, **where
+        )
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return ClientError(f"the SMTP server does not support what the config asks ({exc}); check 'security'", **where)
     if isinstance(exc, smtplib.SMTPResponseException):

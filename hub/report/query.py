@@ -17,8 +17,17 @@ from hub.errors import NotFoundError
 from hub.report.model import RunInfo
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, Run
 
-__all__ = ["stream", "rows_by_ids", "names", "resolve_run", "previous_runs", "alive_discrepancies", "alive_clause",
-           "DiscrepancyRow", "CHUNK"]
+__all__ = [
+    "stream",
+    "rows_by_ids",
+    "names",
+    "resolve_run",
+    "previous_runs",
+    "alive_discrepancies",
+    "alive_clause",
+    "DiscrepancyRow",
+    "CHUNK",
+]
 
 CHUNK = 500
 
@@ -33,14 +42,17 @@ def stream(conn: Connection, entity: str, system: str, fields: Sequence[str], **
         yield dict(row)
 
 
-def rows_by_ids(conn: Connection, entity: str, system: str, ids: Iterable[str], fields: Sequence[str]) -> dict[str, dict[str, Any]]:
+def rows_by_ids(
+    conn: Connection, entity: str, system: str, ids: Iterable[str], fields: Sequence[str]
+) -> dict[str, dict[str, Any]]:
     """Rows of one entity and system for the given external ids (looked up in chunks)."""
     t = MODELS[entity].__table__
     wanted = sorted({i for i in ids if i})
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), CHUNK):
         q = select(t.c.external_id, *(t.c[f] for f in fields)).where(
-            t.c.system == system, t.c.external_id.in_(wanted[start:start + CHUNK]))
+            t.c.system == system, t.c.external_id.in_(wanted[start : start + CHUNK])
+        )
         out.update({r["external_id"]: dict(r) for r in conn.execute(q).mappings()})
     return out
 
@@ -115,12 +127,35 @@ class DiscrepancyRow:
 def alive_discrepancies(conn: Connection, run_id: int | None, kinds: Iterable[str]) -> Iterator[DiscrepancyRow]:
     """Discrepancies of ``kinds`` alive at ``run_id``, ordered by kind and key."""
     d = Discrepancy.__table__
-    q = (select(d.c.kind, d.c.key, d.c.system, d.c.external_id, d.c.other_external_id, d.c.severity, d.c.message,
-                d.c.details, d.c.status, d.c.first_run)
-         .where(d.c.kind.in_(list(kinds)), alive_clause(run_id)).order_by(d.c.kind, d.c.key))
+    q = (
+        select(
+            d.c.kind,
+            d.c.key,
+            d.c.system,
+            d.c.external_id,
+            d.c.other_external_id,
+            d.c.severity,
+            d.c.message,
+            d.c.details,
+            d.c.status,
+            d.c.first_run,
+        )
+        .where(d.c.kind.in_(list(kinds)), alive_clause(run_id))
+        .order_by(d.c.kind, d.c.key)
+    )
     for r in conn.execute(q.execution_options(yield_per=5000)):
-        yield DiscrepancyRow(r.kind, r.key, r.system, r.external_id, r.other_external_id, r.severity, r.message,
-                             dict(r.details or {}), r.status, r.first_run)
+        yield DiscrepancyRow(
+            r.kind,
+            r.key,
+            r.system,
+            r.external_id,
+            r.other_external_id,
+            r.severity,
+            r.message,
+            dict(r.details or {}),
+            r.status,
+            r.first_run,
+        )
 
 
 def count_by(conn: Connection, *columns: Any, where: Any = None) -> list[tuple[Any, ...]]:

@@ -20,8 +20,14 @@ __all__ = ["render_xlsx", "NUMBER_FORMATS", "sheet_title"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-NUMBER_FORMATS = {"int": "#,##0", "money": "#,##0.00", "qty": "#,##0.####", "pct": "0.0%", "date": "yyyy-mm-dd",
-                  "datetime": "yyyy-mm-dd hh:mm"}
+NUMBER_FORMATS = {
+    "int": "#,##0",
+    "money": "#,##0.00",
+    "qty": "#,##0.####",
+    "pct": "0.0%",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -42,7 +48,7 @@ def _cell_value(value: Any, kind: str) -> Any:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)  # Excel has no time zones; the header says UTC
+        return value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones; the header says UTC
     if isinstance(value, str):
         return _CONTROL.sub("", value)
     if kind == "text":
@@ -106,8 +112,12 @@ def render_xlsx(report: Report, out_dir: Path, **_: Any) -> list[Path]:
     ws = wb.active
     assert ws is not None  # a new workbook has one sheet
     ws.title = sheet_title("Key figures", taken)
-    fig_cols = (Column("section", "Section"), Column("figure", "Figure"), Column("value", "Value", "qty"),
-                Column("unit", "Kind"))
+    fig_cols = (
+        Column("section", "Section"),
+        Column("figure", "Figure"),
+        Column("value", "Value", "qty"),
+        Column("unit", "Kind"),
+    )
     fig_rows = [(s.title, f.label, f.value, f.kind) for s in report.sections for f in s.figures]
     _write_sheet(ws, fig_cols, fig_rows)
     for r_i, (_section, _label, _value, kind) in enumerate(fig_rows, start=2):  # per-row formats: figures mix kinds

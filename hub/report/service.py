@@ -49,16 +49,27 @@ def render(report: Report, out_dir: Path, formats: Sequence[str], renderers: Map
     """Render ``report`` in every format into ``out_dir``; an unknown format is a ConfigError."""
     missing = [f for f in formats if f not in renderers]
     if missing:
-        raise ConfigError(f"no renderer for format(s) {', '.join(missing)}; installed: {', '.join(sorted(renderers)) or 'none'}")
+        raise ConfigError(
+            f"no renderer for format(s) {', '.join(missing)}; installed: {', '.join(sorted(renderers)) or 'none'}"
+        )
     paths: list[Path] = []
     for fmt in formats:
         paths.extend(renderers[fmt](report, out_dir))
     return paths
 
 
-def write_report(engine: Engine, config: ReportConfig, out_dir: Path, *, run: str | int | None = "latest",
-                 pipeline: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
-                 formats: Sequence[str] | None = None, renderers: Mapping[str, Renderer] | None = None) -> Delivery:
+def write_report(
+    engine: Engine,
+    config: ReportConfig,
+    out_dir: Path,
+    *,
+    run: str | int | None = "latest",
+    pipeline: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    formats: Sequence[str] | None = None,
+    renderers: Mapping[str, Renderer] | None = None,
+) -> Delivery:
     """Build the full report and write it to ``out_dir`` in ``formats`` (default: the config's)."""
     renderers = renderers if renderers is not None else available_renderers()
     scope = make_scope(engine, config, run, pipeline, date_from, date_to)
@@ -72,10 +83,19 @@ def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "audience"
 
 
-def deliver(engine: Engine, config: ReportConfig, out_dir: Path, *, run: str | int | None = "latest",
-            pipeline: str | None = None, date_from: dt.date | None = None, date_to: dt.date | None = None,
-            audiences: Sequence[str] | None = None, send: bool = True,
-            renderers: Mapping[str, Renderer] | None = None) -> Delivery:
+def deliver(
+    engine: Engine,
+    config: ReportConfig,
+    out_dir: Path,
+    *,
+    run: str | int | None = "latest",
+    pipeline: str | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    audiences: Sequence[str] | None = None,
+    send: bool = True,
+    renderers: Mapping[str, Renderer] | None = None,
+) -> Delivery:
     """Per audience: build its sections for its teams, write them under ``out_dir/<audience>/`` and mail them."""
     from hub.report.mail import compose, send_messages
 
@@ -98,10 +118,18 @@ def deliver(engine: Engine, config: ReportConfig, out_dir: Path, *, run: str | i
         subject = aud.subject.format(title=config.title, audience=name, run=scope.run_id or "-", as_of=scope.as_of)
         if send:
             assert config.smtp is not None
-            messages.append(compose(report, sender=config.smtp.sender, to=aud.to, cc=aud.cc, subject=subject,
-                                    attachments=files))
-        delivery.mails.append({"audience": name, "to": aud.to + aud.cc, "subject": subject,
-                               "attachments": [p.name for p in files], "sent": False})
+            messages.append(
+                compose(report, sender=config.smtp.sender, to=aud.to, cc=aud.cc, subject=subject, attachments=files)
+            )
+        delivery.mails.append(
+            {
+                "audience": name,
+                "to": aud.to + aud.cc,
+                "subject": subject,
+                "attachments": [p.name for p in files],
+                "sent": False,
+            }
+        )
     if send and messages:
         assert config.smtp is not None
         send_messages(config.smtp, messages)

@@ -27,8 +27,13 @@ def _raw(value: Any) -> str:
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The shared, autoescaping template environment with the report filters."""
-    env = Environment(loader=PackageLoader("hub.report", "templates"), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=False, lstrip_blocks=False)
+    env = Environment(
+        loader=PackageLoader("hub.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=False,
+        lstrip_blocks=False,
+    )
     env.filters["fmt"] = format_value
     env.filters["raw"] = _raw
     env.filters["svg"] = svg

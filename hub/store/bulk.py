@@ -32,7 +32,9 @@ def _identity(value: Any) -> Any:
 def _converter(column_type: Any, dialect: str) -> Converter:
     if isinstance(column_type, ExactDecimal):
         if dialect == "sqlite":
-            return lambda v: None if v is None else (format(v, "f") if isinstance(v, Decimal) else to_db_decimal(v, dialect))
+            return lambda v: (
+                None if v is None else (format(v, "f") if isinstance(v, Decimal) else to_db_decimal(v, dialect))
+            )
         return _identity
     if isinstance(column_type, UTCDateTime):
         return lambda v: to_db_datetime(v, dialect)
@@ -121,7 +123,13 @@ def upsert_tuples(
     return _executemany_upsert(conn, table, cols, tuples, key, updates, change_column)
 
 
-def _conflict_clause(conn: Connection, table: Table, key: Sequence[str], updates: Sequence[str], change_column: str | Sequence[str] | None) -> str:
+def _conflict_clause(
+    conn: Connection,
+    table: Table,
+    key: Sequence[str],
+    updates: Sequence[str],
+    change_column: str | Sequence[str] | None,
+) -> str:
     q = lambda n: _quote(conn, n)  # noqa: E731
     target = ", ".join(q(k) for k in key)
     if not updates:

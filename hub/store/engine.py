@@ -44,10 +44,13 @@ def url_problem(url: str) -> str | None:
     try:
         u.get_dialect().import_dbapi()
     except NoSuchModuleError:
-        return (f"unknown database {u.drivername!r} in {mask_url(url)} "
-                "(known: sqlite, postgresql, postgresql+psycopg, ...)")
+        return (
+            f"unknown database {u.drivername!r} in {mask_url(url)} (known: sqlite, postgresql, postgresql+psycopg, ...)"
+        )
     except ImportError as exc:
-        return f"the driver of {mask_url(url)} is not installed ({exc}); use sqlite or postgresql, or install the driver"
+        return (
+            f"the driver of {mask_url(url)} is not installed ({exc}); use sqlite or postgresql, or install the driver"
+        )
     return None
 
 
@@ -75,5 +78,3 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
-
-

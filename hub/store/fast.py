@@ -34,8 +34,9 @@ def _dialect_sql(conn: Connection, sql: str) -> str:
     return sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql
 
 
-def stream_rows(conn: Connection, sql: str, params: Sequence[Any], names: Sequence[str],
-                decimals: Sequence[int] = ()) -> Iterator[dict[str, Any]]:
+def stream_rows(
+    conn: Connection, sql: str, params: Sequence[Any], names: Sequence[str], decimals: Sequence[int] = ()
+) -> Iterator[dict[str, Any]]:
     """Rows of a driver-level query (``?`` marks) as dicts, streamed; the columns at ``decimals`` as
     Decimal in one form on every store (no trailing zeros from the column's scale)."""
     cur = driver_connection(conn).cursor()
@@ -66,16 +67,19 @@ def live_rows(conn: Connection, entity: str, system: str, fields: Sequence[str])
     return stream_rows(conn, sql, [system, False], names, decimal_positions(entity, names))
 
 
-def staged_hashes(conn: Connection, system: str, stream: str, keys: Sequence[str],
-                  chunk: int = 5000) -> dict[str, tuple[str, str | None]]:
+def staged_hashes(
+    conn: Connection, system: str, stream: str, keys: Sequence[str], chunk: int = 5000
+) -> dict[str, tuple[str, str | None]]:
     """external id -> (hash, mapped marker) of the keys already staged (one indexed lookup per chunk of keys)."""
     found: dict[str, tuple[str, str | None]] = {}
     cur = driver_connection(conn).cursor()
     try:
         for start in range(0, len(keys), chunk):
             part = keys[start : start + chunk]
-            sql = ("SELECT external_id, hash, mapped_hash FROM source_record WHERE system = ? AND stream = ? "
-                   f"AND external_id IN ({', '.join(['?'] * len(part))})")
+            sql = (
+                "SELECT external_id, hash, mapped_hash FROM source_record WHERE system = ? AND stream = ? "
+                f"AND external_id IN ({', '.join(['?'] * len(part))})"
+            )
             cur.execute(_dialect_sql(conn, sql), [system, stream, *part])
             found.update((e, (h, m)) for e, h, m in cur.fetchall())
     finally:

@@ -58,7 +58,9 @@ def _insert_rows(conn: Connection, name: str, columns: Sequence[str], rows: Iter
         cur.close()
 
 
-def _copy_rows(conn: Connection, name: str, columns: Sequence[str], pk: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def _copy_rows(
+    conn: Connection, name: str, columns: Sequence[str], pk: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """PostgreSQL: ``COPY`` (a row at a time through ``executemany`` costs a round trip each);
     COPY has no ``ON CONFLICT``, so a repeated key is dropped here, the first one kept."""
     at = [list(columns).index(c) for c in pk]
@@ -72,8 +74,14 @@ def _copy_rows(conn: Connection, name: str, columns: Sequence[str], pk: Sequence
 
 
 @contextmanager
-def key_table(conn: Connection, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
-              primary_key: Sequence[str] | None = None, index: Sequence[str] = ()) -> Iterator[str]:
+def key_table(
+    conn: Connection,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    primary_key: Sequence[str] | None = None,
+    index: Sequence[str] = (),
+) -> Iterator[str]:
     """A temporary table of text/integer ``columns`` filled with ``rows``; yields its name.
 
     Columns named ``bucket`` are integers, all others text. Duplicate keys are ignored.

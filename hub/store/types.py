@@ -54,8 +54,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         if isinstance(value, str):
             value = dt.datetime.fromisoformat(value)
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone.utc)
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 def to_db_decimal(value: Any, dialect_name: str) -> Any:
@@ -77,7 +77,7 @@ def to_db_datetime(value: Any, dialect_name: str) -> Any:
         return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: the store keeps timezone-aware UTC only")
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     if dialect_name == "sqlite":
         return value.isoformat(sep=" ")
     return value

@@ -38,8 +38,9 @@ class Validation:
     streams_read: int = 0
 
 
-def validate_config(config: HubConfig | str | Path, *, pipelines: list[str] | None = None,
-                    sources: bool = False) -> list[Problem]:
+def validate_config(
+    config: HubConfig | str | Path, *, pipelines: list[str] | None = None, sources: bool = False
+) -> list[Problem]:
     """Every problem of the configuration (of the named pipelines and their systems, or of all), never only the first.
 
     ``config`` is a loaded config or the path of hub.yaml (whose own problems are then listed too).
@@ -47,7 +48,9 @@ def validate_config(config: HubConfig | str | Path, *, pipelines: list[str] | No
     return validate(config, pipelines=pipelines, sources=sources).problems
 
 
-def validate(config: HubConfig | str | Path, *, pipelines: list[str] | None = None, sources: bool = False) -> Validation:
+def validate(
+    config: HubConfig | str | Path, *, pipelines: list[str] | None = None, sources: bool = False
+) -> Validation:
     """:func:`validate_config` with what was checked."""
     from hub.pipeline.connect import config_lines
     from hub.validation.mappings import check_mappings
@@ -87,15 +90,25 @@ def validate(config: HubConfig | str | Path, *, pipelines: list[str] | None = No
     read = _read_streams(config, pipelines, mappings.by_stream) if sources else {}
     if read:
         problems += source_problems(config, settings, read, hub_file)
-    rule_files = {(k, str(config.resolve(f))) for p in names for k in ("reconcile", "push", "report")
-                  if (f := getattr(config.pipeline(p), k))}
-    return Validation(list(dict.fromkeys(problems)), systems=len(systems), pipelines=len(names),
-                      mappings=sum(len(v) for v in mappings.by_stream.values()), rule_files=len(rule_files),
-                      streams_read=len(read))
+    rule_files = {
+        (k, str(config.resolve(f)))
+        for p in names
+        for k in ("reconcile", "push", "report")
+        if (f := getattr(config.pipeline(p), k))
+    }
+    return Validation(
+        list(dict.fromkeys(problems)),
+        systems=len(systems),
+        pipelines=len(names),
+        mappings=sum(len(v) for v in mappings.by_stream.values()),
+        rule_files=len(rule_files),
+        streams_read=len(read),
+    )
 
 
-def _read_streams(config: HubConfig, pipelines: list[str] | None,
-                  by_stream: dict[tuple[str, str], Any]) -> dict[tuple[str, str], Any]:
+def _read_streams(
+    config: HubConfig, pipelines: list[str] | None, by_stream: dict[tuple[str, str], Any]
+) -> dict[tuple[str, str], Any]:
     """The mapped streams the named pipelines read (a source naming no streams reads all); every one when None."""
     if pipelines is None:
         return by_stream
@@ -106,7 +119,9 @@ def _read_streams(config: HubConfig, pipelines: list[str] | None,
     return {k: v for k, v in by_stream.items() if k in wanted}
 
 
-def validate_or_raise(config: HubConfig | str | Path, *, pipelines: list[str] | None = None, sources: bool = False) -> None:
+def validate_or_raise(
+    config: HubConfig | str | Path, *, pipelines: list[str] | None = None, sources: bool = False
+) -> None:
     """Raise one :class:`~hub.errors.ConfigError` listing every problem, or return.
 
     The error's ``details["problems"]`` holds each problem as its ``file:line: message`` text.
@@ -116,5 +131,6 @@ def validate_or_raise(config: HubConfig | str | Path, *, pipelines: list[str] | 
         path = config.path if isinstance(config, HubConfig) else config
         raise ConfigError(
             f"{len(problems)} configuration problem(s):\n  " + "\n  ".join(map(str, problems)),
-            file=str(path) if path else None, problems=[str(p) for p in problems],
+            file=str(path) if path else None,
+            problems=[str(p) for p in problems],
         )

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from hub.config import HubConfig
+from hub.configfile import ConfigFile, LocatedDict, LocatedList, read_config_file
 from hub.errors import ConfigError, MappingRuleError
 from hub.mapping import load_mappings
-from hub.configfile import ConfigFile, LocatedDict, LocatedList, read_config_file
 from hub.validation.problems import Problem, problems_of
 from hub.validation.systems import unknown_stream
 
@@ -32,8 +32,14 @@ def _files(config: HubConfig, system: str, hub_file: ConfigFile, out: MappingChe
         matches = sorted(resolved.parent.glob(resolved.name)) if any(c in pattern for c in "*?[") else [resolved]
         if not matches or not all(m.exists() for m in matches):
             line = hub_file.line(("systems", system, "mappings", i))
-            out.problems.append(Problem(str(config.path) if config.path else None, line,
-                                        f"system {system!r}: mapping files {pattern!r} not found", system=system))
+            out.problems.append(
+                Problem(
+                    str(config.path) if config.path else None,
+                    line,
+                    f"system {system!r}: mapping files {pattern!r} not found",
+                    system=system,
+                )
+            )
             continue
         files.extend(matches)
     return files
@@ -47,8 +53,9 @@ def _parse(path: Path) -> ConfigFile | None:
         return None
 
 
-def check_mappings(config: HubConfig, groups: dict[str, list[str]], streams: dict[str, list[str] | None],
-                   hub_file: ConfigFile) -> MappingCheck:
+def check_mappings(
+    config: HubConfig, groups: dict[str, list[str]], streams: dict[str, list[str] | None], hub_file: ConfigFile
+) -> MappingCheck:
     """Load the mapping files of each group of systems (a pipeline's sources) as a run would, then check
     that each file's ``system:`` is the system listing it and each mapping's ``stream:`` is a stream of it.
     """
@@ -78,7 +85,12 @@ def check_mappings(config: HubConfig, groups: dict[str, list[str]], streams: dic
         for path in paths:
             doc = parsed[path] = parsed[path] if path in parsed else _parse(path)
             root = doc.root if doc is not None else None
-            if doc is None or not isinstance(root, LocatedDict) or not isinstance(root.get("mappings"), LocatedList) or not root["mappings"]:
+            if (
+                doc is None
+                or not isinstance(root, LocatedDict)
+                or not isinstance(root.get("mappings"), LocatedList)
+                or not root["mappings"]
+            ):
                 continue
             named = root.get("system")
             if isinstance(named, str) and named != system:
@@ -97,8 +109,15 @@ def check_mappings(config: HubConfig, groups: dict[str, list[str]], streams: dic
             for j, rule in enumerate(root["mappings"]):
                 stream = rule.get("stream") if isinstance(rule, LocatedDict) else None
                 if isinstance(stream, str) and stream not in known:
-                    out.problems.append(Problem(str(path), doc.line(("mappings", j, "stream")),
-                                                unknown_stream(stream, named, known), system=named, stream=stream))
+                    out.problems.append(
+                        Problem(
+                            str(path),
+                            doc.line(("mappings", j, "stream")),
+                            unknown_stream(stream, named, known),
+                            system=named,
+                            stream=stream,
+                        )
+                    )
     return out
 
 

@@ -37,7 +37,7 @@ def parse_problem(text: str, file: str | None = None, **where: str | None) -> Pr
     if m:
         return Problem(m["file"], int(m["line"]), m["message"], **where)
     if file and text.startswith(file + ": "):
-        text = text[len(file) + 2:]
+        text = text[len(file) + 2 :]
     return Problem(file, None, text, **where)
 
 

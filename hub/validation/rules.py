@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from hub.config import HubConfig
+from hub.configfile import ConfigFile
 from hub.errors import HubError
 from hub.validation.problems import Problem, problems_of
-from hub.configfile import ConfigFile
 
 __all__ = ["rule_file_problems"]
 
@@ -39,8 +39,13 @@ def rule_file_problems(config: HubConfig, pipelines: list[str], hub_file: Config
                 continue
             seen.add((kind, str(path)))
             if not path.is_file():
-                out.append(Problem(str(config.path) if config.path else None, hub_file.line(("pipelines", name, kind)),
-                                   f"pipeline {name!r}: {kind} file {relative!r} not found ({path})"))
+                out.append(
+                    Problem(
+                        str(config.path) if config.path else None,
+                        hub_file.line(("pipelines", name, kind)),
+                        f"pipeline {name!r}: {kind} file {relative!r} not found ({path})",
+                    )
+                )
                 continue
             try:
                 load(path)

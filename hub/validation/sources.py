@@ -12,11 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from hub.config import HubConfig
+from hub.configfile import ConfigFile
 from hub.connector import Batch, Connector
 from hub.errors import HubError
 from hub.pipeline.connect import build_connector
 from hub.validation.problems import Problem
-from hub.configfile import ConfigFile
 
 __all__ = ["probe_settings", "discovered_streams", "observed_columns", "source_problems"]
 
@@ -37,8 +37,12 @@ def discovered_streams(config: HubConfig, system: str, settings: BaseModel) -> t
         finally:
             connector.close()
     except (HubError, OSError) as exc:
-        return None, Problem(str(config.path) if config.path else None, None,
-                             f"system {system!r}: cannot list its streams: {exc}", system=system)
+        return None, Problem(
+            str(config.path) if config.path else None,
+            None,
+            f"system {system!r}: cannot list its streams: {exc}",
+            system=system,
+        )
 
 
 def observed_columns(connector: Connector, stream: str) -> tuple[str, ...] | None:
@@ -65,8 +69,9 @@ def _columns(batch: Batch) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(k for r in good for k in r.data))
 
 
-def source_problems(config: HubConfig, settings: dict[str, BaseModel], by_stream: dict[tuple[str, str], list[Any]],
-                    hub_file: ConfigFile) -> list[Problem]:
+def source_problems(
+    config: HubConfig, settings: dict[str, BaseModel], by_stream: dict[tuple[str, str], list[Any]], hub_file: ConfigFile
+) -> list[Problem]:
     """Every column a mapping reads that the first batch of its stream does not have, with the rule's file:line."""
     from hub.contracts import missing_columns
 
@@ -79,7 +84,14 @@ def source_problems(config: HubConfig, settings: dict[str, BaseModel], by_stream
         try:
             connector = build_connector(config, system, probe_settings(settings[system]))
         except HubError as exc:
-            out.append(Problem(source, hub_file.line(("systems", system)), f"system {system!r}: cannot connect: {exc}", system=system))
+            out.append(
+                Problem(
+                    source,
+                    hub_file.line(("systems", system)),
+                    f"system {system!r}: cannot connect: {exc}",
+                    system=system,
+                )
+            )
             continue
         failures: dict[str, list[str]] = {}  # one problem per reason (a missing folder fails every stream alike)
         try:
@@ -97,7 +109,13 @@ def source_problems(config: HubConfig, settings: dict[str, BaseModel], by_stream
         finally:
             connector.close()
         for reason, failed in failures.items():
-            out.append(Problem(source, hub_file.line(("systems", system)),
-                               f"system {system!r}: cannot read the first batch of {', '.join(failed)}: {reason}",
-                               system=system, stream=failed[0] if len(failed) == 1 else None))
+            out.append(
+                Problem(
+                    source,
+                    hub_file.line(("systems", system)),
+                    f"system {system!r}: cannot read the first batch of {', '.join(failed)}: {reason}",
+                    system=system,
+                    stream=failed[0] if len(failed) == 1 else None,
+                )
+            )
     return out

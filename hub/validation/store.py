@@ -45,8 +45,10 @@ def store_checks(config: HubConfig, timeout: int = 5) -> list[Check]:
         return [Check("connect", False, problem)]
     u = make_url(url)
     if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:") and not Path(u.database).exists():
-        return [Check("connect", True, f"{shown}: no file yet (the first run creates it)"),
-                Check("schema", True, "empty: the first run creates it")]
+        return [
+            Check("connect", True, f"{shown}: no file yet (the first run creates it)"),
+            Check("schema", True, "empty: the first run creates it"),
+        ]
     connect_args = {"connect_timeout": timeout} if u.get_backend_name() == "postgresql" else {}
     engine = make_engine(url, connect_args=connect_args)
     try:
@@ -77,5 +79,9 @@ def _schema(revision: str | None) -> Check:
     try:
         ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision)
     except CommandError:
-        return Check("schema", False, f"at {revision}, which this hub does not know (head {head}): the store is newer than the hub")
+        return Check(
+            "schema",
+            False,
+            f"at {revision}, which this hub does not know (head {head}): the store is newer than the hub",
+        )
     return Check("schema", True, f"at {revision}, head {head}: the next run (or hub db upgrade) upgrades it")

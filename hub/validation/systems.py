@@ -9,11 +9,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from hub.config import HubConfig
+from hub.configfile import ConfigFile
 from hub.errors import ConfigError, HubError
 from hub.pipeline.connect import build_connector, connector_settings, resolve_secrets
 from hub.store.engine import ENV_URL, url_problem
 from hub.validation.problems import Problem, problems_of
-from hub.configfile import ConfigFile
 
 __all__ = ["system_settings", "store_problems", "known_streams", "unknown_stream", "pipeline_stream_problems"]
 
@@ -22,7 +22,9 @@ def _source(config: HubConfig) -> str | None:
     return str(config.path) if config.path else None
 
 
-def system_settings(config: HubConfig, systems: list[str], hub_file: ConfigFile) -> tuple[dict[str, BaseModel], list[Problem]]:
+def system_settings(
+    config: HubConfig, systems: list[str], hub_file: ConfigFile
+) -> tuple[dict[str, BaseModel], list[Problem]]:
     """The validated settings of every system that has valid ones, and the problems of all the others.
 
     Each system is also built once (and closed) with its secrets, as a run would.
@@ -39,7 +41,11 @@ def system_settings(config: HubConfig, systems: list[str], hub_file: ConfigFile)
         try:
             resolve_secrets(config, name)
         except ConfigError as exc:
-            problems.append(Problem(source, hub_file.line(("systems", name, "secrets")), f"system {name!r}: {exc.message}", system=name))
+            problems.append(
+                Problem(
+                    source, hub_file.line(("systems", name, "secrets")), f"system {name!r}: {exc.message}", system=name
+                )
+            )
             continue
         try:
             build_connector(config, name, settings[name]).close()
@@ -77,7 +83,9 @@ def unknown_stream(stream: str, system: str, streams: list[str]) -> str:
     return f"{stream}: no such stream of {system}; streams: {', '.join(streams)}{hint}"
 
 
-def pipeline_stream_problems(config: HubConfig, pipelines: list[str], streams: dict[str, Any], hub_file: ConfigFile) -> list[Problem]:
+def pipeline_stream_problems(
+    config: HubConfig, pipelines: list[str], streams: dict[str, Any], hub_file: ConfigFile
+) -> list[Problem]:
     """Every ``sources[].streams`` entry of the pipelines must be a stream of its system."""
     out = []
     for p in pipelines:
@@ -88,6 +96,13 @@ def pipeline_stream_problems(config: HubConfig, pipelines: list[str], streams: d
             for j, stream in enumerate(src.streams):
                 if stream not in known:
                     line = hub_file.line(("pipelines", p, "sources", i, "streams", j))
-                    out.append(Problem(_source(config), line, f"pipeline {p!r}: " + unknown_stream(stream, src.system, known),
-                                       system=src.system, stream=stream))
+                    out.append(
+                        Problem(
+                            _source(config),
+                            line,
+                            f"pipeline {p!r}: " + unknown_stream(stream, src.system, known),
+                            system=src.system,
+                            stream=stream,
+                        )
+                    )
     return out

@@ -19,20 +19,50 @@ from typing import Any
 __all__ = ["CRM_FIELDS", "FLOW_FIELDS", "FLOW_OBJECTS", "add_crm_fields", "start_servers", "server_env", "serve"]
 
 #: custom Account fields the push writes (as deployed in the CRM org)
-CRM_FIELDS = {"Credit_Limit__c": "currency", "Open_Receivables__c": "currency", "Overdue_Amount__c": "currency",
-              "Open_Invoices__c": "double", "Last_Payment_Date__c": "date", "Channel_Stock__c": "double"}
+CRM_FIELDS = {
+    "Credit_Limit__c": "currency",
+    "Open_Receivables__c": "currency",
+    "Overdue_Amount__c": "currency",
+    "Open_Invoices__c": "double",
+    "Last_Payment_Date__c": "date",
+    "Channel_Stock__c": "double",
+}
 
 
 #: fields and objects the channel flows write (orders, credit, tasks, commission), as deployed in the org
-FLOW_FIELDS = {"Account": {"Available_Credit__c": "currency"},
-               "Order": {"OwnerId": "reference", "Credit_Hold_Reason__c": "string"}}
+FLOW_FIELDS = {
+    "Account": {"Available_Credit__c": "currency"},
+    "Order": {"OwnerId": "reference", "Credit_Hold_Reason__c": "string"},
+}
 FLOW_OBJECTS = {
-    "Task": ("00T", {"Subject": "string", "WhatId": "reference", "OwnerId": "reference", "ActivityDate": "date",
-                     "Priority": "picklist", "Status": "picklist", "Description": "textarea", "Hub_Key__c": "string"},
-             ("Hub_Key__c",)),
-    "Commission__c": ("a0C", {"Salesperson__c": "reference", "Period__c": "string", "Team__c": "string",
-                              "Base__c": "currency", "Rate__c": "percent", "Commission__c": "currency",
-                              "Invoices__c": "double", "Hub_Key__c": "string"}, ("Hub_Key__c",)),
+    "Task": (
+        "00T",
+        {
+            "Subject": "string",
+            "WhatId": "reference",
+            "OwnerId": "reference",
+            "ActivityDate": "date",
+            "Priority": "picklist",
+            "Status": "picklist",
+            "Description": "textarea",
+            "Hub_Key__c": "string",
+        },
+        ("Hub_Key__c",),
+    ),
+    "Commission__c": (
+        "a0C",
+        {
+            "Salesperson__c": "reference",
+            "Period__c": "string",
+            "Team__c": "string",
+            "Base__c": "currency",
+            "Rate__c": "percent",
+            "Commission__c": "currency",
+            "Invoices__c": "double",
+            "Hub_Key__c": "string",
+        },
+        ("Hub_Key__c",),
+    ),
 }
 
 
@@ -67,10 +97,16 @@ def start_servers(world: Path) -> tuple[Any, Any]:
 def server_env(sf: Any, drp: Any) -> dict[str, str]:
     """The environment ``hub-live.yaml`` reads (credentials included: never print it)."""
     c = sf.app.creds
-    return {"CHANNELCO_SF_URL": sf.url, "CHANNELCO_SF_CA_FILE": sf.ca_file, "CHANNELCO_SF_USERNAME": c["username"],
-            "CHANNELCO_SF_CLIENT_ID": c["client_id"], "CHANNELCO_SF_PASSWORD": c["password"],
-            "CHANNELCO_SF_TOKEN": c["security_token"], "CHANNELCO_SF_CLIENT_SECRET": c["client_secret"],
-            "CHANNELCO_DRP_WSDL": drp.wsdl_url}
+    return {
+        "CHANNELCO_SF_URL": sf.url,
+        "CHANNELCO_SF_CA_FILE": sf.ca_file,
+        "CHANNELCO_SF_USERNAME": c["username"],
+        "CHANNELCO_SF_CLIENT_ID": c["client_id"],
+        "CHANNELCO_SF_PASSWORD": c["password"],
+        "CHANNELCO_SF_TOKEN": c["security_token"],
+        "CHANNELCO_SF_CLIENT_SECRET": c["client_secret"],
+        "CHANNELCO_DRP_WSDL": drp.wsdl_url,
+    }
 
 
 def serve(world: Path, info: Path) -> int:

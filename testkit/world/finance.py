@@ -12,8 +12,14 @@ class FinanceBuilder:
     def build_money(self):
         rng = self.rng("money")
         r = rng.random
-        billable = sorted(((min(LAST_ORD, o.day + rng.randrange(4)), o.no, o) for o in self.drp_orders
-                           if o.status in ("已发货", "已完成")), key=lambda t: t[:2])
+        billable = sorted(
+            (
+                (min(LAST_ORD, o.day + rng.randrange(4)), o.no, o)
+                for o in self.drp_orders
+                if o.status in ("已发货", "已完成")
+            ),
+            key=lambda t: t[:2],
+        )
         invoices, pays, seq = [], [], {}
         inv_amounts: dict[str, set] = {}
         for inv_day, _no, o in billable:
@@ -41,7 +47,7 @@ class FinanceBuilder:
             if all_invoices and r() < 0.25:
                 other_code, other = rng.choice(all_invoices)
                 if other_code != code:
-                    memo = "货款 " + other             # names an invoice of another customer
+                    memo = "货款 " + other  # names an invoice of another customer
             pays.append([FIRST_ORD + 30 + rng.randrange(335), r(), code, p, amount, None, 0, 0, memo])
         pays.sort(key=lambda t: (t[0], t[1]))
         rows, seq, traces = [], {}, set()
@@ -50,16 +56,26 @@ class FinanceBuilder:
             seq[ym] = seq.get(ym, 0) + 1
             pno = "SK%s%06d" % (ym, seq[ym])
             if inv is not None and p.payer820:
-                trace = "%010d" % rng.randrange(10 ** 10)
+                trace = "%010d" % rng.randrange(10**10)
                 while trace in traces:
-                    trace = "%010d" % rng.randrange(10 ** 10)
+                    trace = "%010d" % rng.randrange(10**10)
                 traces.add(trace)
                 memo = "TRN " + trace if r() < 0.7 else ""
                 self.x820.append((code, amount, day, trace, inv, inv_total, inv_day, p))
             elif inv is not None and (amount < inv_total or r() < RATES["memo_invoice_rate"]):
                 y, s = inv[3:7], inv[8:]
-                memo = rng.choice((inv, inv.lower(), "INV" + y + s, "发票 " + y + s, "发票号" + y + s,
-                                   "付INV" + y + s + "货款", "货款 " + inv, "Invoice %s payment" % inv))
+                memo = rng.choice(
+                    (
+                        inv,
+                        inv.lower(),
+                        "INV" + y + s,
+                        "发票 " + y + s,
+                        "发票号" + y + s,
+                        "付INV" + y + s + "货款",
+                        "货款 " + inv,
+                        "Invoice %s payment" % inv,
+                    )
+                )
             elif inv is not None:
                 memo = rng.choice(("货款", "转账", "", "网银转账", "回款"))
             rows.append([pno, code, slash(day), fen(amount), memo])

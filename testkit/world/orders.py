@@ -8,8 +8,16 @@ from dataclasses import dataclass
 from testkit.world.parties import Party
 from testkit.world.values import SfIds, fen, iso, sf_stamp
 from testkit.world.vocab import (
-    BRANDS, DIST, FIRST_ORD, INDUSTRIES, LAST_ORD, ORDERS_PER_CUSTOMER, ORDER_WEIGHT, PRICE_FACTOR,
-    QTY_RANGE, RATES,
+    BRANDS,
+    DIST,
+    FIRST_ORD,
+    INDUSTRIES,
+    LAST_ORD,
+    ORDER_WEIGHT,
+    ORDERS_PER_CUSTOMER,
+    PRICE_FACTOR,
+    QTY_RANGE,
+    RATES,
 )
 
 
@@ -19,10 +27,10 @@ class CrmOrder:
     acct: str
     day: int
     status: str
-    items: list                     # [product index, qty, unit price fen]
+    items: list  # [product index, qty, unit price fen]
     total: int
-    route: int                      # 0 entered by sales for the DRP, 1 CRM-only customer
-    drp: "DrpOrder | None" = None
+    route: int  # 0 entered by sales for the DRP, 1 CRM-only customer
+    drp: DrpOrder | None = None
     oid: str = ""
     number: str = ""
     sort_key: float = 0.0
@@ -34,7 +42,7 @@ class DrpOrder:
     code: str
     day: int
     status: str
-    lines: list                     # [product index, qty, unit price fen, line amount fen]
+    lines: list  # [product index, qty, unit price fen, line amount fen]
     crm: CrmOrder | None = None
     po: str = ""
     src: str = ""
@@ -52,8 +60,14 @@ class OrderBuilder:
     def make_items(self, rng: random.Random, p: Party, pool: list) -> list:
         qlo, qhi = QTY_RANGE[p.ch]
         chosen = rng.sample(pool, min(len(pool), rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5))))
-        return [[k, rng.randint(qlo, qhi), max(1, round(self.products[k][4] * PRICE_FACTOR[p.ch]
-                                                        * (0.97 + 0.06 * rng.random())))] for k in chosen]
+        return [
+            [
+                k,
+                rng.randint(qlo, qhi),
+                max(1, round(self.products[k][4] * PRICE_FACTOR[p.ch] * (0.97 + 0.06 * rng.random()))),
+            ]
+            for k in chosen
+        ]
 
     @staticmethod
     def drp_status_by_age(rng: random.Random, age: int) -> str:
@@ -94,15 +108,15 @@ class OrderBuilder:
         for _day, _key, i in biz:
             p = ps[i]
             if not p.in_drp:
-                routes.append(1)                       # CRM-only customer: drafts only
+                routes.append(1)  # CRM-only customer: drafts only
             elif not p.in_crm:
                 routes.append(2 if p.edi_store else 3)  # DRP-only: EDI or order desk
             else:
                 routes.append(2 if p.edi_store and r() < RATES["edi_order_share"] else 0)
         for k in self.quota(rng, [k for k, rt in enumerate(routes) if rt == 0], RATES["order_missing_in_crm_rate"]):
-            routes[k] = 4                              # order desk, never entered in the CRM
+            routes[k] = 4  # order desk, never entered in the CRM
         crm, drp, self.pos = [], [], []
-        po_no = 7100000000 + rng.randrange(10 ** 6)
+        po_no = 7100000000 + rng.randrange(10**6)
         for (day, _key, i), route in zip(biz, routes):
             p = ps[i]
             if route <= 1:
@@ -115,8 +129,14 @@ class OrderBuilder:
             items = self.make_items(rng, p, all_pool)
             dday = min(LAST_ORD, day + (route == 2 and r() < 0.3))
             code = p.drp_codes[1] if i in self.drp_dup and r() < 0.25 else p.drp_codes[0]
-            o = DrpOrder(p, code, dday, self.drp_status_by_age(rng, LAST_ORD - dday),
-                         [[k, q, pr, q * pr] for k, q, pr in items], sort_key=r())
+            o = DrpOrder(
+                p,
+                code,
+                dday,
+                self.drp_status_by_age(rng, LAST_ORD - dday),
+                [[k, q, pr, q * pr] for k, q, pr in items],
+                sort_key=r(),
+            )
             if route == 2:
                 po_no += 1 + rng.randrange(3)
                 o.po = str(po_no)
@@ -126,19 +146,28 @@ class OrderBuilder:
         # CRM orders that reach the DRP, and what goes wrong on the way
         sent = [k for k, co in enumerate(crm) if co.route == 0 and co.status in ("Activated", "Shipped")]
         lost = self.quota(rng, sent, RATES["order_missing_in_drp_rate"])
-        reach = [k for k, co in enumerate(crm) if co.route == 0 and (
-            (co.status != "Cancelled" and co.status != "Draft" and k not in lost)
-            or (co.status == "Cancelled" and r() < 0.5))]
+        reach = [
+            k
+            for k, co in enumerate(crm)
+            if co.route == 0
+            and (
+                (co.status != "Cancelled" and co.status != "Draft" and k not in lost)
+                or (co.status == "Cancelled" and r() < 0.5)
+            )
+        ]
         st_mm = self.quota(rng, reach, RATES["order_status_mismatch_rate"])
         amt_mm = self.quota(rng, reach, RATES["order_amount_mismatch_rate"])
         for k in reach:
             co = crm[k]
             age = LAST_ORD - co.day
             ds = {"Activated": "已审核", "Cancelled": "已关闭"}.get(
-                co.status, "已完成" if age > 30 and r() < 0.85 else "已发货")
+                co.status, "已完成" if age > 30 and r() < 0.85 else "已发货"
+            )
             if k in st_mm:
-                ds = {"Activated": "已发货" if age <= 30 else "已完成",
-                      "Shipped": "已审核" if r() < 0.6 else "已关闭"}.get(co.status, rng.choice(("已审核", "已发货")))
+                ds = {
+                    "Activated": "已发货" if age <= 30 else "已完成",
+                    "Shipped": "已审核" if r() < 0.6 else "已关闭",
+                }.get(co.status, rng.choice(("已审核", "已发货")))
             lines = [[pk, q, pr, q * pr] for pk, q, pr in co.items]
             if k in amt_mm:
                 f = 1.03 + 0.12 * r() if r() < 0.6 else 0.85 + 0.12 * r()
@@ -183,17 +212,30 @@ class OrderBuilder:
             if co.status != "Draft" and r() < 0.4:
                 opp = self.opp_ids.next()
                 p = co.party
-                opps.append([opp, co.acct, "%s %s - %s %s" % (BRANDS[p.brand][1], INDUSTRIES[p.ind][1],
-                                                              self.products[co.items[0][0]][6], iso(co.day)[:7]),
-                             "Closed Won", fen(co.total), iso(co.day - rng.randrange(20)), p.owner, "CNY"])
+                opps.append(
+                    [
+                        opp,
+                        co.acct,
+                        "%s %s - %s %s"
+                        % (BRANDS[p.brand][1], INDUSTRIES[p.ind][1], self.products[co.items[0][0]][6], iso(co.day)[:7]),
+                        "Closed Won",
+                        fen(co.total),
+                        iso(co.day - rng.randrange(20)),
+                        p.owner,
+                        "CNY",
+                    ]
+                )
             later = {"Shipped": 2 + rng.randrange(14), "Cancelled": 1 + rng.randrange(10)}.get(co.status, 0)
             stamp = sf_stamp(min(LAST_ORD, co.day + later), rng.randrange(3600, 12 * 3600))
             orders.append([co.oid, co.acct, opp, co.number, iso(co.day), co.status, fen(co.total), erp, stamp, stamp])
             items += [[item_ids.next(), co.oid, self.prod_crm[k], str(q), fen(pr)] for k, q, pr in co.items]
         self.rows["crm/Order.csv"] = orders
         self.rows["crm/OrderItem.csv"] = items
-        self.rows["drp/sales_orders.csv"] = [[o.no, o.code, iso(o.day), o.status, fen(o.total), o.src]
-                                             for o in self.drp_orders]
+        self.rows["drp/sales_orders.csv"] = [
+            [o.no, o.code, iso(o.day), o.status, fen(o.total), o.src] for o in self.drp_orders
+        ]
         self.rows["drp/sales_order_lines.csv"] = [
             [o.no, str(n), self.products[k][0], str(q), fen(pr), fen(amt)]
-            for o in self.drp_orders for n, (k, q, pr, amt) in enumerate(o.lines, 1)]
+            for o in self.drp_orders
+            for n, (k, q, pr, amt) in enumerate(o.lines, 1)
+        ]

@@ -7,8 +7,21 @@ from dataclasses import dataclass, field
 
 from testkit.world.values import SfIds, make_uscc, x12_clean
 from testkit.world.vocab import (
-    AGENT, BRANCH, BRANDS, CHAIN, CITIES, COMPANY_EN, COMPANY_ZH, DIRECT, DIST, DISTRICTS, HQ, INDUSTRIES,
-    LEGAL, RATES, ROADS,
+    AGENT,
+    BRANCH,
+    BRANDS,
+    CHAIN,
+    CITIES,
+    COMPANY_EN,
+    COMPANY_ZH,
+    DIRECT,
+    DIST,
+    DISTRICTS,
+    HQ,
+    INDUSTRIES,
+    LEGAL,
+    RATES,
+    ROADS,
 )
 
 
@@ -61,28 +74,30 @@ def en_name(p: Party, variant: int = 0, rng: random.Random | None = None) -> str
     if p.ch == HQ:
         return COMPANY_EN
     if p.ch == BRANCH:
-        return ("ChannelCo Consumer Goods Co., Ltd. %s Branch" % c[1], "ChannelCo %s Branch" % c[1],
-                "ChannelCo (%s) Branch Office" % c[1], "%s Branch, ChannelCo" % c[1])[variant % 4]
+        return (
+            "ChannelCo Consumer Goods Co., Ltd. %s Branch" % c[1],
+            "ChannelCo %s Branch" % c[1],
+            "ChannelCo (%s) Branch Office" % c[1],
+            "%s Branch, ChannelCo" % c[1],
+        )[variant % 4]
     brand, brand_split = BRANDS[p.brand][1], BRANDS[p.brand][2]
     ind, ind_alt = INDUSTRIES[p.ind][1], INDUSTRIES[p.ind][2]
     legal = LEGAL[p.legal][1]
     alt = rng.choice(LEGAL[p.legal][2]) if rng else legal
     if variant == 0:
-        return ("%s %s %s %s" % (c[1], brand, ind, legal) if p.form == 0
-                else "%s %s (%s) %s" % (brand, ind, c[1], legal))
-    if variant == 1:                      # the other word order, another legal form
-        return ("%s %s (%s) %s" % (brand, ind, c[1], alt) if p.form == 0
-                else "%s %s %s %s" % (c[1], brand, ind, alt))
+        return "%s %s %s %s" % (c[1], brand, ind, legal) if p.form == 0 else "%s %s (%s) %s" % (brand, ind, c[1], legal)
+    if variant == 1:  # the other word order, another legal form
+        return "%s %s (%s) %s" % (brand, ind, c[1], alt) if p.form == 0 else "%s %s %s %s" % (c[1], brand, ind, alt)
     if variant == 2:
-        return "%s %s %s" % (c[3], brand, ind)                     # city abbreviation
+        return "%s %s %s" % (c[3], brand, ind)  # city abbreviation
     if variant == 3:
-        return "%s %s %s %s" % (c[1], brand_split, ind_alt, alt)   # split pinyin
+        return "%s %s %s %s" % (c[1], brand_split, ind_alt, alt)  # split pinyin
     if variant == 4:
-        return "%s %s %s" % (brand, ind, alt)                      # no city
+        return "%s %s %s" % (brand, ind, alt)  # no city
     if variant == 5:
-        return "%s %s %s" % (c[1], brand, ind)                     # no legal form
+        return "%s %s %s" % (c[1], brand, ind)  # no legal form
     if c[2]:
-        return "%s %s %s %s" % (c[2][0], brand, ind, legal)        # old spelling of the city
+        return "%s %s %s %s" % (c[2][0], brand, ind, legal)  # old spelling of the city
     return ("%s %s %s %s" % (c[1], brand, ind, legal)).upper()
 
 
@@ -141,8 +156,15 @@ class PartyBuilder:
                 if (city, brand, ind) not in used:
                     used.add((city, brand, ind))
                     break
-            p = Party(len(parties), ch, city, brand, ind, rng.choices(range(len(LEGAL)), legal_w)[0],
-                      0 if rng.random() < 0.75 else 1)
+            p = Party(
+                len(parties),
+                ch,
+                city,
+                brand,
+                ind,
+                rng.choices(range(len(LEGAL)), legal_w)[0],
+                0 if rng.random() < 0.75 else 1,
+            )
             prov = CITIES[city][4]
             if ch == DIST:
                 p.parent = branch_of[prov]
@@ -157,16 +179,26 @@ class PartyBuilder:
             parties.append(p)
         for p in parties:
             c = CITIES[p.city]
-            p.area, p.local = c[7], "%d%07d" % (rng.randrange(2, 9), rng.randrange(10 ** 7))
+            p.area, p.local = c[7], "%d%07d" % (rng.randrange(2, 9), rng.randrange(10**7))
             if p.ch >= DIST and rng.random() < (0, 0, 0.1, 0.4, 0.15, 0.25)[p.ch]:
-                p.mobile = "1%s%08d" % (rng.choice(("35", "37", "39", "50", "58", "86", "89", "77")),
-                                        rng.randrange(10 ** 8))
+                p.mobile = "1%s%08d" % (
+                    rng.choice(("35", "37", "39", "50", "58", "86", "89", "77")),
+                    rng.randrange(10**8),
+                )
             p.uscc = make_uscc(rng, c[9])
-            p.addr = (rng.randrange(len(DISTRICTS)), rng.randrange(len(ROADS)), rng.randrange(1, 600),
-                      rng.randrange(1, 20) if rng.random() < 0.4 else 0, rng.randrange(101, 2399))
+            p.addr = (
+                rng.randrange(len(DISTRICTS)),
+                rng.randrange(len(ROADS)),
+                rng.randrange(1, 600),
+                rng.randrange(1, 20) if rng.random() < 0.4 else 0,
+                rng.randrange(101, 2399),
+            )
             if p.ch >= DIST and rng.random() < 0.35:
-                p.website = "www.%s%s.%s" % (BRANDS[p.brand][1].lower(), rng.choice(("", "sm", "gs", "666")),
-                                             rng.choice(("com", "cn", "com.cn")))
+                p.website = "www.%s%s.%s" % (
+                    BRANDS[p.brand][1].lower(),
+                    rng.choice(("", "sm", "gs", "666")),
+                    rng.choice(("com", "cn", "com.cn")),
+                )
             team = "K" if (p.ch == CHAIN and rng.random() < 0.5) else c[11]
             pool = [k for k, s in enumerate(self.sp) if s[3] == team] or list(range(len(self.sp)))
             p.sp = rng.choice(pool)
@@ -188,13 +220,21 @@ class PartyBuilder:
         for p in parties:
             if p.consign or p.payer820:
                 while not p.edi_id or p.edi_id in edi_ids:
-                    p.edi_id = "D%08d" % rng.randrange(10 ** 8)
+                    p.edi_id = "D%08d" % rng.randrange(10**8)
                 edi_ids.add(p.edi_id)
         stores = [p for p in parties if p.edi_store]
         self.banners = []
         for k in range(max(2, round(len(stores) / 120))):
-            self.banners.append(("R%08d" % (10 ** 7 * (k + 1) + rng.randrange(10 ** 7)), "%s %s" % (
-                BRANDS[rng.randrange(len(BRANDS))][1].upper(), ("HYPERMART", "LIFE MART", "VALUE STORES")[k % 3])))
+            self.banners.append(
+                (
+                    "R%08d" % (10**7 * (k + 1) + rng.randrange(10**7)),
+                    "%s %s"
+                    % (
+                        BRANDS[rng.randrange(len(BRANDS))][1].upper(),
+                        ("HYPERMART", "LIFE MART", "VALUE STORES")[k % 3],
+                    ),
+                )
+            )
         per_banner = [0] * len(self.banners)
         for p in stores:
             p.banner = rng.randrange(len(self.banners))

@@ -7,7 +7,6 @@ import re
 from testkit.world.values import cents
 from testkit.world.vocab import STATUS_EQUIV
 
-
 _INVOICE_REF = (re.compile(r"INV\s*(\d{4})-?(\d{6})", re.I), re.compile(r"发票\s*号?\s*(\d{4})-?(\d{6})"))
 _TRN_REF = re.compile(r"TRN\s*(\d+)", re.I)
 
@@ -17,24 +16,34 @@ def invoice_refs(memo: str) -> set:
     return {"INV%s-%s" % m for rx in _INVOICE_REF for m in rx.findall(memo)}
 
 
-def derive_discrepancies(rows: dict, customer_links: list, duplicates: dict, order_links: list,
-                         edi_po_links: list, x846: list, x820: list) -> list[dict]:
+def derive_discrepancies(
+    rows: dict, customer_links: list, duplicates: dict, order_links: list, edi_po_links: list, x846: list, x820: list
+) -> list[dict]:
     """Apply the scenario's discrepancy rules to written rows.
 
     ``rows`` maps 'crm/Order.csv'-style names to row lists (strings as in the files, no header);
     ``x846`` holds (N1*DS code, BIA date, {sku: QTY*33}); ``x820`` holds (N1*PR code, BPR02,
     BPR16, TRN02, RMR02).
     """
-    out = [{"kind": "duplicate_customer", "system": s, "id_a": a, "id_b": b}
-           for s in ("crm", "drp") for a, b in duplicates[s]]
+    out = [
+        {"kind": "duplicate_customer", "system": s, "id_a": a, "id_b": b}
+        for s in ("crm", "drp")
+        for a, b in duplicates[s]
+    ]
     crm = {row[0]: row for row in rows["crm/Order.csv"]}
     drp = {row[0]: row for row in rows["drp/sales_orders.csv"]}
     linked_crm, linked_drp = {c for c, _ in order_links}, {d for _, d in order_links}
-    out += [{"kind": "order_missing_in_drp", "crm_order_id": oid} for oid, row in sorted(crm.items())
-            if row[5] in ("Activated", "Shipped") and oid not in linked_crm]
+    out += [
+        {"kind": "order_missing_in_drp", "crm_order_id": oid}
+        for oid, row in sorted(crm.items())
+        if row[5] in ("Activated", "Shipped") and oid not in linked_crm
+    ]
     linked_customers, from_850 = {d for _, d in customer_links}, {d for _, d in edi_po_links}
-    out += [{"kind": "order_missing_in_crm", "drp_order_no": no} for no, row in sorted(drp.items())
-            if row[1] in linked_customers and no not in linked_drp and no not in from_850]
+    out += [
+        {"kind": "order_missing_in_crm", "drp_order_no": no}
+        for no, row in sorted(drp.items())
+        if row[1] in linked_customers and no not in linked_drp and no not in from_850
+    ]
     for c, d in sorted(order_links):
         if abs(cents(crm[c][6]) - cents(drp[d][4])) > 1:
             out.append({"kind": "order_amount_mismatch", "crm_order_id": c, "drp_order_no": d})
@@ -75,6 +84,9 @@ def derive_discrepancies(rows: dict, customer_links: list, duplicates: dict, ord
     for row in rows["drp/sales_orders.csv"]:
         if row[3] == "已审核":
             exposure[row[1]] = exposure.get(row[1], 0) + cents(row[4])
-    out += [{"kind": "credit_exceeded", "drp_customer_code": row[0]} for row in sorted(rows["drp/customers.csv"])
-            if exposure.get(row[0], 0) > cents(row[9])]
+    out += [
+        {"kind": "credit_exceeded", "drp_customer_code": row[0]}
+        for row in sorted(rows["drp/customers.csv"])
+        if exposure.get(row[0], 0) > cents(row[9])
+    ]
     return out

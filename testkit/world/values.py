@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 import string
-import datetime as dt
 
 
 def fen(c: int) -> str:
@@ -54,7 +54,7 @@ class SfIds:
 
     def __init__(self, prefix: str, rng: random.Random):
         self.head = prefix + rng.choice(("Hq", "7W", "2b", "Qe")) + "0"
-        self.n = rng.randrange(62 ** 6, 62 ** 7)
+        self.n = rng.randrange(62**6, 62**7)
         self.rng = rng
 
     def next(self) -> str:
@@ -64,8 +64,9 @@ class SfIds:
             n, d = divmod(n, 62)
             tail = _B62[d] + tail
         id15 = self.head + tail
-        suffix = "".join(_SF_SUFFIX[sum(1 << i for i, ch in enumerate(id15[k:k + 5]) if ch.isupper())]
-                         for k in (0, 5, 10))
+        suffix = "".join(
+            _SF_SUFFIX[sum(1 << i for i, ch in enumerate(id15[k : k + 5]) if ch.isupper())] for k in (0, 5, 10)
+        )
         return id15 + suffix
 
 
@@ -83,7 +84,7 @@ def make_uscc(rng: random.Random, admin4: str) -> str:
     if rng.random() < 0.5:
         body = "MA" + "".join(rng.choice(USCC_CHARS[:10] + "ABCDEFGHJKLMNPQRTUWXY") for _ in range(6))
     else:
-        body = "%08d" % rng.randrange(10 ** 8)
+        body = "%08d" % rng.randrange(10**8)
     c9 = 11 - sum(int(c, 36) * w for c, w in zip(body, (3, 7, 9, 10, 5, 8, 4, 2))) % 11
     org = body + {10: "X", 11: "0"}.get(c9, str(c9))
     first17 = "91" + admin4 + "%02d" % rng.randrange(1, 12) + org
@@ -98,12 +99,12 @@ def typo(s: str, rng: random.Random) -> str:
     i = rng.choice(pos)
     op = rng.randrange(4)
     if op == 0:
-        return s[:i] + s[i + 1:]
+        return s[:i] + s[i + 1 :]
     if op == 1 and i + 1 < len(s):
-        return s[:i] + s[i + 1] + s[i] + s[i + 2:]
+        return s[:i] + s[i + 1] + s[i] + s[i + 2 :]
     if op == 2:
         return s[:i] + s[i] + s[i:]
-    return s[:i] + rng.choice("aeinorst") + s[i + 1:]
+    return s[:i] + rng.choice("aeinorst") + s[i + 1 :]
 
 
 def ws_case(s: str, rng: random.Random) -> str:
@@ -112,11 +113,24 @@ def ws_case(s: str, rng: random.Random) -> str:
 
 def crm_phone(area: str, local: str, mobile: str, rng: random.Random) -> str:
     if mobile:
-        return rng.choice(("+86 %s %s %s" % (mobile[:3], mobile[3:7], mobile[7:]), mobile,
-                           "+86-" + mobile, "%s-%s-%s" % (mobile[:3], mobile[3:7], mobile[7:])))
+        return rng.choice(
+            (
+                "+86 %s %s %s" % (mobile[:3], mobile[3:7], mobile[7:]),
+                mobile,
+                "+86-" + mobile,
+                "%s-%s-%s" % (mobile[:3], mobile[3:7], mobile[7:]),
+            )
+        )
     a = area[1:]
-    return rng.choice(("+86 %s %s %s" % (a, local[:4], local[4:]), "(%s) %s-%s" % (area, local[:4], local[4:]),
-                       "%s-%s" % (area, local), "+86-%s-%s" % (a, local), "86%s%s" % (a, local)))
+    return rng.choice(
+        (
+            "+86 %s %s %s" % (a, local[:4], local[4:]),
+            "(%s) %s-%s" % (area, local[:4], local[4:]),
+            "%s-%s" % (area, local),
+            "+86-%s-%s" % (a, local),
+            "86%s%s" % (a, local),
+        )
+    )
 
 
 def drp_phone(area: str, local: str, mobile: str, rng: random.Random) -> str:

@@ -4,31 +4,57 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 VERSION = "1"
 AS_OF = dt.date(2026, 3, 31)
-FIRST = AS_OF - dt.timedelta(days=364)          # orders fall in the 365 days up to AS_OF
+FIRST = AS_OF - dt.timedelta(days=364)  # orders fall in the 365 days up to AS_OF
 LAST_ORD, FIRST_ORD = AS_OF.toordinal(), FIRST.toordinal()
 ORDERS_PER_CUSTOMER = 5.0
-DISCREPANCY_KINDS = ("duplicate_customer", "order_missing_in_drp", "order_missing_in_crm",
-                     "order_amount_mismatch", "order_status_mismatch", "inventory_variance",
-                     "unapplied_payment", "credit_exceeded")
+DISCREPANCY_KINDS = (
+    "duplicate_customer",
+    "order_missing_in_drp",
+    "order_missing_in_crm",
+    "order_amount_mismatch",
+    "order_status_mismatch",
+    "inventory_variance",
+    "unapplied_payment",
+    "credit_exceeded",
+)
 STATUS_EQUIV = {"Draft": [], "Activated": ["已审核"], "Shipped": ["已发货", "已完成"], "Cancelled": ["已关闭"]}
 
 # Rates of this demo world (counts marked "quota" are forced to at least one occurrence).
 RATES = {
-    "crm_only_rate": 0.10, "drp_only_rate": 0.10, "duplicate_rate": 0.02,            # quota
-    "name_variant_rate": 0.60, "name_typo_rate": 0.05, "whitespace_case_rate": 0.05,
-    "fullwidth_rate": 0.05, "crm_chinese_name_rate": 0.12, "drp_english_name_rate": 0.30,
-    "crm_tax_id_rate": 0.60, "drp_tax_id_rate": 0.95, "tax_id_bad_check_rate": 0.03,
-    "erp_code_rate": 0.30, "erp_code_wrong_rate": 0.05, "stale_address_rate": 0.05,
-    "phone_changed_rate": 0.03, "owner_mismatch_rate": 0.05,
-    "order_missing_in_drp_rate": 0.02, "order_missing_in_crm_rate": 0.02,           # quota
-    "order_amount_mismatch_rate": 0.03, "order_status_mismatch_rate": 0.03,          # quota
-    "order_amount_rounding_rate": 0.05, "source_no_lost_zeros_rate": 0.05,
-    "erp_order_no_rate": 0.70, "source_no_rate": 0.85, "edi_order_share": 0.75,
-    "consignment_rate": 0.25, "edi_week_missing_rate": 0.10, "inventory_variance_rate": 0.05,
-    "memo_invoice_rate": 0.85, "unapplied_payment_rate": 0.015, "credit_exceeded_rate": 0.03,
+    "crm_only_rate": 0.10,
+    "drp_only_rate": 0.10,
+    "duplicate_rate": 0.02,  # quota
+    "name_variant_rate": 0.60,
+    "name_typo_rate": 0.05,
+    "whitespace_case_rate": 0.05,
+    "fullwidth_rate": 0.05,
+    "crm_chinese_name_rate": 0.12,
+    "drp_english_name_rate": 0.30,
+    "crm_tax_id_rate": 0.60,
+    "drp_tax_id_rate": 0.95,
+    "tax_id_bad_check_rate": 0.03,
+    "erp_code_rate": 0.30,
+    "erp_code_wrong_rate": 0.05,
+    "stale_address_rate": 0.05,
+    "phone_changed_rate": 0.03,
+    "owner_mismatch_rate": 0.05,
+    "order_missing_in_drp_rate": 0.02,
+    "order_missing_in_crm_rate": 0.02,  # quota
+    "order_amount_mismatch_rate": 0.03,
+    "order_status_mismatch_rate": 0.03,  # quota
+    "order_amount_rounding_rate": 0.05,
+    "source_no_lost_zeros_rate": 0.05,
+    "erp_order_no_rate": 0.70,
+    "source_no_rate": 0.85,
+    "edi_order_share": 0.75,
+    "consignment_rate": 0.25,
+    "edi_week_missing_rate": 0.10,
+    "inventory_variance_rate": 0.05,
+    "memo_invoice_rate": 0.85,
+    "unapplied_payment_rate": 0.015,
+    "credit_exceeded_rate": 0.03,
     "x12_newline_rate": 0.50,
 }
 
@@ -66,9 +92,14 @@ CITIES = [
     ("宜宾", "Yibin", (), "YB", "四川省", "四川", "Sichuan", "0831", "644", "5115", 2, "W"),
     ("遵义", "Zunyi", (), "ZY", "贵州省", "贵州", "Guizhou", "0851", "563", "5203", 2, "W"),
 ]
-REGIONS = {"E": ("华东大区", "East Region"), "S": ("华南大区", "South Region"),
-           "N": ("华北大区", "North Region"), "C": ("华中大区", "Central Region"),
-           "W": ("西南大区", "Southwest Region"), "K": ("重点客户部", "Key Accounts")}
+REGIONS = {
+    "E": ("华东大区", "East Region"),
+    "S": ("华南大区", "South Region"),
+    "N": ("华北大区", "North Region"),
+    "C": ("华中大区", "Central Region"),
+    "W": ("西南大区", "Southwest Region"),
+    "K": ("重点客户部", "Key Accounts"),
+}
 
 # two-character trade names with their pinyin syllables (the joined pinyin is unique)
 _BRANDS = """
@@ -85,22 +116,31 @@ _BRANDS = """
 泽润:ze-run 长青:chang-qing 振华:zhen-hua 正源:zheng-yuan 致远:zhi-yuan 中和:zhong-he
 众诚:zhong-cheng 卓瑞:zhuo-rui 紫金:zi-jin 金桥:jin-qiao 美途:mei-tu 朗达:lang-da
 """
-BRANDS = [(zh, py.replace("-", "").capitalize(), " ".join(s.capitalize() for s in py.split("-")))
-          for zh, py in (tok.split(":") for tok in _BRANDS.split())]
+BRANDS = [
+    (zh, py.replace("-", "").capitalize(), " ".join(s.capitalize() for s in py.split("-")))
+    for zh, py in (tok.split(":") for tok in _BRANDS.split())
+]
 
 # industry: zh, en, alternative en, channels it fits (d distributor/agent, r store, c direct)
 INDUSTRIES = [
-    ("商贸", "Trading", "Commerce and Trade", "d"), ("贸易", "Trade", "Trading", "d"),
+    ("商贸", "Trading", "Commerce and Trade", "d"),
+    ("贸易", "Trade", "Trading", "d"),
     ("供应链管理", "Supply Chain Management", "Supply Chain Mgmt", "d"),
-    ("日用品", "Daily Goods", "Household Goods", "d"), ("食品", "Foodstuff", "Food Products", "dr"),
-    ("酒水", "Beverage", "Drinks", "d"), ("副食", "Grocery", "Groceries", "dr"),
-    ("配送", "Distribution", "Delivery Service", "d"), ("超市", "Supermarket", "Supermarkets", "r"),
+    ("日用品", "Daily Goods", "Household Goods", "d"),
+    ("食品", "Foodstuff", "Food Products", "dr"),
+    ("酒水", "Beverage", "Drinks", "d"),
+    ("副食", "Grocery", "Groceries", "dr"),
+    ("配送", "Distribution", "Delivery Service", "d"),
+    ("超市", "Supermarket", "Supermarkets", "r"),
     ("便利店", "Convenience Store", "Convenience Stores", "r"),
     ("百货", "Department Store", "General Merchandise", "r"),
     ("生活超市", "Living Mart", "Lifestyle Supermarket", "r"),
-    ("母婴", "Mother and Baby", "Maternal and Child", "r"), ("酒店", "Hotel", "Hotels", "c"),
-    ("餐饮", "Catering", "Restaurant", "c"), ("物业服务", "Property Services", "Property Service", "c"),
-    ("电子商务", "E-commerce", "Online Commerce", "c"), ("健身", "Fitness", "Fitness Club", "c"),
+    ("母婴", "Mother and Baby", "Maternal and Child", "r"),
+    ("酒店", "Hotel", "Hotels", "c"),
+    ("餐饮", "Catering", "Restaurant", "c"),
+    ("物业服务", "Property Services", "Property Service", "c"),
+    ("电子商务", "E-commerce", "Online Commerce", "c"),
+    ("健身", "Fitness", "Fitness Club", "c"),
 ]
 # legal form: zh, registered en, en variants, weight
 LEGAL = [
@@ -110,37 +150,123 @@ LEGAL = [
     ("集团有限公司", "Group Co., Ltd.", ("Group Company Limited", "Group Ltd"), 5),
     ("商行", "Firm", ("Store", "Trading Firm"), 5),
 ]
-DISTRICTS = [("高新区", "Gaoxin District"), ("开发区", "Development Zone"), ("老城区", "Old Town"),
-             ("新区", "New District"), ("港区", "Port District"), ("科技园", "Science Park")]
-ROADS = [("建国路", "Jianguo Road"), ("延安路", "Yan'an Road"), ("人民大道", "Renmin Avenue"),
-         ("滨河路", "Binhe Road"), ("学院路", "Xueyuan Road"), ("长安街", "Chang'an Street"),
-         ("园林路", "Yuanlin Road"), ("站前路", "Zhanqian Road"), ("复兴路", "Fuxing Road"),
-         ("春风路", "Chunfeng Road"), ("金湖路", "Jinhu Road"), ("五一路", "Wuyi Road")]
-SURNAMES = [("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("陈", "Chen"), ("刘", "Liu"), ("方", "Fang"),
-            ("钱", "Qian"), ("沈", "Shen"), ("顾", "Gu"), ("叶", "Ye"), ("魏", "Wei"), ("严", "Yan"),
-            ("陆", "Lu"), ("苏", "Su"), ("秦", "Qin"), ("邱", "Qiu"), ("贺", "He"), ("姚", "Yao")]
-GIVEN = [("晓明", "Xiaoming"), ("丽华", "Lihua"), ("国栋", "Guodong"), ("雪", "Xue"), ("振宇", "Zhenyu"),
-         ("慧", "Hui"), ("立新", "Lixin"), ("佳", "Jia"), ("晨", "Chen"), ("永刚", "Yonggang"),
-         ("春燕", "Chunyan"), ("博", "Bo"), ("嘉怡", "Jiayi"), ("天翔", "Tianxiang"), ("敏", "Min")]
+DISTRICTS = [
+    ("高新区", "Gaoxin District"),
+    ("开发区", "Development Zone"),
+    ("老城区", "Old Town"),
+    ("新区", "New District"),
+    ("港区", "Port District"),
+    ("科技园", "Science Park"),
+]
+ROADS = [
+    ("建国路", "Jianguo Road"),
+    ("延安路", "Yan'an Road"),
+    ("人民大道", "Renmin Avenue"),
+    ("滨河路", "Binhe Road"),
+    ("学院路", "Xueyuan Road"),
+    ("长安街", "Chang'an Street"),
+    ("园林路", "Yuanlin Road"),
+    ("站前路", "Zhanqian Road"),
+    ("复兴路", "Fuxing Road"),
+    ("春风路", "Chunfeng Road"),
+    ("金湖路", "Jinhu Road"),
+    ("五一路", "Wuyi Road"),
+]
+SURNAMES = [
+    ("王", "Wang"),
+    ("李", "Li"),
+    ("张", "Zhang"),
+    ("陈", "Chen"),
+    ("刘", "Liu"),
+    ("方", "Fang"),
+    ("钱", "Qian"),
+    ("沈", "Shen"),
+    ("顾", "Gu"),
+    ("叶", "Ye"),
+    ("魏", "Wei"),
+    ("严", "Yan"),
+    ("陆", "Lu"),
+    ("苏", "Su"),
+    ("秦", "Qin"),
+    ("邱", "Qiu"),
+    ("贺", "He"),
+    ("姚", "Yao"),
+]
+GIVEN = [
+    ("晓明", "Xiaoming"),
+    ("丽华", "Lihua"),
+    ("国栋", "Guodong"),
+    ("雪", "Xue"),
+    ("振宇", "Zhenyu"),
+    ("慧", "Hui"),
+    ("立新", "Lixin"),
+    ("佳", "Jia"),
+    ("晨", "Chen"),
+    ("永刚", "Yonggang"),
+    ("春燕", "Chunyan"),
+    ("博", "Bo"),
+    ("嘉怡", "Jiayi"),
+    ("天翔", "Tianxiang"),
+    ("敏", "Min"),
+]
 TITLES = ("Owner", "General Manager", "Purchasing Manager", "Finance", "Store Manager", "采购", "总经理")
 # category: zh, en, CRM family, unit, specs (spec, spec en, list price in fen), variants (zh, en)
 PRODUCTS = [
-    ("洗碗块", "Dishwasher Tablets", "Household Cleaning", "盒", (("30块", "30 tabs", 4590), ("60块", "60 tabs", 7990)),
-     (("", ""),)),
-    ("厨房清洁喷雾", "Kitchen Cleaner Spray", "Household Cleaning", "瓶", (("500ml", "500ml", 1990),),
-     (("柠檬", "Lemon"), ("绿茶", "Green Tea"))),
+    (
+        "洗碗块",
+        "Dishwasher Tablets",
+        "Household Cleaning",
+        "盒",
+        (("30块", "30 tabs", 4590), ("60块", "60 tabs", 7990)),
+        (("", ""),),
+    ),
+    (
+        "厨房清洁喷雾",
+        "Kitchen Cleaner Spray",
+        "Household Cleaning",
+        "瓶",
+        (("500ml", "500ml", 1990),),
+        (("柠檬", "Lemon"), ("绿茶", "Green Tea")),
+    ),
     ("保鲜膜", "Cling Film", "Kitchen", "卷", (("30m", "30m", 1290), ("60m", "60m", 2190)), (("", ""),)),
-    ("垃圾袋", "Trash Bags", "Kitchen", "卷", (("中号50只", "M 50pcs", 990), ("大号30只", "L 30pcs", 1290)), (("", ""),)),
-    ("洗衣片", "Laundry Sheets", "Laundry", "盒", (("30片", "30 sheets", 3990), ("60片", "60 sheets", 6990)), (("", ""),)),
-    ("柔顺剂", "Fabric Softener", "Laundry", "瓶", (("1L", "1L", 2590), ("2.5L", "2.5L", 4990)),
-     (("花香", "Floral"), ("清新", "Fresh"))),
+    (
+        "垃圾袋",
+        "Trash Bags",
+        "Kitchen",
+        "卷",
+        (("中号50只", "M 50pcs", 990), ("大号30只", "L 30pcs", 1290)),
+        (("", ""),),
+    ),
+    (
+        "洗衣片",
+        "Laundry Sheets",
+        "Laundry",
+        "盒",
+        (("30片", "30 sheets", 3990), ("60片", "60 sheets", 6990)),
+        (("", ""),),
+    ),
+    (
+        "柔顺剂",
+        "Fabric Softener",
+        "Laundry",
+        "瓶",
+        (("1L", "1L", 2590), ("2.5L", "2.5L", 4990)),
+        (("花香", "Floral"), ("清新", "Fresh")),
+    ),
     ("洗面奶", "Facial Cleanser", "Personal Care", "支", (("100g", "100g", 3290), ("150g", "150g", 4590)), (("", ""),)),
     ("身体乳", "Body Lotion", "Personal Care", "瓶", (("250ml", "250ml", 4290), ("400ml", "400ml", 5990)), (("", ""),)),
     ("牙刷头", "Brush Heads", "Oral Care", "盒", (("2支装", "2-pack", 3990), ("4支装", "4-pack", 6990)), (("", ""),)),
     ("每日坚果", "Daily Nuts", "Snacks", "盒", (("750g", "750g", 8990),), (("原味", "Original"), ("蜂蜜", "Honey"))),
     ("燕麦片", "Oat Flakes", "Breakfast", "袋", (("1kg", "1kg", 2590), ("1.5kg", "1.5kg", 3490)), (("", ""),)),
     ("挂耳咖啡", "Drip Coffee", "Beverage", "盒", (("10袋", "10 bags", 3990), ("30袋", "30 bags", 9990)), (("", ""),)),
-    ("苏打水", "Soda Water", "Beverage", "箱", (("350ml×24", "350ml x24", 4890),), (("原味", "Plain"), ("柠檬", "Lemon"))),
+    (
+        "苏打水",
+        "Soda Water",
+        "Beverage",
+        "箱",
+        (("350ml×24", "350ml x24", 4890),),
+        (("原味", "Plain"), ("柠檬", "Lemon")),
+    ),
 ]
 COMPANY_ZH, COMPANY_EN = "畅联消费品有限公司", "ChannelCo Consumer Goods Co., Ltd."
 HQ, BRANCH, DIST, AGENT, CHAIN, DIRECT = range(6)

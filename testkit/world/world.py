@@ -22,11 +22,11 @@ class World(PartyBuilder, MasterDataBuilder, OrderBuilder, FinanceBuilder, Stock
     def __init__(self, seed: int, customers: int):
         self.seed, self.n = seed, customers
         self.rows: dict[str, list] = {}
-        self.x12: list[tuple[str, str]] = []        # (relative path, text)
-        self.x846: list[tuple] = []   # (owner code, report day, {sku: qty})
-        self.x820: list[tuple] = []   # (code, paid, day, trace, invoice, invoice amount, invoice day, party)
+        self.x12: list[tuple[str, str]] = []  # (relative path, text)
+        self.x846: list[tuple] = []  # (owner code, report day, {sku: qty})
+        self.x820: list[tuple] = []  # (code, paid, day, trace, invoice, invoice amount, invoice day, party)
         self.counts: dict = {}
-        self.ctrl = 300000000 + self.rng("ctrl").randrange(10 ** 6)
+        self.ctrl = 300000000 + self.rng("ctrl").randrange(10**6)
 
     def rng(self, part: str) -> random.Random:
         return random.Random("channelhub-demo/%s/%d/%d/%s" % (VERSION, self.seed, self.n, part))
@@ -59,8 +59,10 @@ class World(PartyBuilder, MasterDataBuilder, OrderBuilder, FinanceBuilder, Stock
     def truth(self) -> dict:
         ps = self.parties
         links = sorted([c, d] for p in ps if p.in_crm and p.in_drp for c in p.crm_ids for d in p.drp_codes)
-        dups = {"crm": sorted(ps[i].crm_ids[:2] for i in self.crm_dup),
-                "drp": sorted(ps[i].drp_codes[:2] for i in self.drp_dup)}
+        dups = {
+            "crm": sorted(ps[i].crm_ids[:2] for i in self.crm_dup),
+            "drp": sorted(ps[i].drp_codes[:2] for i in self.drp_dup),
+        }
         order_links = [[co.oid, co.drp.no] for co in self.crm_orders if co.drp is not None]
         po_links = [[o.po, o.no] for o in self.drp_orders if o.po]
         x846 = [(owner, x12date(day), qty) for owner, day, qty in self.x846]
@@ -68,25 +70,56 @@ class World(PartyBuilder, MasterDataBuilder, OrderBuilder, FinanceBuilder, Stock
         disc = derive_discrepancies(self.rows, links, dups, order_links, po_links, x846, x820)
         kinds = {k: sum(1 for d in disc if d["kind"] == k) for k in DISCREPANCY_KINDS}
         x12_files = {k: sum(1 for path, _ in self.x12 if path.startswith("edi/%s/" % k)) for k in ("846", "850", "820")}
-        counts = {name: len(rows) for name, rows in (
-            ("crm_users", self.rows["crm/User.csv"]), ("crm_accounts", self.rows["crm/Account.csv"]),
-            ("crm_contacts", self.rows["crm/Contact.csv"]), ("crm_opportunities", self.rows["crm/Opportunity.csv"]),
-            ("crm_orders", self.rows["crm/Order.csv"]), ("crm_order_items", self.rows["crm/OrderItem.csv"]),
-            ("drp_customers", self.rows["drp/customers.csv"]), ("drp_salespeople", self.rows["drp/salespeople.csv"]),
-            ("products", self.rows["drp/products.csv"]), ("drp_orders", self.rows["drp/sales_orders.csv"]),
-            ("drp_order_lines", self.rows["drp/sales_order_lines.csv"]), ("invoices", self.rows["drp/invoices.csv"]),
-            ("payments", self.rows["drp/payments.csv"]), ("warehouses", self.rows["drp/warehouses.csv"]),
-            ("inventory_rows", self.rows["drp/inventory.csv"]), ("order_links", order_links),
-            ("customer_links", links), ("x12_850_pos", po_links), ("x12_820_remittances", x820))}
+        counts = {
+            name: len(rows)
+            for name, rows in (
+                ("crm_users", self.rows["crm/User.csv"]),
+                ("crm_accounts", self.rows["crm/Account.csv"]),
+                ("crm_contacts", self.rows["crm/Contact.csv"]),
+                ("crm_opportunities", self.rows["crm/Opportunity.csv"]),
+                ("crm_orders", self.rows["crm/Order.csv"]),
+                ("crm_order_items", self.rows["crm/OrderItem.csv"]),
+                ("drp_customers", self.rows["drp/customers.csv"]),
+                ("drp_salespeople", self.rows["drp/salespeople.csv"]),
+                ("products", self.rows["drp/products.csv"]),
+                ("drp_orders", self.rows["drp/sales_orders.csv"]),
+                ("drp_order_lines", self.rows["drp/sales_order_lines.csv"]),
+                ("invoices", self.rows["drp/invoices.csv"]),
+                ("payments", self.rows["drp/payments.csv"]),
+                ("warehouses", self.rows["drp/warehouses.csv"]),
+                ("inventory_rows", self.rows["drp/inventory.csv"]),
+                ("order_links", order_links),
+                ("customer_links", links),
+                ("x12_850_pos", po_links),
+                ("x12_820_remittances", x820),
+            )
+        }
         counts.update(customers_real_world=len(ps), discrepancies=kinds, x12_files=x12_files)
-        meta = {"generator": "channelhub examples/channelco/demo_world.py", "version": VERSION, "seed": self.seed,
-                "customers": self.n, "orders_per_customer": ORDERS_PER_CUSTOMER, "noise": "demo", "params": RATES,
-                "as_of": AS_OF.isoformat(), "order_amount_tolerance": 0.01, "status_equivalence": STATUS_EQUIV}
-        return {"meta": meta, "counts": dict(sorted(counts.items())), "customer_links": links,
-                "crm_only": sorted(c for p in ps if p.in_crm and not p.in_drp for c in p.crm_ids),
-                "drp_only": sorted(d for p in ps if p.in_drp and not p.in_crm for d in p.drp_codes),
-                "duplicates": dups, "order_links": order_links, "discrepancies": disc,
-                "salesperson_links": self.user_links, "product_links": self.product_links, "edi_po_links": po_links}
+        meta = {
+            "generator": "channelhub examples/channelco/demo_world.py",
+            "version": VERSION,
+            "seed": self.seed,
+            "customers": self.n,
+            "orders_per_customer": ORDERS_PER_CUSTOMER,
+            "noise": "demo",
+            "params": RATES,
+            "as_of": AS_OF.isoformat(),
+            "order_amount_tolerance": 0.01,
+            "status_equivalence": STATUS_EQUIV,
+        }
+        return {
+            "meta": meta,
+            "counts": dict(sorted(counts.items())),
+            "customer_links": links,
+            "crm_only": sorted(c for p in ps if p.in_crm and not p.in_drp for c in p.crm_ids),
+            "drp_only": sorted(d for p in ps if p.in_drp and not p.in_crm for d in p.drp_codes),
+            "duplicates": dups,
+            "order_links": order_links,
+            "discrepancies": disc,
+            "salesperson_links": self.user_links,
+            "product_links": self.product_links,
+            "edi_po_links": po_links,
+        }
 
 
 def generate(out_dir: Path, seed: int = 7, customers: int = 200) -> dict:
@@ -100,7 +133,7 @@ def generate(out_dir: Path, seed: int = 7, customers: int = 200) -> dict:
     truth = world.truth()
     for sub in ("crm", "drp", "edi/846", "edi/850", "edi/820", "truth"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    for sub in ("edi/846", "edi/850", "edi/820"):            # stale interchanges of an earlier run
+    for sub in ("edi/846", "edi/850", "edi/820"):  # stale interchanges of an earlier run
         for old in (out / sub).glob("*.x12"):
             old.unlink()
     for name, header in HEADERS.items():

@@ -26,14 +26,16 @@ if importlib.util.find_spec("airflow") is None:
 elif "airflow" not in sys.modules:
     _HOME = Path(tempfile.mkdtemp(prefix="hub-airflow-home-"))
     atexit.register(shutil.rmtree, _HOME, True)
-    os.environ.update({
-        "AIRFLOW_HOME": str(_HOME),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_HOME / "logs"),
-    })
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(_HOME),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_HOME / "logs"),
+        }
+    )
 
 
 def airflow_env() -> dict[str, str]:
@@ -46,8 +48,13 @@ def airflow_db() -> Path:
     """The throw-away metadata database, migrated (``airflow db migrate``)."""
     home = Path(os.environ["AIRFLOW_HOME"])
     if not (home / ".migrated").exists():
-        out = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True,
-                             env={**os.environ}, timeout=300)
+        out = subprocess.run(
+            [sys.executable, "-m", "airflow", "db", "migrate"],
+            capture_output=True,
+            text=True,
+            env={**os.environ},
+            timeout=300,
+        )
         assert out.returncode == 0, f"airflow db migrate failed:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}"
         (home / ".migrated").touch()
     return home
@@ -66,8 +73,11 @@ def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def channelco_env(demo_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Environment of the ChannelCo DAG on the demo world with a private SQLite store."""
-    env = {"HUB_CONFIG": str(CONFIG), "CHANNELCO_DIR": str(demo_world),
-           "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'airflow-hub.db'}"}
+    env = {
+        "HUB_CONFIG": str(CONFIG),
+        "CHANNELCO_DIR": str(demo_world),
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'airflow-hub.db'}",
+    }
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     return env

@@ -38,8 +38,13 @@ class FailingConnector:
     def read(self, stream: str, state: dict[str, Any] | None) -> Iterator[Batch]:
         yield Batch([Record(stream, "ACC-1", {"id": "ACC-1"})], {"page": 1})
         if self.config.fail:
-            raise ServerError("the server rejected the record", system=self.context.system, stream=stream,
-                              external_id="ACC-17", status=500)
+            raise ServerError(
+                "the server rejected the record",
+                system=self.context.system,
+                stream=stream,
+                external_id="ACC-17",
+                status=500,
+            )
         yield Batch([Record(stream, "ACC-2", {"id": "ACC-2"})], {"page": 2}, final=True)
 
     def write(self, stream: str, changes: Iterable[Change]) -> Iterator[WriteResult]:

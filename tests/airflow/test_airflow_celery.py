@@ -17,11 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.helpers.channelco import CONFIG, DAGS
-
 from hub.config import load_config
 from hub.runner import open_store, run_pipeline
 from hub.store.models import Run, StageLog
+from tests.helpers.channelco import CONFIG, DAGS
 from tests.pipeline.snapshot import snapshot
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -83,13 +82,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stack(databases: dict[str, str], world: Path, tmp_path_factory: pytest.TempPathFactory,
-          request: pytest.FixtureRequest) -> Iterator[object]:
+def stack(
+    databases: dict[str, str], world: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[object]:
     from testkit.airflow_stack import LocalStack, StackSettings
 
     home = tmp_path_factory.mktemp("celery-home")
-    hub_env = {"HUB_CONFIG": str(CONFIG), "CHANNELCO_DIR": str(world / "airflow"), "HUB_DATABASE_URL": databases["store"],
-               "HUB_DISABLE_PLUGINS": "*", "HUB_AIRFLOW_SCHEDULES": "off", "PYTHONPATH": str(CONFIG.parents[2])}
+    hub_env = {
+        "HUB_CONFIG": str(CONFIG),
+        "CHANNELCO_DIR": str(world / "airflow"),
+        "HUB_DATABASE_URL": databases["store"],
+        "HUB_DISABLE_PLUGINS": "*",
+        "HUB_AIRFLOW_SCHEDULES": "off",
+        "PYTHONPATH": str(CONFIG.parents[2]),
+    }
     st = LocalStack(StackSettings(home=home, dags_folder=DAGS, metadata_url=databases["airflow"]), hub_env)
     try:
         st.migrate()
@@ -97,14 +103,18 @@ def stack(databases: dict[str, str], world: Path, tmp_path_factory: pytest.TempP
         yield st
     finally:
         st.stop()
-        failed = any(getattr(item, "rep_call", None) is not None and item.rep_call.failed
-                     for item in request.session.items if item.module is request.module)
+        failed = any(
+            getattr(item, "rep_call", None) is not None and item.rep_call.failed
+            for item in request.session.items
+            if item.module is request.module
+        )
         if failed or request.session.testsfailed:
             print(st.log_tails(80))
 
 
 def test_channelco_on_celery_runs_on_the_worker_and_equals_the_embedded_runner(
-        stack, databases: dict[str, str], world: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    stack, databases: dict[str, str], world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
     from hub.airflow.dag_factory import dag_id_for
     from hub.airflow.pools import pool_specs
 
@@ -142,6 +152,8 @@ def test_channelco_on_celery_runs_on_the_worker_and_equals_the_embedded_runner(
         stage_count = conn.execute(select(StageLog.id).where(StageLog.run_id == run.id)).all()
     assert (run.status, run.trigger, run.external_ref) == ("succeeded", "airflow", run_ref)
     assert len(stage_count) == len(expected.stages)
-    assert sum(1 for t in tis if t["task_id"].startswith("extract_")) == sum(1 for s in expected.stages if s["stage"] == "extract")
+    assert sum(1 for t in tis if t["task_id"].startswith("extract_")) == sum(
+        1 for s in expected.stages if s["stage"] == "extract"
+    )
     got_engine.dispose()
     expected_engine.dispose()

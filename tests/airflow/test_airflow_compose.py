@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import shlex
-from pathlib import Path
 
 import pytest
 import yaml
@@ -21,11 +20,20 @@ AIRFLOW_SERVICES = {
     "airflow-worker": "celery",
 }
 #: settings of testkit.airflow_stack that are per machine (paths, ports, generated secrets) or test-only
-LOCAL_ONLY = {"AIRFLOW_HOME", "AIRFLOW__API__HOST", "AIRFLOW__API__PORT", "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL",
-              "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"}
+LOCAL_ONLY = {
+    "AIRFLOW_HOME",
+    "AIRFLOW__API__HOST",
+    "AIRFLOW__API__PORT",
+    "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL",
+    "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK",
+}
 #: settings whose value must be the same in compose as in the tested stack
-SAME_VALUE = {"AIRFLOW__CORE__EXECUTOR", "AIRFLOW__CORE__LOAD_EXAMPLES", "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL",
-              "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS"}
+SAME_VALUE = {
+    "AIRFLOW__CORE__EXECUTOR",
+    "AIRFLOW__CORE__LOAD_EXAMPLES",
+    "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL",
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +45,13 @@ def compose() -> dict:  # type: ignore[type-arg]
 def tested_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     from testkit.airflow_stack import LocalStack, StackSettings
 
-    stack = LocalStack(StackSettings(home=tmp_path_factory.mktemp("compose-home"), dags_folder=ROOT / "dags",
-                                     metadata_url="postgresql+psycopg2://u@127.0.0.1:5432/x"))
+    stack = LocalStack(
+        StackSettings(
+            home=tmp_path_factory.mktemp("compose-home"),
+            dags_folder=ROOT / "dags",
+            metadata_url="postgresql+psycopg2://u@127.0.0.1:5432/x",
+        )
+    )
     return {k: v for k, v in stack.env.items() if k.startswith("AIRFLOW") and k not in LOCAL_ONLY}
 
 
@@ -86,7 +99,10 @@ def test_commands_are_valid_airflow_cli_calls_as_run_by_the_celery_tier(compose:
     env = compose["x-airflow-common"]["environment"]
     assert worker[worker.index("-q") + 1] == env["AIRFLOW__OPERATORS__DEFAULT_QUEUE"]
     api = _command(compose["services"]["airflow-api-server"])
-    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == f"http://airflow-api-server:{api[api.index('--port') + 1]}/execution/"
+    assert (
+        env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]
+        == f"http://airflow-api-server:{api[api.index('--port') + 1]}/execution/"
+    )
     assert compose["services"]["airflow-api-server"]["ports"] == ["127.0.0.1:8080:8080"]
 
 
@@ -99,8 +115,13 @@ def test_environment_covers_every_setting_of_the_tested_stack(compose: dict, tes
         assert env[key] == tested_env[key], key
     assert {"HUB_CONFIG", "CHANNELCO_DIR"} <= set(env) and "HUB_DATABASE_URL" in example
     # secrets only in the env file, never in the compose file
-    for key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW__CELERY__RESULT_BACKEND", "AIRFLOW__API__SECRET_KEY",
-                "AIRFLOW__API_AUTH__JWT_SECRET", "POSTGRES_PASSWORD"):
+    for key in (
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+        "AIRFLOW__CELERY__RESULT_BACKEND",
+        "AIRFLOW__API__SECRET_KEY",
+        "AIRFLOW__API_AUTH__JWT_SECRET",
+        "POSTGRES_PASSWORD",
+    ):
         assert key in example and key not in env, key
     assert not re.search(r"(?i)password\s*[:=]\s*\S", COMPOSE.read_text(encoding="utf-8").replace("PASSWORDS_FILE", ""))
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.channelco import CONFIG, DAGS
-
 from hub.config import load_config
+from tests.helpers.channelco import CONFIG, DAGS
 
 PUSHING = """
 version: 1
@@ -39,7 +38,9 @@ def test_channelco_dag_imports_with_expected_graph(channelco_env: dict[str, str]
     optional = {name for name in ("push", "report") if getattr(pc, name)}
     assert {t.task_id for t in dag.tasks} == {"open_run", "reconcile", "publish", "close_run"} | per_system | optional
     t = dag.task_dict
-    assert t["extract_crm"].pool == "hub_crm" and t["extract_drp"].pool == "hub_drp" and t["streams_drp"].pool == "hub_drp"
+    assert (
+        t["extract_crm"].pool == "hub_crm" and t["extract_drp"].pool == "hub_drp" and t["streams_drp"].pool == "hub_drp"
+    )
     assert t["extract_crm"].upstream_task_ids == {"open_run", "streams_crm"}
     assert t["map_drp"].upstream_task_ids == {"open_run", "streams_drp"} | {f"extract_{s}" for s in systems}
     assert t["reconcile"].upstream_task_ids == {"open_run"} | {f"map_{s}" for s in systems}
@@ -53,7 +54,9 @@ def test_channelco_dag_imports_with_expected_graph(channelco_env: dict[str, str]
     assert t["extract_crm"].on_failure_callback, "failures must reach the hub run log"
 
 
-def test_one_dag_per_pipeline_with_optional_stages_and_config_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_dag_per_pipeline_with_optional_stages_and_config_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     cfg = tmp_path / "hub.yaml"
     cfg.write_text(PUSHING, encoding="utf-8")
     monkeypatch.setenv("HUB_CONFIG", str(cfg))
@@ -82,14 +85,18 @@ def test_missing_config_is_a_clear_import_error(monkeypatch: pytest.MonkeyPatch)
     assert "HUB_CONFIG" in err and "hub_config" in err
 
 
-def test_the_config_path_may_come_from_an_airflow_variable(channelco_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_config_path_may_come_from_an_airflow_variable(
+    channelco_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("HUB_CONFIG")
     monkeypatch.setenv("AIRFLOW_VAR_HUB_CONFIG", str(CONFIG))
     bag = _dagbag(DAGS)
     assert bag.import_errors == {} and bag.dag_ids == ["hub_channelco"]
 
 
-def test_parsing_touches_no_source_and_no_store(channelco_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_parsing_touches_no_source_and_no_store(
+    channelco_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # a world folder that does not exist and a store URL nobody may open: parsing must not care
     monkeypatch.setenv("CHANNELCO_DIR", str(tmp_path / "absent"))
     monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'no' / 'such' / 'dir' / 'hub.db'}")

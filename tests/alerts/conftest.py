@@ -7,8 +7,8 @@ import importlib.util
 import json
 import os
 import shutil
-import tempfile
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,15 +25,21 @@ from hub.store.migrate import upgrade
 TESTS = Path(__file__).resolve().parents[1]
 
 # the notifier test imports Airflow: give it a throw-away home first (never ~/airflow), as tests/airflow does
-if importlib.util.find_spec("airflow") is not None and "airflow" not in sys.modules and "AIRFLOW_HOME" not in os.environ:
+if (
+    importlib.util.find_spec("airflow") is not None
+    and "airflow" not in sys.modules
+    and "AIRFLOW_HOME" not in os.environ
+):
     _HOME = Path(tempfile.mkdtemp(prefix="hub-alerts-airflow-home-"))
     atexit.register(shutil.rmtree, _HOME, True)
-    os.environ.update({
-        "AIRFLOW_HOME": str(_HOME),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
-        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_HOME / "logs"),
-    })
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(_HOME),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_HOME / 'airflow.db'}",
+            "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(_HOME / "logs"),
+        }
+    )
 
 
 def _load(name: str, path: Path) -> Any:

@@ -55,15 +55,20 @@ def test_every_mistake_is_reported_with_its_line(tmp_path: Path) -> None:
 
 
 def test_two_channels_of_one_name_are_refused(tmp_path: Path) -> None:
-    path = _write(tmp_path, "systems: {}\nalerts:\n  - {kind: webhook, name: ops, url: 'http://h/'}\n"
-                            "  - {kind: email, name: ops, to: [a@b.c], smtp: {host: h, sender: a@b.c}}\n")
+    path = _write(
+        tmp_path,
+        "systems: {}\nalerts:\n  - {kind: webhook, name: ops, url: 'http://h/'}\n"
+        "  - {kind: email, name: ops, to: [a@b.c], smtp: {host: h, sender: a@b.c}}\n",
+    )
     with pytest.raises(ConfigError, match=rf"{path}:2: alerts: channel name\(s\) used twice: ops"):
         load_config(path)
 
 
 def test_defaults_and_env_interpolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEST_ALERT_HOOK", "https://hooks.example.com/services/T01/B02/abcdefghijklmnop1234")
-    path = _write(tmp_path, """\
+    path = _write(
+        tmp_path,
+        """\
 systems: {}
 alerts:
   - kind: webhook
@@ -74,18 +79,28 @@ alerts:
     smtp: {host: smtp.example.com, username: hub, password_env: HUB_SMTP_PASSWORD, sender: hub@example.com}
     to: [ops@example.com]
     events: [run_failed, run_held]
-""")
+""",
+    )
     hook, mail = load_config(path).alerts
     assert isinstance(hook, WebhookChannel) and isinstance(mail, EmailChannel)
     assert (hook.name, mail.name) == ("webhook-1", "email-2")
     assert hook.url.endswith("abcdefghijklmnop1234") and "abcdefghijklmnop1234" not in repr(hook)
     assert hook.events == list(EVENTS) and mail.events == ["run_failed", "run_held"]
-    assert (hook.window_minutes, hook.timeout_seconds, hook.retries, hook.stale_hours, hook.quarantine_spike_rows,
-            hook.quarantine_spike_factor, hook.min_severity) == (60, 5, 2, 24, 100, 5.0, "high")
+    assert (
+        hook.window_minutes,
+        hook.timeout_seconds,
+        hook.retries,
+        hook.stale_hours,
+        hook.quarantine_spike_rows,
+        hook.quarantine_spike_factor,
+        hook.min_severity,
+    ) == (60, 5, 2, 24, 100, 5.0, "high")
 
 
 def test_secrets_must_name_variables(tmp_path: Path) -> None:
-    path = _write(tmp_path, "systems: {}\nalerts:\n  - kind: webhook\n    url: http://h/\n"
-                            "    secrets: {Authorization: 'Bearer xyz-123'}\n")
+    path = _write(
+        tmp_path,
+        "systems: {}\nalerts:\n  - kind: webhook\n    url: http://h/\n    secrets: {Authorization: 'Bearer xyz-123'}\n",
+    )
     with pytest.raises(ConfigError, match=rf"{path}:5: alerts\[0\]\.secrets: secrets of Authorization must name "):
         load_config(path)

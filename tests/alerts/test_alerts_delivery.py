@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alert_store import HELD, add_run, add_stage, alert_rows, hub_config
 from sqlalchemy import Engine
 
-from alert_store import HELD, add_run, add_stage, alert_rows, hub_config
 from hub.alerts import notify_run
 from hub.clock import utcnow
 
@@ -34,8 +34,23 @@ def _redacting_logs() -> Iterator[None]:
 
 
 def _failed(engine: Engine, column: str) -> int:
-    return add_run(engine, "failed", {"stages": [], "outcome": "failed", "culprits": [
-        {"kind": "contract", "system": "crm", "stream": "Account", "column": column, "message": f"{column} changed"}]})
+    return add_run(
+        engine,
+        "failed",
+        {
+            "stages": [],
+            "outcome": "failed",
+            "culprits": [
+                {
+                    "kind": "contract",
+                    "system": "crm",
+                    "stream": "Account",
+                    "column": column,
+                    "message": f"{column} changed",
+                }
+            ],
+        },
+    )
 
 
 def test_the_same_failure_alerts_once_per_window(engine: Engine, receiver: Any) -> None:
@@ -81,31 +96,45 @@ def test_a_client_error_is_not_retried(engine: Engine, receiver: Any) -> None:
     assert "bad payload" in (d.error or "")
 
 
-def test_a_receiver_that_is_down_never_raises_and_is_recorded_failed(engine: Engine, closed_port: int,
-                                                                      caplog: pytest.LogCaptureFixture) -> None:
+def test_a_receiver_that_is_down_never_raises_and_is_recorded_failed(
+    engine: Engine, closed_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
     run = add_run(engine, "held", HELD)
     add_stage(engine, run, "push", detail={"held": ["drp/customer"]})
-    config = hub_config({"kind": "webhook", "name": "down", "url": f"http://127.0.0.1:{closed_port}/hook", "retries": 2})
+    config = hub_config(
+        {"kind": "webhook", "name": "down", "url": f"http://127.0.0.1:{closed_port}/hook", "retries": 2}
+    )
     with caplog.at_level(logging.WARNING, logger="hub.alerts"):
         deliveries = notify_run(config, engine, run)
     assert [(d.event, d.status) for d in deliveries] == [("run_held", "failed"), ("breaker_held", "failed")]
     assert deliveries[0].attempts == 3 and "connection failed" in (deliveries[0].error or "")
     # once the channel failed, its other events are not tried again in the same notification
-    assert deliveries[1].attempts == 0 and deliveries[1].error == "not attempted: the channel failed earlier in this notification"
+    assert (
+        deliveries[1].attempts == 0
+        and deliveries[1].error == "not attempted: the channel failed earlier in this notification"
+    )
     assert [(r.status, r.attempts) for r in alert_rows(engine)] == [("failed", 3), ("failed", 0)]
     assert "alert run_held:channelco:volume:drp/customers to channel down failed after 3 attempt(s)" in caplog.text
 
 
 def test_the_time_budget_bounds_the_attempts(engine: Engine, closed_port: int) -> None:
     # backoff 2 s against a budget of 1 s: no second attempt is started
-    config = hub_config({"kind": "webhook", "url": f"http://127.0.0.1:{closed_port}/", "retries": 5,
-                         "backoff_seconds": 2, "budget_seconds": 1})
+    config = hub_config(
+        {
+            "kind": "webhook",
+            "url": f"http://127.0.0.1:{closed_port}/",
+            "retries": 5,
+            "backoff_seconds": 2,
+            "budget_seconds": 1,
+        }
+    )
     [d] = notify_run(config, engine, _failed(engine, "Phone"))
     assert (d.status, d.attempts) == ("failed", 1)
 
 
-def test_secrets_are_masked_in_errors_logs_and_the_store(engine: Engine, receiver: Any, monkeypatch: pytest.MonkeyPatch,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_secrets_are_masked_in_errors_logs_and_the_store(
+    engine: Engine, receiver: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     token, auth = "tok-9f8e7d6c5b4a", "Bearer sk-live-0123456789"
     monkeypatch.setenv("TEST_ALERT_AUTH", auth)
     url = f"{receiver.url}?token={token}"
@@ -123,8 +152,9 @@ def test_secrets_are_masked_in_errors_logs_and_the_store(engine: Engine, receive
 
 def test_a_token_in_the_url_path_is_masked(engine: Engine, closed_port: int, caplog: pytest.LogCaptureFixture) -> None:
     secret = "XyZ0123456789abcdefGHIJ"
-    config = hub_config({"kind": "webhook", "url": f"http://user:pa55word@127.0.0.1:{closed_port}/services/T01/{secret}",
-                         "retries": 0})
+    config = hub_config(
+        {"kind": "webhook", "url": f"http://user:pa55word@127.0.0.1:{closed_port}/services/T01/{secret}", "retries": 0}
+    )
     with caplog.at_level(logging.DEBUG), _redacting_logs():
         [d] = notify_run(config, engine, _failed(engine, "Phone"))
     assert d.status == "failed"
@@ -155,14 +185,25 @@ def smtp(tmp_path: Path) -> Any:
 
 
 def _mail_channel(smtp: Any) -> dict[str, Any]:
-    return {"kind": "email", "name": "ops-mail", "to": ["ops@channelco.example", "oncall@channelco.example"],
-            "smtp": {"host": "127.0.0.1", "port": smtp.port, "security": "starttls", "username": smtp.user,
-                     "password_env": "TEST_ALERT_SMTP_PASSWORD", "sender": "ChannelHub <hub@channelco.example>",
-                     "ca_file": str(smtp.cert)}}
+    return {
+        "kind": "email",
+        "name": "ops-mail",
+        "to": ["ops@channelco.example", "oncall@channelco.example"],
+        "smtp": {
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "security": "starttls",
+            "username": smtp.user,
+            "password_env": "TEST_ALERT_SMTP_PASSWORD",
+            "sender": "ChannelHub <hub@channelco.example>",
+            "ca_file": str(smtp.cert),
+        },
+    }
 
 
-def test_email_delivery(sqlite_engine: Engine, smtp: Any, monkeypatch: pytest.MonkeyPatch,
-                        caplog: pytest.LogCaptureFixture) -> None:
+def test_email_delivery(
+    sqlite_engine: Engine, smtp: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("TEST_ALERT_SMTP_PASSWORD", PASSWORD)
     run = add_run(sqlite_engine, "held", HELD)
     with caplog.at_level(logging.DEBUG):
@@ -180,9 +221,9 @@ def test_email_delivery(sqlite_engine: Engine, smtp: Any, monkeypatch: pytest.Mo
     assert PASSWORD not in caplog.text
 
 
-def test_email_with_a_wrong_password_fails_without_showing_it(sqlite_engine: Engine, smtp: Any,
-                                                             monkeypatch: pytest.MonkeyPatch,
-                                                             caplog: pytest.LogCaptureFixture) -> None:
+def test_email_with_a_wrong_password_fails_without_showing_it(
+    sqlite_engine: Engine, smtp: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("TEST_ALERT_SMTP_PASSWORD", "wrong-" + PASSWORD)
     with caplog.at_level(logging.DEBUG):
         [d] = notify_run(hub_config(_mail_channel(smtp)), sqlite_engine, add_run(sqlite_engine, "held", HELD))
@@ -193,15 +234,18 @@ def test_email_with_a_wrong_password_fails_without_showing_it(sqlite_engine: Eng
 
 
 def test_a_channel_that_is_down_does_not_keep_the_others_quiet(engine: Engine, receiver: Any, closed_port: int) -> None:
-    config = hub_config({"kind": "webhook", "name": "down", "url": f"http://127.0.0.1:{closed_port}/", "retries": 0},
-                        {"kind": "webhook", "name": "up", "url": receiver.url})
+    config = hub_config(
+        {"kind": "webhook", "name": "down", "url": f"http://127.0.0.1:{closed_port}/", "retries": 0},
+        {"kind": "webhook", "name": "up", "url": receiver.url},
+    )
     deliveries = notify_run(config, engine, _failed(engine, "Phone"))
     assert [(d.channel, d.status) for d in deliveries] == [("down", "failed"), ("up", "sent")]
     assert len(receiver.bodies) == 1
 
 
-def test_a_store_that_cannot_be_read_never_raises(tmp_path: Path, receiver: Any,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+def test_a_store_that_cannot_be_read_never_raises(
+    tmp_path: Path, receiver: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     from hub.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'not-migrated.db'}")

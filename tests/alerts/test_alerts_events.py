@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine
-
 from alert_store import (
     HELD,
     add_dead_letters,
@@ -17,9 +15,10 @@ from alert_store import (
     alert_rows,
     hub_config,
 )
+from sqlalchemy import Engine
+
 from hub.alerts import notify_run
 from hub.clock import utcnow
-
 
 
 def _hook(receiver: Any, *events: str, **extra: Any) -> dict[str, Any]:
@@ -35,20 +34,36 @@ def _only(receiver: Any, event: str) -> dict[str, Any]:
 
 
 def test_run_failed(engine: Engine, receiver: Any) -> None:
-    summary = {"stages": [], "outcome": "failed", "culprits": [
-        {"kind": "contract", "system": "crm", "stream": "Account", "column": "Phone", "file": "Account.csv",
-         "message": "column Phone changed type from str to int"}]}
+    summary = {
+        "stages": [],
+        "outcome": "failed",
+        "culprits": [
+            {
+                "kind": "contract",
+                "system": "crm",
+                "stream": "Account",
+                "column": "Phone",
+                "file": "Account.csv",
+                "message": "column Phone changed type from str to int",
+            }
+        ],
+    }
     run = add_run(engine, "failed", summary, error="contract of crm/Account broken")
     sent = notify_run(hub_config(_hook(receiver)), engine, run)
     body = _only(receiver, "run_failed")
     assert body["pipeline"] == "channelco" and body["run_id"] == run and body["outcome"] == "failed"
     assert body["culprits"][0]["column"] == "Phone"
-    assert body["text"] == f"ChannelHub: run {run} of channelco failed: crm/Account: column Phone changed type from str to int"
+    assert (
+        body["text"]
+        == f"ChannelHub: run {run} of channelco failed: crm/Account: column Phone changed type from str to int"
+    )
     assert set(body) >= {"pipeline", "run_id", "event", "outcome", "culprits", "counts", "text", "at"}
     dt.datetime.fromisoformat(body["at"])
     assert [(d.status, d.event_key) for d in sent] == [("sent", "run_failed:channelco:contract:crm/Account:Phone")]
     rows = alert_rows(engine)
-    assert [(r.channel, r.event, r.status, r.run_id, r.attempts) for r in rows] == [("ops", "run_failed", "sent", run, 1)]
+    assert [(r.channel, r.event, r.status, r.run_id, r.attempts) for r in rows] == [
+        ("ops", "run_failed", "sent", run, 1)
+    ]
 
 
 def test_run_failed_written_by_older_code_names_the_failed_stage(engine: Engine, receiver: Any) -> None:
@@ -64,8 +79,9 @@ def test_run_held(engine: Engine, receiver: Any) -> None:
     run = add_run(engine, "held", HELD)
     notify_run(hub_config(_hook(receiver)), engine, run)
     body = _only(receiver, "run_held")
-    assert body["text"] == (f"ChannelHub: run {run} of channelco held: drp/customers delivered 30 rows, 70% fewer than "
-                            "last time (100)")
+    assert body["text"] == (
+        f"ChannelHub: run {run} of channelco held: drp/customers delivered 30 rows, 70% fewer than last time (100)"
+    )
     assert body["counts"]["rows_in"] == 30
 
 
@@ -145,8 +161,10 @@ def test_new_critical_discrepancies(engine: Engine, receiver: Any) -> None:
     assert body["counts"]["new_discrepancies"] == 4
     receiver.bodies.clear()
     notify_run(hub_config(_hook(receiver, min_severity="critical", name="strict")), engine, run)
-    assert "opened 1 new discrepancies of severity critical or above: credit_exceeded 1 (critical)" in \
-        _only(receiver, "new_critical_discrepancies")["text"]
+    assert (
+        "opened 1 new discrepancies of severity critical or above: credit_exceeded 1 (critical)"
+        in _only(receiver, "new_critical_discrepancies")["text"]
+    )
 
 
 def test_a_clean_run_sends_nothing(engine: Engine, receiver: Any) -> None:

@@ -7,16 +7,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
-
 from alert_store import HELD, add_run, alert_rows
+from sqlalchemy import Engine
 
 pytest.importorskip("airflow")
 
 
 def _config_file(tmp_path: Path, receiver: Any, store: str) -> Path:
     path = tmp_path / "hub.yaml"
-    path.write_text(f"""\
+    path.write_text(
+        f"""\
 store: {{url: "{store}"}}
 systems:
   crm: {{connector: csv, config: {{path: "{tmp_path}"}}}}
@@ -24,7 +24,9 @@ pipelines:
   channelco: {{sources: [crm]}}
 alerts:
   - {{kind: webhook, name: ops, url: "{receiver.url}", backoff_seconds: 0.01}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -40,8 +42,9 @@ def test_the_notifier_alerts_the_hub_run_of_the_dag_run(tmp_path: Path, sqlite_e
     assert [(r.channel, r.status, r.run_id) for r in alert_rows(sqlite_engine)] == [("ops", "sent", run)]
 
 
-def test_a_dag_run_that_failed_before_its_hub_run_opened_still_alerts(tmp_path: Path, sqlite_engine: Engine,
-                                                                      receiver: Any) -> None:
+def test_a_dag_run_that_failed_before_its_hub_run_opened_still_alerts(
+    tmp_path: Path, sqlite_engine: Engine, receiver: Any
+) -> None:
     from hub.airflow.notifier import HubAlertNotifier
 
     path = _config_file(tmp_path, receiver, str(sqlite_engine.url))

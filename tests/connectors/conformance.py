@@ -173,7 +173,9 @@ class StandardConnectorTests:
         finally:
             conn.close()
         assert found, "bad input must surface as a hub error"
-        assert any(isinstance(e, expected) for e in found), f"expected {expected.__name__}, got {[type(e).__name__ for e in found]}"
+        assert any(isinstance(e, expected) for e in found), (
+            f"expected {expected.__name__}, got {[type(e).__name__ for e in found]}"
+        )
         assert all(type(e) is not HubError for e in found), "errors must be typed (a subclass of HubError)"
         assert all(str(e).strip() for e in found)
         assert all(r.key.strip() for r in good)
@@ -221,7 +223,9 @@ class ConnectorConformance(StandardConnectorTests):
             self.fault(conformance_server, status)
             with pytest.raises(HubError) as info:
                 read_all(conn, self.readable_stream, None)
-            assert isinstance(info.value, self.expected_errors[status]), f"{status} gave {type(info.value).__name__}: {info.value}"
+            assert isinstance(info.value, self.expected_errors[status]), (
+                f"{status} gave {type(info.value).__name__}: {info.value}"
+            )
             assert info.value.status == status
         finally:
             conn.close()

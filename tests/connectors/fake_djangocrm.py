@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 __all__ = ["FakeDjangoCrm", "TOKEN"]
 
 TOKEN = "bcrm_pat_conformance"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 class FakeResponse:
@@ -28,7 +28,9 @@ class FakeResponse:
     def __init__(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         self.status_code = status
         self.headers = {"Content-Type": "application/json", **(headers or {})}
-        self.content = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8") if body is not None else b""
+        self.content = (
+            (body if isinstance(body, str) else json.dumps(body)).encode("utf-8") if body is not None else b""
+        )
         self.text = self.content.decode("utf-8")
 
     def json(self) -> Any:
@@ -44,7 +46,9 @@ class FakeDjangoCrm:
 
     def __init__(self, now: dt.datetime = dt.datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)) -> None:
         self.now = now
-        self.rows: dict[str, list[dict[str, Any]]] = {p: [] for p in ("accounts", "contacts", "leads", "opportunities", "invoices")}
+        self.rows: dict[str, list[dict[str, Any]]] = {
+            p: [] for p in ("accounts", "contacts", "leads", "opportunities", "invoices")
+        }
         self.fault_status: int | None = None
         self.verify = True
 
@@ -54,8 +58,17 @@ class FakeDjangoCrm:
 
     def add_contact(self, first: str, last: str, email: str) -> str:
         ts = _iso(self.tick())
-        row = {"id": str(uuid.uuid4()), "first_name": first, "last_name": last, "email": email, "phone": None,
-               "account": None, "is_active": True, "created_at": ts, "updated_at": ts}
+        row = {
+            "id": str(uuid.uuid4()),
+            "first_name": first,
+            "last_name": last,
+            "email": email,
+            "phone": None,
+            "account": None,
+            "is_active": True,
+            "created_at": ts,
+            "updated_at": ts,
+        }
         self.rows["contacts"].append(row)
         return row["id"]
 
@@ -65,8 +78,15 @@ class FakeDjangoCrm:
         self.tick()  # the change lies strictly before the next request's Date
 
     # -- the HTTP session the client uses --------------------------------------------------
-    def request(self, method: str, url: str, params: dict[str, Any] | None = None, json: Any = None,
-                headers: dict[str, str] | None = None, timeout: float | None = None) -> FakeResponse:
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> FakeResponse:
         date = {"Date": format_datetime(self.now, usegmt=True)}
         if self.fault_status is not None:
             return FakeResponse(self.fault_status, {"detail": f"fault {self.fault_status}"}, date)
@@ -77,7 +97,9 @@ class FakeDjangoCrm:
             return FakeResponse(404, {"detail": "Not found."}, date)
         kind = parts[1]
         if method == "GET" and len(parts) == 2:
-            return FakeResponse(200, self._page(kind, int((params or {}).get("offset", 0)), int((params or {}).get("limit", 10))), date)
+            return FakeResponse(
+                200, self._page(kind, int((params or {}).get("offset", 0)), int((params or {}).get("limit", 10))), date
+            )
         if method == "POST" and len(parts) == 2 and kind == "contacts":
             if not (json or {}).get("first_name"):
                 return FakeResponse(400, {"error": True, "errors": {"first_name": ["This field is required."]}}, date)
@@ -91,16 +113,30 @@ class FakeDjangoCrm:
         return FakeResponse(405, {"detail": f'Method "{method}" not allowed.'}, date)
 
     def _page(self, kind: str, offset: int, limit: int) -> dict[str, Any]:
-        rows = self.rows[kind][offset: offset + limit]
+        rows = self.rows[kind][offset : offset + limit]
         following = offset + limit if offset + limit < len(self.rows[kind]) else None
         if kind == "accounts":
-            return {"active_accounts": {"offset": following, "open_accounts": rows, "open_accounts_count": len(self.rows[kind])},
-                    "closed_accounts": {"offset": 0, "close_accounts": [], "close_accounts_count": 0}, "contacts": []}
+            return {
+                "active_accounts": {
+                    "offset": following,
+                    "open_accounts": rows,
+                    "open_accounts_count": len(self.rows[kind]),
+                },
+                "closed_accounts": {"offset": 0, "close_accounts": [], "close_accounts_count": 0},
+                "contacts": [],
+            }
         if kind == "leads":
-            return {"open_leads": {"leads_count": len(self.rows[kind]), "open_leads": rows, "offset": following},
-                    "close_leads": {"leads_count": 0, "close_leads": [], "offset": 0}}
+            return {
+                "open_leads": {"leads_count": len(self.rows[kind]), "open_leads": rows, "offset": following},
+                "close_leads": {"leads_count": 0, "close_leads": [], "offset": 0},
+            }
         if kind == "opportunities":
-            return {"opportunities_count": len(self.rows[kind]), "offset": following, "opportunities": rows, "accounts_list": []}
+            return {
+                "opportunities_count": len(self.rows[kind]),
+                "offset": following,
+                "opportunities": rows,
+                "accounts_list": [],
+            }
         return {"count": len(self.rows[kind]), "offset": following, "results": rows}
 
     def close(self) -> None:
@@ -109,5 +145,7 @@ class FakeDjangoCrm:
 
 def seed(server: FakeDjangoCrm) -> list[str]:
     """Five ChannelCo contacts, created a second apart."""
-    return [server.add_contact(first, last, f"{first.lower()}@channelco.example.cn")
-            for first, last in [("Wei", "Wang"), ("Li", "Na"), ("Zhang", "Min"), ("Chen", "Jie"), ("Liu", "Yang")]]
+    return [
+        server.add_contact(first, last, f"{first.lower()}@channelco.example.cn")
+        for first, last in [("Wei", "Wang"), ("Li", "Na"), ("Zhang", "Min"), ("Chen", "Jie"), ("Liu", "Yang")]
+    ]

@@ -195,11 +195,29 @@ def seed(server: FakeTryton) -> dict[str, int]:
     """A few ChannelCo parties with a tax identifier, an address and contact mechanisms."""
     cn = server.add("country.country", code="CN", name="China")
     ids = {}
-    for n, (code, name, city) in enumerate([("C000101", "上海华信贸易有限公司", "上海"), ("C000102", "北京德泰商贸", "北京"),
-                                             ("C000103", "Wuhan Delta Trading", "武汉"), ("C000104", "Echo Retail", "西安")], 1):
+    for n, (code, name, city) in enumerate(
+        [
+            ("C000101", "上海华信贸易有限公司", "上海"),
+            ("C000102", "北京德泰商贸", "北京"),
+            ("C000103", "Wuhan Delta Trading", "武汉"),
+            ("C000104", "Echo Retail", "西安"),
+        ],
+        1,
+    ):
         tax = server.add("party.identifier", type="cn_vat", code=f"9131000{n}MA1K00000{n}")
-        address = server.add("party.address", street=f"{n} 华信路", city=city, postal_code="200001", country=cn, subdivision=None)
+        address = server.add(
+            "party.address", street=f"{n} 华信路", city=city, postal_code="200001", country=cn, subdivision=None
+        )
         phone = server.add("party.contact_mechanism", type="phone", value=f"021-5555-000{n}")
-        ids[code] = server.add("party.party", code=code, name=name, phone=f"021-5555-000{n}", mobile=None, email=None,
-                               tax_identifier=tax, addresses=[address], contact_mechanisms=[phone])
+        ids[code] = server.add(
+            "party.party",
+            code=code,
+            name=name,
+            phone=f"021-5555-000{n}",
+            mobile=None,
+            email=None,
+            tax_identifier=tax,
+            addresses=[address],
+            contact_mechanisms=[phone],
+        )
     return ids

@@ -13,8 +13,11 @@ SUITES = {"ConnectorConformance", "StandardConnectorTests"}
 
 def _suite_classes(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    return [node.name for node in tree.body if isinstance(node, ast.ClassDef)
-            and any(isinstance(b, ast.Name) and b.id in SUITES for b in node.bases)]
+    return [
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and any(isinstance(b, ast.Name) and b.id in SUITES for b in node.bases)
+    ]
 
 
 def test_every_builtin_kind_has_a_conformance_class() -> None:

@@ -28,7 +28,11 @@ class TestCsvConformance(StandardConnectorTests):
 
     @pytest.fixture
     def conformance_server(self, tmp_path: Path) -> Path:
-        _write(tmp_path / "in", "customers_1.csv", [("C1", "华信贸易", "上海"), ("C2", "Acme", "Beijing"), ("C3", "Delta", "Wuhan")])
+        _write(
+            tmp_path / "in",
+            "customers_1.csv",
+            [("C1", "华信贸易", "上海"), ("C2", "Acme", "Beijing"), ("C3", "Delta", "Wuhan")],
+        )
         _write(tmp_path / "in", "customers_2.csv", [("C4", "Echo", "Xi'an")])
         return tmp_path
 
@@ -43,18 +47,23 @@ class TestCsvConformance(StandardConnectorTests):
         return CsvConfig
 
     def valid_config(self, server: Path) -> dict[str, Any]:
-        return {"path": "in", "processed": "done", "failed": "bad", "outbound": "out",
-                "streams": {"customers": {"pattern": "customers*.csv", "key": "id"}}}
+        return {
+            "path": "in",
+            "processed": "done",
+            "failed": "bad",
+            "outbound": "out",
+            "streams": {"customers": {"pattern": "customers*.csv", "key": "id"}},
+        }
 
     def invalid_configs(self, server: Path) -> list[dict[str, Any]]:
         stream = {"pattern": "*.csv", "key": "id"}
         return [
-            {"streams": {"customers": stream}},                                   # no path
-            {"path": "in", "streams": {"customers": {"pattern": "*.csv"}}},        # no key
+            {"streams": {"customers": stream}},  # no path
+            {"path": "in", "streams": {"customers": {"pattern": "*.csv"}}},  # no key
             {"path": "in", "encoding": "klingon-8", "streams": {"customers": stream}},
             {"path": "in", "dialect": {"delimiter": ";;"}, "streams": {"customers": stream}},
             {"path": "in", "batch_size": 0, "streams": {"customers": stream}},
-            {"path": "in", "password": "x", "streams": {"customers": stream}},     # unknown setting
+            {"path": "in", "password": "x", "streams": {"customers": stream}},  # unknown setting
         ]
 
     def make_changes(self, server: Path) -> set[str]:

@@ -22,11 +22,11 @@ URL = "http://crm.invalid:8000"
 
 def _invalid(url: str) -> list[dict[str, Any]]:
     return [
-        {"token": "x"},                         # no url
+        {"token": "x"},  # no url
         {"url": url, "page_size": 0},
         {"url": url, "page_size": 5000},
         {"url": url, "timeout": -1},
-        {"url": url, "password": "x"},          # unknown setting
+        {"url": url, "password": "x"},  # unknown setting
     ]
 
 
@@ -62,8 +62,10 @@ class TestDjangoCrmConformance(ConnectorConformance):
 
     def write_changes(self, server: FakeDjangoCrm) -> tuple[list[Change], set[str]]:
         return [
-            Change("create", None, {"first_name": "Wei", "last_name": "Zhao", "email": "wei.zhao@ceshi.example.cn"}, "k1"),
-            Change("create", None, {"first_name": "Nameless"}, "k2"),                      # a contact needs a last name
+            Change(
+                "create", None, {"first_name": "Wei", "last_name": "Zhao", "email": "wei.zhao@ceshi.example.cn"}, "k1"
+            ),
+            Change("create", None, {"first_name": "Nameless"}, "k2"),  # a contact needs a last name
             Change("update", "00000000-0000-4000-8000-000000000000", {"title": "x"}, "k3"),  # 404
             Change("update", server.ids[0], {"title": "Buyer"}, "k4"),  # type: ignore[attr-defined]
         ], {"k2", "k3"}
@@ -73,7 +75,9 @@ class TestDjangoCrmConformance(ConnectorConformance):
 
     def test_token_is_never_in_errors(self, conformance_server: FakeDjangoCrm) -> None:
         config = DjangoCrmConfig(url=URL)
-        conn = DjangoCrmConnector(config, ConnectorContext("crm", "."), client=DjangoCrmClient(URL, "bcrm_pat_wrong", http=conformance_server))
+        conn = DjangoCrmConnector(
+            config, ConnectorContext("crm", "."), client=DjangoCrmClient(URL, "bcrm_pat_wrong", http=conformance_server)
+        )
         with pytest.raises(AuthError) as info:
             list(conn.read("contacts", None))
         assert "bcrm_pat_wrong" not in str(info.value) and "bcrm_pat_wrong" not in repr(conn.client)
@@ -124,8 +128,12 @@ class TestDjangoCrmLiveConformance(StandardConnectorTests):
         return set(ids)
 
     def write_changes(self, server: Any) -> tuple[list[Change], set[str]]:
-        return [Change("create", None, {"first_name": "Wei", "last_name": "Zhao", "email": "wei.zhao@conf.example.cn"}, "k1"),
-                Change("update", "00000000-0000-4000-8000-000000000000", {"title": "x"}, "k2")], {"k2"}
+        return [
+            Change(
+                "create", None, {"first_name": "Wei", "last_name": "Zhao", "email": "wei.zhao@conf.example.cn"}, "k1"
+            ),
+            Change("update", "00000000-0000-4000-8000-000000000000", {"title": "x"}, "k2"),
+        ], {"k2"}
 
     def test_bad_input_gives_typed_error(self, conformance_server: Any) -> None:
         """On a real server the bad input we can cause is a wrong token: an AuthError, never a traceback."""

@@ -22,7 +22,9 @@ LINES = [{"line_no": 1, "sku": "S1", "quantity": "2", "unit_price": "3.50"}]
 
 def _850(control: int, po: str) -> str:
     order = {"order_number": po, "order_date": "2025-04-06", "party_ref": "M1", "amount": "7.00", "currency": "CNY"}
-    return transactions.render_outbound("850", [(order, LINES)], sender="R1", receiver="CHANNELCO", control=control, when=WHEN)
+    return transactions.render_outbound(
+        "850", [(order, LINES)], sender="R1", receiver="CHANNELCO", control=control, when=WHEN
+    )
 
 
 class TestEdiConformance(StandardConnectorTests):
@@ -48,16 +50,22 @@ class TestEdiConformance(StandardConnectorTests):
         return EdiConfig
 
     def valid_config(self, server: Path) -> dict[str, Any]:
-        return {"inbound": "in", "outbound": "out", "processed": "done", "failed": "bad",
-                "sender_id": "CHANNELCO", "receiver_id": "R1"}
+        return {
+            "inbound": "in",
+            "outbound": "out",
+            "processed": "done",
+            "failed": "bad",
+            "sender_id": "CHANNELCO",
+            "receiver_id": "R1",
+        }
 
     def invalid_configs(self, server: Path) -> list[dict[str, Any]]:
         return [
-            {"outbound": "out"},                                   # no inbound
+            {"outbound": "out"},  # no inbound
             {"inbound": "in", "standard": "tradacoms"},
-            {"inbound": "in", "sender_id": "X" * 16},              # interchange ids are 1-15 characters
+            {"inbound": "in", "sender_id": "X" * 16},  # interchange ids are 1-15 characters
             {"inbound": "in", "batch_size": 0},
-            {"inbound": "in", "password": "x"},                    # unknown setting
+            {"inbound": "in", "password": "x"},  # unknown setting
         ]
 
     def make_changes(self, server: Path) -> set[str]:
@@ -66,7 +74,10 @@ class TestEdiConformance(StandardConnectorTests):
 
     def write_changes(self, server: Path) -> tuple[list[Change], set[str]]:
         order = {"order_number": "PO9", "order_date": "2025-04-07", "party_ref": "M1", "lines": LINES}
-        return [Change("create", None, order, "k1"), Change("create", None, {"order_date": "2025-04-07", "lines": LINES}, "k2")], {"k2"}
+        return [
+            Change("create", None, order, "k1"),
+            Change("create", None, {"order_date": "2025-04-07", "lines": LINES}, "k2"),
+        ], {"k2"}
 
     def bad_input(self, server: Path) -> type[HubError]:
         (server / "in" / "850" / "850_9.x12").write_text("this is not an interchange")
@@ -78,7 +89,13 @@ class TestEdiConformance(StandardConnectorTests):
 
         conn = self.make_connector(conformance_server)
         _, batches = read_all(conn, "850", None)
-        assert sorted(p.name for p in (conformance_server / "out").iterdir()) == ["997_R1_000000001_1_1.x12", "997_R1_000000002_1_2.x12"]
-        assert sorted(p.name for p in (conformance_server / "in" / "850").iterdir()) == ["850_1.x12", "850_2.x12"]  # not before commit
+        assert sorted(p.name for p in (conformance_server / "out").iterdir()) == [
+            "997_R1_000000001_1_1.x12",
+            "997_R1_000000002_1_2.x12",
+        ]
+        assert sorted(p.name for p in (conformance_server / "in" / "850").iterdir()) == [
+            "850_1.x12",
+            "850_2.x12",
+        ]  # not before commit
         commit(batches)
         assert sorted(p.name for p in (conformance_server / "done").iterdir()) == ["850_1.x12", "850_2.x12"]

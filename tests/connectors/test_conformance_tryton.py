@@ -22,11 +22,11 @@ URL = "http://tryton.invalid:8000"
 
 def _invalid(url: str) -> list[dict[str, Any]]:
     return [
-        {"database": DATABASE},                                  # no url
-        {"url": url},                                            # no database
+        {"database": DATABASE},  # no url
+        {"url": url},  # no database
         {"url": url, "database": DATABASE, "batch_size": 0},
         {"url": url, "database": DATABASE, "timeout": 0},
-        {"url": url, "database": DATABASE, "api_key": "x"},      # unknown setting
+        {"url": url, "database": DATABASE, "api_key": "x"},  # unknown setting
     ]
 
 
@@ -63,7 +63,7 @@ class TestTrytonConformance(ConnectorConformance):
     def write_changes(self, server: FakeTryton) -> tuple[list[Change], set[str]]:
         return [
             Change("create", None, {"name": "杭州测试贸易", "code": "C000199"}, "k1"),
-            Change("update", "99999", {"name": "nobody"}, "k2"),                   # no such party
+            Change("update", "99999", {"name": "nobody"}, "k2"),  # no such party
             Change("create", None, {"name": "Duplicate", "code": "C000101"}, "k3"),  # Tryton refuses the code
             Change("update", str(server.ids["C000103"]), {"name": "Wuhan Delta"}, "k4"),  # type: ignore[attr-defined]
         ], {"k2", "k3"}
@@ -101,13 +101,19 @@ class TestTrytonLiveConformance(StandardConnectorTests):
     def make_connector(self, server: Any, **overrides: Any) -> Connector:
         creds = server.credentials
         config = TrytonConfig.model_validate({**self.valid_config(server), "batch_size": 7, **overrides})
-        return TrytonConnector(config, ConnectorContext("erp", ".", {"password": overrides.get("password", creds["password"])}))
+        return TrytonConnector(
+            config, ConnectorContext("erp", ".", {"password": overrides.get("password", creds["password"])})
+        )
 
     def config_model(self) -> type[TrytonConfig]:
         return TrytonConfig
 
     def valid_config(self, server: Any) -> dict[str, Any]:
-        return {"url": server.url, "database": server.credentials["database"], "username": server.credentials["username"]}
+        return {
+            "url": server.url,
+            "database": server.credentials["database"],
+            "username": server.credentials["username"],
+        }
 
     def invalid_configs(self, server: Any) -> list[dict[str, Any]]:
         return _invalid(server.url)
@@ -124,8 +130,10 @@ class TestTrytonLiveConformance(StandardConnectorTests):
         return {str(r["id"]) for r in rows}
 
     def write_changes(self, server: Any) -> tuple[list[Change], set[str]]:
-        return [Change("create", None, {"name": "Conformance Trading", "code": "CONF001"}, "k1"),
-                Change("update", "999999", {"name": "nobody"}, "k2")], {"k2"}
+        return [
+            Change("create", None, {"name": "Conformance Trading", "code": "CONF001"}, "k1"),
+            Change("update", "999999", {"name": "nobody"}, "k2"),
+        ], {"k2"}
 
     def test_bad_input_gives_typed_error(self, conformance_server: Any) -> None:
         """On a real server the bad input we can cause is a wrong password: an AuthError, never a traceback."""

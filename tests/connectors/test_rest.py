@@ -26,7 +26,10 @@ def make(server: Any, stream: dict[str, Any] | None = None, secrets: dict[str, s
     cfg.update(top)
     if server.ca_file and "verify" not in top:
         cfg["verify"] = server.ca_file
-    return build_connector(RestConfig.model_validate(cfg), ConnectorContext("shop", ".", secrets if secrets is not None else {"password": "s3cret-pw"}))
+    return build_connector(
+        RestConfig.model_validate(cfg),
+        ConnectorContext("shop", ".", secrets if secrets is not None else {"password": "s3cret-pw"}),
+    )
 
 
 def page_stream(**extra: Any) -> dict[str, Any]:
@@ -102,10 +105,17 @@ ALL_KEYS = {str(i) for i in range(1, 26)}
 STYLES = {
     "page": {"path": "/customers/page", "record_path": "data", "pagination": {"type": "page", "page_size": 10}},
     "offset": {"path": "/customers/offset", "record_path": "results", "pagination": {"type": "offset", "page_size": 4}},
-    "cursor": {"path": "/customers/cursor", "record_path": "items",
-               "pagination": {"type": "cursor", "page_size": 6, "cursor_path": "meta.next_cursor"}},
+    "cursor": {
+        "path": "/customers/cursor",
+        "record_path": "items",
+        "pagination": {"type": "cursor", "page_size": 6, "cursor_path": "meta.next_cursor"},
+    },
     "link_header": {"path": "/customers/link", "pagination": {"type": "link_header", "page_size": 9}},
-    "next_url": {"path": "/customers/next", "record_path": "data.records", "pagination": {"type": "next_url", "next_url_path": "links.next"}},
+    "next_url": {
+        "path": "/customers/next",
+        "record_path": "data.records",
+        "pagination": {"type": "next_url", "next_url_path": "links.next"},
+    },
 }
 
 
@@ -125,8 +135,11 @@ def test_every_pagination_style_reads_every_record_once(server: Any, style: str)
         ({"type": "bearer"}, {"token": "static-token-123"}, "bearer"),
         ({"type": "api_key", "name": "X-API-Key", "in": "header"}, {"api_key": "key-abc-987"}, "api_key_header"),
         ({"type": "api_key", "name": "api_key", "in": "query"}, {"api_key": "key-abc-987"}, "api_key_query"),
-        ({"type": "oauth2_client_credentials", "token_url": "__URL__/oauth/token", "client_id": "hub-client"},
-         {"client_secret": "client-secret-xyz"}, "oauth2"),
+        (
+            {"type": "oauth2_client_credentials", "token_url": "__URL__/oauth/token", "client_id": "hub-client"},
+            {"client_secret": "client-secret-xyz"},
+            "oauth2",
+        ),
     ],
 )
 def test_each_auth_style_is_accepted(server: Any, auth: dict[str, Any], secrets: dict[str, str], seen: str) -> None:
@@ -161,7 +174,12 @@ def test_missing_secret_is_a_config_error(server: Any) -> None:
 def test_oauth_token_is_refreshed_when_expired_or_revoked() -> None:
     handle = start_server(port=0, token_ttl=0.6)
     try:
-        auth = {"type": "oauth2_client_credentials", "token_url": f"{handle.url}/oauth/token", "client_id": "hub-client", "refresh_margin": 0.1}
+        auth = {
+            "type": "oauth2_client_credentials",
+            "token_url": f"{handle.url}/oauth/token",
+            "client_id": "hub-client",
+            "refresh_margin": 0.1,
+        }
         conn = make(handle, auth=auth, secrets={"client_secret": "client-secret-xyz"})
         read_all(conn, "customers", None)
         assert conn.client.oauth.fetches == 1
@@ -207,8 +225,9 @@ def test_unsorted_stream_moves_cursor_only_in_the_final_batch(server: Any) -> No
 
 
 def test_sorted_stream_moves_cursor_every_page_without_skipping_ties(server: Any) -> None:
-    stream = page_stream(params={"order_by": "updated_at"},
-                         incremental={"cursor_field": "updated_at", "mode": "param", "sorted": True})
+    stream = page_stream(
+        params={"order_by": "updated_at"}, incremental={"cursor_field": "updated_at", "mode": "param", "sorted": True}
+    )
     conn = make(server, stream)
     batches = list(conn.read("customers", None))
     assert batches[0].state == {"cursor": "2026-01-01T00:00:09Z"}, "strictly below the page's last value"
@@ -263,8 +282,12 @@ def test_next_link_to_another_origin_is_refused(server: Any) -> None:
     other = start_server(port=0)
     try:
         # the other server's links point at itself: reading it through our base URL must refuse them
-        stream = {"path": f"{other.url}/customers/next", "record_path": "data.records", "primary_key": ["id"],
-                  "pagination": {"type": "next_url"}}
+        stream = {
+            "path": f"{other.url}/customers/next",
+            "record_path": "data.records",
+            "primary_key": ["id"],
+            "pagination": {"type": "next_url"},
+        }
         with pytest.raises(ClientError, match="another origin"):
             read_all(make(server, stream), "customers", None)
     finally:
@@ -279,7 +302,10 @@ def test_bad_record_path_names_the_path(server: Any) -> None:
 def test_batch_writes_map_results_per_record(server: Any) -> None:
     stream = page_stream(write={"create_path": "/customers", "batch_path": "/customers/batch", "batch_size": 3})
     conn = make(server, stream)
-    changes = [Change("create", None, {"name": f"Batch {i}"} if i != 2 else {"name": "", "email": "x"}, f"b{i}") for i in range(5)]
+    changes = [
+        Change("create", None, {"name": f"Batch {i}"} if i != 2 else {"name": "", "email": "x"}, f"b{i}")
+        for i in range(5)
+    ]
     results = list(conn.write("customers", changes))
     assert [r.idempotency_key for r in results] == [f"b{i}" for i in range(5)]
     assert [r.ok for r in results] == [True, True, False, True, True]

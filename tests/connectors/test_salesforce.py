@@ -19,14 +19,26 @@ SECRETS = {"password": "pw-123", "security_token": "TOKEN456", "client_secret": 
 
 def make(server: Any, secrets: dict[str, str] | None = None, **overrides: Any):
     cfg: dict[str, Any] = {
-        "auth": "password", "login_url": server.url, "username": "integration@channelco.example",
-        "client_id": "hub-connected-app", "verify": server.ca_file, "backoff_base": 0.01, "backoff_max": 0.05,
-        "max_attempts": 3, "page_size": 200, "bulk_poll_interval": 0.02, "api_limit_pause": 0.01,
-        "objects": {"accounts": {"object": "Account", "external_id_field": "ERP_Customer_Code__c"},
-                    "contacts": {"object": "Contact", "fields": ["Id", "LastName", "Email", "SystemModstamp"]}},
+        "auth": "password",
+        "login_url": server.url,
+        "username": "integration@channelco.example",
+        "client_id": "hub-connected-app",
+        "verify": server.ca_file,
+        "backoff_base": 0.01,
+        "backoff_max": 0.05,
+        "max_attempts": 3,
+        "page_size": 200,
+        "bulk_poll_interval": 0.02,
+        "api_limit_pause": 0.01,
+        "objects": {
+            "accounts": {"object": "Account", "external_id_field": "ERP_Customer_Code__c"},
+            "contacts": {"object": "Contact", "fields": ["Id", "LastName", "Email", "SystemModstamp"]},
+        },
     }
     cfg.update(overrides)
-    return build_connector(SalesforceConfig.model_validate(cfg), ConnectorContext("crm", ".", SECRETS if secrets is None else secrets))
+    return build_connector(
+        SalesforceConfig.model_validate(cfg), ConnectorContext("crm", ".", SECRETS if secrets is None else secrets)
+    )
 
 
 @pytest.fixture
@@ -80,7 +92,13 @@ class TestSalesforceConformance(ConnectorConformance):
 
     def write_changes(self, server: Any) -> tuple[list[Change], set[str]]:
         return [
-            Change("upsert", None, {"ERP_Customer_Code__c": "C000003", "Name": "Upserted"}, "u1", match_field="ERP_Customer_Code__c"),
+            Change(
+                "upsert",
+                None,
+                {"ERP_Customer_Code__c": "C000003", "Name": "Upserted"},
+                "u1",
+                match_field="ERP_Customer_Code__c",
+            ),
             Change("upsert", None, {"ERP_Customer_Code__c": "NEW-1", "Name": "Brand new"}, "u2"),
             Change("upsert", None, {"ERP_Customer_Code__c": "NEW-2", "Nam": "typo"}, "u3"),
             Change("create", None, {"Name": "Created"}, "c1"),
@@ -98,13 +116,16 @@ def test_rest_paging_resumes_exactly_from_each_batch(server: Any) -> None:
 
 
 def test_equal_stamps_across_a_page_boundary_are_not_skipped(server: Any) -> None:
-    same = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    same = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
     ids = account_ids(server)[100:400]
     for rid in ids:  # 300 rows with one SystemModstamp: a page boundary falls inside them
         server.org.records["Account"][rid]["SystemModstamp"] = same
     conn = make(server)
     _, batches = read_all(conn, "accounts", None)
-    assert batches[0].state["cursor"] == "2026-06-01T00:00:00.000Z" or batches[1].state["cursor"] == "2026-06-01T00:00:00.000Z"
+    assert (
+        batches[0].state["cursor"] == "2026-06-01T00:00:00.000Z"
+        or batches[1].state["cursor"] == "2026-06-01T00:00:00.000Z"
+    )
     first_with_tie = next(b for b in batches if b.state.get("cursor") == "2026-06-01T00:00:00.000Z" and not b.final)
     resumed, _ = read_all(conn, "accounts", first_with_tie.state)
     all_records, _ = read_all(conn, "accounts", None)
@@ -124,19 +145,27 @@ def test_deletes_propagate_through_query_all(server: Any) -> None:
 def test_upsert_round_trip(server: Any) -> None:
     conn = make(server)
     _, batches = read_all(conn, "accounts", None)
-    first = list(conn.write("accounts", [Change("upsert", None, {"ERP_Customer_Code__c": "ERP-9", "Name": "Round Trip"}, "r1")]))
+    first = list(
+        conn.write("accounts", [Change("upsert", None, {"ERP_Customer_Code__c": "ERP-9", "Name": "Round Trip"}, "r1")])
+    )
     assert first[0].ok and first[0].created
     again = list(conn.write("accounts", [Change("upsert", "ERP-9", {"Name": "Round Trip 2"}, "r2")]))
     assert again[0].ok and not again[0].created and again[0].external_id == first[0].external_id
     records, _ = read_all(conn, "accounts", batches[-1].state)
-    assert [(r.key, r.data["Name"], r.data["ERP_Customer_Code__c"]) for r in records] == [(first[0].external_id, "Round Trip 2", "ERP-9")]
+    assert [(r.key, r.data["Name"], r.data["ERP_Customer_Code__c"]) for r in records] == [
+        (first[0].external_id, "Round Trip 2", "ERP-9")
+    ]
 
 
 def test_duplicate_external_id_in_org_is_a_per_record_error(server: Any) -> None:
     ids = account_ids(server)
     server.org.update("Account", ids[1], {"ERP_Customer_Code__c": "DUP"})
     server.org.update("Account", ids[2], {"ERP_Customer_Code__c": "DUP"})
-    results = list(make(server).write("accounts", [Change("upsert", "DUP", {"Name": "x"}, "d1"), Change("upsert", "OK-1", {"Name": "y"}, "d2")]))
+    results = list(
+        make(server).write(
+            "accounts", [Change("upsert", "DUP", {"Name": "x"}, "d1"), Change("upsert", "OK-1", {"Name": "y"}, "d2")]
+        )
+    )
     assert [r.ok for r in results] == [False, True]
     assert results[0].error.details["fault_code"] == "DUPLICATE_EXTERNAL_ID"
 
@@ -156,7 +185,9 @@ def test_bulk_query_path_matches_rest_and_resumes(server: Any) -> None:
 
 def test_bulk_ingest_upsert_maps_results_per_record(server: Any) -> None:
     conn = make(server, bulk_write_threshold=2)
-    changes = [Change("upsert", None, {"ERP_Customer_Code__c": f"BULK-{i}", "Name": f"Bulk {i}"}, f"b{i}") for i in range(4)]
+    changes = [
+        Change("upsert", None, {"ERP_Customer_Code__c": f"BULK-{i}", "Name": f"Bulk {i}"}, f"b{i}") for i in range(4)
+    ]
     changes.append(Change("upsert", None, {"ERP_Customer_Code__c": "BULK-X", "Name": "bad", "Phone": True}, "bx"))
     changes.append(Change("upsert", None, {"ERP_Customer_Code__c": "BULK-0", "Name": "dup in batch"}, "bd"))
     results = list(conn.write("accounts", changes))
@@ -206,7 +237,7 @@ def test_dropped_connection_mid_paging_retries_the_page(server: Any) -> None:
     server.fault_drop(times=1, path="/queryAll/01g")
     records, _ = read_all(conn, "accounts", None)
     assert len({r.key for r in records}) == 450
-    assert ("drop", ) == tuple(k for k, _ in server.faults.fired)
+    assert ("drop",) == tuple(k for k, _ in server.faults.fired)
 
 
 def test_slow_responses_within_and_beyond_the_timeout(server: Any) -> None:
@@ -237,8 +268,14 @@ def test_jwt_bearer_flow() -> None:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     handle = start_server(port=0, accounts=5, jwt_public_key=public)
     try:
         conn = make(handle, auth="jwt", secrets={"private_key": private})

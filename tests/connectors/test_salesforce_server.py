@@ -73,9 +73,13 @@ def test_soql_order_limit_offset_and_count(api: Any) -> None:
 
 @pytest.mark.parametrize(
     ("soql", "code"),
-    [("SELECT Nope FROM Account", "INVALID_FIELD"), ("SELECT Id FROM Nothing", "INVALID_TYPE"),
-     ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY"), ("SELECT Id FROM Account LIMIT x", "MALFORMED_QUERY"),
-     ("SELECT Id FROM Account WHERE Name > 5", "INVALID_QUERY_FILTER_OPERATOR")],
+    [
+        ("SELECT Nope FROM Account", "INVALID_FIELD"),
+        ("SELECT Id FROM Nothing", "INVALID_TYPE"),
+        ("SELECT Id FROM Account WHERE", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account LIMIT x", "MALFORMED_QUERY"),
+        ("SELECT Id FROM Account WHERE Name > 5", "INVALID_QUERY_FILTER_OPERATOR"),
+    ],
 )
 def test_soql_errors_are_salesforce_shaped(api: Any, soql: str, code: str) -> None:
     response = q(api, soql)
@@ -112,8 +116,11 @@ def test_shapes_match_real_salesforce_samples(api: Any) -> None:
     real = json.loads((CORPUS / "camel/describe_Account_v42.json").read_text())
     assert set(describe) <= set(real)
     assert set(describe["fields"][0]) <= set(real["fields"][0])
-    token = api("POST", "/services/oauth2/token", data={"grant_type": "client_credentials", "client_id": "hub-connected-app",
-                                                         "client_secret": "app-secret-789"}).json()
+    token = api(
+        "POST",
+        "/services/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": "hub-connected-app", "client_secret": "app-secret-789"},
+    ).json()
     assert _keys(CORPUS / "restforce/oauth_token_success.json") <= set(token)
     bad = api("POST", "/services/oauth2/token", data={"grant_type": "password", "client_id": "x"}).json()
     assert set(bad) == _keys(CORPUS / "restforce/oauth_token_error.json")
@@ -121,25 +128,48 @@ def test_shapes_match_real_salesforce_samples(api: Any) -> None:
     assert set(created) == _keys(CORPUS / "restforce/create_success.json")
     error = api("POST", "/services/data/v59.0/sobjects/Account", json={"foo": 1}).json()
     assert set(error[0]) >= set(json.loads((CORPUS / "restforce/write_error.json").read_text())[0])
-    coll = api("POST", "/services/data/v59.0/composite/sobjects", json={"records": [{"attributes": {"type": "Account"}, "Name": "C"}]}).json()
+    coll = api(
+        "POST",
+        "/services/data/v59.0/composite/sobjects",
+        json={"records": [{"attributes": {"type": "Account"}, "Name": "C"}]},
+    ).json()
     assert set(coll[0]) == set(json.loads((CORPUS / "restforce/sobject_collections_success.json").read_text())[0])
     limits = api("GET", "/services/data/v59.0/limits").json()
     assert set(limits["DailyApiRequests"]) == {"Max", "Remaining"}
-    job = api("POST", "/services/data/v59.0/jobs/ingest", json={"object": "Account", "operation": "insert", "contentType": "CSV"}).json()
+    job = api(
+        "POST",
+        "/services/data/v59.0/jobs/ingest",
+        json={"object": "Account", "operation": "insert", "contentType": "CSV"},
+    ).json()
     assert _keys(CORPUS / "restforce/bulk2_create_ingest_job.json") <= set(job)
     merch = (CORPUS / "camel/bulk_ingest_merchandise.csv").read_text()
     assert merch.startswith('"')  # quoted CSV header, as our CSV reader accepts
 
 
 def test_bulk_ingest_roundtrip_over_raw_http(api: Any) -> None:
-    job = api("POST", "/services/data/v59.0/jobs/ingest", json={"object": "Account", "operation": "upsert",
-                                                                   "externalIdFieldName": "ERP_Customer_Code__c"}).json()
+    job = api(
+        "POST",
+        "/services/data/v59.0/jobs/ingest",
+        json={"object": "Account", "operation": "upsert", "externalIdFieldName": "ERP_Customer_Code__c"},
+    ).json()
     body = '"ERP_Customer_Code__c","Name","Phone"\n"RAW-1","Raw One",""\n"RAW-2","","x"\n'
-    assert api("PUT", f"/services/data/v59.0/jobs/ingest/{job['id']}/batches", data=body.encode(), headers={"Content-Type": "text/csv"}).status_code == 201
+    assert (
+        api(
+            "PUT",
+            f"/services/data/v59.0/jobs/ingest/{job['id']}/batches",
+            data=body.encode(),
+            headers={"Content-Type": "text/csv"},
+        ).status_code
+        == 201
+    )
     done = api("PATCH", f"/services/data/v59.0/jobs/ingest/{job['id']}", json={"state": "UploadComplete"}).json()
     assert done["state"] == "JobComplete" and done["numberRecordsFailed"] == 1
-    ok = list(csv.DictReader(api("GET", f"/services/data/v59.0/jobs/ingest/{job['id']}/successfulResults").text.splitlines()))
-    failed = list(csv.DictReader(api("GET", f"/services/data/v59.0/jobs/ingest/{job['id']}/failedResults").text.splitlines()))
+    ok = list(
+        csv.DictReader(api("GET", f"/services/data/v59.0/jobs/ingest/{job['id']}/successfulResults").text.splitlines())
+    )
+    failed = list(
+        csv.DictReader(api("GET", f"/services/data/v59.0/jobs/ingest/{job['id']}/failedResults").text.splitlines())
+    )
     assert ok[0]["sf__Created"] == "true" and ok[0]["ERP_Customer_Code__c"] == "RAW-1"
     assert failed[0]["sf__Error"].startswith("REQUIRED_FIELD_MISSING")
 
@@ -158,7 +188,12 @@ def _channelco(tmp_path: Path) -> Path:
     if not gen.exists():
         pytest.skip("../shared absent: ChannelCo generator not available")
     out = tmp_path / "channelco"
-    subprocess.run([sys.executable, str(gen), str(out), "--seed", "7", "--customers", "60"], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(gen), str(out), "--seed", "7", "--customers", "60"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     return out / "crm"
 
 
@@ -170,15 +205,32 @@ def test_seed_from_channelco_crm_folder(tmp_path: Path) -> None:
         rows = list(csv.DictReader(handle))
     assert counts["Account"] == len(rows) and len(org.records["Account"]) == len(rows)
     first = org.records["Account"][rows[0]["Id"]]
-    assert first["Name"] == rows[0]["Name"] and first["SystemModstamp"].isoformat().startswith(rows[0]["SystemModstamp"][:19])
+    assert first["Name"] == rows[0]["Name"] and first["SystemModstamp"].isoformat().startswith(
+        rows[0]["SystemModstamp"][:19]
+    )
     assert counts["Contact"] > 0 and counts["Order"] > 0
 
 
 def test_command_line_server_with_pidfile(tmp_path: Path) -> None:
     pidfile = tmp_path / "sf.pid"
-    proc = subprocess.Popen([sys.executable, "-m", "testkit.servers.salesforce", "--port", "0", "--accounts", "3",
-                             "--pidfile", str(pidfile), "--cert-dir", str(tmp_path / "certs")],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "testkit.servers.salesforce",
+            "--port",
+            "0",
+            "--accounts",
+            "3",
+            "--pidfile",
+            str(pidfile),
+            "--cert-dir",
+            str(tmp_path / "certs"),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         assert "Salesforce test server on https://127.0.0.1:" in line

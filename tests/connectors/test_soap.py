@@ -51,8 +51,14 @@ def connect(handle: Any, secrets: dict[str, str] | None = None, **overrides: Any
 
 def raw_config(handle: Any, stream: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     """A config reading element names as they are (no CSV renaming)."""
-    cfg = {"wsdl": handle.wsdl_url, "max_attempts": 3, "backoff": 0.01, "timeout": 5, "cache": "none",
-           "streams": {"s": stream}}
+    cfg = {
+        "wsdl": handle.wsdl_url,
+        "max_attempts": 3,
+        "backoff": 0.01,
+        "timeout": 5,
+        "cache": "none",
+        "streams": {"s": stream},
+    }
     cfg.update(overrides)
     return cfg
 
@@ -85,8 +91,15 @@ class TestSoapConformance(ConnectorConformance):
         both["streams"]["customers"]["paging"]["token"] = {"param": "t", "response_path": "t"}
         no_path = copy.deepcopy(good)
         del no_path["streams"]["customers"]["result_path"]
-        return [{k: v for k, v in good.items() if k != "wsdl"}, {**good, "streams": {}}, no_key, both, no_path,
-                {**good, "timeout": 0}, {**good, "surprise": 1}]
+        return [
+            {k: v for k, v in good.items() if k != "wsdl"},
+            {**good, "streams": {}},
+            no_key,
+            both,
+            no_path,
+            {**good, "timeout": 0},
+            {**good, "surprise": 1},
+        ]
 
     def make_changes(self, server: Any) -> set[str]:
         server.store.update_credit_limit("C000003", Decimal("1.00"))
@@ -97,12 +110,17 @@ class TestSoapConformance(ConnectorConformance):
         server.inject("http", times=None, status=status)
 
     def write_changes(self, server: Any) -> tuple[list[Change], set[str]]:
-        return ([
-            Change("create", None, {"客户名称": "杭州新星贸易有限公司", "城市": "杭州", "信用额度": "5000.00"}, "k-new"),
-            Change("create", None, {"客户编码": "C000002", "客户名称": "重复编码"}, "k-dup"),
-            Change("update", "C000004", {"信用额度": "88000.00"}, "k-upd"),
-            Change("update", "C999999", {"信用额度": "1.00"}, "k-missing"),
-        ], {"k-dup", "k-missing"})
+        return (
+            [
+                Change(
+                    "create", None, {"客户名称": "杭州新星贸易有限公司", "城市": "杭州", "信用额度": "5000.00"}, "k-new"
+                ),
+                Change("create", None, {"客户编码": "C000002", "客户名称": "重复编码"}, "k-dup"),
+                Change("update", "C000004", {"信用额度": "88000.00"}, "k-upd"),
+                Change("update", "C999999", {"信用额度": "1.00"}, "k-missing"),
+            ],
+            {"k-dup", "k-missing"},
+        )
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -152,17 +170,38 @@ def test_token_paging_and_exploded_lines(server) -> None:
         conn.close()
     assert len(orders) == 46 and len(batches) == 5 and "lines" not in orders[0].data
     assert len(lines) == 92 and all(r.key.count("|") == 1 for r in lines)
-    assert lines[0].data == {"订单号": orders[0].data["订单号"], "行号": "1", "物料编码": lines[0].data["物料编码"],
-                             "数量": lines[0].data["数量"], "单价": lines[0].data["单价"], "金额": lines[0].data["金额"]}
+    assert lines[0].data == {
+        "订单号": orders[0].data["订单号"],
+        "行号": "1",
+        "物料编码": lines[0].data["物料编码"],
+        "数量": lines[0].data["数量"],
+        "单价": lines[0].data["单价"],
+        "金额": lines[0].data["金额"],
+    }
     assert len(server.calls("GetSalesOrders")) == 10
 
 
 def test_date_window_paging_moves_cursor_per_window(server) -> None:
-    stream = {"operation": "GetInvoices", "result_path": "invoices.invoice", "key": ["invoiceNo"],
-              "paging": {"window": {"from_param": "fromDate", "to_param": "toDate", "start": "2025-04-01",
-                                    "end": "2025-07-01", "days": 30},
-                         "token": {"param": "continuationToken", "response_path": "continuationToken",
-                                   "size_param": "pageSize", "size": 2}}}
+    stream = {
+        "operation": "GetInvoices",
+        "result_path": "invoices.invoice",
+        "key": ["invoiceNo"],
+        "paging": {
+            "window": {
+                "from_param": "fromDate",
+                "to_param": "toDate",
+                "start": "2025-04-01",
+                "end": "2025-07-01",
+                "days": 30,
+            },
+            "token": {
+                "param": "continuationToken",
+                "response_path": "continuationToken",
+                "size_param": "pageSize",
+                "size": 2,
+            },
+        },
+    }
     conn = build_connector(SoapConfig.model_validate(raw_config(server, stream)), ConnectorContext("drp", "."))
     try:
         records, batches = read_all(conn, "s", None)
@@ -181,8 +220,13 @@ def test_date_window_paging_moves_cursor_per_window(server) -> None:
 
 
 def test_inventory_of_one_warehouse_and_unknown_warehouse(server) -> None:
-    stream = {"operation": "GetInventory", "request": {"warehouse": "W0002"}, "result_path": "positions.position",
-              "key": ["warehouseCode", "sku"], "paging": {"page": {"param": "page"}}}
+    stream = {
+        "operation": "GetInventory",
+        "request": {"warehouse": "W0002"},
+        "result_path": "positions.position",
+        "key": ["warehouseCode", "sku"],
+        "paging": {"page": {"param": "page"}},
+    }
     conn = build_connector(SoapConfig.model_validate(raw_config(server, stream)), ConnectorContext("drp", "."))
     try:
         records, _ = read_all(conn, "s", None)
@@ -218,11 +262,11 @@ def test_writes_give_per_record_results(server) -> None:
     conn = connect(server)
     changes = [
         Change("create", None, {"客户名称": "苏州新星贸易有限公司", "信用额度": "1000.00", "电话": "0512-1234"}, "a"),
-        Change("create", None, {"客户名称": "", "城市": "苏州"}, "b"),          # DRP refuses: name required
+        Change("create", None, {"客户名称": "", "城市": "苏州"}, "b"),  # DRP refuses: name required
         Change("create", None, {"客户名称": "母公司不存在", "上级客户编码": "C424242"}, "c"),
-        Change("update", "C000005", {"信用额度": "-5.00"}, "d"),                  # negative limit
+        Change("update", "C000005", {"信用额度": "-5.00"}, "d"),  # negative limit
         Change("update", "C000005", {"信用额度": "77000.00"}, "e"),
-        Change("delete", "C000005", {}, "f"),                                      # not configured
+        Change("delete", "C000005", {}, "f"),  # not configured
     ]
     try:
         results = list(conn.write("customers", changes))
@@ -233,7 +277,9 @@ def test_writes_give_per_record_results(server) -> None:
     assert results[0].created and results[0].external_id == "C000025"
     assert server.store.get("customers", "C000025")["customerName"] == "苏州新星贸易有限公司"
     b, c, d = results[1].error, results[2].error, results[3].error
-    assert isinstance(b, MappingError) or (isinstance(b, ClientError) and b.details["fault_detail"]["code"] == "DRP-1003")
+    assert isinstance(b, MappingError) or (
+        isinstance(b, ClientError) and b.details["fault_detail"]["code"] == "DRP-1003"
+    )
     assert isinstance(c, ClientError) and c.fault_code == "soap:Client" and "C424242" in c.fault_string
     assert isinstance(d, ClientError) and d.details["fault_detail"]["code"] == "DRP-1004"
     assert server.store.get("customers", "C000005")["creditLimit"] == Decimal("77000.00")
@@ -257,10 +303,15 @@ def test_record_that_does_not_fit_the_wsdl_fails_alone(server) -> None:
     conn = connect(server)
     conn.config.streams["customers"].writes["create"].send_fields = None
     try:
-        results = list(conn.write("customers", [
-            Change("create", None, {"客户名称": "甲", "shoeSize": "42"}, "x"),
-            Change("create", None, {"客户名称": "乙"}, "y"),
-        ]))
+        results = list(
+            conn.write(
+                "customers",
+                [
+                    Change("create", None, {"客户名称": "甲", "shoeSize": "42"}, "x"),
+                    Change("create", None, {"客户名称": "乙"}, "y"),
+                ],
+            )
+        )
     finally:
         conn.close()
     assert [r.ok for r in results] == [False, True]
@@ -347,8 +398,9 @@ def test_response_with_external_entity_is_refused(server) -> None:
 @pytest.mark.parametrize("digest", [True, False])
 def test_ws_security_username_token_end_to_end(seed: Path, digest: bool) -> None:
     with start_server(seed_dir=seed, users={"hub": "p@ss-w0rd"}) as handle:
-        conn = connect(handle, auth={"type": "wsse", "username": "hub", "digest": digest},
-                       secrets={"password": "p@ss-w0rd"})
+        conn = connect(
+            handle, auth={"type": "wsse", "username": "hub", "digest": digest}, secrets={"password": "p@ss-w0rd"}
+        )
         try:
             records, _ = read_all(conn, "products", None)
         finally:
@@ -405,7 +457,9 @@ def _write_wsdl(folder: Path, types: str, prolog: str = "") -> Path:
     text = WSDL_FILE.read_text(encoding="utf-8").split("?>", 1)[1]
     start, end = text.index("<wsdl:types>"), text.index("</wsdl:types>") + len("</wsdl:types>")
     path = folder / "svc.wsdl"
-    path.write_text('<?xml version="1.0" encoding="UTF-8"?>' + prolog + text[:start] + types + text[end:], encoding="utf-8")
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>' + prolog + text[:start] + types + text[end:], encoding="utf-8"
+    )
     return path
 
 
@@ -413,8 +467,10 @@ def test_imports_outside_the_wsdl_folder_are_refused(server, tmp_path: Path) -> 
     inner = tmp_path / "inner"
     inner.mkdir()
     (tmp_path / "drp.xsd").write_text((WSDL_FILE.parent / "drp.xsd").read_text(encoding="utf-8"), encoding="utf-8")
-    types = ('<wsdl:types><xsd:schema targetNamespace="urn:x"><xsd:import namespace="urn:channelco:drp:soap:v1" '
-             'schemaLocation="../drp.xsd"/></xsd:schema></wsdl:types>')
+    types = (
+        '<wsdl:types><xsd:schema targetNamespace="urn:x"><xsd:import namespace="urn:channelco:drp:soap:v1" '
+        'schemaLocation="../drp.xsd"/></xsd:schema></wsdl:types>'
+    )
     path = _write_wsdl(inner, types)
     with pytest.raises(WsdlImportRefused) as info:
         connect(server, wsdl=str(path), endpoint=server.url).discover()
@@ -453,5 +509,7 @@ def test_register_connectors_hook() -> None:
     import connectors.soap as plugin
 
     found: dict[str, tuple[Any, ...]] = {}
-    plugin.register_connectors(register=lambda kind, model, factory, description="": found.setdefault(kind, (model, factory)))
+    plugin.register_connectors(
+        register=lambda kind, model, factory, description="": found.setdefault(kind, (model, factory))
+    )
     assert found["soap"] == (SoapConfig, build_connector)

@@ -49,7 +49,10 @@ def test_sample_drp_reads_back_as_its_csv(tmp_path: Path) -> None:
 def test_channelco_drp_reads_back_as_its_csv(tmp_path: Path) -> None:
     if not GENERATOR.exists():
         pytest.skip("../shared absent: ChannelCo generator not available")
-    subprocess.run([sys.executable, str(GENERATOR), str(tmp_path), "--seed", "7", "--customers", "150"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(GENERATOR), str(tmp_path), "--seed", "7", "--customers", "150"],
+        check=True,
+        capture_output=True,
+    )
     counts = assert_same_as_csv(tmp_path / "drp")
     assert counts["customers"] > 100 and counts["payments"] > 0

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -38,12 +38,16 @@ def server(seed: Path):
 
 
 def envelope(body: str, header: str = "") -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}" xmlns:tns="{NS}">'
-            f"<soap:Header>{header}</soap:Header><soap:Body>{body}</soap:Body></soap:Envelope>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}" xmlns:tns="{NS}">'
+        f"<soap:Header>{header}</soap:Header><soap:Body>{body}</soap:Body></soap:Envelope>"
+    ).encode()
 
 
 def post(handle, data: bytes, **headers: str) -> requests.Response:
-    return requests.post(handle.url, data=data, headers={"Content-Type": "text/xml; charset=utf-8", **headers}, timeout=10)
+    return requests.post(
+        handle.url, data=data, headers={"Content-Type": "text/xml; charset=utf-8", **headers}, timeout=10
+    )
 
 
 def test_zeep_consumes_the_wsdl_in_strict_mode(server) -> None:
@@ -51,8 +55,15 @@ def test_zeep_consumes_the_wsdl_in_strict_mode(server) -> None:
 
     client = zeep.Client(server.wsdl_url, settings=zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True))
     ops = set(client.service._binding.all())
-    assert {"GetCustomers", "GetSalesOrders", "GetInventory", "GetInvoices", "GetPayments",
-            "CreateCustomer", "UpdateCreditLimit"} <= ops
+    assert {
+        "GetCustomers",
+        "GetSalesOrders",
+        "GetInventory",
+        "GetInvoices",
+        "GetPayments",
+        "CreateCustomer",
+        "UpdateCreditLimit",
+    } <= ops
     assert client.service._binding_options["address"] == server.url
     res = client.service.GetCustomers(page=1, pageSize=5)
     assert res.totalCount == 24 and res.pageCount == 5 and len(res.customers.customer) == 5
@@ -63,9 +74,11 @@ def test_zeep_consumes_the_wsdl_in_strict_mode(server) -> None:
 def test_xxe_in_request_is_refused_and_not_expanded(server, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET-VALUE")
-    body = (f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>'
-            f'<soap:Envelope xmlns:soap="{SOAP11}" xmlns:tns="{NS}"><soap:Body>'
-            f"<tns:GetInventory><tns:warehouse>&xxe;</tns:warehouse></tns:GetInventory></soap:Body></soap:Envelope>").encode()
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+        f'<soap:Envelope xmlns:soap="{SOAP11}" xmlns:tns="{NS}"><soap:Body>'
+        f"<tns:GetInventory><tns:warehouse>&xxe;</tns:warehouse></tns:GetInventory></soap:Body></soap:Envelope>"
+    ).encode()
     resp = post(server, body)
     assert resp.status_code == 500
     assert "soap:Client" in resp.text and "DRP-0004" in resp.text
@@ -84,16 +97,20 @@ def test_malformed_and_unknown_requests_are_client_faults(server) -> None:
 
 def _token(user: str, password: str, digest: bool, created: str | None = None) -> str:
     if not digest:
-        return (f'<wsse:Security xmlns:wsse="{WSSE}"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username>'
-                f'<wsse:Password Type="#PasswordText">{password}</wsse:Password></wsse:UsernameToken></wsse:Security>')
+        return (
+            f'<wsse:Security xmlns:wsse="{WSSE}"><wsse:UsernameToken><wsse:Username>{user}</wsse:Username>'
+            f'<wsse:Password Type="#PasswordText">{password}</wsse:Password></wsse:UsernameToken></wsse:Security>'
+        )
     nonce = os.urandom(16)
-    created = created or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = created or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     pw = base64.b64encode(hashlib.sha1(nonce + created.encode() + password.encode()).digest()).decode()
-    return (f'<wsse:Security xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}"><wsse:UsernameToken>'
-            f"<wsse:Username>{user}</wsse:Username>"
-            f'<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{pw}</wsse:Password>'
-            f"<wsse:Nonce>{base64.b64encode(nonce).decode()}</wsse:Nonce><wsu:Created>{created}</wsu:Created>"
-            "</wsse:UsernameToken></wsse:Security>")
+    return (
+        f'<wsse:Security xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}"><wsse:UsernameToken>'
+        f"<wsse:Username>{user}</wsse:Username>"
+        f'<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordDigest">{pw}</wsse:Password>'
+        f"<wsse:Nonce>{base64.b64encode(nonce).decode()}</wsse:Nonce><wsu:Created>{created}</wsu:Created>"
+        "</wsse:UsernameToken></wsse:Security>"
+    )
 
 
 def test_ws_security_username_token_is_verified(seed: Path) -> None:
@@ -153,8 +170,23 @@ def test_seed_errors_name_file_line_and_field(tmp_path: Path) -> None:
 def test_command_line_server_with_pidfile(seed: Path, tmp_path: Path) -> None:
     pidfile = tmp_path / "drp.pid"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "testkit.servers.drpsoap", "--port", "0", "--seed-drp", str(seed),
-                             "--pidfile", str(pidfile)], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "testkit.servers.drpsoap",
+            "--port",
+            "0",
+            "--seed-drp",
+            str(seed),
+            "--pidfile",
+            str(pidfile),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     try:
         line = proc.stdout.readline()
         assert "DRP SOAP service on http://127.0.0.1:" in line, line

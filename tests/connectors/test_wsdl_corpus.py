@@ -26,10 +26,14 @@ pytestmark = pytest.mark.skipif(not FILES, reason="../shared absent: WSDL corpus
 
 
 def _client(path: Path) -> SoapClient:
-    config = SoapConfig.model_validate({
-        "wsdl": str(path), "endpoint": "http://127.0.0.1:9/unused", "cache": "none",
-        "streams": {"probe": {"operation": "Probe", "result_path": "x", "key": ["id"]}},
-    })
+    config = SoapConfig.model_validate(
+        {
+            "wsdl": str(path),
+            "endpoint": "http://127.0.0.1:9/unused",
+            "cache": "none",
+            "streams": {"probe": {"operation": "Probe", "result_path": "x", "key": ["id"]}},
+        }
+    )
     return SoapClient(config, ConnectorContext(system="corpus", base_dir=str(path.parent)))
 
 

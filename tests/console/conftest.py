@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "report"))  # the project's CDP harness
 
 try:  # shared helpers are moving out of tests/pipeline/conftest.py
-    from tests.helpers.channelco import CONFIG, channelco_store
+    from tests.helpers.channelco import channelco_store
 except ImportError:  # pragma: no cover
-    from tests.pipeline.conftest import CONFIG, channelco_store
+    from tests.pipeline.conftest import channelco_store
 
 FIXTURE = ROOT / "tests" / "fixtures" / "channelco_demo"
 HOSTILE = "<script>alert(1)</script> 恶意 & Co"

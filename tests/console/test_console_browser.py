@@ -14,9 +14,9 @@ from typing import Any
 from urllib.request import urlopen
 
 import pytest
+from cdp_browser import Browser, find_chromium
 from sqlalchemy import select
 
-from cdp_browser import Browser, find_chromium
 from hub.store.models import CrosswalkLink, Discrepancy, ReviewItem
 from tests.console.conftest import CONFIG, PASSWORDS, ROOT
 
@@ -41,8 +41,13 @@ def server(store: dict[str, Any], tmp_path: Path) -> Any:
     port = _free_port()
     env = {**os.environ, "HUB_DATABASE_URL": store["url"], "CHANNELCO_DIR": str(store["world"])}
     log = (tmp_path / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "hub", "-c", str(CONFIG), "serve", "--host", "127.0.0.1", "--port",
-                             str(port)], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hub", "-c", str(CONFIG), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -51,7 +56,7 @@ def server(store: dict[str, Any], tmp_path: Path) -> Any:
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise AssertionError((tmp_path / "serve.log").read_text())
+                    raise AssertionError((tmp_path / "serve.log").read_text()) from None
                 time.sleep(0.25)
         yield base
     finally:
@@ -75,8 +80,10 @@ def browser(tmp_path: Path) -> Any:
 
 def _login(b: Browser, base: str, name: str) -> None:
     b.load(f"{base}/login")
-    b.evaluate(f"document.getElementById('username').value = {json.dumps(name)};"
-               f"document.getElementById('password').value = {json.dumps(PASSWORDS[name])};")
+    b.evaluate(
+        f"document.getElementById('username').value = {json.dumps(name)};"
+        f"document.getElementById('password').value = {json.dumps(PASSWORDS[name])};"
+    )
     _submit(b, "document.querySelector('form[action$=\"/login\"]').submit()")
 
 
@@ -88,8 +95,11 @@ def _submit(b: Browser, script: str) -> None:
 
 def _cid(engine: Any, system: str, ext: str) -> str:
     with engine.connect() as conn:
-        return conn.execute(select(CrosswalkLink.canonical_id).where(
-            CrosswalkLink.entity == "party", CrosswalkLink.system == system, CrosswalkLink.external_id == ext)).scalar_one()
+        return conn.execute(
+            select(CrosswalkLink.canonical_id).where(
+                CrosswalkLink.entity == "party", CrosswalkLink.system == system, CrosswalkLink.external_id == ext
+            )
+        ).scalar_one()
 
 
 def test_console_in_chromium(server: str, browser: Browser, store: dict[str, Any], tmp_path: Path) -> None:
@@ -101,49 +111,79 @@ def test_console_in_chromium(server: str, browser: Browser, store: dict[str, Any
     assert browser.evaluate("location.pathname") == "/discrepancies"
     assert browser.failures() == []
     with engine.connect() as conn:
-        open_rows = conn.execute(select(Discrepancy).where(Discrepancy.status == "open")
-                                 .order_by(Discrepancy.kind, Discrepancy.key)).all()
+        open_rows = conn.execute(
+            select(Discrepancy).where(Discrepancy.status == "open").order_by(Discrepancy.kind, Discrepancy.key)
+        ).all()
     shown = browser.evaluate("[...document.querySelectorAll('[data-external-id]')].map(e => e.textContent)")
     assert sorted(shown) == sorted(r.external_id for r in open_rows)
 
     # filter by kind through the form
     kind = open_rows[0].kind
-    _submit(browser, f"document.getElementById('f-kind').value = {json.dumps(kind)};"
-                     "document.querySelector('form.filters').submit()")
+    _submit(
+        browser,
+        f"document.getElementById('f-kind').value = {json.dumps(kind)};document.querySelector('form.filters').submit()",
+    )
     kinds = browser.evaluate("[...document.querySelectorAll('article.card')].map(e => e.dataset.kind)")
     assert kinds and set(kinds) == {kind} and len(kinds) == sum(r.kind == kind for r in open_rows)
 
     # acknowledge the first one through its checkbox and the bulk button
     target = next(r for r in open_rows if r.kind == kind)
-    _submit(browser, f"document.querySelector('input[name=item][value={json.dumps(target.kind + ':' + target.key)}]').checked = true;"
-                     "document.querySelector('#bulk button[value=ack]').click()")
+    _submit(
+        browser,
+        f"document.querySelector('input[name=item][value={json.dumps(target.kind + ':' + target.key)}]').checked = true;"
+        "document.querySelector('#bulk button[value=ack]').click()",
+    )
     assert "1 acknowledged" in browser.evaluate("document.querySelector('.flash').textContent")
     with engine.connect() as conn:
-        row = conn.execute(select(Discrepancy).where(Discrepancy.kind == target.kind, Discrepancy.key == target.key)).one()
+        row = conn.execute(
+            select(Discrepancy).where(Discrepancy.kind == target.kind, Discrepancy.key == target.key)
+        ).one()
     assert row.status == "acknowledged" and row.acknowledged_by == "stew"
 
     # CSRF: the same form without its token is refused, nothing changes
     other = next(r for r in open_rows if (r.kind, r.key) != (target.kind, target.key))
     browser.load(f"{server}/discrepancies")
-    _submit(browser, "document.querySelector('#bulk input[name=csrf_token]').remove();"
-                     f"document.querySelector('input[name=item][value={json.dumps(other.kind + ':' + other.key)}]').checked = true;"
-                     "document.querySelector('#bulk button[value=ack]').click()")
+    _submit(
+        browser,
+        "document.querySelector('#bulk input[name=csrf_token]').remove();"
+        f"document.querySelector('input[name=item][value={json.dumps(other.kind + ':' + other.key)}]').checked = true;"
+        "document.querySelector('#bulk button[value=ack]').click()",
+    )
     assert "CSRF" in browser.evaluate("document.body.textContent")
     with engine.connect() as conn:
-        assert conn.execute(select(Discrepancy.status).where(Discrepancy.kind == other.kind, Discrepancy.key == other.key)).scalar() == "open"
+        assert (
+            conn.execute(
+                select(Discrepancy.status).where(Discrepancy.kind == other.kind, Discrepancy.key == other.key)
+            ).scalar()
+            == "open"
+        )
 
     # a review decision in the browser changes the next run's crosswalk
     with engine.connect() as conn:
-        links = conn.execute(select(CrosswalkLink.canonical_id, CrosswalkLink.system, CrosswalkLink.external_id)
-                             .where(CrosswalkLink.entity == "party")).all()
+        links = conn.execute(
+            select(CrosswalkLink.canonical_id, CrosswalkLink.system, CrosswalkLink.external_id).where(
+                CrosswalkLink.entity == "party"
+            )
+        ).all()
     by_cid: dict[str, dict[str, list[str]]] = {}
     for cid, system, ext in links:
         by_cid.setdefault(cid, {}).setdefault(system, []).append(ext)
     loner_crm = next(v["crm"][0] for v in by_cid.values() if list(v) == ["crm"] and len(v["crm"]) == 1)
     loner_drp = next(v["drp"][0] for v in by_cid.values() if list(v) == ["drp"] and len(v["drp"]) == 1)
     with engine.begin() as conn:
-        conn.execute(ReviewItem.__table__.insert().values(entity="party", system_a="crm", id_a=loner_crm, system_b="drp",
-                                                          id_b=loner_drp, score=0.4, status="open", first_run=1, last_run=1))
+        conn.execute(
+            ReviewItem.__table__.insert().values(
+                entity="party",
+                system_a="crm",
+                id_a=loner_crm,
+                system_b="drp",
+                id_b=loner_drp,
+                score=0.4,
+                status="open",
+                first_run=1,
+                last_run=1,
+            )
+        )
     assert _cid(engine, "crm", loner_crm) != _cid(engine, "drp", loner_drp)
     browser.load(f"{server}/review")
     pair = f"crm:{loner_crm}~drp:{loner_drp}"
@@ -201,4 +241,9 @@ def test_viewer_is_refused_a_write_in_the_browser(server: str, browser: Browser,
     _submit(browser, script)
     assert "needs the steward role" in browser.evaluate("document.body.textContent")
     with store["engine"].connect() as conn:
-        assert conn.execute(select(Discrepancy.status).where(Discrepancy.kind == d.kind, Discrepancy.key == d.key)).scalar() == "open"
+        assert (
+            conn.execute(
+                select(Discrepancy.status).where(Discrepancy.kind == d.kind, Discrepancy.key == d.key)
+            ).scalar()
+            == "open"
+        )

@@ -54,7 +54,12 @@ def test_write_without_csrf_token_is_refused(client: Any, store: dict[str, Any])
     assert r.status_code == 403
     assert client.post("/discrepancies/ack").status_code == 403
     with store["engine"].connect() as conn:
-        assert conn.execute(select(Discrepancy.status).where(Discrepancy.kind == d.kind, Discrepancy.key == d.key)).scalar() == "open"
+        assert (
+            conn.execute(
+                select(Discrepancy.status).where(Discrepancy.kind == d.kind, Discrepancy.key == d.key)
+            ).scalar()
+            == "open"
+        )
 
 
 def test_write_without_a_session_is_refused(client: Any) -> None:
@@ -66,11 +71,19 @@ def test_viewer_cannot_write_and_steward_cannot_administer(client: Any, store: d
     with store["engine"].connect() as conn:
         d = conn.execute(select(Discrepancy).where(Discrepancy.status == "open")).first()
     assert client.post("/discrepancies/ack", data={"kind": d.kind, "key": d.key, "csrf_token": csrf}).status_code == 403
-    assert client.post("/review/decide", data={"pair": "a:1~b:2", "decision": "accept", "csrf_token": csrf}).status_code == 403
+    assert (
+        client.post("/review/decide", data={"pair": "a:1~b:2", "decision": "accept", "csrf_token": csrf}).status_code
+        == 403
+    )
     assert 'action="/discrepancies/ack"' not in client.get("/discrepancies").text  # no buttons for a viewer
     client.cookies.clear()
     csrf = login(client, "stew")
-    assert client.post("/users/add", data={"name": "x", "role": "admin", "password": "p" * 12, "csrf_token": csrf}).status_code == 403
+    assert (
+        client.post(
+            "/users/add", data={"name": "x", "role": "admin", "password": "p" * 12, "csrf_token": csrf}
+        ).status_code
+        == 403
+    )
     assert client.post("/quarantine/discard", data={"item": "x", "csrf_token": csrf}).status_code == 403
 
 
@@ -103,28 +116,41 @@ def test_login_is_rate_limited(store: dict[str, Any]) -> None:
     from hub.console.app import create_app
 
     now = [0.0]
-    app = create_app(engine=store["engine"], config=store["config"],
-                     limiter=LoginLimiter(attempts=3, window=60, clock=lambda: now[0]))
+    app = create_app(
+        engine=store["engine"],
+        config=store["config"],
+        limiter=LoginLimiter(attempts=3, window=60, clock=lambda: now[0]),
+    )
     with TestClient(app) as c:
         for _ in range(3):
             assert c.post("/login", data={"username": "stew", "password": "wrong"}).status_code == 401
         r = c.post("/login", data={"username": "stew", "password": PASSWORDS["stew"]}, follow_redirects=False)
         assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
         now[0] = 61.0
-        assert c.post("/login", data={"username": "stew", "password": PASSWORDS["stew"]}, follow_redirects=False).status_code == 303
+        assert (
+            c.post(
+                "/login", data={"username": "stew", "password": PASSWORDS["stew"]}, follow_redirects=False
+            ).status_code
+            == 303
+        )
 
 
 def test_login_redirect_stays_on_the_console(client: Any) -> None:
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        r = client.post("/login", data={"username": "stew", "password": PASSWORDS["stew"], "next": target},
-                        follow_redirects=False)
+        r = client.post(
+            "/login", data={"username": "stew", "password": PASSWORDS["stew"], "next": target}, follow_redirects=False
+        )
         assert r.headers["location"] == "/discrepancies"
         client.cookies.clear()
 
 
 def test_cross_site_login_is_refused(client: Any) -> None:
-    r = client.post("/login", data={"username": "stew", "password": PASSWORDS["stew"]},
-                    headers={"Origin": "https://evil.example"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "stew", "password": PASSWORDS["stew"]},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
     assert r.status_code == 403
 
 
@@ -144,8 +170,10 @@ def test_sql_stays_data(client: Any) -> None:
 
 def test_migration_0005_matches_the_models(store: dict[str, Any]) -> None:
     with store["engine"].connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), __import__(
-            "hub.store.base", fromlist=["Base"]).Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}),
+            __import__("hub.store.base", fromlist=["Base"]).Base.metadata,
+        )
     names = ("app_user", "audit_log", "console_session", "discrepancy_note")
     assert [d for d in diff if any(n in repr(d) for n in names)] == []
 
@@ -159,13 +187,27 @@ def test_users_cli(store: dict[str, Any]) -> None:
 
     env = {**os.environ, "HUB_DATABASE_URL": store["url"], "CHANNELCO_DIR": str(store["world"])}
     hub = [sys.executable, "-m", "hub", "-c", str(CONFIG), "users"]
-    out = subprocess.run([*hub, "add", "cli-user", "--role", "steward", "--password-stdin"], input="a-long-password\n",
-                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [*hub, "add", "cli-user", "--role", "steward", "--password-stdin"],
+        input="a-long-password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     listed = subprocess.run([*hub, "list"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120).stdout
     assert "cli-user" in listed and "scrypt" not in listed
-    bad = subprocess.run([*hub, "add", "x", "--role", "root", "--password-stdin"], input="a-long-password\n",
-                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    bad = subprocess.run(
+        [*hub, "add", "x", "--role", "root", "--password-stdin"],
+        input="a-long-password\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "role 'root'" in bad.stderr and "Traceback" not in bad.stderr
     out = subprocess.run([*hub, "disable", "cli-user"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert out.returncode == 0 and "disabled" in out.stdout
@@ -183,6 +225,9 @@ def test_mounted_under_a_prefix_like_airflow(store: dict[str, Any]) -> None:
         r = c.get("/hub-console/discrepancies", follow_redirects=False)
         assert r.headers["location"].startswith("/hub-console/login")
         r = c.post("/hub-console/login", data={"username": "vic", "password": PASSWORDS["vic"]}, follow_redirects=False)
-        assert r.headers["location"] == "/hub-console/discrepancies" and "path=/hub-console" in r.headers["set-cookie"].lower()
+        assert (
+            r.headers["location"] == "/hub-console/discrepancies"
+            and "path=/hub-console" in r.headers["set-cookie"].lower()
+        )
         page = c.get("/hub-console/discrepancies").text
         assert 'href="/hub-console/static/style.css"' in page

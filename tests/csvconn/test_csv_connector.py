@@ -31,7 +31,9 @@ def test_gb18030_with_chinese_headers_and_a_bad_byte(tmp_path: Path) -> None:
     text = "客户编码,客户名称,信用额度\nC001,上海华信贸易有限公司,1000.00\nC002,BADNAME,5\nC003,北京,7\n"
     data = text.encode("gb18030").replace(b"BADNAME", b"\x81\x20bad")
     (tmp_path / "customers.csv").write_bytes(data)
-    conn = _connector(tmp_path, encoding="gb18030", streams={"customers": {"pattern": "customers.csv", "key": "客户编码"}})
+    conn = _connector(
+        tmp_path, encoding="gb18030", streams={"customers": {"pattern": "customers.csv", "key": "客户编码"}}
+    )
     records, batches = _records(conn, "customers")
     good = [r for r in records if r.error is None]
     bad = [r for r in records if r.error is not None]
@@ -46,7 +48,9 @@ def test_gb18030_with_chinese_headers_and_a_bad_byte(tmp_path: Path) -> None:
 
 
 def test_utf8_bom_quoted_newlines_wrong_width_and_missing_key(tmp_path: Path) -> None:
-    _write(tmp_path / "Account.csv", '"Id","Name"\n"001A","multi\nline"\n"001B"\n"","no key"\n"001C","ok"\n', "utf-8-sig")
+    _write(
+        tmp_path / "Account.csv", '"Id","Name"\n"001A","multi\nline"\n"001B"\n"","no key"\n"001C","ok"\n', "utf-8-sig"
+    )
     conn = _connector(tmp_path, streams={"Account": {"pattern": "Account.csv", "key": "Id"}})
     records, _ = _records(conn, "Account")
     assert [(r.key, r.error is None) for r in records if r.error is None] == [("001A", True), ("001C", True)]
@@ -60,8 +64,12 @@ def test_utf8_bom_quoted_newlines_wrong_width_and_missing_key(tmp_path: Path) ->
 def test_composite_keys_batches_and_resume_from_cursor(tmp_path: Path) -> None:
     rows = "\n".join(f"SO{i // 3:04d},{i % 3 + 1},SKU{i}" for i in range(25))
     _write(tmp_path / "lines.csv", "订单号,行号,物料编码\n" + rows + "\n", "gb18030")
-    conn = _connector(tmp_path, encoding="gb18030", batch_size=10,
-                      streams={"lines": {"pattern": "lines.csv", "key": ["订单号", "行号"]}})
+    conn = _connector(
+        tmp_path,
+        encoding="gb18030",
+        batch_size=10,
+        streams={"lines": {"pattern": "lines.csv", "key": ["订单号", "行号"]}},
+    )
     batches = list(conn.read("lines", None))
     assert [len(b.records) for b in batches] == [10, 10, 5]
     assert batches[0].records[0].key == "SO0000|1"
@@ -79,8 +87,12 @@ def test_drop_folder_archives_after_commit(tmp_path: Path) -> None:
     inbound = tmp_path / "inbound"
     _write(inbound / "pay_1.csv", "收款单号,金额\nP1,10\n", "gb18030")
     _write(inbound / "pay_2.csv", "收款单号,金额\nP2,20\n", "gb18030")
-    conn = _connector(inbound, encoding="gb18030", processed=str(tmp_path / "processed"),
-                      streams={"payments": {"pattern": "pay_*.csv", "key": "收款单号"}})
+    conn = _connector(
+        inbound,
+        encoding="gb18030",
+        processed=str(tmp_path / "processed"),
+        streams={"payments": {"pattern": "pay_*.csv", "key": "收款单号"}},
+    )
     for batch in conn.read("payments", None):
         assert (inbound / batch.records[0].location.split("/")[-1].split(":")[0]).exists()
         for action in batch.on_commit:
@@ -91,7 +103,10 @@ def test_drop_folder_archives_after_commit(tmp_path: Path) -> None:
 
 def test_header_aliases_discover_and_unknown_stream(tmp_path: Path) -> None:
     _write(tmp_path / "c.csv", "Customer Code,Name\nC1,A\n", "utf-8")
-    conn = _connector(tmp_path, streams={"c": {"pattern": "c.csv", "key": "客户编码", "header_aliases": {"Customer Code": "客户编码"}}})
+    conn = _connector(
+        tmp_path,
+        streams={"c": {"pattern": "c.csv", "key": "客户编码", "header_aliases": {"Customer Code": "客户编码"}}},
+    )
     (info,) = conn.discover()
     assert info.fields == ("客户编码", "Name") and info.key_fields == ("客户编码",)
     records, _ = _records(conn, "c")
@@ -102,7 +117,9 @@ def test_header_aliases_discover_and_unknown_stream(tmp_path: Path) -> None:
 
 def test_outbound_write_gives_one_result_per_change(tmp_path: Path) -> None:
     conn = _connector(tmp_path, outbound=str(tmp_path / "out"), streams={"c": {"pattern": "c.csv", "key": "Id"}})
-    results = list(conn.write("c", [Change("create", None, {"Name": "甲"}, "k1"), Change("update", "C2", {"Name": "乙"}, "k2")]))
+    results = list(
+        conn.write("c", [Change("create", None, {"Name": "甲"}, "k1"), Change("update", "C2", {"Name": "乙"}, "k2")])
+    )
     assert [(r.idempotency_key, r.ok) for r in results] == [("k1", True), ("k2", True)]
     text = (tmp_path / "out" / "c.csv").read_text(encoding="utf-8")
     assert "甲" in text and "C2" in text

@@ -24,13 +24,17 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not GENERATOR.exists():
         pytest.skip("../shared absent: the ChannelCo generator is only available in the development workspace")
     out = tmp_path_factory.mktemp("channelco")
-    subprocess.run([sys.executable, str(GENERATOR), str(out), "--seed", "3", "--customers", "150"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(GENERATOR), str(out), "--seed", "3", "--customers", "150"], check=True, capture_output=True
+    )
     return out
 
 
 def _records(scenario: Path, stream: str) -> list:
-    conn = EdiConnector(EdiConfig(inbound=str(scenario / "edi"), outbound=str(scenario / "acks")),
-                        ConnectorContext(system="edi", base_dir=str(scenario)))
+    conn = EdiConnector(
+        EdiConfig(inbound=str(scenario / "edi"), outbound=str(scenario / "acks")),
+        ConnectorContext(system="edi", base_dir=str(scenario)),
+    )
     return [r for b in conn.read(stream, None) for r in b.records]
 
 

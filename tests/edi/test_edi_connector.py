@@ -23,8 +23,9 @@ LINES = [{"line_no": 1, "sku": "S1", "quantity": "2", "unit_price": "3.50"}]
 
 
 def _850(control: int, po: str = "PO1") -> str:
-    return transactions.render_outbound("850", [({**ORDER, "order_number": po}, LINES)], sender="R1", receiver="CHANNELCO",
-                                        control=control, when=WHEN)
+    return transactions.render_outbound(
+        "850", [({**ORDER, "order_number": po}, LINES)], sender="R1", receiver="CHANNELCO", control=control, when=WHEN
+    )
 
 
 @pytest.fixture
@@ -37,8 +38,15 @@ def folder(tmp_path: Path) -> Path:
 
 
 def _connector(root: Path, **kw: object) -> EdiConnector:
-    settings: dict[str, object] = {"inbound": "in", "outbound": "out", "processed": "done", "failed": "bad",
-                                   "sender_id": "CHANNELCO", "receiver_id": "R1", **kw}
+    settings: dict[str, object] = {
+        "inbound": "in",
+        "outbound": "out",
+        "processed": "done",
+        "failed": "bad",
+        "sender_id": "CHANNELCO",
+        "receiver_id": "R1",
+        **kw,
+    }
     cfg = EdiConfig(**settings)  # type: ignore[arg-type]
     return EdiConnector(cfg, ConnectorContext(system="partners", base_dir=str(root)))
 

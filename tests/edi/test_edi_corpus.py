@@ -57,10 +57,17 @@ X12_MALFORMED: dict[str, set[tuple[str, str]]] = {
 }
 #: kputnam/stupidedi spec/fixtures/002001/PO830/pass/1.x12 and 003010/PC860/pass/1.x12 (same bytes);
 #: 002001/SH856/fail/1.edi fails only stupidedi's 002001 856 grammar (no PRF: our 856 mapping rejects it)
-X12_UPSTREAM_PASS = {"stupidedi_830_002001_fail_1.edi", "stupidedi_860_003010_fail_1.edi", "stupidedi_856_002001_fail_1.edi"}
+X12_UPSTREAM_PASS = {
+    "stupidedi_830_002001_fail_1.edi",
+    "stupidedi_860_003010_fail_1.edi",
+    "stupidedi_856_002001_fail_1.edi",
+}
 
 EDIFACT_DEFECTS: dict[str, tuple[str, str]] = {
-    **{f"APERAK/pydifact_aperak_{v}.edi": ("UCM", "29") for v in ("v3_accepted", "v3_rejected", "v4_accepted", "v4_rejected")},
+    **{
+        f"APERAK/pydifact_aperak_{v}.edi": ("UCM", "29")
+        for v in ("v3_accepted", "v3_rejected", "v4_accepted", "v4_rejected")
+    },
     "DELFOR/edinet_delfor_d96a.edi": ("UCM", "29"),
     "INVOIC/edinet_invoic_d01b_ean011_indented.edi": ("UCM", "29"),
     "INVOIC/smooks_invoic_d96a_body_only.edi": ("UCI", "13"),  # message body without any envelope
@@ -193,7 +200,11 @@ def test_x12_997_matches_reference(corpus: Path, rel: str) -> None:
 
     def summary(ic: x12.Interchange) -> list[tuple[str, ...]]:
         segs = [s for g in ic.groups for ts in g.sets for s in ts.body]
-        return [(s.tag, s.get(1), s.get(2)) if s.tag == "AK5" else (s.tag, s.get(1)) for s in segs if s.tag in ("AK2", "AK5", "AK9")]
+        return [
+            (s.tag, s.get(1), s.get(2)) if s.tag == "AK5" else (s.tag, s.get(1))
+            for s in segs
+            if s.tag in ("AK2", "AK5", "AK9")
+        ]
 
     assert summary(mine) == summary(ref)
 

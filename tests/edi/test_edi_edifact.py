@@ -13,9 +13,19 @@ from hub.errors import EdiError
 WHEN = datetime(2025, 4, 6, 17, 26)
 
 
-def _text(*, syntax: str = "UNOC", una: bool = True, delimiters: edifact.Delimiters | None = None, name: str = "Müller: A+B's ?") -> str:
+def _text(
+    *,
+    syntax: str = "UNOC",
+    una: bool = True,
+    delimiters: edifact.Delimiters | None = None,
+    name: str = "Müller: A+B's ?",
+) -> str:
     w = edifact.EdifactWriter("SENDER", "RECEIVER", "REF1", syntax=syntax, when=WHEN, una=una, delimiters=delimiters)
-    w.add_message("ORDERS", "1", [("BGM", "220", "PO1", "9"), ("DTM", ("137", "20250406", "102")), ("NAD", "BY", ("C1", "", "92"), "", name)])
+    w.add_message(
+        "ORDERS",
+        "1",
+        [("BGM", "220", "PO1", "9"), ("DTM", ("137", "20250406", "102")), ("NAD", "BY", ("C1", "", "92"), "", name)],
+    )
     w.add_message("ORDERS", "2", [("BGM", "220", "PO2", "9")])
     return w.render()
 
@@ -36,8 +46,15 @@ def test_custom_una_delimiters_and_no_una_defaults() -> None:
     assert ic.delimiters.segment == "'" and len(ic.messages) == 2
 
 
-@pytest.mark.parametrize("syntax,codec,name", [("UNOC", "latin-1", "Müller"), ("UNOD", "iso8859-2", "Łódź"),
-                                               ("UNOE", "iso8859-5", "Москва"), ("UNOW", "utf-8", "上海")])
+@pytest.mark.parametrize(
+    "syntax,codec,name",
+    [
+        ("UNOC", "latin-1", "Müller"),
+        ("UNOD", "iso8859-2", "Łódź"),
+        ("UNOE", "iso8859-5", "Москва"),
+        ("UNOW", "utf-8", "上海"),
+    ],
+)
 def test_charset_per_syntax_level(syntax: str, codec: str, name: str) -> None:
     raw = _text(syntax=syntax, name=name).encode(codec)
     (ic,) = list(edifact.read(raw))
@@ -51,7 +68,7 @@ def test_utf8_bytes_under_latin_declaration_read_as_utf8() -> None:
 
 def test_wrapped_lines_and_indentation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = _text(una=False).replace("\n", "")
-    wrapped = "\n".join(text[i:i + 13] for i in range(0, len(text), 13))
+    wrapped = "\n".join(text[i : i + 13] for i in range(0, len(text), 13))
     path = tmp_path / "w.edi"
     path.write_text(wrapped, encoding="latin-1")
     monkeypatch.setattr(edifact, "_CHUNK", 5)
@@ -61,18 +78,23 @@ def test_wrapped_lines_and_indentation(tmp_path: Path, monkeypatch: pytest.Monke
     assert len(ic.messages) == 2
 
 
-@pytest.mark.parametrize("old,new,ack,code", [
-    ("UNT+5+1", "UNT+6+1", "UCM", "29"),
-    ("UNT+5+1", "UNT+5+9", "UCM", "28"),
-    ("UNZ+2+REF1", "UNZ+3+REF1", "UCI", "29"),
-    ("UNZ+2+REF1", "UNZ+2+REF2", "UCI", "28"),
-    ("DTM+137:20250406:102", "DTM+137:20250406:102:X", "UCD", "16"),
-    ("BGM+220+PO1+9", "BGM+220+PO1+9+1+2", "UCS", "16"),
-])
+@pytest.mark.parametrize(
+    "old,new,ack,code",
+    [
+        ("UNT+5+1", "UNT+6+1", "UCM", "29"),
+        ("UNT+5+1", "UNT+5+9", "UCM", "28"),
+        ("UNZ+2+REF1", "UNZ+3+REF1", "UCI", "29"),
+        ("UNZ+2+REF1", "UNZ+2+REF2", "UCI", "28"),
+        ("DTM+137:20250406:102", "DTM+137:20250406:102:X", "UCD", "16"),
+        ("BGM+220+PO1+9", "BGM+220+PO1+9+1+2", "UCS", "16"),
+    ],
+)
 def test_envelope_and_directory_errors(old: str, new: str, ack: str, code: str) -> None:
     text = _text().replace(old, new, 1)
     errs = [e for ic in edifact.parse(text) for e in ic.all_errors()]
-    assert any(e.details.get("ack") == ack and e.code == code for e in errs), [(e.details.get("ack"), e.code) for e in errs]
+    assert any(e.details.get("ack") == ack and e.code == code for e in errs), [
+        (e.details.get("ack"), e.code) for e in errs
+    ]
     assert all(e.segment for e in errs)
 
 
@@ -83,10 +105,13 @@ def test_too_many_header_dtm() -> None:
     assert [(e.code, e.segment) for e in errs] == [("35", 39)]
 
 
-@pytest.mark.parametrize("text,fragment", [
-    ("BGM+220+X'", "must begin with UNA or UNB"),
-    ("UNB+UNOA:1+A+B+250101:1200+1\nUNH+1+ORDERS:D:96A:UN\n", "no segment terminator"),
-])
+@pytest.mark.parametrize(
+    "text,fragment",
+    [
+        ("BGM+220+X'", "must begin with UNA or UNB"),
+        ("UNB+UNOA:1+A+B+250101:1200+1\nUNH+1+ORDERS:D:96A:UN\n", "no segment terminator"),
+    ],
+)
 def test_unreadable_input_raises_typed_error(text: str, fragment: str) -> None:
     with pytest.raises(EdiError, match=fragment) as exc:
         list(edifact.parse(text))

@@ -12,25 +12,42 @@ from hub.errors import HubError
 
 WHEN = datetime(2025, 1, 1)
 VALUE = st.text(alphabet="ABC019 .-:", min_size=0, max_size=6)
-SEGMENT = st.tuples(st.sampled_from(["BEG", "PO1", "N1", "LIN", "QTY", "DTM", "BIA", "RMR", "TRN", "BPR", "CTT", "X1"]),
-                    st.lists(VALUE, max_size=6))
-SETS = st.lists(st.tuples(st.sampled_from(["850", "846", "820", "855", "856", "810", "997", "999"]),
-                          st.lists(SEGMENT, max_size=6)), min_size=1, max_size=3)
-X12_DELIMS = st.sampled_from([x12.Delimiters("*", ":", "~"), x12.Delimiters("|", ">", "\n"), x12.Delimiters("~", "^", "*"),
-                              x12.Delimiters("+", ":", "'")])
-MUTATION = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["del", "ins", "rep", "cut"]),
-                              st.sampled_from(list("*~:|+'?\n\r ISAGEUNZ\x00\xff9"))), max_size=4)
+SEGMENT = st.tuples(
+    st.sampled_from(["BEG", "PO1", "N1", "LIN", "QTY", "DTM", "BIA", "RMR", "TRN", "BPR", "CTT", "X1"]),
+    st.lists(VALUE, max_size=6),
+)
+SETS = st.lists(
+    st.tuples(st.sampled_from(["850", "846", "820", "855", "856", "810", "997", "999"]), st.lists(SEGMENT, max_size=6)),
+    min_size=1,
+    max_size=3,
+)
+X12_DELIMS = st.sampled_from(
+    [
+        x12.Delimiters("*", ":", "~"),
+        x12.Delimiters("|", ">", "\n"),
+        x12.Delimiters("~", "^", "*"),
+        x12.Delimiters("+", ":", "'"),
+    ]
+)
+MUTATION = st.lists(
+    st.tuples(
+        st.integers(0, 10_000),
+        st.sampled_from(["del", "ins", "rep", "cut"]),
+        st.sampled_from(list("*~:|+'?\n\r ISAGEUNZ\x00\xff9")),
+    ),
+    max_size=4,
+)
 
 
 def _mutate(text: str, mutations: list[tuple[int, str, str]]) -> str:
     for pos, op, ch in mutations:
         i = pos % (len(text) + 1)
         if op == "del":
-            text = text[:i] + text[i + 1:]
+            text = text[:i] + text[i + 1 :]
         elif op == "ins":
             text = text[:i] + ch + text[i:]
         elif op == "rep":
-            text = text[:i] + ch + text[i + 1:]
+            text = text[:i] + ch + text[i + 1 :]
         else:
             text = text[:i]
     return text
@@ -39,7 +56,9 @@ def _mutate(text: str, mutations: list[tuple[int, str, str]]) -> str:
 def _x12_text(sets: list, delims: x12.Delimiters) -> str:
     w = x12.X12Writer("FUZZ", "HUB", 1, when=WHEN, delimiters=delims, newline=False)
     for n, (set_id, segs) in enumerate(sets, 1):
-        clean = [(tag, *[v.replace(delims.element, "").replace(delims.segment, "") for v in vals]) for tag, vals in segs]
+        clean = [
+            (tag, *[v.replace(delims.element, "").replace(delims.segment, "") for v in vals]) for tag, vals in segs
+        ]
         w.add_set(set_id, f"{n:04d}", clean)
     return w.render()
 
@@ -71,10 +90,18 @@ def test_x12_reader_raises_only_hub_errors(sets: list, delims: x12.Delimiters, m
         pass
 
 
-EDI_SEG = st.tuples(st.sampled_from(["BGM", "DTM", "NAD", "LIN", "QTY", "PRI", "MOA", "RFF", "DOC", "IMD", "UNS", "FTX"]),
-                    st.lists(st.lists(st.text(alphabet="AB01 .:+'?*", max_size=5), min_size=1, max_size=3), max_size=5))
-MESSAGES = st.lists(st.tuples(st.sampled_from(["ORDERS", "INVOIC", "DESADV", "ORDRSP", "INVRPT", "REMADV", "APERAK"]),
-                              st.lists(EDI_SEG, max_size=6)), min_size=1, max_size=3)
+EDI_SEG = st.tuples(
+    st.sampled_from(["BGM", "DTM", "NAD", "LIN", "QTY", "PRI", "MOA", "RFF", "DOC", "IMD", "UNS", "FTX"]),
+    st.lists(st.lists(st.text(alphabet="AB01 .:+'?*", max_size=5), min_size=1, max_size=3), max_size=5),
+)
+MESSAGES = st.lists(
+    st.tuples(
+        st.sampled_from(["ORDERS", "INVOIC", "DESADV", "ORDRSP", "INVRPT", "REMADV", "APERAK"]),
+        st.lists(EDI_SEG, max_size=6),
+    ),
+    min_size=1,
+    max_size=3,
+)
 
 
 @settings(max_examples=1000, deadline=None, suppress_health_check=list(HealthCheck))

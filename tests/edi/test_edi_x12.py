@@ -17,7 +17,11 @@ def _interchange(sets: int = 2, **kw: object) -> str:
     w = x12.X12Writer("SENDER", "RECEIVER", 42, when=WHEN, **kw)  # type: ignore[arg-type]
     w.add_group("PO", 7)
     for i in range(sets):
-        w.add_set("850", f"{i + 1:04d}", [("BEG", "00", "SA", f"PO{i}", "", "20250406"), ("PO1", "1", "2", "EA", "3.50", "", "VP", "SKU1")])
+        w.add_set(
+            "850",
+            f"{i + 1:04d}",
+            [("BEG", "00", "SA", f"PO{i}", "", "20250406"), ("PO1", "1", "2", "EA", "3.50", "", "VP", "SKU1")],
+        )
     return w.render()
 
 
@@ -36,10 +40,19 @@ def test_round_trip_counts_and_segment_numbers() -> None:
     assert g.sets[0].body[0][3] == "PO0"
 
 
-@pytest.mark.parametrize("element,component,terminator,newline", [
-    ("*", ":", "~", "\n"), ("|", ">", "~", "\r\n"), ("~", ">", "*", ""), ("\x7f", ">", "\x15", ""), ("+", ":", "'", "\r\n"),
-])
-def test_any_delimiters_with_or_without_line_breaks(element: str, component: str, terminator: str, newline: str) -> None:
+@pytest.mark.parametrize(
+    "element,component,terminator,newline",
+    [
+        ("*", ":", "~", "\n"),
+        ("|", ">", "~", "\r\n"),
+        ("~", ">", "*", ""),
+        ("\x7f", ">", "\x15", ""),
+        ("+", ":", "'", "\r\n"),
+    ],
+)
+def test_any_delimiters_with_or_without_line_breaks(
+    element: str, component: str, terminator: str, newline: str
+) -> None:
     d = x12.Delimiters(element, component, terminator)
     text = _interchange(3, delimiters=d, newline=False).replace(terminator, terminator + newline)
     (ic,) = list(x12.read("\ufeff" + text))
@@ -86,21 +99,26 @@ def test_se_count_mismatch_names_segment_and_code() -> None:
     assert e.segment == 6 and e.code == "4" and e.details["ack"] == "AK5" and "SE01" in str(e)
 
 
-@pytest.mark.parametrize("old,new,ack,code", [
-    ("SE*4*0001", "SE*4*0009", "AK5", "3"),
-    ("GE*2*7", "GE*3*7", "AK9", "5"),
-    ("GE*2*7", "GE*2*8", "AK9", "4"),
-    ("IEA*1*000000042", "IEA*2*000000042", "TA1", "021"),
-    ("IEA*1*000000042", "IEA*1*000000041", "TA1", "001"),
-    ("ST*850*0002", "ST*850*0001", "AK5", "23"),
-    ("BEG*00*SA*PO0", "XYZ*00*SA*PO0", "AK5", "5"),
-    ("*250406*", "*251306*", "TA1", "014"),
-    ("*1726*", "*2599*", "TA1", "015"),
-])
+@pytest.mark.parametrize(
+    "old,new,ack,code",
+    [
+        ("SE*4*0001", "SE*4*0009", "AK5", "3"),
+        ("GE*2*7", "GE*3*7", "AK9", "5"),
+        ("GE*2*7", "GE*2*8", "AK9", "4"),
+        ("IEA*1*000000042", "IEA*2*000000042", "TA1", "021"),
+        ("IEA*1*000000042", "IEA*1*000000041", "TA1", "001"),
+        ("ST*850*0002", "ST*850*0001", "AK5", "23"),
+        ("BEG*00*SA*PO0", "XYZ*00*SA*PO0", "AK5", "5"),
+        ("*250406*", "*251306*", "TA1", "014"),
+        ("*1726*", "*2599*", "TA1", "015"),
+    ],
+)
 def test_envelope_errors(old: str, new: str, ack: str, code: str) -> None:
     text = _interchange(2).replace(old, new, 1)
     errs = _errors(text)
-    assert any(e.details.get("ack") == ack and e.code == code for e in errs), [(e.details.get("ack"), e.code, e.message) for e in errs]
+    assert any(e.details.get("ack") == ack and e.code == code for e in errs), [
+        (e.details.get("ack"), e.code, e.message) for e in errs
+    ]
     assert all(e.segment for e in errs)
 
 

@@ -13,25 +13,48 @@ def test_commission_stays_with_the_order_owner_after_the_account_changes_hands(f
     oid = crm_order(flow.sf.org, flow.ids, "C900002", "00035001", [("SKU-A", 20, "100.00")], owner="S001")
     flow.run()
     number = flow.sf.org.find("Order", oid)["ERP_Order_No__c"]
-    flow.drp.store.put("invoices", {"invoiceNo": "INV935001", "orderNo": number, "customerCode": "C900002",
-                                    "invoiceDate": dt.date(2026, 3, 5), "dueDate": dt.date(2026, 4, 4),
-                                    "amount": Decimal("2000.00"), "openAmount": Decimal("2000.00")})
+    flow.drp.store.put(
+        "invoices",
+        {
+            "invoiceNo": "INV935001",
+            "orderNo": number,
+            "customerCode": "C900002",
+            "invoiceDate": dt.date(2026, 3, 5),
+            "dueDate": dt.date(2026, 4, 4),
+            "amount": Decimal("2000.00"),
+            "openAmount": Decimal("2000.00"),
+        },
+    )
     add_payment(flow.drp.store, "PAY935001", "C900002", "2000.00", dt.date(2026, 4, 2), invoice="INV935001")
     # the account is handed over to 李娜 before the invoice is paid
     flow.sf.org.update("Account", flow.ids["accounts"]["C900002"], {"OwnerId": flow.ids["users"]["S002"]})
     detail = flow.run()["flows"]["commission"]
-    assert detail["figures"] == [{"salesperson": flow.ids["users"]["S001"], "period": "2026-04", "team": "华东",
-                                  "base": "2000.00", "invoices": 1, "commission": "60.00"}], detail
+    assert detail["figures"] == [
+        {
+            "salesperson": flow.ids["users"]["S001"],
+            "period": "2026-04",
+            "team": "华东",
+            "base": "2000.00",
+            "invoices": 1,
+            "commission": "60.00",
+        }
+    ], detail
     rows = flow.records("Commission__c")
-    assert len(rows) == 1 and rows[0]["Salesperson__c"] == flow.ids["users"]["S001"] and rows[0]["Commission__c"] == 60.0
+    assert (
+        len(rows) == 1 and rows[0]["Salesperson__c"] == flow.ids["users"]["S001"] and rows[0]["Commission__c"] == 60.0
+    )
     assert flow.run()["flows"]["commission"].get("written") is None  # unchanged figures are not sent again
 
 
 def test_paid_dates_settle_oldest_invoices_first() -> None:
-    invoices = [{"external_id": "I1", "party_ref": "C", "invoice_date": dt.date(2026, 1, 1), "amount": 100, "open_amount": 0},
-                {"external_id": "I2", "party_ref": "C", "invoice_date": dt.date(2026, 1, 5), "amount": 50, "open_amount": 0},
-                {"external_id": "I3", "party_ref": "C", "invoice_date": dt.date(2026, 2, 1), "amount": 70, "open_amount": 70}]
-    payments = [{"external_id": "P1", "party_ref": "C", "payment_date": dt.date(2026, 1, 31), "amount": 80},
-                {"external_id": "P2", "party_ref": "C", "payment_date": dt.date(2026, 3, 2), "amount": 70}]
+    invoices = [
+        {"external_id": "I1", "party_ref": "C", "invoice_date": dt.date(2026, 1, 1), "amount": 100, "open_amount": 0},
+        {"external_id": "I2", "party_ref": "C", "invoice_date": dt.date(2026, 1, 5), "amount": 50, "open_amount": 0},
+        {"external_id": "I3", "party_ref": "C", "invoice_date": dt.date(2026, 2, 1), "amount": 70, "open_amount": 70},
+    ]
+    payments = [
+        {"external_id": "P1", "party_ref": "C", "payment_date": dt.date(2026, 1, 31), "amount": 80},
+        {"external_id": "P2", "party_ref": "C", "payment_date": dt.date(2026, 3, 2), "amount": 70},
+    ]
     assert paid_dates(invoices, payments) == {"I1": dt.date(2026, 3, 2), "I2": dt.date(2026, 3, 2)}
     assert period_of(dt.date(2026, 3, 2), "quarter") == "2026-Q1"

@@ -41,7 +41,9 @@ def test_limit_raised_releases_the_order(flow) -> None:  # type: ignore[no-untyp
 def test_group_credit_is_shared_by_the_children(flow) -> None:  # type: ignore[no-untyped-def]
     # 华东分公司 (limit 60,000) above 杭州经销商 (limit 50,000) above 西湖代理 (no limit of its own)
     crm_order(flow.sf.org, flow.ids, "C900002", "00033001", [("SKU-B", 180, "250.00")])  # 45,000: fits both
-    crm_order(flow.sf.org, flow.ids, "C900003", "00033002", [("SKU-B", 64, "250.00")], day=dt.date(2026, 3, 3))  # 16,000
+    crm_order(
+        flow.sf.org, flow.ids, "C900003", "00033002", [("SKU-B", 64, "250.00")], day=dt.date(2026, 3, 3)
+    )  # 16,000
     o = flow.run()["flows"]["orders"]
     # the agent has no limit of its own, but the group's 60,000 has only 15,000 left after the distributor's order
     assert o["created"] == 1 and o["held"] == 1, o
@@ -63,9 +65,11 @@ def test_a_held_order_opens_a_credit_hold_discrepancy_resolved_on_release(flow) 
     flow.run()
     status, message = _credit_holds(flow)[oid]
     assert status == "open", message
-    assert message == ("CRM order 00034001 of customer C900004 is held for credit: the order amount CNY 3,000.00 is more "
-                       "than the available credit of customer C900004, CNY 2,000.00 (limit CNY 10,000.00 less receivables "
-                       "CNY 8,000.00 and open orders CNY 0.00).")
+    assert message == (
+        "CRM order 00034001 of customer C900004 is held for credit: the order amount CNY 3,000.00 is more "
+        "than the available credit of customer C900004, CNY 2,000.00 (limit CNY 10,000.00 less receivables "
+        "CNY 8,000.00 and open orders CNY 0.00)."
+    )
     flow.run()  # still held: the same discrepancy, still open
     assert _credit_holds(flow)[oid][0] == "open"
     flow.drp.store.update_credit_limit("C900004", Decimal(20000))

@@ -23,8 +23,10 @@ def test_a_customer_moved_under_another_parent_in_the_drp_only(flow) -> None:  #
     got = _found(flow, "hierarchy_mismatch")
     assert list(got) == [key], got
     status, message = got[key]
-    assert status == "open" and message == (f"Customer 西湖代理 sits differently in the channel hierarchy: parent: CRM "
-                                            f"{flow.ids['accounts']['C900002']}, DRP C900004 (different customers).")
+    assert status == "open" and message == (
+        f"Customer 西湖代理 sits differently in the channel hierarchy: parent: CRM "
+        f"{flow.ids['accounts']['C900002']}, DRP C900004 (different customers)."
+    )
     agent.update(parentCode="C900002", lastModified=dt.datetime(2026, 3, 2, 9, 0, 0))
     flow.run()
     assert _found(flow, "hierarchy_mismatch")[key][0] == "resolved"

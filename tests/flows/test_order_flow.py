@@ -35,17 +35,38 @@ def test_killed_after_send_rerun_creates_no_second_order(flow) -> None:  # type:
     oid = crm_order(flow.sf.org, flow.ids, "C900002", "00031002", [("SKU-A", 5, "100.00")])
     flow.run(dry_run=True)  # migrates the store; a dry run writes nothing anywhere
     assert flow.drp.store.find_order(source_ref="00031002") is None
-    landed = flow.drp.store.create_sales_order({"customerCode": "C900002", "sourceRef": "00031002"},
-                                               [{"lineNo": 1, "sku": "SKU-A", "qty": Decimal(5), "unitPrice": Decimal(100)}],
-                                               request_id=order_key(oid))
+    landed = flow.drp.store.create_sales_order(
+        {"customerCode": "C900002", "sourceRef": "00031002"},
+        [{"lineNo": 1, "sku": "SKU-A", "qty": Decimal(5), "unitPrice": Decimal(100)}],
+        request_id=order_key(oid),
+    )
     with flow.engine().begin() as conn:
-        outbox.insert(conn, [{"idempotency_key": order_key(oid), "run_id": 0, "system": "drp", "stream": "sales_orders",
-                              "entity": "sales_order", "canonical_id": oid, "external_id": None, "op": "create",
-                              "match_field": None, "payload": {
-                                  "customerCode": "C900002", "orderDate": "2026-03-02", "currency": "CNY", "orderAmount": "500.00",
-                                  "sourceRef": "00031002", "lines": {"line": [{"lineNo": 1, "sku": "SKU-A", "qty": "5",
-                                                                               "unitPrice": "100.00"}]}},
-                              "diff": {}, "status": "sending"}])
+        outbox.insert(
+            conn,
+            [
+                {
+                    "idempotency_key": order_key(oid),
+                    "run_id": 0,
+                    "system": "drp",
+                    "stream": "sales_orders",
+                    "entity": "sales_order",
+                    "canonical_id": oid,
+                    "external_id": None,
+                    "op": "create",
+                    "match_field": None,
+                    "payload": {
+                        "customerCode": "C900002",
+                        "orderDate": "2026-03-02",
+                        "currency": "CNY",
+                        "orderAmount": "500.00",
+                        "sourceRef": "00031002",
+                        "lines": {"line": [{"lineNo": 1, "sku": "SKU-A", "qty": "5", "unitPrice": "100.00"}]},
+                    },
+                    "diff": {},
+                    "status": "sending",
+                }
+            ],
+        )
     # the DRP order is not extracted in this run's view yet if the kill came first: hide it from the read
     order = flow.drp.store._tables["sales_orders"].pop((landed["orderNo"],))
     flow.drp.store._sorted.pop("sales_orders", None)
@@ -57,7 +78,9 @@ def test_killed_after_send_rerun_creates_no_second_order(flow) -> None:  # type:
     assert sum(1 for r in flow.drp.store.rows("sales_orders") if r["sourceRef"] == "00031002") == 1
     assert flow.sf.org.find("Order", oid)["ERP_Order_No__c"] == landed["orderNo"]
     with flow.engine().connect() as conn:
-        row = conn.execute(select(OutboxEntry.__table__).where(OutboxEntry.__table__.c.idempotency_key == order_key(oid))).one()
+        row = conn.execute(
+            select(OutboxEntry.__table__).where(OutboxEntry.__table__.c.idempotency_key == order_key(oid))
+        ).one()
     assert row.status == "done"
 
 

@@ -32,8 +32,14 @@ class Example:
 
     def hub(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run the ``hub`` command line as a user would; never raises on a non-zero exit."""
-        return subprocess.run([sys.executable, "-m", "hub", "-c", str(self.config), *args], capture_output=True,
-                              text=True, env=self.env(), cwd=self.root, timeout=600)
+        return subprocess.run(
+            [sys.executable, "-m", "hub", "-c", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            cwd=self.root,
+            timeout=600,
+        )
 
     def read_rows(self, rel: str) -> list[list[str]]:
         path = self.world / rel
@@ -68,8 +74,11 @@ def example_url(tmp_path: Path) -> str:
 def example(tmp_path: Path, example_url: str, monkeypatch: pytest.MonkeyPatch) -> Example:
     """The ChannelCo example and its fixture world, copied so that tests may break them."""
     root = tmp_path / "repo"
-    shutil.copytree(ROOT / "examples" / "channelco", root / "examples" / "channelco",
-                    ignore=shutil.ignore_patterns(".hub", "__pycache__", "*.py"))
+    shutil.copytree(
+        ROOT / "examples" / "channelco",
+        root / "examples" / "channelco",
+        ignore=shutil.ignore_patterns(".hub", "__pycache__", "*.py"),
+    )
     shutil.copytree(ROOT / "mappings" / "channelco", root / "mappings" / "channelco")
     shutil.copytree(FIXTURE_WORLD, root / "world", ignore=shutil.ignore_patterns("truth"))
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
@@ -80,8 +89,11 @@ def example(tmp_path: Path, example_url: str, monkeypatch: pytest.MonkeyPatch) -
 def example_pg(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> Example:
     """The same example on each store backend (SQLite and PostgreSQL)."""
     root = tmp_path / "repo"
-    shutil.copytree(ROOT / "examples" / "channelco", root / "examples" / "channelco",
-                    ignore=shutil.ignore_patterns(".hub", "__pycache__", "*.py"))
+    shutil.copytree(
+        ROOT / "examples" / "channelco",
+        root / "examples" / "channelco",
+        ignore=shutil.ignore_patterns(".hub", "__pycache__", "*.py"),
+    )
     shutil.copytree(ROOT / "mappings" / "channelco", root / "mappings" / "channelco")
     shutil.copytree(FIXTURE_WORLD, root / "world", ignore=shutil.ignore_patterns("truth"))
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))

@@ -24,7 +24,9 @@ def _airflow_run(example: Example, monkeypatch: pytest.MonkeyPatch, ref: str) ->
     return config, run_id
 
 
-def test_a_held_delivery_skips_reconcile_and_closes_the_run_held(example: Example, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_held_delivery_skips_reconcile_and_closes_the_run_held(
+    example: Example, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config, run_id = _airflow_run(example, monkeypatch, "manual__1")
     assert stages.held_streams(config, run_id) == []
     stages.run_stage(config, "channelco", run_id, "reconcile")

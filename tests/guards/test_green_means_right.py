@@ -58,8 +58,9 @@ def test_typo_introduced_after_a_good_run_fails_before_mapping_anything(example:
     assert _count(example.url, "SELECT count(*) FROM party WHERE system = 'drp' AND phone IS NOT NULL") == phones
 
 
-def test_columns_renamed_upstream_fail_and_leave_discrepancies_and_crosswalk_as_they_were(example_pg: Example,
-                                                                                          tmp_path: Path) -> None:
+def test_columns_renamed_upstream_fail_and_leave_discrepancies_and_crosswalk_as_they_were(
+    example_pg: Example, tmp_path: Path
+) -> None:
     example = example_pg
     _ok(example)
     before = example.export(tmp_path / "before")
@@ -160,8 +161,10 @@ def test_a_mostly_filled_column_gone_empty_holds(example: Example, tmp_path: Pat
 def test_guards_are_configurable_per_stream(example: Example) -> None:
     _ok(example)
     cfg = example.config.read_text(encoding="utf-8")
-    cfg = cfg.replace("    mappings: [../../mappings/channelco/drp.yaml",
-                      "    guards: {streams: {sales_orders: {empty: allow}}}\n    mappings: [../../mappings/channelco/drp.yaml")
+    cfg = cfg.replace(
+        "    mappings: [../../mappings/channelco/drp.yaml",
+        "    guards: {streams: {sales_orders: {empty: allow}}}\n    mappings: [../../mappings/channelco/drp.yaml",
+    )
     example.config.write_text(cfg, encoding="utf-8")
     rows = example.read_rows("drp/sales_orders.csv")
     example.write_rows("drp/sales_orders.csv", rows[:1])
@@ -177,8 +180,13 @@ def test_only_reads_the_named_streams_and_full_refresh_reads_again(example: Exam
     assert _count(example.url, "SELECT count(*) FROM party WHERE system = 'drp'") > 0
     again = example.hub("run", "channelco", "--only", "drp/customers", "--full-refresh", "drp/customers")
     assert again.returncode == 0
-    assert _count(example.url, "SELECT rows_in FROM stage_log WHERE stage = 'extract' AND stream = 'customers' "
-                               "ORDER BY id DESC LIMIT 1") == 36
+    assert (
+        _count(
+            example.url,
+            "SELECT rows_in FROM stage_log WHERE stage = 'extract' AND stream = 'customers' ORDER BY id DESC LIMIT 1",
+        )
+        == 36
+    )
     bad = example.hub("run", "channelco", "--only", "drp/custmers")
     assert bad.returncode == CONFIG and "drp/custmers" in bad.stderr
     _no_trace(bad)

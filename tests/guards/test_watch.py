@@ -34,13 +34,23 @@ def mappings(tmp_path: Path) -> list:  # type: ignore[type-arg]
 
 
 def _watch(mappings, contract=None, guards=None, known=None, baseline=None, full=True):  # type: ignore[no-untyped-def]
-    return StreamWatch("api", "customers", mappings, contract or ContractSettings(), guards or GuardSettings(),
-                       known or {}, baseline, full_read=full)
+    return StreamWatch(
+        "api",
+        "customers",
+        mappings,
+        contract or ContractSettings(),
+        guards or GuardSettings(),
+        known or {},
+        baseline,
+        full_read=full,
+    )
 
 
 def _records(n: int, **extra: object) -> list[Record]:
-    return [Record("customers", str(i), {"id": str(i), "name": f"n{i}", "phone": f"1{i:04d}", "tax_id": "X", **extra})
-            for i in range(n)]
+    return [
+        Record("customers", str(i), {"id": str(i), "name": f"n{i}", "phone": f"1{i:04d}", "tax_id": "X", **extra})
+        for i in range(n)
+    ]
 
 
 def _known(*cols: str) -> dict[str, KnownColumn]:
@@ -73,9 +83,13 @@ def test_new_columns_by_policy(mappings) -> None:  # type: ignore[no-untyped-def
     assert [(e.change, e.column, e.action) for e in evolve.observed.events] == [("added", "region", "recorded")]
     with pytest.raises(ContractError, match="region"):
         _watch(mappings, ContractSettings(new_columns="freeze"), known=known).check(Batch(_records(2, region="e"), {}))
-    dropped = _watch(mappings, ContractSettings(new_columns="discard_value"), known=known).check(Batch(_records(2, region="e"), {}))
+    dropped = _watch(mappings, ContractSettings(new_columns="discard_value"), known=known).check(
+        Batch(_records(2, region="e"), {})
+    )
     assert all("region" not in r.data for r in dropped)
-    quarantined = _watch(mappings, ContractSettings(new_columns="discard_row"), known=known).check(Batch(_records(2, region="e"), {}))
+    quarantined = _watch(mappings, ContractSettings(new_columns="discard_row"), known=known).check(
+        Batch(_records(2, region="e"), {})
+    )
     assert all(r.error is not None and r.error.field == "region" for r in quarantined)
 
 
@@ -95,7 +109,9 @@ def test_volume_and_fill_guards_against_the_baseline(mappings) -> None:  # type:
     fine.check(Batch(_records(60), {}, delivery="a.csv"))
     fine.judge()
     assert fine.profile() == (60, {"name": 1.0, "phone": 1.0, "tax_id|vat": 1.0}, True)
-    empty_phones = [Record("customers", str(i), {"id": str(i), "name": "n", "phone": " ", "tax_id": "X"}) for i in range(90)]
+    empty_phones = [
+        Record("customers", str(i), {"id": str(i), "name": "n", "phone": " ", "tax_id": "X"}) for i in range(90)
+    ]
     blank = _watch(mappings, baseline=base)
     blank.check(Batch(empty_phones, {}, delivery="a.csv"))
     with pytest.raises(HoldError, match="'phone' \\(party.phone\\) is filled in 0%"):

@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "channelco"
 CONFIG = EXAMPLE / "hub.yaml"
-DAGS = ROOT / "dags"                  # the DAG folder that runs the example on Airflow
+DAGS = ROOT / "dags"  # the DAG folder that runs the example on Airflow
 
 __all__ = ["ROOT", "EXAMPLE", "CONFIG", "DAGS", "channelco_store", "write_live_config"]
 
@@ -31,7 +31,8 @@ def write_live_config(tmp: Path, max_share: float = 1.0, extra_push: str = "", o
     (``orders=False`` leaves out the order-status push, so only the customer targets write)."""
     text = (EXAMPLE / "hub-live.yaml").read_text(encoding="utf-8")
     text = text.replace("../../mappings/", str(ROOT / "mappings") + "/").replace(
-        "reconcile: reconcile.yaml", f"reconcile: {EXAMPLE / 'reconcile.yaml'}")
+        "reconcile: reconcile.yaml", f"reconcile: {EXAMPLE / 'reconcile.yaml'}"
+    )
     (tmp / "hub.yaml").write_text(text, encoding="utf-8")
     push = (EXAMPLE / "push.yaml").read_text(encoding="utf-8").replace("max_share: 0.05", f"max_share: {max_share}")
     if not orders:

@@ -124,11 +124,22 @@ def test_value_map_reverse_and_reversible_fields(orders):
         "币种": "CNY",
         "修改时间": "2025/04/02 09:30:00",  # back in the source timezone
     }
-    assert set(orders.reversible_fields) == {"external_id", "party_ref", "order_date", "status", "amount", "currency", "updated_at"}
+    assert set(orders.reversible_fields) == {
+        "external_id",
+        "party_ref",
+        "order_date",
+        "status",
+        "amount",
+        "currency",
+        "updated_at",
+    }
     skipped = orders.irreversible_fields
     assert skipped["source_status"] == "reverse: false" and "zfill" not in skipped["source_ref"]
     assert "digits_only" in skipped["source_ref"] and "key" in skipped["order_number"]
-    assert orders.reverse({"status": "shipped", "amount": Decimal("1.50")}, as_text=False) == {"状态": "已发货", "订单金额": Decimal("1.50")}
+    assert orders.reverse({"status": "shipped", "amount": Decimal("1.50")}, as_text=False) == {
+        "状态": "已发货",
+        "订单金额": Decimal("1.50"),
+    }
     with pytest.raises(MappingError) as info:
         orders.reverse({"external_id": "SO1", "status": "draft"})
     assert info.value.field == "status" and info.value.external_id == "SO1"
@@ -164,7 +175,12 @@ def test_composite_keys(load):
     mset = load(KEYS)
     (lines,) = mset.for_stream("drp", "sales_order_lines")
     out = lines.apply({"订单号": "SO2504000001", "行号": " 3", "数量": "25"})
-    assert out == {"external_id": "SO2504000001|3", "order_ref": "SO2504000001", "line_no": 3, "quantity": Decimal("25")}
+    assert out == {
+        "external_id": "SO2504000001|3",
+        "order_ref": "SO2504000001",
+        "line_no": 3,
+        "quantity": Decimal("25"),
+    }
     (inv,) = mset.for_stream("drp", "inventory")
     row = {"仓库编码": "W0001", "物料编码": "CC01007", "日期": "2026/03/31", "现存量": "56669"}
     assert inv.apply(row)["external_id"] == "W0001|CC01007|2026/03/31"
@@ -218,7 +234,15 @@ mappings:
 def test_when_nested_paths_templates_concat_coalesce_const(load):
     mset = load(SOURCES)
     inv, party = mset.for_stream("edi", "846")
-    rec = {"_entity": "inventory", "party": "C000001", "sku": "cc01007", "qty": 12, "n1": {"id": "91X"}, "file": "f.x12", "segment": 7}
+    rec = {
+        "_entity": "inventory",
+        "party": "C000001",
+        "sku": "cc01007",
+        "qty": 12,
+        "n1": {"id": "91X"},
+        "file": "f.x12",
+        "segment": 7,
+    }
     assert inv.matches(rec) and not party.matches(rec)
     assert inv.apply(rec) == {
         "external_id": "C000001|cc01007",
@@ -228,12 +252,23 @@ def test_when_nested_paths_templates_concat_coalesce_const(load):
         "location_ref": "91X",
         "report_ref": "f.x12#7",
     }
-    p = {"_entity": "partner", "party": "C1", "first": "Ming", "last": " Hu ", "kind": "chain store", "mobile": "138", "city": "EA", "ts": "0"}
+    p = {
+        "_entity": "partner",
+        "party": "C1",
+        "first": "Ming",
+        "last": " Hu ",
+        "kind": "chain store",
+        "mobile": "138",
+        "city": "EA",
+        "ts": "0",
+    }
     assert party.matches(p)
     out = party.apply(p)
     assert out["name"] == "Ming Hu" and out["channel_level"] == "chain_store" and out["phone"] == "138"
     assert out["country"] == "CN" and out["city"] == "each" and out["created_at"] == datetime(1970, 1, 1, tzinfo=UTC)
-    out = party.apply({"party": "C2", "first": "", "last": "Solo", "kind": "Wholesaler", "phone": "1", "mobile": "2", "city": "BOX"})
+    out = party.apply(
+        {"party": "C2", "first": "", "last": "Solo", "kind": "Wholesaler", "phone": "1", "mobile": "2", "city": "BOX"}
+    )
     assert out["name"] == "Solo" and out["channel_level"] == "customer" and out["phone"] == "1" and out["city"] == "BOX"
     assert party.apply({"party": "C3"})["name"] is None
     assert [e for m, e in ((m, m.entity) for m, _ in mset.map_record("edi", "846", rec))] == ["inventory"]
@@ -274,7 +309,16 @@ def test_public_api():
     import hub.mapping
 
     assert set(hub.mapping.__all__) == {
-        "CoercionError", "CompiledMapping", "FieldRule", "MappingFile", "MappingRule", "MappingSet", "ValueMap",
-        "default_transforms", "load_mappings", "make_coercer", "make_formatter",
+        "CoercionError",
+        "CompiledMapping",
+        "FieldRule",
+        "MappingFile",
+        "MappingRule",
+        "MappingSet",
+        "ValueMap",
+        "default_transforms",
+        "load_mappings",
+        "make_coercer",
+        "make_formatter",
     }
     assert all(hasattr(hub.mapping, name) for name in hub.mapping.__all__)

@@ -37,7 +37,9 @@ def test_decimal_rejects(raw):
         make_coercer("decimal")(raw)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("42", 42), (" 7 ", 7), ("００７", 7), ("3.0", 3), (Decimal("4"), 4), (5, 5)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("42", 42), (" 7 ", 7), ("００７", 7), ("3.0", 3), (Decimal("4"), 4), (5, 5)]
+)
 def test_int(raw, expected):
     assert make_coercer("int")(raw) == expected
 
@@ -55,7 +57,10 @@ def test_float():
         to_float("1.2.3")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("FALSE", False), ("1", True), ("否", False), ("Ｙｅｓ", True), (False, False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("FALSE", False), ("1", True), ("否", False), ("Ｙｅｓ", True), (False, False)],
+)
 def test_bool_default_words(raw, expected):
     assert make_coercer("bool")(raw) is expected
 
@@ -71,7 +76,12 @@ def test_bool_custom_words_and_rejects():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("2025-04-01", date(2025, 4, 1)), ("2025/05/04", date(2025, 5, 4)), ("20260331", date(2026, 3, 31)), ("２０２５/０５/０４", date(2025, 5, 4))],
+    [
+        ("2025-04-01", date(2025, 4, 1)),
+        ("2025/05/04", date(2025, 5, 4)),
+        ("20260331", date(2026, 3, 31)),
+        ("２０２５/０５/０４", date(2025, 5, 4)),
+    ],
 )
 def test_date_default_formats(raw, expected):
     assert make_coercer("date")(raw) == expected
@@ -135,5 +145,8 @@ def test_formatters_write_values_like_the_source():
     dt = datetime(2025, 10, 1, 21, 51, 36, tzinfo=UTC)
     assert make_formatter("datetime", formats=["%Y/%m/%d %H:%M:%S"], tz="Asia/Shanghai")(dt) == "2025/10/02 05:51:36"
     assert make_formatter("datetime")(dt) == "2025-10-01T21:51:36.000Z"
-    assert make_formatter("bool")(True) == "true" and make_formatter("bool", true_values=["Y"], false_values=["N"])(False) == "N"
+    assert (
+        make_formatter("bool")(True) == "true"
+        and make_formatter("bool", true_values=["Y"], false_values=["N"])(False) == "N"
+    )
     assert make_formatter("decimal")(Decimal("3090.03")) == "3090.03"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.errors import MappingRuleError
 from hub.configfile import LocatedDict, YamlProblem, line_of, load_yaml
+from hub.errors import MappingRuleError
 
 BROKEN = """\
 system: drp
@@ -140,8 +140,13 @@ def test_duplicates_across_files_and_reverse_clash(load, tmp_path):
     with pytest.raises(MappingRuleError) as info:
         load(a, name="a.yaml", b__yaml=b, c__yaml=c)
     text = "\n".join(info.value.problems)
-    assert f"{tmp_path / 'b.yaml'}:2: value_maps.yn: value map 'yn' is already defined at {tmp_path / 'a.yaml'}:3" in text
-    assert f"{tmp_path / 'c.yaml'}:3: mappings[0]: crm.Order -> sales_order is already mapped at {tmp_path / 'a.yaml'}:5" in text
+    assert (
+        f"{tmp_path / 'b.yaml'}:2: value_maps.yn: value map 'yn' is already defined at {tmp_path / 'a.yaml'}:3" in text
+    )
+    assert (
+        f"{tmp_path / 'c.yaml'}:3: mappings[0]: crm.Order -> sales_order is already mapped at {tmp_path / 'a.yaml'}:5"
+        in text
+    )
 
 
 def test_reverse_clash_is_reported(load, tmp_path):

@@ -57,7 +57,10 @@ comparisons:
     assert f"{path}:5: blocking[2].on[0]: unknown field 'surname'" in text
     assert "unknown transform 'rot13'" in text
     assert f"{path}:7: comparisons[0].thresholds: kind 'exact' ignores thresholds" in text
-    assert f"{path}:8: comparisons[1].fields: kind 'jaro_winkler' reads one field: use field: (it would ignore family_name)" in text
+    assert (
+        f"{path}:8: comparisons[1].fields: kind 'jaro_winkler' reads one field: use field: (it would ignore family_name)"
+        in text
+    )
     assert "kind 'person_name' reads 2 fields" in text
     assert f"{path}:10: comparisons[3]" in text and "unknown level(s) 'same'" in text
     assert "comparison name 'state' used twice" in text

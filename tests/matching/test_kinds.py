@@ -42,15 +42,18 @@ def test_tokens() -> None:
     assert level({"kind": "token_sort", "field": "v"}, "jing li", "li jing") == "token_sort>=0.9"
 
 
-@pytest.mark.parametrize(("a", "b", "want"), [
-    ("19561005", "19561005", "exact"),
-    ("19560510", "19561005", "transposed"),
-    ("19561005", "19561006", "one_edit"),
-    ("19561231", "19571001", "within_1y"),
-    ("19561005", "19801005", "mismatch"),
-    ("1956-10-05", "19561005", "exact"),
-    ("19561345", "19561355", "one_edit"),  # not a day at all, still one digit apart
-])
+@pytest.mark.parametrize(
+    ("a", "b", "want"),
+    [
+        ("19561005", "19561005", "exact"),
+        ("19560510", "19561005", "transposed"),
+        ("19561005", "19561006", "one_edit"),
+        ("19561231", "19571001", "within_1y"),
+        ("19561005", "19801005", "mismatch"),
+        ("1956-10-05", "19561005", "exact"),
+        ("19561345", "19561355", "one_edit"),  # not a day at all, still one digit apart
+    ],
+)
 def test_dates(a: str, b: str, want: str) -> None:
     assert level({"kind": "date", "field": "v", "years": [1]}, a, b) == want
 
@@ -86,6 +89,7 @@ def test_person_names_swap_nickname_initial_and_pinyin() -> None:
         x = comp.prepare({"g": a[0], "f": a[1]})
         y = comp.prepare({"g": b[0], "f": b[1]})
         return comp.levels[comp.compare(x, y)]
+
     assert lv(("Hope", "Smith"), ("hope", "smith")) == "exact"  # no company-word rewriting
     assert lv(("smith", "hope"), ("hope", "smith")) == "swapped"
     assert lv(("bob", "smith"), ("robert", "smith")) == "nickname_or_initial"
@@ -96,7 +100,9 @@ def test_person_names_swap_nickname_initial_and_pinyin() -> None:
 
 def test_company_name_tax_id_and_address_as_named_kinds() -> None:
     assert level({"kind": "company_name", "field": "v"}, "上海华信贸易有限公司", "Shanghai Huaxin Trading Co Ltd") in (
-        "exact", "strong")
+        "exact",
+        "strong",
+    )
     assert level({"kind": "tax_id", "field": "v"}, "91310000MA1FL8XQ30", "91310000ma1fl8xq30") in ("exact", "body")
     addr = {"kind": "address", "field": "v"}
     assert level(addr, "12 Hope Crescent", "12 hope cres") == "exact"

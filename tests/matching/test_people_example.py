@@ -14,22 +14,55 @@ from hub.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = str(ROOT / "examples" / "people" / "hub.yaml")
-HEADER = ["rec_id", "given_name", "surname", "street_number", "address_1", "address_2", "suburb", "postcode",
-          "state", "date_of_birth", "soc_sec_id"]
+HEADER = [
+    "rec_id",
+    "given_name",
+    "surname",
+    "street_number",
+    "address_1",
+    "address_2",
+    "suburb",
+    "postcode",
+    "state",
+    "date_of_birth",
+    "soc_sec_id",
+]
 
 
 def files(folder: Path, n: int = 30) -> None:
     """n persons in a.csv; the first n-5 again in b.csv with a typo, names swapped in one."""
     rng = random.Random(5)
-    given = ["michaela", "courtney", "charles", "hope", "amelia", "jack", "lachlan", "chloe", "ryan", "zoe", "oliver", "ruby"]
+    given = [
+        "michaela",
+        "courtney",
+        "charles",
+        "hope",
+        "amelia",
+        "jack",
+        "lachlan",
+        "chloe",
+        "ryan",
+        "zoe",
+        "oliver",
+        "ruby",
+    ]
     family = ["neumann", "painter", "green", "smith", "white", "rees", "clarke", "bishop", "hope", "morris"]
     streets = ["stanley street", "pinkerton circuit", "salkauskas crescent", "banks place", "ellery close", "cox drive"]
     rows_a, rows_b = [], []
     for i in range(n):
-        row = [f"rec-{i}-org", rng.choice(given), rng.choice(family), str(rng.randint(1, 90)), rng.choice(streets),
-               "", rng.choice(["dapto", "richlands", "winston hills"]), str(rng.randint(2000, 4999)),
-               rng.choice(["nsw", "vic", "qld"]), f"19{rng.randint(20, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
-               str(rng.randint(1_000_000, 9_999_999))]
+        row = [
+            f"rec-{i}-org",
+            rng.choice(given),
+            rng.choice(family),
+            str(rng.randint(1, 90)),
+            rng.choice(streets),
+            "",
+            rng.choice(["dapto", "richlands", "winston hills"]),
+            str(rng.randint(2000, 4999)),
+            rng.choice(["nsw", "vic", "qld"]),
+            f"19{rng.randint(20, 99)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
+            str(rng.randint(1_000_000, 9_999_999)),
+        ]
         rows_a.append(row)
         if i < n - 5:
             dup = list(row)

@@ -22,8 +22,9 @@ def _person_detail(db: Path) -> dict[str, Any]:
     eng = create_engine(f"sqlite:///{db}")
     try:
         with eng.connect() as conn:
-            detail = conn.execute(select(StageLog.detail).where(StageLog.stage == "reconcile")
-                                  .order_by(StageLog.run_id.desc()).limit(1)).scalar_one()
+            detail = conn.execute(
+                select(StageLog.detail).where(StageLog.stage == "reconcile").order_by(StageLog.run_id.desc()).limit(1)
+            ).scalar_one()
     finally:
         eng.dispose()
     return detail["person"]

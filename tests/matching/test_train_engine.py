@@ -9,9 +9,14 @@ from hub.reconcile.compare.engine import match_records, nearest_candidates, prep
 from hub.reconcile.train import train
 
 CONFIG = {
-    "entity": "person", "link_type": "link_only", "u_pairs": 20000,
-    "blocking": [{"name": "dob", "on": ["birth_date"]}, {"name": "pc", "on": ["postal_code"]},
-                 {"name": "family", "on": ["family_name"]}],
+    "entity": "person",
+    "link_type": "link_only",
+    "u_pairs": 20000,
+    "blocking": [
+        {"name": "dob", "on": ["birth_date"]},
+        {"name": "pc", "on": ["postal_code"]},
+        {"name": "family", "on": ["family_name"]},
+    ],
     "comparisons": [
         {"kind": "jaro_winkler", "field": "given_name", "thresholds": [0.9], "term_frequency": True},
         {"kind": "jaro_winkler", "field": "family_name", "thresholds": [0.9], "term_frequency": True},
@@ -19,8 +24,45 @@ CONFIG = {
         {"kind": "postcode", "field": "postal_code"},
     ],
 }
-GIVEN = ["anna", "ben", "carl", "dora", "emil", "fay", "gus", "hana", "ivan", "jane", "karl", "lena", "max", "nina", "otto", "pia", "raj", "sara", "tom", "uma"]
-FAMILY = ["smith", "jones", "brown", "wilson", "taylor", "lee", "martin", "white", "clark", "hall", "young", "king", "wright", "green", "baker"]
+GIVEN = [
+    "anna",
+    "ben",
+    "carl",
+    "dora",
+    "emil",
+    "fay",
+    "gus",
+    "hana",
+    "ivan",
+    "jane",
+    "karl",
+    "lena",
+    "max",
+    "nina",
+    "otto",
+    "pia",
+    "raj",
+    "sara",
+    "tom",
+    "uma",
+]
+FAMILY = [
+    "smith",
+    "jones",
+    "brown",
+    "wilson",
+    "taylor",
+    "lee",
+    "martin",
+    "white",
+    "clark",
+    "hall",
+    "young",
+    "king",
+    "wright",
+    "green",
+    "baker",
+]
 
 
 def world(n: int, seed: int = 3) -> list[dict[str, str]]:
@@ -28,14 +70,17 @@ def world(n: int, seed: int = 3) -> list[dict[str, str]]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        rec = {"given_name": rng.choice(GIVEN), "family_name": rng.choice(FAMILY) + rng.choice(["", "son", "ley"]),
-               "birth_date": f"{rng.randint(1940, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
-               "postal_code": str(rng.randint(2000, 2400))}
+        rec = {
+            "given_name": rng.choice(GIVEN),
+            "family_name": rng.choice(FAMILY) + rng.choice(["", "son", "ley"]),
+            "birth_date": f"{rng.randint(1940, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}",
+            "postal_code": str(rng.randint(2000, 2400)),
+        }
         dup = dict(rec)
         field = rng.choice(list(rec))
         v = dup[field]
         k = rng.randrange(len(v))
-        dup[field] = v[:k] + ("x" if v[k] != "x" else "y") + v[k + 1:]
+        dup[field] = v[:k] + ("x" if v[k] != "x" else "y") + v[k + 1 :]
         out.append({"system": "a", "external_id": f"a{i}", **rec})
         out.append({"system": "b", "external_id": f"b{i}", **dup})
     return out
@@ -64,8 +109,16 @@ def test_em_learns_that_agreement_means_match_and_links_one_to_one() -> None:
 def test_nearest_candidates_say_why_they_fell_short() -> None:
     cfg = load_record_match_config(CONFIG)
     records = world(50)
-    records.append({"system": "b", "external_id": "lonely", "given_name": "zed", "family_name": "smith",
-                    "birth_date": "19990101", "postal_code": "2001"})
+    records.append(
+        {
+            "system": "b",
+            "external_id": "lonely",
+            "given_name": "zed",
+            "family_name": "smith",
+            "birth_date": "19990101",
+            "postal_code": "2001",
+        }
+    )
     p = prepare(records, cfg)
     w = train(p, cfg).weights
     near = nearest_candidates(p, cfg, w, ("b", "lonely"), {}, n=3)
@@ -83,10 +136,19 @@ def test_candidate_pairs_agree_with_each_rules_key_function() -> None:
     recs = world(120)
     recs[0]["family_name"] = ""
     recs[5]["birth_date"] = "  "
-    cfg = load_record_match_config({**CONFIG, "blocking": [
-        {"name": "dob_year_family", "on": [{"field": "birth_date", "transform": "year"}, "family_name"]},
-        {"name": "sx", "on": [{"field": "family_name", "transform": "soundex"}, {"field": "postal_code", "length": 3}]},
-        {"name": "given", "on": ["given_name"], "max_block": 12}]})
+    cfg = load_record_match_config(
+        {
+            **CONFIG,
+            "blocking": [
+                {"name": "dob_year_family", "on": [{"field": "birth_date", "transform": "year"}, "family_name"]},
+                {
+                    "name": "sx",
+                    "on": [{"field": "family_name", "transform": "soundex"}, {"field": "postal_code", "length": 3}],
+                },
+                {"name": "given", "on": ["given_name"], "max_block": 12},
+            ],
+        }
+    )
     systems = [r["system"] for r in recs]
     pairs, stats = candidate_pairs(recs, cfg.blocking, systems, True)
     expected: set[tuple[int, int]] = set()

@@ -46,8 +46,14 @@ def hub_cli(hub_env: dict[str, str]) -> Callable[..., subprocess.CompletedProces
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **hub_env, "COLUMNS": "200"}
-        out = subprocess.run([sys.executable, "-m", "hub", "-c", str(CONFIG), *args], capture_output=True, text=True,
-                             env=env, cwd=ROOT, timeout=600)
+        out = subprocess.run(
+            [sys.executable, "-m", "hub", "-c", str(CONFIG), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=600,
+        )
         if check and out.returncode != 0:
             raise AssertionError(f"hub {' '.join(args)} failed ({out.returncode}):\n{out.stdout}\n{out.stderr}")
         return out

@@ -14,7 +14,9 @@ _VOLATILE = {"run_id", "first_run", "changed_run", "last_run", "resolved_run", "
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every canonical/crosswalk/quarantine/discrepancy/staging row minus run numbers and timestamps."""
     out: dict[str, list[tuple[Any, ...]]] = {}
-    tables = [m.__table__ for m in MODELS.values()] + [t.__table__ for t in (CrosswalkLink, Quarantine, Discrepancy, SourceRecord)]
+    tables = [m.__table__ for m in MODELS.values()] + [
+        t.__table__ for t in (CrosswalkLink, Quarantine, Discrepancy, SourceRecord)
+    ]
     existing = set(inspect(engine).get_table_names())
     with engine.connect() as conn:
         for t in tables:

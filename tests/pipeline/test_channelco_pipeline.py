@@ -69,7 +69,9 @@ def test_changing_one_source_row_changes_only_the_affected_rows(hub_env, world: 
     assert sum(s["rows_changed"] for s in result.stages if s["stage"] == "map") == 0
     party = MODELS["party"].__table__
     with engine.connect() as conn:
-        got = conn.execute(select(party.c.credit_limit, party.c.run_id).where(party.c.system == "drp", party.c.external_id == code)).one()
+        got = conn.execute(
+            select(party.c.credit_limit, party.c.run_id).where(party.c.system == "drp", party.c.external_id == code)
+        ).one()
     assert str(got.credit_limit) == "123456.78" and got.run_id == result.run_id
 
 
@@ -93,8 +95,15 @@ def test_broken_rows_are_quarantined_with_file_line_and_field(hub_env, hub_cli, 
     result, engine = _run(hub_env)
     assert result.status == "succeeded"
     with engine.connect() as conn:
-        q = {r.location.rsplit(":", 1)[1]: r for r in conn.execute(select(Quarantine).where(Quarantine.stream == "sales_orders"))}
-        orders = conn.execute(select(MODELS["sales_order"].__table__.c.external_id).where(MODELS["sales_order"].__table__.c.system == "drp")).all()
+        q = {
+            r.location.rsplit(":", 1)[1]: r
+            for r in conn.execute(select(Quarantine).where(Quarantine.stream == "sales_orders"))
+        }
+        orders = conn.execute(
+            select(MODELS["sales_order"].__table__.c.external_id).where(
+                MODELS["sales_order"].__table__.c.system == "drp"
+            )
+        ).all()
     assert set(q) == {"2", "3", "4"}
     assert q["2"].field == "order_date" and "2025-13-45" in (q["2"].reason + (q["2"].raw or ""))
     assert q["3"].field == "party_ref"

@@ -20,11 +20,15 @@ def _edit_csv(path: Path, encoding: str, edits: dict[int, dict[str, str]]) -> No
         for col, value in changes.items():
             rows[line][header.index(col)] = value
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL if encoding == "utf-8" else csv.QUOTE_MINIMAL).writerows(rows)
+    csv.writer(
+        buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL if encoding == "utf-8" else csv.QUOTE_MINIMAL
+    ).writerows(rows)
     path.write_bytes(buf.getvalue().encode(encoding))
 
 
-def test_rerun_after_changes_matches_a_full_run_and_skips_unchanged_work(world: Path, tmp_path: Path, monkeypatch) -> None:
+def test_rerun_after_changes_matches_a_full_run_and_skips_unchanged_work(
+    world: Path, tmp_path: Path, monkeypatch
+) -> None:
     config, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'inc.db'}")
     run_pipeline(config, "channelco", engine=engine)
 

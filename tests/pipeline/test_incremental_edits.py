@@ -43,7 +43,9 @@ def _read(path: Path, enc: str) -> list[list[str]]:
 
 def _write(path: Path, enc: str, rows: list[list[str]]) -> None:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL if enc == "utf-8" else csv.QUOTE_MINIMAL).writerows(rows)
+    csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_ALL if enc == "utf-8" else csv.QUOTE_MINIMAL).writerows(
+        rows
+    )
     path.write_bytes(buf.getvalue().encode(enc))
 
 
@@ -59,7 +61,11 @@ def day_of_business(world: Path, seed: int, share: float = 0.01) -> None:
             if header[c] in CODED:  # another value the column already holds (a status, a customer)
                 body[i][c] = rnd.choice(sorted({r[c] for r in body if r[c] and r[c] != value}))
             elif value.replace(".", "", 1).isdigit():
-                body[i][c] = f"{float(value) * rnd.uniform(0.5, 1.5):.2f}" if "." in value else str(int(value) + rnd.randint(1, 5))
+                body[i][c] = (
+                    f"{float(value) * rnd.uniform(0.5, 1.5):.2f}"
+                    if "." in value
+                    else str(int(value) + rnd.randint(1, 5))
+                )
             else:
                 body[i][c] = f"{value} {rnd.randint(1, 99)}"
         if rel == "crm/Account.csv":  # a new CRM account copying a DRP customer's name and phone
@@ -87,7 +93,9 @@ def _norm(v: Any) -> str:
 def _clusters(engine: Engine) -> dict[str, set[frozenset[tuple[str, str]]]]:
     out: dict[str, dict[str, set[tuple[str, str]]]] = {}
     with engine.connect() as conn:
-        for entity, cid, system, ext in conn.execute(text("SELECT entity, canonical_id, system, external_id FROM crosswalk")):
+        for entity, cid, system, ext in conn.execute(
+            text("SELECT entity, canonical_id, system, external_id FROM crosswalk")
+        ):
             out.setdefault(entity, {}).setdefault(cid, set()).add((system, ext))
     return {e: {frozenset(m) for m in g.values()} for e, g in out.items()}
 
@@ -96,26 +104,36 @@ def _goldens(engine: Engine, entity: str) -> dict[frozenset[tuple[str, str]], tu
     """Golden rows keyed by their cluster's members; references shown as the referenced cluster."""
     with engine.connect() as conn:
         members: dict[str, set[tuple[str, str]]] = {}
-        for e, cid, system, ext in conn.execute(text("SELECT entity, canonical_id, system, external_id FROM crosswalk")):
+        for e, cid, system, ext in conn.execute(
+            text("SELECT entity, canonical_id, system, external_id FROM crosswalk")
+        ):
             members.setdefault(cid, set()).add((e, system, ext))
         ref = {cid: tuple(sorted(m)) for cid, m in members.items()}
         t = MODELS[entity].__table__
         rows = conn.execute(select(t).where(t.c.system == "golden")).mappings()
         out = {}
         for r in rows:
-            vals = tuple(sorted((k, _norm(ref.get(v, v) if isinstance(v, str) else v)) for k, v in r.items()
-                                if k not in ("external_id", "run_id", "row_hash")))
+            vals = tuple(
+                sorted(
+                    (k, _norm(ref.get(v, v) if isinstance(v, str) else v))
+                    for k, v in r.items()
+                    if k not in ("external_id", "run_id", "row_hash")
+                )
+            )
             out[frozenset(ref[r["external_id"]])] = vals
         return out
 
 
 def _rows(engine: Engine, table: Any, columns: list[str], *where: Any) -> list[tuple[str, ...]]:
     with engine.connect() as conn:
-        return sorted(tuple(_norm(v) for v in r) for r in conn.execute(select(*[table.c[c] for c in columns]).where(*where)))
+        return sorted(
+            tuple(_norm(v) for v in r) for r in conn.execute(select(*[table.c[c] for c in columns]).where(*where))
+        )
 
 
-def test_incremental_run_after_a_day_of_business_equals_a_full_run(world: Path, tmp_path: Path, monkeypatch,
-                                                                   store_url: str) -> None:
+def test_incremental_run_after_a_day_of_business_equals_a_full_run(
+    world: Path, tmp_path: Path, monkeypatch, store_url: str
+) -> None:
     """Incremental on each backend; the full run on SQLite."""
     config, inc = channelco_store(monkeypatch, world, store_url)
     run_pipeline(config, "channelco", engine=inc)

@@ -19,8 +19,13 @@ from tests.pipeline.snapshot import snapshot
 
 
 def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "hub", "-c", str(CONFIG), "run", "channelco"], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hub", "-c", str(CONFIG), "run", "channelco"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _finish(env: dict[str, str]) -> None:
@@ -49,7 +54,7 @@ def _wait_for(db: Path, sql: str, proc: subprocess.Popen[bytes], timeout: float 
 
 POINTS = {
     "extract": "SELECT 1 FROM stage_log WHERE stage='extract' AND stream='sales_order_lines' AND status='running' "
-               "AND EXISTS (SELECT 1 FROM source_record WHERE stream='sales_order_lines')",
+    "AND EXISTS (SELECT 1 FROM source_record WHERE stream='sales_order_lines')",
     "map": "SELECT 1 FROM stage_log WHERE stage='map' AND stream='sales_orders' AND status='running'",
     "reconcile": "SELECT 1 FROM stage_log WHERE stage='reconcile' AND status='running'",
 }

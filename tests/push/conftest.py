@@ -13,6 +13,7 @@ from testkit.servers.channelco import server_env, start_servers
 from testkit.world import generate
 from tests.helpers.channelco import write_live_config
 
+
 @pytest.fixture(scope="session")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world")

@@ -8,11 +8,14 @@ PIPELINE = "channelco_live"
 WRITES = ("POST", "PATCH", "DELETE", "PUT")
 
 
-def run(live: Any, engine: Any, dry_run: bool = False, approve: int | None = None, pipeline: bool = True) -> tuple[int, Any]:
+def run(
+    live: Any, engine: Any, dry_run: bool = False, approve: int | None = None, pipeline: bool = True
+) -> tuple[int, Any]:
     """Extract, map and reconcile (unless ``pipeline`` is False), then push; returns (run id, push counts)."""
     from hub.pipeline.context import StageContext
     from hub.pipeline.push import push
     from hub.pipeline.runlog import start_run
+
     config = live.config()
     if pipeline:
         run_id = run_without_push(config, engine)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from helpers import PIPELINE, drp_writes, run_without_push, sf_writes
+from helpers import drp_writes, run_without_push, sf_writes
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 import hub.cli.push as _push_cli  # registers the commands, as hub/cli/__init__.py will
 from hub.cli.app import app
 from hub.store.models import OutboxEntry
-
 
 assert _push_cli.HELD_EXIT == 3
 
@@ -44,8 +43,11 @@ def test_dry_run_then_dead_letters_retry_and_discard(live) -> None:  # type: ign
     assert again.exit_code == 0, again.output
     assert live.drp.store.count("customers") == before + len(dead) - 1  # the discarded create stays undone
     with engine.connect() as conn:
-        statuses = dict(conn.execute(select(OutboxEntry.status, func.count()).where(OutboxEntry.op == "create")
-                                     .group_by(OutboxEntry.status)).all())
+        statuses = dict(
+            conn.execute(
+                select(OutboxEntry.status, func.count()).where(OutboxEntry.op == "create").group_by(OutboxEntry.status)
+            ).all()
+        )
     assert statuses == {"done": len(dead) - 1, "discarded": 1}
 
 

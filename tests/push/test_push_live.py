@@ -38,7 +38,9 @@ def test_round_trip_both_ways_and_rerun_pushes_nothing(live) -> None:  # type: i
     # CRM -> hub -> DRP: the customers only sales knew now exist in the DRP and are bound to their golden record
     assert live.drp.store.count("customers") == before + crm_only
     with engine.connect() as conn:
-        bound = conn.execute(select(func.count()).select_from(CrosswalkLink).where(CrosswalkLink.rule == "push_create")).scalar()
+        bound = conn.execute(
+            select(func.count()).select_from(CrosswalkLink).where(CrosswalkLink.rule == "push_create")
+        ).scalar()
     assert bound == crm_only
     # DRP -> hub -> CRM: Accounts linked to a DRP customer carry its code, credit limit and receivables
     written = target(counts, "crm/Account")["written"]
@@ -98,7 +100,9 @@ def test_circuit_breaker_holds_a_mass_change_until_approved(live) -> None:  # ty
     _, approved = run(live, engine, approve=run_id, pipeline=False)
     assert approved.detail["held"] == []
     assert target(approved, "crm/Account")["written"] == target(counts, "crm/Account")["changes"]
-    with engine.connect() as conn:  # every held entry went out; the flows' own writes (credit, tasks) follow the approval
+    with (
+        engine.connect() as conn
+    ):  # every held entry went out; the flows' own writes (credit, tasks) follow the approval
         statuses = dict(conn.execute(select(OutboxEntry.status, func.count()).group_by(OutboxEntry.status)).all())
     assert statuses.get("held", 0) == 0 and statuses["done"] >= held
     assert target(approved, "drp/customers")["written"] == target(counts, "drp/customers")["changes"]
@@ -118,9 +122,12 @@ def test_conflicting_target_edit_opens_a_discrepancy_and_is_not_overwritten(live
     _, counts = run(live, engine)
     assert live.sf.org.records["Account"][account["Id"]]["Credit_Limit__c"] == 1.0  # not overwritten
     with engine.connect() as conn:
-        found = conn.execute(select(Discrepancy).where(Discrepancy.kind == "field_conflict", Discrepancy.status == "open")).all()
+        found = conn.execute(
+            select(Discrepancy).where(Discrepancy.kind == "field_conflict", Discrepancy.status == "open")
+        ).all()
     assert [(d.external_id, d.details["column"], d.details["target"], d.details["hub"]) for d in found] == [
-        (account["Id"], "Credit_Limit__c", "1", "888000")]
+        (account["Id"], "Credit_Limit__c", "1", "888000")
+    ]
     # the receivables belong to the DRP (system of record): that edit was overwritten
     assert live.sf.org.records["Account"][account["Id"]]["Open_Receivables__c"] != 7.0
     assert target(counts, "crm/Account")["overridden"] == 1
@@ -148,7 +155,9 @@ def test_crash_after_send_before_confirm_creates_no_duplicates(live) -> None:  #
         config = load_config({str(live.config_path)!r})
         push(StageContext(config=config, engine=open_store(config), pipeline={PIPELINE!r}, run_id={run_id}))
     """)
-    proc = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 9, proc.stderr[-2000:]
     assert live.drp.store.count("customers") == before + 1  # the one write that landed
     with engine.connect() as conn:
@@ -161,5 +170,7 @@ def test_crash_after_send_before_confirm_creates_no_duplicates(live) -> None:  #
     created = Counter(c["customerName"] for c in live.drp.store.rows("customers")) - names_before
     assert sum(created.values()) == creates and max(created.values()) == 1
     with engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status != "done")).scalar() == 0
-
+        assert (
+            conn.execute(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.status != "done")).scalar()
+            == 0
+        )

@@ -20,7 +20,9 @@ from hub.push.values import norm
 def test_norm_makes_equal_values_equal_across_systems() -> None:
     assert norm(500000.0) == norm(Decimal("500000.00")) == norm("500000") == "500000"
     assert norm(Decimal("12.50")) == "12.5" and norm(Decimal("-0.00")) == "0"
-    assert norm(dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))) == "2026-03-01T08:00:00+00:00"
+    assert (
+        norm(dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))) == "2026-03-01T08:00:00+00:00"
+    )
     assert norm(dt.date(2026, 3, 31)) == "2026-03-31" and norm("  ") is None and norm(True) == "true"
 
 
@@ -34,8 +36,9 @@ def test_diff_pushes_only_changed_columns_and_never_clears() -> None:
 def test_idempotency_keys_are_stable_per_create_and_per_update_payload() -> None:
     d1 = (FieldDiff("A", "a", None, "1"),)
     create = RecordChange("P-1", None, "create", d1, {"A": "1"})
-    assert change_key("drp", "customers", create) == change_key("drp", "customers",
-                                                                 RecordChange("P-1", None, "create", (FieldDiff("A", "a", None, "2"),), {"A": "2"}))
+    assert change_key("drp", "customers", create) == change_key(
+        "drp", "customers", RecordChange("P-1", None, "create", (FieldDiff("A", "a", None, "2"),), {"A": "2"})
+    )
     u1 = RecordChange("P-1", "001x", "update", d1, {"A": "1"})
     u2 = RecordChange("P-1", "001x", "update", (FieldDiff("A", "a", "0", "2"),), {"A": "2"})
     assert change_key("crm", "Account", u1) != change_key("crm", "Account", u2)
@@ -43,14 +46,23 @@ def test_idempotency_keys_are_stable_per_create_and_per_update_payload() -> None
 
 
 def test_conflict_check_separates_echoes_edits_and_system_of_record() -> None:
-    diffs = [FieldDiff("Credit_Limit__c", "credit_limit", "1", "9"), FieldDiff("Open__c", "open", "7", "5"),
-             FieldDiff("Phone", "phone", "2", "3")]
+    diffs = [
+        FieldDiff("Credit_Limit__c", "credit_limit", "1", "9"),
+        FieldDiff("Open__c", "open", "7", "5"),
+        FieldDiff("Phone", "phone", "2", "3"),
+    ]
     baseline = {"Credit_Limit__c": "8", "Open__c": "4", "Phone": "2"}  # Phone: live equals the last sync
     v = check("crm", "001x", "P-1", diffs, baseline, False, {"Open__c": "drp"})
     assert [d.column for d in v.write] == ["Phone"]
     assert [d.column for d in v.overridden] == ["Open__c"]
     assert [c.key for c in v.conflicts] == [("001x", "P-1", "Credit_Limit__c", "crm")]
-    assert v.conflicts[0].details == {"column": "Credit_Limit__c", "field": "credit_limit", "synced": "8", "target": "1", "hub": "9"}
+    assert v.conflicts[0].details == {
+        "column": "Credit_Limit__c",
+        "field": "credit_limit",
+        "synced": "8",
+        "target": "1",
+        "hub": "9",
+    }
     # untouched since the sync (same version): no edit, whatever the baseline says
     assert not check("crm", "001x", "P-1", diffs, baseline, True, {}).conflicts
     # the target named as the system of record keeps its edit: conflict, not overwrite
@@ -85,7 +97,9 @@ def test_push_rules_report_every_problem_with_file_and_line(tmp_path: Path) -> N
         "          X__c: {compute: nonsense, system: drp}\n"
         "  nowhere:\n"
         "    entities:\n"
-        "      party: {stream: customers, fields: [name]}\n", encoding="utf-8")
+        "      party: {stream: customers, fields: [name]}\n",
+        encoding="utf-8",
+    )
     with pytest.raises(MappingRuleError) as exc:
         load_push_rules(path, {"crm", "drp"})
     text = str(exc.value)
@@ -98,5 +112,7 @@ def test_push_rules_report_every_problem_with_file_and_line(tmp_path: Path) -> N
 
 
 def test_example_push_rules_load() -> None:
-    rules = load_push_rules(Path(__file__).resolve().parents[2] / "examples" / "channelco" / "push.yaml", {"crm", "drp"})
+    rules = load_push_rules(
+        Path(__file__).resolve().parents[2] / "examples" / "channelco" / "push.yaml", {"crm", "drp"}
+    )
     assert rules.targets["drp"].entities["party"].create and rules.targets["crm"].breaker.max_share == 0.05

@@ -27,7 +27,11 @@ EXAMPLE = harness.REPO / "examples" / "realsys" / "hub.yaml"
 #: the full sync (pull, reconcile, push) and the same without the push
 PIPELINE, PULL_ONLY = "realsys", "realsys-pull"
 #: account custom fields the push writes (erp_code is seeded; open_receivables is defined by the test)
-CRM_FIELDS = {"erp_code": "ERP Customer Code", "credit_limit": "Credit limit (ERP)", "open_receivables": "Open receivables (ERP)"}
+CRM_FIELDS = {
+    "erp_code": "ERP Customer Code",
+    "credit_limit": "Credit limit (ERP)",
+    "open_receivables": "Open receivables (ERP)",
+}
 _N = re.compile(r"(\d+)\.example\.cn")
 
 
@@ -75,7 +79,9 @@ class Hub:
         """The push stage in a run of its own, as ``hub push`` runs it (here: for the dry run)."""
         run_id = start_run(self.engine, PIPELINE, trigger="test push")
         try:
-            counts = push(StageContext(config=self.config, engine=self.engine, pipeline=PIPELINE, run_id=run_id), dry_run=dry_run)
+            counts = push(
+                StageContext(config=self.config, engine=self.engine, pipeline=PIPELINE, run_id=run_id), dry_run=dry_run
+            )
         except BaseException as exc:
             finish_run(self.engine, run_id, "failed", error=str(exc)[:4000])
             raise
@@ -87,7 +93,9 @@ class Hub:
         cw = CrosswalkLink.__table__
         out: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         with self.engine.connect() as conn:
-            for cid, system, ext in conn.execute(select(cw.c.canonical_id, cw.c.system, cw.c.external_id).where(cw.c.entity == "party")):
+            for cid, system, ext in conn.execute(
+                select(cw.c.canonical_id, cw.c.system, cw.c.external_id).where(cw.c.entity == "party")
+            ):
                 out[cid][system].append(ext)
         return {k: dict(v) for k, v in out.items()}
 
@@ -168,5 +176,17 @@ def start_pair(base: Path) -> tuple[harness.ServerInfo, harness.ServerInfo]:
     return tryton, crm
 
 
-__all__ = ["EXAMPLE", "PIPELINE", "PULL_ONLY", "Hub", "Truth", "define_account_fields", "hub_env", "open_receivables",
-           "push_stage", "read_all", "start_pair", "world_truth"]
+__all__ = [
+    "EXAMPLE",
+    "PIPELINE",
+    "PULL_ONLY",
+    "Hub",
+    "Truth",
+    "define_account_fields",
+    "hub_env",
+    "open_receivables",
+    "push_stage",
+    "read_all",
+    "start_pair",
+    "world_truth",
+]

@@ -40,8 +40,18 @@ CACHE = Path(os.environ.get("REALSYS_CACHE", REPO / ".cache" / "realsys"))
 
 TRYTON_DB = "channelco"
 TRYTON_ADMIN_PASSWORD = "channelhub-admin"
-TRYTON_MODULES = ("party", "company", "currency", "country", "product", "stock", "account", "account_invoice", "sale",
-                  "account_credit_limit")
+TRYTON_MODULES = (
+    "party",
+    "company",
+    "currency",
+    "country",
+    "product",
+    "stock",
+    "account",
+    "account_invoice",
+    "sale",
+    "account_credit_limit",
+)
 TRYTON_PACKAGES = (
     "trytond~=8.2.0", "trytond-party~=8.2.0", "trytond-company~=8.2.0", "trytond-currency~=8.2.0",
     "trytond-country~=8.2.0", "trytond-product~=8.2.0", "trytond-stock~=8.2.0", "trytond-sale~=8.2.0",
@@ -114,7 +124,9 @@ def find_python(minor: str, *, at_least: bool = False) -> str:
     for cand in candidates:
         if os.access(cand, os.X_OK):
             return cand
-    raise NoInterpreter(f"no Python {minor}{'+' if at_least else ''} interpreter found (looked in pyenv versions and PATH)")
+    raise NoInterpreter(
+        f"no Python {minor}{'+' if at_least else ''} interpreter found (looked in pyenv versions and PATH)"
+    )
 
 
 @contextmanager
@@ -133,7 +145,9 @@ def _run(cmd: list[str], log: Path, step: str, env: dict[str, str] | None = None
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(cmd)}\n")
         out.flush()
-        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd, check=False)
+        proc = subprocess.run(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=cwd, check=False
+        )
     if proc.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:]
         raise HarnessError(f"{step} failed (exit {proc.returncode}); log {log}:\n{tail}")
@@ -189,7 +203,11 @@ def tryton_template() -> Path:
         passfile = work / "admin.pass"
         passfile.write_text(TRYTON_ADMIN_PASSWORD)
         (work / f"{TRYTON_DB}.sqlite").touch()
-        env = {"TRYTOND_DATABASE__URI": "sqlite://", "TRYTOND_DATABASE__PATH": str(work), "TRYTONPASSFILE": str(passfile)}
+        env = {
+            "TRYTOND_DATABASE__URI": "sqlite://",
+            "TRYTOND_DATABASE__PATH": str(work),
+            "TRYTONPASSFILE": str(passfile),
+        }
         t_admin = _run(
             [str(venv / "bin" / "trytond-admin"), "-d", TRYTON_DB, "--all", "-u", *TRYTON_MODULES,
              "--activate-dependencies", "--email", "admin@channelco.example.cn"],
@@ -233,7 +251,9 @@ def _django_env(db: Path) -> dict[str, str]:
 def djangocrm_template() -> Path:
     """The seeded django-crm template folder (built once: migrate + seed_djangocrm.py)."""
     venv = build_venv("djangocrm", find_python("3.12", at_least=True), DJANGOCRM_PACKAGES)
-    key = _fingerprint("\n".join(DJANGOCRM_PACKAGES), DJANGOCRM_SETTINGS, HERE / "realsys_world.py", HERE / "seed_djangocrm.py")
+    key = _fingerprint(
+        "\n".join(DJANGOCRM_PACKAGES), DJANGOCRM_SETTINGS, HERE / "realsys_world.py", HERE / "seed_djangocrm.py"
+    )
     target = CACHE / "templates" / f"djangocrm-{key}"
     with _locked("template-djangocrm"):
         if (target / "meta.json").exists():
@@ -241,7 +261,9 @@ def djangocrm_template() -> Path:
         work = Path(tempfile.mkdtemp(prefix="djangocrm-", dir=CACHE))
         log = CACHE / "build-djangocrm.log"
         env = _django_env(work / "db.sqlite3")
-        t_migrate = _run([str(venv / "bin" / "django-admin"), "migrate", "-v", "0"], log, "djangocrm: migrate", env=env, cwd=work)
+        t_migrate = _run(
+            [str(venv / "bin" / "django-admin"), "migrate", "-v", "0"], log, "djangocrm: migrate", env=env, cwd=work
+        )
         world = _world_file(work)
         t_seed = _run(
             [str(venv / "bin" / "python"), str(HERE / "seed_djangocrm.py"), str(world), str(work / "seed.json")],
@@ -277,7 +299,9 @@ def _wait_ready(info: ServerInfo, probe: Any, timeout: float) -> None:
         try:
             os.kill(info.pid, 0)
         except ProcessLookupError:
-            raise HarnessError(f"{info.name} exited during start; log {info.log}:\n{Path(info.log).read_text(errors='replace')[-2000:]}") from None
+            raise HarnessError(
+                f"{info.name} exited during start; log {info.log}:\n{Path(info.log).read_text(errors='replace')[-2000:]}"
+            ) from None
         try:
             if probe(requests):
                 return
@@ -288,7 +312,15 @@ def _wait_ready(info: ServerInfo, probe: Any, timeout: float) -> None:
     raise HarnessError(f"{info.name} not ready after {timeout}s; log {info.log}")
 
 
-def _spawn(name: str, cmd: list[str], env: dict[str, str], instance: Path, port: int, credentials: dict[str, Any], pid_dir: Path) -> ServerInfo:
+def _spawn(
+    name: str,
+    cmd: list[str],
+    env: dict[str, str],
+    instance: Path,
+    port: int,
+    credentials: dict[str, Any],
+    pid_dir: Path,
+) -> ServerInfo:
     log = instance / "server.log"
     with open(log, "ab") as out:
         proc = subprocess.Popen(
@@ -297,7 +329,9 @@ def _spawn(name: str, cmd: list[str], env: dict[str, str], instance: Path, port:
         )  # fmt: skip
     pidfile = pid_dir / f"{name}.pid"
     pidfile.write_text(str(proc.pid))
-    info = ServerInfo(name, proc.pid, port, f"http://127.0.0.1:{port}", str(instance), str(pidfile), str(log), credentials)
+    info = ServerInfo(
+        name, proc.pid, port, f"http://127.0.0.1:{port}", str(instance), str(pidfile), str(log), credentials
+    )
     (pid_dir / f"{name}.json").write_text(json.dumps(asdict(info), indent=2))
     return info
 
@@ -322,17 +356,23 @@ def start_tryton(
     }  # fmt: skip
     venv = CACHE / "venvs" / "tryton"
     creds = {"database": meta["database"], "username": meta["username"], "password": meta["password"]}
-    info = _spawn("tryton", [str(venv / "bin" / "trytond"), "-d", TRYTON_DB], env, instance, port, creds, pid_dir or instance)
+    info = _spawn(
+        "tryton", [str(venv / "bin" / "trytond"), "-d", TRYTON_DB], env, instance, port, creds, pid_dir or instance
+    )
 
     def probe(requests: Any) -> bool:
-        resp = requests.post(f"{info.url}/rpc/", json={"id": 0, "method": "common.server.version", "params": []}, timeout=2)
+        resp = requests.post(
+            f"{info.url}/rpc/", json={"id": 0, "method": "common.server.version", "params": []}, timeout=2
+        )
         return resp.status_code == 200
 
     _wait_ready(info, probe, timeout)
     return info
 
 
-def start_djangocrm(instance: Path, *, template: Path | None = None, pid_dir: Path | None = None, timeout: float = 60) -> ServerInfo:
+def start_djangocrm(
+    instance: Path, *, template: Path | None = None, pid_dir: Path | None = None, timeout: float = 60
+) -> ServerInfo:
     """Copy the django-crm template into ``instance`` and start runserver on a free loopback port."""
     template = template or djangocrm_template()
     meta = json.loads((template / "meta.json").read_text())

@@ -29,14 +29,30 @@ CITIES = (
     ("武汉", "Wuhan", "湖北省", "27", "430"),
 )
 BRANDS = (
-    ("华信", "Huaxin"), ("金鹏", "Jinpeng"), ("瑞丰", "Ruifeng"), ("宏达", "Hongda"),
-    ("恒通", "Hengtong"), ("佳美", "Jiamei"), ("永盛", "Yongsheng"), ("天润", "Tianrun"),
-    ("新锐", "Xinrui"), ("博远", "Boyuan"), ("安康", "Ankang"), ("鼎盛", "Dingsheng"),
-    ("汇源", "Huiyuan"), ("盛世", "Shengshi"), ("东方", "Dongfang"), ("海纳", "Haina"),
+    ("华信", "Huaxin"),
+    ("金鹏", "Jinpeng"),
+    ("瑞丰", "Ruifeng"),
+    ("宏达", "Hongda"),
+    ("恒通", "Hengtong"),
+    ("佳美", "Jiamei"),
+    ("永盛", "Yongsheng"),
+    ("天润", "Tianrun"),
+    ("新锐", "Xinrui"),
+    ("博远", "Boyuan"),
+    ("安康", "Ankang"),
+    ("鼎盛", "Dingsheng"),
+    ("汇源", "Huiyuan"),
+    ("盛世", "Shengshi"),
+    ("东方", "Dongfang"),
+    ("海纳", "Haina"),
 )
 INDUSTRIES = (
-    ("贸易", "Trading"), ("商贸", "Commerce"), ("日用品", "Daily Goods"),
-    ("食品", "Foods"), ("供应链", "Supply Chain"), ("百货", "Department Store"),
+    ("贸易", "Trading"),
+    ("商贸", "Commerce"),
+    ("日用品", "Daily Goods"),
+    ("食品", "Foods"),
+    ("供应链", "Supply Chain"),
+    ("百货", "Department Store"),
 )
 LEVELS = ("branch", "distributor", "distributor", "agent", "chain_store", "customer")
 SURNAMES = (("王", "Wang"), ("李", "Li"), ("张", "Zhang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"))
@@ -170,9 +186,7 @@ def _tryton_slice(rng: random.Random, companies: list[dict[str, Any]]) -> dict[s
                     "lines": lines,
                 }
             )
-    stock = [
-        {"sku": sku, "quantity": rng.randrange(100, 2000)} for sku, *_ in PRODUCTS
-    ]
+    stock = [{"sku": sku, "quantity": rng.randrange(100, 2000)} for sku, *_ in PRODUCTS]
     sales.sort(key=lambda s: (s["sale_date"], s["reference"]))  # invoices are numbered in date order
     return {"parties": parties, "sales": sales, "stock": stock}
 

@@ -103,7 +103,12 @@ def main(world_path: str, out_path: str) -> None:
             )
             invoice.save()
             InvoiceLineItem.objects.create(
-                org=org, invoice=invoice, name="Goods", quantity=Decimal("1"), unit_price=Decimal(inv["amount"]), order=0
+                org=org,
+                invoice=invoice,
+                name="Goods",
+                quantity=Decimal("1"),
+                unit_price=Decimal(inv["amount"]),
+                order=0,
             )
             invoice.recalculate_totals()
             invoice.save()

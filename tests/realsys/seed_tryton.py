@@ -45,7 +45,7 @@ def main(database: str, world_path: str, out_path: str) -> None:
 
     Journal = Model.get("account.journal")
     PaymentMethod = Model.get("account.invoice.payment.method")
-    cash_journal, = Journal.find([("type", "=", "cash")])
+    (cash_journal,) = Journal.find([("type", "=", "cash")])
     payment_method = PaymentMethod(name="Bank transfer", journal=cash_journal)
     payment_method.credit_account = accounts["cash"]
     payment_method.debit_account = accounts["cash"]
@@ -59,7 +59,7 @@ def main(database: str, world_path: str, out_path: str) -> None:
     category.account_revenue = accounts["revenue"]
     category.save()
     Uom = Model.get("product.uom")
-    unit, = Uom.find([("name", "=", "Unit")])
+    (unit,) = Uom.find([("name", "=", "Unit")])
     Template = Model.get("product.template")
     products = {}
     for p in world["products"]:
@@ -70,7 +70,7 @@ def main(database: str, world_path: str, out_path: str) -> None:
         products[p["sku"]] = template.products[0]
 
     Location = Model.get("stock.location")
-    storage, = Location.find([("code", "=", "STO")])
+    (storage,) = Location.find([("code", "=", "STO")])
     Inventory = Model.get("stock.inventory")
     inventory = Inventory(location=storage, date=as_of - dt.timedelta(days=120))
     for s in erp["stock"]:
@@ -123,7 +123,7 @@ def main(database: str, world_path: str, out_path: str) -> None:
         if s["target"] == "confirmed":
             continue
         sale.reload()
-        invoice, = sale.invoices
+        (invoice,) = sale.invoices
         invoice.invoice_date = sale_date + dt.timedelta(days=2)
         _click_accepting_warnings(invoice, "post", config)
         counts["invoices"] += 1

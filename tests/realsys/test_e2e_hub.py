@@ -17,7 +17,17 @@ from pathlib import Path
 import pytest
 import realsys_harness as harness
 from e2e_hub_support import (
-    EXAMPLE, PULL_ONLY, Hub, Truth, define_account_fields, hub_env, open_receivables, push_stage, read_all, start_pair, world_truth,
+    EXAMPLE,
+    PULL_ONLY,
+    Hub,
+    Truth,
+    define_account_fields,
+    hub_env,
+    open_receivables,
+    push_stage,
+    read_all,
+    start_pair,
+    world_truth,
 )
 
 from hub.pipeline.connect import build_connector
@@ -86,7 +96,7 @@ def test_example_config_mappings_and_push_rules_load(monkeypatch: pytest.MonkeyP
     assert set(config.pipelines) == {"realsys", "realsys-pull"} and config.pipelines["realsys-pull"].push is None
     for pipeline in config.pipelines:
         ctx = StageContext(config=config, engine=None, pipeline=pipeline, run_id=0)  # type: ignore[arg-type]
-        ctx.mappings
+        _ = ctx.mappings
         reconcile_config(ctx)
     ctx = StageContext(config=config, engine=None, pipeline="realsys", run_id=0)  # type: ignore[arg-type]
     rules = push_rules(ctx)
@@ -96,7 +106,17 @@ def test_example_config_mappings_and_push_rules_load(monkeypatch: pytest.MonkeyP
             mapping = next(m for m in ctx.mappings.for_stream(system, rule.stream) if m.entity == entity)
             written[system] = {c.name for c in build_columns(entity, rule, mapping, system)}
     # the columns each connector's writer reads (connectors/*/streams.py)
-    assert written["tryton"] == {"name", "tax_id", "phone", "email", "website", "street", "city", "postal_code", "country"}
+    assert written["tryton"] == {
+        "name",
+        "tax_id",
+        "phone",
+        "email",
+        "website",
+        "street",
+        "city",
+        "postal_code",
+        "country",
+    }
     assert written["djangocrm"] == {"cf_erp_code", "cf_credit_limit", "cf_open_receivables"}
 
 
@@ -123,7 +143,9 @@ def test_pull_links_customers_across_both_systems_and_a_rerun_changes_nothing(hu
     # no one-sided company is linked; the seeded overlap is found but for the deliberately hard
     # cases (typo'd English name, stale ERP code pointing at another customer, no tax id)
     assert linked <= truth.overlap
-    assert len(linked) >= len(truth.overlap) - 2, f"linked {len(linked)} of {len(truth.overlap)}: missing {sorted(truth.overlap - linked)}"
+    assert len(linked) >= len(truth.overlap) - 2, (
+        f"linked {len(linked)} of {len(truth.overlap)}: missing {sorted(truth.overlap - linked)}"
+    )
 
     golden = hub.parties("golden")
     assert set(golden) == set(clusters)
@@ -174,7 +196,8 @@ def test_push_back_writes_receivables_and_creates_crm_only_customers_then_a_reru
     accounts = _live(hub, "djangocrm", "accounts")
     created = {k: v for k, v in tryton_parties.items() if k not in tryton_before}
     assert sorted(" ".join(v["name"].split()) for v in created.values()) == sorted(
-        " ".join(accounts[a]["name"].split()) for a in crm_only_accounts)
+        " ".join(accounts[a]["name"].split()) for a in crm_only_accounts
+    )
     created_companies = {int(_N.search(v["website"]).group(1)) for v in created.values()}  # type: ignore[union-attr]
     assert truth.crm_only <= created_companies
     for party in created.values():

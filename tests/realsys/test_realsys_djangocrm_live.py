@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 @pytest.fixture(scope="module")
 def crm(djangocrm_server):
     config = DjangoCrmConfig(url=djangocrm_server.url, page_size=7)
-    connector = DjangoCrmConnector(config, ConnectorContext("crm", ".", {"token": djangocrm_server.credentials["token"]}))
+    connector = DjangoCrmConnector(
+        config, ConnectorContext("crm", ".", {"token": djangocrm_server.credentials["token"]})
+    )
     yield connector
     connector.close()
 
@@ -81,7 +83,9 @@ def test_write_account_contact_and_opportunity_update(crm):
     assert next(c.data for c in contacts if c.key == contact.external_id)["account"] == created.external_id
     deals, _ = _read_all(crm, "opportunities")
     deal = next(d for d in deals if d.data["stage"] != "CLOSED_WON")
-    (upd,) = crm.write("opportunities", [Change("update", deal.key, {"stage": "CLOSED_WON", "amount": "12345.00"}, "opp-1")])
+    (upd,) = crm.write(
+        "opportunities", [Change("update", deal.key, {"stage": "CLOSED_WON", "amount": "12345.00"}, "opp-1")]
+    )
     assert upd.ok and not upd.created and upd.external_id == deal.key
     deals, _ = _read_all(crm, "opportunities")
     after = next(d.data for d in deals if d.key == deal.key)
@@ -89,7 +93,9 @@ def test_write_account_contact_and_opportunity_update(crm):
 
 
 def test_update_of_missing_record_is_per_record_client_error(crm):
-    (result,) = crm.write("opportunities", [Change("update", "00000000-0000-4000-8000-000000000000", {"stage": "PROPOSAL"}, "opp-x")])
+    (result,) = crm.write(
+        "opportunities", [Change("update", "00000000-0000-4000-8000-000000000000", {"stage": "PROPOSAL"}, "opp-x")]
+    )
     assert not result.ok and isinstance(result.error, ClientError) and result.error.status == 404
 
 

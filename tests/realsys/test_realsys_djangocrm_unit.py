@@ -28,7 +28,13 @@ SHAPES = {
 @pytest.mark.parametrize("stream", list(ENDPOINTS))
 def test_each_endpoint_shape_yields_its_rows_and_only_them(stream):
     ids = [r["id"] for rows in extract_rows(stream, SHAPES[stream]) for r in rows]
-    expected = {"accounts": ["a1", "a2"], "contacts": ["c1"], "leads": ["l1"], "opportunities": ["o1"], "invoices": ["i1"]}
+    expected = {
+        "accounts": ["a1", "a2"],
+        "contacts": ["c1"],
+        "leads": ["l1"],
+        "opportunities": ["o1"],
+        "invoices": ["i1"],
+    }
     assert ids == expected[stream]
 
 
@@ -54,17 +60,35 @@ def test_flatten_rules():
 
 @pytest.mark.parametrize(
     ("status", "kind"),
-    [(401, AuthError), (403, AuthError), (429, RateLimitError), (400, ClientError), (404, ClientError), (500, TransientError), (503, TransientError), (501, ServerError)],
+    [
+        (401, AuthError),
+        (403, AuthError),
+        (429, RateLimitError),
+        (400, ClientError),
+        (404, ClientError),
+        (500, TransientError),
+        (503, TransientError),
+        (501, ServerError),
+    ],
 )
 def test_status_mapping(status, kind):
-    err = map_status(status, {"error": True, "errors": {"name": ["Account already exists"]}}, method="POST", path="/api/accounts/", system="crm")
+    err = map_status(
+        status,
+        {"error": True, "errors": {"name": ["Account already exists"]}},
+        method="POST",
+        path="/api/accounts/",
+        system="crm",
+    )
     assert type(err) is kind and err.status == status
     assert "Account already exists" in str(err)
 
 
 def test_write_bodies():
     assert account_body({"name": "X", "city": "SH", "cf_tax_id": "913", "cf_erp_code": None}, create=True) == {
-        "name": "X", "city": "SH", "custom_fields": {"tax_id": "913"}}
+        "name": "X",
+        "city": "SH",
+        "custom_fields": {"tax_id": "913"},
+    }
     with pytest.raises(MappingError, match="name"):
         account_body({"city": "SH"}, create=True)
     assert account_body({"city": "SH"}, create=False) == {"city": "SH"}
@@ -128,7 +152,9 @@ def test_paging_reads_all_pages_and_cursor_advances_only_at_the_end():
 
 def test_incremental_read_emits_only_rows_changed_after_the_cursor():
     http = FakeHttp(_rows(5))
-    records = [r for b in _connector(http).read("contacts", {"updated_after": "2026-11-28T10:00:02Z"}) for r in b.records]
+    records = [
+        r for b in _connector(http).read("contacts", {"updated_after": "2026-11-28T10:00:02Z"}) for r in b.records
+    ]
     assert [r.key for r in records] == ["c3", "c4"]
 
 

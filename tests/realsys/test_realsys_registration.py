@@ -29,7 +29,15 @@ def test_kinds_register_with_config_models_and_factories():
     erp = specs["tryton"].factory(TrytonConfig(url="http://127.0.0.1:9", database="db"), ctx)
     crm = specs["djangocrm"].factory(DjangoCrmConfig(url="http://127.0.0.1:9"), ctx)
     assert isinstance(erp, Connector) and isinstance(crm, Connector)
-    assert {s.name for s in erp.discover()} == {"parties", "products", "stock", "sales", "sale_lines", "invoices", "payments"}
+    assert {s.name for s in erp.discover()} == {
+        "parties",
+        "products",
+        "stock",
+        "sales",
+        "sale_lines",
+        "invoices",
+        "payments",
+    }
     assert {s.name for s in crm.discover() if s.writable} == {"accounts", "contacts", "opportunities"}
 
 
@@ -49,5 +57,9 @@ def test_unreachable_server_reports_failed_check_instead_of_raising():
     port.bind(("127.0.0.1", 0))
     free = port.getsockname()[1]
     port.close()
-    checks = connector_specs(_manager())["tryton"].factory(TrytonConfig(url=f"http://127.0.0.1:{free}", database="db", timeout=2), ctx).check()
+    checks = (
+        connector_specs(_manager())["tryton"]
+        .factory(TrytonConfig(url=f"http://127.0.0.1:{free}", database="db", timeout=2), ctx)
+        .check()
+    )
     assert checks[0].name == "login" and not checks[0].ok and "connect" in checks[0].detail.lower()

@@ -89,9 +89,22 @@ def test_write_party_then_draft_sale(erp):
     )  # fmt: skip
     (created,) = erp.write("parties", [party_change])
     assert created.ok and created.created, created.error
-    (updated,) = erp.write("parties", [Change("upsert", None, {"code": "C009001", "name": "杭州测试贸易有限公司(更新)", "city": "杭州市"}, "party-2", match_field="code")])
+    (updated,) = erp.write(
+        "parties",
+        [
+            Change(
+                "upsert",
+                None,
+                {"code": "C009001", "name": "杭州测试贸易有限公司(更新)", "city": "杭州市"},
+                "party-2",
+                match_field="code",
+            )
+        ],
+    )
     assert updated.ok and not updated.created and updated.external_id == created.external_id
-    row = erp.client.search_read("party.party", [("id", "=", int(created.external_id))], ["name", "tax_identifier.code", "addresses"])[0]
+    row = erp.client.search_read(
+        "party.party", [("id", "=", int(created.external_id))], ["name", "tax_identifier.code", "addresses"]
+    )[0]
     assert row["name"].endswith("(更新)") and row["tax_identifier."]["code"] == "91330100MA2H0Q0E3R"
     sale = Change("create", None, {"party_code": "C009001", "sale_date": "2026-03-30", "reference": "HUB-1",
                                    "lines": [{"sku": "SKU-1001", "quantity": 4}, {"sku": "SKU-1002", "quantity": 1, "unit_price": "6.00"}]}, "sale-1")  # fmt: skip
@@ -99,7 +112,9 @@ def test_write_party_then_draft_sale(erp):
     ok, failed = erp.write("sales", [sale, bad])
     assert ok.ok and ok.created
     assert not failed.ok and "NOPE" in str(failed.error) and failed.error.stream == "sales"
-    (sale_row,) = erp.client.search_read("sale.sale", [("id", "=", int(ok.external_id))], ["state", "total_amount", "invoice_address"])
+    (sale_row,) = erp.client.search_read(
+        "sale.sale", [("id", "=", int(ok.external_id))], ["state", "total_amount", "invoice_address"]
+    )
     assert sale_row["state"] == "draft" and str(sale_row["total_amount"]) == "56.00" and sale_row["invoice_address"]
 
 

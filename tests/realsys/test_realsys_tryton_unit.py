@@ -47,7 +47,14 @@ def test_unencodable_value_is_a_type_error():
 
 @pytest.mark.parametrize(
     ("status", "kind"),
-    [(401, AuthError), (403, AuthError), (429, RateLimitError), (404, ClientError), (503, TransientError), (500, TransientError)],
+    [
+        (401, AuthError),
+        (403, AuthError),
+        (429, RateLimitError),
+        (404, ClientError),
+        (503, TransientError),
+        (500, TransientError),
+    ],
 )
 def test_http_status_maps_to_error_tree(status, kind):
     err = map_error(status=status, method="model.party.party.read", system="erp", body="nope")
@@ -61,7 +68,9 @@ def test_rate_limit_carries_retry_after():
 
 
 def test_user_error_maps_to_client_error_with_message():
-    err = map_error(error=["UserError", ["The code must be unique.", "Party C1", None]], method="model.party.party.create")
+    err = map_error(
+        error=["UserError", ["The code must be unique.", "Party C1", None]], method="model.party.party.create"
+    )
     assert isinstance(err, ClientError)
     assert "The code must be unique." in str(err) and err.fault_code == "UserError"
     assert err.fault_string == "The code must be unique."
@@ -115,7 +124,13 @@ def test_every_stream_flattens_to_its_documented_fields(stream):
 
 
 def test_sale_lines_and_amounts_are_strings():
-    row = {"id": 2, "lines": [10], "total_amount": Decimal("75.00"), "sale_date": dt.date(2026, 3, 1), "create_date": _ts(0)}
+    row = {
+        "id": 2,
+        "lines": [10],
+        "total_amount": Decimal("75.00"),
+        "sale_date": dt.date(2026, 3, 1),
+        "create_date": _ts(0),
+    }
     line = {10: {"line_id": 10, "sale_id": 2, "line_no": None, "product_id": 4, "sku": "SKU-1", "description": None,
                  "quantity": "3.0", "unit": "Unit", "unit_price": "25.00", "amount": "75.00"}}  # fmt: skip
     data = STREAMS["sales"].flatten(row, {"lines": line})
@@ -142,11 +157,22 @@ def test_party_create_values_builds_one2many_commands():
 
 def test_sale_values_carry_unit_price_and_addresses_because_no_on_change_runs():
     party = {"id": 3, "code": "C1", "addresses": [8]}
-    products = {"SKU-1": {"id": 4, "name": "Soap", "default_uom.": {"id": 1}, "template.": {"list_price": Decimal("6.80")}}}
-    values = sale_create_values({"party_code": "C1", "sale_date": "2026-03-01", "lines": [{"sku": "SKU-1", "quantity": "2"}]}, party, products)
+    products = {
+        "SKU-1": {"id": 4, "name": "Soap", "default_uom.": {"id": 1}, "template.": {"list_price": Decimal("6.80")}}
+    }
+    values = sale_create_values(
+        {"party_code": "C1", "sale_date": "2026-03-01", "lines": [{"sku": "SKU-1", "quantity": "2"}]}, party, products
+    )
     (line,) = values["lines"][0][1]
     assert values["invoice_address"] == values["shipment_address"] == 8
-    assert line == {"type": "line", "product": 4, "unit": 1, "quantity": 2.0, "unit_price": Decimal("6.80"), "description": "Soap"}
+    assert line == {
+        "type": "line",
+        "product": 4,
+        "unit": 1,
+        "quantity": 2.0,
+        "unit_price": Decimal("6.80"),
+        "description": "Soap",
+    }
     assert values["sale_date"] == dt.date(2026, 3, 1)
     with pytest.raises(MappingError, match="unknown product"):
         sale_create_values({"lines": [{"sku": "NOPE", "quantity": 1}]}, party, products)

@@ -23,11 +23,21 @@ from hub.reconcile.rules_config import PaymentRulesConfig
 D = Decimal
 
 
-@pytest.mark.parametrize("memo", [
-    "INV2025-000123", "inv2025-000123", "INV2025000123", "发票 2025000123", "发票号2025000123",
-    "付INV2025000123货款", "货款 INV2025-000123", "Invoice INV2025-000123 payment", "ＩＮＶ２０２５－０００１２３",
-    "发票号：2025-000123",
-])
+@pytest.mark.parametrize(
+    "memo",
+    [
+        "INV2025-000123",
+        "inv2025-000123",
+        "INV2025000123",
+        "发票 2025000123",
+        "发票号2025000123",
+        "付INV2025000123货款",
+        "货款 INV2025-000123",
+        "Invoice INV2025-000123 payment",
+        "ＩＮＶ２０２５－０００１２３",
+        "发票号：2025-000123",
+    ],
+)
 def test_memo_forms_name_the_invoice(memo):
     assert extract_invoice_refs(memo) == ("INV2025-000123",)
 
@@ -39,7 +49,9 @@ def test_memos_without_invoice(memo):
 
 def test_several_refs_in_order_without_repeats():
     assert extract_invoice_refs("INV2025-000002, inv2025000001 and 发票 2025000002") == (
-        "INV2025-000002", "INV2025-000001")
+        "INV2025-000002",
+        "INV2025-000001",
+    )
 
 
 def test_configured_invoice_format():
@@ -81,8 +93,9 @@ def test_payment_applied_by_memo_reference_even_partially():
 
 
 def test_payment_applied_by_remittance_without_trace_in_memo():
-    apps = list(apply_payments([pay("P1", amount="60.00")], [inv("INV2025-000001")],
-                               [rl("999", amount="60.00", paid="60.00")]))
+    apps = list(
+        apply_payments([pay("P1", amount="60.00")], [inv("INV2025-000001")], [rl("999", amount="60.00", paid="60.00")])
+    )
     assert apps[0].allocations[0].rule == "remittance"
 
 
@@ -106,14 +119,17 @@ def test_invoice_of_another_customer_is_not_applied():
 
 def test_amount_tolerance_scans_only_that_customer():
     cfg = PaymentRulesConfig(amount_tolerance=D("0.05"))
-    (a,) = apply_payments([pay("P1", amount="100.03")], [inv("INV2025-000001", party="C2"), inv("INV2025-000002")],
-                          config=cfg)
+    (a,) = apply_payments(
+        [pay("P1", amount="100.03")], [inv("INV2025-000001", party="C2"), inv("INV2025-000002")], config=cfg
+    )
     assert a.allocations[0].invoice_no == "INV2025-000002"
 
 
 def test_dict_inputs_and_typed_errors():
-    (a,) = apply_payments([{"external_id": "P1", "party_ref": "C1", "amount": "100.00", "payment_date": "2025/04/10"}],
-                          [{"external_id": "INV2025-000001", "party_ref": "C1", "amount": "100.00"}])
+    (a,) = apply_payments(
+        [{"external_id": "P1", "party_ref": "C1", "amount": "100.00", "payment_date": "2025/04/10"}],
+        [{"external_id": "INV2025-000001", "party_ref": "C1", "amount": "100.00"}],
+    )
     assert a.applied
     with pytest.raises(MappingError) as e:
         as_payment({"external_id": "P9", "amount": ""})
@@ -122,9 +138,11 @@ def test_dict_inputs_and_typed_errors():
 
 def test_invoice_of_a_customer_outside_the_batch_is_named_as_another_customers():
     owners = {"INV2025-000009": "C9"}
-    (a,) = apply_payments([pay("P1", amount="70.00", memo="付INV2025-000009货款")], [inv("INV2025-000001")],
-                          invoice_owner=owners.get)
+    (a,) = apply_payments(
+        [pay("P1", amount="70.00", memo="付INV2025-000009货款")], [inv("INV2025-000001")], invoice_owner=owners.get
+    )
     assert not a.applied and "another customer" in a.reason and "INV2025-000009" in a.reason
-    (b,) = apply_payments([pay("P2", amount="70.00", memo="INV2025-000777")], [inv("INV2025-000001")],
-                          invoice_owner=owners.get)
+    (b,) = apply_payments(
+        [pay("P2", amount="70.00", memo="INV2025-000777")], [inv("INV2025-000001")], invoice_owner=owners.get
+    )
     assert "unknown invoice" in b.reason

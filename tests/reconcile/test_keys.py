@@ -22,8 +22,8 @@ def test_person_names_agree_across_scripts_and_orders() -> None:
 def test_name_fallback_links_only_the_unlinked_and_only_unique_names() -> None:
     crm = [
         {"external_id": "U1", "employee_code": "YW0001", "name": "Yuxuan Yu"},
-        {"external_id": "U2", "employee_code": None, "name": "Kai Luo"},       # no code: its name decides
-        {"external_id": "U3", "employee_code": None, "name": "Jing Li"},       # two 李静-sounding people: none
+        {"external_id": "U2", "employee_code": None, "name": "Kai Luo"},  # no code: its name decides
+        {"external_id": "U3", "employee_code": None, "name": "Jing Li"},  # two 李静-sounding people: none
         {"external_id": "U4", "employee_code": None, "name": "Ping Zhao"},
     ]
     drp = [

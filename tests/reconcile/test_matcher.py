@@ -28,11 +28,24 @@ def drp(external_id: str, **kw: str) -> PartyRecord:
     return PartyRecord(system="drp", external_id=external_id, **kw)
 
 
-HUAXIN_DRP = drp("C001", name="上海华信贸易有限公司", tax_id="9144030071526726XG", city="上海市",
-                 phone="021-55551234", address="上海市高新区人民路88号5号楼1203室",
-                 channel_level="distributor")
-JINDA_DRP = drp("C002", name="上海金达物流有限公司", tax_id="91330100716105852F", city="上海",
-                phone="021-66667777", address="浦东新区世纪大道100号", channel_level="distributor")
+HUAXIN_DRP = drp(
+    "C001",
+    name="上海华信贸易有限公司",
+    tax_id="9144030071526726XG",
+    city="上海市",
+    phone="021-55551234",
+    address="上海市高新区人民路88号5号楼1203室",
+    channel_level="distributor",
+)
+JINDA_DRP = drp(
+    "C002",
+    name="上海金达物流有限公司",
+    tax_id="91330100716105852F",
+    city="上海",
+    phone="021-66667777",
+    address="浦东新区世纪大道100号",
+    channel_level="distributor",
+)
 
 
 def clusters_of(result) -> set[frozenset]:
@@ -40,8 +53,13 @@ def clusters_of(result) -> set[frozenset]:
 
 
 def test_chinese_vs_english_name_with_phone_in_other_format() -> None:
-    a = crm("A1", name="Huaxin Trading (Shanghai) Co Ltd", city="Shanghai",
-            phone="+86 21 5555 1234", address="Room 1203, Building 5, No. 88 Renmin Road")
+    a = crm(
+        "A1",
+        name="Huaxin Trading (Shanghai) Co Ltd",
+        city="Shanghai",
+        phone="+86 21 5555 1234",
+        address="Room 1203, Building 5, No. 88 Renmin Road",
+    )
     res = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG)
     assert clusters_of(res) == {frozenset({a.key, HUAXIN_DRP.key})}
     (link,) = res.links
@@ -51,8 +69,7 @@ def test_chinese_vs_english_name_with_phone_in_other_format() -> None:
     assert "name=exact" in link.explain()
 
 
-@pytest.mark.parametrize("phone", ["+86 21 5555 1234", "021-55551234", "02155551234",
-                                   "０２１－５５５５１２３４"])
+@pytest.mark.parametrize("phone", ["+86 21 5555 1234", "021-55551234", "02155551234", "０２１－５５５５１２３４"])
 def test_phone_alone_with_abbreviated_name_links(phone: str) -> None:
     a = crm("A1", name="SH Huaxin Trading", city="Shanghai", phone=phone)
     res = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG)
@@ -61,8 +78,14 @@ def test_phone_alone_with_abbreviated_name_links(phone: str) -> None:
 
 def test_wrong_erp_code_is_outvoted_by_tax_id_name_and_phone() -> None:
     # the CRM account's ERP code points at Jinda (stale), every other field says Huaxin
-    a = crm("A1", name="Shanghai Hua Xin Trade Company Limited", city="Shanghai",
-            tax_id="9144030071526726xg", erp_code="C002", phone="021 5555 1234")
+    a = crm(
+        "A1",
+        name="Shanghai Hua Xin Trade Company Limited",
+        city="Shanghai",
+        tax_id="9144030071526726xg",
+        erp_code="C002",
+        phone="021 5555 1234",
+    )
     res = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG)
     assert clusters_of(res) == {frozenset({a.key, HUAXIN_DRP.key})}
     (link,) = res.links
@@ -76,8 +99,7 @@ def test_erp_code_alone_needs_corroboration() -> None:
     assert clusters_of(res) == {frozenset({corroborated.key, HUAXIN_DRP.key})}
     assert res.links[0].rule == "erp_code_reference"
     # same code, but name and city say it is someone else: not linked
-    stray = crm("A2", name="Beijing Hengtong Logistics", city="Beijing", erp_code="C001",
-                phone="010-12345678")
+    stray = crm("A2", name="Beijing Hengtong Logistics", city="Beijing", erp_code="C001", phone="010-12345678")
     res = match_parties([stray, HUAXIN_DRP, JINDA_DRP], CONFIG)
     assert clusters_of(res) == set()
 
@@ -92,23 +114,27 @@ def test_checksum_invalid_tax_id_does_not_fire_rule_but_counts() -> None:
 
 
 def test_same_brand_other_industry_or_city_is_not_linked() -> None:
-    logistics = crm("A1", name="Shanghai Huaxin Logistics Co Ltd", city="Shanghai",
-                    phone="021-12340000")
+    logistics = crm("A1", name="Shanghai Huaxin Logistics Co Ltd", city="Shanghai", phone="021-12340000")
     beijing = crm("A2", name="Beijing Huaxin Trading Co Ltd", city="Beijing", phone="010-12340000")
     res = match_parties([logistics, beijing, HUAXIN_DRP], CONFIG)
     assert clusters_of(res) == set()
 
 
 def test_within_system_duplicates_and_no_same_system_merge_without_evidence() -> None:
-    d2 = replace(HUAXIN_DRP, external_id="C009", name="上海华信贸易", tax_id="",
-                 phone="02155551234")
+    d2 = replace(HUAXIN_DRP, external_id="C009", name="上海华信贸易", tax_id="", phone="02155551234")
     a = crm("A1", name="Shanghai Huaxin Trading Co., Ltd.", city="Shanghai", phone="021-55551234")
     res = match_parties([a, HUAXIN_DRP, d2], CONFIG)
     assert clusters_of(res) == {frozenset({a.key, HUAXIN_DRP.key, d2.key})}
     assert [(d.a, d.b) for d in res.duplicates] == [(HUAXIN_DRP.key, d2.key)]
     # two different DRP customers that both resemble one CRM account stay apart
-    other = drp("C010", name="上海华信贸易有限公司", city="上海", tax_id="91110108551385082Q",
-                phone="021-99998888", address="城西区和平路1号")
+    other = drp(
+        "C010",
+        name="上海华信贸易有限公司",
+        city="上海",
+        tax_id="91110108551385082Q",
+        phone="021-99998888",
+        address="城西区和平路1号",
+    )
     res = match_parties([a, HUAXIN_DRP, other], CONFIG)
     for cluster in res.clusters:
         assert sum(1 for k in cluster if k[0] == "drp") <= 1
@@ -128,8 +154,7 @@ def test_decisions_win_over_the_matcher() -> None:
 def test_mid_confidence_goes_to_review() -> None:
     # only name and city agree, and a competing DRP record makes the best candidate unclear
     a = crm("A1", name="Huaxin Trading", city="Shanghai")
-    twin = replace(HUAXIN_DRP, external_id="C011", tax_id="", phone="021-99990000",
-                   address="城西区和平路1号")
+    twin = replace(HUAXIN_DRP, external_id="C011", tax_id="", phone="021-99990000", address="城西区和平路1号")
     first = replace(HUAXIN_DRP, tax_id="")
     res = match_parties([a, first, twin], CONFIG)
     assert any(p.decision == "review" for p in res.review)
@@ -162,8 +187,7 @@ def test_orders_naming_the_customers_orders_link_a_pair_the_fields_alone_cannot(
     one = match_parties([a, HUAXIN_DRP, JINDA_DRP], CONFIG, evidence={"orders": {(a.key, HUAXIN_DRP.key): 1}})
     assert [(pm.rule, pm.decision) for pm in one.links] == [("best_candidate", "assigned")]
     # orders naming a clearly different company (other tax id, name, city) are not enough
-    other = crm("A2", name="Chengdu Tianyu Food Co", city="Chengdu", phone="028-11112222",
-                tax_id="91510100MA61XYZ12B")
+    other = crm("A2", name="Chengdu Tianyu Food Co", city="Chengdu", phone="028-11112222", tax_id="91510100MA61XYZ12B")
     wrong = match_parties([other, HUAXIN_DRP], CONFIG, evidence={"orders": {(other.key, HUAXIN_DRP.key): 3}})
     assert clusters_of(wrong) == set()
 
@@ -182,10 +206,12 @@ def test_default_config_loads() -> None:
 
 
 def test_bad_config_lists_every_problem_with_lines() -> None:
-    text = DEFAULT_PARTY_YAML.replace("high: 12 ", "high: 3 ").replace(
-        "field: channel_level", "field: channel_lvl").replace(
-        "comparison: address", "comparison: geocode").replace(
-        "features: [edi_id]", "features: [edi_idx]")
+    text = (
+        DEFAULT_PARTY_YAML.replace("high: 12 ", "high: 3 ")
+        .replace("field: channel_level", "field: channel_lvl")
+        .replace("comparison: address", "comparison: geocode")
+        .replace("features: [edi_id]", "features: [edi_idx]")
+    )
     with pytest.raises(MappingRuleError) as info:
         load_match_config(text, name="party_match.yaml")
     problems = info.value.problems
@@ -201,8 +227,10 @@ def test_bad_config_lists_every_problem_with_lines() -> None:
         line_no = int(p.split(":")[1])
         assert 1 <= line_no <= len(lines)
     channel_line = next(p for p in problems if "channel_lvl" in p)
-    assert "channel_level" in lines[int(channel_line.split(":")[1]) - 1] or \
-        "channel_level" in lines[int(channel_line.split(":")[1])]
+    assert (
+        "channel_level" in lines[int(channel_line.split(":")[1]) - 1]
+        or "channel_level" in lines[int(channel_line.split(":")[1])]
+    )
 
 
 def test_bad_levels_and_rules() -> None:
@@ -236,8 +264,11 @@ def test_generated_scenario_f1(tmp_path: Path) -> None:
     if not SHARED.exists():
         pytest.skip("../shared absent: the ChannelCo generator is only available in development")
     gen = SHARED / "bench/gen_channel_data.py"
-    subprocess.run([sys.executable, str(gen), str(tmp_path), "--seed", "5", "--customers", "300",
-                    "--orders-per-customer", "0.1"], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(gen), str(tmp_path), "--seed", "5", "--customers", "300", "--orders-per-customer", "0.1"],
+        check=True,
+        capture_output=True,
+    )
     result = match_parties(_read_scenario(tmp_path), CONFIG)
     truth = json.loads((tmp_path / "truth/truth.json").read_text(encoding="utf-8"))
     cluster = result.cluster_of()
@@ -261,12 +292,17 @@ def test_generated_scenario_f1(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- performance paths
 def _crowd() -> list[PartyRecord]:
     """Records whose stage-2 blocks include oversized ones, partly open, partly linked."""
-    recs = [crm(f"X{n}", name=f"Shanghai Huaxin Trading {n}", city="Shanghai",
-                address=f"No. {n} Renmin Road 5") for n in range(45)]
-    recs += [drp(f"Y{n}", name="上海华信贸易有限公司", city="上海", phone=f"021-5555{n:04d}",
-                 address=f"人民路{n}号{n + 1}室") for n in range(5)]
-    recs += [crm(f"Z{n}", name="Huaxin Trading", city="Shanghai", phone=f"021-5555{n:04d}")
-             for n in range(3)]
+    recs = [
+        crm(f"X{n}", name=f"Shanghai Huaxin Trading {n}", city="Shanghai", address=f"No. {n} Renmin Road 5")
+        for n in range(45)
+    ]
+    recs += [
+        drp(
+            f"Y{n}", name="上海华信贸易有限公司", city="上海", phone=f"021-5555{n:04d}", address=f"人民路{n}号{n + 1}室"
+        )
+        for n in range(5)
+    ]
+    recs += [crm(f"Z{n}", name="Huaxin Trading", city="Shanghai", phone=f"021-5555{n:04d}") for n in range(3)]
     return recs + [HUAXIN_DRP, JINDA_DRP]
 
 
@@ -281,7 +317,11 @@ def test_block_pairs_one_key_at_a_time_equal_the_pairs_of_all_blocks() -> None:
         if stages == (2,):
             assert skipped >= 1  # the 45 same-brand, same-city records overflow a block
         for open_ in (None, set(range(0, len(preps), 2)), {0, 46}, set()):
-            want = {p for m in full.values() for p in combinations(sorted(x for x in set(m) if open_ is None or x in open_), 2)}
+            want = {
+                p
+                for m in full.values()
+                for p in combinations(sorted(x for x in set(m) if open_ is None or x in open_), 2)
+            }
             assert _block_pairs(preps, CONFIG, stages, open_) == (want, len(full), skipped)
 
 

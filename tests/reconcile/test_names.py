@@ -107,8 +107,16 @@ def _fold_reference(text: str | None) -> str:
 
 def test_fold_agrees_with_its_definition_for_every_space_and_sample_text() -> None:
     spaces = [chr(c) for c in range(0x3000 + 1) if chr(c).isspace() or chr(c) in "\u200b\ufeff"]
-    samples = ["", "  A\tB \n", "ＡＢＣ　ｄｅｆ", "上海（浦东）华信 贸易，有限公司", "Straße  CO.,LTD.",
-               "x\x1cy\x1fz", "\u00a0Huaxin\u2003Trading\u3000", "ﬁne Ⅻ ①"]
+    samples = [
+        "",
+        "  A\tB \n",
+        "ＡＢＣ　ｄｅｆ",
+        "上海（浦东）华信 贸易，有限公司",
+        "Straße  CO.,LTD.",
+        "x\x1cy\x1fz",
+        "\u00a0Huaxin\u2003Trading\u3000",
+        "ﬁne Ⅻ ①",
+    ]
     samples += [f"a{s}b{s}{s}c{s}" for s in spaces]
     for text in samples:
         assert fold(text) == _fold_reference(text), repr(text)

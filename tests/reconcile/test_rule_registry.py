@@ -30,7 +30,9 @@ def test_rule_file_keys_and_default_severities_come_from_the_registry():
         assert load_rules_yaml(f"rules:\n  {kind}: {{enabled: false}}\n").enabled(kind) is False
     with pytest.raises(MappingRuleError) as e:
         load_rules_yaml("rules:\n  order_gone_missing: {}\n")
-    assert "<rules>:2: rules.order_gone_missing: not a valid key: no discrepancy rule 'order_gone_missing'" in str(e.value)
+    assert "<rules>:2: rules.order_gone_missing: not a valid key: no discrepancy rule 'order_gone_missing'" in str(
+        e.value
+    )
 
 
 def test_a_disabled_rule_is_not_run_and_reads_no_input():

@@ -17,24 +17,37 @@ from hub.reconcile.wording import (
 )
 
 CONFIG = default_party_config()
-SIGNALS = (Signal("tax_id", "tax_id", "exact", 14.0), Signal("phone", "phone", "exact", 9.0),
-           Signal("city", "place", "mismatch", -6.0), Signal("address", "address", "missing", 0.0))
+SIGNALS = (
+    Signal("tax_id", "tax_id", "exact", 14.0),
+    Signal("phone", "phone", "exact", 9.0),
+    Signal("city", "place", "mismatch", -6.0),
+    Signal("address", "address", "missing", 0.0),
+)
 
 
 def test_a_stored_one_line_explanation_reads_back_as_data() -> None:
     pm = PairMatch(("crm", "001A"), ("drp", "C000123"), 17.0, "score", "review", SIGNALS)
     decision, rule, score, signals = parse_explain(pm.explain())
     assert (decision, rule, score) == ("review", "score", 17.0)
-    assert signals == [SignalWords("tax_id", "exact", 14.0), SignalWords("phone", "exact", 9.0),
-                       SignalWords("city", "mismatch", -6.0)]  # weightless signals are not in the line
+    assert signals == [
+        SignalWords("tax_id", "exact", 14.0),
+        SignalWords("phone", "exact", 9.0),
+        SignalWords("city", "mismatch", -6.0),
+    ]  # weightless signals are not in the line
     assert parse_explain(None) == ("", "", None, [])
 
 
 def test_signals_read_as_phrases_strongest_first_split_by_agreement() -> None:
     comparisons = comparisons_of(CONFIG)
     assert signal_phrase(SignalWords("phone", "exact", 9), comparisons) == "same phone (+9)"
-    assert signal_phrase(SignalWords("erp_code", "conflict", -4), comparisons) == "the erp code points at another record (-4)"
-    assert signal_phrase(SignalWords("channel_level", "mismatch", -2), comparisons, weight=False) == "different channel level"
+    assert (
+        signal_phrase(SignalWords("erp_code", "conflict", -4), comparisons)
+        == "the erp code points at another record (-4)"
+    )
+    assert (
+        signal_phrase(SignalWords("channel_level", "mismatch", -2), comparisons, weight=False)
+        == "different channel level"
+    )
     text = evidence_sentence(SIGNALS, comparisons)
     assert text == "agree: same tax id (+14), same phone (+9); disagree: different city (-6)"
     assert evidence_sentence([], comparisons) == "no evidence either way"
@@ -60,9 +73,20 @@ def test_rules_read_as_sentences() -> None:
 
 
 def test_a_duplicate_message_names_both_records_and_the_evidence() -> None:
-    msg = duplicate_message("drp", ("C000123", "上海润达贸易有限公司"), ("C000456", "上海润达贸易公司"), 19.0, "score", "auto",
-                            SIGNALS, comparisons_of(CONFIG), 10.0)
-    assert msg == ("possible duplicate in drp: C000123 上海润达贸易有限公司 and C000456 上海润达贸易公司 "
-                   "(score 19, duplicate mark 10: same tax id, same phone; but different city)")
+    msg = duplicate_message(
+        "drp",
+        ("C000123", "上海润达贸易有限公司"),
+        ("C000456", "上海润达贸易公司"),
+        19.0,
+        "score",
+        "auto",
+        SIGNALS,
+        comparisons_of(CONFIG),
+        10.0,
+    )
+    assert msg == (
+        "possible duplicate in drp: C000123 上海润达贸易有限公司 and C000456 上海润达贸易公司 "
+        "(score 19, duplicate mark 10: same tax id, same phone; but different city)"
+    )
     by_rule = duplicate_message("drp", ("C1", None), ("C2", "B"), 39.5, "tax_id_exact", "rule", SIGNALS[:1])
     assert by_rule == "possible duplicate in drp: C1 and C2 B (rule tax_id_exact, score 39.5: same tax id)"

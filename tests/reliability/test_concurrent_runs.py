@@ -47,27 +47,42 @@ def concurrent_trial(url: str, world: Path) -> dict[str, object]:
     killed.communicate()
     left = _lock_rows(url)
     hub_ok(CHANNELCO, "run", "channelco", env=env)
-    return {"run_id": run_id, "pid": first.pid, "first_code": first.returncode, "first_err": first_err,
-            "second_code": second.returncode, "second_err": err, "second_out": out,
-            "wait_code": waiting.returncode, "wait_err": w_err, "killed_run": killed_run, "left": left,
-            "runs": runs(url), "lock_after": _lock_rows(url)}
+    return {
+        "run_id": run_id,
+        "pid": first.pid,
+        "first_code": first.returncode,
+        "first_err": first_err,
+        "second_code": second.returncode,
+        "second_err": err,
+        "second_out": out,
+        "wait_code": waiting.returncode,
+        "wait_err": w_err,
+        "killed_run": killed_run,
+        "left": left,
+        "runs": runs(url),
+        "lock_after": _lock_rows(url),
+    }
 
 
 @pytest.mark.slow
-def test_second_run_stops_at_once_waits_with_wait_and_a_killed_lock_is_taken_over(stores: Stores, world_copy: Path,
-                                                                                    tmp_path: Path) -> None:
+def test_second_run_stops_at_once_waits_with_wait_and_a_killed_lock_is_taken_over(
+    stores: Stores, world_copy: Path, tmp_path: Path
+) -> None:
     url = stores.new()
     res = concurrent_trial(url, world_copy)
     err = str(res["second_err"])
     assert res["second_code"] == 4, (res["second_code"], err[-2000:])
     assert "Traceback" not in err
-    assert re.search(rf"run {res['run_id']} of channelco is in progress since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC, "
-                     rf"pid {res['pid']}\b", err), err
+    assert re.search(
+        rf"run {res['run_id']} of channelco is in progress since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC, "
+        rf"pid {res['pid']}\b",
+        err,
+    ), err
     assert res["first_code"] == 0, str(res["first_err"])[-2000:]
     assert res["wait_code"] == 0, str(res["wait_err"])[-2000:]
     status = res["runs"]
     assert isinstance(status, dict)
-    assert status[res["run_id"]] == "succeeded"           # the paused run was not taken for dead
+    assert status[res["run_id"]] == "succeeded"  # the paused run was not taken for dead
     assert res["left"] and res["left"][0][1] == res["killed_run"]  # type: ignore[index]
     assert status[res["killed_run"]] == "interrupted"
     assert res["lock_after"] == []

@@ -30,12 +30,14 @@ def _read(conn: CsvConnector, stream: str) -> list:  # type: ignore[type-arg]
 
 
 def test_nul_spoils_its_record_with_line_and_column(tmp_path: Path) -> None:
-    (tmp_path / "c.csv").write_bytes(b"id,name,note\r\n1,a,x\r\n2,b\x00,y\r\n3,c,z\x00\r\n4,d,\"q\x00\"\r\n5,e,w\r\n")
+    (tmp_path / "c.csv").write_bytes(b'id,name,note\r\n1,a,x\r\n2,b\x00,y\r\n3,c,z\x00\r\n4,d,"q\x00"\r\n5,e,w\r\n')
     records = _read(_connector(tmp_path, streams={"c": {"pattern": "c.csv", "key": "id"}}), "c")
     assert [r.key for r in records if r.error is None] == ["1", "5"]
     errors = [r.error for r in records if r.error is not None]
     assert [(e.line, e.field) for e in errors] == [(3, "name"), (4, "note"), (5, "note")]
-    assert all(isinstance(e, ParseError) and "NUL character in column" in e.message and "c.csv" in str(e) for e in errors)
+    assert all(
+        isinstance(e, ParseError) and "NUL character in column" in e.message and "c.csv" in str(e) for e in errors
+    )
     assert all("\x00" not in (r.raw or "") for r in records)
     assert next(r for r in records if r.key == "5").location.endswith("c.csv:6")
 
@@ -90,11 +92,14 @@ def _xlsx_bytes() -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize(("content", "word"), [
-    (gzip.compress(b"id,name\n1,a\n"), "gzip-compressed"),
-    (_xlsx_bytes(), "a zip archive"),
-    (b"BZh91AY&SY" + b"\x00" * 20, "bzip2-compressed"),
-])
+@pytest.mark.parametrize(
+    ("content", "word"),
+    [
+        (gzip.compress(b"id,name\n1,a\n"), "gzip-compressed"),
+        (_xlsx_bytes(), "a zip archive"),
+        (b"BZh91AY&SY" + b"\x00" * 20, "bzip2-compressed"),
+    ],
+)
 def test_compressed_bytes_under_a_csv_name_fail_that_file_only(tmp_path: Path, content: bytes, word: str) -> None:
     (tmp_path / "a.csv").write_bytes(content)
     (tmp_path / "b.csv").write_text("id,name\n2,b\n", encoding="utf-8")
@@ -106,7 +111,7 @@ def test_compressed_bytes_under_a_csv_name_fail_that_file_only(tmp_path: Path, c
 
 
 def test_csv_gz_is_read_transparently_and_a_truncated_one_is_reported(tmp_path: Path) -> None:
-    data = gzip.compress("id,name\n1,甲\n2,乙\n".encode("utf-8") * 1)
+    data = gzip.compress("id,name\n1,甲\n2,乙\n".encode() * 1)
     (tmp_path / "a.csv.gz").write_bytes(data)
     conn = _connector(tmp_path, streams={"c": {"pattern": "*.csv.gz", "key": "id"}})
     assert [(r.key, r.data["name"]) for r in _read(conn, "c")] == [("1", "甲"), ("2", "乙")]
@@ -129,8 +134,9 @@ def test_nul_row_is_quarantined_and_the_run_goes_on_in_the_store(tmp_path: Path,
         encoding="utf-8",
     )
     env = {**os.environ, "HUB_DATABASE_URL": store_url}
-    proc = subprocess.run([str(ROOT / ".venv/bin/hub"), "-c", str(cfg), "run", "p"], capture_output=True, text=True, env=env,
-                          timeout=300)
+    proc = subprocess.run(
+        [str(ROOT / ".venv/bin/hub"), "-c", str(cfg), "run", "p"], capture_output=True, text=True, env=env, timeout=300
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     engine = sa.create_engine(store_url)

@@ -22,8 +22,11 @@ class SmallDisk:
 
     def __init__(self, megabytes: int) -> None:
         self.path = Path(tempfile.mkdtemp(prefix="hub-small-disk-"))
-        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m,mode=0700", "tmpfs", str(self.path)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m,mode=0700", "tmpfs", str(self.path)],
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             self.path.rmdir()
             raise PermissionError(proc.stderr.strip() or f"mount exited {proc.returncode}")
@@ -48,7 +51,9 @@ def small_disk() -> Iterator[SmallDisk]:
         disk.close()
 
 
-def disk_full_trial(disk: SmallDisk, small: Path, big: Path, tmp: Path, ref: dict[str, bytes] | None) -> dict[str, object]:
+def disk_full_trial(
+    disk: SmallDisk, small: Path, big: Path, tmp: Path, ref: dict[str, bytes] | None
+) -> dict[str, object]:
     """Load ``small`` onto the small disk, then ``big`` until the disk is full, check the store, grow, rerun."""
     url = f"sqlite:///{disk.path / 'hub.db'}"
     world = tmp / "world"
@@ -69,8 +74,14 @@ def disk_full_trial(disk: SmallDisk, small: Path, big: Path, tmp: Path, ref: dic
         engine.dispose()
     disk.grow(64)
     hub_ok(CHANNELCO, "run", "channelco", env=env)
-    return {"code": proc.returncode, "stdout": out, "stderr": err, "unchanged": after == before,
-            "integrity": integrity, "converged": ref is None or exports(url, tmp / "rerun") == ref}
+    return {
+        "code": proc.returncode,
+        "stdout": out,
+        "stderr": err,
+        "unchanged": after == before,
+        "integrity": integrity,
+        "converged": ref is None or exports(url, tmp / "rerun") == ref,
+    }
 
 
 def reference(small: Path, big: Path, tmp: Path) -> dict[str, bytes]:
@@ -87,8 +98,9 @@ def reference(small: Path, big: Path, tmp: Path) -> dict[str, bytes]:
     return exports(url, tmp / "out")
 
 
-def test_disk_full_is_one_clear_line_store_intact_rerun_converges(small_disk: SmallDisk, small_world: Path,
-                                                                 big_world: Path, tmp_path: Path) -> None:
+def test_disk_full_is_one_clear_line_store_intact_rerun_converges(
+    small_disk: SmallDisk, small_world: Path, big_world: Path, tmp_path: Path
+) -> None:
     ref = reference(small_world, big_world, tmp_path / "ref")
     res = disk_full_trial(small_disk, small_world, big_world, tmp_path, ref)
     out, err = str(res["stdout"]), str(res["stderr"])

@@ -19,8 +19,9 @@ LINES = [{"line_no": 1, "sku": "S1", "quantity": "2", "unit_price": "3.50"}]
 
 
 def _850(control: int, po: str = "PO1") -> str:
-    return transactions.render_outbound("850", [({**ORDER, "order_number": po}, LINES)], sender="R1", receiver="CHANNELCO",
-                                        control=control, when=WHEN)
+    return transactions.render_outbound(
+        "850", [({**ORDER, "order_number": po}, LINES)], sender="R1", receiver="CHANNELCO", control=control, when=WHEN
+    )
 
 
 def _run(root: Path, name: str, text: str, stream: str = "850") -> tuple[list, dict[str, str]]:  # type: ignore[type-arg]
@@ -64,7 +65,7 @@ def test_isa_followed_by_garbage_gets_a_ta1_of_its_own(tmp_path: Path) -> None:
 def test_nested_isa_acknowledges_no_set_as_accepted(tmp_path: Path) -> None:
     outer = _850(1).splitlines(True)
     se = next(i for i, line in enumerate(outer) if line.startswith("SE*"))
-    nested = "".join(outer[: se + 1]) + _850(2, "PO2") + "".join(outer[se + 1:])
+    nested = "".join(outer[: se + 1]) + _850(2, "PO2") + "".join(outer[se + 1 :])
     records, acks = _run(tmp_path, "850_5.x12", nested)
     assert records and all(r.error is not None for r in records)  # nothing of it is stored
     assert all(r.error.file == "850/850_5.x12" for r in records)
@@ -96,7 +97,7 @@ def test_una_clash_in_the_drop_folder_is_quarantined(tmp_path: Path) -> None:
 def test_x12_read_names_the_terminator_problem_file(tmp_path: Path) -> None:
     path = tmp_path / "x.x12"
     text = _850(9)
-    path.write_text(text[: text.index("~") + 1] + text[text.index("~") + 1:].replace("~", "!"), encoding="utf-8")
+    path.write_text(text[: text.index("~") + 1] + text[text.index("~") + 1 :].replace("~", "!"), encoding="utf-8")
     with pytest.raises(EdiError) as info:
         list(x12.read(path))
     assert str(path) in str(info.value)

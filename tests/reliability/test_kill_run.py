@@ -31,8 +31,9 @@ def _chain_world(small_world: Path, tmp: Path, n: int) -> Path:
     return dst
 
 
-def test_run_killed_then_rerun_matches_a_clean_run_and_status_says_interrupted(stores: Stores, small_world: Path,
-                                                                               tmp_path: Path) -> None:
+def test_run_killed_then_rerun_matches_a_clean_run_and_status_says_interrupted(
+    stores: Stores, small_world: Path, tmp_path: Path
+) -> None:
     ref, took = _reference(stores, _chain_world(small_world, tmp_path, 0), tmp_path / "ref")
     rng = random.Random(SEED)
     world = _chain_world(small_world, tmp_path, 1)
@@ -58,7 +59,16 @@ def test_run_killed_at_twenty_random_points_converges(stores: Stores, small_worl
     tally = KillTally()
     while tally.kills < KILLS and tally.chains < 12:
         n = tally.chains + 1
-        tally.add(run_kill_chain(_chain_world(small_world, tmp_path, n), stores.new(), rng, kills=3, window=took,
-                                 ref=ref, out=tmp_path / f"k{n}"))
+        tally.add(
+            run_kill_chain(
+                _chain_world(small_world, tmp_path, n),
+                stores.new(),
+                rng,
+                kills=3,
+                window=took,
+                ref=ref,
+                out=tmp_path / f"k{n}",
+            )
+        )
     assert tally.kills >= KILLS, f"only {tally.kills} kills landed in {tally.chains} chains ({tally.missed} missed)"
     assert tally.diverged == 0, tally.problems

@@ -34,7 +34,9 @@ def _schema(url: str) -> dict[str, Any]:
                 "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in insp.get_columns(t)],
                 "pk": insp.get_pk_constraint(t).get("constrained_columns"),
                 "fks": sorted((tuple(f["constrained_columns"]), f["referred_table"]) for f in insp.get_foreign_keys(t)),
-                "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(t)),
+                "indexes": sorted(
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(t)
+                ),
             }
         if "alembic_version" in out:
             out["@revision"] = current_revision(engine)
@@ -50,8 +52,12 @@ def _config(tmp: Path, url: str) -> Path:
 
 
 def _hub(cfg: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(HUB), "-c", str(cfg), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, **(env or {})})
+    return subprocess.Popen(
+        [str(HUB), "-c", str(cfg), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _kill_after(proc: subprocess.Popen[bytes], delay: float) -> bool:

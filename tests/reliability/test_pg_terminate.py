@@ -15,8 +15,10 @@ from tests.reliability.trials import CHANNELCO, PgStores, exports, hub, hub_ok, 
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-TERMINATE = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-             "AND pid <> pg_backend_pid() AND application_name = :app")
+TERMINATE = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+    "AND pid <> pg_backend_pid() AND application_name = :app"
+)
 
 
 def terminate_when_active(base: str, app: str, proc, stage: str, url: str, timeout: float = 300) -> int:  # type: ignore[no-untyped-def]
@@ -28,13 +30,20 @@ def terminate_when_active(base: str, app: str, proc, stage: str, url: str, timeo
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and proc.poll() is None:
             with store.connect() as conn:
-                if conn.execute(sa.text("SELECT 1 FROM stage_log WHERE stage = :s AND status = 'running'"), {"s": stage}).first():
+                if conn.execute(
+                    sa.text("SELECT 1 FROM stage_log WHERE stage = :s AND status = 'running'"), {"s": stage}
+                ).first():
                     break
             time.sleep(0.01)
         with admin.connect() as conn:
             while time.monotonic() < deadline and proc.poll() is None:
-                active = conn.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                              "AND application_name = :app AND state = 'active'"), {"app": app}).scalar()
+                active = conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name = :app AND state = 'active'"
+                    ),
+                    {"app": app},
+                ).scalar()
                 if active:
                     return len(conn.execute(sa.text(TERMINATE), {"app": app}).all())
                 time.sleep(0.005)
@@ -59,14 +68,22 @@ def terminate_trial(base: str, world: Path, tmp: Path, stage: str, ref: dict[str
         status = runs(url)
         hub_ok(CHANNELCO, "run", "channelco", env=env)
         got = exports(url, tmp / f"after-{app}")
-        return {"terminated": hit, "code": proc.returncode, "stdout": out, "stderr": err, "runs": status,
-                "converged": ref is None or got == ref, "exports": got}
+        return {
+            "terminated": hit,
+            "code": proc.returncode,
+            "stdout": out,
+            "stderr": err,
+            "runs": status,
+            "converged": ref is None or got == ref,
+            "exports": got,
+        }
     finally:
         stores.close()
 
 
-def test_terminated_store_connection_is_one_clear_line_then_a_rerun_converges(pg_database: str, small_world: Path,
-                                                                             tmp_path: Path) -> None:
+def test_terminated_store_connection_is_one_clear_line_then_a_rerun_converges(
+    pg_database: str, small_world: Path, tmp_path: Path
+) -> None:
     ref_world = tmp_path / "refworld"
     shutil.copytree(small_world, ref_world)
     ref_stores = PgStores(pg_database)
@@ -91,6 +108,8 @@ def test_terminated_store_connection_is_one_clear_line_then_a_rerun_converges(pg
         assert "terminated the connection" in cause, (stage, lines[0])
         # the real cause comes before anything a cleanup ran into afterwards
         first = cause.find("terminated the connection")
-        assert all(cause.find(w) < 0 or cause.find(w) > first for w in ("connection is closed", "drop table", "[sql")), lines[0]
+        assert all(
+            cause.find(w) < 0 or cause.find(w) > first for w in ("connection is closed", "drop table", "[sql")
+        ), lines[0]
         assert res["runs"] == {1: "failed"}, res["runs"]
         assert res["converged"], f"{stage}: the rerun after the terminated run did not reach a clean run's exports"

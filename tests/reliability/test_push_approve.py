@@ -13,9 +13,8 @@ from typer.testing import CliRunner
 
 import hub.cli.push  # noqa: F401  (registers the push commands)
 from hub.cli.app import app
-from tests.push.conftest import live, world  # noqa: F401  (fixtures)
-
 from tests.helpers.channelco import write_live_config as write_config
+from tests.push.conftest import live, world  # noqa: F401  (fixtures)
 from tests.push.helpers import drp_writes, run_without_push, sf_writes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,8 +32,9 @@ def _without_edi(live, **kw) -> None:  # type: ignore[no-untyped-def]  # noqa: F
     rules = rules.replace("roles: {crm: crm, drp: drp, edi: edi}", "roles: {crm: crm, drp: drp}")
     rules = rules.replace("systems: [crm, drp, edi]", "systems: [crm, drp]")
     (live.tmp / "reconcile.yaml").write_text(rules, encoding="utf-8")
-    text = cfg.read_text(encoding="utf-8").replace(str(REPO / "examples" / "channelco" / "reconcile.yaml"),
-                                                   str(live.tmp / "reconcile.yaml"))
+    text = cfg.read_text(encoding="utf-8").replace(
+        str(REPO / "examples" / "channelco" / "reconcile.yaml"), str(live.tmp / "reconcile.yaml")
+    )
     cfg.write_text(text, encoding="utf-8")
 
 
@@ -77,7 +77,9 @@ def test_approval_survives_a_crash_of_the_approved_push(live) -> None:  # type: 
         sys.argv = ["hub", "-c", {str(live.config_path)!r}, "push", "--approve", {run!r}]
         main()
     """)
-    proc = subprocess.run([sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], env=os.environ.copy(), capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 9, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert sf_writes(live.sf)  # the CRM side went through before the crash
     landed = len(drp_writes(live.drp))

@@ -108,8 +108,9 @@ def test_redirect_out_of_the_allowed_location_is_refused(server: _Server) -> Non
 
 def test_redirect_inside_the_allowed_location_is_followed(server: _Server) -> None:
     client = load_wsdl(f"{server.base}/svc/inside.wsdl")
-    assert "Ping" in {op for svc in client.wsdl.services.values() for port in svc.ports.values()
-                      for op in port.binding._operations}
+    assert "Ping" in {
+        op for svc in client.wsdl.services.values() for port in svc.ports.values() for op in port.binding._operations
+    }
     assert server.hits[-2:] == ["/svc/hop.xsd", "/svc/ok.xsd"]
 
 
@@ -117,9 +118,17 @@ def test_normal_form_of_urls() -> None:
     guard = ImportGuard("http://h:8080/svc/a.wsdl", ["https://other.example/schemas/"])
     for ok in ("http://h:8080/svc/x.xsd", "http://H:8080/svc/sub/../x.xsd", "https://other.example:443/schemas/y.xsd"):
         guard.check(ok)
-    for bad in ("http://h:8080/svc/%2e%2e/x.xsd", "http://h:8080/svc/..%2fx.xsd", "http://h:8080/svc/..%5cx.xsd",
-                "http://h:8080/svc/%25252e%25252e/x.xsd", "http://h:8081/svc/x.xsd", "http://h:8080/svcx/x.xsd",
-                "https://other.example/schemas/../x.xsd", "ftp://h/svc/x.xsd", "http://h:8080/svc/%2E%2E/x.xsd"):
+    for bad in (
+        "http://h:8080/svc/%2e%2e/x.xsd",
+        "http://h:8080/svc/..%2fx.xsd",
+        "http://h:8080/svc/..%5cx.xsd",
+        "http://h:8080/svc/%25252e%25252e/x.xsd",
+        "http://h:8081/svc/x.xsd",
+        "http://h:8080/svcx/x.xsd",
+        "https://other.example/schemas/../x.xsd",
+        "ftp://h/svc/x.xsd",
+        "http://h:8080/svc/%2E%2E/x.xsd",
+    ):
         with pytest.raises(WsdlImportRefused):
             guard.check(bad)
 

@@ -25,8 +25,14 @@ PG_ADMIN_URL = os.environ.get("HUB_TEST_PG", "postgresql://postgres@127.0.0.1:54
 
 def hub(config: Path, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     """``hub -c CONFIG ARGS`` as its own process (from the repository root, as a user runs it)."""
-    return subprocess.Popen([sys.executable, "-m", "hub", "-c", str(config), *args], cwd=ROOT, text=True,
-                            env={**os.environ, "COLUMNS": "200", **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "hub", "-c", str(config), *args],
+        cwd=ROOT,
+        text=True,
+        env={**os.environ, "COLUMNS": "200", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def hub_ok(config: Path, *args: str, env: dict[str, str], codes: tuple[int, ...] = (0,)) -> str:
@@ -92,7 +98,7 @@ class KillTally:
     """Kill points tried and how the chains ended."""
 
     kills: int = 0
-    missed: int = 0          #: the process ended before its kill moment
+    missed: int = 0  #: the process ended before its kill moment
     chains: int = 0
     misses: list[str] = field(default_factory=list)
     diverged: int = 0
@@ -107,8 +113,9 @@ class KillTally:
         self.misses += other.misses
 
 
-def kill_during_run(config: Path, args: tuple[str, ...], env: dict[str, str], url: str, rng: random.Random,
-                    window: float) -> tuple[int | None, bool, str]:
+def kill_during_run(
+    config: Path, args: tuple[str, ...], env: dict[str, str], url: str, rng: random.Random, window: float
+) -> tuple[int | None, bool, str]:
     """Start ``hub ARGS``, wait until it opened its run, SIGKILL it ``uniform(0, window)`` s later.
 
     Returns (the run id it opened, whether the kill landed before the process ended on its own, and how it
@@ -206,8 +213,9 @@ class Stores:
             self.pg.close()
 
 
-def run_kill_chain(world: Path, url: str, rng: random.Random, kills: int, window: float, ref: dict[str, bytes],
-                   out: Path) -> KillTally:
+def run_kill_chain(
+    world: Path, url: str, rng: random.Random, kills: int, window: float, ref: dict[str, bytes], out: Path
+) -> KillTally:
     """Kill ``hub run channelco`` ``kills`` times in a row on one store, run it to the end, compare with ``ref``.
 
     Each kill lands ``uniform(0, window)`` seconds after the run opened its run row."""
@@ -249,21 +257,38 @@ def environ(values: dict[str, str]) -> Iterator[None]:
 
 
 LIVE_PIPELINE = "channelco_live"
-PUSHED_ACCOUNT_FIELDS = ("ERP_Customer_Code__c", "Credit_Limit__c", "Open_Receivables__c", "Overdue_Amount__c",
-                         "Open_Invoices__c", "Last_Payment_Date__c", "Channel_Stock__c")
+PUSHED_ACCOUNT_FIELDS = (
+    "ERP_Customer_Code__c",
+    "Credit_Limit__c",
+    "Open_Receivables__c",
+    "Overdue_Amount__c",
+    "Open_Invoices__c",
+    "Last_Payment_Date__c",
+    "Channel_Stock__c",
+)
 
 
 def target_state(sf: object, drp: object) -> dict[str, object]:
     """What the push leaves in both test servers: DRP customers, the pushed fields of CRM Accounts."""
-    customers = sorted((str(c.get("customerCode")), str(c.get("customerName")), str(c.get("creditLimit")))
-                       for c in drp.store.rows("customers"))  # type: ignore[attr-defined]
-    accounts = sorted((a["Id"], tuple(str(a.get(f)) for f in PUSHED_ACCOUNT_FIELDS))
-                      for a in sf.org.records["Account"].values())  # type: ignore[attr-defined]
+    customers = sorted(
+        (str(c.get("customerCode")), str(c.get("customerName")), str(c.get("creditLimit")))
+        for c in drp.store.rows("customers")
+    )  # type: ignore[attr-defined]
+    accounts = sorted(
+        (a["Id"], tuple(str(a.get(f)) for f in PUSHED_ACCOUNT_FIELDS)) for a in sf.org.records["Account"].values()
+    )  # type: ignore[attr-defined]
     return {"customers": customers, "accounts": accounts}
 
 
-def push_chain(world: Path, tmp: Path, url: str, rng: random.Random | None, kills: int, window: float,
-               ref: dict[str, object] | None) -> tuple[KillTally, dict[str, object], float]:
+def push_chain(
+    world: Path,
+    tmp: Path,
+    url: str,
+    rng: random.Random | None,
+    kills: int,
+    window: float,
+    ref: dict[str, object] | None,
+) -> tuple[KillTally, dict[str, object], float]:
     """Fresh servers and store: pull (in-process), ``hub push`` killed ``kills`` times, then two whole pushes.
 
     Returns the tally (diverged when exports or the servers' records differ from ``ref``, or a create was made

@@ -47,15 +47,38 @@ class Browser:
             os.dup2(hi_r, 3)
             os.dup2(hi_w, 4)
 
-        args = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
-                f"--user-data-dir={profile_dir}", "--no-first-run", "--no-default-browser-check",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-extensions", "--disable-dev-shm-usage", "--mute-audio", "--hide-scrollbars",
-                "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if self.allow_loopback else ""),
-                "--proxy-bypass-list=" + ("127.0.0.1" if self.allow_loopback else "<-loopback>"),  # a subclass may reach a test server on 127.0.0.1
-                "about:blank"]
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     pass_fds=(3, 4), preexec_fn=wire)
+        args = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--remote-debugging-pipe",
+            f"--user-data-dir={profile_dir}",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--mute-audio",
+            "--hide-scrollbars",
+            "--proxy-server=127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND" + (", EXCLUDE 127.0.0.1" if self.allow_loopback else ""),
+            "--proxy-bypass-list="
+            + (
+                "127.0.0.1" if self.allow_loopback else "<-loopback>"
+            ),  # a subclass may reach a test server on 127.0.0.1
+            "about:blank",
+        ]
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4),
+            preexec_fn=wire,
+        )
         os.close(hi_r)
         os.close(hi_w)
         self._buf = b""
@@ -75,7 +98,9 @@ class Browser:
         raw, self._buf = self._buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def send(self, method: str, params: dict[str, Any] | None = None, session: bool = True, timeout: float = 30) -> dict[str, Any]:
+    def send(
+        self, method: str, params: dict[str, Any] | None = None, session: bool = True, timeout: float = 30
+    ) -> dict[str, Any]:
         """Send one command and return its result (events that arrive meanwhile are kept in ``events``)."""
         self._id += 1
         msg: dict[str, Any] = {"id": self._id, "method": method, "params": params or {}}
@@ -106,11 +131,15 @@ class Browser:
     # -- page helpers -------------------------------------------------------------------------
     def open_page(self, width: int = 1280, height: int = 900, mobile: bool = False) -> None:
         target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)["sessionId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)[
+            "sessionId"
+        ]
         for domain in ("Page", "Network", "Runtime", "DOM", "CSS", "Log"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
-                                                          "mobile": mobile})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile},
+        )
 
     def load(self, url: str) -> None:
         self.events.clear()
@@ -128,9 +157,16 @@ class Browser:
 
     def failures(self) -> list[dict[str, Any]]:
         """Failed loads, page exceptions and console/log errors seen since the last ``load``."""
-        bad = [ev["params"] for ev in self.events if ev.get("method") in ("Network.loadingFailed", "Runtime.exceptionThrown")]
-        bad += [ev["params"]["entry"] for ev in self.events
-                if ev.get("method") == "Log.entryAdded" and ev["params"]["entry"].get("level") == "error"]
+        bad = [
+            ev["params"]
+            for ev in self.events
+            if ev.get("method") in ("Network.loadingFailed", "Runtime.exceptionThrown")
+        ]
+        bad += [
+            ev["params"]["entry"]
+            for ev in self.events
+            if ev.get("method") == "Log.entryAdded" and ev["params"]["entry"].get("level") == "error"
+        ]
         return bad
 
     def platform_fonts(self, selector: str) -> list[str]:

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_store import AS_OF, build_small_store, renderer_manager
 from sqlalchemy import Engine
 
 from hub.report.config import ReportConfig
 from hub.store.engine import make_engine
-from report_store import AS_OF, build_small_store, renderer_manager
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,27 +7,37 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from smtp_server import SmtpServer
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from hub.errors import ConfigError
 from hub.report.config import describe, load_report_config
-from smtp_server import SmtpServer
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "channelco"
 
 
-def test_cli_writes_the_report(channelco: dict[str, Any], use_renderers: None, tmp_path: Path,
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_writes_the_report(
+    channelco: dict[str, Any], use_renderers: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hub.cli.report  # noqa: F401  (registers the command until hub.cli imports it)
     from hub.cli.app import app
 
     for k, v in channelco["env"].items():
         monkeypatch.setenv(k, v)
     out = tmp_path / "rep"
-    args = ["-c", str(EXAMPLE / "hub.yaml"), "report", "--run", "latest", "--to", str(out),
-            "--report-config", str(EXAMPLE / "report.yaml")]
+    args = [
+        "-c",
+        str(EXAMPLE / "hub.yaml"),
+        "report",
+        "--run",
+        "latest",
+        "--to",
+        str(out),
+        "--report-config",
+        str(EXAMPLE / "report.yaml"),
+    ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (out / "report.html").exists() and (out / "report.xlsx").exists() and (out / "summary-matching.csv").exists()
@@ -41,8 +51,9 @@ def test_cli_writes_the_report(channelco: dict[str, Any], use_renderers: None, t
     assert bad.exit_code == 2 and "--from must be a date" in bad.output
 
 
-def test_report_stage_writes_and_sends(channelco: dict[str, Any], use_renderers: None, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_stage_writes_and_sends(
+    channelco: dict[str, Any], use_renderers: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from hub.pipeline.context import StageContext
     from hub.pipeline.report import report
     from hub.store.models import StageLog
@@ -51,17 +62,20 @@ def test_report_stage_writes_and_sends(channelco: dict[str, Any], use_renderers:
     server.start("starttls")
     try:
         cfg_file = tmp_path / "report.yaml"
-        cfg_file.write_text(textwrap.dedent(f"""\
+        cfg_file.write_text(
+            textwrap.dedent(f"""\
             title: Stage report
             as_of: 2026-03-31
             formats: [html, xlsx]
-            output_dir: {tmp_path / 'reports'}
+            output_dir: {tmp_path / "reports"}
             send_after_run: true
             smtp: {{host: 127.0.0.1, port: {server.port}, username: hub, password_env: TEST_STAGE_PW,
                     sender: hub@channelco.example, ca_file: {server.cert}}}
             audiences:
               finance: {{to: [finance@channelco.example], sections: [receivables]}}
-            """), encoding="utf-8")
+            """),
+            encoding="utf-8",
+        )
         monkeypatch.setenv("TEST_STAGE_PW", "pw-123")
         config = channelco["config"].model_copy(deep=True)
         config.pipelines["channelco"] = config.pipelines["channelco"].model_copy(update={"report": str(cfg_file)})
@@ -73,11 +87,19 @@ def test_report_stage_writes_and_sends(channelco: dict[str, Any], use_renderers:
     assert (run_dir / "report.html").exists() and (run_dir / "report.xlsx").exists()
     assert (run_dir / "audiences" / "finance" / "report.xlsx").exists()
     assert counts.rows_changed == 3 and counts.detail["mails"] == [
-        {"audience": "finance", "subject": f"Stage report: finance, run {channelco['run_id']} (2026-03-31)", "sent": True}]
+        {
+            "audience": "finance",
+            "subject": f"Stage report: finance, run {channelco['run_id']} (2026-03-31)",
+            "sent": True,
+        }
+    ]
     assert [rcpt for _, rcpt, _ in server.inbox.messages] == [["finance@channelco.example"]]
     with channelco["engine"].connect() as c:
-        logged = c.execute(select(StageLog.stage, StageLog.status, StageLog.rows_changed)
-                           .where(StageLog.run_id == channelco["run_id"], StageLog.stage == "report")).all()
+        logged = c.execute(
+            select(StageLog.stage, StageLog.status, StageLog.rows_changed).where(
+                StageLog.run_id == channelco["run_id"], StageLog.stage == "report"
+            )
+        ).all()
     assert logged[-1] == ("report", "succeeded", 3)  # the pipeline run itself logged one before
 
 
@@ -101,7 +123,8 @@ def test_example_report_config_is_valid() -> None:
 
 def test_config_errors_name_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "report.yaml"
-    bad.write_text(textwrap.dedent("""\
+    bad.write_text(
+        textwrap.dedent("""\
         title: x
         sections: [summary, nonsense]
         smtp:
@@ -111,7 +134,9 @@ def test_config_errors_name_file_and_line(tmp_path: Path) -> None:
         audiences:
           team:
             to: [not-an-address]
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     with pytest.raises(ConfigError) as info:
         load_report_config(bad)
     text = str(info.value)

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_store import AS_OF
+from smtp_server import SmtpServer
 from sqlalchemy import Engine
 
 from hub.errors import AuthError, ConfigError, SourceError
 from hub.report.config import ReportConfig
 from hub.report.service import deliver
-from report_store import AS_OF
-from smtp_server import SmtpServer
 
 PASSWORD = "s3cret-Passw0rd"
 
@@ -31,18 +31,35 @@ def smtp(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[SmtpServer]
 
 
 def _config(server: SmtpServer, security: str = "starttls", ca: bool = True) -> ReportConfig:
-    return ReportConfig.model_validate({
-        "title": "ChannelCo report", "as_of": AS_OF,
-        "smtp": {"host": "127.0.0.1", "port": server.port, "security": security, "username": server.user,
-                 "password_env": "TEST_HUB_SMTP_PASSWORD", "sender": "ChannelHub <reports@channelco.example>",
-                 "ca_file": str(server.cert) if ca else None, "timeout": 10},
-        "audiences": {
-            "finance": {"to": ["finance@channelco.example"], "sections": ["summary", "receivables"],
-                        "subject": "{title}: receivables, run {run} ({as_of})"},
-            "east_sales": {"to": ["east@channelco.example"], "cc": ["director@channelco.example"],
-                           "sections": ["sales", "receivables"], "teams": ["华东大区"]},
-        },
-    })
+    return ReportConfig.model_validate(
+        {
+            "title": "ChannelCo report",
+            "as_of": AS_OF,
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": server.port,
+                "security": security,
+                "username": server.user,
+                "password_env": "TEST_HUB_SMTP_PASSWORD",
+                "sender": "ChannelHub <reports@channelco.example>",
+                "ca_file": str(server.cert) if ca else None,
+                "timeout": 10,
+            },
+            "audiences": {
+                "finance": {
+                    "to": ["finance@channelco.example"],
+                    "sections": ["summary", "receivables"],
+                    "subject": "{title}: receivables, run {run} ({as_of})",
+                },
+                "east_sales": {
+                    "to": ["east@channelco.example"],
+                    "cc": ["director@channelco.example"],
+                    "sections": ["sales", "receivables"],
+                    "teams": ["华东大区"],
+                },
+            },
+        }
+    )
 
 
 def _parse(raw: bytes) -> Any:
@@ -59,8 +76,14 @@ def _xlsx(msg: Any) -> Any:
 
 
 @pytest.mark.parametrize("smtp", ["starttls", "ssl"], indirect=True)
-def test_each_audience_gets_its_mail(smtp: SmtpServer, small_sqlite: Engine, renderers: Any, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+def test_each_audience_gets_its_mail(
+    smtp: SmtpServer,
+    small_sqlite: Engine,
+    renderers: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+) -> None:
     security = request.node.callspec.params["smtp"]
     monkeypatch.setenv("TEST_HUB_SMTP_PASSWORD", PASSWORD)
     result = deliver(small_sqlite, _config(smtp, security), tmp_path / "out", run="latest", renderers=renderers)
@@ -85,8 +108,15 @@ def test_each_audience_gets_its_mail(smtp: SmtpServer, small_sqlite: Engine, ren
     assert "Open receivables: 15,500.00" in finance.get_body(("plain",)).get_content()
 
     wb = _xlsx(east)
-    assert wb.sheetnames == ["Key figures", "Receivables - Credit", "Receivables - Aging", "Receivables - Unapplied",
-                             "Sales - Salespeople", "Sales - Teams", "Sales - Commission periods"]
+    assert wb.sheetnames == [
+        "Key figures",
+        "Receivables - Credit",
+        "Receivables - Aging",
+        "Receivables - Unapplied",
+        "Sales - Salespeople",
+        "Sales - Teams",
+        "Sales - Commission periods",
+    ]
     sales = wb["Sales - Salespeople"]
     assert [c.value for c in sales[1]][:3] == ["Team", "Salesperson code", "Salesperson"]
     assert [r[1] for r in sales.iter_rows(min_row=2, values_only=True)] == ["S1"]
@@ -95,8 +125,9 @@ def test_each_audience_gets_its_mail(smtp: SmtpServer, small_sqlite: Engine, ren
     assert (tmp_path / "out" / "finance" / "report.xlsx").exists()
 
 
-def test_wrong_password_is_an_auth_error_without_the_password(smtp: SmtpServer, small_sqlite: Engine, renderers: Any,
-                                                              tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_password_is_an_auth_error_without_the_password(
+    smtp: SmtpServer, small_sqlite: Engine, renderers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_HUB_SMTP_PASSWORD", "wrong-" + PASSWORD)
     with pytest.raises(AuthError) as info:
         deliver(small_sqlite, _config(smtp), tmp_path / "out", renderers=renderers)
@@ -104,20 +135,32 @@ def test_wrong_password_is_an_auth_error_without_the_password(smtp: SmtpServer, 
     assert info.value.status == 535 and smtp.inbox.messages == []
 
 
-def test_tls_certificates_are_verified(smtp: SmtpServer, small_sqlite: Engine, renderers: Any, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tls_certificates_are_verified(
+    smtp: SmtpServer, small_sqlite: Engine, renderers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TEST_HUB_SMTP_PASSWORD", PASSWORD)
     with pytest.raises(SourceError, match="TLS"):
         deliver(small_sqlite, _config(smtp, ca=False), tmp_path / "out", renderers=renderers)
     assert smtp.inbox.messages == []
 
 
-def test_missing_password_variable_names_the_variable(small_sqlite: Engine, renderers: Any, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_password_variable_names_the_variable(
+    small_sqlite: Engine, renderers: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("TEST_HUB_SMTP_PASSWORD", raising=False)
-    cfg = ReportConfig.model_validate({"as_of": AS_OF, "smtp": {"host": "127.0.0.1", "port": 9, "username": "u",
-                                                                "password_env": "TEST_HUB_SMTP_PASSWORD", "sender": "a@b.c"},
-                                       "audiences": {"x": {"to": ["x@b.c"]}}})
+    cfg = ReportConfig.model_validate(
+        {
+            "as_of": AS_OF,
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": 9,
+                "username": "u",
+                "password_env": "TEST_HUB_SMTP_PASSWORD",
+                "sender": "a@b.c",
+            },
+            "audiences": {"x": {"to": ["x@b.c"]}},
+        }
+    )
     with pytest.raises(ConfigError, match="TEST_HUB_SMTP_PASSWORD is not set"):
         deliver(small_sqlite, cfg, tmp_path / "out", renderers=renderers)
 

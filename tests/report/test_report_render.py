@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from report_store import EVIL_MEMO, EVIL_NAME
 from sqlalchemy import Engine
 
 from hub.errors import ConfigError
@@ -16,7 +17,6 @@ from hub.report.cells import safe_text
 from hub.report.config import ReportConfig
 from hub.report.render_html import html_text
 from hub.report.service import render, write_report
-from report_store import EVIL_MEMO, EVIL_NAME
 
 
 @pytest.fixture
@@ -25,11 +25,22 @@ def written(small_sqlite: Engine, report_config: ReportConfig, renderers: Any, t
     return tmp_path / "out"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("=1+1", "'=1+1"), ("+SUM(A1)", "'+SUM(A1)"), ("-2+3", "'-2+3"), ("@cmd", "'@cmd"), ("\t=x", "'\t=x"),
-    ("  =x", "'  =x"), ("＝HYPERLINK()", "'＝HYPERLINK()"), ("plain 文本", "plain 文本"), ("a=b", "a=b"), ("", ""),
-    ("bell\x07=", "bell="),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+SUM(A1)", "'+SUM(A1)"),
+        ("-2+3", "'-2+3"),
+        ("@cmd", "'@cmd"),
+        ("\t=x", "'\t=x"),
+        ("  =x", "'  =x"),
+        ("＝HYPERLINK()", "'＝HYPERLINK()"),
+        ("plain 文本", "plain 文本"),
+        ("a=b", "a=b"),
+        ("", ""),
+        ("bell\x07=", "bell="),
+    ],
+)
 def test_safe_text(text: str, expected: str) -> None:
     assert safe_text(text) == expected
 
@@ -38,7 +49,9 @@ def test_builtin_renderers_are_registered_through_the_hook(renderers: Any) -> No
     assert {"html", "xlsx", "csv"} <= set(renderers)
 
 
-def test_unknown_format_is_a_config_error(small_sqlite: Engine, report_config: ReportConfig, renderers: Any, tmp_path: Path) -> None:
+def test_unknown_format_is_a_config_error(
+    small_sqlite: Engine, report_config: ReportConfig, renderers: Any, tmp_path: Path
+) -> None:
     report = build_report(small_sqlite, report_config, make_scope(small_sqlite, report_config), ["summary"])
     with pytest.raises(ConfigError, match="no renderer for format.*pdf.*installed: csv, html, xlsx"):
         render(report, tmp_path, ["pdf"], renderers)
@@ -73,7 +86,9 @@ def test_xlsx_sheets_headers_formats_and_injection(written: Path) -> None:
 
 def test_csv_per_table(written: Path) -> None:
     names = sorted(p.name for p in written.glob("*.csv"))
-    assert "receivables-aging.csv" in names and "orders-orders.csv" in names and len(names) == 16  # hierarchy-rollup and sales-commission_periods included
+    assert (
+        "receivables-aging.csv" in names and "orders-orders.csv" in names and len(names) == 16
+    )  # hierarchy-rollup and sales-commission_periods included
     raw = (written / "receivables-aging.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # BOM: spreadsheets read the Chinese names right
     rows = list(csv.reader((written / "receivables-aging.csv").open(encoding="utf-8-sig")))

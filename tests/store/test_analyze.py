@@ -24,14 +24,24 @@ def test_analyze_gives_postgresql_the_size_of_a_bulk_load(store_url: str) -> Non
     engine = make_engine(store_url)
     upgrade(engine)
     with engine.begin() as conn:
-        upsert(conn, MODELS["party"].__table__, [_party(f"C{i:05d}", f"{i}.10") for i in range(2500)], key=("system", "external_id"))
+        upsert(
+            conn,
+            MODELS["party"].__table__,
+            [_party(f"C{i:05d}", f"{i}.10") for i in range(2500)],
+            key=("system", "external_id"),
+        )
     with engine.begin() as conn:
         done = analyze(conn, ["party", "party", "crosswalk"])
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             assert done == ["party", "crosswalk"]
             assert _reltuples(conn, "party") == 2500
-            assert conn.execute(text("SELECT count(*) FROM pg_stats WHERE tablename = 'party' AND attname = 'system'")).scalar() == 1
+            assert (
+                conn.execute(
+                    text("SELECT count(*) FROM pg_stats WHERE tablename = 'party' AND attname = 'system'")
+                ).scalar()
+                == 1
+            )
         else:  # nothing on SQLite: no statistics table appears
             assert done == []
             assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sqlite_stat%'")).scalar() == 0
@@ -42,7 +52,9 @@ def test_key_table_keeps_the_first_row_of_a_key_and_is_analysed(store_url: str) 
     engine = make_engine(store_url)
     rows = [("a", "1", 0), ("b", "2", 1), ("a", "3", 2)] + [(f"k{i}", "x", i % 7) for i in range(3000)]
     with engine.begin() as conn:
-        with key_table(conn, ("system", "party_ref", "bucket"), rows, primary_key=("system",), index=("bucket",)) as name:
+        with key_table(
+            conn, ("system", "party_ref", "bucket"), rows, primary_key=("system",), index=("bucket",)
+        ) as name:
             got = dict(conn.execute(text(f"SELECT system, party_ref FROM {name} WHERE system IN ('a', 'b')")).all())
             assert got == {"a": "1", "b": "2"}
             assert conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() == 3002
@@ -60,9 +72,16 @@ def test_key_table_closed_while_a_query_still_streams(store_url: str) -> None:
     engine = make_engine(store_url)
     upgrade(engine)
     with engine.begin() as conn:
-        upsert(conn, MODELS["party"].__table__, [_party(f"C{i:05d}", "1.00") for i in range(500)], key=("system", "external_id"))
+        upsert(
+            conn,
+            MODELS["party"].__table__,
+            [_party(f"C{i:05d}", "1.00") for i in range(500)],
+            key=("system", "external_id"),
+        )
     with engine.begin() as conn:
-        stream = conn.execute(text("SELECT external_id FROM party ORDER BY external_id").execution_options(yield_per=10))
+        stream = conn.execute(
+            text("SELECT external_id FROM party ORDER BY external_id").execution_options(yield_per=10)
+        )
         first = stream.fetchmany(10)
         with key_table(conn, ("external_id",), [(r[0],) for r in first]) as name:
             assert conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() == 10
@@ -75,7 +94,9 @@ def test_key_table_closed_while_a_query_still_streams(store_url: str) -> None:
     engine.dispose()
 
 
-def test_reconcile_analyses_the_tables_it_reads(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reconcile_analyses_the_tables_it_reads(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not store_url.startswith("postgresql"):
         pytest.skip("statistics are gathered on PostgreSQL only")
     from hub.runner import run_pipeline
@@ -88,4 +109,6 @@ def test_reconcile_analyses_the_tables_it_reads(store_url: str, tmp_path: Path, 
     with engine.connect() as conn:
         never = {r[0] for r in conn.execute(text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL"))}
     engine.dispose()
-    assert never.isdisjoint({"party", "sales_order", "order_line", "invoice", "payment", "crosswalk", "discrepancy"}), never
+    assert never.isdisjoint({"party", "sales_order", "order_line", "invoice", "payment", "crosswalk", "discrepancy"}), (
+        never
+    )

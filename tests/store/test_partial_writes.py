@@ -18,7 +18,10 @@ from hub.store.types import plain_decimal
 
 def _ids(conn) -> dict[tuple[str, str], str]:  # type: ignore[no-untyped-def]
     t = CrosswalkLink.__table__
-    return {(s, e): c for s, e, c in conn.execute(select(t.c.system, t.c.external_id, t.c.canonical_id).where(t.c.entity == "party"))}
+    return {
+        (s, e): c
+        for s, e, c in conn.execute(select(t.c.system, t.c.external_id, t.c.canonical_id).where(t.c.entity == "party"))
+    }
 
 
 def test_partial_writes_keep_ids_of_records_outside_and_never_share_an_id(store_url: str) -> None:

@@ -35,9 +35,14 @@ def test_migrations_reach_head_and_match_models(store_url: str) -> None:
 
 def _party(ext: str, limit: str, name: str = "华信贸易") -> dict:
     return {
-        "system": "drp", "external_id": ext, "name": name, "credit_limit": Decimal(limit),
-        "updated_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.timezone.utc), "row_hash": f"{name}{limit}",
-        "run_id": 1, "deleted": False,
+        "system": "drp",
+        "external_id": ext,
+        "name": name,
+        "credit_limit": Decimal(limit),
+        "updated_at": dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC),
+        "row_hash": f"{name}{limit}",
+        "run_id": 1,
+        "deleted": False,
     }
 
 
@@ -54,9 +59,11 @@ def test_bulk_upsert_skips_unchanged_rows_and_keeps_exact_values(store_url: str)
     with engine.begin() as conn:
         assert upsert(conn, table, rows, key=("system", "external_id")) == 1
     with engine.connect() as conn:
-        got = conn.execute(select(table.c.credit_limit, table.c.updated_at, table.c.name).where(table.c.external_id == "C00007")).one()
+        got = conn.execute(
+            select(table.c.credit_limit, table.c.updated_at, table.c.name).where(table.c.external_id == "C00007")
+        ).one()
     assert got.credit_limit == Decimal("99999999.99")
-    assert got.updated_at == dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+    assert got.updated_at == dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
     assert got.name == "华信贸易"
     engine.dispose()
 
@@ -65,8 +72,18 @@ def test_bulk_upsert_collapses_repeated_keys_in_one_batch(store_url: str) -> Non
     engine = make_engine(store_url)
     upgrade(engine)
     rows = [
-        {"system": "crm", "stream": "Account", "external_id": "001A", "hash": h, "payload": "{}", "location": None,
-         "first_run": 1, "changed_run": 1, "mapped_hash": None, "deleted": False}
+        {
+            "system": "crm",
+            "stream": "Account",
+            "external_id": "001A",
+            "hash": h,
+            "payload": "{}",
+            "location": None,
+            "first_run": 1,
+            "changed_run": 1,
+            "mapped_hash": None,
+            "deleted": False,
+        }
         for h in ("a", "b")
     ]
     with engine.begin() as conn:
@@ -93,12 +110,32 @@ def test_upsert_watching_a_json_column(store_url: str) -> None:
 
     engine = make_engine(store_url)
     upgrade(engine)
-    row = {"entity": "party", "system_a": "crm", "id_a": "1", "system_b": "drp", "id_b": "C1", "score": 7.0,
-           "explanation": {"signals": {"name": "exact"}}, "status": "open", "first_run": 1, "last_run": 1}
+    row = {
+        "entity": "party",
+        "system_a": "crm",
+        "id_a": "1",
+        "system_b": "drp",
+        "id_b": "C1",
+        "score": 7.0,
+        "explanation": {"signals": {"name": "exact"}},
+        "status": "open",
+        "first_run": 1,
+        "last_run": 1,
+    }
     key = ("entity", "system_a", "id_a", "system_b", "id_b")
-    for expected, explanation in ((1, row["explanation"]), (0, row["explanation"]), (1, {"signals": {"name": "close"}})):
+    for expected, explanation in (
+        (1, row["explanation"]),
+        (0, row["explanation"]),
+        (1, {"signals": {"name": "close"}}),
+    ):
         with engine.begin() as conn:
-            got = upsert(conn, ReviewItem.__table__, [{**row, "explanation": explanation}], key=key,
-                         change_column=("score", "explanation"), update_columns=("score", "explanation", "last_run"))
+            got = upsert(
+                conn,
+                ReviewItem.__table__,
+                [{**row, "explanation": explanation}],
+                key=key,
+                change_column=("score", "explanation"),
+                update_columns=("score", "explanation", "last_run"),
+            )
         assert got == expected
     engine.dispose()

@@ -91,7 +91,11 @@ class World:
 
     def line(self, name: str, fragment: str, nth: int = 1) -> int:
         """1-based line of the ``nth`` line of file ``name`` containing ``fragment``."""
-        hits = [i for i, text in enumerate((self.root / name).read_text(encoding="utf-8").splitlines(), 1) if fragment in text]
+        hits = [
+            i
+            for i, text in enumerate((self.root / name).read_text(encoding="utf-8").splitlines(), 1)
+            if fragment in text
+        ]
         assert len(hits) >= nth, (name, fragment)
         return hits[nth - 1]
 

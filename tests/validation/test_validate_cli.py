@@ -31,8 +31,11 @@ def test_validate_ok_prints_counts(world) -> None:
 
 def test_validate_lists_every_problem_and_exits_2(world) -> None:
     world.edit("crm.yaml", "stream: Contact", "stream: Contacts")
-    world.edit("hub.yaml", "connector: csv\n    config:\n      path: " + str(world.root / "drp"),
-               "connector: csvv\n    config:\n      path: " + str(world.root / "drp"))
+    world.edit(
+        "hub.yaml",
+        "connector: csv\n    config:\n      path: " + str(world.root / "drp"),
+        "connector: csvv\n    config:\n      path: " + str(world.root / "drp"),
+    )
     code, out = hub("-c", str(world.config), "validate")
     assert code == 2, out
     lines = out.strip().splitlines()
@@ -96,8 +99,12 @@ def test_the_shipped_examples_validate_clean(monkeypatch: pytest.MonkeyPatch, tm
     code, out = hub("-c", str(ROOT / "examples" / "channelco" / "hub.yaml"), "validate", "--sources")
     assert code == 0, out
     assert not (world / "edi-acks").exists(), "validate --sources wrote acknowledgements"
-    for name, value in {"TRYTON_URL": "http://127.0.0.1:9", "DJANGOCRM_URL": "http://127.0.0.1:9",
-                        "TRYTON_PASSWORD": "x", "DJANGOCRM_TOKEN": "y"}.items():
+    for name, value in {
+        "TRYTON_URL": "http://127.0.0.1:9",
+        "DJANGOCRM_URL": "http://127.0.0.1:9",
+        "TRYTON_PASSWORD": "x",
+        "DJANGOCRM_TOKEN": "y",
+    }.items():
         monkeypatch.setenv(name, value)
     code, out = hub("-c", str(ROOT / "examples" / "realsys" / "hub.yaml"), "validate")
     assert code == 0, out
@@ -106,8 +113,14 @@ def test_the_shipped_examples_validate_clean(monkeypatch: pytest.MonkeyPatch, tm
 def test_the_command_line_itself(world) -> None:
     world.edit("crm.yaml", "stream: Contact", "stream: Contacts")
     env = {k: v for k, v in os.environ.items() if k != "HUB_DATABASE_URL"}
-    proc = subprocess.run([sys.executable, "-m", "hub", "-c", str(world.config), "validate"],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hub", "-c", str(world.config), "validate"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stdout.startswith(world.where("crm.yaml", "stream: Contacts") + ": ")

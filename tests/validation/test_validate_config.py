@@ -54,8 +54,11 @@ def test_an_unknown_connector_kind_names_its_line_and_the_known_kinds(world) -> 
 
 def test_bad_settings_of_two_systems_are_reported_together(world) -> None:
     world.edit("hub.yaml", f"      path: {world.root}/crm\n", "")
-    world.edit("hub.yaml", "        customers: {pattern: customers.csv, key: 客户编码}",
-               "        customers: {pattern: customers.csv, key: 客户编码}\n      batch_size: 0")
+    world.edit(
+        "hub.yaml",
+        "        customers: {pattern: customers.csv, key: 客户编码}",
+        "        customers: {pattern: customers.csv, key: 客户编码}\n      batch_size: 0",
+    )
     problems = validate_config(world.config)
     crm = only(problems, "path")
     drp = only(problems, "batch_size")

@@ -48,14 +48,21 @@ def test_valid_reconcile_rules_pass(world) -> None:
 
 def test_a_field_the_comparison_would_ignore(world) -> None:
     # company_name always compares the names: this "email" comparison would silently compare names
-    with_rules(world, "reconcile.yaml", MATCH.replace("{field: name, comparison: company_name", "{field: email, comparison: company_name"), "reconcile")
+    with_rules(
+        world,
+        "reconcile.yaml",
+        MATCH.replace("{field: name, comparison: company_name", "{field: email, comparison: company_name"),
+        "reconcile",
+    )
     p = one(messages(world), "never 'email'")
     assert p.startswith(world.where("reconcile.yaml", "field: email") + ": ")
     assert "comparison 'company_name' reads the party's name" in p and "comparison: exact" in p
 
 
 def test_place_reads_city_or_province_only() -> None:
-    text = DEFAULT_PARTY_YAML.replace("  - field: city\n    comparison: place", "  - field: postal_code\n    comparison: place")
+    text = DEFAULT_PARTY_YAML.replace(
+        "  - field: city\n    comparison: place", "  - field: postal_code\n    comparison: place"
+    )
     with pytest.raises(MappingRuleError) as info:
         load_match_config(text, name="m.yaml")
     assert len(info.value.problems) == 1
@@ -64,7 +71,12 @@ def test_place_reads_city_or_province_only() -> None:
 
 def test_a_blocking_feature_that_can_never_form_a_block(world) -> None:
     # edi_id has a value only when fields compare it with comparison: exact, which they do not here
-    with_rules(world, "reconcile.yaml", MATCH.replace("features: [city, name_brand]}", "features: [city, edi_id]}"), "reconcile")
+    with_rules(
+        world,
+        "reconcile.yaml",
+        MATCH.replace("features: [city, name_brand]}", "features: [city, edi_id]}"),
+        "reconcile",
+    )
     p = one(messages(world), "can never form a block")
     assert p.startswith(world.where("reconcile.yaml", "edi_id") + ": ")
     assert "blocking key 'city_brand'" in p and "'edi_id'" in p
@@ -83,8 +95,10 @@ def test_the_exact_comparison_brings_the_feature_to_life() -> None:
 
 def test_rules_that_can_never_fire_and_references_never_read() -> None:
     data = {
-        "rules": [{"name": "edi", "field": "edi_id", "comparison": "exact"},
-                  {"name": "ref2", "field": "parent_ref", "comparison": "reference", "target_system": "drp"}],
+        "rules": [
+            {"name": "edi", "field": "edi_id", "comparison": "exact"},
+            {"name": "ref2", "field": "parent_ref", "comparison": "reference", "target_system": "drp"},
+        ],
         "blocking": [{"name": "ref", "features": ["reference"]}],
         "fields": [{"field": "erp_code", "comparison": "reference", "target_system": "drp", "weights": {"agree": 5}}],
         "thresholds": {"high": 5, "low": 1},
@@ -103,7 +117,12 @@ def test_rules_that_can_never_fire_and_references_never_read() -> None:
 
 
 def test_reconcile_yaml_problems_carry_lines(world) -> None:
-    with_rules(world, "reconcile.yaml", MATCH.replace("    systems: [crm, drp]", "    systems: [crm, drp]\n    colour: blue"), "reconcile")
+    with_rules(
+        world,
+        "reconcile.yaml",
+        MATCH.replace("    systems: [crm, drp]", "    systems: [crm, drp]\n    colour: blue"),
+        "reconcile",
+    )
     assert one(messages(world), "colour").startswith(world.where("reconcile.yaml", "colour: blue") + ": ")
     world.write("reconcile.yaml", MATCH.replace("    systems: [crm, drp]", "    systems: [crm, erp]"))
     p = one(messages(world), "'erp' is not configured")
@@ -111,10 +130,15 @@ def test_reconcile_yaml_problems_carry_lines(world) -> None:
 
 
 def test_broken_push_and_report_files_are_found(world) -> None:
-    world.write("push.yaml", "targets:\n  crm:\n    entities:\n      party:\n        stream: Account\n        fields: [name, colour]\n"
-                             "  erp:\n    entities: {}\n")
+    world.write(
+        "push.yaml",
+        "targets:\n  crm:\n    entities:\n      party:\n        stream: Account\n        fields: [name, colour]\n"
+        "  erp:\n    entities: {}\n",
+    )
     world.write("report.yaml", "title: Weekly\nsections: [summary, weather]\n")
-    world.edit("hub.yaml", "    sources: [crm, drp]", "    sources: [crm, drp]\n    push: push.yaml\n    report: report.yaml")
+    world.edit(
+        "hub.yaml", "    sources: [crm, drp]", "    sources: [crm, drp]\n    push: push.yaml\n    report: report.yaml"
+    )
     found = messages(world)
     assert one(found, "no field 'colour'").startswith(world.where("push.yaml", "fields: [name, colour]") + ": ")
     assert one(found, "unknown system 'erp'").startswith(world.where("push.yaml", "erp:") + ": ")

@@ -24,7 +24,11 @@ def test_a_typo_in_a_csv_column_is_found_only_with_sources(world) -> None:
 
 
 def test_reading_the_first_batch_archives_nothing(world) -> None:
-    world.edit("hub.yaml", f"      path: {world.root}/drp\n", f"      path: {world.root}/drp\n      processed: {world.root}/done\n")
+    world.edit(
+        "hub.yaml",
+        f"      path: {world.root}/drp\n",
+        f"      path: {world.root}/drp\n      processed: {world.root}/done\n",
+    )
     assert validate_config(world.config, sources=True) == []
     assert (world.root / "drp" / "customers.csv").exists()
     assert not (world.root / "done").exists() or not any((world.root / "done").iterdir())

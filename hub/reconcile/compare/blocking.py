@@ -31,6 +31,7 @@ def _phonetic(fn: Callable[[str], str]) -> Callable[[str], str]:
     def key(v: str) -> str:
         word = re.sub(r"[^a-z]", "", fold_name(v))
         return fn(word) if word else ""
+
     return key
 
 
@@ -56,9 +57,11 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
 
 def _prefix(fn: Callable[[str], str], n: int) -> Callable[[str], str]:
     """The first ``n`` characters of ``fn``'s key ("" when it is shorter: no block)."""
+
     def key(v: str) -> str:
         out = fn(v)
         return out[:n] if len(out) >= n else ""
+
     return key
 
 
@@ -80,6 +83,7 @@ def key_function(keys: Sequence[Any]) -> Callable[[Mapping[str, Any]], tuple[str
                 return None
             out.append(v)
         return tuple(out)
+
     return key
 
 
@@ -108,11 +112,13 @@ def _columns(records: Sequence[Mapping[str, Any]]) -> Callable[[Any], list[str]]
                 out.append(x)
             done[spec] = out
         return out
+
     return column
 
 
-def candidate_pairs(records: Sequence[Mapping[str, Any]], rules: Iterable[Any], systems: Sequence[str],
-                    link_only: bool) -> tuple[set[tuple[int, int]], dict[str, dict[str, int]]]:
+def candidate_pairs(
+    records: Sequence[Mapping[str, Any]], rules: Iterable[Any], systems: Sequence[str], link_only: bool
+) -> tuple[set[tuple[int, int]], dict[str, dict[str, int]]]:
     """Candidate pairs (index pairs, i < j) of every rule, and per-rule statistics: blocks,
     pairs (new to the union), oversize blocks skipped and the largest skipped size."""
     pairs: set[tuple[int, int]] = set()

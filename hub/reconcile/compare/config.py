@@ -136,12 +136,20 @@ def _comparison_problems(c: Comparison, fields: set[str]) -> list[tuple[tuple[An
     if c.field and c.fields:
         out.append((("fields",), "give field or fields, not both"))
     elif c.fields and counts is None:
-        out.append((("fields",), (f"kind {c.kind!r} reads one field: use field: (it would ignore "
-                                 f"{', '.join(c.fields[1:])})")))
+        out.append(
+            (("fields",), (f"kind {c.kind!r} reads one field: use field: (it would ignore {', '.join(c.fields[1:])})"))
+        )
     elif c.fields and len(c.fields) not in counts:  # type: ignore[operator]
-        out.append((("fields",), (f"kind {c.kind!r} reads {' or '.join(map(str, counts))} fields "  # type: ignore[arg-type]
-                                 f"({'given, family' if c.kind == 'person_name' else 'address parts'}), "
-                                 f"not {len(c.fields)}")))
+        out.append(
+            (
+                ("fields",),
+                (
+                    f"kind {c.kind!r} reads {' or '.join(map(str, counts))} fields "  # type: ignore[arg-type]
+                    f"({'given, family' if c.kind == 'person_name' else 'address parts'}), "
+                    f"not {len(c.fields)}"
+                ),
+            )
+        )
     elif not c.reads:
         out.append(((), "missing key 'field'"))
     for i, f in enumerate(c.fields):
@@ -169,8 +177,15 @@ def _comparison_problems(c: Comparison, fields: set[str]) -> list[tuple[tuple[An
         except ValueError:
             out.append((("format",), f"not a date format: {c.format!r} (e.g. %Y%m%d)"))
     if c.term_frequency and c.kind not in TF_KINDS:
-        out.append((("term_frequency",), (f"kind {c.kind!r} compares no single value to count "
-                                         f"(term frequencies: {', '.join(sorted(TF_KINDS))})")))
+        out.append(
+            (
+                ("term_frequency",),
+                (
+                    f"kind {c.kind!r} compares no single value to count "
+                    f"(term frequencies: {', '.join(sorted(TF_KINDS))})"
+                ),
+            )
+        )
     if c.weights is not None and not out:
         levels = compile_comparison(c).levels
         bad = [lv for lv in c.weights if lv not in levels]
@@ -197,8 +212,12 @@ def config_problems(cfg: RecordMatchConfig) -> list[tuple[tuple[Any, ...], str]]
         if len(set(parts)) != len(parts):
             out.append((("blocking", i, "on"), f"blocking rule {rule.name!r} names the same key twice"))
         if parts in seen:
-            out.append((("blocking", i), (f"blocking rule {rule.name!r} would do nothing: rule {seen[parts]!r} "
-                                         "blocks on the same keys")))
+            out.append(
+                (
+                    ("blocking", i),
+                    (f"blocking rule {rule.name!r} would do nothing: rule {seen[parts]!r} blocks on the same keys"),
+                )
+            )
         seen.setdefault(parts, rule.name)
     names = [r.name for r in cfg.blocking]
     for i, name in enumerate(names):

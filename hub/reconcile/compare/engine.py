@@ -65,8 +65,7 @@ def prepare(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig) -> Pre
 def gamma(p: Prepared, i: int, j: int) -> tuple[int, ...]:
     """The level index of every comparison for one pair (-1 when either value is missing)."""
     a, b = p.recs[i].vals, p.recs[j].vals
-    return tuple(MISSING if x is None or y is None else c.compare(x, y)
-                 for c, x, y in zip(p.compiled, a, b))
+    return tuple(MISSING if x is None or y is None else c.compare(x, y) for c, x, y in zip(p.compiled, a, b))
 
 
 class Scorer:
@@ -76,7 +75,9 @@ class Scorer:
         self.cfg = cfg
         self.compiled = p.compiled
         self.table = level_weights(cfg, p.compiled, weights)
-        lam = cfg.probability_two_random_records_match or (weights.probability_two_random_records_match if weights else None)
+        lam = cfg.probability_two_random_records_match or (
+            weights.probability_two_random_records_match if weights else None
+        )
         self.prior = math.log2(lam / (1 - lam)) if lam else 0.0
         self.tf: dict[int, tuple[dict[Any, float], float]] = {}
         for k, (c, comp) in enumerate(zip(cfg.comparisons, p.compiled)):
@@ -134,9 +135,13 @@ class Scorer:
         return tuple(out)
 
 
-def match_records(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig, weights: Weights | None,
-                  decisions: Mapping[DecisionKey, bool] | None = None,
-                  prepared: Prepared | None = None) -> MatchResult:
+def match_records(
+    records: Iterable[Mapping[str, Any]],
+    cfg: RecordMatchConfig,
+    weights: Weights | None,
+    decisions: Mapping[DecisionKey, bool] | None = None,
+    prepared: Prepared | None = None,
+) -> MatchResult:
     """Link and deduplicate ``records``; stats carry the blocking statistics per rule."""
     with gc_paused():
         p = prepared or prepare(records, cfg)
@@ -170,13 +175,17 @@ def match_records(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig, 
             elif total >= th.high:
                 edges.append((1, total, i, j))
         roots = cluster_pairs(recs, edges, scored, forced, th, scorer)  # type: ignore[arg-type]
-        stats: dict[str, Any] = {"records": len(recs), "candidate_pairs": len(pairs),
-                                 "blocks": sum(s["blocks"] for s in rule_stats.values()),
-                                 "blocks_skipped": sum(s["oversize_blocks"] for s in rule_stats.values()),
-                                 "scored_pairs": len(scored)}
+        stats: dict[str, Any] = {
+            "records": len(recs),
+            "candidate_pairs": len(pairs),
+            "blocks": sum(s["blocks"] for s in rule_stats.values()),
+            "blocks_skipped": sum(s["oversize_blocks"] for s in rule_stats.values()),
+            "scored_pairs": len(scored),
+        }
         result = match_result(recs, roots, scored, forced, scorer, th.high, th.low, stats)  # type: ignore[arg-type]
-        return MatchResult(result.links, result.duplicates, result.review, result.clusters,
-                           dict(result.stats, rules=rule_stats))
+        return MatchResult(
+            result.links, result.duplicates, result.review, result.clusters, dict(result.stats, rules=rule_stats)
+        )
 
 
 @dataclass(frozen=True)
@@ -190,8 +199,14 @@ class Candidate:
     reason: str
 
 
-def nearest_candidates(p: Prepared, cfg: RecordMatchConfig, weights: Weights | None, key: tuple[str, str],
-                       linked_to: Mapping[tuple[str, str], str], n: int = 5) -> list[Candidate]:
+def nearest_candidates(
+    p: Prepared,
+    cfg: RecordMatchConfig,
+    weights: Weights | None,
+    key: tuple[str, str],
+    linked_to: Mapping[tuple[str, str], str],
+    n: int = 5,
+) -> list[Candidate]:
     """The ``n`` best-scoring records sharing any blocking key with record ``key`` (oversize
     blocks included), each with why it is not linked: below the threshold, or already linked."""
     scorer = Scorer(cfg, p, weights)
@@ -222,4 +237,3 @@ def nearest_candidates(p: Prepared, cfg: RecordMatchConfig, weights: Weights | N
         out.append(Candidate(other.key, total, scorer.signals(levels), tuple(rules), reason))
     out.sort(key=lambda c: (-c.score, c.key))
     return out[:n]
-

@@ -63,6 +63,7 @@ def _one(field: str, norm: Callable[[str], Any]) -> Callable[[Mapping[str, Any]]
     def prepare(rec: Mapping[str, Any]) -> Any:
         v = fold_text(rec.get(field))
         return norm(v) if v else None
+
     return prepare
 
 
@@ -79,6 +80,7 @@ def _ladder(names: list[str], tests: list[Callable[[Any, Any], bool]]) -> Callab
             if test(a, b):
                 return i
         return last
+
     return compare
 
 
@@ -88,8 +90,9 @@ def _fmt(x: float) -> str:
 
 # --------------------------------------------------------------------------- string kinds
 def _exact(c: Any) -> Compiled:
-    return Compiled(c.label, c.kind, ("exact", "mismatch"), _one(c.field, _identity),
-                    lambda a, b: 0 if a == b else 1, _identity)
+    return Compiled(
+        c.label, c.kind, ("exact", "mismatch"), _one(c.field, _identity), lambda a, b: 0 if a == b else 1, _identity
+    )
 
 
 def _similarity(c: Any, tag: str, sim: Callable[[str, str], float], default: tuple[float, ...]) -> Compiled:
@@ -161,18 +164,26 @@ def _date(c: Any) -> Compiled:
 
     def transposed(a: Any, b: Any) -> bool:
         x, y = a[1], b[1]
-        return x is not None and y is not None and x.year == y.year and x.month == y.day and x.day == y.month \
-            and x != y
+        return x is not None and y is not None and x.year == y.year and x.month == y.day and x.day == y.month and x != y
 
-    tests: list[Callable[..., bool]] = [lambda a, b: a[0] == b[0], transposed,
-                                               lambda a, b: DamerauLevenshtein.distance(a[0], b[0], score_cutoff=1) <= 1]
+    tests: list[Callable[..., bool]] = [
+        lambda a, b: a[0] == b[0],
+        transposed,
+        lambda a, b: DamerauLevenshtein.distance(a[0], b[0], score_cutoff=1) <= 1,
+    ]
     for n in days:
         tests.append(lambda a, b, n=n: a[1] is not None and b[1] is not None and abs((a[1] - b[1]).days) <= n)
     for n in years:
         tests.append(lambda a, b, n=n: a[1] is not None and b[1] is not None and abs((a[1] - b[1]).days) <= 365.25 * n)
     fmt = c.format
-    return Compiled(c.label, c.kind, (*names, "mismatch"), _one(c.field, lambda v: _parse_date(v, fmt)),
-                    _ladder(names, tests), lambda v: v[0])
+    return Compiled(
+        c.label,
+        c.kind,
+        (*names, "mismatch"),
+        _one(c.field, lambda v: _parse_date(v, fmt)),
+        _ladder(names, tests),
+        lambda v: v[0],
+    )
 
 
 def _number(c: Any) -> Compiled:
@@ -181,6 +192,7 @@ def _number(c: Any) -> Compiled:
             return float(v.replace(",", ""))
         except ValueError:
             return None
+
     absolute = sorted(c.thresholds)
     relative = sorted(c.relative)
     names = ["exact"] + [f"abs<={_fmt(t)}" for t in absolute] + [f"rel<={_fmt(r)}" for r in relative]
@@ -192,6 +204,7 @@ def _number(c: Any) -> Compiled:
     def prepare(rec: Mapping[str, Any]) -> float | None:
         v = fold_text(rec.get(field))
         return norm(v) if v else None
+
     return Compiled(c.label, c.kind, (*names, "mismatch"), prepare, _ladder(names, tests), _identity)
 
 
@@ -205,15 +218,25 @@ def _postcode(c: Any) -> Compiled:
     if c.prefix:
         n = c.prefix
         tests.append(lambda a, b: a[:n] == b[:n])
-    return Compiled(c.label, c.kind, (*names, "mismatch"), _one(c.field, lambda v: _NON_ALNUM.sub("", v) or None),
-                    _ladder(names, tests), _identity)
+    return Compiled(
+        c.label,
+        c.kind,
+        (*names, "mismatch"),
+        _one(c.field, lambda v: _NON_ALNUM.sub("", v) or None),
+        _ladder(names, tests),
+        _identity,
+    )
 
 
 def _phone(c: Any) -> Compiled:
     region = c.region
-    return Compiled(c.label, c.kind, ("exact", "mismatch"),
-                    _one(c.field, lambda v: frozenset(phone_keys(v, region)) or None),
-                    lambda a, b: 0 if a & b else 1)
+    return Compiled(
+        c.label,
+        c.kind,
+        ("exact", "mismatch"),
+        _one(c.field, lambda v: frozenset(phone_keys(v, region)) or None),
+        lambda a, b: 0 if a & b else 1,
+    )
 
 
 def _email(c: Any) -> Compiled:
@@ -223,8 +246,15 @@ def _email(c: Any) -> Compiled:
         if domain in ("gmail.com", "googlemail.com"):
             local, domain = local.replace(".", ""), "gmail.com"
         return (local, domain) if local and domain else None
-    return Compiled(c.label, c.kind, ("exact", "same_local", "mismatch"), _one(c.field, norm),
-                    lambda a, b: 0 if a == b else 1 if a[0] == b[0] else 2, lambda v: "@".join(v))
+
+    return Compiled(
+        c.label,
+        c.kind,
+        ("exact", "same_local", "mismatch"),
+        _one(c.field, norm),
+        lambda a, b: 0 if a == b else 1 if a[0] == b[0] else 2,
+        lambda v: "@".join(v),
+    )
 
 
 def _array(c: Any) -> Compiled:
@@ -236,6 +266,7 @@ def _array(c: Any) -> Compiled:
 
     def norm(v: str) -> frozenset[str] | None:
         return frozenset(x.strip() for x in v.split(sep) if x.strip()) or None
+
     return Compiled(c.label, c.kind, (*names, "mismatch"), _one(c.field, norm), _ladder(names, tests))
 
 
@@ -257,8 +288,10 @@ def _person_name(c: Any) -> Compiled:
             if not words:
                 return None
             return (" ".join(words[:-1]), words[-1]) if len(words) > 1 else ("", words[0])
-    return Compiled(c.label, c.kind, PERSON_LEVELS, prepare,
-                    lambda a, b: compare_person(a[0], a[1], b[0], b[1], cut, nick))
+
+    return Compiled(
+        c.label, c.kind, PERSON_LEVELS, prepare, lambda a, b: compare_person(a[0], a[1], b[0], b[1], cut, nick)
+    )
 
 
 _COMPANY_LEVELS = tuple(x for x in NAME_LEVELS if x != "missing")
@@ -266,17 +299,25 @@ _COMPANY_LEVELS = tuple(x for x in NAME_LEVELS if x != "missing")
 
 def _company_name(c: Any) -> Compiled:
     index = {lv: i for i, lv in enumerate(_COMPANY_LEVELS)}
-    return Compiled(c.label, c.kind, _COMPANY_LEVELS, _one(c.field, lambda v: parse_name(v) if v else None),
-                    lambda a, b: index.get(compare_names(a, b)[0], len(_COMPANY_LEVELS) - 1))
+    return Compiled(
+        c.label,
+        c.kind,
+        _COMPANY_LEVELS,
+        _one(c.field, lambda v: parse_name(v) if v else None),
+        lambda a, b: index.get(compare_names(a, b)[0], len(_COMPANY_LEVELS) - 1),
+    )
 
 
 def _pinyin(c: Any) -> Compiled:
     cut = c.thresholds[0] if c.thresholds else 0.9
-    return Compiled(c.label, c.kind, ("exact", f"jw>={_fmt(cut)}", "mismatch"),
-                    _one(c.field, lambda v: fold_name(v) or None),
-                    _ladder(["exact", "close"], [lambda a, b: a == b,
-                                                 lambda a, b: JaroWinkler.normalized_similarity(a, b) >= cut]),
-                    _identity)
+    return Compiled(
+        c.label,
+        c.kind,
+        ("exact", f"jw>={_fmt(cut)}", "mismatch"),
+        _one(c.field, lambda v: fold_name(v) or None),
+        _ladder(["exact", "close"], [lambda a, b: a == b, lambda a, b: JaroWinkler.normalized_similarity(a, b) >= cut]),
+        _identity,
+    )
 
 
 def _tax_id(c: Any) -> Compiled:
@@ -286,8 +327,10 @@ def _tax_id(c: Any) -> Compiled:
         if a.body and a.body == b.body:
             return 1
         return 2 if (a.valid and b.valid) else 3
-    return Compiled(c.label, c.kind, ("exact", "body", "mismatch", "mismatch_unverified"),
-                    _one(c.field, normalize_tax_id), compare)
+
+    return Compiled(
+        c.label, c.kind, ("exact", "body", "mismatch", "mismatch_unverified"), _one(c.field, normalize_tax_id), compare
+    )
 
 
 def _address(c: Any) -> Compiled:
@@ -296,30 +339,67 @@ def _address(c: Any) -> Compiled:
     def prepare(rec: Mapping[str, Any]) -> Any:
         text = " ".join(str(rec.get(f) or "") for f in fields).strip()
         return street_key(text) if text else None
-    return Compiled(c.label, c.kind, ("exact", "numbers_street", "street", "numbers", "close", "mismatch"),
-                    prepare, compare_address)
+
+    return Compiled(
+        c.label, c.kind, ("exact", "numbers_street", "street", "numbers", "close", "mismatch"), prepare, compare_address
+    )
 
 
 KINDS: dict[str, Callable[[Any], Compiled]] = {
-    "exact": _exact, "jaro_winkler": _jaro_winkler, "levenshtein": _levenshtein, "damerau": _damerau,
-    "token_set": _token_set, "token_sort": _token_sort, "date": _date, "number": _number,
-    "postcode": _postcode, "phone": _phone, "email": _email, "array": _array,
-    "person_name": _person_name, "company_name": _company_name, "pinyin": _pinyin,
-    "tax_id": _tax_id, "address": _address,
+    "exact": _exact,
+    "jaro_winkler": _jaro_winkler,
+    "levenshtein": _levenshtein,
+    "damerau": _damerau,
+    "token_set": _token_set,
+    "token_sort": _token_sort,
+    "date": _date,
+    "number": _number,
+    "postcode": _postcode,
+    "phone": _phone,
+    "email": _email,
+    "array": _array,
+    "person_name": _person_name,
+    "company_name": _company_name,
+    "pinyin": _pinyin,
+    "tax_id": _tax_id,
+    "address": _address,
 }
 #: options each kind reads (besides field/fields/name/weights); any other option set is an error
 KIND_OPTIONS: dict[str, frozenset[str]] = {
-    "exact": frozenset(), "jaro_winkler": frozenset({"thresholds"}), "levenshtein": frozenset({"thresholds"}),
-    "damerau": frozenset({"thresholds"}), "token_set": frozenset({"thresholds"}),
-    "token_sort": frozenset({"thresholds"}), "date": frozenset({"days", "years", "format"}),
-    "number": frozenset({"thresholds", "relative"}), "postcode": frozenset({"prefix"}),
-    "phone": frozenset({"region"}), "email": frozenset(), "array": frozenset({"thresholds", "separator"}),
-    "person_name": frozenset({"thresholds", "nicknames"}), "company_name": frozenset(),
-    "pinyin": frozenset({"thresholds"}), "tax_id": frozenset(), "address": frozenset(),
+    "exact": frozenset(),
+    "jaro_winkler": frozenset({"thresholds"}),
+    "levenshtein": frozenset({"thresholds"}),
+    "damerau": frozenset({"thresholds"}),
+    "token_set": frozenset({"thresholds"}),
+    "token_sort": frozenset({"thresholds"}),
+    "date": frozenset({"days", "years", "format"}),
+    "number": frozenset({"thresholds", "relative"}),
+    "postcode": frozenset({"prefix"}),
+    "phone": frozenset({"region"}),
+    "email": frozenset(),
+    "array": frozenset({"thresholds", "separator"}),
+    "person_name": frozenset({"thresholds", "nicknames"}),
+    "company_name": frozenset(),
+    "pinyin": frozenset({"thresholds"}),
+    "tax_id": frozenset(),
+    "address": frozenset(),
 }
 #: kinds whose prepared value is one value, so term frequencies can be counted on it
-TF_KINDS = frozenset({"exact", "jaro_winkler", "levenshtein", "damerau", "token_set", "token_sort", "date",
-                      "number", "postcode", "email", "pinyin"})
+TF_KINDS = frozenset(
+    {
+        "exact",
+        "jaro_winkler",
+        "levenshtein",
+        "damerau",
+        "token_set",
+        "token_sort",
+        "date",
+        "number",
+        "postcode",
+        "email",
+        "pinyin",
+    }
+)
 #: kinds that may read several fields (``fields:``): the number they read
 MULTI_FIELD_KINDS: dict[str, tuple[int, ...]] = {"person_name": (2,), "address": (1, 2, 3, 4)}
 

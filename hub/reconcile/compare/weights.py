@@ -61,12 +61,16 @@ def level_weights(cfg: Any, compiled: Sequence[Any], weights: Weights | None) ->
             continue
         cw = weights.comparisons.get(c.label) if weights else None
         if cw is None:
-            raise MappingRuleError(f"comparison {c.label!r} has no hand-set weights and the weights file has no entry "
-                                   f"for it: run `hub match train {cfg.entity}`")
+            raise MappingRuleError(
+                f"comparison {c.label!r} has no hand-set weights and the weights file has no entry "
+                f"for it: run `hub match train {cfg.entity}`"
+            )
         missing = [lv for lv in comp.levels if lv not in cw.m or lv not in cw.u]
         if missing:
-            raise MappingRuleError(f"the weights file has no level(s) {', '.join(missing)} of comparison {c.label!r} "
-                                   f"(the comparison changed): run `hub match train {cfg.entity}` again")
+            raise MappingRuleError(
+                f"the weights file has no level(s) {', '.join(missing)} of comparison {c.label!r} "
+                f"(the comparison changed): run `hub match train {cfg.entity}` again"
+            )
         out.append({lv: bayes_weight(cw.m[lv], cw.u[lv]) for lv in comp.levels})
     return out
 
@@ -87,9 +91,11 @@ def read_weights(path: Path) -> Weights:
         comps = {}
         for name, entry in (root.get("comparisons") or {}).items():
             levels = entry["levels"]
-            comps[str(name)] = ComparisonWeights(str(entry.get("kind", "")),
-                                                 {str(k): float(v["m"]) for k, v in levels.items()},
-                                                 {str(k): float(v["u"]) for k, v in levels.items()})
+            comps[str(name)] = ComparisonWeights(
+                str(entry.get("kind", "")),
+                {str(k): float(v["m"]) for k, v in levels.items()},
+                {str(k): float(v["u"]) for k, v in levels.items()},
+            )
         return Weights(lam, comps, float(root.get("suggested_threshold", 0.0)), dict(root.get("trained") or {}))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MappingRuleError(f"not a weights file (written by `hub match train`): {exc}", file=str(path)) from None
@@ -103,10 +109,19 @@ def write_weights(path: Path, weights: Weights, header: str = "") -> None:
         "suggested_threshold": round(weights.suggested_threshold, 3),
         "trained": dict(weights.trained),
         "comparisons": {
-            name: {"kind": cw.kind, "levels": {
-                lv: {"m": float(f"{cw.m[lv]:.6g}"), "u": float(f"{cw.u[lv]:.6g}"),
-                     "weight": round(bayes_weight(cw.m[lv], cw.u[lv]), 3)} for lv in cw.m}}
-            for name, cw in weights.comparisons.items()},
+            name: {
+                "kind": cw.kind,
+                "levels": {
+                    lv: {
+                        "m": float(f"{cw.m[lv]:.6g}"),
+                        "u": float(f"{cw.u[lv]:.6g}"),
+                        "weight": round(bayes_weight(cw.m[lv], cw.u[lv]), 3),
+                    }
+                    for lv in cw.m
+                },
+            }
+            for name, cw in weights.comparisons.items()
+        },
     }
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
     path.write_text(header + text, encoding="utf-8")

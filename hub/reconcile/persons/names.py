@@ -20,21 +20,62 @@ __all__ = ["NICKNAMES", "PERSON_LEVELS", "canonical_given", "compare_person", "f
 NICKNAMES: dict[str, str] = {
     nick: formal
     for formal, nicks in {
-        "robert": "bob bobby rob robbie bert", "william": "bill billy will willy liam",
-        "richard": "dick rick ricky rich", "james": "jim jimmy jamie", "john": "jack johnny jon",
-        "jonathan": "jon jonny", "michael": "mike mick mickey", "thomas": "tom tommy",
-        "christopher": "chris kit", "christine": "chris chrissy tina", "elizabeth": "liz lizzie beth betty eliza libby",
-        "margaret": "maggie meg peggy marge", "katherine": "kate kathy katie kat", "catherine": "cate cathy",
-        "jennifer": "jen jenny", "joseph": "joe joey", "daniel": "dan danny", "david": "dave davy",
-        "edward": "ed eddie ted ned", "anthony": "tony", "andrew": "andy drew", "benjamin": "ben benny",
-        "charles": "charlie chuck chas", "nicholas": "nick nicky", "matthew": "matt", "samuel": "sam sammy",
-        "stephen": "steve stevie", "steven": "steve", "timothy": "tim timmy", "patrick": "pat paddy",
-        "peter": "pete", "alexander": "alex sandy", "alexandra": "alex sandra lexi", "victoria": "vicky tori",
-        "rebecca": "becky becca", "susan": "sue susie", "deborah": "deb debbie", "patricia": "pat patty trish",
-        "jessica": "jess jessie", "joshua": "josh", "nathan": "nate", "gregory": "greg", "kenneth": "ken kenny",
-        "ronald": "ron ronnie", "donald": "don donny", "lawrence": "larry", "raymond": "ray",
-        "frederick": "fred freddie", "henry": "harry hank", "abigail": "abby", "samantha": "sam sammy",
-        "zachary": "zach zack", "joshuah": "josh", "jacob": "jake", "isabella": "bella izzy", "olivia": "liv",
+        "robert": "bob bobby rob robbie bert",
+        "william": "bill billy will willy liam",
+        "richard": "dick rick ricky rich",
+        "james": "jim jimmy jamie",
+        "john": "jack johnny jon",
+        "jonathan": "jon jonny",
+        "michael": "mike mick mickey",
+        "thomas": "tom tommy",
+        "christopher": "chris kit",
+        "christine": "chris chrissy tina",
+        "elizabeth": "liz lizzie beth betty eliza libby",
+        "margaret": "maggie meg peggy marge",
+        "katherine": "kate kathy katie kat",
+        "catherine": "cate cathy",
+        "jennifer": "jen jenny",
+        "joseph": "joe joey",
+        "daniel": "dan danny",
+        "david": "dave davy",
+        "edward": "ed eddie ted ned",
+        "anthony": "tony",
+        "andrew": "andy drew",
+        "benjamin": "ben benny",
+        "charles": "charlie chuck chas",
+        "nicholas": "nick nicky",
+        "matthew": "matt",
+        "samuel": "sam sammy",
+        "stephen": "steve stevie",
+        "steven": "steve",
+        "timothy": "tim timmy",
+        "patrick": "pat paddy",
+        "peter": "pete",
+        "alexander": "alex sandy",
+        "alexandra": "alex sandra lexi",
+        "victoria": "vicky tori",
+        "rebecca": "becky becca",
+        "susan": "sue susie",
+        "deborah": "deb debbie",
+        "patricia": "pat patty trish",
+        "jessica": "jess jessie",
+        "joshua": "josh",
+        "nathan": "nate",
+        "gregory": "greg",
+        "kenneth": "ken kenny",
+        "ronald": "ron ronnie",
+        "donald": "don donny",
+        "lawrence": "larry",
+        "raymond": "ray",
+        "frederick": "fred freddie",
+        "henry": "harry hank",
+        "abigail": "abby",
+        "samantha": "sam sammy",
+        "zachary": "zach zack",
+        "joshuah": "josh",
+        "jacob": "jake",
+        "isabella": "bella izzy",
+        "olivia": "liv",
     }.items()
     for nick in nicks.split()
 }
@@ -72,15 +113,21 @@ def _initial(a: str, b: str) -> bool:
     return (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
 
 
-def compare_person(ga: str, fa: str, gb: str, fb: str, cut: float = 0.9,
-                   nicknames: dict[str, str] | None = None) -> int:
+def compare_person(
+    ga: str, fa: str, gb: str, fb: str, cut: float = 0.9, nicknames: dict[str, str] | None = None
+) -> int:
     """Level index in :data:`PERSON_LEVELS` for two (given, family) pairs, already folded."""
     if ga == gb and fa == fb:
         return 0
     if ga and fa and ga == fb and fa == gb:
         return 1
     family_same = bool(fa) and fa == fb
-    if family_same and ga and gb and (_initial(ga, gb) or canonical_given(ga, nicknames) == canonical_given(gb, nicknames)):
+    if (
+        family_same
+        and ga
+        and gb
+        and (_initial(ga, gb) or canonical_given(ga, nicknames) == canonical_given(gb, nicknames))
+    ):
         return 2
     if _close(ga, gb, cut) and _close(fa, fb, cut):
         return 3

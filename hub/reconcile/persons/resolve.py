@@ -43,8 +43,13 @@ class RecordMatch:
     weights_path: Path | None = None
 
 
-def load_record_match(match: str | Mapping[str, Any], base_dir: Path, file: Any = None,
-                      where: tuple[Any, ...] = (), require_weights: bool = False) -> RecordMatch:
+def load_record_match(
+    match: str | Mapping[str, Any],
+    base_dir: Path,
+    file: Any = None,
+    where: tuple[Any, ...] = (),
+    require_weights: bool = False,
+) -> RecordMatch:
     """The configuration (a file relative to ``base_dir``, or the inline section ``where`` of
     ``file``) and its weights file. Without the file (before the first ``hub match train``) the
     stage trains on the records it matches; ``require_weights`` makes that an error instead."""
@@ -61,8 +66,9 @@ def load_record_match(match: str | Mapping[str, Any], base_dir: Path, file: Any 
         weights = read_weights(wpath)
     elif require_weights and any(c.weights is None for c in cfg.comparisons):
         what = f"weights file {wpath} does not exist" if wpath else "no weights file is named (weights:)"
-        raise MappingRuleError(f"{cfg.entity}: {what} and not every comparison has hand-set weights: "
-                               f"run `hub match train {cfg.entity}`")
+        raise MappingRuleError(
+            f"{cfg.entity}: {what} and not every comparison has hand-set weights: run `hub match train {cfg.entity}`"
+        )
     return RecordMatch(cfg, weights, wpath)
 
 
@@ -70,19 +76,25 @@ def load_entity_records(conn: Connection, entity: str, systems: list[str]) -> li
     """Live records of ``entity`` in ``systems`` as plain mappings (canonical field names)."""
     t = MODELS[entity].__table__
     cols = [t.c.system, t.c.external_id] + [t.c[f] for f in fields_of(entity)]
-    q = select(*cols).where(t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False)) \
+    q = (
+        select(*cols)
+        .where(t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False))
         .order_by(t.c.system, t.c.external_id)
+    )
     return [{k: ("" if v is None else v) for k, v in row.items()} for row in conn.execute(q).mappings()]
 
 
 def _decisions(conn: Connection, entity: str) -> dict[tuple[str, str, str, str], bool]:
     r = ReviewItem.__table__
     q = select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b, r.c.status).where(
-        r.c.entity == entity, r.c.status.in_(("accepted", "rejected")))
+        r.c.entity == entity, r.c.status.in_(("accepted", "rejected"))
+    )
     return {decision_key((sa, ia), (sb, ib)): st == "accepted" for sa, ia, sb, ib, st in conn.execute(q)}
 
 
-def _explain(pm: PairMatch, me: tuple[str, str], signals: dict[int, dict[str, Any]]) -> tuple[str, float, dict[str, Any]]:
+def _explain(
+    pm: PairMatch, me: tuple[str, str], signals: dict[int, dict[str, Any]]
+) -> tuple[str, float, dict[str, Any]]:
     """A member's link as the crosswalk stores it: the partner, the decision and the signals that
     carried weight (``hub explain`` words them; the one-line form would repeat the same facts).
     ``signals`` memoises the signal mapping per pair (both members of a pair share it)."""
@@ -96,28 +108,57 @@ def _explain(pm: PairMatch, me: tuple[str, str], signals: dict[int, dict[str, An
 def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], run_id: int) -> None:
     """Open the review items the matcher proposes; drop open ones it no longer proposes."""
     r = ReviewItem.__table__
-    decided = {tuple(k) for k in conn.execute(select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b)
-                                              .where(r.c.entity == entity, r.c.status != "open"))}
+    decided = {
+        tuple(k)
+        for k in conn.execute(
+            select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b).where(r.c.entity == entity, r.c.status != "open")
+        )
+    }
     rows = []
     for pm in review:
         (sa, ia), (sb, ib) = sorted((pm.a, pm.b))
         if (sa, ia, sb, ib) not in decided:
-            rows.append({"entity": entity, "system_a": sa, "id_a": ia, "system_b": sb, "id_b": ib,
-                         "score": float(pm.score), "explanation": {"explain": pm.explain(), "decision": pm.decision},
-                         "status": "open", "decided_by": None, "decided_at": None, "first_run": run_id,
-                         "last_run": run_id})
+            rows.append(
+                {
+                    "entity": entity,
+                    "system_a": sa,
+                    "id_a": ia,
+                    "system_b": sb,
+                    "id_b": ib,
+                    "score": float(pm.score),
+                    "explanation": {"explain": pm.explain(), "decision": pm.decision},
+                    "status": "open",
+                    "decided_by": None,
+                    "decided_at": None,
+                    "first_run": run_id,
+                    "last_run": run_id,
+                }
+            )
     current = {(x["system_a"], x["id_a"], x["system_b"], x["id_b"]) for x in rows}
-    for sa, ia, sb, ib in list(conn.execute(select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b)
-                                            .where(r.c.entity == entity, r.c.status == "open"))):
+    for sa, ia, sb, ib in list(
+        conn.execute(
+            select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b).where(r.c.entity == entity, r.c.status == "open")
+        )
+    ):
         if (sa, ia, sb, ib) not in current:
-            conn.execute(delete(r).where(r.c.entity == entity, r.c.system_a == sa, r.c.id_a == ia,
-                                         r.c.system_b == sb, r.c.id_b == ib))
-    upsert(conn, r, rows, key=("entity", "system_a", "id_a", "system_b", "id_b"),
-           change_column=("score", "explanation"), update_columns=("score", "explanation", "last_run"))
+            conn.execute(
+                delete(r).where(
+                    r.c.entity == entity, r.c.system_a == sa, r.c.id_a == ia, r.c.system_b == sb, r.c.id_b == ib
+                )
+            )
+    upsert(
+        conn,
+        r,
+        rows,
+        key=("entity", "system_a", "id_a", "system_b", "id_b"),
+        change_column=("score", "explanation"),
+        update_columns=("score", "explanation", "last_run"),
+    )
 
 
-def resolve_entity(engine: Engine, entity: str, systems: list[str], rm: RecordMatch,
-                   run_id: int) -> tuple[int, list[Cluster], dict[str, int], dict[str, Any]]:
+def resolve_entity(
+    engine: Engine, entity: str, systems: list[str], rm: RecordMatch, run_id: int
+) -> tuple[int, list[Cluster], dict[str, int], dict[str, Any]]:
     """Match ``entity`` over ``systems`` and write its crosswalk and review queue: (records,
     clusters, crosswalk change counts, extra counts: review, duplicates, blocking statistics)."""
     with engine.begin() as conn:
@@ -134,13 +175,21 @@ def resolve_entity(engine: Engine, entity: str, systems: list[str], rm: RecordMa
                 if cur is None or (pm.score, pm.b, pm.a) > (cur.score, cur.b, cur.a):
                     best[m] = pm
         signals: dict[int, dict[str, Any]] = {}
-        clusters = [Cluster(members=c, why={m: _explain(best[m], m, signals) for m in c if m in best})
-                    for c in result.clusters]
+        clusters = [
+            Cluster(members=c, why={m: _explain(best[m], m, signals) for m in c if m in best}) for c in result.clusters
+        ]
         counts = write_crosswalk(conn, entity, clusters, run_id)
         _write_review(conn, entity, result.review, run_id)
     st = result.stats
-    extra = {"weights": "trained in this run (no weights file yet: hub match train)" if trained else "file",
-             "review": st.get("review", 0), "duplicates": st.get("duplicates", 0),
-             "blocking": {"blocks": st["blocks"], "candidate_pairs": st["candidate_pairs"],
-                          "oversize_blocks_skipped": st["blocks_skipped"], "rules": st["rules"]}}
+    extra = {
+        "weights": "trained in this run (no weights file yet: hub match train)" if trained else "file",
+        "review": st.get("review", 0),
+        "duplicates": st.get("duplicates", 0),
+        "blocking": {
+            "blocks": st["blocks"],
+            "candidate_pairs": st["candidate_pairs"],
+            "oversize_blocks_skipped": st["blocks_skipped"],
+            "rules": st["rules"],
+        },
+    }
     return len(records), clusters, counts, extra

@@ -23,8 +23,6 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from hub.reconcile.store.lifecycle import write_findings
-from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_table
 from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
 from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import Cluster, prune_crosswalk, write_crosswalk
@@ -32,7 +30,10 @@ from hub.reconcile.discrepancy_rules import linked_pairs
 from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origins, link_orders
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
-from hub.store.fast import decimal_positions as _decimals, live_rows, stream_rows
+from hub.reconcile.store.lifecycle import write_findings
+from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_table
+from hub.store.fast import decimal_positions as _decimals
+from hub.store.fast import live_rows, stream_rows
 from hub.store.keyset import key_table
 from hub.store.models import CrosswalkLink
 
@@ -45,7 +46,16 @@ STORE_KINDS = kinds_in(scope="store")
 EDI_SCOPE = "*edi"
 INVENTORY_SCOPE = "*inventory"
 
-_ORDER_FIELDS = ("party_ref", "order_number", "order_date", "status", "source_status", "amount", "source_ref", "erp_order_no")
+_ORDER_FIELDS = (
+    "party_ref",
+    "order_number",
+    "order_date",
+    "status",
+    "source_status",
+    "amount",
+    "source_ref",
+    "erp_order_no",
+)
 _LINE_FIELDS = ("order_ref", "line_no", "product_ref", "sku", "quantity", "amount")
 
 
@@ -54,8 +64,16 @@ def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> 
     return live_rows(conn, entity, system, list(fields))
 
 
-def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, system: str, party_system: str,
-                 fields: Iterable[str], party_column: str = "party_ref") -> Iterator[dict[str, Any]]:
+def _bucket_rows(
+    conn: Connection,
+    st: ScopeTable,
+    bucket: int,
+    entity: str,
+    system: str,
+    party_system: str,
+    fields: Iterable[str],
+    party_column: str = "party_ref",
+) -> Iterator[dict[str, Any]]:
     """Live rows of one system whose customer (``party_column``, a ``party_system`` id) is in the bucket.
 
     Each row carries its ``scope``. A NULL customer reads as the empty id (an orphan scope).
@@ -63,9 +81,13 @@ def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, sys
     names = ["external_id", *fields]
     cols = ", ".join(f"t.{n}" for n in names)
     # CROSS JOIN fixes the join order on SQLite: the bucket's customers first, then their rows by index
-    base = (f"SELECT s.scope, {cols} FROM {st.name} s CROSS JOIN {entity} t WHERE s.bucket = ? AND s.system = ? "
-            f"AND t.system = ? AND t.deleted = ? AND ")
-    sql = f"{base}t.{party_column} = s.party_ref UNION ALL {base}s.party_ref = '' AND t.{party_column} IS NULL ORDER BY 2"
+    base = (
+        f"SELECT s.scope, {cols} FROM {st.name} s CROSS JOIN {entity} t WHERE s.bucket = ? AND s.system = ? "
+        f"AND t.system = ? AND t.deleted = ? AND "
+    )
+    sql = (
+        f"{base}t.{party_column} = s.party_ref UNION ALL {base}s.party_ref = '' AND t.{party_column} IS NULL ORDER BY 2"
+    )
     params = [bucket, party_system, system, False] * 2
     return stream_rows(conn, sql, params, ["scope", *names], [i + 1 for i in _decimals(entity, names)])
 
@@ -73,9 +95,11 @@ def _bucket_rows(conn: Connection, st: ScopeTable, bucket: int, entity: str, sys
 def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) -> Iterator[dict[str, Any]]:
     """Live order lines of one system whose order's customer is in the bucket."""
     cols = ", ".join(f"l.{n}" for n in _LINE_FIELDS)
-    base = (f"SELECT {cols} FROM {st.name} s CROSS JOIN sales_order o CROSS JOIN order_line l WHERE s.bucket = ? "
-            f"AND s.system = ? AND o.system = ? AND o.deleted = ? AND l.system = o.system AND l.order_ref = o.external_id "
-            f"AND l.deleted = ? AND ")
+    base = (
+        f"SELECT {cols} FROM {st.name} s CROSS JOIN sales_order o CROSS JOIN order_line l WHERE s.bucket = ? "
+        f"AND s.system = ? AND o.system = ? AND o.deleted = ? AND l.system = o.system AND l.order_ref = o.external_id "
+        f"AND l.deleted = ? AND "
+    )
     sql = f"{base}o.party_ref = s.party_ref UNION ALL {base}s.party_ref = '' AND o.party_ref IS NULL"
     params = [bucket, system, system, False, False] * 2
     return stream_rows(conn, sql, params, list(_LINE_FIELDS), _decimals("order_line", _LINE_FIELDS))
@@ -85,7 +109,9 @@ def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
     """CRM product id -> DRP SKU through the product crosswalk (else the CRM's own SKU field)."""
     cw = CrosswalkLink.__table__
     by_cid: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for system, ext, cid in conn.execute(select(cw.c.system, cw.c.external_id, cw.c.canonical_id).where(cw.c.entity == "product")):
+    for system, ext, cid in conn.execute(
+        select(cw.c.system, cw.c.external_id, cw.c.canonical_id).where(cw.c.entity == "product")
+    ):
         by_cid[cid][system].append(ext)
     out = {}
     for members in by_cid.values():
@@ -120,12 +146,20 @@ class _EdiIndex:
             out = (_line(system, r, roles, {}) for r in stream_rows(conn, sql, [system, ext, False], names, dec))
             return [ln for ln in out if ln is not None]
 
-        edi_orders = [as_order({**r, "system": roles.edi}) for r in _rows(conn, "sales_order", roles.edi, _ORDER_FIELDS)]
+        edi_orders = [
+            as_order({**r, "system": roles.edi}) for r in _rows(conn, "sales_order", roles.edi, _ORDER_FIELDS)
+        ]
         self.po_ext = {o.order_number: o.external_id for o in edi_orders if o.order_number}
         self.all_pos = sorted(o.external_id for o in edi_orders)
         self.origins: dict[str, EdiOrigin] = find_edi_origins(
-            lambda: ({**r, "system": roles.drp} for r in _rows(conn, "sales_order", roles.drp, ("source_ref", "amount", "order_date"))),
-            edi_orders, lines, rules.orders.link)
+            lambda: (
+                {**r, "system": roles.drp}
+                for r in _rows(conn, "sales_order", roles.drp, ("source_ref", "amount", "order_date"))
+            ),
+            edi_orders,
+            lines,
+            rules.orders.link,
+        )
         del edi_orders
 
     def po_of(self, origin: EdiOrigin) -> str:
@@ -140,7 +174,9 @@ class _Bucket:
         self.clusters: list[Cluster] = []
         self.cluster_scope: dict[tuple[str, str], str] = {}  # first member -> scope
         self.findings: list[Any] = []
-        self.scope: dict[tuple[str, ...], str] = {}  # ("order", system, id) / ("payment", id) / ("party", code) -> scope (a rule's keyed_by)
+        self.scope: dict[
+            tuple[str, ...], str
+        ] = {}  # ("order", system, id) / ("payment", id) / ("party", code) -> scope (a rule's keyed_by)
         self.stats: Counter[str] = Counter()
         self.attached: list[str] = []  # 850 POs attached to this bucket's DRP orders
 
@@ -159,7 +195,9 @@ class _Bucket:
 class _BucketInputs:
     """What the rules of one bucket read: order inputs set by the caller, the rest read on first use."""
 
-    def __init__(self, conn: Connection, st: ScopeTable, bucket: int, roles: Roles, rules: RulesConfig, out: _Bucket) -> None:
+    def __init__(
+        self, conn: Connection, st: ScopeTable, bucket: int, roles: Roles, rules: RulesConfig, out: _Bucket
+    ) -> None:
         self._conn, self._st, self._bucket, self._roles, self._rules, self._out = conn, st, bucket, roles, rules, out
         self.crm_orders: list[Any] = []
         self.drp_orders: list[Any] = []
@@ -172,13 +210,17 @@ class _BucketInputs:
         self.party_canonical: dict[tuple[str, str], str] = {}
         self.party_systems: dict[str, frozenset[str]] = {}
 
-    def _rows(self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any) -> Iterator[dict[str, Any]]:
+    def _rows(
+        self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any
+    ) -> Iterator[dict[str, Any]]:
         return _bucket_rows(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
 
     @cached_property
     def invoices(self) -> list[Any]:
         drp = self._roles.drp
-        rows = self._rows("invoice", drp, drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref"))
+        rows = self._rows(
+            "invoice", drp, drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref")
+        )
         return [as_invoice({k: v for k, v in r.items() if k != "scope"}) for r in rows]
 
     @cached_property
@@ -189,9 +231,23 @@ class _BucketInputs:
             self._out.scope[("payment", r["external_id"])] = r.pop("scope")
             payments.append(as_payment(r))
         payments.sort(key=lambda p: (p.payment_date or dt.date.min, p.external_id))
-        remits = [as_remittance_line({k: v for k, v in r.items() if k != "scope"}) for r in self._rows(
-            "remittance_line", roles.edi, roles.drp,
-            ("trace", "party_ref", "payment_amount", "payment_date", "invoice_ref", "paid_amount", "invoice_amount"))]
+        remits = [
+            as_remittance_line({k: v for k, v in r.items() if k != "scope"})
+            for r in self._rows(
+                "remittance_line",
+                roles.edi,
+                roles.drp,
+                (
+                    "trace",
+                    "party_ref",
+                    "payment_amount",
+                    "payment_date",
+                    "invoice_ref",
+                    "paid_amount",
+                    "invoice_amount",
+                ),
+            )
+        ]
         owner_sql = "SELECT party_ref FROM invoice WHERE system = ? AND external_id = ? AND deleted = ?"
 
         def invoice_owner(no: str) -> str | None:
@@ -204,7 +260,9 @@ class _BucketInputs:
     def drp_parties(self) -> list[dict[str, Any]]:
         drp = self._roles.drp
         out = []
-        for r in self._rows("party", drp, drp, ("name", "credit_limit", "channel_level", "parent_ref"), party_column="external_id"):
+        for r in self._rows(
+            "party", drp, drp, ("name", "credit_limit", "channel_level", "parent_ref"), party_column="external_id"
+        ):
             self._out.scope[("party", r["external_id"])] = r.pop("scope")
             out.append({**r, "system": drp})
         return out
@@ -216,9 +274,17 @@ class _BucketInputs:
         return [{**{k: v for k, v in r.items() if k != "scope"}, "system": crm} for r in rows]
 
 
-def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesConfig, roles: Roles,
-                   crm_sku: dict[str, str], edi: _EdiIndex, known: dict[tuple[str, str], str],
-                   party_systems: dict[str, frozenset[str]]) -> _Bucket:
+def _detect_bucket(
+    conn: Connection,
+    st: ScopeTable,
+    bucket: int,
+    rules: RulesConfig,
+    roles: Roles,
+    crm_sku: dict[str, str],
+    edi: _EdiIndex,
+    known: dict[tuple[str, str], str],
+    party_systems: dict[str, frozenset[str]],
+) -> _Bucket:
     out = _Bucket(roles)
     parties = st.scopes_of(conn, bucket)
     crm_cust = {ref: sc for s, ref, sc in parties if s == roles.crm and not sc.startswith("?")}
@@ -242,8 +308,15 @@ def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesCo
     def lookup(system: str, ext: str) -> list[OrderLine]:
         return lines.get((system, ext), [])
 
-    res = link_orders(crm_orders, drp_orders, crm_customers=crm_cust, drp_customers=drp_cust, lines=lookup,
-                      config=rules.orders.link, origins=edi.origins)
+    res = link_orders(
+        crm_orders,
+        drp_orders,
+        crm_customers=crm_cust,
+        drp_customers=drp_cust,
+        lines=lookup,
+        config=rules.orders.link,
+        origins=edi.origins,
+    )
 
     # crosswalk clusters: linked pairs, DRP orders with the 850 they came from, singletons
     members: dict[str, list[tuple[str, str]]] = {}
@@ -275,21 +348,37 @@ def _detect_bucket(conn: Connection, st: ScopeTable, bucket: int, rules: RulesCo
     crm_canon = set(crm_cust.values())
     inputs = _BucketInputs(conn, st, bucket, roles, rules, out)
     inputs.crm_orders, inputs.drp_orders, inputs.lines = crm_orders, drp_orders, lookup
-    inputs.linked_crm_ids, inputs.linked_drp_nos, inputs.edi_order_nos = res.crm_to_drp(), res.drp_to_crm(), res.edi_origins
-    inputs.known_drp_customers = {code for code, cid in drp_cust.items() if cid in crm_canon}  # DRP customers the CRM knows
+    inputs.linked_crm_ids, inputs.linked_drp_nos, inputs.edi_order_nos = (
+        res.crm_to_drp(),
+        res.drp_to_crm(),
+        res.edi_origins,
+    )
+    inputs.known_drp_customers = {
+        code for code, cid in drp_cust.items() if cid in crm_canon
+    }  # DRP customers the CRM knows
     inputs.linked_pairs = list(linked_pairs(res.links, crm_by_id, drp_by_no))
     inputs.party_canonical, inputs.party_systems = known, party_systems
     f = out.findings
     for rule in rules_in(scope="customer"):
         f += rule.run(inputs, rules)
-    out.stats.update(order_links=len(res.links), edi_origins=len(res.edi_origins), rejected_refs=len(res.rejected),
-                     findings=len(f))
+    out.stats.update(
+        order_links=len(res.links), edi_origins=len(res.edi_origins), rejected_refs=len(res.rejected), findings=len(f)
+    )
     return out
 
 
-def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, link: bool,
-           scopes: set[str] | None = None, changed_pos: Iterable[str] = (), inventory: bool = True,
-           known: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
+def detect(
+    conn: Connection,
+    rules: RulesConfig,
+    roles: Roles,
+    run_id: int,
+    *,
+    link: bool,
+    scopes: set[str] | None = None,
+    changed_pos: Iterable[str] = (),
+    inventory: bool = True,
+    known: dict[tuple[str, str], str] | None = None,
+) -> dict[str, Any]:
     """Link orders (when ``link``: into the crosswalk) and run every enabled rule.
 
     ``scopes`` None checks every customer, and resolves whatever is no longer found anywhere;
@@ -323,8 +412,9 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
             within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})
             life.update(write_findings(conn, b.findings, run_id, SCOPED_KINDS, scope_of=b.scope_of, within=within))
             if link:
-                xw.update(write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True,
-                                          scope=b.scope_of_cluster))
+                xw.update(
+                    write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True, scope=b.scope_of_cluster)
+                )
         if scopes is None:  # found under no customer any more (or written before scopes existed)
             orphans = f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})"
             life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(orphans, {})))
@@ -332,30 +422,53 @@ def detect(conn: Connection, rules: RulesConfig, roles: Roles, run_id: int, *, l
             gone = scopes - set(r[0] for r in conn.execute(text(f"SELECT DISTINCT scope FROM {st.name}")))
             if gone:
                 with key_table(conn, ("scope",), ((g,) for g in gone)) as t:
-                    life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(f"d.scope IN (SELECT scope FROM {t})", {})))
+                    life.update(
+                        write_findings(
+                            conn, [], run_id, SCOPED_KINDS, within=(f"d.scope IN (SELECT scope FROM {t})", {})
+                        )
+                    )
         if link:
             xw.update(_write_unattached_pos(conn, roles, edi, attached, run_id, scopes, st))
     if inventory:
         locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
-        stock = list(_rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
-        edi_stock = list(_rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref")))
+        stock = list(
+            _rows(conn, "inventory", roles.drp, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref"))
+        )
+        edi_stock = list(
+            _rows(conn, "inventory", roles.edi, ("location_ref", "party_ref", "sku", "as_of", "on_hand", "report_ref"))
+        )
         whole = _StoreInputs(locations=locations, drp_stock=stock, edi_stock=edi_stock)
         found = [d for rule in rules_in(scope="store") for d in rule.run(whole, rules)]
         stats["findings"] += len(found)
         life.update(write_findings(conn, found, run_id, STORE_KINDS, scope_of=lambda _f: INVENTORY_SCOPE))
-    return {"orders": dict(stats), "crosswalk": dict(xw), "discrepancies": {k: life.get(k, 0) for k in ("opened", "changed", "resolved")}}
+    return {
+        "orders": dict(stats),
+        "crosswalk": dict(xw),
+        "discrepancies": {k: life.get(k, 0) for k in ("opened", "changed", "resolved")},
+    }
 
 
-def _write_unattached_pos(conn: Connection, roles: Roles, edi: _EdiIndex, attached: set[str], run_id: int,
-                          scopes: set[str] | None, st: ScopeTable) -> Counter[str]:
+def _write_unattached_pos(
+    conn: Connection,
+    roles: Roles,
+    edi: _EdiIndex,
+    attached: set[str],
+    run_id: int,
+    scopes: set[str] | None,
+    st: ScopeTable,
+) -> Counter[str]:
     """850 POs no DRP order came from, as singletons: all of them, or (incremental) those whose
     link was written under a re-checked customer or that changed."""
     if scopes is None:
         todo = [po for po in edi.all_pos if po not in attached]
     else:
-        rows = conn.execute(text(
-            f"SELECT c.external_id FROM crosswalk c WHERE c.entity = 'sales_order' AND c.system = :s AND "
-            f"(c.scope IN (SELECT scope FROM {st.name}) OR c.scope IS NULL)"), {"s": roles.edi})
+        rows = conn.execute(
+            text(
+                f"SELECT c.external_id FROM crosswalk c WHERE c.entity = 'sales_order' AND c.system = :s AND "
+                f"(c.scope IN (SELECT scope FROM {st.name}) OR c.scope IS NULL)"
+            ),
+            {"s": roles.edi},
+        )
         linked_before = {r[0] for r in rows}
         current = set(edi.all_pos)
         todo = sorted(po for po in linked_before if po in current and po not in attached)
@@ -370,6 +483,8 @@ def _write_unattached_pos(conn: Connection, roles: Roles, edi: _EdiIndex, attach
 def _missing_links(conn: Connection, system: str, ids: list[str]) -> list[str]:
     """Which of ``ids`` have no crosswalk link yet (new POs)."""
     with key_table(conn, ("external_id",), ((i,) for i in ids)) as k:
-        sql = (f"SELECT k.external_id FROM {k} k LEFT JOIN crosswalk c ON c.entity = 'sales_order' AND c.system = :s "
-               "AND c.external_id = k.external_id WHERE c.external_id IS NULL")
+        sql = (
+            f"SELECT k.external_id FROM {k} k LEFT JOIN crosswalk c ON c.entity = 'sales_order' AND c.system = :s "
+            "AND c.external_id = k.external_id WHERE c.external_id IS NULL"
+        )
         return sorted(r[0] for r in conn.execute(text(sql), {"s": system}))

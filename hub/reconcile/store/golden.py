@@ -27,8 +27,9 @@ _CHUNK = 5000
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True).encode
 
 
-def _clusters(conn: Connection, entity: str, fields: list[str], since: int | None,
-              ref_fields: Sequence[str] = ()) -> Iterator[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
+def _clusters(
+    conn: Connection, entity: str, fields: list[str], since: int | None, ref_fields: Sequence[str] = ()
+) -> Iterator[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
     """Each cluster's members, with the run that last changed each member's row."""
     t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
     joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
@@ -43,12 +44,19 @@ def _clusters(conn: Connection, entity: str, fields: list[str], since: int | Non
         # ... or a member pointing at a record whose own link changed (its canonical id may have)
         ref = cw.alias("ref")
         relinked = [
-            select(ref.c.external_id).where(ref.c.entity == REF_ENTITY[f], ref.c.system == t.c.system,
-                                            ref.c.external_id == t.c[f], ref.c.changed_run > since).exists()
+            select(ref.c.external_id)
+            .where(
+                ref.c.entity == REF_ENTITY[f],
+                ref.c.system == t.c.system,
+                ref.c.external_id == t.c[f],
+                ref.c.changed_run > since,
+            )
+            .exists()
             for f in ref_fields
         ]
         changed = (
-            select(cw.c.canonical_id).join(t, joined)
+            select(cw.c.canonical_id)
+            .join(t, joined)
             .where(cw.c.entity == entity, or_(t.c.run_id > since, cw.c.changed_run > since, *relinked))
         )
         q = q.where(cw.c.canonical_id.in_(changed))
@@ -67,24 +75,40 @@ def _clusters(conn: Connection, entity: str, fields: list[str], since: int | Non
         yield current, members, runs  # type: ignore[misc]
 
 
-def _stored(conn: Connection, entity: str, fields: list[str],
-            cids: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[Any, ...]]]]:
+def _stored(
+    conn: Connection, entity: str, fields: list[str], cids: list[str]
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[Any, ...]]]]:
     """The golden values and the lineage (per field: system, external id, rule, run) stored so far for ``cids``."""
     t, lt = MODELS[entity].__table__, GoldenLineage.__table__
     with key_table(conn, ("canonical_id",), [(c,) for c in cids]) as name:
         k = table(name, column("canonical_id"))
-        values = {r[0]: dict(zip(fields, r[1:])) for r in conn.execute(
-            select(t.c.external_id, *[t.c[f] for f in fields]).join(k, k.c.canonical_id == t.c.external_id)
-            .where(t.c.system == GOLDEN))}
+        values = {
+            r[0]: dict(zip(fields, r[1:]))
+            for r in conn.execute(
+                select(t.c.external_id, *[t.c[f] for f in fields])
+                .join(k, k.c.canonical_id == t.c.external_id)
+                .where(t.c.system == GOLDEN)
+            )
+        }
         lineage: dict[str, dict[str, tuple[Any, ...]]] = {}
-        for r in conn.execute(select(lt.c.canonical_id, lt.c.field, lt.c.system, lt.c.external_id, lt.c.rule, lt.c.run_id)
-                              .join(k, k.c.canonical_id == lt.c.canonical_id).where(lt.c.entity == entity)):
+        for r in conn.execute(
+            select(lt.c.canonical_id, lt.c.field, lt.c.system, lt.c.external_id, lt.c.rule, lt.c.run_id)
+            .join(k, k.c.canonical_id == lt.c.canonical_id)
+            .where(lt.c.entity == entity)
+        ):
             lineage.setdefault(r[0], {})[r[1]] = tuple(r[2:])
     return values, lineage
 
 
-def _lineage_rows(entity: str, cid: str, g: Golden, runs: dict[tuple[str, str], int | None], run_id: int,
-                  old_values: dict[str, Any] | None, old_lineage: dict[str, tuple[Any, ...]]) -> list[dict[str, Any]]:
+def _lineage_rows(
+    entity: str,
+    cid: str,
+    g: Golden,
+    runs: dict[tuple[str, str], int | None],
+    run_id: int,
+    old_values: dict[str, Any] | None,
+    old_lineage: dict[str, tuple[Any, ...]],
+) -> list[dict[str, Any]]:
     """Lineage of one golden record: a field keeps its run while its value and winner stay;
     otherwise it takes the run that last changed the winning record."""
     out = []
@@ -92,12 +116,15 @@ def _lineage_rows(entity: str, cid: str, g: Golden, runs: dict[tuple[str, str], 
         old = old_lineage.get(f)
         kept = old is not None and old[:3] == (s, e, r) and old_values is not None and old_values.get(f) == g.values[f]
         run = old[3] if kept else runs.get((s, e)) or run_id  # type: ignore[index]
-        out.append({"entity": entity, "canonical_id": cid, "field": f, "system": s, "external_id": e, "rule": r, "run_id": run})
+        out.append(
+            {"entity": entity, "canonical_id": cid, "field": f, "system": s, "external_id": e, "rule": r, "run_id": run}
+        )
     return out
 
 
-def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str],
-                         since: int | None = None) -> dict[str, int]:
+def build_entity_goldens(
+    conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str], since: int | None = None
+) -> dict[str, int]:
     """Golden rows and lineage for the clusters of ``entity``; returns change counts.
 
     With ``since`` (the run of the last completed reconciliation) only clusters whose members
@@ -123,22 +150,42 @@ def build_entity_goldens(conn: Connection, entity: str, rules: SurvivorshipRules
             for f in set(old) - set(g.lineage):  # fields that lost their value
                 conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid, lt.c.field == f))
         changed += upsert(conn, table, rows, key=("system", "external_id"))
-        lineage_changed += upsert(conn, lt, lineage, key=("entity", "canonical_id", "field"),
-                                  change_column=("system", "external_id", "rule", "run_id"))
+        lineage_changed += upsert(
+            conn,
+            lt,
+            lineage,
+            key=("entity", "canonical_id", "field"),
+            change_column=("system", "external_id", "rule", "run_id"),
+        )
         rows, built = [], []
 
     for cid, members, runs in _clusters(conn, entity, fields, since, list(refs)):
         if refs:
             members = [
-                Candidate(m.system, m.external_id, {**m.values, **{f: refs[f].get((m.system, m.values[f]), m.values[f])
-                                                                   for f in refs if m.values.get(f) is not None}})
+                Candidate(
+                    m.system,
+                    m.external_id,
+                    {
+                        **m.values,
+                        **{
+                            f: refs[f].get((m.system, m.values[f]), m.values[f])
+                            for f in refs
+                            if m.values.get(f) is not None
+                        },
+                    },
+                )
                 for m in members
             ]
         g = build_golden(cid, members, fields, rules)
         values = [g.values[f] for f in fields]
         row = dict(zip(fields, values))
-        row.update(system=GOLDEN, external_id=cid, run_id=run_id, deleted=False,
-                   row_hash=hashlib.blake2b(_dumps(values).encode("utf-8"), digest_size=16).hexdigest())
+        row.update(
+            system=GOLDEN,
+            external_id=cid,
+            run_id=run_id,
+            deleted=False,
+            row_hash=hashlib.blake2b(_dumps(values).encode("utf-8"), digest_size=16).hexdigest(),
+        )
         rows.append(row)
         built.append((cid, g, runs))
         if len(rows) >= _CHUNK:

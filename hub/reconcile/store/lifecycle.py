@@ -51,9 +51,15 @@ def _norm(details: Any) -> Any:
     return json.loads(json.dumps(dict(details or {}), sort_keys=True, default=_plain, ensure_ascii=False))
 
 
-def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, kinds: Iterable[str], *,
-                   scope_of: Callable[[Finding], str | None] | None = None,
-                   within: tuple[str, Mapping[str, Any]] | None = None) -> dict[str, int]:
+def write_findings(
+    conn: Connection,
+    findings: Iterable[Finding],
+    run_id: int,
+    kinds: Iterable[str],
+    *,
+    scope_of: Callable[[Finding], str | None] | None = None,
+    within: tuple[str, Mapping[str, Any]] | None = None,
+) -> dict[str, int]:
     """Bring the discrepancies of ``kinds`` in line with ``findings``; returns opened/changed/resolved counts.
 
     ``scope_of`` names the unit of work (customer) each finding belongs to. ``within`` limits
@@ -85,27 +91,55 @@ def write_findings(conn: Connection, findings: Iterable[Finding], run_id: int, k
         details = _norm(f.details)
         scope = scope_of(f) if scope_of is not None else None
         old = current.get(ident)
-        if old is not None and old[0] != "resolved" and old[1:4] == (f.severity, f.message, details) \
-                and (old[4] or "") == (f.system or "") and old[5] == scope:
+        if (
+            old is not None
+            and old[0] != "resolved"
+            and old[1:4] == (f.severity, f.message, details)
+            and (old[4] or "") == (f.system or "")
+            and old[5] == scope
+        ):
             continue
         status = old[0] if old is not None and old[0] == "acknowledged" else "open"
         opened += old is None or old[0] == "resolved"
         changed += old is not None and old[0] != "resolved"
-        rows.append({
-            "kind": f.kind, "key": key, "system": f.system, "external_id": f.key[0],
-            "other_external_id": f.key[1] if len(f.key) > 1 else None, "severity": f.severity, "message": f.message,
-            "details": details, "status": status, "first_run": run_id, "last_run": run_id, "resolved_run": None,
-            "scope": scope,
-        })
-    update_cols = ("system", "external_id", "other_external_id", "severity", "message", "details", "status", "last_run",
-                   "resolved_run", "scope")
+        rows.append(
+            {
+                "kind": f.kind,
+                "key": key,
+                "system": f.system,
+                "external_id": f.key[0],
+                "other_external_id": f.key[1] if len(f.key) > 1 else None,
+                "severity": f.severity,
+                "message": f.message,
+                "details": details,
+                "status": status,
+                "first_run": run_id,
+                "last_run": run_id,
+                "resolved_run": None,
+                "scope": scope,
+            }
+        )
+    update_cols = (
+        "system",
+        "external_id",
+        "other_external_id",
+        "severity",
+        "message",
+        "details",
+        "status",
+        "last_run",
+        "resolved_run",
+        "scope",
+    )
     d = Discrepancy.__table__
     for start in range(0, len(rows), 5000):
         upsert(conn, d, rows[start : start + 5000], key=("kind", "key"), change_column=None, update_columns=update_cols)
     gone = [ident for ident, r in current.items() if r[0] != "resolved" and ident not in seen]
     if gone:
         conn.execute(
-            update(d).where(d.c.kind == bindparam("k_kind"), d.c.key == bindparam("k_key")).values(status="resolved", resolved_run=run_id),
+            update(d)
+            .where(d.c.kind == bindparam("k_kind"), d.c.key == bindparam("k_key"))
+            .values(status="resolved", resolved_run=run_id),
             [{"k_kind": kind, "k_key": key} for kind, key in gone],
         )
     return {"opened": opened, "changed": changed, "resolved": len(gone)}
@@ -115,7 +149,8 @@ def acknowledge(conn: Connection, kind: str, key: str, user: str) -> bool:
     """Mark an open discrepancy acknowledged by ``user``; False when there is no such open one."""
     d = Discrepancy.__table__
     res = conn.execute(
-        update(d).where(d.c.kind == kind, d.c.key == key, d.c.status == "open")
+        update(d)
+        .where(d.c.kind == kind, d.c.key == key, d.c.status == "open")
         .values(status="acknowledged", acknowledged_by=user, acknowledged_at=utcnow())
     )
     return bool(res.rowcount)

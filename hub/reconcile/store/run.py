@@ -9,24 +9,20 @@ from the canonical rows, so re-running the stage after an interruption gives the
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-from sqlalchemy import Connection, select
-
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select
 
 from hub.canonical import fields_of
 from hub.reconcile.config import LoadedRules, ReconcileConfig, load_reconcile_rules
 from hub.reconcile.crosswalk import canonical_ids, prune_crosswalk, write_crosswalk
 from hub.reconcile.keys import link_by_keys
-from hub.store.keyset import key_table
-from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, MatchKey, ReviewItem, Run, StageLog
 from hub.reconcile.store.golden import build_entity_goldens
 from hub.reconcile.store.lifecycle import write_findings
+from hub.store.keyset import key_table
+from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, MatchKey, ReviewItem, Run, StageLog
 from hub.store.stats import analyze
 
 __all__ = ["Job", "Counts", "rules_file", "run_reconcile", "last_reconciled", "changed_since", "load_records"]
@@ -58,7 +54,9 @@ def rules_file(path: Path | None) -> LoadedRules:
     return load_reconcile_rules(path)
 
 
-def load_records(conn: Connection, entity: str, systems: list[str], fields: list[str]) -> dict[str, list[dict[str, Any]]]:
+def load_records(
+    conn: Connection, entity: str, systems: list[str], fields: list[str]
+) -> dict[str, list[dict[str, Any]]]:
     """Live (not deleted) records of ``entity`` per system, with only the named fields."""
     t = MODELS[entity].__table__
     cols = [t.c.system, t.c.external_id] + [t.c[f] for f in fields if f != "external_id"]
@@ -81,16 +79,23 @@ def _link_by_keys(job: Job, entity: str, rules: Any, counts: Counts) -> None:
 def _note(counts: Counts, entity: str, n: int, clusters: list[Any], result: dict[str, int], **extra: Any) -> None:
     counts.rows_in += n
     counts.rows_changed += result["links_changed"] + result["links_removed"]
-    counts.detail[entity] = {"records": n, "linked_clusters": sum(1 for c in clusters if len(c.members) > 1), **result, **extra}
+    counts.detail[entity] = {
+        "records": n,
+        "linked_clusters": sum(1 for c in clusters if len(c.members) > 1),
+        **result,
+        **extra,
+    }
 
 
 def last_reconciled(conn: Connection, pipeline: str) -> tuple[int | None, Any, str | None]:
     """Run id, start time and rules signature of the pipeline's last completed reconcile stage
     (Nones before the first)."""
     row = conn.execute(
-        select(StageLog.run_id, StageLog.started_at, StageLog.detail).join(Run, Run.id == StageLog.run_id)
+        select(StageLog.run_id, StageLog.started_at, StageLog.detail)
+        .join(Run, Run.id == StageLog.run_id)
         .where(StageLog.stage == "reconcile", StageLog.status == "succeeded", Run.pipeline == pipeline)
-        .order_by(StageLog.run_id.desc()).limit(1)
+        .order_by(StageLog.run_id.desc())
+        .limit(1)
     ).first()
     if not row:
         return None, None, None
@@ -117,7 +122,17 @@ def _decided_since(conn: Connection, at: Any) -> bool:
 
 
 #: entities the order and discrepancy rules read
-FINDING_INPUTS = ("party", "sales_order", "order_line", "location", "inventory", "invoice", "payment", "remittance_line", "product")
+FINDING_INPUTS = (
+    "party",
+    "sales_order",
+    "order_line",
+    "location",
+    "inventory",
+    "invoice",
+    "payment",
+    "remittance_line",
+    "product",
+)
 
 
 def _relinked_ids(before: dict[tuple[str, str], str], after: dict[tuple[str, str], str]) -> set[str]:
@@ -175,7 +190,9 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
         if entity in loaded.match and entity != "party":  # persons and other record-matched entities
             from hub.reconcile.persons.resolve import resolve_entity
 
-            n, clusters, result, extra = resolve_entity(job.engine, entity, rules.systems, loaded.match[entity], job.run_id)
+            n, clusters, result, extra = resolve_entity(
+                job.engine, entity, rules.systems, loaded.match[entity], job.run_id
+            )
             _note(counts, entity, n, clusters, result, **extra)
         elif entity in loaded.match:
             from hub.reconcile.store.parties import link_parties
@@ -191,12 +208,23 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
                 after = canonical_ids(conn, entity)
                 relinked_parties = _relinked_ids(before, after)
                 duplicates = pl.duplicates
-                dup_scope = (lambda f, _a=after: _a.get((f.system, f.key[0])))  # noqa: E731
+                dup_scope = lambda f, _a=after: _a.get((f.system, f.key[0]))  # noqa: E731
                 # a partial re-match re-decides the duplicates of the customers it re-matched
-                dup_scopes = None if not pl.partial else (
-                    pl.prior_ids | {cid for cl in pl.clusters if (cid := after.get(cl.members[0]))})
-            _note(counts, entity, pl.stats.get("records", 0), pl.clusters, result, review=pl.stats.get("review", 0),
-                  duplicates=pl.stats.get("duplicates", 0), **({"rematched": pl.stats["rematched"]} if pl.partial else {}))
+                dup_scopes = (
+                    None
+                    if not pl.partial
+                    else (pl.prior_ids | {cid for cl in pl.clusters if (cid := after.get(cl.members[0]))})
+                )
+            _note(
+                counts,
+                entity,
+                pl.stats.get("records", 0),
+                pl.clusters,
+                result,
+                review=pl.stats.get("review", 0),
+                duplicates=pl.stats.get("duplicates", 0),
+                **({"rematched": pl.stats["rematched"]} if pl.partial else {}),
+            )
         else:
             _link_by_keys(job, entity, rules, counts)
         if counts.detail[entity]["links_changed"] or counts.detail[entity]["links_removed"]:
@@ -211,8 +239,14 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
                 life = write_findings(conn, duplicates, job.run_id, {DUPLICATE_KIND}, scope_of=dup_scope)
             else:
                 with key_table(conn, ("scope",), ((x,) for x in dup_scopes)) as t:
-                    life = write_findings(conn, duplicates, job.run_id, {DUPLICATE_KIND}, scope_of=dup_scope,
-                                          within=(f"d.scope IN (SELECT scope FROM {t})", {}))
+                    life = write_findings(
+                        conn,
+                        duplicates,
+                        job.run_id,
+                        {DUPLICATE_KIND},
+                        scope_of=dup_scope,
+                        within=(f"d.scope IN (SELECT scope FROM {t})", {}),
+                    )
     if loaded.rules is not None:
         life = _add(life, _findings(job, loaded, since, dirty, relinked, relinked_parties, counts))
     if life:
@@ -235,8 +269,15 @@ def _add(a: dict[str, int], b: dict[str, int] | None) -> dict[str, int]:
     return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
 
 
-def _findings(job: Job, loaded: LoadedRules, since: int | None, dirty: set[str], relinked: set[str],
-              relinked_parties: set[str], counts: Counts) -> dict[str, int] | None:
+def _findings(
+    job: Job,
+    loaded: LoadedRules,
+    since: int | None,
+    dirty: set[str],
+    relinked: set[str],
+    relinked_parties: set[str],
+    counts: Counts,
+) -> dict[str, int] | None:
     """Link orders and run the discrepancy rules over every customer, or (incremental) over the
     customers the changes since run ``since`` touch; None when nothing they read changed."""
     from hub.reconcile.store.findings import detect
@@ -260,14 +301,28 @@ def _findings(job: Job, loaded: LoadedRules, since: int | None, dirty: set[str],
     else:
         full = True
     with job.engine.begin() as conn:
-        found = detect(conn, loaded.rules, roles, job.run_id, link=link, scopes=None if full else scopes,
-                       changed_pos=changed_pos, inventory=inventory, known=known)
+        found = detect(
+            conn,
+            loaded.rules,
+            roles,
+            job.run_id,
+            link=link,
+            scopes=None if full else scopes,
+            changed_pos=changed_pos,
+            inventory=inventory,
+            known=known,
+        )
     xw = found["crosswalk"]
     if link:
         n = found["orders"].get("order_links", 0)
         counts.rows_changed += xw.get("links_changed", 0) + xw.get("links_removed", 0)
-        counts.detail["sales_order"] = {"links_changed": xw.get("links_changed", 0), "links_removed": xw.get("links_removed", 0),
-                                        "merges": xw.get("merges", 0), "splits": xw.get("splits", 0), **found["orders"]}
+        counts.detail["sales_order"] = {
+            "links_changed": xw.get("links_changed", 0),
+            "links_removed": xw.get("links_removed", 0),
+            "merges": xw.get("merges", 0),
+            "splits": xw.get("splits", 0),
+            **found["orders"],
+        }
         if n and (xw.get("links_changed") or xw.get("links_removed")):
             relinked.add("sales_order")
     counts.detail["recheck"] = "all customers" if full else f"{len(scopes or ())} customers"

@@ -21,7 +21,17 @@ from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import canonical_ids
 from hub.store.keyset import key_table
 
-__all__ = ["ScopeTable", "scope_table", "orphan_scope", "bucket_of", "customer_scopes", "dirty_scopes", "order_scopes", "Dirty", "BUCKET_CUSTOMERS"]
+__all__ = [
+    "ScopeTable",
+    "scope_table",
+    "orphan_scope",
+    "bucket_of",
+    "customer_scopes",
+    "dirty_scopes",
+    "order_scopes",
+    "Dirty",
+    "BUCKET_CUSTOMERS",
+]
 
 #: customers per bucket: the rules hold one bucket's orders, lines, invoices and payments at a time
 BUCKET_CUSTOMERS = 2_000
@@ -64,7 +74,12 @@ class ScopeTable:
 
     def scopes_of(self, conn: Connection, bucket: int) -> list[tuple[str, str, str]]:
         """(system, party_ref, scope) of one bucket."""
-        return [tuple(r) for r in conn.execute(text(f"SELECT system, party_ref, scope FROM {self.name} WHERE bucket = :b"), {"b": bucket})]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text(f"SELECT system, party_ref, scope FROM {self.name} WHERE bucket = :b"), {"b": bucket}
+            )
+        ]
 
 
 def _orphans(conn: Connection, roles: Roles, known: dict[tuple[str, str], str]) -> Iterator[tuple[str, str]]:
@@ -81,8 +96,9 @@ def _orphans(conn: Connection, roles: Roles, known: dict[tuple[str, str], str]) 
 
 
 @contextmanager
-def scope_table(conn: Connection, roles: Roles, scopes: set[str] | None = None,
-                known: dict[tuple[str, str], str] | None = None) -> Iterator[ScopeTable]:
+def scope_table(
+    conn: Connection, roles: Roles, scopes: set[str] | None = None, known: dict[tuple[str, str], str] | None = None
+) -> Iterator[ScopeTable]:
     """The customers to work on, bucketed: every customer (``scopes`` None) or those of ``scopes``.
 
     Orphan scopes (``?system:ref``) are included for every unknown customer ref of the rule
@@ -97,18 +113,24 @@ def scope_table(conn: Connection, roles: Roles, scopes: set[str] | None = None,
             rows.append((psys, ref, sc))
     distinct = {r[2] for r in rows}
     n = max(1, -(-len(distinct) // BUCKET_CUSTOMERS))
-    with key_table(conn, ("system", "party_ref", "scope", "bucket"),
-                   ((s, e, sc, bucket_of(sc, n)) for s, e, sc in rows),
-                   primary_key=("system", "party_ref"), index=("bucket",)) as name:
+    with key_table(
+        conn,
+        ("system", "party_ref", "scope", "bucket"),
+        ((s, e, sc, bucket_of(sc, n)) for s, e, sc in rows),
+        primary_key=("system", "party_ref"),
+        index=("bucket",),
+    ) as name:
         yield ScopeTable(name, tuple(sorted({bucket_of(sc, n) for sc in distinct})), len(distinct))
 
 
 def order_scopes(conn: Connection, system: str, ids: Iterable[str]) -> set[str]:
     """The scopes (customers) of the given orders of ``system``."""
     with key_table(conn, ("external_id",), ((i,) for i in ids)) as k:
-        sql = (f"SELECT o.party_ref, c.canonical_id FROM {k} k CROSS JOIN sales_order o "
-               "LEFT JOIN crosswalk c ON c.entity = 'party' AND c.system = o.system AND c.external_id = o.party_ref "
-               "WHERE o.system = :s AND o.external_id = k.external_id")
+        sql = (
+            f"SELECT o.party_ref, c.canonical_id FROM {k} k CROSS JOIN sales_order o "
+            "LEFT JOIN crosswalk c ON c.entity = 'party' AND c.system = o.system AND c.external_id = o.party_ref "
+            "WHERE o.system = :s AND o.external_id = k.external_id"
+        )
         return {cid or orphan_scope(system, ref) for ref, cid in conn.execute(text(sql), {"s": system})}
 
 
@@ -120,8 +142,13 @@ class Dirty:
     edi_orders: set[str]
 
 
-def dirty_scopes(conn: Connection, roles: Roles, since: int, relinked: Iterable[str] = (),
-                 known: dict[tuple[str, str], str] | None = None) -> Dirty:
+def dirty_scopes(
+    conn: Connection,
+    roles: Roles,
+    since: int,
+    relinked: Iterable[str] = (),
+    known: dict[tuple[str, str], str] | None = None,
+) -> Dirty:
     """The scopes a change after run ``since`` can affect.
 
     Those of changed rule inputs (their customer now), the scopes their orders and findings
@@ -137,29 +164,51 @@ def dirty_scopes(conn: Connection, roles: Roles, since: int, relinked: Iterable[
 
     for table, role, party_role in PARTY_KEYED:
         system, psys = getattr(roles, role), getattr(roles, party_role)
-        for ext, ref in conn.execute(text(f"SELECT external_id, party_ref FROM {table} WHERE system = :s AND run_id > :r"),
-                                     {"s": system, "r": since}):
+        for ext, ref in conn.execute(
+            text(f"SELECT external_id, party_ref FROM {table} WHERE system = :s AND run_id > :r"),
+            {"s": system, "r": since},
+        ):
             changed.add((system, ext))
             out.add(scope(psys, ref))
     for system in (roles.crm, roles.drp):
-        for ext, in conn.execute(text("SELECT external_id FROM party WHERE system = :s AND run_id > :r"), {"s": system, "r": since}):
+        for (ext,) in conn.execute(
+            text("SELECT external_id FROM party WHERE system = :s AND run_id > :r"), {"s": system, "r": since}
+        ):
             changed.add((system, ext))
             out.add(scope(system, ext))
-        sql = ("SELECT o.external_id, o.party_ref FROM order_line l JOIN sales_order o ON o.system = l.system "
-               "AND o.external_id = l.order_ref WHERE l.system = :s AND l.run_id > :r")
+        sql = (
+            "SELECT o.external_id, o.party_ref FROM order_line l JOIN sales_order o ON o.system = l.system "
+            "AND o.external_id = l.order_ref WHERE l.system = :s AND l.run_id > :r"
+        )
         for ext, ref in conn.execute(text(sql), {"s": system, "r": since}):
             changed.add((system, ext))
             out.add(scope(system, ref))
-    sql = ("SELECT DISTINCT l.order_ref FROM order_line l WHERE l.system = :s AND l.run_id > :r")
-    pos = {ext for ext, in conn.execute(text(sql), {"s": roles.edi, "r": since})}
-    pos.update(ext for ext, in conn.execute(
-        text("SELECT external_id FROM sales_order WHERE system = :s AND run_id > :r"), {"s": roles.edi, "r": since}))
+    sql = "SELECT DISTINCT l.order_ref FROM order_line l WHERE l.system = :s AND l.run_id > :r"
+    pos = {ext for (ext,) in conn.execute(text(sql), {"s": roles.edi, "r": since})}
+    pos.update(
+        ext
+        for (ext,) in conn.execute(
+            text("SELECT external_id FROM sales_order WHERE system = :s AND run_id > :r"), {"s": roles.edi, "r": since}
+        )
+    )
     changed.update((roles.edi, ext) for ext in pos)
     with key_table(conn, ("system", "external_id"), changed) as ids:
-        out.update(sc for sc, in conn.execute(text(
-            f"SELECT DISTINCT c.scope FROM {ids} k CROSS JOIN crosswalk c WHERE c.entity = 'sales_order' "
-            "AND c.system = k.system AND c.external_id = k.external_id AND c.scope IS NOT NULL")))
-        out.update(sc for sc, in conn.execute(text(
-            f"SELECT DISTINCT d.scope FROM discrepancy d JOIN {ids} k ON k.external_id = d.external_id "
-            "WHERE d.scope IS NOT NULL")))
+        out.update(
+            sc
+            for (sc,) in conn.execute(
+                text(
+                    f"SELECT DISTINCT c.scope FROM {ids} k CROSS JOIN crosswalk c WHERE c.entity = 'sales_order' "
+                    "AND c.system = k.system AND c.external_id = k.external_id AND c.scope IS NOT NULL"
+                )
+            )
+        )
+        out.update(
+            sc
+            for (sc,) in conn.execute(
+                text(
+                    f"SELECT DISTINCT d.scope FROM discrepancy d JOIN {ids} k ON k.external_id = d.external_id "
+                    "WHERE d.scope IS NOT NULL"
+                )
+            )
+        )
     return Dirty(out, pos)

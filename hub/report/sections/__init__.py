@@ -42,7 +42,8 @@ def builder(key: str) -> Callable[[Connection, SectionContext], Section]:
     return import_module(f"hub.report.sections.{key}").build
 
 
-def make_table(key: str, title: str, columns: list[Column], rows: list[tuple[Any, ...]], max_rows: int,
-               note: str = "") -> Table:
+def make_table(
+    key: str, title: str, columns: list[Column], rows: list[tuple[Any, ...]], max_rows: int, note: str = ""
+) -> Table:
     """A Table holding at most ``max_rows`` of ``rows`` (already sorted), counting all of them."""
     return Table(key, title, tuple(columns), tuple(rows[:max_rows]), len(rows), note)

@@ -26,7 +26,9 @@ __all__ = ["PERIOD", "commission_table"]
 PERIOD = "month"
 
 
-def commission_table(conn: Connection, ctx: SectionContext, people: dict[str, Seller], owner: dict[str, str | None]) -> Table:
+def commission_table(
+    conn: Connection, ctx: SectionContext, people: dict[str, Seller], owner: dict[str, str | None]
+) -> Table:
     """One row per (period, salesperson): paid invoices, commission base, rate and commission."""
     scope, drp = ctx.scope, ctx.roles.drp
     invoices = list(stream(conn, "invoice", drp, ["party_ref", "invoice_date", "amount", "open_amount"]))
@@ -48,11 +50,32 @@ def commission_table(conn: Connection, ctx: SectionContext, people: dict[str, Se
         if scope.teams is not None and team not in scope.teams:
             continue
         rate = s.rate if s else None
-        rows.append((period, team, code, s.name if s else UNASSIGNED, count[(period, code)], money(amount), rate,
-                     money(amount * rate) if rate is not None else None))
+        rows.append(
+            (
+                period,
+                team,
+                code,
+                s.name if s else UNASSIGNED,
+                count[(period, code)],
+                money(amount),
+                rate,
+                money(amount * rate) if rate is not None else None,
+            )
+        )
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
-    return make_table("commission_periods", "Commission per salesperson and month (invoices paid in full)",
-                      [Column("period", "Month"), Column("team", "Team"), Column("code", "Salesperson code"),
-                       Column("name", "Salesperson"), Column("invoices", "Invoices paid", "int"),
-                       Column("base", "Commission base", "money"), Column("rate", "Commission rate", "pct"),
-                       Column("commission", "Commission", "money")], rows, ctx.max_rows)
+    return make_table(
+        "commission_periods",
+        "Commission per salesperson and month (invoices paid in full)",
+        [
+            Column("period", "Month"),
+            Column("team", "Team"),
+            Column("code", "Salesperson code"),
+            Column("name", "Salesperson"),
+            Column("invoices", "Invoices paid", "int"),
+            Column("base", "Commission base", "money"),
+            Column("rate", "Commission rate", "pct"),
+            Column("commission", "Commission", "money"),
+        ],
+        rows,
+        ctx.max_rows,
+    )

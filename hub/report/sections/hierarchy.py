@@ -73,8 +73,10 @@ def _own(conn: Connection, ctx: SectionContext, wanted: Iterable[str]) -> dict[s
 def build(conn: Connection, ctx: SectionContext) -> Section:
     roles = ctx.roles
     people = sellers(conn, roles.drp)
-    parties = {r["external_id"]: r for r in stream(conn, "party", roles.drp,
-                                                   ["name", "channel_level", "parent_ref", "credit_limit", "owner_ref"])}
+    parties = {
+        r["external_id"]: r
+        for r in stream(conn, "party", roles.drp, ["name", "channel_level", "parent_ref", "credit_limit", "owner_ref"])
+    }
     wanted = [c for c, p in parties.items() if in_teams(p["owner_ref"], people, ctx.scope.teams)]
     totals = rollup({c: p["parent_ref"] for c, p in parties.items()}, _own(conn, ctx, wanted))
     rows = []
@@ -85,9 +87,21 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         used = t["receivables"] + t["open_orders"]
         limit = p["credit_limit"]
         parent = parties.get(p["parent_ref"] or "")
-        rows.append((p["channel_level"], code, p["name"], (parent or {}).get("name") or p["parent_ref"], t["below"],
-                     money(t["sales"]), money(t["receivables"]), money(t["open_orders"]), money(used),
-                     money(limit) if limit is not None else None, ratio(used, limit) if limit else None))
+        rows.append(
+            (
+                p["channel_level"],
+                code,
+                p["name"],
+                (parent or {}).get("name") or p["parent_ref"],
+                t["below"],
+                money(t["sales"]),
+                money(t["receivables"]),
+                money(t["open_orders"]),
+                money(used),
+                money(limit) if limit is not None else None,
+                ratio(used, limit) if limit else None,
+            )
+        )
     rows.sort(key=lambda r: (ROLLUP_LEVELS.index(r[0]), -r[5], r[1]))
     over = [r for r in rows if r[10] is not None and r[10] > 1]
     figures = (
@@ -95,15 +109,29 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         Figure("distributors", "Distributors", sum(1 for r in rows if r[0] == "distributor")),
         Figure("over_limit", "Over their (group) limit", len(over), "int", "bad" if over else "good"),
     )
-    table = make_table("rollup", "Sales, receivables and credit use per branch and distributor (with everyone below)",
-                       [Column("level", "Level"), Column("customer", "Customer code"), Column("name", "Customer"),
-                        Column("parent", "Parent"), Column("below", "Customers below", "int"),
-                        Column("sales", "Sales", "money"), Column("receivables", "Receivables", "money"),
-                        Column("open_orders", "Open orders", "money"), Column("credit_used", "Credit used", "money"),
-                        Column("credit_limit", "Credit limit", "money"), Column("credit_use", "Use of limit", "pct")],
-                       rows, ctx.max_rows)
-    note = ("Each row adds up the customer itself and every agent, store and customer below it in the DRP hierarchy. "
-            f"Sales are booked ({', '.join(ctx.config.booked_order_statuses)}) orders in the period; credit used is "
-            f"open receivables plus open ({', '.join(ctx.config.open_order_statuses)}) orders.")
+    table = make_table(
+        "rollup",
+        "Sales, receivables and credit use per branch and distributor (with everyone below)",
+        [
+            Column("level", "Level"),
+            Column("customer", "Customer code"),
+            Column("name", "Customer"),
+            Column("parent", "Parent"),
+            Column("below", "Customers below", "int"),
+            Column("sales", "Sales", "money"),
+            Column("receivables", "Receivables", "money"),
+            Column("open_orders", "Open orders", "money"),
+            Column("credit_used", "Credit used", "money"),
+            Column("credit_limit", "Credit limit", "money"),
+            Column("credit_use", "Use of limit", "pct"),
+        ],
+        rows,
+        ctx.max_rows,
+    )
+    note = (
+        "Each row adds up the customer itself and every agent, store and customer below it in the DRP hierarchy. "
+        f"Sales are booked ({', '.join(ctx.config.booked_order_statuses)}) orders in the period; credit used is "
+        f"open receivables plus open ({', '.join(ctx.config.open_order_statuses)}) orders."
+    )
     notes = (note,)
     return Section("hierarchy", "Channel hierarchy", figures, (), (table,), notes)

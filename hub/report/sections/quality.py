@@ -20,15 +20,21 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     for system, a, b, _ in dups:
         ids[system].update(x for x in (a, b) if x)
     party_names = {s: names(conn, "party", s, v) for s, v in ids.items()}
-    dup_rows = [(system, a, party_names[system].get(a), b, party_names[system].get(b), d.status, d.message)
-                for system, a, b, d in dups]
+    dup_rows = [
+        (system, a, party_names[system].get(a), b, party_names[system].get(b), d.status, d.message)
+        for system, a, b, d in dups
+    ]
 
     ri = ReviewItem.__table__
     review_open = ri.c.status == "open"
     by_entity = count_by(conn, ri.c.entity, where=review_open)
     review_total = sum(n for _, n in by_entity)
-    q = (select(ri.c.entity, ri.c.system_a, ri.c.id_a, ri.c.system_b, ri.c.id_b, ri.c.score)
-         .where(review_open).order_by(ri.c.score.desc(), ri.c.entity, ri.c.id_a, ri.c.id_b).limit(ctx.max_rows))
+    q = (
+        select(ri.c.entity, ri.c.system_a, ri.c.id_a, ri.c.system_b, ri.c.id_b, ri.c.score)
+        .where(review_open)
+        .order_by(ri.c.score.desc(), ri.c.entity, ri.c.id_a, ri.c.id_b)
+        .limit(ctx.max_rows)
+    )
     items = conn.execute(q).all()
     wanted: dict[str, set[str]] = defaultdict(set)
     for it in items:
@@ -40,15 +46,26 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     def nm(system: str, ext: str) -> str | None:
         return review_names.get(system, {}).get(ext)
 
-    review_rows = [(it.entity, it.system_a, it.id_a, nm(it.system_a, it.id_a), it.system_b, it.id_b,
-                    nm(it.system_b, it.id_b),
-                    None if it.score is None else Decimal(str(round(it.score, 2)))) for it in items]
+    review_rows = [
+        (
+            it.entity,
+            it.system_a,
+            it.id_a,
+            nm(it.system_a, it.id_a),
+            it.system_b,
+            it.id_b,
+            nm(it.system_b, it.id_b),
+            None if it.score is None else Decimal(str(round(it.score, 2))),
+        )
+        for it in items
+    ]
 
     qt = Quarantine.__table__
     open_q = qt.c.resolved_run.is_(None)
     grouped = conn.execute(
         select(qt.c.system, qt.c.stream, qt.c.stage, qt.c.error_type, qt.c.field, func.count(), func.min(qt.c.reason))
-        .where(open_q).group_by(qt.c.system, qt.c.stream, qt.c.stage, qt.c.error_type, qt.c.field)
+        .where(open_q)
+        .group_by(qt.c.system, qt.c.stream, qt.c.stage, qt.c.error_type, qt.c.field)
         .order_by(func.count().desc(), qt.c.system, qt.c.stream)
     ).all()
     q_rows = [(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in grouped]
@@ -62,22 +79,58 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         Figure("review_queue", "Review queue", review_total, "int", "warn" if review_total else "good"),
         Figure("quarantined", "Quarantined records", quarantined, "int", "bad" if quarantined else "good"),
     )
-    charts = (Chart("quarantine", "Quarantine by reason", "donut", tuple(sorted(by_reason.items(), key=lambda kv: -kv[1]))),
-              Chart("review", "Review queue by entity", "bar", tuple((e, n) for e, n in by_entity)))
+    charts = (
+        Chart("quarantine", "Quarantine by reason", "donut", tuple(sorted(by_reason.items(), key=lambda kv: -kv[1]))),
+        Chart("review", "Review queue by entity", "bar", tuple((e, n) for e, n in by_entity)),
+    )
     tables = (
-        make_table("duplicates", "Duplicate records inside one system",
-                   [Column("system", "System"), Column("id_a", "Record"), Column("name_a", "Name"),
-                    Column("id_b", "Duplicate"), Column("name_b", "Name"), Column("status", "Status"),
-                    Column("message", "Why")], dup_rows, ctx.max_rows),
+        make_table(
+            "duplicates",
+            "Duplicate records inside one system",
+            [
+                Column("system", "System"),
+                Column("id_a", "Record"),
+                Column("name_a", "Name"),
+                Column("id_b", "Duplicate"),
+                Column("name_b", "Name"),
+                Column("status", "Status"),
+                Column("message", "Why"),
+            ],
+            dup_rows,
+            ctx.max_rows,
+        ),
         # the query already cut the list at max_rows: the total comes from the count
-        Table("review", "Review queue (pairs waiting for a decision)",
-              (Column("entity", "Entity"), Column("system_a", "System"), Column("id_a", "Record"),
-               Column("name_a", "Name"), Column("system_b", "System"), Column("id_b", "Record"),
-               Column("name_b", "Name"), Column("score", "Score", "qty")), tuple(review_rows), review_total),
-        make_table("quarantine", "Quarantine by reason",
-                   [Column("system", "System"), Column("stream", "Stream"), Column("stage", "Stage"),
-                    Column("error", "Error"), Column("field", "Field"), Column("records", "Records", "int"),
-                    Column("example", "Example reason")], q_rows, ctx.max_rows),
+        Table(
+            "review",
+            "Review queue (pairs waiting for a decision)",
+            (
+                Column("entity", "Entity"),
+                Column("system_a", "System"),
+                Column("id_a", "Record"),
+                Column("name_a", "Name"),
+                Column("system_b", "System"),
+                Column("id_b", "Record"),
+                Column("name_b", "Name"),
+                Column("score", "Score", "qty"),
+            ),
+            tuple(review_rows),
+            review_total,
+        ),
+        make_table(
+            "quarantine",
+            "Quarantine by reason",
+            [
+                Column("system", "System"),
+                Column("stream", "Stream"),
+                Column("stage", "Stage"),
+                Column("error", "Error"),
+                Column("field", "Field"),
+                Column("records", "Records", "int"),
+                Column("example", "Example reason"),
+            ],
+            q_rows,
+            ctx.max_rows,
+        ),
     )
     return Section("quality", "Data quality", figures, charts, tables)
 

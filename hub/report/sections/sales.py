@@ -54,19 +54,32 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
             continue
         rate = s.rate if s else None
         base = money(a["collected"])
-        rows.append((_team(code, people), code if s else UNASSIGNED, s.name if s else UNASSIGNED,
-                     money(a["crm_booked"]), money(a["drp_orders"]), money(a["invoiced"]), base, money(a["open"]),
-                     ratio(a["collected"], a["invoiced"]), rate,
-                     money(a["invoiced"] * rate) if rate is not None else None,
-                     money(base * rate) if rate is not None else None))
+        rows.append(
+            (
+                _team(code, people),
+                code if s else UNASSIGNED,
+                s.name if s else UNASSIGNED,
+                money(a["crm_booked"]),
+                money(a["drp_orders"]),
+                money(a["invoiced"]),
+                base,
+                money(a["open"]),
+                ratio(a["collected"], a["invoiced"]),
+                rate,
+                money(a["invoiced"] * rate) if rate is not None else None,
+                money(base * rate) if rate is not None else None,
+            )
+        )
     team_acc: dict[str, list[Any]] = {}
     for row in rows:
         t = team_acc.setdefault(row[0], [0, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO])
         t[0] += 1 if row[1] != UNASSIGNED else 0
         for i, v in enumerate((row[3], row[5], row[6], row[7], row[11] or _ZERO), start=1):
             t[i] += v
-    team_rows = [(team, t[0], money(t[1]), money(t[2]), money(t[3]), money(t[4]), ratio(t[3], t[2]), money(t[5]))
-                 for team, t in sorted(team_acc.items())]
+    team_rows = [
+        (team, t[0], money(t[1]), money(t[2]), money(t[3]), money(t[4]), ratio(t[3], t[2]), money(t[5]))
+        for team, t in sorted(team_acc.items())
+    ]
     invoiced = money(sum((r[5] for r in rows), _ZERO))
     collected = money(sum((r[6] for r in rows), _ZERO))
     commission = money(sum((r[11] or _ZERO for r in rows), _ZERO))
@@ -78,35 +91,75 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         Figure("collected", "Collected", collected, "money", "good"),
         Figure("collection_rate", "Collection rate", ratio(collected, invoiced), "pct"),
         Figure("commission", "Commission on collected", commission, "money"),
-        Figure("commission_pending", "Commission not yet earned (still open)", money(on_invoiced - commission), "money", "warn"),
+        Figure(
+            "commission_pending",
+            "Commission not yet earned (still open)",
+            money(on_invoiced - commission),
+            "money",
+            "warn",
+        ),
     )
     charts = (
         Chart("collected_by_team", "Collected by team", "bar", tuple((t[0], t[4]) for t in team_rows if t[4]), "money"),
-        Chart("commission_by_person", "Commission by salesperson", "bar",
-              tuple((f"{r[2]} ({r[1]})", r[11]) for r in rows if r[11]), "money"),
+        Chart(
+            "commission_by_person",
+            "Commission by salesperson",
+            "bar",
+            tuple((f"{r[2]} ({r[1]})", r[11]) for r in rows if r[11]),
+            "money",
+        ),
     )
     tables = (
-        make_table("salespeople", "Sales performance by salesperson",
-                   [Column("team", "Team"), Column("code", "Salesperson code"), Column("name", "Salesperson"),
-                    Column("crm_booked", "CRM booked", "money"), Column("drp_orders", "DRP orders", "money"),
-                    Column("invoiced", "Invoiced", "money"), Column("collected", "Collected (commission base)", "money"),
-                    Column("open", "Still open", "money"), Column("collection_rate", "Collection rate", "pct"),
-                    Column("rate", "Commission rate", "pct"), Column("commission_invoiced", "Commission on invoiced", "money"),
-                    Column("commission", "Commission on collected", "money")], rows, ctx.max_rows),
-        make_table("teams", "Sales performance by team",
-                   [Column("team", "Team"), Column("salespeople", "Salespeople", "int"),
-                    Column("crm_booked", "CRM booked", "money"), Column("invoiced", "Invoiced", "money"),
-                    Column("collected", "Collected", "money"), Column("open", "Still open", "money"),
-                    Column("collection_rate", "Collection rate", "pct"), Column("commission", "Commission", "money")],
-                   team_rows, ctx.max_rows),
+        make_table(
+            "salespeople",
+            "Sales performance by salesperson",
+            [
+                Column("team", "Team"),
+                Column("code", "Salesperson code"),
+                Column("name", "Salesperson"),
+                Column("crm_booked", "CRM booked", "money"),
+                Column("drp_orders", "DRP orders", "money"),
+                Column("invoiced", "Invoiced", "money"),
+                Column("collected", "Collected (commission base)", "money"),
+                Column("open", "Still open", "money"),
+                Column("collection_rate", "Collection rate", "pct"),
+                Column("rate", "Commission rate", "pct"),
+                Column("commission_invoiced", "Commission on invoiced", "money"),
+                Column("commission", "Commission on collected", "money"),
+            ],
+            rows,
+            ctx.max_rows,
+        ),
+        make_table(
+            "teams",
+            "Sales performance by team",
+            [
+                Column("team", "Team"),
+                Column("salespeople", "Salespeople", "int"),
+                Column("crm_booked", "CRM booked", "money"),
+                Column("invoiced", "Invoiced", "money"),
+                Column("collected", "Collected", "money"),
+                Column("open", "Still open", "money"),
+                Column("collection_rate", "Collection rate", "pct"),
+                Column("commission", "Commission", "money"),
+            ],
+            team_rows,
+            ctx.max_rows,
+        ),
         commission_table(conn, ctx, people, owner),
     )
-    period = (f"Invoices and orders dated {scope.date_from or '…'} to {scope.date_to or '…'}."
-              if scope.date_from or scope.date_to else "All invoices and orders in the store.")
-    notes = (period, "Customers are credited to their DRP salesperson; collected = invoiced − still open; "
-             "commission = collected × the salesperson's DRP commission rate (rounded to cents).",
-             "CRM booked: CRM orders (" + ", ".join(cfg.booked_order_statuses) + ") of accounts owned by the CRM user "
-             "linked to the DRP salesperson.")
+    period = (
+        f"Invoices and orders dated {scope.date_from or '…'} to {scope.date_to or '…'}."
+        if scope.date_from or scope.date_to
+        else "All invoices and orders in the store."
+    )
+    notes = (
+        period,
+        "Customers are credited to their DRP salesperson; collected = invoiced − still open; "
+        "commission = collected × the salesperson's DRP commission rate (rounded to cents).",
+        "CRM booked: CRM orders (" + ", ".join(cfg.booked_order_statuses) + ") of accounts owned by the CRM user "
+        "linked to the DRP salesperson.",
+    )
     return Section("sales", "Sales performance and commissions", figures, charts, tables, notes)
 
 
@@ -125,8 +178,10 @@ def _crm_booked(conn: Connection, ctx: SectionContext) -> dict[str, Decimal]:
     user_to_code = {user: drp_of_cid[cid] for user, cid in crm_sp.items() if cid in drp_of_cid}
     if not user_to_code:
         return {}
-    account_owner = {r["external_id"]: user_to_code.get(r["owner_ref"] or "")
-                     for r in stream(conn, "party", roles.crm, ["owner_ref"])}
+    account_owner = {
+        r["external_id"]: user_to_code.get(r["owner_ref"] or "")
+        for r in stream(conn, "party", roles.crm, ["owner_ref"])
+    }
     booked = set(ctx.config.booked_order_statuses)
     out: dict[str, Decimal] = defaultdict(Decimal)
     for r in stream(conn, "sales_order", roles.crm, ["party_ref", "order_date", "amount", "status"]):

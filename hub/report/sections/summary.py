@@ -30,8 +30,11 @@ class EntityMatch:
 def matching(conn: Connection) -> dict[str, EntityMatch]:
     """Per entity: systems, records, records linked to another system, cross-system clusters."""
     cw = CrosswalkLink.__table__
-    q = (select(cw.c.entity, cw.c.canonical_id, func.count(func.distinct(cw.c.system)), func.count())
-         .where(cw.c.system != GOLDEN).group_by(cw.c.entity, cw.c.canonical_id))
+    q = (
+        select(cw.c.entity, cw.c.canonical_id, func.count(func.distinct(cw.c.system)), func.count())
+        .where(cw.c.system != GOLDEN)
+        .group_by(cw.c.entity, cw.c.canonical_id)
+    )
     out: dict[str, EntityMatch] = defaultdict(EntityMatch)
     for entity, _cid, n_systems, n in conn.execute(q.execution_options(yield_per=10000)):
         e = out[entity]
@@ -51,23 +54,32 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     systems = sorted({s for e in match.values() for s in e.systems})
     records = sum(e.records for e in match.values())
     matched = sum(e.matched for e in match.values())
-    match_rows = [(entity, ", ".join(sorted(e.systems)), e.records, e.matched, e.linked, ratio(e.matched, e.records))
-                  for entity, e in sorted(match.items())]
+    match_rows = [
+        (entity, ", ".join(sorted(e.systems)), e.records, e.matched, e.linked, ratio(e.matched, e.records))
+        for entity, e in sorted(match.items())
+    ]
 
     d = Discrepancy.__table__
     by_kind_sev: Counter[tuple[str, str]] = Counter()
-    for kind, sev, n in conn.execute(select(d.c.kind, d.c.severity, func.count()).where(alive_clause(scope.run_id))
-                                     .group_by(d.c.kind, d.c.severity)):
+    for kind, sev, n in conn.execute(
+        select(d.c.kind, d.c.severity, func.count()).where(alive_clause(scope.run_id)).group_by(d.c.kind, d.c.severity)
+    ):
         by_kind_sev[(kind, sev)] += n
     open_total = sum(by_kind_sev.values())
     high = sum(n for (_, sev), n in by_kind_sev.items() if sev in ("critical", "high"))
     sev_present = [s for s in SEVERITIES if any(k[1] == s for k in by_kind_sev)] + sorted(
-        {s for _, s in by_kind_sev} - set(SEVERITIES))
+        {s for _, s in by_kind_sev} - set(SEVERITIES)
+    )
     kinds = sorted({k for k, _ in by_kind_sev})
-    disc_rows = [(k, *(by_kind_sev.get((k, s), 0) for s in sev_present), sum(by_kind_sev.get((k, s), 0) for s in sev_present))
-                 for k in kinds]
-    disc_cols = [Column("kind", "Kind"), *(Column(s, s.capitalize(), "int") for s in sev_present),
-                 Column("total", "Total", "int")]
+    disc_rows = [
+        (k, *(by_kind_sev.get((k, s), 0) for s in sev_present), sum(by_kind_sev.get((k, s), 0) for s in sev_present))
+        for k in kinds
+    ]
+    disc_cols = [
+        Column("kind", "Kind"),
+        *(Column(s, s.capitalize(), "int") for s in sev_present),
+        Column("total", "Total", "int"),
+    ]
 
     trend_rows = []
     if scope.run_id is not None:
@@ -88,25 +100,66 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         Figure("high_severity", "High or critical", high, "int", "bad" if high else "good"),
     ]
     if previous is not None:
-        figures.append(Figure("change_vs_previous", "Change vs previous run", open_total - previous, "int",
-                              "bad" if open_total > previous else "good"))
-    charts = [Chart("by_kind", "Open discrepancies by kind", "bar",
-                    tuple((k, sum(n for (kk, _), n in by_kind_sev.items() if kk == k)) for k in kinds)),
-              Chart("by_severity", "Open discrepancies by severity", "donut",
-                    tuple((s, sum(n for (_, ss), n in by_kind_sev.items() if ss == s)) for s in sev_present))]
-    if trend_rows:
-        charts.append(Chart("trend", "Open discrepancies per run", "bar", tuple((f"run {r[0]}", r[3]) for r in trend_rows)))
-    tables = [
-        make_table("matching", "Matching by entity",
-                   [Column("entity", "Entity"), Column("systems", "Systems"), Column("records", "Records", "int"),
-                    Column("matched", "Matched records", "int"), Column("linked", "Linked clusters", "int"),
-                    Column("match_rate", "Match rate", "pct")], match_rows, ctx.max_rows),
-        make_table("discrepancies", "Open discrepancies by kind and severity", disc_cols, disc_rows, ctx.max_rows),
-        make_table("trend", "Trend over runs",
-                   [Column("run", "Run", "int"), Column("started", "Started", "datetime"), Column("status", "Status"),
-                    Column("open", "Open at end", "int"), Column("opened", "Newly opened", "int"),
-                    Column("resolved", "Resolved", "int")], trend_rows, ctx.max_rows),
+        figures.append(
+            Figure(
+                "change_vs_previous",
+                "Change vs previous run",
+                open_total - previous,
+                "int",
+                "bad" if open_total > previous else "good",
+            )
+        )
+    charts = [
+        Chart(
+            "by_kind",
+            "Open discrepancies by kind",
+            "bar",
+            tuple((k, sum(n for (kk, _), n in by_kind_sev.items() if kk == k)) for k in kinds),
+        ),
+        Chart(
+            "by_severity",
+            "Open discrepancies by severity",
+            "donut",
+            tuple((s, sum(n for (_, ss), n in by_kind_sev.items() if ss == s)) for s in sev_present),
+        ),
     ]
-    notes = ("Systems compared: " + (", ".join(systems) or "none") + ".",
-             "Matched records belong to a crosswalk cluster that spans more than one system.")
+    if trend_rows:
+        charts.append(
+            Chart("trend", "Open discrepancies per run", "bar", tuple((f"run {r[0]}", r[3]) for r in trend_rows))
+        )
+    tables = [
+        make_table(
+            "matching",
+            "Matching by entity",
+            [
+                Column("entity", "Entity"),
+                Column("systems", "Systems"),
+                Column("records", "Records", "int"),
+                Column("matched", "Matched records", "int"),
+                Column("linked", "Linked clusters", "int"),
+                Column("match_rate", "Match rate", "pct"),
+            ],
+            match_rows,
+            ctx.max_rows,
+        ),
+        make_table("discrepancies", "Open discrepancies by kind and severity", disc_cols, disc_rows, ctx.max_rows),
+        make_table(
+            "trend",
+            "Trend over runs",
+            [
+                Column("run", "Run", "int"),
+                Column("started", "Started", "datetime"),
+                Column("status", "Status"),
+                Column("open", "Open at end", "int"),
+                Column("opened", "Newly opened", "int"),
+                Column("resolved", "Resolved", "int"),
+            ],
+            trend_rows,
+            ctx.max_rows,
+        ),
+    ]
+    notes = (
+        "Systems compared: " + (", ".join(systems) or "none") + ".",
+        "Matched records belong to a crosswalk cluster that spans more than one system.",
+    )
     return Section("summary", "Summary", tuple(figures), tuple(charts), tuple(tables), notes)

@@ -22,9 +22,12 @@ class Seller:
 
 def sellers(conn: Connection, drp: str) -> dict[str, Seller]:
     """DRP salesperson code -> Seller."""
-    return {r["external_id"]: Seller(r["external_id"], r["name"] or r["external_id"], r["team"] or UNASSIGNED,
-                                     r["commission_rate"])
-            for r in stream(conn, "salesperson", drp, ["name", "team", "commission_rate"])}
+    return {
+        r["external_id"]: Seller(
+            r["external_id"], r["name"] or r["external_id"], r["team"] or UNASSIGNED, r["commission_rate"]
+        )
+        for r in stream(conn, "salesperson", drp, ["name", "team", "commission_rate"])
+    }
 
 
 def team_of(owner: str | None, people: dict[str, Seller]) -> str:

@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from hub.store.models.audit import AuditLog, DiscrepancyNote  # noqa: F401  (console tables)
 from hub.store.models.canonical import GOLDEN, MODELS, CanonicalRecord
 from hub.store.models.contracts import AlertSent, RunLock, SchemaChange, StreamColumn, StreamProfile
 from hub.store.models.discrepancy import Discrepancy
@@ -8,7 +9,6 @@ from hub.store.models.outbox import OutboxEntry
 from hub.store.models.runs import CursorState, Run, StageLog
 from hub.store.models.staging import Quarantine, SourceRecord
 from hub.store.models.sync_state import SyncState
-from hub.store.models.audit import AuditLog, DiscrepancyNote  # noqa: F401  (console tables)
 from hub.store.models.users import AppUser, ConsoleSession  # noqa: F401
 
 __all__ = [

@@ -68,9 +68,7 @@ class Contact(CanonicalRecord, Base):
     """Canonical contact record."""
 
     __tablename__ = "contact"
-    __table_args__ = (
-        Index("ix_contact_party_ref", "party_ref"),
-    )
+    __table_args__ = (Index("ix_contact_party_ref", "party_ref"),)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     first_name: Mapped[str | None] = mapped_column(String())
@@ -164,9 +162,7 @@ class SalesOrder(CanonicalRecord, Base):
     """Canonical sales order record."""
 
     __tablename__ = "sales_order"
-    __table_args__ = (
-        Index("ix_sales_order_party_ref", "party_ref"),
-    )
+    __table_args__ = (Index("ix_sales_order_party_ref", "party_ref"),)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     order_number: Mapped[str | None] = mapped_column(String())
@@ -186,9 +182,7 @@ class OrderLine(CanonicalRecord, Base):
     """Canonical order line record."""
 
     __tablename__ = "order_line"
-    __table_args__ = (
-        Index("ix_order_line_order_ref", "order_ref"),
-    )
+    __table_args__ = (Index("ix_order_line_order_ref", "order_ref"),)
 
     order_ref: Mapped[str | None] = mapped_column(String())
     line_no: Mapped[int | None] = mapped_column(Integer())
@@ -223,9 +217,7 @@ class Payment(CanonicalRecord, Base):
     """Canonical payment record."""
 
     __tablename__ = "payment"
-    __table_args__ = (
-        Index("ix_payment_party_ref", "party_ref"),
-    )
+    __table_args__ = (Index("ix_payment_party_ref", "party_ref"),)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     payment_date: Mapped[dt.date | None] = mapped_column(Date())
@@ -255,9 +247,7 @@ class Opportunity(CanonicalRecord, Base):
     """Canonical opportunity record."""
 
     __tablename__ = "opportunity"
-    __table_args__ = (
-        Index("ix_opportunity_party_ref", "party_ref"),
-    )
+    __table_args__ = (Index("ix_opportunity_party_ref", "party_ref"),)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     name: Mapped[str | None] = mapped_column(String())

@@ -7,10 +7,10 @@ import binascii
 import json
 import threading
 import time
-from http import HTTPStatus
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from http import HTTPStatus
 from importlib import resources
 from typing import Any
 
@@ -53,7 +53,9 @@ class RequestEntry:
 
 
 class _Fault(Exception):
-    def __init__(self, code: str, string: str, drp_code: str | None = None, field: str | None = None, status: int = 500):
+    def __init__(
+        self, code: str, string: str, drp_code: str | None = None, field: str | None = None, status: int = 500
+    ):
         super().__init__(string)
         self.code, self.string, self.drp_code, self.field, self.status = code, string, drp_code, field, status
 
@@ -64,8 +66,15 @@ def _q(name: str) -> str:
 
 def _safe_parser() -> etree.XMLParser:
     # no entity expansion, no DTD loading, no network, bounded tree
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                           huge_tree=False, remove_comments=True, remove_pis=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 @dataclass
@@ -125,7 +134,11 @@ class DrpApp:
                 return "200 OK", [("Content-Type", "text/xml; charset=utf-8")], self._xsd
             return "404 Not Found", [("Content-Type", "text/plain")], b"not found"
         if entry.method != "POST" or entry.path != SERVICE_PATH:
-            return "405 Method Not Allowed", [("Content-Type", "text/plain")], b"POST SOAP envelopes to " + SERVICE_PATH.encode()
+            return (
+                "405 Method Not Allowed",
+                [("Content-Type", "text/plain")],
+                b"POST SOAP envelopes to " + SERVICE_PATH.encode(),
+            )
         entry.soap_action = (environ.get("HTTP_SOAPACTION") or "").strip('"') or None
         try:
             return self._soap(environ, entry)
@@ -168,11 +181,17 @@ class DrpApp:
                 return _injected(spec, entry.operation)
         if self.auth is not None:
             try:
-                entry.user, entry.auth = self.auth.check(environ.get("HTTP_AUTHORIZATION"), root.find(f"{{{SOAP11}}}Header"))
+                entry.user, entry.auth = self.auth.check(
+                    environ.get("HTTP_AUTHORIZATION"), root.find(f"{{{SOAP11}}}Header")
+                )
             except AuthFailure as exc:
                 if exc.http:
                     entry.fault_code = "http:401"
-                    return "401 Unauthorized", [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Basic realm="DRP"')], str(exc).encode()
+                    return (
+                        "401 Unauthorized",
+                        [("Content-Type", "text/plain"), ("WWW-Authenticate", 'Basic realm="DRP"')],
+                        str(exc).encode(),
+                    )
                 raise _Fault("wsse:FailedAuthentication", str(exc), "DRP-0401") from None
         handler = self._handlers.get(qname.localname) if qname.namespace == NS else None
         if handler is None:
@@ -201,7 +220,9 @@ class DrpApp:
         keep = None if wh is None else (lambda r: r["warehouseCode"] == wh)
         return self._page_response("inventory", "GetInventoryResponse", p, keep)
 
-    def _page_response(self, name: str, response: str, p: dict[str, Any], keep: Callable[[dict[str, Any]], bool] | None) -> etree._Element:
+    def _page_response(
+        self, name: str, response: str, p: dict[str, Any], keep: Callable[[dict[str, Any]], bool] | None
+    ) -> etree._Element:
         page = p.get("page") or 1
         size = _page_size(p.get("pageSize"))
         if page < 1:
@@ -213,7 +234,7 @@ class DrpApp:
         etree.SubElement(out, _q("pageCount")).text = str((len(rows) + size - 1) // size)
         etree.SubElement(out, _q("totalCount")).text = str(len(rows))
         lst = etree.SubElement(out, _q(ent.list_element))
-        for r in rows[(page - 1) * size: page * size]:
+        for r in rows[(page - 1) * size : page * size]:
             _record(lst, ent, r)
         return out
 
@@ -231,7 +252,7 @@ class DrpApp:
             return d is not None and (lo is None or d >= lo) and (hi is None or d < hi)
 
         rows = self.store.rows(name, keep)
-        chunk = rows[offset: offset + size]
+        chunk = rows[offset : offset + size]
         ent = ENTITIES[name]
         out = etree.Element(_q(response))
         if offset + size < len(rows):
@@ -253,9 +274,14 @@ class DrpApp:
         fields = {f.element: f.kind for f in ENTITIES["customers"].fields if f.element != "lastModified"}
         data = _params(node, fields)
         res = self.store.create_customer(data, p.get("requestId"))
-        return _simple("CreateCustomerResponse", [("customerCode", res["customerCode"]),
-                                                  ("created", "true" if res["created"] else "false"),
-                                                  ("lastModified", res["lastModified"])])
+        return _simple(
+            "CreateCustomerResponse",
+            [
+                ("customerCode", res["customerCode"]),
+                ("created", "true" if res["created"] else "false"),
+                ("lastModified", res["lastModified"]),
+            ],
+        )
 
     def _update_credit_limit(self, el: etree._Element) -> etree._Element:
         p = _params(el, {"requestId": "str", "customerCode": "str", "creditLimit": "decimal"})
@@ -263,7 +289,9 @@ class DrpApp:
             if p.get(req) is None:
                 raise BusinessFault("DRP-1000", f"{req} is required", req)
         res = self.store.update_credit_limit(p["customerCode"], p["creditLimit"], p.get("requestId"))
-        return _simple("UpdateCreditLimitResponse", [(k, res[k]) for k in ("customerCode", "creditLimit", "lastModified")])
+        return _simple(
+            "UpdateCreditLimitResponse", [(k, res[k]) for k in ("customerCode", "creditLimit", "lastModified")]
+        )
 
     def _update_order_status(self, el: etree._Element) -> etree._Element:
         p = _params(el, {"requestId": "str", "orderNo": "str", "status": "str"})
@@ -278,14 +306,29 @@ class DrpApp:
         node = p.get("order")
         if node is None:
             raise BusinessFault("DRP-1000", "order element is required", "order")
-        data = _params(node, {"customerCode": "str", "orderDate": "date", "currency": "str", "orderAmount": "decimal",
-                              "sourceRef": "str", "lines": "node"})
+        data = _params(
+            node,
+            {
+                "customerCode": "str",
+                "orderDate": "date",
+                "currency": "str",
+                "orderAmount": "decimal",
+                "sourceRef": "str",
+                "lines": "node",
+            },
+        )
         lines_el = data.pop("lines", None)
         spec = {"lineNo": "int", "sku": "str", "qty": "decimal", "unitPrice": "decimal"}
         lines = [_params(ln, spec) for ln in (lines_el if lines_el is not None else []) if isinstance(ln.tag, str)]
         res = self.store.create_sales_order(data, lines, p.get("requestId"))
-        return _simple("CreateSalesOrderResponse", [("orderNo", res["orderNo"]), ("created", "true" if res["created"] else "false"),
-                                                    ("status", res["status"])])
+        return _simple(
+            "CreateSalesOrderResponse",
+            [
+                ("orderNo", res["orderNo"]),
+                ("created", "true" if res["created"] else "false"),
+                ("status", res["status"]),
+            ],
+        )
 
     def _get_sales_order(self, el: etree._Element) -> etree._Element:
         p = _params(el, {"orderNo": "str", "sourceRef": "str"})
@@ -311,7 +354,9 @@ def _params(el: etree._Element, spec: dict[str, str]) -> dict[str, Any]:
         q = etree.QName(child)
         kind = spec.get(q.localname) if q.namespace == NS else None
         if kind is None:
-            raise BusinessFault("DRP-1000", f"unexpected element {q.localname} in {etree.QName(el).localname}", q.localname)
+            raise BusinessFault(
+                "DRP-1000", f"unexpected element {q.localname} in {etree.QName(el).localname}", q.localname
+            )
         if kind == "node":
             out[q.localname] = child
             continue
@@ -387,19 +432,30 @@ def _injected(spec: FaultSpec, operation: str) -> tuple[str, list[tuple[str, str
     kind = spec.kind
     xml = [("Content-Type", "text/xml; charset=utf-8")]
     if kind == "server_fault":
-        return "500 Internal Server Error", xml, _fault_envelope(
-            _Fault("soap:Server", "DRP database unavailable (injected)", "DRP-9000"))
+        return (
+            "500 Internal Server Error",
+            xml,
+            _fault_envelope(_Fault("soap:Server", "DRP database unavailable (injected)", "DRP-9000")),
+        )
     if kind == "http":
         reason = HTTPStatus(spec.status).phrase if spec.status in HTTPStatus._value2member_map_ else "Error"
-        return f"{spec.status} {reason}", [("Content-Type", "text/plain")], f"{spec.status} {reason} (injected)".encode()
+        return (
+            f"{spec.status} {reason}",
+            [("Content-Type", "text/plain")],
+            f"{spec.status} {reason} (injected)".encode(),
+        )
     if kind == "malformed":
-        body = (f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
-                f'<tns:{operation}Response xmlns:tns="{NS}"><tns:page>1</tns:pa').encode()
+        body = (
+            f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP11}"><soap:Body>'
+            f'<tns:{operation}Response xmlns:tns="{NS}"><tns:page>1</tns:pa'
+        ).encode()
         return "200 OK", xml, body
     if kind == "xxe":
-        body = (f'<?xml version="1.0" encoding="utf-8"?><!DOCTYPE e [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
-                f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body><tns:{operation}Response xmlns:tns="{NS}">'
-                f'<tns:page>&xxe;</tns:page></tns:{operation}Response></soap:Body></soap:Envelope>').encode()
+        body = (
+            f'<?xml version="1.0" encoding="utf-8"?><!DOCTYPE e [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>'
+            f'<soap:Envelope xmlns:soap="{SOAP11}"><soap:Body><tns:{operation}Response xmlns:tns="{NS}">'
+            f"<tns:page>&xxe;</tns:page></tns:{operation}Response></soap:Body></soap:Envelope>"
+        ).encode()
         return "200 OK", xml, body
     raise ValueError(kind)
 

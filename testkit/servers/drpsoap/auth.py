@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
@@ -108,8 +108,8 @@ class AuthPolicy:
         except ValueError:
             raise AuthFailure("malformed Created timestamp") from None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        if abs(datetime.now(timezone.utc) - when) > self.max_skew:
+            when = when.replace(tzinfo=UTC)
+        if abs(datetime.now(UTC) - when) > self.max_skew:
             raise AuthFailure("UsernameToken expired")
         with self._lock:
             if nonce in self._nonces:

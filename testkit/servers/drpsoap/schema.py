@@ -51,7 +51,9 @@ ENTITIES: dict[str, Entity] = {
     e.name: e
     for e in (
         Entity(
-            "customers", "customers.csv", ("customerCode",),
+            "customers",
+            "customers.csv",
+            ("customerCode",),
             (
                 Field("customerCode", "客户编码"),
                 Field("customerName", "客户名称"),
@@ -67,20 +69,26 @@ ENTITIES: dict[str, Entity] = {
                 Field("currency", "币种"),
                 Field("lastModified", "最后修改时间", "datetime", _DT),
             ),
-            "customers", "customer",
+            "customers",
+            "customer",
         ),
         Entity(
-            "salespeople", "salespeople.csv", ("salespersonCode",),
+            "salespeople",
+            "salespeople.csv",
+            ("salespersonCode",),
             (
                 Field("salespersonCode", "业务员编码"),
                 Field("name", "姓名"),
                 Field("team", "团队"),
                 Field("commissionRate", "提成比例", "decimal"),
             ),
-            "salespeople", "salesperson",
+            "salespeople",
+            "salesperson",
         ),
         Entity(
-            "products", "products.csv", ("sku",),
+            "products",
+            "products.csv",
+            ("sku",),
             (
                 Field("sku", "物料编码"),
                 Field("productName", "物料名称"),
@@ -88,20 +96,26 @@ ENTITIES: dict[str, Entity] = {
                 Field("unit", "单位"),
                 Field("listPrice", "标准单价", "decimal"),
             ),
-            "products", "product",
+            "products",
+            "product",
         ),
         Entity(
-            "warehouses", "warehouses.csv", ("warehouseCode",),
+            "warehouses",
+            "warehouses.csv",
+            ("warehouseCode",),
             (
                 Field("warehouseCode", "仓库编码"),
                 Field("warehouseName", "仓库名称"),
                 Field("warehouseType", "类型"),
                 Field("ownerCustomerCode", "所属客户编码"),
             ),
-            "warehouses", "warehouse",
+            "warehouses",
+            "warehouse",
         ),
         Entity(
-            "sales_orders", "sales_orders.csv", ("orderNo",),
+            "sales_orders",
+            "sales_orders.csv",
+            ("orderNo",),
             (
                 Field("orderNo", "订单号"),
                 Field("customerCode", "客户编码"),
@@ -110,10 +124,13 @@ ENTITIES: dict[str, Entity] = {
                 Field("orderAmount", "订单金额", "decimal"),
                 Field("sourceRef", "来源单号"),
             ),
-            "orders", "order",
+            "orders",
+            "order",
         ),
         Entity(
-            "sales_order_lines", "sales_order_lines.csv", ("orderNo", "lineNo"),
+            "sales_order_lines",
+            "sales_order_lines.csv",
+            ("orderNo", "lineNo"),
             (
                 Field("orderNo", "订单号"),
                 Field("lineNo", "行号", "int"),
@@ -122,10 +139,13 @@ ENTITIES: dict[str, Entity] = {
                 Field("unitPrice", "单价", "decimal"),
                 Field("lineAmount", "金额", "decimal"),
             ),
-            "lines", "line",
+            "lines",
+            "line",
         ),
         Entity(
-            "inventory", "inventory.csv", ("warehouseCode", "sku"),
+            "inventory",
+            "inventory.csv",
+            ("warehouseCode", "sku"),
             (
                 Field("warehouseCode", "仓库编码"),
                 Field("sku", "物料编码"),
@@ -134,10 +154,13 @@ ENTITIES: dict[str, Entity] = {
                 Field("inTransit", "在途量", "decimal"),
                 Field("asOfDate", "日期", "date", _SLASH),
             ),
-            "positions", "position",
+            "positions",
+            "position",
         ),
         Entity(
-            "invoices", "invoices.csv", ("invoiceNo",),
+            "invoices",
+            "invoices.csv",
+            ("invoiceNo",),
             (
                 Field("invoiceNo", "发票号"),
                 Field("orderNo", "订单号"),
@@ -147,10 +170,13 @@ ENTITIES: dict[str, Entity] = {
                 Field("amount", "金额", "decimal"),
                 Field("openAmount", "未收金额", "decimal"),
             ),
-            "invoices", "invoice",
+            "invoices",
+            "invoice",
         ),
         Entity(
-            "payments", "payments.csv", ("paymentNo",),
+            "payments",
+            "payments.csv",
+            ("paymentNo",),
             (
                 Field("paymentNo", "收款单号"),
                 Field("customerCode", "客户编码"),
@@ -158,7 +184,8 @@ ENTITIES: dict[str, Entity] = {
                 Field("amount", "金额", "decimal"),
                 Field("memo", "摘要"),
             ),
-            "payments", "payment",
+            "payments",
+            "payment",
         ),
     )
 }

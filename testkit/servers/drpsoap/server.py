@@ -62,8 +62,9 @@ class DrpServerHandle:
         with self.app._log_lock:
             self.app.log.clear()
 
-    def inject(self, kind: str, operation: str | None = None, times: int | None = 1,
-               seconds: float = 1.0, status: int = 503) -> None:
+    def inject(
+        self, kind: str, operation: str | None = None, times: int | None = 1, seconds: float = 1.0, status: int = 503
+    ) -> None:
         """Break the next ``times`` calls (None: all) of ``operation`` (see faults.FAULT_KINDS)."""
         self.app.faults.add(FaultSpec(kind, operation, times, seconds, status))
 
@@ -106,7 +107,8 @@ def start_server(
     server = make_server("127.0.0.1", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     host, bound = server.server_address[:2]
     app.service_url = f"http://{host}:{bound}{SERVICE_PATH}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                              name=f"drpsoap-{bound}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"drpsoap-{bound}", daemon=True
+    )
     thread.start()
     return DrpServerHandle(server, app, thread)

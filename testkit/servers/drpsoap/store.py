@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -70,7 +70,7 @@ def parse_value(f: Field, text: str | None) -> Any:
 def naive_utc(value: datetime) -> datetime:
     """The DRP keeps naive timestamps; an aware value is converted to UTC first."""
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -84,7 +84,7 @@ def format_value(value: Any) -> str:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
 class DrpStore:
@@ -93,7 +93,9 @@ class DrpStore:
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.clock = clock or _utcnow
         self._lock = threading.RLock()
-        self._tables: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {n: {} for n in ENTITIES if n != "sales_order_lines"}
+        self._tables: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {
+            n: {} for n in ENTITIES if n != "sales_order_lines"
+        }
         self._lines: dict[str, list[dict[str, Any]]] = {}
         self._sorted: dict[str, list[tuple[str, ...]]] = {}
         self._requests: dict[str, dict[str, Any]] = {}
@@ -106,8 +108,17 @@ class DrpStore:
             raise ConfigError(f"DRP seed folder not found: {folder}", file=str(folder))
         counts: dict[str, int] = {}
         # orders before their lines
-        for name in ("customers", "salespeople", "products", "warehouses", "sales_orders",
-                     "sales_order_lines", "inventory", "invoices", "payments"):
+        for name in (
+            "customers",
+            "salespeople",
+            "products",
+            "warehouses",
+            "sales_orders",
+            "sales_order_lines",
+            "inventory",
+            "invoices",
+            "payments",
+        ):
             ent = ENTITIES[name]
             path = folder / ent.csv_file
             if not path.exists():
@@ -240,7 +251,9 @@ class DrpStore:
             if replay is not None:
                 return replay
             if status not in ORDER_STATUSES:
-                raise BusinessFault("DRP-1006", f"unknown order status {status!r}; allowed: {', '.join(ORDER_STATUSES)}", "status")
+                raise BusinessFault(
+                    "DRP-1006", f"unknown order status {status!r}; allowed: {', '.join(ORDER_STATUSES)}", "status"
+                )
             record = self._tables["sales_orders"].get((order_no,))
             if record is None:
                 raise BusinessFault("DRP-1007", f"sales order {order_no} does not exist", "orderNo")
@@ -250,7 +263,9 @@ class DrpStore:
                 self._requests[request_id] = {"op": "UpdateOrderStatus", "result": result}
             return result
 
-    def create_sales_order(self, data: dict[str, Any], lines: list[dict[str, Any]], request_id: str | None = None) -> dict[str, Any]:
+    def create_sales_order(
+        self, data: dict[str, Any], lines: list[dict[str, Any]], request_id: str | None = None
+    ) -> dict[str, Any]:
         """Create an order (status 已审核) with its lines in one step. Idempotent per ``request_id`` and per
         ``sourceRef``: a repeat returns the first order with ``created`` false."""
         with self._lock:
@@ -271,24 +286,49 @@ class DrpStore:
             total = Decimal("0")
             for ln in lines:
                 if (ln.get("sku"),) not in self._tables["products"]:
-                    raise BusinessFault("DRP-1203", f"line {ln.get('lineNo')}: product {ln.get('sku')} does not exist", "sku")
+                    raise BusinessFault(
+                        "DRP-1203", f"line {ln.get('lineNo')}: product {ln.get('sku')} does not exist", "sku"
+                    )
                 if ln.get("qty") is None or ln["qty"] <= 0 or ln.get("unitPrice") is None or ln["unitPrice"] < 0:
-                    raise BusinessFault("DRP-1204", f"line {ln.get('lineNo')}: quantity must be > 0 and price >= 0", "qty")
+                    raise BusinessFault(
+                        "DRP-1204", f"line {ln.get('lineNo')}: quantity must be > 0 and price >= 0", "qty"
+                    )
                 total += (ln["qty"] * ln["unitPrice"]).quantize(Decimal("0.01"))
             given = data.get("orderAmount")
             if given is not None and given != total:
-                raise BusinessFault("DRP-1205", f"orderAmount {given} differs from the sum of the lines {total}", "orderAmount")
+                raise BusinessFault(
+                    "DRP-1205", f"orderAmount {given} differs from the sum of the lines {total}", "orderAmount"
+                )
             cur = self._tables["customers"][(customer,)].get("currency") or "CNY"
             if data.get("currency") not in (None, cur):
-                raise BusinessFault("DRP-1206", f"currency {data['currency']} differs from the customer's {cur}", "currency")
+                raise BusinessFault(
+                    "DRP-1206", f"currency {data['currency']} differs from the customer's {cur}", "currency"
+                )
             order_date = data.get("orderDate") or self.clock().date()
             number = self._next_order_no(order_date)
-            self._put("sales_orders", {"orderNo": number, "customerCode": customer, "orderDate": order_date,
-                                       "status": ORDER_STATUSES[0], "orderAmount": total, "sourceRef": source})
+            self._put(
+                "sales_orders",
+                {
+                    "orderNo": number,
+                    "customerCode": customer,
+                    "orderDate": order_date,
+                    "status": ORDER_STATUSES[0],
+                    "orderAmount": total,
+                    "sourceRef": source,
+                },
+            )
             for i, ln in enumerate(sorted(lines, key=lambda x: x.get("lineNo") or 0), start=1):
-                self._put("sales_order_lines", {"orderNo": number, "lineNo": ln.get("lineNo") or i, "sku": ln["sku"],
-                                                "qty": ln["qty"], "unitPrice": ln["unitPrice"],
-                                                "lineAmount": (ln["qty"] * ln["unitPrice"]).quantize(Decimal("0.01"))})
+                self._put(
+                    "sales_order_lines",
+                    {
+                        "orderNo": number,
+                        "lineNo": ln.get("lineNo") or i,
+                        "sku": ln["sku"],
+                        "qty": ln["qty"],
+                        "unitPrice": ln["unitPrice"],
+                        "lineAmount": (ln["qty"] * ln["unitPrice"]).quantize(Decimal("0.01")),
+                    },
+                )
             result = {"orderNo": number, "created": True, "status": ORDER_STATUSES[0]}
             if request_id:
                 self._requests[request_id] = {"op": "CreateSalesOrder", "result": result}
@@ -296,8 +336,11 @@ class DrpStore:
 
     def _next_order_no(self, day: date) -> str:
         prefix = f"SO{day:%y%m}"
-        numbers = [int(k[0][len(prefix):]) for k in self._tables["sales_orders"]
-                   if k[0].startswith(prefix) and k[0][len(prefix):].isdigit()]
+        numbers = [
+            int(k[0][len(prefix) :])
+            for k in self._tables["sales_orders"]
+            if k[0].startswith(prefix) and k[0][len(prefix) :].isdigit()
+        ]
         return f"{prefix}{(max(numbers, default=0) + 1):06d}"
 
     def find_order(self, order_no: str | None = None, source_ref: str | None = None) -> dict[str, Any] | None:
@@ -305,7 +348,10 @@ class DrpStore:
         with self._lock:
             if order_no:
                 return self._tables["sales_orders"].get((order_no,))
-            return next((r for r in self._tables["sales_orders"].values() if source_ref and r.get("sourceRef") == source_ref), None)
+            return next(
+                (r for r in self._tables["sales_orders"].values() if source_ref and r.get("sourceRef") == source_ref),
+                None,
+            )
 
 
 def _read_csv(path: Path, ent: Entity) -> Iterator[dict[str, Any]]:

@@ -28,7 +28,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["Request", "Response", "Fault", "FaultPlan", "Router", "ServerHandle", "serve", "json_response", "make_certificate"]
+__all__ = [
+    "Request",
+    "Response",
+    "Fault",
+    "FaultPlan",
+    "Router",
+    "ServerHandle",
+    "serve",
+    "json_response",
+    "make_certificate",
+]
 
 
 @dataclass
@@ -64,7 +74,11 @@ class Response:
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response with the right content type."""
-    return Response(status, json.dumps(payload).encode("utf-8"), {"Content-Type": "application/json;charset=UTF-8", **(headers or {})})
+    return Response(
+        status,
+        json.dumps(payload).encode("utf-8"),
+        {"Content-Type": "application/json;charset=UTF-8", **(headers or {})},
+    )
 
 
 @dataclass
@@ -94,7 +108,9 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def status(self, status: int, times: int = 1, retry_after: float | None = None, path: str = "", body: Any = None) -> Fault:
+    def status(
+        self, status: int, times: int = 1, retry_after: float | None = None, path: str = "", body: Any = None
+    ) -> Fault:
         return self.add("status", times, status=status, retry_after=retry_after, path=path, body=body)
 
     def slow(self, delay: float, times: int = 1, path: str = "") -> Fault:
@@ -238,7 +254,9 @@ class ServerHandle:
         self.stop()
 
 
-def serve(app: Any, *, port: int = 0, tls: bool = False, cert_dir: str | None = None, faults: FaultPlan | None = None) -> ServerHandle:
+def serve(
+    app: Any, *, port: int = 0, tls: bool = False, cert_dir: str | None = None, faults: FaultPlan | None = None
+) -> ServerHandle:
     """Serve ``app`` (callable Request -> Response) on 127.0.0.1 in a daemon thread."""
     faults = faults or FaultPlan()
     server = _Server(("127.0.0.1", port), _make_handler(app, faults))
@@ -255,7 +273,9 @@ def serve(app: Any, *, port: int = 0, tls: bool = False, cert_dir: str | None = 
         ca_file = str(cert)
     bound = server.server_address[1]
     scheme = "https" if tls else "http"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"testserver-{bound}", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"testserver-{bound}", daemon=True
+    )
     thread.start()
     return ServerHandle(f"{scheme}://127.0.0.1:{bound}", bound, faults, app, ca_file, server, thread, tmp)
 
@@ -270,7 +290,7 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ChannelHub test server")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -279,11 +299,23 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False, encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
@@ -292,6 +324,8 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     cert_path = directory / "cert.pem"
     key_path = directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     key_path.chmod(0o600)
     return cert_path, key_path

@@ -32,7 +32,7 @@ from testkit.servers.rest.kit import Request, Response, Router, ServerHandle, js
 
 __all__ = ["RestApp", "start_server"]
 
-EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -58,8 +58,14 @@ class RestApp:
         client_secret: str = "client-secret-xyz",
         token_ttl: float = 3600.0,
     ) -> None:
-        self.credentials = {"username": username, "password": password, "bearer_token": bearer_token,
-                            "api_key": api_key, "client_id": client_id, "client_secret": client_secret}
+        self.credentials = {
+            "username": username,
+            "password": password,
+            "bearer_token": bearer_token,
+            "api_key": api_key,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
         self.token_ttl = token_ttl
         self._tokens: dict[str, float] = {}
         self.tokens_issued = 0
@@ -68,8 +74,13 @@ class RestApp:
         self._clock = 0
         self.records: dict[int, dict[str, Any]] = {}
         for i in range(1, customers + 1):
-            self.records[i] = {"id": i, "name": f"Customer {i:04d}", "email": f"c{i}@example.com",
-                               "city": ["Shanghai", "Beijing", "Chengdu"][i % 3], "updated_at": self._tick()}
+            self.records[i] = {
+                "id": i,
+                "name": f"Customer {i:04d}",
+                "email": f"c{i}@example.com",
+                "city": ["Shanghai", "Beijing", "Chengdu"][i % 3],
+                "updated_at": self._tick(),
+            }
         self._next_id = customers + 1
         self.router = Router()
         self.base_url = ""
@@ -106,8 +117,11 @@ class RestApp:
         if request.path != "/oauth/token":
             method = self._authorise(request)
             if method is None:
-                return json_response({"error": "unauthorized", "message": "missing or invalid credentials"}, 401,
-                                     {"WWW-Authenticate": 'Bearer realm="fake"'})
+                return json_response(
+                    {"error": "unauthorized", "message": "missing or invalid credentials"},
+                    401,
+                    {"WWW-Authenticate": 'Bearer realm="fake"'},
+                )
             with self._lock:
                 self.auth_seen.append(method)
         return self.router.dispatch(request)
@@ -138,7 +152,10 @@ class RestApp:
             form["client_id"], _, form["client_secret"] = base64.b64decode(auth[6:]).decode().partition(":")
         if form.get("grant_type") != "client_credentials":
             return json_response({"error": "unsupported_grant_type"}, 400)
-        if (form.get("client_id"), form.get("client_secret")) != (self.credentials["client_id"], self.credentials["client_secret"]):
+        if (form.get("client_id"), form.get("client_secret")) != (
+            self.credentials["client_id"],
+            self.credentials["client_secret"],
+        ):
             return json_response({"error": "invalid_client", "error_description": "client authentication failed"}, 401)
         token = secrets.token_urlsafe(16)
         with self._lock:
@@ -208,7 +225,9 @@ class RestApp:
         page, size = self._int(request, "page", 1), self._int(request, "per_page", 10) or 10
         headers = {}
         if page * size < len(rows):
-            headers["Link"] = f'<{self._url(request, page=page + 1)}>; rel="next", <{self._url(request, page=1)}>; rel="first"'
+            headers["Link"] = (
+                f'<{self._url(request, page=page + 1)}>; rel="next", <{self._url(request, page=1)}>; rel="first"'
+            )
         return json_response(rows[(page - 1) * size : page * size], headers=headers)
 
     def list_next(self, request: Request) -> Response:
@@ -235,7 +254,13 @@ class RestApp:
         with self._lock:
             rid = self._next_id
             self._next_id += 1
-            record = {"id": rid, "name": body["name"], "email": body.get("email"), "city": body.get("city"), "updated_at": self._tick()}
+            record = {
+                "id": rid,
+                "name": body["name"],
+                "email": body.get("email"),
+                "city": body.get("city"),
+                "updated_at": self._tick(),
+            }
             self.records[rid] = record
             return dict(record)
 

@@ -32,13 +32,27 @@ USER_ID = "0055g000000HubAAA"
 class SalesforceApp:
     """The fake org's HTTP face. ``org`` holds the data; switches below inject API-level faults."""
 
-    def __init__(self, org: Org | None = None, *, username: str = "integration@channelco.example",
-                 password: str = "pw-123", security_token: str = "TOKEN456", client_id: str = "hub-connected-app",
-                 client_secret: str = "app-secret-789", jwt_public_key: str | None = None, api_max: int = 15000,
-                 query_batch_size: int = 2000) -> None:
+    def __init__(
+        self,
+        org: Org | None = None,
+        *,
+        username: str = "integration@channelco.example",
+        password: str = "pw-123",
+        security_token: str = "TOKEN456",
+        client_id: str = "hub-connected-app",
+        client_secret: str = "app-secret-789",
+        jwt_public_key: str | None = None,
+        api_max: int = 15000,
+        query_batch_size: int = 2000,
+    ) -> None:
         self.org = org or Org()
-        self.creds = {"username": username, "password": password, "security_token": security_token,
-                      "client_id": client_id, "client_secret": client_secret}
+        self.creds = {
+            "username": username,
+            "password": password,
+            "security_token": security_token,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
         self.jwt_public_key = jwt_public_key
         self.base_url = ""
         self.api_used = 0
@@ -110,13 +124,19 @@ class SalesforceApp:
         ok = False
         if grant == "password":
             ok = (form.get("client_id"), form.get("client_secret"), form.get("username"), form.get("password")) == (
-                c["client_id"], c["client_secret"], c["username"], c["password"] + c["security_token"])
+                c["client_id"],
+                c["client_secret"],
+                c["username"],
+                c["password"] + c["security_token"],
+            )
         elif grant == "client_credentials":
             ok = (form.get("client_id"), form.get("client_secret")) == (c["client_id"], c["client_secret"])
         elif grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
             ok = self._jwt_ok(form.get("assertion", ""))
         else:
-            return json_response({"error": "unsupported_grant_type", "error_description": "grant type not supported"}, 400)
+            return json_response(
+                {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, 400
+            )
         if not ok:
             return json_response({"error": "invalid_grant", "error_description": "authentication failure"}, 400)
         token = self.issue_session()
@@ -124,8 +144,16 @@ class SalesforceApp:
             self.logins.append(grant or "")
         issued = str(int(time.time() * 1000))
         signature = base64.b64encode(hashlib.sha256((token + issued).encode()).digest()).decode()
-        return json_response({"access_token": token, "instance_url": self.base_url, "id": f"{self.base_url}/id/{ORG_ID}/{USER_ID}",
-                              "token_type": "Bearer", "issued_at": issued, "signature": signature})
+        return json_response(
+            {
+                "access_token": token,
+                "instance_url": self.base_url,
+                "id": f"{self.base_url}/id/{ORG_ID}/{USER_ID}",
+                "token_type": "Bearer",
+                "issued_at": issued,
+                "signature": signature,
+            }
+        )
 
     def _jwt_ok(self, assertion: str) -> bool:
         if not self.jwt_public_key:
@@ -133,8 +161,13 @@ class SalesforceApp:
         import jwt
 
         try:
-            claims = jwt.decode(assertion, self.jwt_public_key, algorithms=["RS256"], audience=self.base_url,
-                                options={"require": ["exp", "iss", "sub", "aud"]})
+            claims = jwt.decode(
+                assertion,
+                self.jwt_public_key,
+                algorithms=["RS256"],
+                audience=self.base_url,
+                options={"require": ["exp", "iss", "sub", "aud"]},
+            )
         except jwt.PyJWTError:
             return False
         return claims["iss"] == self.creds["client_id"] and claims["sub"] == self.creds["username"]
@@ -152,19 +185,43 @@ class SalesforceApp:
         return json_response({n: f"/services/data/v{v}/{n}" for n in names})
 
     def limits(self, request: Request) -> Response:
-        return json_response({"DailyApiRequests": {"Max": self.api_max, "Remaining": max(0, self.api_max - self.api_used)},
-                              "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000 - len(self.bulk.jobs)}})
+        return json_response(
+            {
+                "DailyApiRequests": {"Max": self.api_max, "Remaining": max(0, self.api_max - self.api_used)},
+                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000 - len(self.bulk.jobs)},
+            }
+        )
 
     def _sobject_summary(self, name: str, v: str) -> dict[str, Any]:
-        return {"name": name, "label": name, "labelPlural": name + "s", "custom": name.endswith("__c"),
-                "keyPrefix": self.org.prefixes[name], "queryable": True, "createable": True, "updateable": True,
-                "deletable": True, "replicateable": True, "retrieveable": True, "searchable": True,
-                "urls": {"sobject": f"/services/data/v{v}/sobjects/{name}", "describe": f"/services/data/v{v}/sobjects/{name}/describe",
-                         "rowTemplate": f"/services/data/v{v}/sobjects/{name}/{{ID}}"}}
+        return {
+            "name": name,
+            "label": name,
+            "labelPlural": name + "s",
+            "custom": name.endswith("__c"),
+            "keyPrefix": self.org.prefixes[name],
+            "queryable": True,
+            "createable": True,
+            "updateable": True,
+            "deletable": True,
+            "replicateable": True,
+            "retrieveable": True,
+            "searchable": True,
+            "urls": {
+                "sobject": f"/services/data/v{v}/sobjects/{name}",
+                "describe": f"/services/data/v{v}/sobjects/{name}/describe",
+                "rowTemplate": f"/services/data/v{v}/sobjects/{name}/{{ID}}",
+            },
+        }
 
     def describe_global(self, request: Request) -> Response:
         v = request.params["v"]
-        return json_response({"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": [self._sobject_summary(o, v) for o in self.org.schema]})
+        return json_response(
+            {
+                "encoding": "UTF-8",
+                "maxBatchSize": 200,
+                "sobjects": [self._sobject_summary(o, v) for o in self.org.schema],
+            }
+        )
 
     def describe(self, request: Request) -> Response:
         name = self._obj(request.params["obj"])
@@ -173,12 +230,25 @@ class SalesforceApp:
         fields = []
         for fname, info in self.org.schema[name].items():
             system = fname in ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
-            fields.append({"name": fname, "label": fname, "type": info["type"], "custom": fname.endswith("__c"),
-                           "externalId": bool(info.get("externalId")), "idLookup": fname == "Id" or bool(info.get("externalId")),
-                           "unique": False, "nillable": not system and fname != "Name", "createable": not system,
-                           "updateable": not system, "filterable": True, "sortable": True,
-                           "length": 255 if info["type"] in ("string", "email", "phone", "url", "picklist", "textarea") else 0,
-                           "referenceTo": [], "soapType": _SOAP.get(info["type"], "xsd:string")})
+            fields.append(
+                {
+                    "name": fname,
+                    "label": fname,
+                    "type": info["type"],
+                    "custom": fname.endswith("__c"),
+                    "externalId": bool(info.get("externalId")),
+                    "idLookup": fname == "Id" or bool(info.get("externalId")),
+                    "unique": False,
+                    "nillable": not system and fname != "Name",
+                    "createable": not system,
+                    "updateable": not system,
+                    "filterable": True,
+                    "sortable": True,
+                    "length": 255 if info["type"] in ("string", "email", "phone", "url", "picklist", "textarea") else 0,
+                    "referenceTo": [],
+                    "soapType": _SOAP.get(info["type"], "xsd:string"),
+                }
+            )
         body = self._sobject_summary(name, request.params["v"])
         body.update({"fields": fields, "childRelationships": [], "recordTypeInfos": []})
         return json_response(body)
@@ -195,7 +265,11 @@ class SalesforceApp:
         """Evaluate a SOQL string to (query, matching ids in order)."""
         q = soql.parse(text, self.org.schema)
         with self.org.lock:
-            rows = [r for r in self.org.records[q.object].values() if (include_deleted or not r["IsDeleted"]) and soql.matches(q.where, r)]
+            rows = [
+                r
+                for r in self.org.records[q.object].values()
+                if (include_deleted or not r["IsDeleted"]) and soql.matches(q.where, r)
+            ]
         rows = soql.sort_rows(rows, q.order) if q.order else rows
         rows = rows[q.offset :]
         if q.limit is not None:
@@ -252,18 +326,27 @@ class SalesforceApp:
         try:
             values = self.org.coerce(obj, data, creating=record_id is None)
         except KeyError as exc:
-            return 400, _fail("INVALID_FIELD", f"No such column '{exc.args[0]}' on sobject of type {obj}", [str(exc.args[0])])
+            return 400, _fail(
+                "INVALID_FIELD", f"No such column '{exc.args[0]}' on sobject of type {obj}", [str(exc.args[0])]
+            )
         except PermissionError as exc:
-            return 400, _fail("INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {exc.args[0]}", [str(exc.args[0])])
+            return 400, _fail(
+                "INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {exc.args[0]}", [str(exc.args[0])]
+            )
         except LookupError as exc:
-            return 400, _fail("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(exc.args[0])}]", list(exc.args[0]))
+            return 400, _fail(
+                "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(exc.args[0])}]", list(exc.args[0])
+            )
         except ValueError as exc:
             return 400, _fail("INVALID_TYPE_ON_FIELD_IN_RECORD", str(exc))
         if record_id is None:
             row = self.org.insert(obj, values)
             return 201, {"id": row["Id"], "success": True, "errors": []}
         if self.org.find(obj, record_id) is None:
-            return 404, _fail("ENTITY_IS_DELETED" if self.org.find(obj, record_id, True) else "NOT_FOUND", "entity is deleted or does not exist")
+            return 404, _fail(
+                "ENTITY_IS_DELETED" if self.org.find(obj, record_id, True) else "NOT_FOUND",
+                "entity is deleted or does not exist",
+            )
         self.org.update(obj, record_id, values)
         return 204, {"id": record_id, "success": True, "errors": []}
 
@@ -274,8 +357,11 @@ class SalesforceApp:
             return 404, _fail("NOT_FOUND", f"Provided external ID field does not exist or is not accessible: {field}")
         found = self.org.by_external_id(obj, match, value)
         if len(found) > 1:
-            return 300, _fail("DUPLICATE_EXTERNAL_ID", f"{match}: more than one record found for external id field: "
-                              f"{[r['Id'] for r in found]}", [match])
+            return 300, _fail(
+                "DUPLICATE_EXTERNAL_ID",
+                f"{match}: more than one record found for external id field: {[r['Id'] for r in found]}",
+                [match],
+            )
         data = {k: v for k, v in data.items() if k.lower() != match.lower()}
         if found:
             status, result = self.write_one(obj, data, found[0]["Id"])
@@ -328,7 +414,9 @@ class SalesforceApp:
         if not isinstance(records, list) or not records:
             return None, sf_errors(400, "REQUIRED_FIELD_MISSING", "At least 1 record is required.")
         if len(records) > 200:
-            return None, sf_errors(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
+            return None, sf_errors(
+                400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call"
+            )
         if body.get("allOrNone"):
             return None, sf_errors(400, "INVALID_INPUT", "allOrNone=true is not supported by this test server")
         return records, None
@@ -399,7 +487,9 @@ def _fail(code: str, message: str, fields: list[str] | None = None) -> dict[str,
 
 def _rest_errors(result: dict[str, Any]) -> list[dict[str, Any]]:
     """Collections-style errors (``statusCode``) in the single-record form (``errorCode``)."""
-    return [{"message": e["message"], "errorCode": e["statusCode"], "fields": e.get("fields", [])} for e in result["errors"]]
+    return [
+        {"message": e["message"], "errorCode": e["statusCode"], "fields": e.get("fields", [])} for e in result["errors"]
+    ]
 
 
 def _ids_in(result: dict[str, Any]) -> list[str]:
@@ -408,5 +498,13 @@ def _ids_in(result: dict[str, Any]) -> list[str]:
     return re.findall(r"\b[a-zA-Z0-9]{18}\b", result["errors"][0]["message"])
 
 
-_SOAP = {"id": "tns:ID", "reference": "tns:ID", "boolean": "xsd:boolean", "double": "xsd:double", "currency": "xsd:double",
-         "date": "xsd:date", "datetime": "xsd:dateTime", "int": "xsd:int"}
+_SOAP = {
+    "id": "tns:ID",
+    "reference": "tns:ID",
+    "boolean": "xsd:boolean",
+    "double": "xsd:double",
+    "currency": "xsd:double",
+    "date": "xsd:date",
+    "datetime": "xsd:dateTime",
+    "int": "xsd:int",
+}

@@ -57,16 +57,31 @@ class BulkJobs:
         router.add("PUT", v + r"/jobs/ingest/(?P<job>\w+)/batches", self.upload)
         router.add("PATCH", v + r"/jobs/ingest/(?P<job>\w+)", self.set_state)
         router.add("DELETE", v + r"/jobs/ingest/(?P<job>\w+)", self.delete_job)
-        router.add("GET", v + r"/jobs/ingest/(?P<job>\w+)/(?P<which>successfulResults|failedResults|unprocessedrecords)", self.ingest_results)
+        router.add(
+            "GET",
+            v + r"/jobs/ingest/(?P<job>\w+)/(?P<which>successfulResults|failedResults|unprocessedrecords)",
+            self.ingest_results,
+        )
 
     def _new(self, kind: str, v: str, **fields: Any) -> dict[str, Any]:
         with self._lock:
             self._n += 1
             job_id = sf_id("750", self._n)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
-        job = {"id": job_id, "createdById": "0055g000000HubAAA", "createdDate": stamp, "systemModstamp": stamp,
-               "concurrencyMode": "Parallel", "contentType": "CSV", "apiVersion": float(v), "lineEnding": "LF",
-               "columnDelimiter": "COMMA", "_kind": kind, "_polls": 0, **fields}
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+        job = {
+            "id": job_id,
+            "createdById": "0055g000000HubAAA",
+            "createdDate": stamp,
+            "systemModstamp": stamp,
+            "concurrencyMode": "Parallel",
+            "contentType": "CSV",
+            "apiVersion": float(v),
+            "lineEnding": "LF",
+            "columnDelimiter": "COMMA",
+            "_kind": kind,
+            "_polls": 0,
+            **fields,
+        }
         with self._lock:
             self.jobs[job_id] = job
         return job
@@ -91,8 +106,18 @@ class BulkJobs:
             return sf_errors(400, exc.code, exc.message)
         if q.fields is None:
             return sf_errors(400, "INVALIDJOB", "COUNT() is not supported by Bulk API 2.0 query jobs")
-        job = self._new("query", request.params["v"], operation=operation, object=q.object, state="UploadComplete",
-                        _query=q, _ids=ids, numberRecordsProcessed=0, retries=0, totalProcessingTime=0)
+        job = self._new(
+            "query",
+            request.params["v"],
+            operation=operation,
+            object=q.object,
+            state="UploadComplete",
+            _query=q,
+            _ids=ids,
+            numberRecordsProcessed=0,
+            retries=0,
+            totalProcessingTime=0,
+        )
         return json_response(self._public(job))
 
     def get_query(self, request: Request) -> Response:
@@ -128,7 +153,11 @@ class BulkJobs:
             row = rows[rid]
             writer.writerow([to_csv_value(row.get(f), types[f]["type"]) for f in q.fields or []])
         nxt = start + size
-        headers = {**_CSV, "Sforce-Locator": str(nxt) if nxt < len(job["_ids"]) else "null", "Sforce-NumberOfRecords": str(len(ids))}
+        headers = {
+            **_CSV,
+            "Sforce-Locator": str(nxt) if nxt < len(job["_ids"]) else "null",
+            "Sforce-NumberOfRecords": str(len(ids)),
+        }
         return Response(200, out.getvalue().encode("utf-8"), headers)
 
     # --- ingest jobs -------------------------------------------------------------------------
@@ -145,8 +174,17 @@ class BulkJobs:
         if operation == "upsert" and not ext:
             return sf_errors(400, "INVALIDJOB", "InvalidJob : External ID was blank for upsert")
         v = request.params["v"]
-        job = self._new("ingest", v, operation=operation, object=obj, state="Open", externalIdFieldName=ext,
-                        _chunks=[], numberRecordsProcessed=0, numberRecordsFailed=0)
+        job = self._new(
+            "ingest",
+            v,
+            operation=operation,
+            object=obj,
+            state="Open",
+            externalIdFieldName=ext,
+            _chunks=[],
+            numberRecordsProcessed=0,
+            numberRecordsFailed=0,
+        )
         job["contentUrl"] = f"services/data/v{v}/jobs/ingest/{job['id']}/batches"
         return json_response(self._public(job))
 
@@ -194,9 +232,21 @@ class BulkJobs:
                 if result.get("success"):
                     success.append([result["id"], "true" if status == 201 else "false", *row])
                 else:
-                    failed.append([data.get("Id", ""), f"{result['errors'][0]['statusCode']}:{result['errors'][0]['message']}", *row])
-        job.update(state="JobComplete", numberRecordsProcessed=len(success) + len(failed), numberRecordsFailed=len(failed),
-                   _header=header, _success=success, _failed=failed)
+                    failed.append(
+                        [
+                            data.get("Id", ""),
+                            f"{result['errors'][0]['statusCode']}:{result['errors'][0]['message']}",
+                            *row,
+                        ]
+                    )
+        job.update(
+            state="JobComplete",
+            numberRecordsProcessed=len(success) + len(failed),
+            numberRecordsFailed=len(failed),
+            _header=header,
+            _success=success,
+            _failed=failed,
+        )
 
     def _apply(self, job: dict[str, Any], obj: str, data: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         app, op = self.app, job["operation"]
@@ -206,12 +256,18 @@ class BulkJobs:
             field = job["externalIdFieldName"]
             value = next((v for k, v in data.items() if k.lower() == field.lower()), None)
             if value in (None, ""):
-                return 400, {"success": False, "errors": [{"statusCode": "MISSING_ARGUMENT", "message": f"{field} not specified"}]}
+                return 400, {
+                    "success": False,
+                    "errors": [{"statusCode": "MISSING_ARGUMENT", "message": f"{field} not specified"}],
+                }
             return app.upsert_one(obj, field, str(value), data)
         rid = data.pop("Id", None) or ""
         if op == "delete":
             if not app.org.find(obj, rid):
-                return 404, {"success": False, "errors": [{"statusCode": "ENTITY_IS_DELETED", "message": "entity is deleted"}]}
+                return 404, {
+                    "success": False,
+                    "errors": [{"statusCode": "ENTITY_IS_DELETED", "message": "entity is deleted"}],
+                }
             app.org.delete(obj, rid)
             return 200, {"id": rid, "success": True}
         return app.write_one(obj, data, rid)

@@ -50,9 +50,13 @@ class SalesforceServer:
         """Invalidate every session: the next API call gets 401 INVALID_SESSION_ID."""
         self.app.expire_sessions()
 
-    def fault_status(self, status: int, times: int = 1, retry_after: float | None = None, path: str = "/services/data/") -> None:
+    def fault_status(
+        self, status: int, times: int = 1, retry_after: float | None = None, path: str = "/services/data/"
+    ) -> None:
         """Answer ``times`` API calls with ``status`` (e.g. 429/503) and an optional Retry-After."""
-        code = {429: "REQUEST_LIMIT_EXCEEDED", 503: "SERVER_UNAVAILABLE"}.get(status, "UNKNOWN_EXCEPTION" if status >= 500 else "INVALID_REQUEST")
+        code = {429: "REQUEST_LIMIT_EXCEEDED", 503: "SERVER_UNAVAILABLE"}.get(
+            status, "UNKNOWN_EXCEPTION" if status >= 500 else "INVALID_REQUEST"
+        )
         if status in (401, 403) and code == "INVALID_REQUEST":
             code = "INVALID_SESSION_ID" if status == 401 else "INSUFFICIENT_ACCESS"
         body = [{"message": f"injected HTTP {status}", "errorCode": code}]
@@ -83,8 +87,9 @@ class SalesforceServer:
         self.stop()
 
 
-def start_server(port: int = 0, *, seed_crm: str | Path | None = None, accounts: int = 0, cert_dir: str | None = None,
-                 **options: Any) -> SalesforceServer:
+def start_server(
+    port: int = 0, *, seed_crm: str | Path | None = None, accounts: int = 0, cert_dir: str | None = None, **options: Any
+) -> SalesforceServer:
     """Start the server; seed it from a ChannelCo ``crm/`` folder and/or ``accounts`` synthetic Accounts.
 
     ``options`` go to :class:`SalesforceApp` (username, password, security_token, client_id,

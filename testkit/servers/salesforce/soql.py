@@ -28,8 +28,29 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_KEYWORDS = {"select", "from", "where", "and", "or", "not", "in", "like", "order", "by", "asc", "desc",
-             "nulls", "first", "last", "limit", "offset", "true", "false", "null", "count"}
+_KEYWORDS = {
+    "select",
+    "from",
+    "where",
+    "and",
+    "or",
+    "not",
+    "in",
+    "like",
+    "order",
+    "by",
+    "asc",
+    "desc",
+    "nulls",
+    "first",
+    "last",
+    "limit",
+    "offset",
+    "true",
+    "false",
+    "null",
+    "count",
+}
 
 
 class SoqlError(Exception):
@@ -56,7 +77,7 @@ def parse_datetime(text: str) -> dt.datetime:
     text = text.strip().replace("Z", "+00:00")
     text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", text)
     value = dt.datetime.fromisoformat(text)
-    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC)
 
 
 def _tokenize(soql: str) -> list[tuple[str, str]]:
@@ -65,7 +86,7 @@ def _tokenize(soql: str) -> list[tuple[str, str]]:
     while pos < len(soql):
         match = _TOKEN.match(soql, pos)
         if not match or match.end() == pos:
-            raise SoqlError("MALFORMED_QUERY", f"unexpected text at position {pos}: {soql[pos:pos + 20]!r}")
+            raise SoqlError("MALFORMED_QUERY", f"unexpected text at position {pos}: {soql[pos : pos + 20]!r}")
         kind = match.lastgroup or ""
         value = match.group(kind)
         if kind == "name" and value.lower() in _KEYWORDS:
@@ -101,8 +122,11 @@ class _Parser:
         for known in self.fields:
             if known.lower() == name.lower():
                 return known
-        raise SoqlError("INVALID_FIELD", f"No such column '{name}' on entity '{self.object}'. If you are attempting to use a "
-                        "custom field, be sure to append the '__c' after the custom field name.")
+        raise SoqlError(
+            "INVALID_FIELD",
+            f"No such column '{name}' on entity '{self.object}'. If you are attempting to use a "
+            "custom field, be sure to append the '__c' after the custom field name.",
+        )
 
     def parse(self) -> Query:
         self.take("kw", "select")
@@ -234,7 +258,7 @@ def parse(soql: str, schema: dict[str, dict[str, Any]]) -> Query:
 
 def _coerce(value: Any, literal: Any) -> tuple[Any, Any]:
     if isinstance(literal, dt.datetime) and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return dt.datetime.combine(value, dt.time(), dt.timezone.utc), literal
+        return dt.datetime.combine(value, dt.time(), dt.UTC), literal
     if isinstance(literal, dt.date) and not isinstance(literal, dt.datetime) and isinstance(value, dt.datetime):
         return value.date(), literal
     if isinstance(literal, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -251,10 +275,18 @@ def _compare(value: Any, op: str, literal: Any) -> bool:
         return op == "!="
     value, literal = _coerce(value, literal)
     try:
-        return {"=": value == literal, "!=": value != literal, "<": value < literal, "<=": value <= literal,
-                ">": value > literal, ">=": value >= literal}[op]
+        return {
+            "=": value == literal,
+            "!=": value != literal,
+            "<": value < literal,
+            "<=": value <= literal,
+            ">": value > literal,
+            ">=": value >= literal,
+        }[op]
     except TypeError:
-        raise SoqlError("INVALID_QUERY_FILTER_OPERATOR", f"value of filter criterion is not of the field's type: {literal!r}") from None
+        raise SoqlError(
+            "INVALID_QUERY_FILTER_OPERATOR", f"value of filter criterion is not of the field's type: {literal!r}"
+        ) from None
 
 
 def matches(node: Any, row: dict[str, Any]) -> bool:
@@ -284,6 +316,6 @@ def sort_rows(rows: list[dict[str, Any]], order: list[tuple[str, bool, bool]]) -
     for name, desc, nulls_first in reversed(order):
         present = [r for r in rows if r.get(name) is not None]
         missing = [r for r in rows if r.get(name) is None]
-        present.sort(key=lambda r: (r[name].lower() if isinstance(r[name], str) else r[name]), reverse=desc)
+        present.sort(key=lambda r: r[name].lower() if isinstance(r[name], str) else r[name], reverse=desc)
         rows = missing + present if nulls_first else present + missing
     return rows

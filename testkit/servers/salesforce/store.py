@@ -19,30 +19,102 @@ from testkit.servers.salesforce.soql import parse_datetime
 
 __all__ = ["Org", "OBJECTS", "seed_from_channelco", "sf_id", "to_json_value", "to_csv_value", "from_text"]
 
-_SYSTEM = {"Id": "id", "IsDeleted": "boolean", "CreatedDate": "datetime", "LastModifiedDate": "datetime", "SystemModstamp": "datetime"}
+_SYSTEM = {
+    "Id": "id",
+    "IsDeleted": "boolean",
+    "CreatedDate": "datetime",
+    "LastModifiedDate": "datetime",
+    "SystemModstamp": "datetime",
+}
 
 #: object → (key prefix, {field: type}, external-id fields)
 OBJECTS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
-    "User": ("005", {"Name": "string", "Email": "email", "Department": "string", "IsActive": "boolean",
-                     "EmployeeNumber__c": "string"}, ("EmployeeNumber__c",)),
-    "Account": ("001", {"Name": "string", "Type": "picklist", "ParentId": "reference", "BillingStreet": "textarea",
-                        "BillingCity": "string", "BillingState": "string", "BillingPostalCode": "string",
-                        "BillingCountry": "string", "Phone": "phone", "Website": "url", "OwnerId": "reference",
-                        "Tax_ID__c": "string", "ERP_Customer_Code__c": "string"}, ("ERP_Customer_Code__c",)),
-    "Contact": ("003", {"AccountId": "reference", "FirstName": "string", "LastName": "string", "Email": "email",
-                        "Phone": "phone", "Title": "string"}, ()),
+    "User": (
+        "005",
+        {
+            "Name": "string",
+            "Email": "email",
+            "Department": "string",
+            "IsActive": "boolean",
+            "EmployeeNumber__c": "string",
+        },
+        ("EmployeeNumber__c",),
+    ),
+    "Account": (
+        "001",
+        {
+            "Name": "string",
+            "Type": "picklist",
+            "ParentId": "reference",
+            "BillingStreet": "textarea",
+            "BillingCity": "string",
+            "BillingState": "string",
+            "BillingPostalCode": "string",
+            "BillingCountry": "string",
+            "Phone": "phone",
+            "Website": "url",
+            "OwnerId": "reference",
+            "Tax_ID__c": "string",
+            "ERP_Customer_Code__c": "string",
+        },
+        ("ERP_Customer_Code__c",),
+    ),
+    "Contact": (
+        "003",
+        {
+            "AccountId": "reference",
+            "FirstName": "string",
+            "LastName": "string",
+            "Email": "email",
+            "Phone": "phone",
+            "Title": "string",
+        },
+        (),
+    ),
     "Product2": ("01t", {"Name": "string", "ProductCode": "string", "Family": "picklist", "IsActive": "boolean"}, ()),
-    "Opportunity": ("006", {"AccountId": "reference", "Name": "string", "StageName": "picklist", "Amount": "currency",
-                            "CloseDate": "date", "OwnerId": "reference", "CurrencyIsoCode": "picklist"}, ()),
-    "Order": ("801", {"AccountId": "reference", "OpportunityId": "reference", "OrderNumber": "string",
-                      "EffectiveDate": "date", "Status": "picklist", "TotalAmount": "currency",
-                      "ERP_Order_No__c": "string"}, ("ERP_Order_No__c",)),
-    "OrderItem": ("802", {"OrderId": "reference", "Product2Id": "reference", "Quantity": "double", "UnitPrice": "currency"}, ()),
+    "Opportunity": (
+        "006",
+        {
+            "AccountId": "reference",
+            "Name": "string",
+            "StageName": "picklist",
+            "Amount": "currency",
+            "CloseDate": "date",
+            "OwnerId": "reference",
+            "CurrencyIsoCode": "picklist",
+        },
+        (),
+    ),
+    "Order": (
+        "801",
+        {
+            "AccountId": "reference",
+            "OpportunityId": "reference",
+            "OrderNumber": "string",
+            "EffectiveDate": "date",
+            "Status": "picklist",
+            "TotalAmount": "currency",
+            "ERP_Order_No__c": "string",
+        },
+        ("ERP_Order_No__c",),
+    ),
+    "OrderItem": (
+        "802",
+        {"OrderId": "reference", "Product2Id": "reference", "Quantity": "double", "UnitPrice": "currency"},
+        (),
+    ),
 }
-_REQUIRED = {"Account": ("Name",), "Contact": ("LastName",), "Product2": ("Name",), "User": ("Name",),
-             "Opportunity": ("Name",), "Order": ("AccountId",), "OrderItem": ("OrderId",)}
+_REQUIRED = {
+    "Account": ("Name",),
+    "Contact": ("LastName",),
+    "Product2": ("Name",),
+    "User": ("Name",),
+    "Opportunity": ("Name",),
+    "Order": ("AccountId",),
+    "OrderItem": ("OrderId",),
+}
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def sf_id(prefix: str, number: int) -> str:
@@ -143,7 +215,7 @@ class Org:
     def now(self) -> dt.datetime:
         """A strictly increasing server clock (one millisecond per change) in UTC."""
         with self.lock:
-            real = dt.datetime.now(dt.timezone.utc)
+            real = dt.datetime.now(dt.UTC)
             real = real.replace(microsecond=real.microsecond // 1000 * 1000)
             self._clock = max(real, self._clock + dt.timedelta(milliseconds=1))
             return self._clock
@@ -172,7 +244,9 @@ class Org:
                 raise LookupError(missing)
         return out
 
-    def insert(self, obj: str, values: dict[str, Any], *, record_id: str | None = None, stamp: dt.datetime | None = None) -> dict[str, Any]:
+    def insert(
+        self, obj: str, values: dict[str, Any], *, record_id: str | None = None, stamp: dt.datetime | None = None
+    ) -> dict[str, Any]:
         with self.lock:
             now = stamp or self.now()
             row = {f: None for f in self.schema[obj]}
@@ -212,11 +286,21 @@ class Org:
         with self.lock:
             for i in range(start, start + count):
                 stamp = EPOCH + dt.timedelta(seconds=i)
-                self.insert("Account", {
-                    "Name": f"Account {i:06d}", "Type": types[i % 4], "BillingCity": cities[i % 6], "BillingCountry": "CN",
-                    "Phone": f"+86 21 {5550000 + i}", "ERP_Customer_Code__c": f"C{i:06d}" if i % 3 == 0 else None,
-                    "CreatedDate": stamp, "LastModifiedDate": stamp, "SystemModstamp": stamp,
-                }, stamp=stamp)
+                self.insert(
+                    "Account",
+                    {
+                        "Name": f"Account {i:06d}",
+                        "Type": types[i % 4],
+                        "BillingCity": cities[i % 6],
+                        "BillingCountry": "CN",
+                        "Phone": f"+86 21 {5550000 + i}",
+                        "ERP_Customer_Code__c": f"C{i:06d}" if i % 3 == 0 else None,
+                        "CreatedDate": stamp,
+                        "LastModifiedDate": stamp,
+                        "SystemModstamp": stamp,
+                    },
+                    stamp=stamp,
+                )
 
 
 def seed_from_channelco(org: Org, crm_dir: str | Path) -> dict[str, int]:
