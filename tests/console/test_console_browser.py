@@ -18,7 +18,8 @@ from cdp_browser import Browser, find_chromium
 from sqlalchemy import select
 
 from hub.store.models import CrosswalkLink, Discrepancy, ReviewItem
-from tests.console.conftest import CONFIG, PASSWORDS, ROOT
+from tests.console.conftest import PASSWORDS, ROOT
+from tests.helpers.channelco import CONFIG
 
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make install apt-installs it)")

@@ -183,7 +183,8 @@ def test_users_cli(store: dict[str, Any]) -> None:
     import subprocess
     import sys
 
-    from tests.console.conftest import CONFIG, ROOT
+    from tests.console.conftest import ROOT
+    from tests.helpers.channelco import CONFIG
 
     env = {**os.environ, "HUB_DATABASE_URL": store["url"], "CHANNELCO_DIR": str(store["world"])}
     hub = [sys.executable, "-m", "hub", "-c", str(CONFIG), "users"]

@@ -10,7 +10,7 @@ from hub.config import load_config
 from hub.errors import ContractError, HoldError
 from hub.runner import open_store, pipeline_streams
 from hub.store.models import Run
-from tests.guards.conftest import Example
+from tests.helpers.example import Example
 
 
 def _airflow_run(example: Example, monkeypatch: pytest.MonkeyPatch, ref: str) -> tuple[object, int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.guards.conftest import Example
+from tests.helpers.example import Example
 
 
 def _with_webhook(example: Example, url: str) -> None:

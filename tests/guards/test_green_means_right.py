@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from tests.guards.conftest import Example
+from tests.helpers.example import Example
 
 FAILED, CONFIG, HELD = 1, 2, 3
 
