@@ -19,9 +19,7 @@ def example_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'hub.db'}"
 
 
-@pytest.fixture
-def example(tmp_path: Path, example_url: str, monkeypatch: pytest.MonkeyPatch) -> Example:
-    """The ChannelCo example and its fixture world, copied so that tests may break them."""
+def _copy_example(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> Example:
     root = tmp_path / "repo"
     shutil.copytree(
         ROOT / "examples" / "channelco",
@@ -31,22 +29,19 @@ def example(tmp_path: Path, example_url: str, monkeypatch: pytest.MonkeyPatch) -
     shutil.copytree(ROOT / "mappings" / "channelco", root / "mappings" / "channelco")
     shutil.copytree(FIXTURE_WORLD, root / "world", ignore=shutil.ignore_patterns("truth"))
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
-    return Example(root, example_url)
+    return Example(root, url)
+
+
+@pytest.fixture
+def example(tmp_path: Path, example_url: str, monkeypatch: pytest.MonkeyPatch) -> Example:
+    """The ChannelCo example and its fixture world, copied so that tests may break them."""
+    return _copy_example(tmp_path, example_url, monkeypatch)
 
 
 @pytest.fixture
 def example_pg(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch) -> Example:
     """The same example on each store backend (SQLite and PostgreSQL)."""
-    root = tmp_path / "repo"
-    shutil.copytree(
-        ROOT / "examples" / "channelco",
-        root / "examples" / "channelco",
-        ignore=shutil.ignore_patterns(".hub", "__pycache__", "*.py"),
-    )
-    shutil.copytree(ROOT / "mappings" / "channelco", root / "mappings" / "channelco")
-    shutil.copytree(FIXTURE_WORLD, root / "world", ignore=shutil.ignore_patterns("truth"))
-    monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
-    return Example(root, store_url)
+    return _copy_example(tmp_path, store_url, monkeypatch)
 
 
 Hub = Callable[..., subprocess.CompletedProcess[str]]
