@@ -27,6 +27,7 @@ from hub.reconcile.compare.engine import match_records, prepare
 from hub.reconcile.compare.weights import Weights, read_weights
 from hub.reconcile.crosswalk import Cluster, write_crosswalk
 from hub.reconcile.matcher import PairMatch, decision_key
+from hub.reconcile.store.parties import open_review_row
 from hub.reconcile.train import train
 from hub.store.bulk import upsert
 from hub.store.models import GOLDEN, MODELS, ReviewItem
@@ -118,22 +119,7 @@ def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], 
     for pm in review:
         (sa, ia), (sb, ib) = sorted((pm.a, pm.b))
         if (sa, ia, sb, ib) not in decided:
-            rows.append(
-                {
-                    "entity": entity,
-                    "system_a": sa,
-                    "id_a": ia,
-                    "system_b": sb,
-                    "id_b": ib,
-                    "score": float(pm.score),
-                    "explanation": {"explain": pm.explain(), "decision": pm.decision},
-                    "status": "open",
-                    "decided_by": None,
-                    "decided_at": None,
-                    "first_run": run_id,
-                    "last_run": run_id,
-                }
-            )
+            rows.append(open_review_row(entity, pm, run_id))
     current = {(x["system_a"], x["id_a"], x["system_b"], x["id_b"]) for x in rows}
     for sa, ia, sb, ib in list(
         conn.execute(

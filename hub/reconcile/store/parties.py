@@ -44,6 +44,25 @@ class DuplicateFinding:
     details: Mapping[str, Any]
 
 
+def open_review_row(entity: str, pm: Any, run_id: int) -> dict[str, Any]:
+    """A review-queue row for a mid-confidence pair, its two records in sorted order (parties and persons alike)."""
+    (sa, ia), (sb, ib) = sorted((pm.a, pm.b))
+    return {
+        "entity": entity,
+        "system_a": sa,
+        "id_a": ia,
+        "system_b": sb,
+        "id_b": ib,
+        "score": float(pm.score),
+        "explanation": {"explain": pm.explain(), "decision": pm.decision},
+        "status": "open",
+        "decided_by": None,
+        "decided_at": None,
+        "first_run": run_id,
+        "last_run": run_id,
+    }
+
+
 def load_parties(conn: Connection, systems: list[str], only: set[tuple[str, str]] | None = None) -> list[PartyRecord]:
     """Live party records of ``systems`` as matcher input (blank strings for missing values);
     only the ``only`` records (system, external id) when given."""
@@ -385,22 +404,7 @@ def _write_review(
         (sa, ia), (sb, ib) = sorted((pm.a, pm.b))
         if (sa, ia, sb, ib) in decided:
             continue
-        rows.append(
-            {
-                "entity": "party",
-                "system_a": sa,
-                "id_a": ia,
-                "system_b": sb,
-                "id_b": ib,
-                "score": float(pm.score),
-                "explanation": {"explain": pm.explain(), "decision": pm.decision},
-                "status": "open",
-                "decided_by": None,
-                "decided_at": None,
-                "first_run": run_id,
-                "last_run": run_id,
-            }
-        )
+        rows.append(open_review_row("party", pm, run_id))
     current = {(x["system_a"], x["id_a"], x["system_b"], x["id_b"]) for x in rows}
     stale = [
         k
