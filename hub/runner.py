@@ -165,8 +165,7 @@ def run_pipeline(
     select_streams(pairs, options.accept, "--accept")
     select_streams(pairs, options.full_refresh, "--full-refresh")
     with run_lock(engine, pipeline, wait=options.wait) as lock:
-        run_id = start_run(engine, pipeline, trigger=trigger)
-        lock.bind(run_id)
+        run_id = start_run(engine, pipeline, trigger=trigger, lock=lock)
         return _run(config, pipeline, engine, run_id, progress, options, streams)
 
 

@@ -100,8 +100,9 @@ def push_cmd(
         _show(counts.detail, dry_run)
         return
     with run_lock(engine, name) as lock:  # one writer per pipeline: a run or a push; a killed push is taken over
-        run_id = start_run(engine, name, trigger=approval_trigger(approve) if approve is not None else "push")
-        lock.bind(run_id)
+        run_id = start_run(
+            engine, name, trigger=approval_trigger(approve) if approve is not None else "push", lock=lock
+        )
         try:
             counts = push(
                 StageContext(config=config, engine=engine, pipeline=name, run_id=run_id),

@@ -48,13 +48,11 @@ class RunLockHandle:
     def __init__(self, engine: Engine, pipeline: str) -> None:
         self.engine, self.pipeline = engine, pipeline
 
-    def bind(self, run_id: int) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(RunLock)
-                .where(RunLock.pipeline == self.pipeline, RunLock.pid == os.getpid())
-                .values(run_id=run_id)
-            )
+    def bind(self, run_id: int, conn: Connection) -> None:
+        """Name ``run_id`` as the holder, inside the caller's transaction (the one that opens the run)."""
+        conn.execute(
+            update(RunLock).where(RunLock.pipeline == self.pipeline, RunLock.pid == os.getpid()).values(run_id=run_id)
+        )
 
 
 class _SessionLock:

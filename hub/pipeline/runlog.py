@@ -7,7 +7,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, select, update
 
@@ -15,6 +15,9 @@ from hub.errors import ConfigError, GuardError, HoldError, HubError
 from hub.pipeline.context import utcnow
 from hub.redact import redact
 from hub.store.models import Run, StageLog
+
+if TYPE_CHECKING:
+    from hub.pipeline.runlock import RunLockHandle
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +40,15 @@ class StageCounts:
         }
 
 
-def start_run(engine: Engine, pipeline: str, trigger: str = "cli", external_ref: str | None = None) -> int:
-    """Open a run and return its id."""
+def start_run(
+    engine: Engine,
+    pipeline: str,
+    trigger: str = "cli",
+    external_ref: str | None = None,
+    lock: RunLockHandle | None = None,
+) -> int:
+    """Open a run and return its id; with the pipeline's ``lock``, the lock names the run in the same transaction
+    (a second run never sees the lock held by a run it cannot name)."""
     with engine.begin() as conn:
         result = conn.execute(
             Run.__table__.insert().values(
@@ -47,7 +57,10 @@ def start_run(engine: Engine, pipeline: str, trigger: str = "cli", external_ref:
         )
         key = result.inserted_primary_key
         assert key is not None  # a single-row INSERT has one
-        return int(key[0])
+        run_id = int(key[0])
+        if lock is not None:
+            lock.bind(run_id, conn)
+        return run_id
 
 
 def find_run(engine: Engine, pipeline: str, external_ref: str) -> int | None:
