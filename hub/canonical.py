@@ -62,6 +62,8 @@ ENTITIES: Final[dict[str, dict[str, str]]] = {
         "country": "str",
         "party_ref": "str",  # the organisation the person belongs to (party external id)
         "title": "str",
+        "employee_code": "str",  # a salesperson's staff number (DRP 业务员编码)
+        "team": "str",  # a salesperson's sales team
         "updated_at": "datetime",
     },
     "salesperson": {

@@ -100,6 +100,8 @@ class Person(CanonicalRecord, Base):
     country: Mapped[str | None] = mapped_column(String())
     party_ref: Mapped[str | None] = mapped_column(String())
     title: Mapped[str | None] = mapped_column(String())
+    employee_code: Mapped[str | None] = mapped_column(String())
+    team: Mapped[str | None] = mapped_column(String())
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
