@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["CUSTOMERS", "add_payment", "crm_order", "seed_flow_world"]
+__all__ = ["CUSTOMERS", "add_payment", "crm_opportunity", "crm_order", "seed_flow_world"]
 
 #: DRP code -> (name, channel level, parent, credit limit, tax id, CRM account type)
 CUSTOMERS = {
@@ -122,6 +122,44 @@ def crm_order(
             },
         )
     return str(order["Id"])
+
+
+def crm_opportunity(
+    org: Any,
+    ids: dict[str, Any],
+    customer: str,
+    name: str,
+    lines: list[tuple[str, int, str]],
+    owner: str = "S001",
+    stage: str = "Closed Won",
+    day: dt.date = dt.date(2026, 3, 3),
+) -> str:
+    """Book an opportunity with line items (sku, quantity, unit price) for a DRP customer's account; returns its Id."""
+    total = sum((Decimal(price) * qty for _, qty, price in lines), Decimal(0))
+    opp = org.insert(
+        "Opportunity",
+        {
+            "AccountId": ids["accounts"][customer],
+            "Name": name,
+            "StageName": stage,
+            "CloseDate": day,
+            "Amount": float(total),
+            "OwnerId": ids["users"][owner],
+            "CurrencyIsoCode": "CNY",
+        },
+    )
+    for n, (sku, qty, price) in enumerate(lines, start=1):
+        org.insert(
+            "OpportunityLineItem",
+            {
+                "OpportunityId": opp["Id"],
+                "Product2Id": ids["products"][sku],
+                "Quantity": float(qty),
+                "UnitPrice": float(price),
+                "SortOrder": n,
+            },
+        )
+    return str(opp["Id"])
 
 
 def add_payment(store: Any, number: str, customer: str, amount: str, day: dt.date, invoice: str | None = None) -> None:

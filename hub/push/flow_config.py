@@ -6,7 +6,9 @@ Example::
       orders:
         crm: crm                          # the CRM system and its Order / Account streams
         drp: drp                          # the DRP system and its sales order stream
+        trigger: [order, opportunity]     # activated CRM orders and/or closed-won opportunities
         when_status: [approved]           # canonical CRM order statuses that are sent
+        won_stages: [Closed Won]          # opportunity stages that are sent (with their line items)
         order_number_column: ERP_Order_No__c
         hold_column: Credit_Hold_Reason__c
       credit:
@@ -33,24 +35,39 @@ __all__ = ["TASK_REASONS", "CommissionFlow", "CreditFlow", "FlowRules", "OrderFl
 TASK_REASONS = ("credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846")
 
 
+Trigger = Literal["order", "opportunity"]
+
+
+def _orders_only() -> list[Trigger]:
+    return ["order"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 class OrderFlow(_Strict):
-    """CRM orders with no DRP counterpart become DRP sales orders with their lines."""
+    """CRM orders (and/or closed-won opportunities) with no DRP counterpart become DRP sales orders with their lines."""
 
     crm: str = "crm"
     drp: str = "drp"
+    #: what becomes a DRP sales order: an activated CRM order, a closed-won opportunity with its line items, or both
+    #: (an opportunity that already has a CRM order is then left to its order)
+    trigger: list[Trigger] = Field(default_factory=_orders_only, min_length=1)
     crm_stream: str = "Order"
+    #: the CRM opportunity stream and its line items (raw records: OpportunityId, Product2Id, Quantity, UnitPrice)
+    opportunity_stream: str = "Opportunity"
+    opportunity_line_stream: str = "OpportunityLineItem"
+    #: opportunity stages (as the CRM names them) that are sent
+    won_stages: list[str] = Field(default_factory=lambda: ["Closed Won"])
     drp_stream: str = "sales_orders"
     #: canonical statuses of CRM orders that are sent (Activated maps to ``approved``)
     when_status: list[str] = Field(default_factory=lambda: ["approved"])
     #: orders dated before this are history, never sent
     not_before: dt.date | None = None
-    #: the CRM order column that receives the DRP order number
+    #: the CRM order (and opportunity) column that receives the DRP order number
     order_number_column: str = "ERP_Order_No__c"
-    #: the CRM order column that receives the credit-hold reason (cleared on release)
+    #: the CRM order (and opportunity) column that receives the credit-hold reason (cleared on release)
     hold_column: str | None = "Credit_Hold_Reason__c"
     #: largest difference between the header amount and the sum of the lines
     amount_tolerance: float = Field(0.01, ge=0)

@@ -24,7 +24,7 @@ from hub.push.credit import CreditBook, Verdict, exposures, group_heads
 from hub.push.flow_data import crosswalk, raw_records, records
 from hub.push.flow_send import FlowChange, send_changes
 from hub.push.hold_findings import record_holds
-from hub.push.orders import OrderPlan, Skip, create_payload, order_key, plan_orders
+from hub.push.orders import OrderPlan, Skip, create_payload, opportunity_orders, order_key, plan_orders
 
 __all__ = ["Hold", "OrderOutcome", "run_orders"]
 
@@ -85,6 +85,8 @@ def run_orders(
     assert flows is not None and flows.orders is not None
     of, cf = flows.orders, flows.credit
     out = OrderOutcome()
+    opps: list[dict[str, Any]] = []
+    opp_lines: list[dict[str, Any]] = []
     with engine.connect() as conn:
         crm_orders = records(conn, "sales_order", of.crm)
         crm_lines = records(conn, "order_line", of.crm)
@@ -96,9 +98,23 @@ def run_orders(
         product_map = crosswalk(conn, "product", of.crm, of.drp)
         raw_orders = raw_records(conn, of.crm, of.crm_stream)
         raw_accounts = raw_records(conn, of.crm, "Account") if cf and cf.account_column else {}
+        if "opportunity" in of.trigger:
+            raw_opps = raw_records(conn, of.crm, of.opportunity_stream)
+            opps, opp_lines = opportunity_orders(
+                of,
+                records(conn, "opportunity", of.crm),
+                raw_opps,
+                raw_records(conn, of.crm, of.opportunity_line_stream).values(),
+                crm_orders,
+            )
+            raw_orders = {**raw_orders, **raw_opps}
     parties = {p["external_id"]: p for p in drp_parties}
+    candidates = crm_orders if "order" in of.trigger else []
+    candidate_lines = crm_lines if "order" in of.trigger else []
+    if "opportunity" in of.trigger:
+        candidates, candidate_lines = [*candidates, *opps], [*candidate_lines, *opp_lines]
     out.planned, out.skipped = plan_orders(
-        of, crm_orders, crm_lines, drp_orders, linked, party_map, product_map, parties
+        of, candidates, candidate_lines, drp_orders, linked, party_map, product_map, parties
     )
     book = None
     if cf is not None and cf.enabled:
@@ -143,16 +159,17 @@ def run_orders(
         number = sent.written.get(order_key(p.crm_id))
         if number:
             out.created[p.crm_id] = number
+    origin = {p.crm_id: p.origin for p in out.planned}
     crm_writes = _crm_order_writes(of, out, raw_orders)
-    if crm_writes:
+    for stream in sorted({origin.get(c.record_id, of.crm_stream) for c in crm_writes}):
         res = send_changes(
             engine,
             run_id,
             of.crm,
-            of.crm_stream,
-            "sales_order",
+            stream,
+            "sales_order" if stream == of.crm_stream else "opportunity",
             connector(of.crm),
-            crm_writes,
+            [c for c in crm_writes if origin.get(c.record_id, of.crm_stream) == stream],
             _retry(rules, of.crm),
             deduplicating=False,
         )

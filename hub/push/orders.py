@@ -6,6 +6,11 @@ translates: the account through the party crosswalk to a DRP customer, every pro
 product crosswalk to a DRP SKU, a positive quantity and a price on every line, lines adding up to
 the header amount, and the order's currency the customer's. Anything else is skipped with the
 reason, never sent half-mapped.
+
+With ``trigger: [opportunity]`` a closed-won opportunity with its line items is planned the same
+way (``opportunity_orders`` shapes it as an order): its CRM id is its 来源单号, its close date the
+order date, and an opportunity that already has a CRM order is left to that order when orders are
+a trigger too.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from hub.push.flow_config import OrderFlow
 from hub.reconcile.orders import normalize_order_number
 
-__all__ = ["OrderPlan", "Skip", "create_payload", "order_key", "plan_orders"]
+__all__ = ["OrderPlan", "Skip", "create_payload", "opportunity_orders", "order_key", "plan_orders"]
 
 CENT = Decimal("0.01")
 
@@ -38,6 +43,10 @@ class OrderPlan:
     amount: Decimal
     #: (line no, DRP SKU, quantity, unit price)
     lines: tuple[tuple[int, str, Decimal, Decimal], ...]
+    #: the CRM stream the plan came from (the order or the opportunity stream): write-backs go there
+    origin: str = "Order"
+    #: the CRM owner of the order or opportunity, when it names one
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,9 @@ def plan_orders(
     wanted = set(rules.when_status)
     for o in sorted(crm_orders, key=lambda r: (str(r.get("order_date") or ""), r["external_id"])):
         crm_id, number = o["external_id"], str(o.get("order_number") or "")
-        if o.get("status") not in wanted or o.get("erp_order_no") or crm_id in linked:
+        if o.get("origin") is None and o.get("status") not in wanted:
+            continue
+        if o.get("erp_order_no") or crm_id in linked:
             continue
         if number and normalize_order_number(number) in known_refs:
             continue
@@ -128,8 +139,68 @@ def _plan_one(
     if currency != theirs:
         return Skip(crm_id, number, f"order currency {currency} differs from DRP customer {customer}'s {theirs}")
     return OrderPlan(
-        crm_id, number, o.get("party_ref") or "", customer, o.get("order_date"), currency, total, tuple(out)
+        crm_id,
+        number,
+        o.get("party_ref") or "",
+        customer,
+        o.get("order_date"),
+        currency,
+        total,
+        tuple(out),
+        origin=str(o.get("origin") or rules.crm_stream),
+        owner=o.get("owner_ref"),
     )
+
+
+def opportunity_orders(
+    rules: OrderFlow,
+    opportunities: Iterable[Mapping[str, Any]],
+    raw_opportunities: Mapping[str, Mapping[str, Any]],
+    raw_lines: Iterable[Mapping[str, Any]],
+    crm_orders: Iterable[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Closed-won opportunities and their line items shaped as CRM orders and order lines for ``plan_orders``.
+
+    ``opportunities`` are canonical records (stage as the CRM names it), ``raw_opportunities`` the
+    extracted records (for the DRP number column), ``raw_lines`` the extracted line items.
+    """
+    won = set(rules.won_stages)
+    has_order = (
+        {o["opportunity_ref"] for o in crm_orders if o.get("opportunity_ref")} if "order" in rules.trigger else set()
+    )
+    orders: list[dict[str, Any]] = []
+    for opp in opportunities:
+        oid = opp["external_id"]
+        if opp.get("stage") not in won or oid in has_order:
+            continue
+        raw = raw_opportunities.get(oid) or {}
+        orders.append(
+            {
+                "external_id": oid,
+                "order_number": oid,
+                "origin": rules.opportunity_stream,
+                "party_ref": opp.get("party_ref"),
+                "order_date": opp.get("close_date"),
+                "amount": opp.get("amount"),
+                "currency": opp.get("currency"),
+                "owner_ref": opp.get("owner_ref"),
+                "erp_order_no": raw.get(rules.order_number_column),
+            }
+        )
+    wanted = {o["external_id"] for o in orders}
+    lines = [
+        {
+            "external_id": str(ln.get("Id") or ""),
+            "order_ref": ln.get("OpportunityId"),
+            "product_ref": ln.get("Product2Id"),
+            "quantity": ln.get("Quantity"),
+            "unit_price": ln.get("UnitPrice"),
+            "line_no": ln.get("SortOrder"),
+        }
+        for ln in raw_lines
+        if ln.get("OpportunityId") in wanted
+    ]
+    return orders, lines
 
 
 def create_payload(plan: OrderPlan) -> dict[str, Any]:

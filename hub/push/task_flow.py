@@ -52,7 +52,7 @@ def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.
                     "credit_hold",
                     p.crm_id,
                     p.crm_id,
-                    order_owner.get(p.crm_id) or owners.get(p.account_id),
+                    p.owner or order_owner.get(p.crm_id) or owners.get(p.account_id),
                     f"Order {p.order_number} ({p.amount:,.2f} {p.currency}) is held: {h.verdict.reason}.",
                 )
             )

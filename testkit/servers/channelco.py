@@ -33,6 +33,7 @@ CRM_FIELDS = {
 FLOW_FIELDS = {
     "Account": {"Available_Credit__c": "currency"},
     "Order": {"OwnerId": "reference", "Credit_Hold_Reason__c": "string"},
+    "Opportunity": {"ERP_Order_No__c": "string", "Credit_Hold_Reason__c": "string"},
 }
 FLOW_OBJECTS = {
     "Task": (

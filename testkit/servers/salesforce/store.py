@@ -103,6 +103,17 @@ OBJECTS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {
         {"OrderId": "reference", "Product2Id": "reference", "Quantity": "double", "UnitPrice": "currency"},
         (),
     ),
+    "OpportunityLineItem": (
+        "00k",
+        {
+            "OpportunityId": "reference",
+            "Product2Id": "reference",
+            "Quantity": "double",
+            "UnitPrice": "currency",
+            "SortOrder": "int",
+        },
+        (),
+    ),
 }
 _REQUIRED = {
     "Account": ("Name",),
@@ -112,6 +123,7 @@ _REQUIRED = {
     "Opportunity": ("Name",),
     "Order": ("AccountId",),
     "OrderItem": ("OrderId",),
+    "OpportunityLineItem": ("OpportunityId",),
 }
 _B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
