@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from hub.store.models.attribution import OrderAttribution
 from hub.store.models.audit import AuditLog, DiscrepancyNote  # noqa: F401  (console tables)
 from hub.store.models.canonical import GOLDEN, MODELS, CanonicalRecord
 from hub.store.models.contracts import AlertSent, RunLock, SchemaChange, StreamColumn, StreamProfile
@@ -22,6 +23,7 @@ __all__ = [
     "Discrepancy",
     "GoldenLineage",
     "MatchKey",
+    "OrderAttribution",
     "OutboxEntry",
     "Quarantine",
     "ReviewItem",
