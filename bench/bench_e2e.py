@@ -297,12 +297,13 @@ def hub_export(env: dict[str, str], out: Path, log: Path) -> str | None:
     return res.get("error")
 
 
-def crosswalk_clusters(path: Path) -> tuple[set[tuple[str, frozenset]], int]:
+def crosswalk_clusters(path: Path) -> dict[tuple[str, str, str], frozenset]:
+    """(entity, system, external id) -> the members of its cluster, whatever the cluster's canonical id."""
     clusters: dict[tuple[str, str], set[tuple[str, str]]] = {}
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             clusters.setdefault((row["entity"], row["canonical_id"]), set()).add((row["system"], row["external_id"]))
-    return {(e, frozenset(m)) for (e, _), m in clusters.items()}, len(clusters)
+    return {(e, *m): frozenset(ms) for (e, _), ms in clusters.items() for m in ms}
 
 
 def compare_exports(a: Path, b: Path) -> str:
@@ -316,13 +317,17 @@ def compare_exports(a: Path, b: Path) -> str:
         if fa.read_bytes() == fb.read_bytes():
             continue
         if name == "crosswalk.csv":
-            ca, _ = crosswalk_clusters(fa)
-            cb, _ = crosswalk_clusters(fb)
+            ca, cb = crosswalk_clusters(fa), crosswalk_clusters(fb)
             if ca == cb:
                 ids_a = set(fa.read_text(encoding="utf-8").splitlines())
                 ids_b = set(fb.read_text(encoding="utf-8").splitlines())
                 id_note = f" (same clusters, {len(ids_a - ids_b)} crosswalk rows carry another canonical id)"
                 continue
+            member = min(k for k in ca.keys() | cb.keys() if ca.get(k) != cb.get(k))
+            return (
+                f"DIFFER: crosswalk.csv: {'/'.join(member)} is clustered with "
+                f"{len(ca.get(member, ()))} record(s) after the rerun, {len(cb.get(member, ()))} in the fresh run"
+            )
         la = fa.read_text(encoding="utf-8").splitlines()
         lb = fb.read_text(encoding="utf-8").splitlines()
         for n, (x, y) in enumerate(zip(la, lb, strict=False), 1):
@@ -343,7 +348,8 @@ def run_backend(backend: str, world: Path, changed: Path, rows: int, args: argpa
 
         def step(name: str, cmd: list[str], url: str, env: dict[str, str] | None = None) -> dict:
             print(f"  {backend}: {name} ...", flush=True)
-            r = measure(cmd, work / f"{name.replace(' ', '_')}.log", env, args.timeout)
+            slug = "".join(c if c.isalnum() else "_" for c in name)
+            r = measure(cmd, work / f"{slug}.log", env, args.timeout)
             r["store_bytes"] = stores.size(url)
             res[name] = r
             return r
