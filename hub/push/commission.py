@@ -1,9 +1,9 @@
 """Commission base a sales director can sign: paid invoices by payment date, attributed to the order's salesperson (pure).
 
 An invoice counts when it is paid in full, in the period of the payment that completed it
-(payments of a customer settle its invoices oldest first). It is attributed to the owner of the CRM
-order it came from as the order records it, not to the account's current owner, so handing an
-account over moves no commission already earned. Figures per salesperson and period: the base,
+(payments of a customer settle its invoices oldest first). It is attributed to the salesperson on
+the CRM order (or opportunity) it came from at order time (``hub.push.attribution``), not to the
+order's or the account's current owner, so handing either over moves no commission already earned. Figures per salesperson and period: the base,
 the invoices, the rate and the commission.
 """
 

@@ -58,3 +58,41 @@ def test_paid_dates_settle_oldest_invoices_first() -> None:
     ]
     assert paid_dates(invoices, payments) == {"I1": dt.date(2026, 3, 2), "I2": dt.date(2026, 3, 2)}
     assert period_of(dt.date(2026, 3, 2), "quarter") == "2026-Q1"
+
+
+def _invoice_paid(flow, number: str, invoice: str, amount: str) -> None:  # type: ignore[no-untyped-def]
+    flow.drp.store.put(
+        "invoices",
+        {
+            "invoiceNo": invoice,
+            "orderNo": number,
+            "customerCode": "C900002",
+            "invoiceDate": dt.date(2026, 3, 6),
+            "dueDate": dt.date(2026, 4, 5),
+            "amount": Decimal(amount),
+            "openAmount": Decimal(amount),
+        },
+    )
+    add_payment(flow.drp.store, "P" + invoice, "C900002", amount, dt.date(2026, 4, 3), invoice=invoice)
+
+
+def test_commission_attribution_after_an_owner_change(flow) -> None:  # type: ignore[no-untyped-def]
+    """The order itself is handed to 李娜 after it was booked, and an order naming no owner has its account handed
+    over: both stay with 张伟, who sold them."""
+    s1, s2 = flow.ids["users"]["S001"], flow.ids["users"]["S002"]
+    named = crm_order(flow.sf.org, flow.ids, "C900002", "00035101", [("SKU-A", 10, "100.00")], owner="S001")
+    unnamed = crm_order(flow.sf.org, flow.ids, "C900002", "00035102", [("SKU-B", 4, "250.00")], owner="S001")
+    flow.sf.org.update("Order", unnamed, {"OwnerId": None})
+    flow.run()
+    _invoice_paid(flow, flow.sf.org.find("Order", named)["ERP_Order_No__c"], "INV935101", "1000.00")
+    _invoice_paid(flow, flow.sf.org.find("Order", unnamed)["ERP_Order_No__c"], "INV935102", "1000.00")
+    flow.sf.org.update("Order", named, {"OwnerId": s2})
+    flow.sf.org.update("Account", flow.ids["accounts"]["C900002"], {"OwnerId": s2})
+    figures = flow.run()["flows"]["commission"]["figures"]
+    assert [(f["salesperson"], f["base"], f["invoices"]) for f in figures] == [(s1, "2000.00", 2)], figures
+    # an order first seen after the hand-over is 李娜's
+    later = crm_order(flow.sf.org, flow.ids, "C900002", "00035103", [("SKU-A", 5, "100.00")], owner="S002")
+    flow.run()
+    _invoice_paid(flow, flow.sf.org.find("Order", later)["ERP_Order_No__c"], "INV935103", "500.00")
+    figures = flow.run()["flows"]["commission"]["figures"]
+    assert sorted((f["salesperson"], f["base"]) for f in figures) == sorted([(s1, "2000.00"), (s2, "500.00")])
