@@ -56,12 +56,15 @@ def _cell_value(value: Any, kind: str) -> Any:
     return value
 
 
-def _append(ws: Any, values: list[Any]) -> None:
-    """Append a row; text openpyxl would take for a formula stays a string cell."""
+def _append(ws: Any, row: int, values: list[Any]) -> None:
+    """Append ``values`` as row ``row`` (the caller counts rows: asking the sheet is a scan of
+    every cell); text openpyxl would take for a formula or an error code stays a string cell."""
     ws.append(values)
-    for cell in ws[ws.max_row]:
-        if isinstance(cell.value, str) and cell.data_type != "s":
-            cell.data_type = "s"
+    for col, value in enumerate(values, start=1):
+        if isinstance(value, str):
+            cell = ws.cell(row=row, column=col)
+            if cell.data_type != "s":
+                cell.data_type = "s"
 
 
 def _write_sheet(ws: Any, columns: tuple[Column, ...] | list[Column], rows: Any) -> None:
@@ -69,14 +72,14 @@ def _write_sheet(ws: Any, columns: tuple[Column, ...] | list[Column], rows: Any)
     from openpyxl.utils import get_column_letter
 
     header_font, fill = Font(bold=True), PatternFill("solid", fgColor="E2E8F0")
-    _append(ws, [_cell_value(c.label + (" (UTC)" if c.kind == "datetime" else ""), "text") for c in columns])
+    _append(ws, 1, [_cell_value(c.label + (" (UTC)" if c.kind == "datetime" else ""), "text") for c in columns])
     for cell in ws[1]:
         cell.font, cell.fill, cell.alignment = header_font, fill, Alignment(vertical="top", wrap_text=True)
     widths = [_width(c.label) for c in columns]
     n = 0
     for row in rows:
-        _append(ws, [_cell_value(v, c.kind) for v, c in zip(row, columns)])
         n += 1
+        _append(ws, n + 1, [_cell_value(v, c.kind) for v, c in zip(row, columns)])
         for i, v in enumerate(row):
             if v is not None and n <= 200:
                 widths[i] = max(widths[i], _width(str(v)))
