@@ -14,7 +14,7 @@ from typing import Any
 import jellyfish
 
 from hub.reconcile.compare.kinds import fold_text
-from hub.reconcile.persons.names import fold_name
+from hub.reconcile.persons.names import fold_name, pinyin_name
 
 __all__ = ["TRANSFORMS", "candidate_pairs", "key_function"]
 
@@ -43,7 +43,7 @@ TRANSFORMS: dict[str, Callable[[str], str]] = {
     "soundex": _phonetic(jellyfish.soundex),
     "metaphone": _phonetic(jellyfish.metaphone),
     "nysiis": _phonetic(jellyfish.nysiis),
-    "pinyin": lambda v: fold_name(v).replace(" ", ""),
+    "pinyin": lambda v: pinyin_name(v).replace(" ", ""),
     "sorted_tokens": lambda v: " ".join(sorted(fold_name(v).split())),
     "first_token": lambda v: (v.split() or [""])[0],
     "last_token": lambda v: (v.split() or [""])[-1],

@@ -22,7 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler, Levenshtein
 from hub.reconcile.compare.address import compare_address, street_key
 from hub.reconcile.ids import normalize_tax_id
 from hub.reconcile.names import NAME_LEVELS, compare_names, parse_name
-from hub.reconcile.persons.names import PERSON_LEVELS, compare_person, fold_name
+from hub.reconcile.persons.names import PERSON_LEVELS, compare_person, fold_name, pinyin_name
 from hub.reconcile.phones import phone_keys
 
 __all__ = ["KINDS", "KIND_OPTIONS", "MULTI_FIELD_KINDS", "TF_KINDS", "Compiled", "compile_comparison", "fold_text"]
@@ -314,7 +314,7 @@ def _pinyin(c: Any) -> Compiled:
         c.label,
         c.kind,
         ("exact", f"jw>={_fmt(cut)}", "mismatch"),
-        _one(c.field, lambda v: fold_name(v) or None),
+        _one(c.field, lambda v: pinyin_name(v) or None),
         _ladder(["exact", "close"], [lambda a, b: a == b, lambda a, b: JaroWinkler.normalized_similarity(a, b) >= cut]),
         _identity,
     )

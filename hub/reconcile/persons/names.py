@@ -13,8 +13,9 @@ from functools import lru_cache
 from rapidfuzz.distance import JaroWinkler
 
 from hub.reconcile.keys import NORMALISERS
+from hub.reconcile.normalize import _split_pinyin
 
-__all__ = ["NICKNAMES", "PERSON_LEVELS", "canonical_given", "compare_person", "fold_name"]
+__all__ = ["NICKNAMES", "PERSON_LEVELS", "canonical_given", "compare_person", "fold_name", "pinyin_name"]
 
 #: nickname -> the formal given name it stands for (English; extend with ``nicknames:`` in YAML)
 NICKNAMES: dict[str, str] = {
@@ -95,6 +96,19 @@ def fold_name(value: str) -> str:
         return NORMALISERS["person_name"](v)
     v = "".join(c for c in unicodedata.normalize("NFKD", v.casefold()) if not unicodedata.combining(c))
     return " ".join(_NON_NAME.sub(" ", v).split())
+
+
+@lru_cache(maxsize=200_000)
+def pinyin_name(value: str) -> str:
+    """A name as its sorted toneless pinyin syllables, whatever the script and order:
+    王秀英, "Xiuying Wang" and "WANG Xiu-ying" all read ``wang xiu ying``. A Latin word that is
+    not joined pinyin ("Smith") is kept whole."""
+    if not value:
+        return ""
+    out: list[str] = []
+    for token in NORMALISERS["person_name"](value).split():
+        out.extend(_split_pinyin(token) or (token,))
+    return " ".join(sorted(out))
 
 
 def canonical_given(value: str, extra: dict[str, str] | None = None) -> str:
