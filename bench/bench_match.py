@@ -372,6 +372,72 @@ def score(score_py: Path, scen: Path, out: Path) -> tuple[float | None, float | 
     return links["customer"]["f1"], links["customer_duplicates"]["f1"]
 
 
+# --------------------------------------------------------------------------- whole pipeline
+def run_pipeline(scen: Path, out: Path, timeout: float) -> dict:
+    """``hub run channelco`` then ``hub export`` on a fresh SQLite store (the project's .venv):
+    wall and CPU seconds of both commands."""
+    out.mkdir(parents=True, exist_ok=True)
+    for stale in ("hub.db", "crosswalk.csv", "discrepancies.csv", "score.json"):
+        (out / stale).unlink(missing_ok=True)
+    env = dict(os.environ, CHANNELCO_DIR=str(scen), HUB_DATABASE_URL=f"sqlite:///{out / 'hub.db'}")
+    hub, cfg = str(ROOT / ".venv" / "bin" / "hub"), str(ROOT / "examples" / "channelco" / "hub.yaml")
+    t0, cpu0 = time.perf_counter(), os.times()
+    with (out / "run.log").open("w") as log:
+        for cmd in (["run", "channelco"], ["export", "--out", str(out)]):
+            proc = subprocess.run(
+                [hub, "-c", cfg, *cmd], env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout
+            )
+            if proc.returncode != 0:
+                return {"error": f"hub {cmd[0]} exit {proc.returncode} (see {out / 'run.log'})"}
+    cpu1 = os.times()
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu_s": cpu1.children_user - cpu0.children_user + cpu1.children_system - cpu0.children_system,
+    }
+
+
+def pipeline_bench(args: argparse.Namespace) -> int:
+    """Customers, orders and discrepancies (score.py) next to salespeople and contacts as the
+    person matcher resolves them (bench/dev_channelco_persons.py), per seed and size."""
+    from dev_channelco_persons import person_scores
+
+    rows = []
+    for customers in args.customers or [10_000]:
+        for seed in args.seed or [11]:
+            scen = scenario(args.gen, args.work, seed, customers)
+            out = args.work / "pred" / f"s{seed}_{customers}" / "pipeline"
+            rep = dict(run_pipeline(scen, out, args.timeout), seed=seed, customers=customers)
+            if "error" not in rep:
+                score(args.score, scen, out)
+                sc = json.loads((out / "score.json").read_text(encoding="utf-8"))
+                rep.update(
+                    customer=sc["summary"]["customer_f1"],
+                    order=sc["summary"]["order_f1"],
+                    discrepancy=sc["summary"]["discrepancy_f1"],
+                    salesperson_keys=sc["links"]["salesperson"]["f1"],
+                    persons=person_scores(out / "crosswalk.csv", scen),
+                )
+            print(f"  pipeline seed={seed} customers={customers}: {json.dumps(rep)}", flush=True)
+            rows.append(rep)
+    head = (
+        f"{'customers':>9s} {'seed':>4s} {'seconds':>8s} {'cpu s':>7s} {'customer':>8s} {'order':>7s} "
+        f"{'discr.':>7s} {'sp keys':>7s} {'sp person':>9s} {'contact':>7s} {'contact pairs':>13s}"
+    )
+    print("\nF1 per entity (sp keys: the salesperson key rules; sp person, contact: the person matcher)")
+    print(head + "\n" + "-" * len(head))
+    for r in rows:
+        if "error" in r:
+            print(f"{r['customers']:>9d} {r['seed']:>4d} {r['error']}")
+            continue
+        ps = r["persons"]
+        print(
+            f"{r['customers']:>9d} {r['seed']:>4d} {r['seconds']:>8.1f} {r['cpu_s']:>7.1f} {r['customer']:>8.4f} "
+            f"{r['order']:>7.4f} {r['discrepancy']:>7.4f} {r['salesperson_keys']:>7.4f} "
+            f"{ps['salesperson']['f1']:>9.4f} {ps['contact']['f1']:>7.4f} {ps['contact']['pred']:>13d}"
+        )
+    return 1 if any("error" in r for r in rows) else 0
+
+
 # --------------------------------------------------------------------------- main
 def _fmt(x: float | None, spec: str) -> str:
     return "-" if x is None else format(x, spec)
@@ -408,6 +474,11 @@ def main(argv: list[str] | None = None) -> int:
         const=Path("febrl4"),
         help="run the person benchmark (bench_people.py) on DIR (a.csv, b.csv; default FEBRL4)",
     )
+    ap.add_argument(
+        "--pipeline",
+        action="store_true",
+        help="run the whole ChannelCo pipeline instead: customer, order, discrepancy, salesperson and contact F1",
+    )
     args = ap.parse_args(argv)
 
     if args.people is not None:
@@ -428,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(
             f"error: {args.score} not found (../shared/bench is not part of the repository); pass --score PATH"
         )
+    if args.pipeline:
+        sys.path.insert(0, str(ROOT / "bench"))
+        return pipeline_bench(args)
     rows = []
     for customers in args.customers or [10_000]:
         for seed in args.seed or [11]:
