@@ -19,7 +19,10 @@ strings, dates ``YYYY-MM-DD``, ``created_at``/``updated_at`` ISO-8601 UTC; every
   invoice_state, shipment_state, untaxed_amount, tax_amount, total_amount, currency,
   lines [{line_id, sale_id, line_no, product_id, sku, description, quantity, unit, unit_price, amount}].
   A draft sale change: {party_code | party_id, sale_date, reference, description,
-  lines: [{sku, quantity, unit_price?, description?}]}.
+  lines: [{sku, quantity, unit_price?, description?}]}. A change with a reference is idempotent:
+  when the party already has a sale (not cancelled) with that reference, that sale is returned
+  (created false) instead of a second one. The order flow's ``create_format: tryton`` sends CRM
+  orders this way, the CRM order number as the reference.
 - ``sale_lines`` (sale.line, type line): the line fields above plus sale_number, sale_reference, sale_state.
 - ``invoices`` (account.invoice, customer invoices): number, reference, type, party_id, party_code,
   invoice_date, due_date (earliest maturity), state, untaxed_amount, tax_amount, total_amount,

@@ -295,6 +295,15 @@ class TrytonConnector:
         parties = self.client.search_read("party.party", party_domain, ["code", "addresses"], limit=1)
         if not parties:
             raise ClientError(f"party {data.get('party_code') or data.get('party_id')} not found", field="party_code")
+        if data.get("reference"):  # idempotent: a live sale of this party with this reference is the one asked for
+            same = self.client.search_read(
+                "sale.sale",
+                [("party", "=", parties[0]["id"]), ("reference", "=", data["reference"]), ("state", "!=", "cancelled")],
+                ["id"],
+                limit=1,
+            )
+            if same:
+                return str(same[0]["id"]), False
         skus = sorted({line.get("sku") for line in data.get("lines") or [] if line.get("sku")})
         products = self.client.search_read(
             "product.product", [("code", "in", skus)], ["code", "name", "default_uom.id", "template.list_price"]

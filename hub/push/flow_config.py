@@ -6,6 +6,7 @@ Example::
       orders:
         crm: crm                          # the CRM system and its Order / Account streams
         drp: drp                          # the DRP system and its sales order stream
+        # create_format: tryton           # with drp_stream: sales, when the DRP is Tryton (draft sales)
         trigger: [order, opportunity]     # activated CRM orders and/or closed-won opportunities
         when_status: [approved]           # canonical CRM order statuses that are sent
         won_stages: [Closed Won]          # opportunity stages that are sent (with their line items)
@@ -61,6 +62,9 @@ class OrderFlow(_Strict):
     #: opportunity stages (as the CRM names them) that are sent
     won_stages: list[str] = Field(default_factory=lambda: ["Closed Won"])
     drp_stream: str = "sales_orders"
+    #: the shape of the create: the DRP SOAP ``CreateSalesOrder`` (header and lines, idempotent by request id and
+    #: 来源单号) or a Tryton draft ``sale.sale`` with lines (``drp_stream: sales``; idempotent by its reference)
+    create_format: Literal["drp_soap", "tryton"] = "drp_soap"
     #: canonical statuses of CRM orders that are sent (Activated maps to ``approved``)
     when_status: list[str] = Field(default_factory=lambda: ["approved"])
     #: orders dated before this are history, never sent

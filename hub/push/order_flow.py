@@ -95,7 +95,9 @@ def run_orders(
         invoices = records(conn, "invoice", of.drp)
         linked = set(crosswalk(conn, "sales_order", of.crm, of.drp))
         party_map = crosswalk(conn, "party", of.crm, of.drp)
-        product_map = crosswalk(conn, "product", of.crm, of.drp)
+        # CRM product -> DRP product -> its SKU (a DRP keyed by SKU, like the SOAP DRP, maps to itself)
+        sku_of = {p["external_id"]: p.get("sku") or p["external_id"] for p in records(conn, "product", of.drp)}
+        product_map = {k: sku_of.get(v, v) for k, v in crosswalk(conn, "product", of.crm, of.drp).items()}
         raw_orders = raw_records(conn, of.crm, of.crm_stream)
         raw_accounts = raw_records(conn, of.crm, "Account") if cf and cf.account_column else {}
         if "opportunity" in of.trigger:
@@ -140,7 +142,7 @@ def run_orders(
         return out
     # the holds as credit_hold discrepancies: a released order's is resolved
     _merge(out.counts, record_holds(engine, run_id, of.drp, out.held), "credit_hold_")
-    creates = [FlowChange(order_key(p.crm_id), p.crm_id, "create", create_payload(p)) for p in send]
+    creates = [FlowChange(order_key(p.crm_id), p.crm_id, "create", create_payload(p, of.create_format)) for p in send]
     sent = send_changes(
         engine,
         run_id,

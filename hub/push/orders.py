@@ -203,8 +203,19 @@ def opportunity_orders(
     return orders, lines
 
 
-def create_payload(plan: OrderPlan) -> dict[str, Any]:
-    """The DRP CreateSalesOrder record: header and lines, JSON-able (kept in the outbox as sent)."""
+def create_payload(plan: OrderPlan, create_format: str = "drp_soap") -> dict[str, Any]:
+    """The create as the DRP takes it, JSON-able (kept in the outbox as sent): the DRP SOAP CreateSalesOrder record
+    (header and lines), or a Tryton draft sale (party id, reference = the CRM order number, lines by SKU)."""
+    if create_format == "tryton":
+        return {
+            "party_id": plan.customer,
+            "sale_date": str(plan.order_date),
+            "reference": plan.order_number,
+            "description": f"CRM {plan.origin} {plan.crm_id}",
+            "lines": [
+                {"sku": sku, "quantity": str(qty), "unit_price": str(price)} for _, sku, qty, price in plan.lines
+            ],
+        }
     return {
         "customerCode": plan.customer,
         "orderDate": str(plan.order_date),
