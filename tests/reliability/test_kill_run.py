@@ -3,7 +3,6 @@ the store's exports equal a run never killed, and every killed run reads ``inter
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import shutil
@@ -50,10 +49,6 @@ def test_run_killed_then_rerun_matches_a_clean_run_and_status_says_interrupted(
 @pytest.mark.slow
 @pytest.mark.timeout(2400)
 def test_run_killed_at_twenty_random_points_converges(stores: Stores, small_world: Path, tmp_path: Path) -> None:
-    if stores.backend == "postgresql" and not os.environ.get("HUB_TRIALS_PG_KILL"):
-        # open: under heavy machine load 3 of 7 PostgreSQL kill chains ended with different discrepancies
-        # (not reproduced on a quiet machine); bench/reliability.py and HUB_TRIALS_PG_KILL=1 run it
-        pytest.skip("PostgreSQL kill chains run with HUB_TRIALS_PG_KILL=1 (open divergence under load)")
     ref, took = _reference(stores, _chain_world(small_world, tmp_path, 0), tmp_path / "ref")
     rng = random.Random(SEED + 1)
     tally = KillTally()
