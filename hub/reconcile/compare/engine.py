@@ -9,7 +9,7 @@ parties resolve the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from hub.reconcile.compare.kinds import MISSING, Compiled, compile_comparison
 from hub.reconcile.compare.weights import Weights, level_weights, term_frequencies
 from hub.reconcile.matcher import DecisionKey, MatchResult, Signal, cluster_pairs, gc_paused, match_result
 
-__all__ = ["Prepared", "Scorer", "gamma", "match_records", "nearest_candidates", "prepare"]
+__all__ = ["Prepared", "Scorer", "components_of", "gamma", "match_records", "nearest_candidates", "prepare"]
 
 
 class _Rec:
@@ -141,8 +141,14 @@ def match_records(
     weights: Weights | None,
     decisions: Mapping[DecisionKey, bool] | None = None,
     prepared: Prepared | None = None,
+    only: Collection[tuple[str, str]] | None = None,
 ) -> MatchResult:
-    """Link and deduplicate ``records``; stats carry the blocking statistics per rule."""
+    """Link and deduplicate ``records``; stats carry the blocking statistics per rule.
+
+    With ``only`` (record keys) just the connected components of the candidate pairs that hold
+    one of them are matched, and only their clusters are returned (stats ``rematched``: their
+    records). Blocks, term frequencies and oversize limits still come from all ``records``, so
+    those clusters are exactly what matching everything would give."""
     with gc_paused():
         p = prepared or prepare(records, cfg)
         scorer = Scorer(cfg, p, weights)
@@ -158,6 +164,10 @@ def match_records(
                 i, j = sorted((index[a], index[b]))
                 forced[(i, j)] = bool(same)
                 pairs.add((i, j))
+        kept: set[int] | None = None
+        if only is not None:
+            kept = components_of(len(p.recs), pairs, {index[k] for k in only if k in index})
+            pairs = {(i, j) for i, j in pairs if i in kept}
         scored: dict[tuple[int, int], tuple[float, tuple[str, ...], str]] = {}
         edges: list[tuple[int, float, int, int]] = []
         recs = p.recs
@@ -183,9 +193,30 @@ def match_records(
             "scored_pairs": len(scored),
         }
         result = match_result(recs, roots, scored, forced, scorer, th.high, th.low, stats)  # type: ignore[arg-type]
-        return MatchResult(
-            result.links, result.duplicates, result.review, result.clusters, dict(result.stats, rules=rule_stats)
-        )
+        clusters = result.clusters
+        extra: dict[str, Any] = {"rules": rule_stats}
+        if kept is not None:
+            clusters = tuple(c for c in clusters if index[c[0]] in kept)
+            extra["rematched"] = len(kept)
+        return MatchResult(result.links, result.duplicates, result.review, clusters, dict(result.stats, **extra))
+
+
+def components_of(n: int, pairs: Iterable[tuple[int, int]], seeds: set[int]) -> set[int]:
+    """The records (indexes below ``n``) connected to any of ``seeds`` through ``pairs``."""
+    parent = list(range(n))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j in pairs:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[ri] = rj
+    roots = {find(i) for i in seeds}
+    return {i for i in range(n) if find(i) in roots}
 
 
 @dataclass(frozen=True)

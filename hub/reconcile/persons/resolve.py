@@ -25,8 +25,9 @@ from hub.reconcile.compare.config import (
 )
 from hub.reconcile.compare.engine import match_records, prepare
 from hub.reconcile.compare.weights import Weights, read_weights
-from hub.reconcile.crosswalk import Cluster, write_crosswalk
+from hub.reconcile.crosswalk import Cluster, Member, prune_crosswalk, write_crosswalk
 from hub.reconcile.matcher import PairMatch, decision_key
+from hub.reconcile.persons.scope import changed_records
 from hub.reconcile.store.parties import open_review_row
 from hub.reconcile.train import train
 from hub.store.bulk import upsert
@@ -106,8 +107,11 @@ def _explain(
     return (pm.rule, float(pm.score), {"with": f"{other[0]}:{other[1]}", "decision": pm.decision, "signals": sig})
 
 
-def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], run_id: int) -> None:
-    """Open the review items the matcher proposes; drop open ones it no longer proposes."""
+def _write_review(
+    conn: Connection, entity: str, review: tuple[PairMatch, ...], run_id: int, touched: set[Member] | None = None
+) -> None:
+    """Open the review items the matcher proposes; drop open ones it no longer proposes (when
+    only some records were matched again: those with a record in ``touched``)."""
     r = ReviewItem.__table__
     decided = {
         tuple(k)
@@ -126,7 +130,7 @@ def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], 
             select(r.c.system_a, r.c.id_a, r.c.system_b, r.c.id_b).where(r.c.entity == entity, r.c.status == "open")
         )
     ):
-        if (sa, ia, sb, ib) not in current:
+        if (sa, ia, sb, ib) not in current and (touched is None or (sa, ia) in touched or (sb, ib) in touched):
             conn.execute(
                 delete(r).where(
                     r.c.entity == entity, r.c.system_a == sa, r.c.id_a == ia, r.c.system_b == sb, r.c.id_b == ib
@@ -143,17 +147,28 @@ def _write_review(conn: Connection, entity: str, review: tuple[PairMatch, ...], 
 
 
 def resolve_entity(
-    engine: Engine, entity: str, systems: list[str], rm: RecordMatch, run_id: int
+    engine: Engine,
+    entity: str,
+    systems: list[str],
+    rm: RecordMatch,
+    run_id: int,
+    since: int | None = None,
+    since_at: Any = None,
 ) -> tuple[int, list[Cluster], dict[str, int], dict[str, Any]]:
     """Match ``entity`` over ``systems`` and write its crosswalk and review queue: (records,
-    clusters, crosswalk change counts, extra counts: review, duplicates, blocking statistics)."""
+    clusters, crosswalk change counts, extra counts: review, duplicates, blocking statistics).
+
+    With ``since`` (the last reconciled run) and weights that are not learned in this run,
+    only the records a change since then can affect are matched again (see ``scope``)."""
     with engine.begin() as conn:
         records = load_entity_records(conn, entity, systems)
         p = prepare(records, rm.config)
         weights, trained = rm.weights, False
         if weights is None and any(c.weights is None for c in rm.config.comparisons):
             weights, trained = train(p, rm.config).weights, True  # no weights file yet: learn them now
-        result = match_records(records, rm.config, weights, _decisions(conn, entity), prepared=p)
+        touched = None if since is None or trained else changed_records(conn, entity, systems, since, since_at)
+        decisions = _decisions(conn, entity)
+        result = match_records(records, rm.config, weights, decisions, prepared=p, only=touched)
         best: dict[tuple[str, str], PairMatch] = {}
         for pm in list(result.links) + list(result.duplicates):
             for m in (pm.a, pm.b):
@@ -164,8 +179,13 @@ def resolve_entity(
         clusters = [
             Cluster(members=c, why={m: _explain(best[m], m, signals) for m in c if m in best}) for c in result.clusters
         ]
-        counts = write_crosswalk(conn, entity, clusters, run_id)
-        _write_review(conn, entity, result.review, run_id)
+        if touched is None:
+            counts = write_crosswalk(conn, entity, clusters, run_id)
+        else:
+            touched.update(m for c in result.clusters for m in c)  # every record matched again
+            counts = write_crosswalk(conn, entity, clusters, run_id, partial=True)
+            counts["links_removed"] += prune_crosswalk(conn, entity, MODELS[entity].__tablename__, systems)
+        _write_review(conn, entity, result.review, run_id, touched)
     st = result.stats
     extra = {
         "weights": "trained in this run (no weights file yet: hub match train)" if trained else "file",
@@ -177,5 +197,6 @@ def resolve_entity(
             "oversize_blocks_skipped": st["blocks_skipped"],
             "rules": st["rules"],
         },
+        **({"rematched": st["rematched"]} if "rematched" in st else {}),
     }
     return len(records), clusters, counts, extra
