@@ -191,7 +191,7 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
             from hub.reconcile.persons.resolve import resolve_entity
 
             n, clusters, result, extra = resolve_entity(
-                job.engine, entity, rules.systems, loaded.match[entity], job.run_id
+                job.engine, entity, rules.systems, loaded.match[entity], job.run_id, since, since_at
             )
             _note(counts, entity, n, clusters, result, **extra)
         elif entity in loaded.match:
