@@ -66,33 +66,38 @@ def assign_ids(
     keeps one. ``used(ids)`` returns which of ``ids`` the store already gives to other records,
     so a new id never collides with one outside ``existing``.
     """
-    order = sorted(range(len(clusters)), key=lambda i: min(clusters[i].members))
+    firsts = [min(cl.members) for cl in clusters]
+    # old ids of each cluster's members, counted (most clusters: new records, no old id)
+    none: Counter[str] = Counter()  # shared, never changed
+    olds = [
+        (Counter(existing[m] for m in cl.members if m in existing) or none) if existing else none for cl in clusters
+    ]
+    order = sorted(range(len(clusters)), key=firsts.__getitem__)
     reserved = set(reserved)
-    votes: dict[str, list[tuple[int, int, Member]]] = defaultdict(list)  # old id -> [(-count, min member, cluster idx)]
+    votes: dict[str, list[tuple[int, Member, int]]] = defaultdict(list)  # old id -> [(-count, min member, cluster idx)]
     for i in order:
-        c = Counter(existing[m] for m in clusters[i].members if m in existing)
-        for cid, n in c.items():
-            votes[cid].append((-n, min(clusters[i].members), i))  # type: ignore[arg-type]
+        for cid, n in olds[i].items():
+            votes[cid].append((-n, firsts[i], i))
     # each old id goes to the cluster holding most of its old members (ties: smallest member)
     winner = {cid: min(v)[2] for cid, v in votes.items() if cid not in reserved}
     taken: set[str] = set(existing.values()) | reserved
     kept: dict[int, str] = {}
     fresh: list[int] = []
     for i in order:
-        c = Counter(existing[m] for m in clusters[i].members if m in existing)
+        c = olds[i]
         mine = sorted((cid for cid in c if winner.get(cid) == i), key=lambda cid: (-c[cid], cid))
         if mine:
             kept[i] = mine[0]
         else:
             fresh.append(i)
-    bases = {i: _new_id(entity, min(clusters[i].members)) for i in fresh}
+    bases = {i: _new_id(entity, firsts[i]) for i in fresh}
     if used is not None and bases:
         taken |= used(set(bases.values()))
     result: dict[Member, str] = {}
     events: list[dict[str, Any]] = []
     for i in order:
         members = clusters[i].members
-        c = Counter(existing[m] for m in members if m in existing)
+        c = olds[i]
         if i in kept:
             cid = kept[i]
             if len(c) > 1:
