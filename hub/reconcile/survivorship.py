@@ -55,42 +55,60 @@ def _recency(c: Candidate, recency_field: str) -> dt.datetime:
     return v if isinstance(v, dt.datetime) else _MIN
 
 
+def _filled(v: Any) -> bool:
+    return v is not None and v != ""
+
+
+def _completeness(c: Candidate) -> int:
+    return sum(v is not None and v != "" for v in c.values.values())
+
+
 def build_golden(
     canonical_id: str, candidates: Sequence[Candidate], fields: Iterable[str], rules: SurvivorshipRules
 ) -> Golden:
     """The golden record of one cluster."""
-    # stable order: most recent first, then most complete, then by id (deterministic ties)
-    ranked = sorted(
-        candidates,
-        key=lambda c: (
-            -_recency(c, rules.recency_field).timestamp(),
-            -sum(v is not None and v != "" for v in c.values.values()),
-            c.system,
-            c.external_id,
-        ),
-    )
-    complete = sorted(
-        candidates, key=lambda c: (-sum(v is not None and v != "" for v in c.values.values()), c.system, c.external_id)
-    )
     values: dict[str, Any] = {}
     lineage: dict[str, tuple[str, str, str]] = {}
+    if len(candidates) == 1:  # most clusters: the one record wins every field it has
+        (c,) = candidates
+        late = _recency(c, rules.recency_field) > _MIN
+        for name in fields:
+            v = c.values.get(name)
+            if v is None or v == "":
+                values[name] = None
+                continue
+            values[name] = v
+            if c.system in rules.priority(name):
+                lineage[name] = (c.system, c.external_id, "system_of_record")
+            else:
+                lineage[name] = (c.system, c.external_id, "recency" if late else "completeness")
+        return Golden(canonical_id, values, lineage)
+    # stable order: most recent first, then most complete, then by id (deterministic ties)
+    filled = {id(c): _completeness(c) for c in candidates}
+    ranked = sorted(
+        candidates,
+        key=lambda c: (-_recency(c, rules.recency_field).timestamp(), -filled[id(c)], c.system, c.external_id),
+    )
+    complete = sorted(candidates, key=lambda c: (-filled[id(c)], c.system, c.external_id))
+    by_system: dict[str, list[Candidate]] = {}
+    for c in ranked:
+        by_system.setdefault(c.system, []).append(c)
     for name in fields:
         chosen: tuple[Candidate, str] | None = None
         for system in rules.priority(name):
-            for c in ranked:
-                if c.system == system and c.values.get(name) not in (None, ""):
+            for c in by_system.get(system, ()):
+                if _filled(c.values.get(name)):
                     chosen = (c, "system_of_record")
                     break
             if chosen:
                 break
         if chosen is None:
-            with_value = [c for c in ranked if c.values.get(name) not in (None, "")]
-            if with_value:
-                first = with_value[0]
+            first = next((c for c in ranked if _filled(c.values.get(name))), None)
+            if first is not None:
                 if _recency(first, rules.recency_field) > _MIN:
                     chosen = (first, "recency")
                 else:
-                    chosen = (next(c for c in complete if c.values.get(name) not in (None, "")), "completeness")
+                    chosen = (next(c for c in complete if _filled(c.values.get(name))), "completeness")
         if chosen is None:
             values[name] = None
             continue

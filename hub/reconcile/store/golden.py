@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, column, delete, or_, select, table
 from hub.canonical import REF_ENTITY, fields_of
 from hub.reconcile.crosswalk import canonical_ids
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
-from hub.store.bulk import upsert
+from hub.store.bulk import upsert, upsert_tuples
 from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
 
@@ -77,19 +77,21 @@ def _clusters(
 
 def _stored(
     conn: Connection, entity: str, fields: list[str], cids: list[str]
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, tuple[Any, ...]]]]:
-    """The golden values and the lineage (per field: system, external id, rule, run) stored so far for ``cids``."""
+) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, tuple[Any, ...]]]]:
+    """The golden values, row hashes and lineage (per field: system, external id, rule, run) stored
+    so far for ``cids``."""
     t, lt = MODELS[entity].__table__, GoldenLineage.__table__
     with key_table(conn, ("canonical_id",), [(c,) for c in cids]) as name:
         k = table(name, column("canonical_id"))
-        values = {
-            r[0]: dict(zip(fields, r[1:]))
-            for r in conn.execute(
-                select(t.c.external_id, *[t.c[f] for f in fields])
-                .join(k, k.c.canonical_id == t.c.external_id)
-                .where(t.c.system == GOLDEN)
-            )
-        }
+        values: dict[str, dict[str, Any]] = {}
+        hashes: dict[str, str] = {}
+        for r in conn.execute(
+            select(t.c.external_id, t.c.row_hash, *[t.c[f] for f in fields])
+            .join(k, k.c.canonical_id == t.c.external_id)
+            .where(t.c.system == GOLDEN)
+        ):
+            values[r[0]] = dict(zip(fields, r[2:]))
+            hashes[r[0]] = r[1]
         lineage: dict[str, dict[str, tuple[Any, ...]]] = {}
         for r in conn.execute(
             select(lt.c.canonical_id, lt.c.field, lt.c.system, lt.c.external_id, lt.c.rule, lt.c.run_id)
@@ -97,7 +99,11 @@ def _stored(
             .where(lt.c.entity == entity)
         ):
             lineage.setdefault(r[0], {})[r[1]] = tuple(r[2:])
-    return values, lineage
+    return values, hashes, lineage
+
+
+#: golden_lineage columns in bind order (strings and an int: no conversion on any store)
+_LINEAGE_COLUMNS = ("entity", "canonical_id", "field", "system", "external_id", "rule", "run_id")
 
 
 def _lineage_rows(
@@ -108,17 +114,16 @@ def _lineage_rows(
     run_id: int,
     old_values: dict[str, Any] | None,
     old_lineage: dict[str, tuple[Any, ...]],
-) -> list[dict[str, Any]]:
-    """Lineage of one golden record: a field keeps its run while its value and winner stay;
-    otherwise it takes the run that last changed the winning record."""
+) -> list[tuple[Any, ...]]:
+    """Lineage of one golden record (rows of :data:`_LINEAGE_COLUMNS`): a field keeps its run while
+    its value and winner stay; otherwise it takes the run that last changed the winning record."""
     out = []
     for f, (s, e, r) in g.lineage.items():
         old = old_lineage.get(f)
         kept = old is not None and old[:3] == (s, e, r) and old_values is not None and old_values.get(f) == g.values[f]
         run = old[3] if kept else runs.get((s, e)) or run_id  # type: ignore[index]
-        out.append(
-            {"entity": entity, "canonical_id": cid, "field": f, "system": s, "external_id": e, "rule": r, "run_id": run}
-        )
+        if old != (s, e, r, run):  # an unchanged row is not sent again
+            out.append((entity, cid, f, s, e, r, run))
     return out
 
 
@@ -142,17 +147,19 @@ def build_entity_goldens(
         nonlocal changed, lineage_changed, rows, built
         if not built:
             return
-        old_values, old_lineage = _stored(conn, entity, fields, [cid for cid, _, _ in built])
-        lineage: list[dict[str, Any]] = []
+        old_values, hashes, old_lineage = _stored(conn, entity, fields, [cid for cid, _, _ in built])
+        lineage: list[tuple[Any, ...]] = []
         for cid, g, runs in built:
             old = old_lineage.get(cid, {})
             lineage.extend(_lineage_rows(entity, cid, g, runs, run_id, old_values.get(cid), old))
             for f in set(old) - set(g.lineage):  # fields that lost their value
                 conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid, lt.c.field == f))
+        rows = [r for r in rows if hashes.get(r["external_id"]) != r["row_hash"]]  # unchanged: not sent again
         changed += upsert(conn, table, rows, key=("system", "external_id"))
-        lineage_changed += upsert(
+        lineage_changed += upsert_tuples(
             conn,
             lt,
+            _LINEAGE_COLUMNS,
             lineage,
             key=("entity", "canonical_id", "field"),
             change_column=("system", "external_id", "rule", "run_id"),
