@@ -19,6 +19,17 @@ objects become ``<field>_id``/``<field>_name``, lists of them ``<field>_ids``, c
 - ``invoices``: id, invoice_number, invoice_title, status, account, account_name, contact,
   contact_name, issue_date, due_date, total_amount, amount_due, amount_paid, currency,
   is_overdue, created_at. Read in full.
+- ``tasks`` (writable: create, update, upsert on a custom field): id, title, status (New, In
+  Progress, Completed), priority (Low, Medium, High), due_date, description, account_id,
+  account_name, assigned_to_ids, created_at, ``cf_<key>``. The list omits custom fields, so each
+  task is read from its detail (one call per task; read in full). A write takes title, status,
+  priority, due_date, description, account (account id), assigned_to (profile ids) and
+  ``cf_<key>``; an upsert with ``match_field: cf_<key>`` updates the task carrying that value or
+  creates one (the create reply names no id: the new task is found by that field). Tasks are
+  matched among those of the same account and title, each one's custom field read from its
+  detail (the list's cf_ filter fails on django-crm over SQLite). The key's
+  custom field must be defined for Task in the org. The hub's salesperson tasks use it
+  (``flows.tasks`` with ``format: djangocrm``).
 
 Paging is limit/offset (``page_size``). Incremental streams keep ``{"updated_after": ISO}`` and
 emit only rows changed after it; the cursor never passes the server time at which the read began.

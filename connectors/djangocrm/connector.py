@@ -1,4 +1,4 @@
-"""The django-crm backend adapter: limit/offset paging, updated_at comparison, account/contact/opportunity writes."""
+"""The django-crm backend adapter: limit/offset paging, updated_at comparison, account/contact/opportunity/task writes."""
 
 from __future__ import annotations
 
@@ -8,11 +8,20 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from hub.connector import Batch, Change, Check, ConnectorContext, Record, StreamInfo, WriteResult
-from hub.errors import ClientError, DataError, DiscoveryError, HubError, ServerError
+from hub.errors import ClientError, DataError, DiscoveryError, HubError, ParseError, ServerError
 
-from .client import DjangoCrmClient
+from .client import DjangoCrmClient, api_message
 from .config import DjangoCrmConfig
-from .streams import ENDPOINTS, KEY_FIELDS, account_body, contact_body, extract_rows, flatten, opportunity_body
+from .streams import (
+    ENDPOINTS,
+    KEY_FIELDS,
+    account_body,
+    contact_body,
+    extract_rows,
+    flatten,
+    opportunity_body,
+    task_body,
+)
 
 
 def _parse(ts: str | None) -> dt.datetime | None:
@@ -27,7 +36,8 @@ def _fmt(ts: dt.datetime) -> str:
 
 
 class DjangoCrmConnector:
-    """Reads accounts, contacts, leads, opportunities, invoices; writes accounts, contacts, opportunity updates."""
+    """Reads accounts, contacts, leads, opportunities, invoices, tasks; writes accounts, contacts, opportunity updates,
+    tasks."""
 
     def __init__(
         self, config: DjangoCrmConfig, context: ConnectorContext, client: DjangoCrmClient | None = None
@@ -95,6 +105,8 @@ class DjangoCrmConnector:
                     newest = changed if newest is None or changed > newest else newest
                 if since is not None and changed is not None and changed <= since:
                     continue
+                if endpoint.detail:
+                    data = self._detail(stream, data["id"])
                 records.append(Record(stream, str(data["id"]), data, location=f"{endpoint.path}{data['id']}/"))
             last = all(len(rows) < limit for rows in lists)
             if last:
@@ -128,7 +140,7 @@ class DjangoCrmConnector:
             try:
                 op = "update" if change.op == "upsert" and change.key else change.op
                 if op == "upsert":
-                    op = "create"
+                    op = "create"  # tasks: matched on change.match_field first (see _write_task)
                 if op not in endpoint.writable:
                     raise ClientError(
                         f"{stream} supports {', '.join(endpoint.writable)}; got {change.op!r}", field="op"
@@ -143,8 +155,74 @@ class DjangoCrmConnector:
                 exc.external_id = exc.external_id or change.key
                 yield WriteResult(change.idempotency_key, False, external_id=change.key, error=exc)
 
+    def _detail(self, stream: str, record_id: Any) -> dict[str, Any]:
+        endpoint = ENDPOINTS[stream]
+        body, _ = self.client.get(f"{endpoint.path}{record_id}/")
+        row = body.get(endpoint.detail) if isinstance(body, dict) and endpoint.detail else None
+        if not isinstance(row, dict):
+            raise ParseError(
+                f"{endpoint.path}{record_id}/: response has no object at {endpoint.detail!r}",
+                stream=stream,
+                field=endpoint.detail,
+            )
+        return flatten(stream, row)
+
+    def _find_task(self, data: dict[str, Any], field: str) -> str | None:
+        """The id of the one task whose ``cf_<key>`` custom field equals ``data[field]``.
+
+        The list's own ``cf_<key>`` filter needs a JSON ``contains`` lookup that django-crm on SQLite
+        cannot run (HTTP 500), so candidates are narrowed by the task's account and title, and each
+        one's custom field is read from its detail.
+        """
+        if not field.startswith("cf_"):
+            raise ClientError(f"tasks are matched on a custom field (cf_<key>), not {field!r}", field=field)
+        value = data.get(field)
+        path, limit, offset = ENDPOINTS["tasks"].path, self.config.page_size, 0
+        params: dict[str, Any] = {"slim": "true", "limit": limit}
+        if data.get("account"):
+            params["account"] = data["account"]
+        if data.get("title"):
+            params["title"] = data["title"]
+        found: list[str] = []
+        while True:
+            body, _ = self.client.get(path, {**params, "offset": offset})
+            rows = [r for rows in extract_rows("tasks", body) for r in rows]
+            found += [str(r["id"]) for r in rows if self._detail("tasks", r["id"]).get(field) == value]
+            if len(rows) < limit:
+                break
+            offset += limit
+        if len(found) > 1:
+            raise ClientError(f"tasks: {len(found)} tasks carry {field} = {value!r}", field=field)
+        return found[0] if found else None
+
+    def _write_task(self, op: str, change: Change) -> tuple[str, bool]:
+        """Tasks: an upsert on a custom field (the hub's key) finds the task first; the create reply names no id,
+        so the new task is found by that field."""
+        path = ENDPOINTS["tasks"].path
+        match = change.match_field
+        value = change.data.get(match) if match else None
+        existing = change.key or (self._find_task(change.data, match) if match and value else None)
+        if existing:
+            reply = self.client.patch(f"{path}{existing}/", task_body(change.data, create=False))
+            if isinstance(reply, dict) and reply.get("error") is True:
+                raise ClientError(f"PATCH {path}{existing}/: {api_message(reply)}", system=self.system)
+            return existing, False
+        reply = self.client.post(path, task_body(change.data, create=True))
+        if isinstance(reply, dict) and reply.get("error") is True:
+            raise ClientError(f"POST {path}: {api_message(reply)}", system=self.system)
+        found = self._find_task(change.data, match) if match and value else None
+        if found is None:
+            raise ServerError(
+                f"POST {path}: created, but the reply names no id and no {match or 'cf_<key>'} finds it; "
+                "give tasks a key custom field (match_field)",
+                system=self.system,
+            )
+        return found, True
+
     def _apply(self, stream: str, op: str, change: Change) -> tuple[str, bool]:
         path = ENDPOINTS[stream].path
+        if stream == "tasks":
+            return self._write_task(op, change)
         if stream == "accounts":
             body = account_body(change.data, create=op == "create")
         elif stream == "contacts":

@@ -29,6 +29,9 @@ class Endpoint:
     has_updated_at: bool
     writable: tuple[str, ...] = ()
     description: str = ""
+    #: where the record sits in the detail reply (``/<path><id>/``), when the list rows leave fields out and
+    #: every row is read again in full
+    detail: str | None = None
 
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -69,6 +72,15 @@ ENDPOINTS: dict[str, Endpoint] = {
         Endpoint(
             "invoices", "/api/invoices/", ("results",), False, (), "invoices; no updated_at in the list: read in full"
         ),
+        Endpoint(
+            "tasks",
+            "/api/tasks/",
+            ("tasks",),
+            False,
+            ("create", "update"),
+            "tasks; the list omits custom fields, so each task is read from its detail (read in full)",
+            detail="task_obj",
+        ),
     )  # fmt: skip
 }
 
@@ -82,6 +94,8 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
               "opportunity_amount", "currency", "created_at", "updated_at"),
     "opportunities": ("id", "name", "account_id", "account_name", "stage", "stage_label", "stage_kind", "currency",
                       "amount", "probability", "closed_on", "is_active", "created_at", "stage_changed_at"),
+    "tasks": ("id", "title", "status", "priority", "due_date", "description", "account_id", "account_name",
+              "assigned_to_ids", "created_at"),
     "invoices": ("id", "invoice_number", "invoice_title", "status", "account", "account_name", "contact", "contact_name",
                  "issue_date", "due_date", "total_amount", "amount_due", "amount_paid", "currency", "is_overdue", "created_at"),
 }  # fmt: skip
@@ -144,6 +158,9 @@ ACCOUNT_FIELDS = ("name", "email", "phone", "website", "industry", "currency", "
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "organization", "title", "department", "address_line",
                   "city", "state", "postcode", "country", "description", "account")  # fmt: skip
 OPPORTUNITY_FIELDS = ("name", "stage", "amount", "currency", "probability", "closed_on", "description")
+TASK_FIELDS = ("title", "status", "priority", "due_date", "description", "account", "assigned_to")
+TASK_STATUSES = ("New", "In Progress", "Completed")
+TASK_PRIORITIES = ("Low", "Medium", "High")
 
 
 def account_body(data: Row, *, create: bool) -> Row:
@@ -172,4 +189,23 @@ def opportunity_body(data: Row) -> Row:
     }
     if not body:
         raise MappingError(f"nothing to update; writable fields: {', '.join(OPPORTUNITY_FIELDS)}", field="data")
+    return body
+
+
+def task_body(data: Row, *, create: bool) -> Row:
+    """POST/PATCH body for a task (``account``: the account id, ``assigned_to``: profile ids, ``cf_<key>``: custom
+    fields); status and priority must be django-crm's own values."""
+    if create and not data.get("title"):
+        raise MappingError("a task needs a title", field="title")
+    for name, allowed in (("status", TASK_STATUSES), ("priority", TASK_PRIORITIES)):
+        if data.get(name) is not None and data[name] not in allowed:
+            raise MappingError(f"task {name} {data[name]!r} is not one of {', '.join(allowed)}", field=name)
+    body: Row = {k: data[k] for k in TASK_FIELDS if k in data and data[k] is not None}
+    if isinstance(body.get("assigned_to"), str):
+        body["assigned_to"] = [body["assigned_to"]]
+    custom = {k[3:]: v for k, v in data.items() if k.startswith("cf_") and v is not None}
+    if custom:
+        body["custom_fields"] = custom
+    if not body:
+        raise MappingError(f"nothing to write; task fields: {', '.join(TASK_FIELDS)}, cf_<key>", field="data")
     return body

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["TASK_REASONS", "CommissionFlow", "CreditFlow", "FlowRules", "OrderFlow", "TaskFlow", "TaskReason"]
 
@@ -106,12 +106,23 @@ class TaskReason(_Strict):
 
 
 class TaskFlow(_Strict):
-    """Tasks for salespeople in the CRM: one open task per reason and record."""
+    """Tasks for salespeople in the CRM: one open task per reason and record.
+
+    ``format: salesforce`` writes ``Task`` records (Subject, WhatId, OwnerId, ...); ``format: djangocrm`` writes
+    django-crm tasks (title, account, assigned_to, ...) with ``stream: tasks``, ``account_stream: accounts`` and
+    the key in a Task custom field (``key_column: cf_<key>``).
+    """
 
     crm: str = "crm"
+    #: the task fields of the CRM: Salesforce ``Task`` or django-crm ``tasks``
+    format: Literal["salesforce", "djangocrm"] = "salesforce"
     stream: str = "Task"
-    #: the external-id column of the Task that carries the hub's key
+    #: the external-id column of the Task that carries the hub's key (django-crm: a custom field ``cf_<key>``)
     key_column: str = "Hub_Key__c"
+    #: the CRM account stream as extracted, whose owner (OwnerId, or the first of assigned_to_ids) gets the task
+    account_stream: str = "Account"
+    #: the DRP whose invoices, customers and inventory the reasons read (default: the order flow's)
+    drp: str | None = None
     reasons: dict[
         Literal["credit_over", "credit_hold", "invoice_overdue", "unapplied_payment", "stock_variance", "stale_846"],
         TaskReason,
@@ -120,6 +131,15 @@ class TaskFlow(_Strict):
     fallback_owner: str | None = None
     #: reporting date of the overdue and stale checks (default: today, UTC)
     as_of: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _djangocrm_key_is_a_custom_field(self) -> TaskFlow:
+        if self.format == "djangocrm" and not self.key_column.startswith("cf_"):
+            raise ValueError(
+                f"key_column {self.key_column!r}: django-crm tasks carry the hub's key in a Task custom field, "
+                "named cf_<key> (e.g. cf_hub_key)"
+            )
+        return self
 
 
 class CommissionFlow(_Strict):

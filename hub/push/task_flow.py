@@ -14,7 +14,7 @@ from hub.push.config import PushRules, RetryRules
 from hub.push.flow_data import crosswalk, raw_records, records
 from hub.push.flow_send import FlowChange, send_changes
 from hub.push.order_flow import OrderOutcome
-from hub.push.tasks import TaskSpec, overdue_tasks, sync_plan
+from hub.push.tasks import TASK_FIELDS, TaskSpec, overdue_tasks, sync_plan
 from hub.store.models import Discrepancy
 
 __all__ = ["run_tasks"]
@@ -23,14 +23,22 @@ __all__ = ["run_tasks"]
 FROM_DISCREPANCIES = {"unapplied_payment": "unapplied_payment", "stock_variance": "inventory_variance"}
 
 
+def _owner(account: dict[str, Any]) -> str | None:
+    """A Salesforce account's OwnerId, or the first user a django-crm account is assigned to."""
+    if account.get("OwnerId"):
+        return str(account["OwnerId"])
+    assigned = account.get("assigned_to_ids") or []
+    return str(assigned[0]) if assigned else None
+
+
 def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.date) -> list[TaskSpec]:
     flows = rules.flows
     assert flows is not None and flows.tasks is not None  # run only when the flow is configured
     tf = flows.tasks
     crm = tf.crm
-    drp = flows.orders.drp if flows.orders else "drp"
+    drp = tf.drp or (flows.orders.drp if flows.orders else "drp")
     accounts = crosswalk(conn, "party", drp, crm)
-    owners = {k: v.get("OwnerId") for k, v in raw_records(conn, crm, "Account").items()}
+    owners = {k: _owner(v) for k, v in raw_records(conn, crm, tf.account_stream).items()}
     order_owner = {k: v.get("OwnerId") for k, v in raw_records(conn, crm, "Order").items()}
     out: list[TaskSpec] = []
     if orders is not None:
@@ -116,11 +124,19 @@ def run_tasks(
         return out
     target = rules.targets.get(tf.crm)
     retry = target.retry if target else RetryRules()
+    _, status_field, _, done = TASK_FIELDS[tf.format]
     changes = [
-        FlowChange(f"hub-task-{t[tf.key_column]}", t["WhatId"], "upsert", t, match_field=tf.key_column) for t in create
+        FlowChange(
+            f"hub-task-{t[tf.key_column]}",
+            str(t.get("WhatId") or t.get("account")),
+            "upsert",
+            t,
+            match_field=tf.key_column,
+        )
+        for t in create
     ]
     changes += [
-        FlowChange(f"hub-taskdone-{key}-{task_id}", task_id, "update", {"Status": "Completed"}, external_id=task_id)
+        FlowChange(f"hub-taskdone-{key}-{task_id}", task_id, "update", {status_field: done}, external_id=task_id)
         for task_id, key in close
     ]
     if changes:

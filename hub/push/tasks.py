@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hub.push.flow_config import TaskFlow
+from hub.push.flow_config import TaskFlow, TaskReason
 
-__all__ = ["DEFAULT_SUBJECTS", "TaskSpec", "overdue_tasks", "sync_plan", "task_key"]
+__all__ = ["DEFAULT_SUBJECTS", "TASK_FIELDS", "TaskSpec", "overdue_tasks", "sync_plan", "task_key", "task_record"]
 
 DEFAULT_SUBJECTS = {
     "credit_over": "Customer over credit limit",
@@ -80,10 +80,50 @@ def overdue_tasks(
     return out
 
 
+#: per CRM task format: (id, status field, open status, done status)
+TASK_FIELDS = {
+    "salesforce": ("Id", "Status", "Not Started", "Completed"),
+    "djangocrm": ("id", "status", "New", "Completed"),
+}
+
+
+def task_record(rules: TaskFlow, spec: TaskSpec, reason: TaskReason, as_of: dt.date) -> dict[str, Any]:
+    """The CRM task to create for ``spec``, in the CRM's own fields."""
+    owner = spec.owner or rules.fallback_owner
+    subject = reason.subject or DEFAULT_SUBJECTS[spec.reason]
+    due = (as_of + dt.timedelta(days=reason.due_days)).isoformat()
+    if rules.format == "djangocrm":
+        record: dict[str, Any] = {
+            rules.key_column: spec.key,
+            "title": subject,
+            "account": spec.what_id,
+            "due_date": due,
+            "priority": "Medium" if reason.priority == "Normal" else reason.priority,
+            "status": "New",
+            "description": spec.description,
+        }
+        if owner:
+            record["assigned_to"] = [owner]
+        return record
+    record = {
+        rules.key_column: spec.key,
+        "Subject": subject,
+        "WhatId": spec.what_id,
+        "ActivityDate": due,
+        "Priority": reason.priority,
+        "Status": "Not Started",
+        "Description": spec.description,
+    }
+    if owner:
+        record["OwnerId"] = owner
+    return record
+
+
 def sync_plan(
     rules: TaskFlow, wanted: Iterable[TaskSpec], live: Iterable[Mapping[str, Any]], as_of: dt.date
 ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """(task records to create, (task id, key) pairs to complete) bringing the CRM in line with ``wanted``."""
+    id_field, status_field, _, done = TASK_FIELDS[rules.format]
     by_key = {str(t.get(rules.key_column)): t for t in live if t.get(rules.key_column)}
     keys = set()
     create = []
@@ -94,22 +134,10 @@ def sync_plan(
         keys.add(spec.key)
         if spec.key in by_key:
             continue  # open, or completed by a person: either way not made again
-        owner = spec.owner or rules.fallback_owner
-        record = {
-            rules.key_column: spec.key,
-            "Subject": reason.subject or DEFAULT_SUBJECTS[spec.reason],
-            "WhatId": spec.what_id,
-            "ActivityDate": (as_of + dt.timedelta(days=reason.due_days)).isoformat(),
-            "Priority": reason.priority,
-            "Status": "Not Started",
-            "Description": spec.description,
-        }
-        if owner:
-            record["OwnerId"] = owner
-        create.append(record)
+        create.append(task_record(rules, spec, reason, as_of))
     close = [
-        (str(t["Id"]), k)
+        (str(t[id_field]), k)
         for k, t in sorted(by_key.items())
-        if k not in keys and k.split(":")[0] in DEFAULT_SUBJECTS and t.get("Status") != "Completed"
+        if k not in keys and k.split(":")[0] in DEFAULT_SUBJECTS and t.get(status_field) != done
     ]
     return create, close

@@ -22,6 +22,7 @@ SHAPES = {
               "close_leads": {"leads_count": 0, "close_leads": [], "offset": 0}},
     "opportunities": {"opportunities_count": 1, "offset": None, "opportunities": [{"id": "o1"}], "accounts_list": [{"id": "a1"}]},
     "invoices": {"count": 1, "results": [{"id": "i1"}]},
+    "tasks": {"tasks_count": 1, "offset": None, "tasks": [{"id": "t1"}], "users": [{"id": "p1"}]},
 }  # fmt: skip
 
 
@@ -34,6 +35,7 @@ def test_each_endpoint_shape_yields_its_rows_and_only_them(stream):
         "leads": ["l1"],
         "opportunities": ["o1"],
         "invoices": ["i1"],
+        "tasks": ["t1"],
     }
     assert ids == expected[stream]
 
