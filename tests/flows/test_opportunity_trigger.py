@@ -64,3 +64,32 @@ def test_held_opportunity_gets_the_reason_and_its_owner_a_task(flow) -> None:  #
     assert flow.sf.org.find("Opportunity", big)["Credit_Hold_Reason__c"]
     holds = [t for t in flow.records("Task") if t["WhatId"] == big]
     assert len(holds) == 1 and holds[0]["OwnerId"] == flow.ids["users"]["S002"], holds
+
+
+def test_commission_of_an_opportunity_order_goes_to_the_opportunity_owner(flow) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from testkit.flowseed import add_payment
+
+    _trigger(flow, "[opportunity]")
+    won = crm_opportunity(flow.sf.org, flow.ids, "C900002", "滤芯 批量", [("SKU-B", 4, "250.00")], owner="S002")
+    flow.run()
+    number = flow.sf.org.find("Opportunity", won)["ERP_Order_No__c"]
+    flow.drp.store.put(
+        "invoices",
+        {
+            "invoiceNo": "INV936001",
+            "orderNo": number,
+            "customerCode": "C900002",
+            "invoiceDate": dt.date(2026, 3, 8),
+            "dueDate": dt.date(2026, 4, 7),
+            "amount": Decimal("1000.00"),
+            "openAmount": Decimal("1000.00"),
+        },
+    )
+    add_payment(flow.drp.store, "PAY936001", "C900002", "1000.00", dt.date(2026, 4, 1), invoice="INV936001")
+    flow.sf.org.update("Opportunity", won, {"OwnerId": flow.ids["users"]["S001"]})  # handed over after the sale
+    figures = flow.run()["flows"]["commission"]["figures"]
+    assert [(f["salesperson"], f["base"], f["commission"]) for f in figures] == [
+        (flow.ids["users"]["S002"], "1000.00", "50.00")
+    ], figures
