@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_load import CONFIG, csv_files, scenario  # noqa: E402
+from bench.bench_load import CONFIG, SHARED_GEN, csv_files, scenario  # noqa: E402
 
 CACHE = ROOT / ".cache"
 DLT_PYTHON = CACHE / "dlt-venv" / "bin" / "python"
@@ -75,6 +75,14 @@ CHANGES: dict[str, tuple[str, ...]] = {
     "drp/payments.csv": ("金额", "摘要"),
 }
 ENCODING = {"crm": "utf-8", "drp": "gb18030"}
+
+
+def world_for(customers: int, workdir: Path) -> Path:
+    """The cached scenario (``bench_load.scenario``); one left half-written by an interrupted generator is redone."""
+    out = workdir / f"scen{customers}"
+    if SHARED_GEN.exists() and out.exists() and not (out / "truth" / "truth.json").exists():
+        shutil.rmtree(out)
+    return scenario(customers, workdir).resolve()
 
 
 # -- the 1 % change --------------------------------------------------------------------------------
@@ -401,6 +409,11 @@ def run_backend(backend: str, world: Path, changed: Path, rows: int, args: argpa
             check = compare_exports(work / "export-rerun", work / "export-fresh")
     finally:
         stores.close()
+        if not args.keep:  # stores and data copies are large at 100k; the logs and exports stay
+            for db in work.glob("*.db*"):
+                db.unlink()
+            for folder in ("data", "data-changed"):
+                shutil.rmtree(work / folder, ignore_errors=True)
     for r in res.values():
         if "seconds" in r:
             r["rows"] = rows
@@ -483,6 +496,7 @@ def main() -> int:
     ap.add_argument("--skip-alt", action="store_true", help="skip dlt and Splink")
     ap.add_argument("--timeout", type=float, default=7200, help="seconds per variant")
     ap.add_argument("--workdir", type=Path, default=CACHE / "bench")
+    ap.add_argument("--keep", action="store_true", help="keep the stores and data copies after measuring")
     ap.add_argument("--child", choices=("dlt",), help=argparse.SUPPRESS)
     ap.add_argument("--world", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--url", help=argparse.SUPPRESS)
@@ -496,7 +510,7 @@ def main() -> int:
     figures: dict[str, dict] = {}
     failed = False
     for customers in args.customers or [10_000]:
-        world = scenario(customers, args.workdir).resolve()
+        world = world_for(customers, args.workdir)
         changed, counts = changed_files(world, args.change_rate, CHANGE_SEED)
         rows = csv_rows(world)
         print(f"{customers:,} customers: {world} ({rows:,} CSV rows); changed rows per file: {counts}", flush=True)
