@@ -169,6 +169,25 @@ def _problems(rules: PushRules, systems: set[str] | None) -> list[tuple[tuple[An
                     out.append((where + ("system_of_record",), f"{f!r} is neither a pushed field nor a column"))
             if not (ep.fields or ep.columns):
                 out.append((where, "nothing to push: give fields or columns"))
+    if systems is not None and rules.flows is not None:
+        for flow, names in _flow_systems(rules.flows).items():
+            for key, name in names.items():
+                if name is not None and name not in systems:
+                    out.append(
+                        (("flows", flow, key), f"unknown system {name!r}; configured: {', '.join(sorted(systems))}")
+                    )
+    return out
+
+
+def _flow_systems(flows: FlowRules) -> dict[str, dict[str, str | None]]:
+    """The systems each configured flow names, by rule key."""
+    out: dict[str, dict[str, str | None]] = {}
+    if flows.orders is not None:
+        out["orders"] = {"crm": flows.orders.crm, "drp": flows.orders.drp}
+    if flows.tasks is not None:
+        out["tasks"] = {"crm": flows.tasks.crm, "drp": flows.tasks.drp}
+    if flows.commission is not None:
+        out["commission"] = {"crm": flows.commission.crm}
     return out
 
 
