@@ -27,7 +27,7 @@ from hub.pipeline.reconcile import reconcile
 from hub.pipeline.runlock import run_lock
 from hub.pipeline.runlog import culprit_of, finish_run, start_run
 from hub.store.engine import make_engine, resolve_url
-from hub.store.migrate import current_revision, head_revision, upgrade
+from hub.store.revision import at_head
 
 __all__ = ["open_store", "pipeline_streams", "select_streams", "run_pipeline", "RunResult", "RunOptions"]
 
@@ -40,8 +40,11 @@ _STREAM_ERRORS = (GuardError, SourceError, DiscoveryError)
 def open_store(config: HubConfig, migrate: bool = True) -> Engine:
     """The store engine for ``config``, migrated to the current schema when ``migrate``."""
     engine = make_engine(resolve_url(config.store.url, config.base_dir))
-    if migrate and current_revision(engine) != head_revision():
-        upgrade(engine)
+    if migrate and not at_head(engine):  # the usual case answered without loading Alembic
+        from hub.store.migrate import current_revision, head_revision, upgrade
+
+        if current_revision(engine) != head_revision():
+            upgrade(engine)
     return engine
 
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from hub.cli.app import app, console, handle_errors
 from hub.cli.store import _engine
@@ -85,6 +84,8 @@ def users_add(
 @handle_errors
 def users_list() -> None:
     """Users with their role, state and last login (never their password hash)."""
+    from rich.table import Table
+
     from hub.console.users import list_users
 
     with _engine().connect() as conn:

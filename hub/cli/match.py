@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from hub.cli.app import app, console, handle_errors, load
 from hub.cli.store import _engine
@@ -57,6 +56,8 @@ def train_cmd(
     pipeline: str | None = typer.Option(None, help="Pipeline whose rules to use (default: the first)."),
 ) -> None:
     """Estimate u (random pairs) and m (EM) from the stored records; write the weights file."""
+    from rich.table import Table
+
     from hub.reconcile.compare.engine import prepare
     from hub.reconcile.compare.weights import bayes_weight, write_weights
     from hub.reconcile.train import train
@@ -101,6 +102,8 @@ def stats_cmd(
     as_json: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """Blocking statistics over the stored records: blocks, candidate pairs, oversize blocks, pairs per rule."""
+    from rich.table import Table
+
     from hub.reconcile.compare.blocking import candidate_pairs
 
     rm, systems = record_match_of(entity, pipeline)
@@ -144,6 +147,8 @@ def schema_cmd() -> None:
 
 def print_nearest(entity: str, member: tuple[str, str], n: int = 5) -> None:
     """For an unlinked record: its nearest candidates (sharing a blocking key) and why each fell short."""
+    from rich.table import Table
+
     from hub.reconcile.compare.engine import nearest_candidates, prepare
     from hub.reconcile.crosswalk import canonical_ids
 

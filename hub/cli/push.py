@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from hub.cli.app import app, console, handle_errors, load
 from hub.cli.store import _engine
@@ -35,6 +34,8 @@ def _pipeline(config: Any, name: str | None) -> str:
 
 
 def _show(detail: dict[str, Any], dry_run: bool) -> None:
+    from rich.table import Table
+
     for label, t in sorted(detail.get("targets", {}).items()):
         console.print(
             f"[bold]{label}[/] ({t['entity']}): {t['changes']} change(s), {t['creates']} create(s), "
@@ -141,6 +142,8 @@ def outbox_list(
     limit: int = typer.Option(50),
 ) -> None:
     """Recorded writes, newest first, with their outcome (dead letters show the reason)."""
+    from rich.table import Table
+
     from hub.push import outbox
 
     with _engine().connect() as conn:

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import typer
-from rich.table import Table
-from sqlalchemy import func, or_, select, update
 
 from hub.cli.app import app, console, handle_errors, load
 from hub.cli.output import OutputFormat, write_csv, write_json
@@ -49,6 +47,8 @@ def explain(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json."),
 ) -> None:
     """Why records were linked: members, rules, signals and scores, and the golden record's lineage."""
+    from sqlalchemy import or_, select
+
     from hub.cli import reconcile_facts as facts
     from hub.store.models import CrosswalkLink
 
@@ -132,6 +132,8 @@ def _explain_rows(results: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def _print_explained(res: dict[str, Any]) -> None:
+    from rich.table import Table
+
     from hub.reconcile.wording import record_label
 
     ms = res["members"]
@@ -172,6 +174,8 @@ def review_list(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table (default), csv or json."),
 ) -> None:
     """Candidate pairs between the review thresholds, best first, with both records and the evidence in words."""
+    from rich.table import Table
+
     from hub.cli import reconcile_facts as facts
     from hub.reconcile.wording import record_label
 
@@ -206,6 +210,8 @@ def _shown(shown: int, total: int) -> str:
 
 def decide_pair(conn: Any, pair: str, entity: str, status: str, user: str) -> None:
     """Record a review decision (``accepted``/``rejected``) by ``user``; the next run applies it (also the console's)."""
+    from sqlalchemy import or_, update
+
     from hub.store.models import ReviewItem
 
     try:
@@ -262,6 +268,9 @@ def discrepancies_list(
     limit: int = typer.Option(50),
 ) -> None:
     """Discrepancies with their lifecycle state, filtered by kind and status."""
+    from rich.table import Table
+    from sqlalchemy import func, select
+
     from hub.store.models import Discrepancy
 
     d = Discrepancy.__table__

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
-from sqlalchemy import func, select
 
 from hub.cli.app import app, console, handle_errors, load
 
@@ -38,6 +36,9 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
 @handle_errors
 def status(limit: int = typer.Option(5, help="How many recent runs to show.")) -> None:
     """Recent runs with per-stage counts and timings, and open quarantine counts."""
+    from rich.table import Table
+    from sqlalchemy import func, select
+
     from hub.store.models import Quarantine, Run, StageLog
 
     engine = _engine()
@@ -106,6 +107,9 @@ def schema(
     changes: int = typer.Option(20, help="How many recent schema changes to show."),
 ) -> None:
     """The columns each stream delivered (types, first and last run) and the history of their changes."""
+    from rich.table import Table
+    from sqlalchemy import select
+
     from hub.store.models import SchemaChange, StreamColumn
 
     system, _, stream = target.partition("/")
@@ -170,6 +174,9 @@ def quarantine_list(
     limit: int = typer.Option(50),
 ) -> None:
     """Quarantined records with where and why."""
+    from rich.table import Table
+    from sqlalchemy import select
+
     from hub.store.models import Quarantine
 
     q = select(Quarantine).order_by(Quarantine.system, Quarantine.stream, Quarantine.location)
@@ -195,6 +202,8 @@ def quarantine_show(
     record: str = typer.Argument(..., help="Record id or location from `hub quarantine list`."),
 ) -> None:
     """One quarantined record in full, with its raw content."""
+    from sqlalchemy import select
+
     from hub.errors import HubError
     from hub.store.models import Quarantine
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
-from rich.table import Table
 
 from hub.cli.app import app, console, handle_errors, load, state
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 @app.command()
@@ -40,6 +44,8 @@ def validate(
 
 
 def _table(title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("check")
     table.add_column("ok")
