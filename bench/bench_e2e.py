@@ -1,6 +1,7 @@
 """Benchmark: the whole ChannelCo run (extract, map, reconcile, report) vs the raw floor and a composed stack.
 
     python -m bench.bench_e2e --customers 10000 [--customers 100000] [--db postgres] [--json PATH]
+        [--skip-alt] [--keep] [--change-rate 0.01] [--workdir .cache/bench]
 
 Per scenario size, every variant runs in its own subprocess (peak RSS from ``os.wait4``, i.e. the
 child's own high-water mark) on a fresh store:
