@@ -9,7 +9,7 @@ returned for the stage's counts detail.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,16 +74,26 @@ def load_record_match(
     return RecordMatch(cfg, weights, wpath)
 
 
-def load_entity_records(conn: Connection, entity: str, systems: list[str]) -> list[dict[str, Any]]:
-    """Live records of ``entity`` in ``systems`` as plain mappings (canonical field names)."""
+def load_entity_records(
+    conn: Connection, entity: str, systems: list[str], fields: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Live records of ``entity`` in ``systems`` as plain mappings (canonical field names; only
+    ``fields`` when given, e.g. those a match configuration reads)."""
     t = MODELS[entity].__table__
-    cols = [t.c.system, t.c.external_id] + [t.c[f] for f in fields_of(entity)]
+    names = ["system", "external_id", *(fields_of(entity) if fields is None else sorted(set(fields)))]
     q = (
-        select(*cols)
+        select(*[t.c[n] for n in names])
         .where(t.c.system.in_(systems), t.c.system != GOLDEN, t.c.deleted.is_(False))
         .order_by(t.c.system, t.c.external_id)
     )
-    return [{k: ("" if v is None else v) for k, v in row.items()} for row in conn.execute(q).mappings()]
+    return [dict(zip(names, ["" if v is None else v for v in row])) for row in conn.execute(q)]
+
+
+def _read_fields(cfg: RecordMatchConfig) -> set[str]:
+    """The fields a match configuration compares or blocks on."""
+    out = {f for c in cfg.comparisons for f in c.reads}
+    out.update(k.field for rule in cfg.blocking for k in rule.keys)
+    return out
 
 
 def _decisions(conn: Connection, entity: str) -> dict[tuple[str, str, str, str], bool]:
@@ -161,7 +171,7 @@ def resolve_entity(
     With ``since`` (the last reconciled run) and weights that are not learned in this run,
     only the records a change since then can affect are matched again (see ``scope``)."""
     with engine.begin() as conn:
-        records = load_entity_records(conn, entity, systems)
+        records = load_entity_records(conn, entity, systems, _read_fields(rm.config))
         p = prepare(records, rm.config)
         weights, trained = rm.weights, False
         if weights is None and any(c.weights is None for c in rm.config.comparisons):
