@@ -58,7 +58,8 @@ class Flow:
 
 
 @pytest.fixture
-def flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
+def flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Iterator[Flow]:
+    """Each flow test runs on both store backends (``store_url``: SQLite, and PostgreSQL when reachable)."""
     from testkit.servers.channelco import server_env
     from testkit.servers.drpsoap import start_server as start_drp
     from testkit.servers.salesforce import start_server as start_sf
@@ -69,13 +70,16 @@ def flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flow]:
         ids = seed_flow_world(sf.org, drp.store)
         for k, v in server_env(sf, drp).items():
             monkeypatch.setenv(k, v)
-        monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'hub.db'}")
+        monkeypatch.setenv("HUB_DATABASE_URL", store_url)
         path = write_live_config(tmp_path)
         push = tmp_path / "push.yaml"  # the flow world's branch limit is a group limit
         push.write_text(push.read_text(encoding="utf-8").replace("group: false", "group: true"), encoding="utf-8")
         # a small world: streams the flows do not need stay empty
         path.write_text(path.read_text(encoding="utf-8") + "\nguards: {empty: allow}\n", encoding="utf-8")
-        yield Flow(sf, drp, ids, path, tmp_path)
+        made = Flow(sf, drp, ids, path, tmp_path)
+        yield made
+        if made._engine is not None:
+            made._engine.dispose()  # before the PostgreSQL schema is dropped
     finally:
         drp.stop()
         sf.stop()
