@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from hub.cli.app import app, console, err_console, handle_errors, load
 
@@ -116,6 +115,8 @@ def _last_result(engine, pipeline: str, after: int):
 
 def print_result(pipeline: str, result) -> None:
     """The run table (streams with nothing to do folded into one line), culprits, mapped counts and the report."""
+    from rich.table import Table
+
     colour = {"succeeded": "green", "held": "yellow"}.get(result.status, "red")
     table = Table(title=f"run {result.run_id} of {pipeline}: [{colour}]{result.status}[/]")
     for col in ("stage", "system/stream", "status", "rows in", "changed", "quarantined"):
@@ -123,6 +124,8 @@ def print_result(pipeline: str, result) -> None:
     idle: dict[str, int] = {}
     for s in result.stages:
         status = s.get("status") or ("accepted" if s.get("accepted") else "ok")
+        if s.get("unchanged_since") and status == "ok":
+            status = f"unchanged since run {s['unchanged_since']}"
         nothing = not (s["rows_in"] or s["rows_changed"] or s["rows_quarantined"]) and status == "ok" and s["system"]
         if nothing:
             idle[s["stage"]] = idle.get(s["stage"], 0) + 1
@@ -142,12 +145,15 @@ def print_result(pipeline: str, result) -> None:
         label = "held" if result.status == "held" else "failed"
         console.print(f"[{colour}]{label}[/]: " + str(c.get("message", "")).replace("[", "\\["), soft_wrap=True)
     if result.report:
-        console.print(f"report: {result.report}")
+        since = next((s.get("unchanged_since") for s in result.stages if s["stage"] == "report"), None)
+        console.print(f"report: {result.report}" + (f" (unchanged since run {since})" if since else ""))
 
 
 @app.command()
 def plugins() -> None:
     """List installed plugins and the connector kinds, transforms and renderers they provide."""
+    from rich.table import Table
+
     from hub.plugins import connector_specs, get_plugin_manager, renderers, transforms
 
     pm = get_plugin_manager()
