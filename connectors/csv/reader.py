@@ -144,8 +144,10 @@ def read_rows(
     except ParseError as exc:
         raise ParseError(exc.message, file=display, line=1) from None
     text = io.TextIOWrapper(fh, encoding=_codec(encoding), errors="surrogateescape", newline="")
-    lines = _Lines(text)
-    reader = csv.reader(lines, **dialect)  # type: ignore[arg-type]
+    # the csv reader counts the physical lines itself (``line_num``) unless a NUL could make a
+    # "CR NUL LF" line end, which only the (slower) line wrapper counts as editors do
+    lines = _Lines(text) if _may_hold_nul(path, fh, encoding) else None
+    reader = csv.reader(lines if lines is not None else text, **dialect)  # type: ignore[arg-type]
     try:
         header = next(reader)
     except StopIteration:
@@ -176,13 +178,48 @@ def read_rows(
     yield header, _rows(reader, lines, text, header, encoding, display)
 
 
+def _may_hold_nul(path: Path, fh: IO[bytes], encoding: str) -> bool:
+    """False when the file is plain text in an ASCII-compatible encoding with no NUL byte (scanned)."""
+    if not isinstance(fh, io.BufferedReader) or codecs.lookup(encoding).name not in _ASCII_COMPATIBLE:
+        return True
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            if b"\x00" in chunk:
+                return True
+    return False
+
+
+#: encodings in which a NUL character can only come from a 0x00 byte
+_ASCII_COMPATIBLE = frozenset(
+    {
+        "utf-8",
+        "utf-8-sig",
+        "gb18030",
+        "gbk",
+        "gb2312",
+        "big5",
+        "shift_jis",
+        "euc_jp",
+        "latin-1",
+        "iso8859-1",
+        "iso8859-15",
+        "cp1252",
+        "cp1251",
+        "cp1250",
+        "cp936",
+        "cp950",
+        "ascii",
+    }
+)
+
+
 def _rows(
-    reader: Any, lines: _Lines, text: io.TextIOWrapper, header: list[str], encoding: str, display: str
+    reader: Any, lines: _Lines | None, text: io.TextIOWrapper, header: list[str], encoding: str, display: str
 ) -> Iterator[Row]:
     width = len(header)
     try:
         while True:
-            line = lines.breaks + 1
+            line = (lines.breaks if lines is not None else reader.line_num) + 1
             try:
                 values = next(reader)
             except StopIteration:
@@ -197,8 +234,9 @@ def _rows(
                 return
             if not values or (len(values) == 1 and values[0] == ""):
                 continue  # blank line
-            nul = next((i for i, v in enumerate(values) if _NUL in v), None)
-            if nul is not None:
+            joined = "\x1f".join(values)
+            if _NUL in joined:
+                nul = next(i for i, v in enumerate(values) if _NUL in v)
                 column = header[nul] if nul < width and header[nul] else f"#{nul + 1}"
                 yield Row(
                     line,
@@ -215,7 +253,6 @@ def _rows(
                     raw=_raw(values),
                 )
                 continue
-            joined = "\x1f".join(values)
             if _BAD_BYTE.search(joined):
                 col = next(i for i, v in enumerate(values) if _BAD_BYTE.search(v))
                 bad = _BAD_BYTE.search(values[col])

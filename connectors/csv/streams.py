@@ -154,19 +154,27 @@ class CsvConnector:
         columns = tuple(header)
         key_idx = [header.index(k) for k in key_cols]
         single = key_idx[0] if len(key_idx) == 1 else None
+        pair = (key_idx[0], key_idx[1]) if len(key_idx) == 2 else None
+        no_key = "|" * (len(key_idx) - 1)
         for row in rows:
-            if row.line <= resume_line:
+            line = row.line
+            if line <= resume_line:
                 continue
-            last_line = row.line
-            location = f"{display}:{row.line}"
+            last_line = line
+            location = f"{display}:{line}"
             if row.error is not None:
                 batch.append(Record(stream, location, {}, location=location, error=row.error, raw=row.raw))
             else:
                 values = row.values
                 assert values is not None
-                key = values[single].strip() if single is not None else "|".join(values[i].strip() for i in key_idx)
-                if not key or key == "|" * (len(key_idx) - 1):
-                    err = ParseError("the record has no key", file=display, line=row.line, field=key_cols[0])
+                if single is not None:
+                    key = values[single].strip()
+                elif pair is not None:
+                    key = f"{values[pair[0]].strip()}|{values[pair[1]].strip()}"
+                else:
+                    key = "|".join(values[i].strip() for i in key_idx)
+                if not key or key == no_key:
+                    err = ParseError("the record has no key", file=display, line=line, field=key_cols[0])
                     batch.append(Record(stream, location, {}, location=location, error=err, raw=",".join(values)))
                 else:
                     batch.append(Record(stream, key, dict(zip(header, values)), location=location))

@@ -18,14 +18,15 @@ from sqlalchemy import Connection, update
 from hub.canonical import fields_of
 from hub.clock import utcnow
 from hub.errors import HubError, MappingError
-from hub.store.bulk import converters, upsert, upsert_tuples
+from hub.mapping.rowfn import row_function
+from hub.store.bulk import converters, is_identity, sqlite_decimal, upsert, upsert_tuples
 from hub.store.models import MODELS, Quarantine
 
 QUARANTINE_KEY = ("system", "stream", "stage", "record_key")
 QUARANTINE_UPDATE = ("location", "error_type", "field", "reason", "raw", "hash", "last_run", "resolved_run")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Staged:
     """One staged record as the mapper needs it."""
 
@@ -92,6 +93,10 @@ def quarantine_row(
     }
 
 
+class _General(Exception):
+    """A record the fused row functions leave to the general path."""
+
+
 class StreamMapper:
     """The compiled rules of one stream, applied batch by batch."""
 
@@ -109,14 +114,56 @@ class StreamMapper:
         self._deleted = {e: converters(MODELS[e].__table__, ["deleted"], dialect)[0] for e in self.fields}
         for e, f in self.fields.items():
             convs = converters(MODELS[e].__table__, f, dialect)
-            self._convert[e] = [(i, c) for i, c in enumerate(convs) if c.__name__ != "_identity"]
+            self._convert[e] = [(i, c) for i, c in enumerate(convs) if not is_identity(c)]
+        #: per mapping: (mapping, entity, fused row function or None, whether it has a ``when`` filter)
+        self._plans = [
+            (
+                m,
+                m.entity,
+                row_function(m, self.fields[m.entity], dict(self._convert[m.entity]), sqlite_decimal),
+                bool(m.when),
+            )
+            for m in mappings
+        ]
 
     def marker(self, record_hash: str) -> str:
         return f"{record_hash}:{self.fingerprint}"
 
     def map(self, records: Iterable[Staged]) -> Mapped:
-        """Map records; failures become quarantine rows naming the field, the rest canonical rows."""
+        """Map records; failures become quarantine rows naming the field, the rest canonical rows.
+
+        Each record goes through the mappings' fused row functions; a record any of them refuses
+        (or a mapping without one) takes the general path, which names every bad field.
+        """
         out = Mapped()
+        system, run_id = self.system, self.run_id
+        plans, deleted_of = self._plans, self._deleted
+        blake2b, rows, ok_keys = hashlib.blake2b, out.rows, out.ok_keys
+        for rec in records:
+            data, deleted = rec.data, rec.deleted
+            produced = []
+            try:
+                for m, entity, build, when in plans:
+                    if when and not m.matches(data):
+                        continue
+                    if build is None:
+                        raise _General
+                    ext, values = build(data)
+                    digest = blake2b("\x1f".join(map(str, values)).encode("utf-8"), digest_size=16)
+                    if deleted:
+                        digest.update(b"\x00deleted")
+                    values += [system, ext, digest.hexdigest(), run_id, deleted_of[entity](deleted)]
+                    produced.append((entity, ext, tuple(values)))
+            except Exception:  # the general path names every bad field (or raises what apply raises)
+                self._map_general((rec,), out)
+                continue
+            for entity, ext, row in produced:
+                rows[entity][ext] = row
+            ok_keys.append(rec.external_id)
+        return out
+
+    def _map_general(self, records: Iterable[Staged], out: Mapped) -> None:
+        """The record-by-record path through ``CompiledMapping.apply``: names every bad field."""
         system, run_id = self.system, self.run_id
         for rec in records:
             try:
@@ -149,7 +196,6 @@ class StreamMapper:
             for entity, ext, row in produced:
                 out.rows[entity][ext] = row
             out.ok_keys.append(rec.external_id)
-        return out
 
     def write(self, conn: Connection, mapped: Mapped, resolve_quarantine: bool) -> int:
         """Store a mapped batch in the caller's transaction; returns canonical rows inserted or changed."""

@@ -32,8 +32,33 @@ from hub.store.models import CursorState, Quarantine, SourceRecord
 
 __all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 _LOOKUP_CHUNK = 5000
+
+
+def _payload_encoder() -> Any:
+    """``_ENCODER.encode`` for a record's dict, without building the C encoder on every call.
+
+    ``JSONEncoder.encode`` makes a new C encoder per call, which costs more than encoding a flat
+    record; this one is made once and gives the same text (checked here, else the plain encoder).
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    try:
+        enc = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    except TypeError:  # another interpreter's signature
+        return _ENCODER.encode
+    join = "".join
+
+    def dumps(data: dict[str, Any]) -> str:
+        return join(enc(data, 0))
+
+    sample = {"a": 'x"\u00e9\u2028\n', "b": [1, 2.5, None, True], "c": {"d": float("nan")}, "\u5ba2": "\u7f16"}
+    return dumps if dumps(sample) == _ENCODER.encode(sample) else _ENCODER.encode
+
+
+_dumps = _payload_encoder()
 
 
 def record_hash(payload: str) -> str:
@@ -162,16 +187,20 @@ def _stage_batch(
     """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
     known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
     rows, staged = [], []
+    run_id, dumps, blake2b = ctx.run_id, _dumps, hashlib.blake2b
+    suffix = f":{mapper.fingerprint}" if mapper else None
     for r in good:
-        payload = _dumps(r.data)
-        h = record_hash(payload)
-        old = known.get(r.key)
-        marker = mapper.marker(h) if mapper else None
-        if old is not None and old[0] == h and (mapper is None or old[1] == marker):
-            continue
-        deleted = bool(r.data.get("_deleted", False))
-        rows.append((system, stream, r.key, h, payload, r.location, ctx.run_id, ctx.run_id, marker, as_bool(deleted)))
-        staged.append(Staged(r.key, h, r.data, r.location, deleted, payload))
+        data, key = r.data, r.key
+        payload = dumps(data)
+        h = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()  # record_hash, inlined
+        marker = h + suffix if suffix is not None else None
+        if known:
+            old = known.get(key)
+            if old is not None and old[0] == h and (mapper is None or old[1] == marker):
+                continue
+        deleted = bool(data.get("_deleted", False))
+        rows.append((system, stream, key, h, payload, r.location, run_id, run_id, marker, as_bool(deleted)))
+        staged.append(Staged(key, h, data, r.location, deleted, payload))
     upsert_tuples(
         conn,
         SourceRecord.__table__,

@@ -20,7 +20,7 @@ from sqlalchemy import JSON, Boolean, Connection, Date, Table
 
 from hub.store.types import ExactDecimal, UTCDateTime, to_db_datetime, to_db_decimal
 
-__all__ = ["upsert", "upsert_tuples", "converters", "Converter"]
+__all__ = ["upsert", "upsert_tuples", "converters", "Converter", "sqlite_decimal", "is_identity"]
 
 Converter = Callable[[Any], Any]
 
@@ -29,13 +29,21 @@ def _identity(value: Any) -> Any:
     return value
 
 
+def is_identity(conv: Converter) -> bool:
+    """Whether ``conv`` leaves values as they are (no conversion needed)."""
+    return conv is _identity
+
+
+def sqlite_decimal(v: Any) -> Any:
+    """Bind form of an exact decimal on SQLite (decimal text, never exponent form)."""
+    if v is None:
+        return None
+    return format(v, "f") if isinstance(v, Decimal) else to_db_decimal(v, "sqlite")
+
+
 def _converter(column_type: Any, dialect: str) -> Converter:
     if isinstance(column_type, ExactDecimal):
-        if dialect == "sqlite":
-            return lambda v: (
-                None if v is None else (format(v, "f") if isinstance(v, Decimal) else to_db_decimal(v, dialect))
-            )
-        return _identity
+        return sqlite_decimal if dialect == "sqlite" else _identity
     if isinstance(column_type, UTCDateTime):
         return lambda v: to_db_datetime(v, dialect)
     if isinstance(column_type, Date) and dialect == "sqlite":
