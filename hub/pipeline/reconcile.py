@@ -25,6 +25,9 @@ __all__ = ["reconcile", "reconcile_config", "SKIPPED"]
 #: stages whose changes the stage reads: canonical rows, and the links push binds to records it created
 INPUT_STAGES = (*CANONICAL_STAGES, "push")
 
+#: golden record counts of an entity whose golden records were not rebuilt
+GOLDEN_UNCHANGED = {"golden_changed": 0, "golden_removed": 0, "lineage_changed": 0}
+
 #: what a skipped entity or finding step says in the stage detail (as the reconciliation itself says it)
 SKIPPED = "no change since the last reconciliation"
 
@@ -75,4 +78,6 @@ def _skipped_detail(loaded: LoadedRules, since: int) -> dict[str, Any]:
             detail[entity] = {"skipped": SKIPPED}
     if loaded.rules is not None:
         detail["discrepancies"] = {"skipped": SKIPPED}
+    for entity in cfg.survivorship:  # no golden record rebuilt, as a run of every step would report
+        detail.setdefault(entity, {}).update(GOLDEN_UNCHANGED)
     return detail
