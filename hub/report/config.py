@@ -124,7 +124,8 @@ class ReportConfig(_Model):
     consignment_kinds: list[str] = Field(default_factory=lambda: ["consignment"])
     open_order_statuses: list[str] = Field(default_factory=lambda: ["approved"])
     booked_order_statuses: list[str] = Field(default_factory=lambda: ["approved", "shipped", "completed"])
-    #: the pipeline stage e-mails the audiences after each run
+    #: the pipeline stage e-mails the audiences after each run (also when the report is unchanged
+    #: since an earlier run and its files are linked, not built again)
     send_after_run: bool = False
     smtp: SmtpConfig | None = None
     audiences: dict[str, Audience] = Field(default_factory=dict)
