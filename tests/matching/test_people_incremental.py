@@ -20,9 +20,9 @@ from tests.matching.test_people_example import files
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _state(db: Path) -> tuple[dict[str, Any], set[frozenset[tuple[str, str]]], set[tuple[str, ...]]]:
+def _state(url: str) -> tuple[dict[str, Any], set[frozenset[tuple[str, str]]], set[tuple[str, ...]]]:
     """The last reconcile detail for persons, the person clusters and the open review pairs."""
-    eng = create_engine(f"sqlite:///{db}")
+    eng = create_engine(url)
     try:
         with eng.connect() as conn:
             detail = conn.execute(
@@ -64,7 +64,7 @@ def _edit(path: Path, change: dict[str, dict[int, str]], drop: set[str], add: li
 
 
 def test_rerun_rematches_the_touched_components_and_equals_a_full_match(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
     shutil.copytree(ROOT / "examples" / "people", tmp_path / "examples" / "people")
     shutil.copytree(ROOT / "mappings" / "people", tmp_path / "mappings" / "people")
@@ -75,13 +75,13 @@ def test_rerun_rematches_the_touched_components_and_equals_a_full_match(
     monkeypatch.setenv("PEOPLE_DIR", str(data))
     runner = CliRunner()
 
-    def run(db: Path) -> tuple[dict[str, Any], set[frozenset[tuple[str, str]]], set[tuple[str, ...]]]:
-        monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{db}")
+    def run(url: str) -> tuple[dict[str, Any], set[frozenset[tuple[str, str]]], set[tuple[str, ...]]]:
+        monkeypatch.setenv("HUB_DATABASE_URL", url)
         out = runner.invoke(app, ["-c", config, "run", "people"])
         assert out.exit_code == 0, out.output
-        return _state(db)
+        return _state(url)
 
-    first, before, _ = run(tmp_path / "incremental.db")
+    first, before, _ = run(store_url)
     assert first["records"] == 235 and "rematched" not in first
     assert frozenset({("a", "rec-7-org"), ("b", "rec-7-dup-0")}) in before
     # a linked person becomes someone else, another gets a typo, a new duplicate arrives
@@ -98,13 +98,13 @@ def test_rerun_rematches_the_touched_components_and_equals_a_full_match(
         row = next(r for r in csv.reader(fh) if r[0] == "rec-115-org")  # one of the five only in a
     _edit(data / "b.csv", change={}, drop=set(), add=[["rec-115-dup-0", *row[1:]]])
 
-    detail, after, review = run(tmp_path / "incremental.db")
+    detail, after, review = run(store_url)
     assert 0 < detail["rematched"] < detail["records"] // 3, detail  # the touched components only
     assert frozenset({("a", "rec-7-org"), ("b", "rec-7-dup-0")}) not in after
     assert frozenset({("a", "rec-115-org"), ("b", "rec-115-dup-0")}) in after
     assert frozenset({("a", "rec-11-org"), ("b", "rec-11-dup-0")}) in after
 
-    full, expected, expected_review = run(tmp_path / "full.db")  # the same files matched from scratch
+    full, expected, expected_review = run(f"sqlite:///{tmp_path / 'full.db'}")  # the same files matched from scratch
     assert "rematched" not in full and full["records"] == detail["records"]
     assert after == expected
     assert review == expected_review
