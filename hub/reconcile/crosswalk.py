@@ -157,18 +157,16 @@ def load_existing(
 
 
 def _held_elsewhere(conn: Connection, entity: str, members: str, cids: set[str]) -> set[str]:
-    """Which of ``cids`` some record outside the key table ``members`` holds."""
-    out: set[str] = set()
-    ids = sorted(cids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join(f":c{i}" for i in range(len(chunk)))
+    """Which of ``cids`` some record outside the key table ``members`` holds (one join, whatever their number)."""
+    if not cids:
+        return set()
+    with key_table(conn, ("canonical_id",), ((c,) for c in sorted(cids))) as ids:
         sql = (
-            f"SELECT DISTINCT c.canonical_id FROM crosswalk c LEFT JOIN {members} k ON k.system = c.system "
-            f"AND k.external_id = c.external_id WHERE c.entity = :e AND c.canonical_id IN ({marks}) AND k.system IS NULL"
+            f"SELECT DISTINCT c.canonical_id FROM {ids} x CROSS JOIN crosswalk c LEFT JOIN {members} k "
+            "ON k.system = c.system AND k.external_id = c.external_id "
+            "WHERE c.entity = :e AND c.canonical_id = x.canonical_id AND k.system IS NULL"
         )
-        out.update(r[0] for r in conn.execute(text(sql), {"e": entity, **{f"c{i}": c for i, c in enumerate(chunk)}}))
-    return out
+        return {r[0] for r in conn.execute(text(sql), {"e": entity})}
 
 
 def write_crosswalk(
