@@ -146,10 +146,22 @@ def coerce_date(value: Any, field: str, ext: str | None) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
+    got = _text_date(value) if isinstance(value, str) else None
+    if got is not None:
+        return got
     try:
         return date.fromisoformat(str(value).strip()[:10].replace("/", "-"))
     except ValueError:
         raise MappingError(f"not a date: {value!r}", external_id=ext, field=field) from None
+
+
+@lru_cache(maxsize=4096)
+def _text_date(value: str) -> date | None:
+    """A date's text (as a store without a date type returns it) parsed once per distinct value; None if it is not one."""
+    try:
+        return date.fromisoformat(value.strip()[:10].replace("/", "-"))
+    except ValueError:
+        return None
 
 
 def clean_str(value: Any) -> str | None:

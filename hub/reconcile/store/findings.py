@@ -31,17 +31,21 @@ from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origin
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
 from hub.reconcile.store.lifecycle import write_findings
+from hub.reconcile.store.reads import live_rows
+from hub.reconcile.store.reads import memo_rows as stream_rows
 from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_table
 from hub.store.fast import decimal_positions as _decimals
-from hub.store.fast import live_rows, stream_rows
 from hub.store.keyset import key_table
-from hub.store.models import CrosswalkLink
+from hub.store.models import CrosswalkLink, Discrepancy
+from hub.store.stats import analyze
 
 __all__ = ["detect", "SCOPED_KINDS", "STORE_KINDS", "RULE_KINDS"]
 
 #: the kinds found per customer, and those checked over the whole store (channel inventory)
 SCOPED_KINDS = kinds_in(scope="customer")
 STORE_KINDS = kinds_in(scope="store")
+#: tables the buckets write and read back
+LINK_TABLES = (CrosswalkLink.__tablename__, Discrepancy.__tablename__)
 #: scope of the links of 850 POs no DRP order came from, and of inventory findings
 EDI_SCOPE = "*edi"
 INVENTORY_SCOPE = "*inventory"
@@ -221,7 +225,7 @@ class _BucketInputs:
         rows = self._rows(
             "invoice", drp, drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref")
         )
-        return [as_invoice({k: v for k, v in r.items() if k != "scope"}) for r in rows]
+        return [as_invoice(r) for r in rows]  # the row's scope is not an invoice field: ignored
 
     @cached_property
     def applications(self) -> list[Any]:
@@ -232,7 +236,7 @@ class _BucketInputs:
             payments.append(as_payment(r))
         payments.sort(key=lambda p: (p.payment_date or dt.date.min, p.external_id))
         remits = [
-            as_remittance_line({k: v for k, v in r.items() if k != "scope"})
+            as_remittance_line(r)
             for r in self._rows(
                 "remittance_line",
                 roles.edi,
@@ -264,14 +268,20 @@ class _BucketInputs:
             "party", drp, drp, ("name", "credit_limit", "channel_level", "parent_ref"), party_column="external_id"
         ):
             self._out.scope[("party", r["external_id"])] = r.pop("scope")
-            out.append({**r, "system": drp})
+            r["system"] = drp
+            out.append(r)
         return out
 
     @cached_property
     def crm_parties(self) -> list[dict[str, Any]]:
         crm = self._roles.crm
         rows = self._rows("party", crm, crm, ("name", "channel_level", "parent_ref"), party_column="external_id")
-        return [{**{k: v for k, v in r.items() if k != "scope"}, "system": crm} for r in rows]
+        out = []
+        for r in rows:
+            del r["scope"]
+            r["system"] = crm
+            out.append(r)
+        return out
 
 
 def _detect_bucket(
@@ -294,7 +304,8 @@ def _detect_bucket(
         got = []
         for r in _bucket_rows(conn, st, bucket, "sales_order", system, system, _ORDER_FIELDS):
             out.scope[("order", system, r["external_id"])] = r.pop("scope")
-            got.append(as_order({**r, "system": system}))
+            r["system"] = system
+            got.append(as_order(r))
         return got
 
     crm_orders, drp_orders = orders(roles.crm), orders(roles.drp)
@@ -405,16 +416,20 @@ def detect(
         held[cid].add(system)
     party_systems = {cid: frozenset(s) for cid, s in held.items()}
     with scope_table(conn, roles, scopes, known) as st:
+        growth = _Growth()
         for bucket in st.buckets:
             b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known, party_systems)
             stats.update(b.stats)
             attached.update(b.attached)
             within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})
-            life.update(write_findings(conn, b.findings, run_id, SCOPED_KINDS, scope_of=b.scope_of, within=within))
+            counted = write_findings(conn, b.findings, run_id, SCOPED_KINDS, scope_of=b.scope_of, within=within)
+            life.update(counted)
+            written = counted["opened"]
             if link:
-                xw.update(
-                    write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True, scope=b.scope_of_cluster)
-                )
+                links = write_crosswalk(conn, "sales_order", b.clusters, run_id, partial=True, scope=b.scope_of_cluster)
+                xw.update(links)
+                written += links["links_changed"]
+            growth.wrote(conn, written)
         if scopes is None:  # found under no customer any more (or written before scopes existed)
             orphans = f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})"
             life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(orphans, {})))
@@ -446,6 +461,26 @@ def detect(
         "crosswalk": dict(xw),
         "discrepancies": {k: life.get(k, 0) for k in ("opened", "changed", "resolved")},
     }
+
+
+class _Growth:
+    """Fresh planner statistics for the tables the buckets fill while the next ones read them.
+
+    The stage analyses its tables when it starts; on a first run the discrepancies and order
+    links are then empty, and PostgreSQL, planning each bucket's read of them as if they still
+    were, joins them row by row against the bucket's customers (seconds per bucket). They are
+    analysed again each time they have doubled since (a handful of times per run).
+    """
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.analysed = 0
+
+    def wrote(self, conn: Connection, rows: int) -> None:
+        self.rows += rows
+        if self.rows >= 2 * self.analysed + 1000:
+            analyze(conn, LINK_TABLES)
+            self.analysed = self.rows
 
 
 def _write_unattached_pos(

@@ -1,0 +1,74 @@
+"""Row reads for order linking and the discrepancy rules: driver-level, decimals converted once per value.
+
+Like :func:`hub.store.fast.stream_rows` (same rows, same values), but a query's exact-decimal
+columns are converted to their plain form once per distinct stored value: quantities, unit
+prices and line amounts repeat across hundreds of thousands of rows, and the conversion costs
+more than reading the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection
+
+from hub.store.fast import decimal_positions, driver_connection
+from hub.store.types import plain_decimal
+
+__all__ = ["memo_rows", "live_rows"]
+
+_FETCH = 10_000
+#: distinct values remembered per query at most
+_MEMO = 50_000
+
+
+def _memo_key(value: Any) -> Any:
+    """What identifies a stored decimal's plain form: its text, or a finite Decimal with its sign
+    (``-0`` equals ``0`` but keeps its sign); None when the value is not memoised."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Decimal) and value.is_finite():
+        return (value, value.is_signed())
+    return None
+
+
+def memo_rows(
+    conn: Connection, sql: str, params: Sequence[Any], names: Sequence[str], decimals: Sequence[int] = ()
+) -> Iterator[dict[str, Any]]:
+    """Rows of a driver-level query (``?`` marks) as dicts, streamed; the columns at ``decimals`` as
+    plain Decimals (see :func:`hub.store.types.plain_decimal`)."""
+    if conn.dialect.name == "postgresql":
+        sql = sql.replace("?", "%s")
+    memo: dict[Any, Decimal] = {}
+    cur = driver_connection(conn).cursor()
+    try:
+        cur.execute(sql, list(params))
+        while chunk := cur.fetchmany(_FETCH):
+            for row in chunk:
+                if decimals:
+                    row = list(row)
+                    for i in decimals:
+                        v = row[i]
+                        if v is None:
+                            continue
+                        key = _memo_key(v)
+                        got = memo.get(key) if key is not None else None
+                        if got is None:
+                            got = plain_decimal(v if isinstance(v, Decimal) else Decimal(v))
+                            if key is not None:
+                                if len(memo) >= _MEMO:  # mostly distinct values (order amounts): bounded
+                                    memo.clear()
+                                memo[key] = got
+                        row[i] = got
+                yield dict(zip(names, row))
+    finally:
+        cur.close()
+
+
+def live_rows(conn: Connection, entity: str, system: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Every live (not deleted) row of one system, ``external_id`` and ``fields``, ordered by external id."""
+    names = ["external_id", *fields]
+    sql = f"SELECT {', '.join(names)} FROM {entity} WHERE system = ? AND deleted = ? ORDER BY external_id"
+    return memo_rows(conn, sql, [system, False], names, decimal_positions(entity, names))
