@@ -53,11 +53,30 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process so far (user + system): steadier than wall time on a busy machine."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def store_mb(url: str) -> float:
+    """Size of a variant's database: the SQLite file with its WAL, or PostgreSQL's database size."""
+    if url.startswith("sqlite"):
+        db = url.split("///", 1)[1]
+        return sum(Path(db + s).stat().st_size for s in ("", "-wal") if Path(db + s).exists()) / 1e6
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", autocommit=True) as con:
+        row = con.execute("SELECT pg_database_size(%s)", (name,)).fetchone()
+    return (row[0] if row else 0) / 1e6
+
+
 # -- variants (each runs in a child process) -------------------------------------------------------
 def variant_raw(world: Path, url: str) -> dict:
     """The floor: stdlib csv + one executemany per 10k rows into one table per file."""
     rows = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_seconds()
     if url.startswith("sqlite"):
         import sqlite3
 
@@ -97,7 +116,7 @@ def variant_raw(world: Path, url: str) -> dict:
                             cp.write_row(row)
                             rows += 1
                 con.commit()
-    return {"rows": rows, "seconds": time.perf_counter() - t0, "peak_mb": peak_mb()}
+    return {"rows": rows, "seconds": time.perf_counter() - t0, "cpu": cpu_seconds() - c0, "peak_mb": peak_mb()}
 
 
 def variant_hub(world: Path, url: str) -> dict:
@@ -110,6 +129,22 @@ def variant_hub(world: Path, url: str) -> dict:
     config = load_config(CONFIG)
     engine = open_store(config)
     t0 = time.perf_counter()
+    from hub.pipeline import extract
+
+    # CPU time of the load stages only: extract (which maps what it stages) and map
+    spent = {"cpu": 0.0}
+    extract_stream = extract.extract_stream
+
+    def timed_extract(*a, **kw):  # type: ignore[no-untyped-def]
+        c = cpu_seconds()
+        try:
+            return extract_stream(*a, **kw)
+        finally:
+            spent["cpu"] += cpu_seconds() - c
+
+    import hub.runner
+
+    hub.runner.extract_stream = timed_extract  # type: ignore[attr-defined]
     result = run_pipeline(config, "channelco", engine=engine)
     total = time.perf_counter() - t0
     from sqlalchemy import text
@@ -127,7 +162,14 @@ def variant_hub(world: Path, url: str) -> dict:
     per_stage = {s: {"rows": int(n or 0), "seconds": float(sec or 0)} for s, n, sec in stages}
     rows = per_stage.get("extract", {}).get("rows", 0)
     load_seconds = per_stage.get("extract", {}).get("seconds", 0) + per_stage.get("map", {}).get("seconds", 0)
-    return {"rows": rows, "seconds": load_seconds, "total_seconds": total, "stages": per_stage, "peak_mb": peak_mb()}
+    return {
+        "rows": rows,
+        "seconds": load_seconds,
+        "cpu": spent["cpu"],
+        "total_seconds": total,
+        "stages": per_stage,
+        "peak_mb": peak_mb(),
+    }
 
 
 def variant_dlt(world: Path, url: str) -> dict:
@@ -229,22 +271,37 @@ def main() -> int:
             if python and not Path(python).exists():
                 results[name] = {"error": f"no dlt interpreter at {python} (see --dlt-python)"}
                 continue
-            results[name] = run_child(name, world, fresh_url(args.db, args.workdir, f"{name}{customers}"), python)
+            url = fresh_url(args.db, args.workdir, f"{name}{customers}")
+            results[name] = run_child(name, world, url, python)
+            if "error" not in results[name]:
+                results[name]["store_mb"] = store_mb(url)
         base = results["raw"]
         print(f"\nChannelCo load, {customers:,} customers, {args.db}  ({world})")
-        print(f"{'variant':<34}{'rows':>11}{'seconds':>10}{'rows/s':>12}{'vs raw':>9}{'peak MB':>10}")
+        print(
+            f"{'variant':<34}{'rows':>11}{'seconds':>10}{'rows/s':>12}{'vs raw':>9}{'cpu s':>8}{'rows/cpu-s':>12}"
+            f"{'vs raw':>9}{'peak MB':>10}{'store MB':>10}{'vs raw':>8}"
+        )
         for name, r in results.items():
             if "error" in r:
                 print(f"{name:<34}  failed: {r['error']}")
                 continue
             rate = r["rows"] / r["seconds"] if r["seconds"] else 0
             ratio = rate / (base["rows"] / base["seconds"]) if "error" not in base else 0
+            cpu = r.get("cpu") or 0
+            cpu_rate = r["rows"] / cpu if cpu else 0
+            base_cpu = base.get("cpu") or 0
+            cpu_ratio = cpu_rate / (base["rows"] / base_cpu) if base_cpu and "error" not in base else 0
+            size = r.get("store_mb", 0)
+            size_ratio = size / base["store_mb"] if base.get("store_mb") else 0
             label = {
                 "raw": "raw csv + executemany/COPY (floor)",
                 "hub": "hub extract + map (load)",
                 "dlt": "dlt dicts -> same db",
             }[name]
-            print(f"{label:<34}{r['rows']:>11,}{r['seconds']:>10.1f}{rate:>12,.0f}{ratio:>9.2f}{r['peak_mb']:>10.0f}")
+            print(
+                f"{label:<34}{r['rows']:>11,}{r['seconds']:>10.1f}{rate:>12,.0f}{ratio:>9.2f}{cpu:>8.1f}"
+                f"{cpu_rate:>12,.0f}{cpu_ratio:>9.2f}{r['peak_mb']:>10.0f}{size:>10.0f}{size_ratio:>8.1f}"
+            )
         hub = results.get("hub", {})
         for stage, s in hub.get("stages", {}).items():
             rate = s["rows"] / s["seconds"] if s["seconds"] else 0

@@ -40,9 +40,10 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
-    """One physical CSV record: its first line number and either values or an error."""
+    """One physical CSV record: its first line number and either values or an error (not frozen: one is
+    made per record, and a frozen dataclass costs several times more to build)."""
 
     line: int
     values: list[str] | None
