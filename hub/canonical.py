@@ -135,6 +135,25 @@ ENTITIES: Final[dict[str, dict[str, str]]] = {
         "status": "str",
         "updated_at": "datetime",
     },
+    "invoice_line": {  # external_id: "<invoice_ref>|<line_no>"
+        "invoice_ref": "str",
+        "order_ref": "str",  # the order the invoiced line belongs to, when the source names it
+        "line_no": "int",
+        "product_ref": "str",
+        "sku": "str",
+        "quantity": "decimal",
+        "unit_price": "decimal",
+        "amount": "decimal",
+    },
+    "fulfilment_line": {  # a partner's EDI 855 / 856 / 810 line; external_id: "<kind>|<source line id>"
+        "kind": "str",  # ack (855) | ship (856) | invoice (810)
+        "order_ref": "str",  # the purchase order (850 PO number) the line answers
+        "document_ref": "str",  # the acknowledgement, shipment (ASN) or invoice number
+        "line_no": "int",
+        "sku": "str",
+        "quantity": "decimal",
+        "unit_price": "decimal",
+    },
     "payment": {
         "party_ref": "str",
         "payment_date": "date",

@@ -215,6 +215,40 @@ class Invoice(CanonicalRecord, Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
+class InvoiceLine(CanonicalRecord, Base):
+    """Canonical invoice line record."""
+
+    __tablename__ = "invoice_line"
+    __table_args__ = (
+        Index("ix_invoice_line_invoice_ref", "invoice_ref"),
+        Index("ix_invoice_line_order_ref", "order_ref"),
+    )
+
+    invoice_ref: Mapped[str | None] = mapped_column(String())
+    order_ref: Mapped[str | None] = mapped_column(String())
+    line_no: Mapped[int | None] = mapped_column(Integer())
+    product_ref: Mapped[str | None] = mapped_column(String())
+    sku: Mapped[str | None] = mapped_column(String())
+    quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    amount: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+
+
+class FulfilmentLine(CanonicalRecord, Base):
+    """Canonical fulfilment line record (EDI 855 / 856 / 810 line)."""
+
+    __tablename__ = "fulfilment_line"
+    __table_args__ = (Index("ix_fulfilment_line_order_ref", "order_ref"),)
+
+    kind: Mapped[str | None] = mapped_column(String())
+    order_ref: Mapped[str | None] = mapped_column(String())
+    document_ref: Mapped[str | None] = mapped_column(String())
+    line_no: Mapped[int | None] = mapped_column(Integer())
+    sku: Mapped[str | None] = mapped_column(String())
+    quantity: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    unit_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+
+
 class Payment(CanonicalRecord, Base):
     """Canonical payment record."""
 
@@ -273,6 +307,8 @@ MODELS: dict[str, type[CanonicalRecord]] = {
     "sales_order": SalesOrder,
     "order_line": OrderLine,
     "invoice": Invoice,
+    "invoice_line": InvoiceLine,
+    "fulfilment_line": FulfilmentLine,
     "payment": Payment,
     "remittance_line": RemittanceLine,
     "opportunity": Opportunity,
