@@ -6,7 +6,7 @@ Baseline semantics (configurable through :mod:`hub.reconcile.rules_config`; each
 * order_missing_in_drp: a CRM order whose status must reach the DRP (Activated/Shipped) has no
   linked DRP order. Drafts never reach it; a Cancelled order may or may not be there.
 * order_missing_in_crm: a DRP order of a customer linked to the CRM has no CRM order and did not
-  come from an EDI 850.
+  come from an EDI 850 nor from a CRM opportunity (its source reference is the opportunity's id).
 * order_amount_mismatch: linked orders differ by more than the tolerance (0.01 per order).
 * order_status_mismatch: linked orders' statuses are in no common equivalence class.
 * order_line_mismatch: linked orders' lines differ by SKU or quantity.
@@ -134,10 +134,12 @@ def order_missing_in_crm(
     edi_order_nos: Container[str],
     linked_customers: Container[str],
     config: RulesConfig | None = None,
+    from_opportunity: Container[str] = (),
 ) -> Iterator[Discrepancy]:
     """DRP orders of customers known to the CRM that have no CRM order and no EDI 850 origin.
 
-    ``linked_customers`` holds the DRP customer codes that have a CRM counterpart.
+    ``linked_customers`` holds the DRP customer codes that have a CRM counterpart;
+    ``from_opportunity`` the DRP orders made from a CRM opportunity (their source reference is its id).
     """
     cfg = _cfg(config)
     kind = "order_missing_in_crm"
@@ -148,6 +150,7 @@ def order_missing_in_crm(
         if (
             o.external_id in linked_drp_nos
             or o.external_id in edi_order_nos
+            or o.external_id in from_opportunity
             or o.party_ref is None
             or o.party_ref not in linked_customers
         ):

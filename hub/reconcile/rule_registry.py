@@ -17,9 +17,11 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from hub.reconcile import discrepancy_rules as dr
+from hub.reconcile import fulfilment
 from hub.reconcile.discrepancy import Discrepancy, Severity
 from hub.reconcile.rules_config import (
     CreditRulesConfig,
+    FulfilmentRulesConfig,
     HierarchyRulesConfig,
     InventoryRulesConfig,
     OrderRulesConfig,
@@ -50,6 +52,9 @@ INPUTS: Mapping[str, str] = MappingProxyType(
         "locations": "DRP locations (warehouses)",
         "drp_stock": "DRP inventory rows",
         "edi_stock": "EDI 846 inventory lines",
+        "opportunity_order_nos": "DRP order numbers whose source reference is a CRM opportunity",
+        "invoice_lines": "DRP invoice lines by invoice number",
+        "fulfilment_lines": "850 lines and the partner's 855/856/810 lines by PO number",
     }
 )
 
@@ -84,6 +89,12 @@ class DiscrepancyRule:
         return self.detect(*(getattr(inputs, name) for name in self.inputs), config)
 
 
+def _order_missing_in_crm(
+    drp_orders: Any, linked_drp_nos: Any, edi_order_nos: Any, known: Any, from_opportunity: Any, config: RulesConfig
+) -> Iterable[Discrepancy]:
+    return dr.order_missing_in_crm(drp_orders, linked_drp_nos, edi_order_nos, known, config, from_opportunity)
+
+
 _RULES = (
     DiscrepancyRule(
         "order_missing_in_drp",
@@ -101,11 +112,12 @@ _RULES = (
     DiscrepancyRule(
         "order_missing_in_crm",
         "medium",
-        "A DRP order of a customer the CRM knows has no CRM order and did not come from an EDI 850.",
+        "A DRP order of a customer the CRM knows has no CRM order and came neither from an EDI 850 nor from a "
+        "CRM opportunity.",
         "orders",
         OrderRulesConfig,
-        dr.order_missing_in_crm,
-        ("drp_orders", "linked_drp_nos", "edi_order_nos", "known_drp_customers"),
+        _order_missing_in_crm,
+        ("drp_orders", "linked_drp_nos", "edi_order_nos", "known_drp_customers", "opportunity_order_nos"),
         "customer",
         "order",
         "orders",
@@ -227,6 +239,34 @@ _RULES = (
         "order",
         "receivables",
         "Invoiced amount differs",
+    ),
+    DiscrepancyRule(
+        "invoice_line_mismatch",
+        "medium",
+        "A DRP order's invoice lines invoice a SKU or quantity the order does not hold (or, once it is completed, "
+        "less than ordered), or an invoice's lines do not add up to it.",
+        "fulfilment",
+        FulfilmentRulesConfig,
+        fulfilment.invoice_line_mismatch,
+        ("drp_orders", "lines", "invoices", "invoice_lines"),
+        "customer",
+        "order",
+        "orders",
+        "Invoice lines differ",
+    ),
+    DiscrepancyRule(
+        "fulfilment_quantity_mismatch",
+        "medium",
+        "A DRP order from an EDI 850 whose acknowledged (855), shipped (856) or invoiced (810) quantities disagree "
+        "with the 850 and the DRP order.",
+        "fulfilment",
+        FulfilmentRulesConfig,
+        fulfilment.fulfilment_quantity_mismatch,
+        ("drp_orders", "lines", "edi_order_nos", "fulfilment_lines"),
+        "customer",
+        "order",
+        "orders",
+        "Acknowledged, shipped or invoiced quantities differ",
     ),
 )
 

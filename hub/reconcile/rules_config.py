@@ -13,6 +13,7 @@ The YAML looks like this (every key is optional; the defaults are the ChannelCo 
     inventory: {qty_tolerance: 0, missing_sku_as_zero: true}
     payments: {remittance_date_window_days: 0}
     credit: {exposure_order_statuses: [approved, 已审核], strict: true}
+    fulfilment: {qty_tolerance: 0, complete_statuses: [completed, 已完成]}
     rules:
       order_line_mismatch: {enabled: false}
       credit_exceeded: {severity: critical}
@@ -44,6 +45,7 @@ __all__ = [
     "PaymentRulesConfig",
     "CreditRulesConfig",
     "HierarchyRulesConfig",
+    "FulfilmentRulesConfig",
     "RuleSwitch",
     "RulesConfig",
     "load_rules_config",
@@ -189,6 +191,15 @@ class HierarchyRulesConfig(_Model):
     level_equivalence: tuple[tuple[str, ...], ...] = (("hq", "branch"),)
 
 
+class FulfilmentRulesConfig(_Model):
+    """Order -> invoice -> shipment quantities: invoice lines and EDI 855/856/810 against the order."""
+
+    #: per SKU and order, quantities within this are equal
+    qty_tolerance: Decimal = Field(Decimal("0"), ge=0)
+    #: DRP order statuses after which the 856 and 810 must cover the ordered quantities
+    complete_statuses: tuple[str, ...] = ("completed", "已完成")
+
+
 class RuleSwitch(_Model):
     enabled: bool = True
     severity: Severity | None = None
@@ -202,6 +213,7 @@ class RulesConfig(_Model):
     payments: PaymentRulesConfig = PaymentRulesConfig()
     credit: CreditRulesConfig = CreditRulesConfig()
     hierarchy: HierarchyRulesConfig = HierarchyRulesConfig()
+    fulfilment: FulfilmentRulesConfig = FulfilmentRulesConfig()
     #: per rule kind: on/off and severity (a kind the registry does not hold is an error)
     rules: dict[RuleKind, RuleSwitch] = {}
 

@@ -30,6 +30,7 @@ from hub.reconcile.discrepancy_rules import linked_pairs
 from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origins, link_orders
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
+from hub.reconcile.store.bucket_reads import BUCKET_READERS, BucketContext
 from hub.reconcile.store.lifecycle import write_findings
 from hub.reconcile.store.reads import live_rows
 from hub.reconcile.store.reads import memo_rows as stream_rows
@@ -218,6 +219,14 @@ class _BucketInputs:
         self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any
     ) -> Iterator[dict[str, Any]]:
         return _bucket_rows(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
+
+    def __getattr__(self, name: str) -> Any:
+        """An input of :data:`BUCKET_READERS`, read the first time a rule asks for it."""
+        reader = BUCKET_READERS.get(name)
+        if reader is None or name.startswith("_"):
+            raise AttributeError(name)
+        value = self.__dict__[name] = reader(BucketContext(self._conn, self._roles, self._rows, self))
+        return value
 
     @cached_property
     def invoices(self) -> list[Any]:
