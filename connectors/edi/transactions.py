@@ -260,9 +260,9 @@ def _map_856(ts: x12.TransactionSet) -> list[Rec]:
         elif s.tag == "LIN" and order is not None:
             n = sum(1 for r in out if r["_entity"] == "order_line" and r["order_ref"] == order["order_number"]) + 1
             line_no = int(s.get(1)) if s.get(1).isdigit() else n
-            line = {
+            line = {  # one order line may ship in several ASNs: the shipment id keeps them apart
                 "_entity": "order_line",
-                "external_id": f"{order['order_number']}|{line_no}",
+                "external_id": f"{order['order_number']}|{line_no}" + (f"|{bsn.get(2)}" if bsn.get(2) else ""),
                 "order_ref": order["order_number"],
                 "line_no": line_no,
                 "sku": _product_id(s, 2),
@@ -287,17 +287,23 @@ def _map_810(ts: x12.TransactionSet) -> list[Rec]:
     amount = money(Decimal(tds.get(1)) / 100, tds) if tds and tds.get(1).lstrip("-").isdigit() else None
     itd = next((s for s in body if s.tag == "ITD" and s.get(6)), None)
     cur = next((s.get(2) for s in body if s.tag == "CUR"), None)
+    po = big.get(4) or None
+    lines = []
+    for ln in _lines(body, "IT1", inv):  # IT1 has PO1's layout: the invoiced lines, for the order they bill
+        ln.update(_entity="invoice_line", invoice_ref=inv, order_ref=po)
+        lines.append(ln)
     return [
         {
             "_entity": "invoice",
             "external_id": inv,
-            "order_ref": big.get(4) or None,
+            "order_ref": po,
             "party_ref": code,
             "invoice_date": edi_date(big.get(1), big, "BIG01"),
             "due_date": edi_date(itd.get(6), itd, "ITD06") if itd else None,
             "amount": amount,
             "currency": cur,
-        }
+        },
+        *lines,
     ]
 
 
