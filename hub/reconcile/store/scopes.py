@@ -183,8 +183,21 @@ def dirty_scopes(
         for ext, ref in conn.execute(text(sql), {"s": system, "r": since}):
             changed.add((system, ext))
             out.add(scope(system, ref))
+    # invoice lines count under their invoice's customer; CRM opportunities (the source of DRP orders) under theirs
+    sql = (
+        "SELECT i.external_id, i.party_ref FROM invoice_line l JOIN invoice i ON i.system = l.system "
+        "AND i.external_id = l.invoice_ref WHERE l.system = :s AND l.run_id > :r"
+    )
+    for ext, ref in conn.execute(text(sql), {"s": roles.drp, "r": since}):
+        changed.add((roles.drp, ext))
+        out.add(scope(roles.drp, ref))
+    sql = "SELECT party_ref FROM opportunity WHERE system = :s AND run_id > :r"
+    out.update(scope(roles.crm, ref) for (ref,) in conn.execute(text(sql), {"s": roles.crm, "r": since}))
     sql = "SELECT DISTINCT l.order_ref FROM order_line l WHERE l.system = :s AND l.run_id > :r"
     pos = {ext for (ext,) in conn.execute(text(sql), {"s": roles.edi, "r": since})}
+    # a partner's 855/856/810 lines re-check the DRP order of the 850 they answer
+    sql = "SELECT DISTINCT l.order_ref FROM fulfilment_line l WHERE l.system = :s AND l.run_id > :r"
+    pos.update(ext for (ext,) in conn.execute(text(sql), {"s": roles.edi, "r": since}) if ext)
     pos.update(
         ext
         for (ext,) in conn.execute(
