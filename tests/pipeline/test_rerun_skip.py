@@ -1,7 +1,7 @@
 """A rerun that changes nothing recomputes nothing: reconcile is skipped and the report is the last one.
 
-Each test runs the ChannelCo example on a private copy of a small demo world and store; the report
-goes to a private folder. Whatever the report reads changing (a source row, the as-of date, a
+Each test runs the ChannelCo example on a private copy of a small demo world and a fresh store
+(SQLite and PostgreSQL); the report goes to a private folder. Whatever the report reads changing (a source row, the as-of date, a
 person acknowledging a discrepancy, the report's own folder gone) builds it again.
 """
 
@@ -45,12 +45,12 @@ def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def cc(small_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+def cc(small_world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str) -> Iterator[Hub]:
     world = tmp_path / "world"
     shutil.copytree(small_world, world)
     monkeypatch.setenv("REPORT_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("REPORT_AS_OF", "2026-03-31")
-    config, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'hub.db'}")
+    config, engine = channelco_store(monkeypatch, world, store_url)
     yield Hub(config, engine, world, tmp_path / "reports")
     engine.dispose()
 
