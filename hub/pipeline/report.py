@@ -37,8 +37,8 @@ def report(ctx: StageContext) -> StageCounts:
     out_root = Path(ctx.options["report_dir"]) if ctx.options.get("report_dir") else cfg.default_output_dir()
     out_dir = out_root / f"run-{ctx.run_id}"
     send = bool(ctx.options.get("send", cfg.send_after_run)) and bool(cfg.audiences)
-    renderers = available_renderers()
     with stage(ctx.engine, ctx.run_id, "report") as counts:
+        renderers = available_renderers()
         scope = make_scope(ctx.engine, cfg, ctx.run_id)
         with ctx.engine.connect() as conn:
             key = fingerprint(conn, cfg, scope.as_of, {f: renderers.get(f) for f in cfg.formats})
