@@ -3,6 +3,11 @@
 Persons (FEBRL layout, examples/people as shipped vs Splink with the same blocking and its EM):
 ``bench/bench_people.py`` (``--people DIR`` here runs it), printing F1, seconds and peak memory.
 
+Whole pipeline (``--pipeline``): for each seed and size, ``hub run channelco`` and ``hub export``
+on a fresh SQLite store (the project's .venv), then customer, order and discrepancy F1 from
+score.py next to salesperson F1 (the key rules, and the person matcher) and contact F1 from
+bench/dev_channelco_persons.py (contact truth derived from the generator's id scheme).
+
 Run it from the repo root in the separate benchmark venv (Splink and DuckDB must not go into the
 project's .venv; the hub is imported from this work tree, see bench/requirements-bench.txt):
 
