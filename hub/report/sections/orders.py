@@ -41,8 +41,8 @@ COLUMNS = [
 def _crm_drp_ids(d: Any) -> tuple[str | None, str | None]:
     if d.kind == "order_missing_in_drp":
         return d.external_id, None
-    if d.kind == "order_missing_in_crm":
-        return None, d.external_id
+    if d.kind == "order_missing_in_crm" or (d.system == "drp" and not d.other_external_id):
+        return None, d.external_id  # a finding about one DRP order (its invoices, its partner's EDI quantities)
     return d.external_id, d.other_external_id
 
 
