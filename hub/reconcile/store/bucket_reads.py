@@ -65,8 +65,13 @@ def _rows_by(
 
 def opportunity_order_nos(ctx: BucketContext) -> set[str]:
     """The bucket's DRP orders whose source reference (来源单号) is the id of a CRM opportunity of the bucket."""
-    crm = ctx.roles.crm
-    refs = {normalize_order_number(o.source_ref): o.external_id for o in ctx.inputs.drp_orders if o.source_ref}
+    crm, inputs = ctx.roles.crm, ctx.inputs
+    accounted = (inputs.linked_drp_nos, inputs.edi_order_nos)  # only the orders otherwise missing in the CRM
+    refs = {
+        normalize_order_number(o.source_ref): o.external_id
+        for o in inputs.drp_orders
+        if o.source_ref and not any(o.external_id in a for a in accounted)
+    }
     if not refs or not _any_row(ctx.conn, "opportunity", crm):
         return set()
     out = set()
