@@ -228,3 +228,42 @@ def test_agreeing_documents_find_nothing_and_a_correction_resolves(store_url: st
         off = load_rules_config({"rules": {"fulfilment_quantity_mismatch": {"enabled": False}}})
         detect(conn, off, Roles(), 4, link=True)
         assert ("fulfilment_quantity_mismatch", "SO-1") not in _found(conn)
+
+
+def test_an_incremental_run_rechecks_orders_whose_partner_documents_invoice_lines_or_opportunity_arrived(
+    store_url: str,
+) -> None:
+    from hub.reconcile.store.scopes import dirty_scopes
+
+    engine = make_engine(store_url)
+    upgrade(engine)
+    rules, roles = load_rules_config({}), Roles()
+    inv_lines = MODELS["invoice_line"].__table__
+    with engine.begin() as conn:
+        _world(conn)
+        conn.execute(inv_lines.delete())
+        conn.execute(MODELS["opportunity"].__table__.delete())
+        detect(conn, rules, roles, 2, link=True)
+        before = _found(conn)
+        assert ("order_missing_in_crm", "SO-3") in before
+        assert not {k for k, _ in before} & {"invoice_line_mismatch", "fulfilment_quantity_mismatch"}
+        # run 5 brings the partner's documents, SO-2's invoice lines and the opportunity SO-3 was made from
+        text = _partner_documents([("A", "10"), ("B", "4")], [("A", "10")], [("A", "10")])
+        _load_partner_documents(conn, text)
+        conn.execute(MODELS["fulfilment_line"].__table__.update().values(run_id=5))
+        _put(
+            conn,
+            "invoice_line",
+            "drp",
+            [{"external_id": "INV-2|1", "invoice_ref": "INV-2", "line_no": 1, "sku": "A", "quantity": Decimal(6)}],
+        )
+        _put(conn, "opportunity", "crm", [{"external_id": "006OPP1", "party_ref": "001A", "stage": "Closed Won"}])
+        conn.execute(inv_lines.update().values(run_id=5))
+        conn.execute(MODELS["opportunity"].__table__.update().values(run_id=5))
+        dirty = dirty_scopes(conn, roles, 4)
+        assert PO in dirty.edi_orders and dirty.scopes
+        detect(conn, rules, roles, 5, link=True, scopes=dirty.scopes, changed_pos=dirty.edi_orders)
+        after = _found(conn)
+    assert after[("fulfilment_quantity_mismatch", "SO-1")].details["problems"] == ["B: acknowledged 4 of 5 ordered"]
+    assert after[("invoice_line_mismatch", "SO-2")].details["problems"] == ["A: invoiced 6, ordered 5"]
+    assert ("order_missing_in_crm", "SO-3") not in after and ("order_missing_in_crm", "SO-4") in after
