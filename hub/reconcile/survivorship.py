@@ -69,50 +69,53 @@ def build_golden(
     """The golden record of one cluster."""
     values: dict[str, Any] = {}
     lineage: dict[str, tuple[str, str, str]] = {}
+    overrides, default = rules.fields, rules.default
     if len(candidates) == 1:  # most clusters: the one record wins every field it has
         (c,) = candidates
-        late = _recency(c, rules.recency_field) > _MIN
+        cv, system, ext = c.values, c.system, c.external_id
+        fallback = "recency" if _recency(c, rules.recency_field) > _MIN else "completeness"
         for name in fields:
-            v = c.values.get(name)
+            v = cv.get(name)
             if v is None or v == "":
                 values[name] = None
                 continue
             values[name] = v
-            if c.system in rules.priority(name):
-                lineage[name] = (c.system, c.external_id, "system_of_record")
-            else:
-                lineage[name] = (c.system, c.external_id, "recency" if late else "completeness")
+            rule = "system_of_record" if system in overrides.get(name, default) else fallback
+            lineage[name] = (system, ext, rule)
         return Golden(canonical_id, values, lineage)
     # stable order: most recent first, then most complete, then by id (deterministic ties)
+    recent = {id(c): _recency(c, rules.recency_field) for c in candidates}
     filled = {id(c): _completeness(c) for c in candidates}
-    ranked = sorted(
-        candidates,
-        key=lambda c: (-_recency(c, rules.recency_field).timestamp(), -filled[id(c)], c.system, c.external_id),
-    )
+    ranked = sorted(candidates, key=lambda c: (-recent[id(c)].timestamp(), -filled[id(c)], c.system, c.external_id))
     complete = sorted(candidates, key=lambda c: (-filled[id(c)], c.system, c.external_id))
     by_system: dict[str, list[Candidate]] = {}
     for c in ranked:
         by_system.setdefault(c.system, []).append(c)
     for name in fields:
-        chosen: tuple[Candidate, str] | None = None
-        for system in rules.priority(name):
+        chosen: Candidate | None = None
+        rule = "system_of_record"
+        for system in overrides.get(name, default):
             for c in by_system.get(system, ()):
-                if _filled(c.values.get(name)):
-                    chosen = (c, "system_of_record")
+                v = c.values.get(name)
+                if v is not None and v != "":
+                    chosen = c
                     break
-            if chosen:
+            if chosen is not None:
                 break
         if chosen is None:
-            first = next((c for c in ranked if _filled(c.values.get(name))), None)
-            if first is not None:
-                if _recency(first, rules.recency_field) > _MIN:
-                    chosen = (first, "recency")
-                else:
-                    chosen = (next(c for c in complete if _filled(c.values.get(name))), "completeness")
-        if chosen is None:
-            values[name] = None
-            continue
-        c, rule = chosen
-        values[name] = c.values[name]
-        lineage[name] = (c.system, c.external_id, rule)
+            for c in ranked:
+                v = c.values.get(name)
+                if v is not None and v != "":
+                    chosen = c
+                    break
+            if chosen is None:
+                values[name] = None
+                continue
+            if recent[id(chosen)] > _MIN:
+                rule = "recency"
+            else:
+                chosen = next(c for c in complete if _filled(c.values.get(name)))
+                rule = "completeness"
+        values[name] = chosen.values[name]
+        lineage[name] = (chosen.system, chosen.external_id, rule)
     return Golden(canonical_id, values, lineage)

@@ -127,6 +127,10 @@ def _lineage_rows(
     return out
 
 
+def _any(conn: Connection, query: Any) -> bool:
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def build_entity_goldens(
     conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str], since: int | None = None
 ) -> dict[str, int]:
@@ -142,12 +146,17 @@ def build_entity_goldens(
     built: list[tuple[str, Golden, dict[tuple[str, str], int | None]]] = []
     changed = lineage_changed = 0
     lt = GoldenLineage.__table__
+    # nothing stored yet (a first build): no stored values or lineage to read back, chunk by chunk
+    stored = _any(conn, select(table.c.external_id).where(table.c.system == GOLDEN)) or _any(
+        conn, select(lt.c.canonical_id).where(lt.c.entity == entity)
+    )
 
     def flush() -> None:
         nonlocal changed, lineage_changed, rows, built
         if not built:
             return
-        old_values, hashes, old_lineage = _stored(conn, entity, fields, [cid for cid, _, _ in built])
+        cids = [cid for cid, _, _ in built]
+        old_values, hashes, old_lineage = _stored(conn, entity, fields, cids) if stored else ({}, {}, {})
         lineage: list[tuple[Any, ...]] = []
         for cid, g, runs in built:
             old = old_lineage.get(cid, {})

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from hub.store.fast import decimal_positions, driver_connection
 from hub.store.types import plain_decimal
 
-__all__ = ["memo_rows", "live_rows"]
+__all__ = ["memo_rows", "live_rows", "plain_text_decimal"]
 
 _FETCH = 10_000
 #: distinct values remembered per query at most
@@ -32,6 +32,16 @@ def _memo_key(value: Any) -> Any:
     if isinstance(value, Decimal) and value.is_finite():
         return (value, value.is_signed())
     return None
+
+
+def plain_text_decimal(text: str) -> Decimal:
+    """:func:`~hub.store.types.plain_decimal` of a decimal's plain text (``4000.00`` -> 4000,
+    ``4829.2600`` -> 4829.26) without normalising: its trailing zeros are cut from the text."""
+    if "e" in text or "E" in text or not text[-1:].isdigit() and text[-1:] != ".":
+        return plain_decimal(Decimal(text))  # exponent form, NaN, infinity, blanks: the general route
+    if "." in text:
+        text = text.rstrip("0").rstrip(".") or "0"
+    return Decimal(text)
 
 
 def memo_rows(
@@ -56,7 +66,7 @@ def memo_rows(
                         key = _memo_key(v)
                         got = memo.get(key) if key is not None else None
                         if got is None:
-                            got = plain_decimal(v if isinstance(v, Decimal) else Decimal(v))
+                            got = plain_text_decimal(v) if isinstance(v, str) else plain_decimal(Decimal(v))
                             if key is not None:
                                 if len(memo) >= _MEMO:  # mostly distinct values (order amounts): bounded
                                     memo.clear()
