@@ -26,7 +26,7 @@ from hub.reconcile.compare.config import (
 from hub.reconcile.compare.engine import match_records, prepare
 from hub.reconcile.compare.weights import Weights, read_weights
 from hub.reconcile.crosswalk import Cluster, Member, prune_crosswalk, write_crosswalk
-from hub.reconcile.matcher import PairMatch, decision_key
+from hub.reconcile.matcher import PairMatch, decision_key, gc_paused
 from hub.reconcile.persons.scope import changed_records
 from hub.reconcile.store.parties import open_review_row
 from hub.reconcile.train import train
@@ -170,7 +170,7 @@ def resolve_entity(
 
     With ``since`` (the last reconciled run) and weights that are not learned in this run,
     only the records a change since then can affect are matched again (see ``scope``)."""
-    with engine.begin() as conn:
+    with gc_paused(), engine.begin() as conn:  # records, pairs and explanations: long-lived, acyclic
         records = load_entity_records(conn, entity, systems, _read_fields(rm.config))
         p = prepare(records, rm.config)
         weights, trained = rm.weights, False
