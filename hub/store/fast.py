@@ -67,20 +67,36 @@ def live_rows(conn: Connection, entity: str, system: str, fields: Sequence[str])
     return stream_rows(conn, sql, [system, False], names, decimal_positions(entity, names))
 
 
+_PG_STAGED = (
+    "SELECT k.id, x.hash, x.mapped_hash FROM unnest(%s::text[]) AS k(id) CROSS JOIN LATERAL "
+    "(SELECT s.hash, s.mapped_hash FROM source_record s "
+    "WHERE s.system = %s AND s.stream = %s AND s.external_id = k.id LIMIT 1) AS x"
+)
+
+
 def staged_hashes(
     conn: Connection, system: str, stream: str, keys: Sequence[str], chunk: int = 5000
 ) -> dict[str, tuple[str, str | None]]:
-    """external id -> (hash, mapped marker) of the keys already staged (one indexed lookup per chunk of keys)."""
+    """external id -> (hash, mapped marker) of the keys already staged (one indexed lookup per chunk of keys).
+
+    On PostgreSQL each key is one primary-key probe (a LATERAL subquery the planner cannot
+    flatten): with an ``IN`` list, a stream growing inside the extract's transaction (no
+    statistics yet) is planned as a scan of every staged row of the stream per chunk.
+    """
     found: dict[str, tuple[str, str | None]] = {}
+    pg = conn.dialect.name == "postgresql"
     cur = driver_connection(conn).cursor()
     try:
         for start in range(0, len(keys), chunk):
             part = keys[start : start + chunk]
-            sql = (
-                "SELECT external_id, hash, mapped_hash FROM source_record WHERE system = ? AND stream = ? "
-                f"AND external_id IN ({', '.join(['?'] * len(part))})"
-            )
-            cur.execute(_dialect_sql(conn, sql), [system, stream, *part])
+            if pg:
+                cur.execute(_PG_STAGED, [list(part), system, stream])
+            else:
+                sql = (
+                    "SELECT external_id, hash, mapped_hash FROM source_record WHERE system = ? AND stream = ? "
+                    f"AND external_id IN ({', '.join(['?'] * len(part))})"
+                )
+                cur.execute(sql, [system, stream, *part])
             found.update((e, (h, m)) for e, h, m in cur.fetchall())
     finally:
         cur.close()
