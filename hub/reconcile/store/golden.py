@@ -20,6 +20,7 @@ from hub.canonical import REF_ENTITY, fields_of
 from hub.reconcile.crosswalk import canonical_ids
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert, upsert_tuples
+from hub.store.fast import driver_connection
 from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
 
@@ -127,6 +128,26 @@ def _lineage_rows(
     return out
 
 
+def _write_lineage(conn: Connection, rows: list[tuple[Any, ...]], fresh: bool) -> int:
+    """Upsert lineage rows (change-aware); returns how many were inserted or changed. On a first
+    build (``fresh``: no row can exist yet) PostgreSQL copies them straight into the table, not
+    through the upsert's temporary table."""
+    if fresh and conn.dialect.name == "postgresql":
+        with driver_connection(conn).cursor() as cur:
+            with cur.copy(f"COPY {GoldenLineage.__tablename__} ({', '.join(_LINEAGE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return len(rows)
+    return upsert_tuples(
+        conn,
+        GoldenLineage.__table__,
+        _LINEAGE_COLUMNS,
+        rows,
+        key=("entity", "canonical_id", "field"),
+        change_column=("system", "external_id", "rule", "run_id"),
+    )
+
+
 def _any(conn: Connection, query: Any) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
@@ -165,14 +186,7 @@ def build_entity_goldens(
                 conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid, lt.c.field == f))
         rows = [r for r in rows if hashes.get(r["external_id"]) != r["row_hash"]]  # unchanged: not sent again
         changed += upsert(conn, table, rows, key=("system", "external_id"))
-        lineage_changed += upsert_tuples(
-            conn,
-            lt,
-            _LINEAGE_COLUMNS,
-            lineage,
-            key=("entity", "canonical_id", "field"),
-            change_column=("system", "external_id", "rule", "run_id"),
-        )
+        lineage_changed += _write_lineage(conn, lineage, fresh=not stored)
         rows, built = [], []
 
     for cid, members, runs in _clusters(conn, entity, fields, since, list(refs)):
