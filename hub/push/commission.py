@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Figure", "commission_figures", "paid_dates", "period_of"]
+__all__ = ["Figure", "commission_figures", "commission_of", "paid_dates", "period_of"]
 
 ZERO = Decimal(0)
 
@@ -67,22 +67,25 @@ class Figure:
     commission: Decimal
 
 
+def commission_of(base: Decimal, rate: Decimal) -> Decimal:
+    """The commission on ``base`` at ``rate``, to the cent (the amount the CRM is sent and the report shows)."""
+    return (base * rate).quantize(Decimal("0.01"))
+
+
 def commission_figures(
     invoices: Iterable[Mapping[str, Any]],
     paid: Mapping[str, dt.date],
-    crm_order_of: Mapping[str, str],
-    order_owner: Mapping[str, str | None],
+    earner: Mapping[str, str],
     people: Mapping[str, Mapping[str, Any]],
     period: str,
 ) -> list[Figure]:
-    """Figures per (salesperson, period) from paid invoices; ``crm_order_of``: DRP order no -> CRM order id;
-    ``people``: CRM user id -> {team, commission_rate}."""
+    """Figures per (salesperson, period) from paid invoices; ``earner``: invoice id -> the CRM user credited
+    (:mod:`hub.push.commission_base`); ``people``: CRM user id -> {team, commission_rate}."""
     base: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     count: dict[tuple[str, str], int] = defaultdict(int)
     for inv in invoices:
         day = paid.get(inv["external_id"])
-        crm_order = crm_order_of.get(inv.get("order_ref") or "")
-        owner = order_owner.get(crm_order or "")
+        owner = earner.get(inv["external_id"])
         if day is None or owner is None:
             continue
         key = (owner, period_of(day, period))
@@ -92,15 +95,5 @@ def commission_figures(
     for (owner, per), amount in sorted(base.items()):
         info = people.get(owner) or {}
         rate = _dec(info.get("commission_rate"))
-        out.append(
-            Figure(
-                owner,
-                per,
-                info.get("team"),
-                amount,
-                count[(owner, per)],
-                rate,
-                (amount * rate).quantize(Decimal("0.01")),
-            )
-        )
+        out.append(Figure(owner, per, info.get("team"), amount, count[(owner, per)], rate, commission_of(amount, rate)))
     return out

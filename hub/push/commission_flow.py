@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hub.connector import Connector
-from hub.push.attribution import owners_at_order_time
-from hub.push.commission import commission_figures, paid_dates
+from hub.push.attribution import record_attributions
+from hub.push.commission import commission_figures
+from hub.push.commission_base import read_commission_base
 from hub.push.config import PushRules, RetryRules
-from hub.push.flow_data import crosswalk, raw_records, records
 from hub.push.flow_send import FlowChange, send_changes
-from hub.reconcile.orders import normalize_order_number
 
 __all__ = ["run_commission"]
 
@@ -30,27 +29,10 @@ def run_commission(
     order_stream = flows.orders.crm_stream if flows.orders else "Order"
     opp_stream = flows.orders.opportunity_stream if flows.orders else "Opportunity"
     with engine.connect() as conn:
-        invoices = records(conn, "invoice", drp)
-        payments = records(conn, "payment", drp)
-        crm_order_of = crosswalk(conn, "sales_order", drp, cf.crm)
-        raw = {order_stream: raw_records(conn, cf.crm, order_stream), opp_stream: raw_records(conn, cf.crm, opp_stream)}
-        raw_accounts = raw_records(conn, cf.crm, "Account")
-        to_drp_person = crosswalk(conn, "salesperson", cf.crm, drp)
-        drp_people = {p["external_id"]: p for p in records(conn, "salesperson", drp)}
-        drp_orders = records(conn, "sales_order", drp)
-    # a DRP order made from a closed-won opportunity names the opportunity as its 来源单号
-    opp_ids = {normalize_order_number(k): k for k in raw[opp_stream]}
-    for o in drp_orders:
-        opp = opp_ids.get(normalize_order_number(o.get("source_ref")))
-        if opp and o["external_id"] not in crm_order_of:
-            crm_order_of[o["external_id"]] = opp
-    # the salesperson on the order when the hub first read it, not whoever owns the order or account now
-    owner = owners_at_order_time(engine, run_id, cf.crm, raw, raw_accounts, record=not dry_run)
-    people = {
-        u: {"team": drp_people.get(d, {}).get("team"), "commission_rate": drp_people.get(d, {}).get("commission_rate")}
-        for u, d in to_drp_person.items()
-    }
-    figures = commission_figures(invoices, paid_dates(invoices, payments), crm_order_of, owner, people, cf.period)
+        base = read_commission_base(conn, drp, cf.crm, order_stream, opp_stream)
+    if not dry_run:  # a dry run writes nothing
+        record_attributions(engine, run_id, base.fresh)
+    figures = commission_figures(base.invoices, base.paid, base.earner, base.people, cf.period)
     out: dict[str, Any] = {
         "figures": [
             {

@@ -96,3 +96,42 @@ def test_commission_attribution_after_an_owner_change(flow) -> None:  # type: ig
     _invoice_paid(flow, flow.sf.org.find("Order", later)["ERP_Order_No__c"], "INV935103", "500.00")
     figures = flow.run()["flows"]["commission"]["figures"]
     assert sorted((f["salesperson"], f["base"]) for f in figures) == sorted([(s1, "2000.00"), (s2, "500.00")])
+
+
+def test_report_shows_the_commission_the_push_sends_after_an_owner_change(flow) -> None:  # type: ignore[no-untyped-def]
+    """The customer is handed to 李娜 in both systems after 张伟 sold the order: the report's commission per month
+    credits 张伟, as the CRM's Commission__c does, with the same base, invoices and commission."""
+    from hub.report.build import build_report, make_scope
+    from hub.report.config import ReportConfig
+
+    s1, s2 = flow.ids["users"]["S001"], flow.ids["users"]["S002"]
+    sold = crm_order(flow.sf.org, flow.ids, "C900002", "00035201", [("SKU-A", 10, "100.00")], owner="S001")
+    flow.run()
+    _invoice_paid(flow, flow.sf.org.find("Order", sold)["ERP_Order_No__c"], "INV935201", "1000.00")
+    flow.sf.org.update("Order", sold, {"OwnerId": s2})
+    flow.sf.org.update("Account", flow.ids["accounts"]["C900002"], {"OwnerId": s2})
+    customer = dict(flow.drp.store.get("customers", "C900002"))
+    customer.update(salespersonCode="S002", lastModified=dt.datetime(2026, 4, 1, 9, 0, 0))
+    flow.drp.store.put("customers", customer)
+    pushed = flow.run()["flows"]["commission"]["figures"]
+    config = ReportConfig(as_of=dt.date(2026, 4, 30))
+    engine = flow.engine()
+    section = build_report(engine, config, make_scope(engine, config)).section("sales")
+    code_of = {user: code for code, user in flow.ids["users"].items()}
+    in_crm = {
+        (r["Salesperson__c"], r["Period__c"], r["Base__c"], r["Commission__c"]) for r in flow.records("Commission__c")
+    }
+    assert in_crm == {(s1, "2026-04", 1000.0, 30.0)}, in_crm
+    assert (
+        [
+            (r["code"], r["period"], r["base"], r["invoices"], r["commission"])
+            for r in section.table("commission_periods").records()
+        ]
+        == [
+            (code_of[f["salesperson"]], f["period"], Decimal(f["base"]), f["invoices"], Decimal(f["commission"]))
+            for f in pushed
+        ]
+        == [("S001", "2026-04", Decimal("1000.00"), 1, Decimal("30.00"))]
+    )
+    # the customer's DRP salesperson did change hands: the rest of the sales section credits 李娜
+    assert {r["code"] for r in section.table("salespeople").records()} >= {"S002"}

@@ -1,9 +1,12 @@
-"""Commission per salesperson and period for the sales section: fully paid invoices by the date of the payment that settled them.
+"""Commission per salesperson and period for the sales section: the figures the commission push sends to the CRM.
 
-The same rule as the commission push (:mod:`hub.push.commission`): an invoice counts in the period
-(month) of the payment that paid it in full, payments settling a customer's oldest invoices first.
-Here it is credited to the customer's DRP salesperson, like the rest of the sales section; the
-push credits the CRM order's owner, so the two differ only for accounts handed over since.
+The base is read through :func:`hub.push.commission_base.read_commission_base`, as the push reads
+it: fully paid invoices in the month of the payment that settled them, each credited to the
+salesperson on its CRM order at order time (an order or account handed over since keeps its past
+commission with whoever sold it), shown under that CRM user's DRP salesperson code. The report
+only reads: orders not yet attributed are attributed as the next push will, and nothing is kept.
+An invoice traced to no CRM order (an order entered in the DRP) is not in the push; here it is
+credited to the customer's DRP salesperson.
 """
 
 from __future__ import annotations
@@ -14,10 +17,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from hub.push.commission import paid_dates, period_of
+from hub.push.commission import commission_of, period_of
+from hub.push.commission_base import read_commission_base
 from hub.report.cells import money
 from hub.report.model import Column, Table
-from hub.report.query import stream
 from hub.report.sections import SectionContext, make_table
 from hub.report.sections.team import UNASSIGNED, Seller
 
@@ -29,18 +32,21 @@ PERIOD = "month"
 def commission_table(
     conn: Connection, ctx: SectionContext, people: dict[str, Seller], owner: dict[str, str | None]
 ) -> Table:
-    """One row per (period, salesperson): paid invoices, commission base, rate and commission."""
-    scope, drp = ctx.scope, ctx.roles.drp
-    invoices = list(stream(conn, "invoice", drp, ["party_ref", "invoice_date", "amount", "open_amount"]))
-    payments = list(stream(conn, "payment", drp, ["party_ref", "payment_date", "amount"]))
-    paid = paid_dates(invoices, payments)
+    """One row per (period, salesperson): paid invoices, commission base, rate and commission.
+
+    ``owner``: DRP customer -> its DRP salesperson, for invoices traced to no CRM order.
+    """
+    scope = ctx.scope
+    cb = read_commission_base(conn, ctx.roles.drp, ctx.roles.crm)
     base: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     count: dict[tuple[str, str], int] = defaultdict(int)
-    for inv in invoices:
-        day = paid.get(inv["external_id"])
+    for inv in cb.invoices:
+        day = cb.paid.get(inv["external_id"])
         if day is None or inv["amount"] is None or not scope.in_range(day):
             continue
-        key = (period_of(day, PERIOD), owner.get(inv["party_ref"]) or UNASSIGNED)
+        earner = cb.earner.get(inv["external_id"])
+        code = (cb.people.get(earner) or {}).get("drp") if earner is not None else owner.get(inv["party_ref"])
+        key = (period_of(day, PERIOD), code or UNASSIGNED)
         base[key] += inv["amount"]
         count[key] += 1
     rows: list[tuple[Any, ...]] = []
@@ -59,7 +65,7 @@ def commission_table(
                 count[(period, code)],
                 money(amount),
                 rate,
-                money(amount * rate) if rate is not None else None,
+                commission_of(amount, rate) if rate is not None else None,
             )
         )
     rows.sort(key=lambda r: (r[0], r[1], r[2]))

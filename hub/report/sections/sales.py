@@ -157,6 +157,9 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
         period,
         "Customers are credited to their DRP salesperson; collected = invoiced − still open; "
         "commission = collected × the salesperson's DRP commission rate (rounded to cents).",
+        "Commission per month: invoices paid in full, credited to the salesperson on the CRM order at order "
+        "time, as the commission push sends them to the CRM (invoices of orders entered in the DRP: the "
+        "customer's DRP salesperson).",
         "CRM booked: CRM orders (" + ", ".join(cfg.booked_order_statuses) + ") of accounts owned by the CRM user "
         "linked to the DRP salesperson.",
     )
