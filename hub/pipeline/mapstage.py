@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select
 
 from hub.contracts.columns import missing_columns
 from hub.contracts.schema import known_columns
@@ -20,6 +20,7 @@ from hub.errors import ContractError
 from hub.mapping.staged import Staged
 from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, stage
+from hub.store.fast import dialect_sql, driver_connection
 from hub.store.models import SourceRecord
 
 
@@ -64,6 +65,15 @@ def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) ->
         )
 
 
+#: the next batch of a stream's records not mapped under the current rules (``?`` bind marks)
+_PENDING = (
+    "SELECT external_id, hash, payload, location, deleted FROM source_record "
+    "WHERE system = ? AND stream = ? AND external_id > ? AND coalesce(mapped_hash, '') <> hash || ? "
+    "ORDER BY external_id LIMIT ?"
+)
+_MARK_MAPPED = "UPDATE source_record SET mapped_hash = hash || ? WHERE system = ? AND stream = ? AND external_id = ?"
+
+
 def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
     """Map the pending records of ``system``/``stream``; returns the stage counts."""
     with stage(ctx.engine, ctx.run_id, "map", system, stream) as counts:
@@ -73,33 +83,25 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
             return counts
         _check_contract(ctx, mapper, system, stream)
         batch = ctx.config.pipeline(ctx.pipeline).batch_size
-        sr = SourceRecord.__table__
-        pending = func.coalesce(sr.c.mapped_hash, "") != sr.c.hash + ":" + mapper.fingerprint
+        suffix = ":" + mapper.fingerprint
+        loads = json.loads
         last = ""
         while True:
             with ctx.engine.begin() as conn:
-                rows = conn.execute(
-                    select(sr.c.external_id, sr.c.hash, sr.c.payload, sr.c.location, sr.c.deleted)
-                    .where(sr.c.system == system, sr.c.stream == stream, sr.c.external_id > last, pending)
-                    .order_by(sr.c.external_id)
-                    .limit(batch)
-                ).all()
-                if not rows:
-                    break
-                last = rows[-1][0]
-                staged = [Staged(ext, h, json.loads(p), loc, bool(d), p) for ext, h, p, loc, d in rows]
-                mapped = mapper.map(staged)
-                counts.rows_changed += mapper.write(conn, mapped, ctx.has_open_quarantine(system, stream))
-                conn.execute(
-                    text(
-                        "UPDATE source_record SET mapped_hash = hash || :suffix "
-                        "WHERE system = :system AND stream = :stream AND external_id = :ext"
-                    ),
-                    [
-                        {"suffix": ":" + mapper.fingerprint, "system": system, "stream": stream, "ext": r[0]}
-                        for r in rows
-                    ],
-                )
+                # driver-level reads and writes: per-value type processing would cost more than mapping
+                cur = driver_connection(conn).cursor()
+                try:
+                    cur.execute(dialect_sql(conn, _PENDING), [system, stream, last, suffix, batch])
+                    rows = cur.fetchall()
+                    if not rows:
+                        break
+                    last = rows[-1][0]
+                    staged = [Staged(ext, h, loads(p), loc, bool(d), p) for ext, h, p, loc, d in rows]
+                    mapped = mapper.map(staged)
+                    counts.rows_changed += mapper.write(conn, mapped, ctx.has_open_quarantine(system, stream))
+                    cur.executemany(dialect_sql(conn, _MARK_MAPPED), [(suffix, system, stream, r[0]) for r in rows])
+                finally:
+                    cur.close()
                 counts.rows_in += len(rows)
                 counts.rows_quarantined += len(mapped.failed)
             ctx.progress("map", system, stream, counts.rows_in)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from hub.store.models import MODELS
 from hub.store.types import ExactDecimal, plain_decimal
 
-__all__ = ["stream_rows", "decimal_positions", "live_rows", "staged_hashes", "driver_connection"]
+__all__ = ["stream_rows", "decimal_positions", "live_rows", "staged_hashes", "driver_connection", "dialect_sql"]
 
 _FETCH = 10_000
 
@@ -29,7 +29,7 @@ def driver_connection(conn: Connection) -> Any:
     return raw
 
 
-def _dialect_sql(conn: Connection, sql: str) -> str:
+def dialect_sql(conn: Connection, sql: str) -> str:
     """``?`` bind marks as the connection's driver wants them."""
     return sql.replace("?", "%s") if conn.dialect.name == "postgresql" else sql
 
@@ -41,7 +41,7 @@ def stream_rows(
     Decimal in one form on every store (no trailing zeros from the column's scale)."""
     cur = driver_connection(conn).cursor()
     try:
-        cur.execute(_dialect_sql(conn, sql), list(params))
+        cur.execute(dialect_sql(conn, sql), list(params))
         while chunk := cur.fetchmany(_FETCH):
             for row in chunk:
                 if decimals:
