@@ -6,6 +6,12 @@ Files are recognised by a content fingerprint, so a file seen before is skipped 
 dropped again under another name, and a changed file under the same name is read again.
 Without archive folders the files stay where they are and the fingerprints in the cursor state
 make re-reads incremental.
+
+A file is hashed again only when its size or modification time (nanoseconds) differs from what was
+noted beside its fingerprint (:attr:`DropFolder.stats`, kept by the connectors in their cursor state
+under ``files``), so an unchanged folder of thousands of files is listed, not read. The blind spot:
+a file rewritten in place with the same size within the same nanosecond of modification time (or
+with its mtime set back) keeps its old fingerprint and is not read again.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["DropFolder", "FileEntry", "fingerprint"]
 
@@ -59,6 +66,8 @@ class DropFolder:
         self.pattern = pattern
         self.processed = Path(processed) if processed else None
         self.failed = Path(failed) if failed else None
+        #: path under ``inbound`` -> [size, mtime in ns, fingerprint] of every file :meth:`pending` listed
+        self.stats: dict[str, list[Any]] = {}
 
     def files(self) -> list[Path]:
         """Every matching regular file, sorted by relative path (deterministic order)."""
@@ -66,8 +75,14 @@ class DropFolder:
             return []
         return sorted((p for p in self.inbound.glob(self.pattern) if p.is_file()), key=lambda p: str(p))
 
-    def pending(self, seen: set[str] | frozenset[str] = frozenset()) -> Iterator[FileEntry]:
-        """Files whose fingerprint is not in ``seen``; a missing inbound folder is a SourceError, not an empty read."""
+    def pending(
+        self, seen: set[str] | frozenset[str] = frozenset(), known: Mapping[str, Sequence[Any]] | None = None
+    ) -> Iterator[FileEntry]:
+        """Files whose fingerprint is not in ``seen``; a missing inbound folder is a SourceError, not an empty read.
+
+        ``known``: the :attr:`stats` of an earlier listing; a file of the same size and mtime keeps its
+        fingerprint without being read. :attr:`stats` is rebuilt for the files listed now.
+        """
         if not self.inbound.is_dir():
             from hub.errors import SourceError
 
@@ -77,8 +92,17 @@ class DropFolder:
                 "(and the environment variables it uses)",
                 file=str(self.inbound),
             )
+        known = known or {}
+        self.stats = {}
         for path in self.files():
-            fp = fingerprint(path)
+            name = path.relative_to(self.inbound).as_posix()
+            st = path.stat()  # before the read: a write during the hash shows as a change next time
+            before = known.get(name)
+            if before is not None and len(before) == 3 and [before[0], before[1]] == [st.st_size, st.st_mtime_ns]:
+                fp = str(before[2])
+            else:
+                fp = fingerprint(path)
+            self.stats[name] = [st.st_size, st.st_mtime_ns, fp]
             if fp not in seen:
                 yield FileEntry(path, fp)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ from hub.errors import DiscoveryError, ParseError
 class CsvConnector:
     """Reads CSV files from a folder (or drop folder) as streams of records keyed by columns.
 
-    Cursor state: ``{"done": {fingerprint: file name}, "file": fingerprint, "line": n}``;
+    Cursor state: ``{"done": {fingerprint: file name}, "file": fingerprint, "line": n, "files": {...}}``;
     ``file``/``line`` mark progress inside a file so a killed run resumes after the last
-    committed batch instead of starting the file again.
+    committed batch instead of starting the file again; ``files`` holds each file's size, mtime and
+    fingerprint so unchanged files are not hashed again.
     """
 
     def __init__(self, config: CsvConfig, context: ConnectorContext) -> None:
@@ -94,9 +96,10 @@ class CsvConnector:
         state = dict(state or {})
         done: dict[str, str] = dict(state.get("done", {}))
         folder = self._folder(sc)
-        for entry in list(folder.pending(set(done))):
+        for entry in list(folder.pending(set(done), state.get("files"))):
             resume_line = state.get("line", 0) if state.get("file") == entry.fingerprint else 0
-            yield from self._read_file(stream, sc, folder, entry, done, resume_line)
+            for batch in self._read_file(stream, sc, folder, entry, done, resume_line):
+                yield replace(batch, state={**batch.state, "files": folder.stats})
             done[entry.fingerprint] = entry.name
             state = {"done": dict(done)}
 

@@ -4,7 +4,8 @@ Streams are X12 transaction set ids (``846``, ``850``, ...) and EDIFACT message 
 (``ORDERS``, ...). Records carry the canonical dict plus ``_entity``; their location reads
 ``846/846_000001.x12#segment 12``. A file, interchange or set that fails validation becomes one
 Record with ``error`` set (quarantined) and the rest of the folder goes on. Cursor state:
-``{"done": [fingerprint, ...], "interchanges": ["sender|receiver|control", ...]}`` (sorted).
+``{"done": [fingerprint, ...], "interchanges": ["sender|receiver|control", ...]}`` (sorted), plus
+``files``: each file's size, mtime and fingerprint, so unchanged files are not hashed again.
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ class EdiConnector:
         actions: list[Any] = []
 
         def snapshot() -> dict[str, Any]:
-            return {"done": sorted(done), "interchanges": sorted("|".join(k) for k in seen)}
+            return {"done": sorted(done), "interchanges": sorted("|".join(k) for k in seen), "files": folder.stats}
 
-        for entry in list(folder.pending(done)):
+        for entry in list(folder.pending(done, state.get("files"))):
             if self._elsewhere(entry.path, stream):
                 done.add(entry.fingerprint)
                 continue
