@@ -190,7 +190,8 @@ def write_crosswalk(
     if not partial:
         existing = canonical_ids(conn, entity)
         ids, events = assign_ids(entity, clusters, existing)
-        changed = _write_links(conn, entity, clusters, ids, run_id, scope)
+        # a first build (no link of the entity stored yet) has nothing to read back chunk by chunk
+        changed = _write_links(conn, entity, clusters, ids, run_id, scope, None if existing else {})
         gone = [m for m in existing if m not in ids]
         del existing
     else:
@@ -239,7 +240,7 @@ def _write_links(
 ) -> int:
     """Upsert the links whose id, rule, score, explanation or scope changed; a chunk of clusters
     at a time, so only one chunk's explanations are ever held (old and new). ``loaded``: the
-    current rows of every member, when the caller has read them already."""
+    current rows of every member, when the caller has read them already (empty when none is stored)."""
     t = CrosswalkLink.__table__
     changed = 0
     start = 0
