@@ -5,7 +5,9 @@
 Each variant runs in its own subprocess on a fresh database so peak RSS is its own. Scenarios come
 from ../shared/bench/gen_channel_data.py when present, else from the demo world generator
 (``testkit.world``: run from the repository root). Prints one table per scenario: rows, seconds,
-rows/s, ratio to the raw baseline, and peak memory, plus the hub's per-stage rows/s.
+rows/s and its ratio to the raw baseline, CPU seconds and rows per CPU second (steady when the
+machine is busy), peak memory, and the database's size against the raw one, plus the hub's
+per-stage rows/s. The hub's CPU time counts the extract stage (which maps what it stages) only.
 """
 
 from __future__ import annotations
