@@ -409,6 +409,37 @@ CASES = [
 ]
 
 
+#: CRM contacts and users and DRP salespeople also map to ``person`` (resolved by the person matcher)
+PERSONS = {
+    ("crm", "Contact"): {
+        "email": "qiang.song93@163.com",
+        "external_id": "0034x0000pBYSRNAA5",
+        "family_name": "Song",
+        "full_name": "Song Qiang",
+        "given_name": "Qiang",
+        "party_ref": "0015j0000CrtISNAQ2",
+        "phone": "19933027698",
+        "title": "总经理",
+    },
+    ("crm", "User"): {
+        "email": "ming.hu@channelco.com.cn",
+        "employee_code": "YW0008",
+        "external_id": "0058d0000402MpwAAE",
+        "full_name": "Ming Hu",
+        "team": "East China Team",
+    },
+    ("drp", "salespeople"): {
+        "employee_code": "YW0001",
+        "external_id": "YW0001",
+        "full_name": "蒋琳",
+        "team": "Central China Team",
+    },
+}
+for _system, _stream, _row, _expected in CASES:
+    if (_system, _stream) in PERSONS:
+        _expected["person"] = PERSONS[(_system, _stream)]
+
+
 @pytest.fixture(scope="module")
 def channelco(registry):
     return load_mappings(sorted(CHANNELCO.glob("*.yaml")), transforms=registry)
