@@ -31,6 +31,7 @@ def _without_edi(live, **kw) -> None:  # type: ignore[no-untyped-def]  # noqa: F
     rules = (REPO / "examples" / "channelco" / "reconcile.yaml").read_text(encoding="utf-8")
     rules = rules.replace("roles: {crm: crm, drp: drp, edi: edi}", "roles: {crm: crm, drp: drp}")
     rules = rules.replace("systems: [crm, drp, edi]", "systems: [crm, drp]")
+    rules = rules.replace("match: person_match.yaml", f"match: {REPO / 'examples' / 'channelco' / 'person_match.yaml'}")
     (live.tmp / "reconcile.yaml").write_text(rules, encoding="utf-8")
     text = cfg.read_text(encoding="utf-8").replace(
         str(REPO / "examples" / "channelco" / "reconcile.yaml"), str(live.tmp / "reconcile.yaml")
