@@ -190,3 +190,20 @@ __all__ = [
     "start_pair",
     "world_truth",
 ]
+
+
+def run_then_push(config_path: Path, pipeline: str, engine: Any = None) -> tuple[dict[str, Any], Any]:
+    """Run ``pipeline`` without its push stage (it must succeed), then push; the push detail and the store."""
+    from hub.config import load_config
+    from hub.pipeline.context import StageContext
+    from hub.pipeline.push import push
+    from hub.runner import open_store, run_pipeline
+
+    config = load_config(config_path)
+    engine = engine or open_store(config)
+    pc = config.pipelines[pipeline].model_copy(update={"push": None})
+    staged = config.model_copy(update={"pipelines": {**config.pipelines, pipeline: pc}})
+    result = run_pipeline(staged, pipeline, engine=engine)
+    assert result.status == "succeeded", result
+    detail = push(StageContext(config=config, engine=engine, pipeline=pipeline, run_id=result.run_id)).detail
+    return detail, engine

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import realsys_harness as harness
 import requests
-from e2e_hub_support import hub_env
+from e2e_hub_support import hub_env, run_then_push
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -53,18 +53,7 @@ def _config(tmp: Path, as_of: dt.date, days: int) -> Path:
 
 
 def _run(path: Path, engine: Any = None) -> tuple[dict[str, Any], Any]:
-    from hub.config import load_config
-    from hub.pipeline.context import StageContext
-    from hub.pipeline.push import push
-    from hub.runner import open_store, run_pipeline
-
-    config = load_config(path)
-    engine = engine or open_store(config)
-    pc = config.pipelines[PIPELINE].model_copy(update={"push": None})
-    staged = config.model_copy(update={"pipelines": {**config.pipelines, PIPELINE: pc}})
-    result = run_pipeline(staged, PIPELINE, engine=engine)
-    assert result.status == "succeeded", result
-    detail = push(StageContext(config=config, engine=engine, pipeline=PIPELINE, run_id=result.run_id)).detail
+    detail, engine = run_then_push(path, PIPELINE, engine)
     assert detail["failed"] == {}, detail["failed"]
     return detail["flows"]["tasks"], engine
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import realsys_harness as harness
+from e2e_hub_support import run_then_push
 
 from testkit.flowseed import crm_order, seed_flow_world
 
@@ -84,19 +85,7 @@ flows:
 
 
 def _run(config_path: Path, engine: Any = None) -> tuple[dict[str, Any], Any]:
-    from hub.config import load_config
-    from hub.pipeline.context import StageContext
-    from hub.pipeline.push import push
-    from hub.runner import open_store, run_pipeline
-
-    config = load_config(config_path)
-    engine = engine or open_store(config)
-    pc = config.pipelines[PIPELINE].model_copy(update={"push": None})
-    staged = config.model_copy(update={"pipelines": {**config.pipelines, PIPELINE: pc}})
-    result = run_pipeline(staged, PIPELINE, engine=engine)
-    assert result.status == "succeeded", result
-    detail = push(StageContext(config=config, engine=engine, pipeline=PIPELINE, run_id=result.run_id)).detail
-    return detail, engine
+    return run_then_push(config_path, PIPELINE, engine)
 
 
 def test_crm_order_becomes_a_draft_tryton_sale_with_lines_once(
