@@ -2,7 +2,7 @@
 
 It answers like the real API: ``Authorization: Bearer <personal access token>``, limit/offset
 paging applied to every row list, each endpoint's own wrapper shape (``active_accounts.open_accounts``
-+ ``closed_accounts.close_accounts``, ``results``, ``open_leads``/``close_leads``, ``opportunities``),
++ ``closed_accounts.close_accounts``, ``results``, ``open_leads``/``close_leads``, ``opportunities``, ``tasks``),
 an RFC 1123 ``Date`` header, ``{"detail": ...}`` error bodies, POST creating (reply ``{"id": ...}``)
 and PATCH updating ``/<path>/<uuid>/``. Time is a clock the test moves (whole seconds, like ``Date``).
 """
@@ -47,7 +47,7 @@ class FakeDjangoCrm:
     def __init__(self, now: dt.datetime = dt.datetime(2026, 11, 28, 12, 0, 0, tzinfo=UTC)) -> None:
         self.now = now
         self.rows: dict[str, list[dict[str, Any]]] = {
-            p: [] for p in ("accounts", "contacts", "leads", "opportunities", "invoices")
+            p: [] for p in ("accounts", "contacts", "leads", "opportunities", "invoices", "tasks")
         }
         self.fault_status: int | None = None
         self.verify = True
@@ -137,6 +137,8 @@ class FakeDjangoCrm:
                 "opportunities": rows,
                 "accounts_list": [],
             }
+        if kind == "tasks":
+            return {"tasks_count": len(self.rows[kind]), "offset": following, "tasks": rows}
         return {"count": len(self.rows[kind]), "offset": following, "results": rows}
 
     def close(self) -> None:

@@ -38,7 +38,7 @@ def test_kinds_register_with_config_models_and_factories():
         "invoices",
         "payments",
     }
-    assert {s.name for s in crm.discover() if s.writable} == {"accounts", "contacts", "opportunities"}
+    assert {s.name for s in crm.discover() if s.writable} == {"accounts", "contacts", "opportunities", "tasks"}
 
 
 def test_config_rejects_unknown_keys_and_masks_secrets():

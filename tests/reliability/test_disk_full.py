@@ -32,7 +32,13 @@ class SmallDisk:
             raise PermissionError(proc.stderr.strip() or f"mount exited {proc.returncode}")
 
     def grow(self, megabytes: int) -> None:
-        subprocess.run(["mount", "-o", f"remount,size={megabytes}m", str(self.path)], check=True, capture_output=True)
+        self.resize_kb(megabytes * 1024)
+
+    def resize_kb(self, kilobytes: int) -> None:
+        subprocess.run(["mount", "-o", f"remount,size={kilobytes}k", str(self.path)], check=True, capture_output=True)
+
+    def used_kb(self) -> int:
+        return sum(p.stat().st_size for p in self.path.iterdir() if p.is_file()) // 1024
 
     def close(self) -> None:
         subprocess.run(["umount", str(self.path)], check=True, capture_output=True)
@@ -54,12 +60,15 @@ def small_disk() -> Iterator[SmallDisk]:
 def disk_full_trial(
     disk: SmallDisk, small: Path, big: Path, tmp: Path, ref: dict[str, bytes] | None
 ) -> dict[str, object]:
-    """Load ``small`` onto the small disk, then ``big`` until the disk is full, check the store, grow, rerun."""
+    """Load ``small`` onto the disk, shrink the disk to a little more than that store, then load ``big`` until the
+    disk is full, check the store, grow, rerun."""
     url = f"sqlite:///{disk.path / 'hub.db'}"
     world = tmp / "world"
     shutil.copytree(small, world)
     env = {"CHANNELCO_DIR": str(world), "HUB_DATABASE_URL": url}
+    disk.grow(64)
     hub_ok(CHANNELCO, "run", "channelco", env=env)
+    disk.resize_kb(disk.used_kb() * 5 // 4 + 256)  # room for the small store, not for four times as much
     before = exports(url, tmp / "before")
     shutil.rmtree(world)
     shutil.copytree(big, world)

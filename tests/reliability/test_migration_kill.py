@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import time
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -93,10 +95,34 @@ def _calibrate(cfg: Path, env: dict[str, str] | None = None) -> float:
     return time.monotonic() - start
 
 
+def _committed(db: Path) -> bool:
+    """Whether the store file already holds a committed schema revision (read without waiting on its lock)."""
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0)) as conn:
+            return conn.execute("SELECT 1 FROM alembic_version").fetchone() is not None
+    except sqlite3.Error:
+        return False
+
+
+def _migration_window(tmp: Path) -> float:
+    """Seconds from the store file's appearance to its migration's commit (the span kills must aim at)."""
+    db = tmp / "calibrate.db"
+    proc = _hub(_config(tmp, f"sqlite:///{db}"), "db", "upgrade")
+    while not db.exists() and proc.poll() is None:
+        time.sleep(0.001)
+    start = time.monotonic()
+    while not _committed(db) and proc.poll() is None:
+        time.sleep(0.001)
+    took = time.monotonic() - start
+    proc.communicate(timeout=120)
+    return max(took, 0.005)
+
+
 @pytest.mark.slow
 def test_first_migration_killed_at_random_points_on_sqlite(tmp_path: Path) -> None:
     clean = _clean_schema(tmp_path)
     rng = random.Random(SEED)
+    window = _migration_window(tmp_path)
     killed_mid = 0
     for point in range(20):
         work = tmp_path / f"k{point}"
@@ -108,7 +134,7 @@ def test_first_migration_killed_at_random_points_on_sqlite(tmp_path: Path) -> No
         while not db.exists() and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.001)
         assert db.exists(), "hub db upgrade never created the store file"
-        killed = _kill_after(proc, rng.uniform(0.0, 0.25))
+        killed = _kill_after(proc, rng.uniform(0.0, window))
         left = _schema(f"sqlite:///{db}")
         # the killed run left the old (empty) schema or the new one, nothing in between
         assert left in ({}, clean), f"kill point {point}: partial schema {sorted(left)[:5]}"
