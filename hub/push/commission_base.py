@@ -44,18 +44,19 @@ def read_commission_base(
     invoices = records(conn, "invoice", drp)
     paid = paid_dates(invoices, records(conn, "payment", drp))
     crm_order_of = crosswalk(conn, "sales_order", drp, crm)
+    owner_fields = ("AccountId", "OwnerId")  # all the attribution reads of an order or opportunity
     raw = {
-        order_stream: raw_records(conn, crm, order_stream),
-        opportunity_stream: raw_records(conn, crm, opportunity_stream),
+        order_stream: raw_records(conn, crm, order_stream, owner_fields),
+        opportunity_stream: raw_records(conn, crm, opportunity_stream, owner_fields),
     }
     # a DRP order made from a closed-won opportunity names the opportunity as its 来源单号
     opp_ids = {normalize_order_number(k): k for k in raw[opportunity_stream]}
-    for o in records(conn, "sales_order", drp):
+    for o in records(conn, "sales_order", drp, ("source_ref",)):
         opp = opp_ids.get(normalize_order_number(o.get("source_ref")))
         if opp and o["external_id"] not in crm_order_of:
             crm_order_of[o["external_id"]] = opp
     # the salesperson on the order when the hub first read it, not whoever owns the order or account now
-    owner, fresh = order_owners(conn, crm, raw, raw_records(conn, crm, "Account"))
+    owner, fresh = order_owners(conn, crm, raw, raw_records(conn, crm, "Account", ("OwnerId",)))
     earner: dict[str, str] = {}
     for inv in invoices:
         who = owner.get(crm_order_of.get(inv.get("order_ref") or "") or "")

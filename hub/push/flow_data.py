@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -13,10 +14,10 @@ from hub.store.models import MODELS, CrosswalkLink, SourceRecord
 __all__ = ["crosswalk", "raw_records", "records"]
 
 
-def records(conn: Connection, entity: str, system: str) -> list[dict[str, Any]]:
-    """Live records of ``entity`` from ``system`` as dicts (``external_id`` plus every canonical field)."""
+def records(conn: Connection, entity: str, system: str, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Live records of ``entity`` from ``system`` as dicts (``external_id`` plus every canonical field, or ``fields``)."""
     t = MODELS[entity].__table__
-    names = list(fields_of(entity))
+    names = list(fields_of(entity) if fields is None else fields)
     q = (
         select(t.c.external_id, *[t.c[f] for f in names])
         .where(t.c.system == system, t.c.deleted.is_(False))
@@ -44,8 +45,19 @@ def crosswalk(conn: Connection, entity: str, source: str, target: str) -> dict[s
     return out
 
 
-def raw_records(conn: Connection, system: str, stream: str) -> dict[str, dict[str, Any]]:
-    """The raw source records of one stream as extracted (fields the mappings do not carry, e.g. an order's OwnerId)."""
+def raw_records(
+    conn: Connection, system: str, stream: str, fields: Sequence[str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The raw source records of one stream as extracted (fields the mappings do not carry, e.g. an order's OwnerId).
+
+    With ``fields`` only those keys of each record are kept (a whole stream's payloads are large).
+    """
     t = SourceRecord.__table__
     q = select(t.c.external_id, t.c.payload).where(t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
-    return {ext: json.loads(payload) for ext, payload in conn.execute(q)}
+    if fields is None:
+        return {ext: json.loads(payload) for ext, payload in conn.execute(q)}
+    out: dict[str, dict[str, Any]] = {}
+    for ext, payload in conn.execute(q):
+        rec = json.loads(payload)
+        out[ext] = {f: rec.get(f) for f in fields}
+    return out

@@ -39,7 +39,7 @@ def _wanted(conn: Any, rules: PushRules, orders: OrderOutcome | None, as_of: dt.
     drp = tf.drp or (flows.orders.drp if flows.orders else "drp")
     accounts = crosswalk(conn, "party", drp, crm)
     owners = {k: _owner(v) for k, v in raw_records(conn, crm, tf.account_stream).items()}
-    order_owner = {k: v.get("OwnerId") for k, v in raw_records(conn, crm, "Order").items()}
+    order_owner = {k: v.get("OwnerId") for k, v in raw_records(conn, crm, "Order", ("OwnerId",)).items()}
     out: list[TaskSpec] = []
     if orders is not None:
         for account, avail in sorted(orders.available.items()):
