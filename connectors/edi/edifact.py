@@ -193,21 +193,24 @@ def iter_segments(source: str | Path | bytes) -> Iterator[tuple[Segment, Delimit
     syntax, codec, warnings = _choose_charset(first[:65536])
     decoder = codecs.getincrementaldecoder(codec)()
 
+    def invalid(at: int) -> EdiError:
+        return EdiError(
+            f"bytes are not valid {codec} (syntax {syntax or '?'}) at offset {at}", file=name, code="21", ack="UCI"
+        )
+
     def texts() -> Iterator[str]:
         chunk, offset = first, 0
         while chunk:
             try:
                 yield decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                raise EdiError(
-                    f"bytes are not valid {codec} (syntax {syntax or '?'}) at offset {offset + exc.start}",
-                    file=name,
-                    code="21",
-                    ack="UCI",
-                ) from None
+                raise invalid(offset + exc.start) from None
             offset += len(chunk)
             chunk = next(chunks, b"")
-        tail = decoder.decode(b"", final=True)
+        try:  # a file that ends inside a multi-byte character
+            tail = decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            raise invalid(offset - len(exc.object) + exc.start) from None
         if tail:
             yield tail
 

@@ -62,18 +62,23 @@ def _decode_chunks(chunks: Iterator[bytes], name: str | None = None) -> Iterator
             if exc.start < len(first) - 4:  # a real bad byte, not a sequence cut at the chunk end
                 encoding = "latin-1"
     decoder = codecs.getincrementaldecoder(encoding)()
+
+    def invalid(at: int) -> EdiError:
+        return EdiError(f"bytes are not valid {encoding} at offset {at}", file=name, code="024", ack="TA1")
+
     offset = 0
     chunk = first
     while chunk:
         try:
             yield decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            raise EdiError(
-                f"bytes are not valid {encoding} at offset {offset + exc.start}", file=name, code="024", ack="TA1"
-            ) from None
+            raise invalid(offset + exc.start) from None
         offset += len(chunk)
         chunk = next(chunks, b"")
-    tail = decoder.decode(b"", final=True)
+    try:  # a file that ends inside a multi-byte character
+        tail = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise invalid(offset - len(exc.object) + exc.start) from None
     if tail:
         yield tail
 
