@@ -111,16 +111,7 @@ def crm_order(
             "OwnerId": ids["users"][owner],
         },
     )
-    for sku, qty, price in lines:
-        org.insert(
-            "OrderItem",
-            {
-                "OrderId": order["Id"],
-                "Product2Id": ids["products"][sku],
-                "Quantity": float(qty),
-                "UnitPrice": float(price),
-            },
-        )
+    _insert_lines(org, ids, "OrderItem", {"OrderId": order["Id"]}, lines)
     return str(order["Id"])
 
 
@@ -148,18 +139,22 @@ def crm_opportunity(
             "CurrencyIsoCode": "CNY",
         },
     )
-    for n, (sku, qty, price) in enumerate(lines, start=1):
-        org.insert(
-            "OpportunityLineItem",
-            {
-                "OpportunityId": opp["Id"],
-                "Product2Id": ids["products"][sku],
-                "Quantity": float(qty),
-                "UnitPrice": float(price),
-                "SortOrder": n,
-            },
-        )
+    _insert_lines(org, ids, "OpportunityLineItem", {"OpportunityId": opp["Id"]}, lines, numbered=True)
     return str(opp["Id"])
+
+
+def _insert_lines(
+    org: Any,
+    ids: dict[str, Any],
+    sobject: str,
+    parent: dict[str, Any],
+    lines: list[tuple[str, int, str]],
+    numbered: bool = False,
+) -> None:
+    """One line record per (sku, quantity, unit price) under ``parent`` (SortOrder 1.. when ``numbered``)."""
+    for n, (sku, qty, price) in enumerate(lines, start=1):
+        row = {**parent, "Product2Id": ids["products"][sku], "Quantity": float(qty), "UnitPrice": float(price)}
+        org.insert(sobject, {**row, "SortOrder": n} if numbered else row)
 
 
 def add_payment(store: Any, number: str, customer: str, amount: str, day: dt.date, invoice: str | None = None) -> None:
