@@ -1,8 +1,9 @@
 """Applying a stream's compiled mapping rules to staged records, for the extract and map stages.
 
 ``StreamMapper.map`` turns records into canonical rows per entity plus quarantine rows for the
-records that failed, and ``StreamMapper.write`` stores both in the caller's transaction. The
-mapped marker ``<record hash>:<rules fingerprint>`` tells later runs which records are current.
+records that failed, and ``StreamMapper.write`` stores both in the caller's transaction. A staged
+record's ``mapped_hash`` holds the rules fingerprint its payload was mapped under: it tells later
+runs which records are current (staging writes it with every new payload).
 """
 
 from __future__ import annotations
@@ -125,9 +126,6 @@ class StreamMapper:
             )
             for m in mappings
         ]
-
-    def marker(self, record_hash: str) -> str:
-        return f"{record_hash}:{self.fingerprint}"
 
     def map(self, records: Iterable[Staged]) -> Mapped:
         """Map records; failures become quarantine rows naming the field, the rest canonical rows.

@@ -188,12 +188,11 @@ def _stage_batch(
     known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
     rows, staged = [], []
     run_id, dumps, blake2b = ctx.run_id, _dumps, hashlib.blake2b
-    suffix = f":{mapper.fingerprint}" if mapper else None
+    marker = mapper.fingerprint if mapper else None  # the rules the staged payload is mapped under
     for r in good:
         data, key = r.data, r.key
         payload = dumps(data)
         h = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()  # record_hash, inlined
-        marker = h + suffix if suffix is not None else None
         if known:
             old = known.get(key)
             if old is not None and old[0] == h and (mapper is None or old[1] == marker):

@@ -2,9 +2,9 @@
 
 The extract stage already maps the records it stages; this stage catches up whatever is still
 pending: records staged without mapping, or all records of a system whose mapping files changed
-(``mapped_hash`` holds ``<record hash>:<rules fingerprint>``). A record that fails its mapping is
-quarantined with the field and reason and the stream goes on; when it maps cleanly later its
-quarantine entry is marked resolved.
+(``mapped_hash`` holds the fingerprint of the rules the record's current payload was mapped
+under). A record that fails its mapping is quarantined with the field and reason and the stream
+goes on; when it maps cleanly later its quarantine entry is marked resolved.
 """
 
 from __future__ import annotations
@@ -68,10 +68,10 @@ def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) ->
 #: the next batch of a stream's records not mapped under the current rules (``?`` bind marks)
 _PENDING = (
     "SELECT external_id, hash, payload, location, deleted FROM source_record "
-    "WHERE system = ? AND stream = ? AND external_id > ? AND coalesce(mapped_hash, '') <> hash || ? "
+    "WHERE system = ? AND stream = ? AND external_id > ? AND coalesce(mapped_hash, '') <> ? "
     "ORDER BY external_id LIMIT ?"
 )
-_MARK_MAPPED = "UPDATE source_record SET mapped_hash = hash || ? WHERE system = ? AND stream = ? AND external_id = ?"
+_MARK_MAPPED = "UPDATE source_record SET mapped_hash = ? WHERE system = ? AND stream = ? AND external_id = ?"
 
 
 def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
@@ -83,7 +83,7 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
             return counts
         _check_contract(ctx, mapper, system, stream)
         batch = ctx.config.pipeline(ctx.pipeline).batch_size
-        suffix = ":" + mapper.fingerprint
+        rules = mapper.fingerprint
         loads = json.loads
         last = ""
         while True:
@@ -91,7 +91,7 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                 # driver-level reads and writes: per-value type processing would cost more than mapping
                 cur = driver_connection(conn).cursor()
                 try:
-                    cur.execute(dialect_sql(conn, _PENDING), [system, stream, last, suffix, batch])
+                    cur.execute(dialect_sql(conn, _PENDING), [system, stream, last, rules, batch])
                     rows = cur.fetchall()
                     if not rows:
                         break
@@ -99,7 +99,7 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                     staged = [Staged(ext, h, loads(p), loc, bool(d), p) for ext, h, p, loc, d in rows]
                     mapped = mapper.map(staged)
                     counts.rows_changed += mapper.write(conn, mapped, ctx.has_open_quarantine(system, stream))
-                    cur.executemany(dialect_sql(conn, _MARK_MAPPED), [(suffix, system, stream, r[0]) for r in rows])
+                    cur.executemany(dialect_sql(conn, _MARK_MAPPED), [(rules, system, stream, r[0]) for r in rows])
                 finally:
                     cur.close()
                 counts.rows_in += len(rows)

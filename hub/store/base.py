@@ -7,6 +7,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
+#: table option of the tables keyed by text columns: on SQLite their rows live in the primary
+#: key's own b-tree (``WITHOUT ROWID``) rather than in a rowid table plus an index repeating the
+#: key (a third of a staged record's or lineage row's bytes); other stores ignore it
+WITHOUT_ROWID: dict[str, Any] = {"sqlite_with_rowid": False}
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

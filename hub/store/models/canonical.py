@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.store.base import Base
+from hub.store.base import WITHOUT_ROWID, Base
 from hub.store.types import ExactDecimal, UTCDateTime
 
 GOLDEN = "golden"
@@ -42,6 +42,7 @@ class Party(CanonicalRecord, Base):
     """Canonical party record."""
 
     __tablename__ = "party"
+    __table_args__ = WITHOUT_ROWID
 
     name: Mapped[str | None] = mapped_column(String())
     channel_level: Mapped[str | None] = mapped_column(String())
@@ -68,7 +69,7 @@ class Contact(CanonicalRecord, Base):
     """Canonical contact record."""
 
     __tablename__ = "contact"
-    __table_args__ = (Index("ix_contact_party_ref", "party_ref"),)
+    __table_args__ = (Index("ix_contact_party_ref", "party_ref"), WITHOUT_ROWID)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     first_name: Mapped[str | None] = mapped_column(String())
@@ -83,6 +84,7 @@ class Person(CanonicalRecord, Base):
     """Canonical person record."""
 
     __tablename__ = "person"
+    __table_args__ = WITHOUT_ROWID
 
     given_name: Mapped[str | None] = mapped_column(String())
     family_name: Mapped[str | None] = mapped_column(String())
@@ -109,6 +111,7 @@ class Salesperson(CanonicalRecord, Base):
     """Canonical salesperson record."""
 
     __tablename__ = "salesperson"
+    __table_args__ = WITHOUT_ROWID
 
     name: Mapped[str | None] = mapped_column(String())
     email: Mapped[str | None] = mapped_column(String())
@@ -123,6 +126,7 @@ class Product(CanonicalRecord, Base):
     """Canonical product record."""
 
     __tablename__ = "product"
+    __table_args__ = WITHOUT_ROWID
 
     sku: Mapped[str | None] = mapped_column(String())
     name: Mapped[str | None] = mapped_column(String())
@@ -138,6 +142,7 @@ class Location(CanonicalRecord, Base):
     """Canonical location record."""
 
     __tablename__ = "location"
+    __table_args__ = WITHOUT_ROWID
 
     name: Mapped[str | None] = mapped_column(String())
     kind: Mapped[str | None] = mapped_column(String())
@@ -149,6 +154,7 @@ class Inventory(CanonicalRecord, Base):
     """Canonical inventory record."""
 
     __tablename__ = "inventory"
+    __table_args__ = WITHOUT_ROWID
 
     location_ref: Mapped[str | None] = mapped_column(String())
     party_ref: Mapped[str | None] = mapped_column(String())
@@ -164,7 +170,7 @@ class SalesOrder(CanonicalRecord, Base):
     """Canonical sales order record."""
 
     __tablename__ = "sales_order"
-    __table_args__ = (Index("ix_sales_order_party_ref", "party_ref"),)
+    __table_args__ = (Index("ix_sales_order_party_ref", "party_ref"), WITHOUT_ROWID)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     order_number: Mapped[str | None] = mapped_column(String())
@@ -184,7 +190,7 @@ class OrderLine(CanonicalRecord, Base):
     """Canonical order line record."""
 
     __tablename__ = "order_line"
-    __table_args__ = (Index("ix_order_line_order_ref", "order_ref"),)
+    __table_args__ = (Index("ix_order_line_order_ref", "order_ref"), WITHOUT_ROWID)
 
     order_ref: Mapped[str | None] = mapped_column(String())
     line_no: Mapped[int | None] = mapped_column(Integer())
@@ -202,6 +208,7 @@ class Invoice(CanonicalRecord, Base):
     __table_args__ = (
         Index("ix_invoice_party_ref", "party_ref"),
         Index("ix_invoice_order_ref", "order_ref"),
+        WITHOUT_ROWID,
     )
 
     order_ref: Mapped[str | None] = mapped_column(String())
@@ -222,6 +229,7 @@ class InvoiceLine(CanonicalRecord, Base):
     __table_args__ = (
         Index("ix_invoice_line_invoice_ref", "invoice_ref"),
         Index("ix_invoice_line_order_ref", "order_ref"),
+        WITHOUT_ROWID,
     )
 
     invoice_ref: Mapped[str | None] = mapped_column(String())
@@ -238,7 +246,7 @@ class FulfilmentLine(CanonicalRecord, Base):
     """Canonical fulfilment line record (EDI 855 / 856 / 810 line)."""
 
     __tablename__ = "fulfilment_line"
-    __table_args__ = (Index("ix_fulfilment_line_order_ref", "order_ref"),)
+    __table_args__ = (Index("ix_fulfilment_line_order_ref", "order_ref"), WITHOUT_ROWID)
 
     kind: Mapped[str | None] = mapped_column(String())
     order_ref: Mapped[str | None] = mapped_column(String())
@@ -253,7 +261,7 @@ class Payment(CanonicalRecord, Base):
     """Canonical payment record."""
 
     __tablename__ = "payment"
-    __table_args__ = (Index("ix_payment_party_ref", "party_ref"),)
+    __table_args__ = (Index("ix_payment_party_ref", "party_ref"), WITHOUT_ROWID)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     payment_date: Mapped[dt.date | None] = mapped_column(Date())
@@ -268,7 +276,7 @@ class RemittanceLine(CanonicalRecord, Base):
     """Canonical remittance line record."""
 
     __tablename__ = "remittance_line"
-    __table_args__ = (Index("ix_remittance_line_party_ref", "party_ref"),)
+    __table_args__ = (Index("ix_remittance_line_party_ref", "party_ref"), WITHOUT_ROWID)
 
     trace: Mapped[str | None] = mapped_column(String())
     party_ref: Mapped[str | None] = mapped_column(String())
@@ -283,7 +291,7 @@ class Opportunity(CanonicalRecord, Base):
     """Canonical opportunity record."""
 
     __tablename__ = "opportunity"
-    __table_args__ = (Index("ix_opportunity_party_ref", "party_ref"),)
+    __table_args__ = (Index("ix_opportunity_party_ref", "party_ref"), WITHOUT_ROWID)
 
     party_ref: Mapped[str | None] = mapped_column(String())
     name: Mapped[str | None] = mapped_column(String())

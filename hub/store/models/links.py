@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.store.base import Base
+from hub.store.base import WITHOUT_ROWID, Base
 from hub.store.types import UTCDateTime
 
 
@@ -16,7 +16,7 @@ class CrosswalkLink(Base):
     """(entity, system, external id) -> canonical id, with how the link was made."""
 
     __tablename__ = "crosswalk"
-    __table_args__ = (Index("ix_crosswalk_canonical", "entity", "canonical_id"),)
+    __table_args__ = (Index("ix_crosswalk_canonical", "entity", "canonical_id"), WITHOUT_ROWID)
 
     entity: Mapped[str] = mapped_column(String(), primary_key=True)
     system: Mapped[str] = mapped_column(String(), primary_key=True)
@@ -36,6 +36,7 @@ class MatchKey(Base):
     them to find the blocks a changed record leaves or joins without re-preparing every record)."""
 
     __tablename__ = "match_key"
+    __table_args__ = WITHOUT_ROWID
 
     entity: Mapped[str] = mapped_column(String(), primary_key=True)
     system: Mapped[str] = mapped_column(String(), primary_key=True)
@@ -81,6 +82,7 @@ class GoldenLineage(Base):
     """Which system, record and run produced one field of one golden record."""
 
     __tablename__ = "golden_lineage"
+    __table_args__ = WITHOUT_ROWID
 
     entity: Mapped[str] = mapped_column(String(), primary_key=True)
     canonical_id: Mapped[str] = mapped_column(String(), primary_key=True)

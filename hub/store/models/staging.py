@@ -7,14 +7,20 @@ import datetime as dt
 from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.store.base import Base
+from hub.store.base import WITHOUT_ROWID, Base
 from hub.store.types import UTCDateTime
 
 
 class SourceRecord(Base):
-    """A record as read from a system; ``mapped_hash`` is the ``hash`` the map stage last processed."""
+    """A record as read from a system.
+
+    ``mapped_hash`` is the fingerprint of the mapping rules its current payload was last mapped
+    under (NULL: not mapped yet, or to be mapped again). Whatever writes ``hash`` writes it too,
+    so the record is current exactly when it equals the stream's rules fingerprint.
+    """
 
     __tablename__ = "source_record"
+    __table_args__ = WITHOUT_ROWID
     system: Mapped[str] = mapped_column(String(), primary_key=True)
     stream: Mapped[str] = mapped_column(String(), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(), primary_key=True)
