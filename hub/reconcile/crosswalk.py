@@ -138,7 +138,9 @@ def load_existing(
     conn: Connection, entity: str, members: str | None = None
 ) -> dict[Member, tuple[str, str, float | None, Any, str | None]]:
     """Current crosswalk rows of ``entity``: member -> (canonical id, rule, score, explanation, scope);
-    only the members listed in the key table ``members`` (columns system, external_id) when given."""
+    only the members listed in the key table ``members`` (columns system, external_id) when given.
+    The explanation is as the driver returns it: parsed, or (SQLite) its stored JSON text, which
+    :func:`_write_links` compares as text first."""
     cols = "c.system, c.external_id, c.canonical_id, c.rule, c.score, c.explanation, c.scope"
     if members is None:
         sql, params = f"SELECT {cols} FROM crosswalk c WHERE c.entity = :e", {"e": entity}
@@ -150,8 +152,6 @@ def load_existing(
         params = {"e": entity}
     out = {}
     for s, e, cid, rule, score, expl, scope in conn.execute(text(sql), params):
-        if isinstance(expl, str):
-            expl = json.loads(expl)
         out[(s, e)] = (cid, rule, score, expl, scope)
     return out
 
@@ -263,15 +263,10 @@ def _write_links(
                 cid = ids[m]
                 old = current.get(m)
                 # the explanation is compared (in its stored JSON form) only when all else is equal
-                if (
-                    old is not None
-                    and old[0] == cid
-                    and old[1] == rule
-                    and _same_score(old[2], score)
-                    and old[4] == sc
-                    and old[3] == (expl := _jsonable(expl))
-                ):
-                    continue
+                if old is not None and old[0] == cid and old[1] == rule and _same_score(old[2], score) and old[4] == sc:
+                    same, expl = _same_explanation(old[3], expl)
+                    if same:
+                        continue
                 rows.append(
                     {
                         "entity": entity,
@@ -319,6 +314,13 @@ def _same_score(a: float | None, b: float | None) -> bool:
     return abs(a - b) < 1e-9
 
 
-def _jsonable(value: Any) -> Any:
-    """The value as it reads back from a JSON column (tuples become lists, keys strings)."""
-    return None if value is None else json.loads(json.dumps(value, sort_keys=True, default=str))
+def _same_explanation(stored: Any, expl: Any) -> tuple[bool, Any]:
+    """Whether a stored explanation (parsed, or its JSON text) equals ``expl``, and ``expl`` as it
+    reads back from a JSON column. Text written from the same value is compared as text (no parse)."""
+    if expl is None:
+        return (json.loads(stored) if isinstance(stored, str) else stored) is None, None
+    txt = json.dumps(expl, sort_keys=True, default=str)
+    if isinstance(stored, str) and stored == txt:
+        return True, expl
+    value = json.loads(txt)
+    return (json.loads(stored) if isinstance(stored, str) else stored) == value, value

@@ -23,7 +23,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -124,8 +124,6 @@ class OrderLinkResult:
 LineLookup = Callable[[str, str], Sequence[OrderLine]]
 """(system, order external id) -> the order's lines (empty when unknown)."""
 
-_ORDER_FIELDS = tuple(f.name for f in fields(SalesOrder))
-
 
 # ----------------------------------------------------------------------------- coercion
 def coerce_decimal(value: Any, field: str, ext: str | None) -> Decimal | None:
@@ -175,23 +173,24 @@ def as_order(obj: SalesOrder | Mapping[str, Any]) -> SalesOrder:
     """A SalesOrder from itself or from a dict with canonical field names (extra keys ignored)."""
     if isinstance(obj, SalesOrder):
         return obj
-    ext = clean_str(obj.get("external_id"))
-    if ext is None or clean_str(obj.get("system")) is None:
+    get = obj.get
+    ext = clean_str(get("external_id"))
+    system = clean_str(get("system"))
+    if ext is None or system is None:
         raise MappingError(
             "sales order without system/external_id", external_id=ext, field="external_id" if ext is None else "system"
         )
-    vals = {k: obj.get(k) for k in _ORDER_FIELDS}
     return SalesOrder(
-        system=clean_str(vals["system"]) or "",
+        system=system,
         external_id=ext,
-        party_ref=clean_str(vals["party_ref"]),
-        order_number=clean_str(vals["order_number"]),
-        order_date=coerce_date(vals["order_date"], "order_date", ext),
-        status=clean_str(vals["status"]),
-        source_status=clean_str(vals["source_status"]),
-        amount=coerce_decimal(vals["amount"], "amount", ext),
-        source_ref=clean_str(vals["source_ref"]),
-        erp_order_no=clean_str(vals["erp_order_no"]),
+        party_ref=clean_str(get("party_ref")),
+        order_number=clean_str(get("order_number")),
+        order_date=coerce_date(get("order_date"), "order_date", ext),
+        status=clean_str(get("status")),
+        source_status=clean_str(get("source_status")),
+        amount=coerce_decimal(get("amount"), "amount", ext),
+        source_ref=clean_str(get("source_ref")),
+        erp_order_no=clean_str(get("erp_order_no")),
     )
 
 
@@ -387,16 +386,20 @@ def find_edi_origins(
     edi_orders: Iterable[SalesOrder | Mapping[str, Any]],
     lines: LineLookup | None = None,
     config: OrderLinkConfig | None = None,
+    drp_refs: Callable[[], Iterable[SalesOrder | Mapping[str, Any]]] | None = None,
 ) -> dict[str, EdiOrigin]:
     """DRP order -> the EDI 850 it came from, over every customer (what :func:`link_orders`
     does with ``edi_orders``). ``drp_orders()`` is called twice, so the DRP orders can be
-    streamed instead of held: once for 来源单号 references, once for content matches."""
+    streamed instead of held: once for 来源单号 references, once for content matches.
+    ``drp_refs()``, when given, replaces it for the references: the same orders in the same
+    order (those without a reference may be left out), with only system, external id and
+    ``source_ref``."""
     cfg = config or OrderLinkConfig()
     po_by_number = _po_index(edi_orders)
     edi: dict[str, EdiOrigin] = {}
     if not po_by_number:
         return edi
-    for raw in drp_orders():  # only the reference is needed here: no full conversion per order
+    for raw in (drp_refs or drp_orders)():  # only the reference is needed here: no full conversion per order
         key = normalize_order_number(clean_str(_raw(raw, "source_ref")))
         if key is not None and key in po_by_number:
             o = as_order(raw)

@@ -156,6 +156,10 @@ class _EdiIndex:
         ]
         self.po_ext = {o.order_number: o.external_id for o in edi_orders if o.order_number}
         self.all_pos = sorted(o.external_id for o in edi_orders)
+        refs_sql = (
+            "SELECT external_id, source_ref FROM sales_order WHERE system = ? AND deleted = ? "
+            "AND source_ref IS NOT NULL ORDER BY external_id"
+        )
         self.origins: dict[str, EdiOrigin] = find_edi_origins(
             lambda: (
                 {**r, "system": roles.drp}
@@ -164,6 +168,11 @@ class _EdiIndex:
             edi_orders,
             lines,
             rules.orders.link,
+            # the 来源单号 pass reads the orders with a reference, and only that (no amounts or dates to convert)
+            drp_refs=lambda: (
+                {**r, "system": roles.drp}
+                for r in stream_rows(conn, refs_sql, [roles.drp, False], ["external_id", "source_ref"])
+            ),
         )
         del edi_orders
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, column, delete, or_, select, table
+from sqlalchemy import Connection, and_, column, delete, select, table, text
 
 from hub.canonical import REF_ENTITY, fields_of
 from hub.reconcile.crosswalk import canonical_ids
@@ -29,9 +29,15 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str
 
 
 def _clusters(
-    conn: Connection, entity: str, fields: list[str], since: int | None, ref_fields: Sequence[str] = ()
+    conn: Connection,
+    entity: str,
+    fields: list[str],
+    since: int | None,
+    refs: Mapping[str, Mapping[tuple[str, str], str]] | None = None,
 ) -> Iterator[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
-    """Each cluster's members, with the run that last changed each member's row."""
+    """Each cluster's members, with the run that last changed each member's row. ``refs``: per
+    reference field, the canonical ids of the referenced records, which replace the references."""
+    refs = refs or {}
     t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
     joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
     q = (
@@ -43,24 +49,68 @@ def _clusters(
     if since is not None:
         # only clusters with a member or a link changed after the last reconciliation
         # ... or a member pointing at a record whose own link changed (its canonical id may have)
-        ref = cw.alias("ref")
-        relinked = [
-            select(ref.c.external_id)
-            .where(
-                ref.c.entity == REF_ENTITY[f],
-                ref.c.system == t.c.system,
-                ref.c.external_id == t.c[f],
-                ref.c.changed_run > since,
+        cids = _changed_cids(conn, entity, since, list(refs))
+        if not cids:
+            return
+        with key_table(conn, ("canonical_id",), ((c,) for c in sorted(cids))) as name:
+            # CROSS JOIN fixes the join order on SQLite: the changed clusters first, then their links and rows by index
+            cols = ", ".join(f"t.{c}" for c in ("system", "external_id", "run_id", *fields))
+            sql = (
+                f"SELECT cw.canonical_id, {cols} FROM {name} k CROSS JOIN crosswalk cw CROSS JOIN {t.name} t "
+                "WHERE cw.entity = :e AND cw.canonical_id = k.canonical_id AND t.system = cw.system "
+                "AND t.external_id = cw.external_id AND t.deleted = :f ORDER BY 1, 2, 3"
             )
-            .exists()
-            for f in ref_fields
-        ]
-        changed = (
-            select(cw.c.canonical_id)
-            .join(t, joined)
-            .where(cw.c.entity == entity, or_(t.c.run_id > since, cw.c.changed_run > since, *relinked))
+            typed = text(sql).columns(
+                cw.c.canonical_id, t.c.system, t.c.external_id, t.c.run_id, *[t.c[f] for f in fields]
+            )
+            yield from _grouped(conn, typed.bindparams(e=entity, f=False), fields, refs)
+        return
+    yield from _grouped(conn, q, fields, refs)
+
+
+def _changed_cids(conn: Connection, entity: str, since: int, ref_fields: Sequence[str]) -> set[str]:
+    """Canonical ids of the clusters of ``entity`` with a member row or a link changed after run
+    ``since``, or with a member whose ``ref_fields`` point at a record whose link changed.
+
+    One query per cause (a single query OR-ing them costs a crosswalk lookup per member row
+    of the entity); the referenced records whose link changed are few and are joined from a
+    key table. CROSS JOIN fixes SQLite's join order (the smaller or indexed side first).
+    """
+    t = MODELS[entity].__table__
+    tn = t.name
+    member = "cw.entity = :e AND cw.system = t.system AND cw.external_id = t.external_id"
+    p = {"e": entity, "s": since}
+    out = {
+        r[0]
+        for r in conn.execute(
+            text(f"SELECT cw.canonical_id FROM {tn} t CROSS JOIN crosswalk cw WHERE t.run_id > :s AND {member}"), p
         )
-        q = q.where(cw.c.canonical_id.in_(changed))
+    }
+    sql = f"SELECT cw.canonical_id FROM crosswalk cw CROSS JOIN {tn} t WHERE cw.entity = :e AND cw.changed_run > :s AND {member}"
+    out.update(r[0] for r in conn.execute(text(sql), p))
+    indexed = {ix.columns[0].name for ix in t.indexes if len(ix.columns)}
+    for ref_entity in sorted({REF_ENTITY[f] for f in ref_fields}):
+        sql = "SELECT system, external_id FROM crosswalk WHERE entity = :r AND changed_run > :s"
+        relinked = list(conn.execute(text(sql), {"r": ref_entity, "s": since}))
+        if not relinked:
+            continue
+        with key_table(conn, ("system", "external_id"), relinked) as ref:
+            for f in (f for f in ref_fields if REF_ENTITY[f] == ref_entity):
+                # a field with an index: the relinked records first, their referrers by index; else one scan
+                pair = f"{ref} x CROSS JOIN {tn} t" if f in indexed else f"{tn} t CROSS JOIN {ref} x"
+                sql = (
+                    f"SELECT cw.canonical_id FROM {pair} CROSS JOIN crosswalk cw WHERE t.system = x.system "
+                    f"AND t.{f} = x.external_id AND {member}"
+                )
+                out.update(r[0] for r in conn.execute(text(sql), {"e": entity}))
+    return out
+
+
+def _grouped(
+    conn: Connection, q: Any, fields: list[str], refs: Mapping[str, Mapping[tuple[str, str], str]]
+) -> Iterator[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
+    """The rows of ``q`` (canonical id, system, external id, run, fields...) grouped by canonical id,
+    references translated through ``refs`` (a reference without a canonical id stays as it is)."""
     current: str | None = None
     members: list[Candidate] = []
     runs: dict[tuple[str, str], int | None] = {}
@@ -70,7 +120,12 @@ def _clusters(
             if members:
                 yield current, members, runs  # type: ignore[misc]
             current, members, runs = cid, [], {}
-        members.append(Candidate(row[1], row[2], dict(zip(fields, row[4:]))))
+        values = dict(zip(fields, row[4:]))
+        for f, ids in refs.items():
+            v = values[f]
+            if v is not None:
+                values[f] = ids.get((row[1], v), v)
+        members.append(Candidate(row[1], row[2], values))
         runs[(row[1], row[2])] = row[3]
     if members:
         yield current, members, runs  # type: ignore[misc]
@@ -153,15 +208,30 @@ def _any(conn: Connection, query: Any) -> bool:
 
 
 def build_entity_goldens(
-    conn: Connection, entity: str, rules: SurvivorshipRules, run_id: int, reconciled: set[str], since: int | None = None
+    conn: Connection,
+    entity: str,
+    rules: SurvivorshipRules,
+    run_id: int,
+    reconciled: set[str],
+    since: int | None = None,
+    ref_ids: dict[str, dict[tuple[str, str], str]] | None = None,
 ) -> dict[str, int]:
     """Golden rows and lineage for the clusters of ``entity``; returns change counts.
 
     With ``since`` (the run of the last completed reconciliation) only clusters whose members
-    or links changed after it are rebuilt; without it, all of them.
+    or links changed after it are rebuilt; without it, all of them. ``ref_ids``: canonical ids
+    per referenced entity read so far (filled here; shared by the entities of one stage, whose
+    golden builds do not change the crosswalk).
     """
     fields = list(fields_of(entity))
-    refs = {f: canonical_ids(conn, REF_ENTITY[f]) for f in fields if f in REF_ENTITY and REF_ENTITY[f] in reconciled}
+    ref_ids = {} if ref_ids is None else ref_ids
+    refs = {}
+    for f in fields:
+        if f in REF_ENTITY and REF_ENTITY[f] in reconciled:
+            ref = REF_ENTITY[f]
+            if ref not in ref_ids:
+                ref_ids[ref] = canonical_ids(conn, ref)
+            refs[f] = ref_ids[ref]
     table = MODELS[entity].__table__
     rows: list[dict[str, Any]] = []
     built: list[tuple[str, Golden, dict[tuple[str, str], int | None]]] = []
@@ -189,23 +259,7 @@ def build_entity_goldens(
         lineage_changed += _write_lineage(conn, lineage, fresh=not stored)
         rows, built = [], []
 
-    for cid, members, runs in _clusters(conn, entity, fields, since, list(refs)):
-        if refs:
-            members = [
-                Candidate(
-                    m.system,
-                    m.external_id,
-                    {
-                        **m.values,
-                        **{
-                            f: refs[f].get((m.system, m.values[f]), m.values[f])
-                            for f in refs
-                            if m.values.get(f) is not None
-                        },
-                    },
-                )
-                for m in members
-            ]
+    for cid, members, runs in _clusters(conn, entity, fields, since, refs):
         g = build_golden(cid, members, fields, rules)
         values = [g.values[f] for f in fields]
         row = dict(zip(fields, values))
@@ -221,8 +275,27 @@ def build_entity_goldens(
         if len(rows) >= _CHUNK:
             flush()
     flush()
-    cw = CrosswalkLink.__table__
-    live = select(cw.c.canonical_id).where(cw.c.entity == entity)
-    removed = conn.execute(delete(table).where(table.c.system == GOLDEN, table.c.external_id.not_in(live))).rowcount
-    conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live)))
-    return {"golden_changed": changed, "golden_removed": removed or 0, "lineage_changed": lineage_changed}
+    removed = _remove_gone(conn, entity)
+    return {"golden_changed": changed, "golden_removed": removed, "lineage_changed": lineage_changed}
+
+
+def _remove_gone(conn: Connection, entity: str) -> int:
+    """Delete the golden rows and lineage of canonical ids no crosswalk link holds any more;
+    returns how many golden rows went. The ids are compared as sets read from the indexes
+    (a ``NOT IN`` delete probes once per lineage row), and nothing is deleted when none went."""
+    t = MODELS[entity].__table__
+    lt = GoldenLineage.__table__
+    live = {
+        r[0] for r in conn.execute(text("SELECT DISTINCT canonical_id FROM crosswalk WHERE entity = :e"), {"e": entity})
+    }
+    golden = [r[0] for r in conn.execute(select(t.c.external_id).where(t.c.system == GOLDEN)) if r[0] not in live]
+    sql = "SELECT DISTINCT canonical_id FROM golden_lineage WHERE entity = :e"
+    lineage = [r[0] for r in conn.execute(text(sql), {"e": entity}) if r[0] not in live]
+    removed = 0
+    for start in range(0, len(golden), 500):
+        chunk = golden[start : start + 500]
+        removed += conn.execute(delete(t).where(t.c.system == GOLDEN, t.c.external_id.in_(chunk))).rowcount or 0
+    for start in range(0, len(lineage), 500):
+        chunk = lineage[start : start + 500]
+        conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.in_(chunk)))
+    return removed

@@ -63,6 +63,15 @@ def memo_rows(
                         v = row[i]
                         if v is None:
                             continue
+                        if type(v) is str:  # SQLite's decimal text: the common case, inline
+                            got = memo.get(v)
+                            if got is None:
+                                got = plain_text_decimal(v)
+                                if len(memo) >= _MEMO:
+                                    memo.clear()
+                                memo[v] = got
+                            row[i] = got
+                            continue
                         key = _memo_key(v)
                         got = memo.get(key) if key is not None else None
                         if got is None:

@@ -257,11 +257,12 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
             analyze(conn, LINK_TABLES)
     from hub.reconcile.matcher import gc_paused
 
+    ref_ids: dict[str, dict[tuple[str, str], str]] = {}  # the crosswalk is final by now: read once per entity
     for entity, surv in cfg.survivorship.items():
         # clusters with a changed member or link, or pointing at a record whose link changed;
         # golden rows and lineage are long-lived and acyclic: no collector scans while building
         with gc_paused(), job.engine.begin() as conn:
-            result = build_entity_goldens(conn, entity, surv, job.run_id, set(cfg.entities), since)
+            result = build_entity_goldens(conn, entity, surv, job.run_id, set(cfg.entities), since, ref_ids)
         counts.rows_changed += result["golden_changed"] + result["golden_removed"]
         counts.detail.setdefault(entity, {}).update(result)
 
