@@ -9,17 +9,22 @@ call :func:`read_commission_base`, so the figures in the report are the figures 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from hub.push.attribution import order_owners
 from hub.push.commission import paid_dates
 from hub.push.flow_data import crosswalk, raw_records, records
 from hub.reconcile.orders import normalize_order_number
+from hub.store.models import CrosswalkLink
 
 __all__ = ["CommissionBase", "read_commission_base"]
+
+#: the invoice fields the base itself reads (settlement, attribution, the commission figures)
+INVOICE_FIELDS = ("party_ref", "invoice_date", "amount", "open_amount", "order_ref")
 
 
 @dataclass(frozen=True)
@@ -38,12 +43,23 @@ class CommissionBase:
 
 
 def read_commission_base(
-    conn: Connection, drp: str, crm: str, order_stream: str = "Order", opportunity_stream: str = "Opportunity"
+    conn: Connection,
+    drp: str,
+    crm: str,
+    order_stream: str = "Order",
+    opportunity_stream: str = "Opportunity",
+    *,
+    invoice_fields: Sequence[str] | None = None,
 ) -> CommissionBase:
-    """Read the store once: invoices, payments, the DRP order -> CRM order links and who sold each CRM order."""
-    invoices = records(conn, "invoice", drp)
-    paid = paid_dates(invoices, records(conn, "payment", drp))
-    crm_order_of = crosswalk(conn, "sales_order", drp, crm)
+    """Read the store once: invoices, payments, the DRP order -> CRM order links and who sold each CRM order.
+
+    ``invoice_fields``: the invoice fields the caller reads besides those the base needs
+    (default: every canonical field).
+    """
+    fields = None if invoice_fields is None else list(dict.fromkeys((*INVOICE_FIELDS, *invoice_fields)))
+    invoices = records(conn, "invoice", drp, fields)
+    paid = paid_dates(invoices, records(conn, "payment", drp, ("party_ref", "payment_date", "amount")))
+    crm_order_of = _first_links(conn, "sales_order", drp, crm)
     owner_fields = ("AccountId", "OwnerId")  # all the attribution reads of an order or opportunity
     raw = {
         order_stream: raw_records(conn, crm, order_stream, owner_fields),
@@ -52,8 +68,10 @@ def read_commission_base(
     # a DRP order made from a closed-won opportunity names the opportunity as its 来源单号
     opp_ids = {normalize_order_number(k): k for k in raw[opportunity_stream]}
     for o in records(conn, "sales_order", drp, ("source_ref",)):
+        if o["external_id"] in crm_order_of:
+            continue  # linked to its CRM order already
         opp = opp_ids.get(normalize_order_number(o.get("source_ref")))
-        if opp and o["external_id"] not in crm_order_of:
+        if opp:
             crm_order_of[o["external_id"]] = opp
     # the salesperson on the order when the hub first read it, not whoever owns the order or account now
     owner, fresh = order_owners(conn, crm, raw, raw_records(conn, crm, "Account", ("OwnerId",)))
@@ -62,7 +80,7 @@ def read_commission_base(
         who = owner.get(crm_order_of.get(inv.get("order_ref") or "") or "")
         if who is not None:
             earner[inv["external_id"]] = who
-    drp_people = {p["external_id"]: p for p in records(conn, "salesperson", drp)}
+    drp_people = {p["external_id"]: p for p in records(conn, "salesperson", drp, ("team", "commission_rate"))}
     people = {
         u: {
             "drp": d,
@@ -72,3 +90,15 @@ def read_commission_base(
         for u, d in crosswalk(conn, "salesperson", crm, drp).items()
     }
     return CommissionBase(invoices, paid, earner, people, fresh)
+
+
+def _first_links(conn: Connection, entity: str, source: str, target: str) -> dict[str, str]:
+    """``source`` id -> the first (lowest) ``target`` id in its crosswalk cluster: what
+    :func:`hub.push.flow_data.crosswalk` gives, from two key-ordered reads and no sort."""
+    cw = CrosswalkLink.__table__
+    first: dict[str, str] = {}
+    q = select(cw.c.canonical_id, cw.c.external_id).where(cw.c.entity == entity, cw.c.system == target)
+    for cid, ext in conn.execute(q.order_by(cw.c.external_id)):
+        first.setdefault(cid, ext)
+    q = select(cw.c.external_id, cw.c.canonical_id).where(cw.c.entity == entity, cw.c.system == source)
+    return {ext: first[cid] for ext, cid in conn.execute(q.order_by(cw.c.external_id)) if cid in first}

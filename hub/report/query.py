@@ -1,14 +1,17 @@
 """Store reads the sections share: streamed canonical rows, names, runs and the discrepancies alive at a run.
 
 Money columns are exact decimals stored as text on SQLite, so sums are taken in Python over
-streamed rows (``yield_per``) rather than with SQL ``SUM``; memory stays proportional to the
-number of groups (customers, salespeople), never to the number of rows.
+streamed rows (``yield_per``) rather than with SQL ``SUM``. The DRP customers, invoices and orders
+that several sections add up are read once per report as compact named tuples
+(:func:`read_rows`, held by the section context for one build); the other reads stream.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -19,6 +22,8 @@ from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, Run
 
 __all__ = [
     "stream",
+    "read_rows",
+    "SHARED_FIELDS",
     "rows_by_ids",
     "names",
     "resolve_run",
@@ -41,6 +46,27 @@ def stream(conn: Connection, entity: str, system: str, fields: Sequence[str], **
     keys = ("external_id", *fields)
     for row in conn.execute(q.order_by(t.c.external_id).execution_options(yield_per=5000)):
         yield dict(zip(keys, row))  # plain tuples zipped: a RowMapping per row costs more than the query
+
+
+#: the fields of the DRP tables several sections read: read once per report (``SectionContext.rows``)
+SHARED_FIELDS: dict[str, tuple[str, ...]] = {
+    "party": ("name", "channel_level", "parent_ref", "credit_limit", "owner_ref"),
+    "invoice": ("party_ref", "invoice_date", "due_date", "amount", "open_amount"),
+    "sales_order": ("party_ref", "order_date", "amount", "status"),
+}
+
+
+@cache
+def _row_type(entity: str, fields: tuple[str, ...]) -> Any:
+    return namedtuple(f"{entity}_row", ("external_id", *fields))
+
+
+def read_rows(conn: Connection, entity: str, system: str, fields: Sequence[str]) -> list[Any]:
+    """Live rows of one entity and system as named tuples (``external_id`` plus ``fields``), by external id."""
+    t = MODELS[entity].__table__
+    q = select(t.c.external_id, *(t.c[f] for f in fields)).where(t.c.system == system, t.c.deleted.is_(False))
+    make = _row_type(entity, tuple(fields))._make
+    return [make(row) for row in conn.execute(q.order_by(t.c.external_id).execution_options(yield_per=5000))]
 
 
 def rows_by_ids(

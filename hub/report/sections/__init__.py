@@ -7,7 +7,7 @@ reads the store (through :mod:`hub.report.query`) and returns plain data.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any
 
@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from hub.report.config import SECTION_KEYS, ReportConfig
 from hub.report.model import Column, Scope, Section, Table
+from hub.report.query import SHARED_FIELDS, read_rows
 
 __all__ = ["SectionContext", "builder", "make_table", "SECTION_KEYS"]
 
@@ -25,6 +26,17 @@ class SectionContext:
 
     scope: Scope
     config: ReportConfig
+    #: tables read for this report so far (:meth:`rows`)
+    cache: dict[tuple[str, str], list[Any]] = field(default_factory=dict, compare=False, repr=False)
+
+    def rows(self, conn: Connection, entity: str, system: str) -> list[Any]:
+        """Live rows of ``entity`` (party, invoice, sales_order) from ``system`` with the fields in
+        :data:`hub.report.query.SHARED_FIELDS`, as named tuples by external id: read once for all
+        the sections of one report."""
+        key = (entity, system)
+        if key not in self.cache:
+            self.cache[key] = read_rows(conn, entity, system, SHARED_FIELDS[entity])
+        return self.cache[key]
 
     @property
     def roles(self) -> Any:

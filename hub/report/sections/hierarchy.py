@@ -17,7 +17,6 @@ from sqlalchemy import Connection
 
 from hub.report.cells import money, ratio
 from hub.report.model import Column, Figure, Section
-from hub.report.query import stream
 from hub.report.sections import SectionContext, make_table
 from hub.report.sections.team import in_teams, sellers
 
@@ -54,45 +53,42 @@ def _own(conn: Connection, ctx: SectionContext, wanted: Iterable[str]) -> dict[s
     keep = set(wanted)
     own: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(MEASURES, Decimal(0)))
     booked, open_st = set(cfg.booked_order_statuses), set(cfg.open_order_statuses)
-    for r in stream(conn, "sales_order", roles.drp, ["party_ref", "order_date", "amount", "status"]):
-        if r["amount"] is None or r["party_ref"] not in keep:
+    for r in ctx.rows(conn, "sales_order", roles.drp):
+        if r.amount is None or r.party_ref not in keep:
             continue
-        if r["status"] in booked and scope.in_range(r["order_date"]):
-            own[r["party_ref"]]["sales"] += r["amount"]
-        if r["status"] in open_st:
-            own[r["party_ref"]]["open_orders"] += r["amount"]
-    for r in stream(conn, "invoice", roles.drp, ["party_ref", "invoice_date", "amount", "open_amount"]):
-        amt = r["open_amount"] if r["open_amount"] is not None else r["amount"]
-        if not amt or amt <= 0 or r["party_ref"] not in keep:
+        if r.status in booked and scope.in_range(r.order_date):
+            own[r.party_ref]["sales"] += r.amount
+        if r.status in open_st:
+            own[r.party_ref]["open_orders"] += r.amount
+    for r in ctx.rows(conn, "invoice", roles.drp):
+        amt = r.open_amount if r.open_amount is not None else r.amount
+        if not amt or amt <= 0 or r.party_ref not in keep:
             continue
-        if r["invoice_date"] is None or r["invoice_date"] <= scope.as_of:
-            own[r["party_ref"]]["receivables"] += amt
+        if r.invoice_date is None or r.invoice_date <= scope.as_of:
+            own[r.party_ref]["receivables"] += amt
     return own
 
 
 def build(conn: Connection, ctx: SectionContext) -> Section:
     roles = ctx.roles
     people = sellers(conn, roles.drp)
-    parties = {
-        r["external_id"]: r
-        for r in stream(conn, "party", roles.drp, ["name", "channel_level", "parent_ref", "credit_limit", "owner_ref"])
-    }
-    wanted = [c for c, p in parties.items() if in_teams(p["owner_ref"], people, ctx.scope.teams)]
-    totals = rollup({c: p["parent_ref"] for c, p in parties.items()}, _own(conn, ctx, wanted))
+    parties = {r.external_id: r for r in ctx.rows(conn, "party", roles.drp)}
+    wanted = [c for c, p in parties.items() if in_teams(p.owner_ref, people, ctx.scope.teams)]
+    totals = rollup({c: p.parent_ref for c, p in parties.items()}, _own(conn, ctx, wanted))
     rows = []
     for code, p in parties.items():
         t = totals.get(code)
-        if p["channel_level"] not in ROLLUP_LEVELS or t is None or (code not in wanted and not t["below"]):
+        if p.channel_level not in ROLLUP_LEVELS or t is None or (code not in wanted and not t["below"]):
             continue
         used = t["receivables"] + t["open_orders"]
-        limit = p["credit_limit"]
-        parent = parties.get(p["parent_ref"] or "")
+        limit = p.credit_limit
+        parent = parties.get(p.parent_ref or "")
         rows.append(
             (
-                p["channel_level"],
+                p.channel_level,
                 code,
-                p["name"],
-                (parent or {}).get("name") or p["parent_ref"],
+                p.name,
+                (parent.name if parent else None) or p.parent_ref,
                 t["below"],
                 money(t["sales"]),
                 money(t["receivables"]),

@@ -44,46 +44,50 @@ def bucket(days: int | None, basis: str) -> str:
 def build(conn: Connection, ctx: SectionContext) -> Section:
     scope, roles, cfg = ctx.scope, ctx.roles, ctx.config
     people = sellers(conn, roles.drp)
-    parties = {r["external_id"]: r for r in stream(conn, "party", roles.drp, ["name", "credit_limit", "owner_ref"])}
+    parties = {r.external_id: r for r in ctx.rows(conn, "party", roles.drp)}
+
+    def owner_of(code: str | None) -> str | None:
+        p = parties.get(code or "")
+        return p.owner_ref if p else None
 
     def wanted(code: str | None) -> bool:
-        return in_teams((parties.get(code or "") or {}).get("owner_ref"), people, scope.teams)
+        return in_teams(owner_of(code), people, scope.teams)
 
     aging: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, Decimal(0)))
     open_inv: dict[str, Decimal] = defaultdict(Decimal)
     invoice_count: dict[str, int] = defaultdict(int)
-    for r in stream(conn, "invoice", roles.drp, ["party_ref", "invoice_date", "due_date", "amount", "open_amount"]):
-        amt = r["open_amount"] if r["open_amount"] is not None else r["amount"]
-        if not amt or amt <= 0 or not wanted(r["party_ref"]):
+    for r in ctx.rows(conn, "invoice", roles.drp):
+        amt = r.open_amount if r.open_amount is not None else r.amount
+        if not amt or amt <= 0 or not wanted(r.party_ref):
             continue
-        if r["invoice_date"] is not None and r["invoice_date"] > scope.as_of:
+        if r.invoice_date is not None and r.invoice_date > scope.as_of:
             continue
-        ref = r[cfg.aging_basis] or r["invoice_date"]
+        ref = getattr(r, cfg.aging_basis) or r.invoice_date
         days = (scope.as_of - ref).days if ref is not None else None
-        aging[r["party_ref"]][bucket(days, cfg.aging_basis)] += amt
-        open_inv[r["party_ref"]] += amt
-        invoice_count[r["party_ref"]] += 1
+        aging[r.party_ref][bucket(days, cfg.aging_basis)] += amt
+        open_inv[r.party_ref] += amt
+        invoice_count[r.party_ref] += 1
     open_ord: dict[str, Decimal] = defaultdict(Decimal)
-    for r in stream(
-        conn, "sales_order", roles.drp, ["party_ref", "amount", "status"], status=list(cfg.open_order_statuses)
-    ):
-        if r["amount"] is not None and wanted(r["party_ref"]):
-            open_ord[r["party_ref"]] += r["amount"]
+    open_st = set(cfg.open_order_statuses)
+    for r in ctx.rows(conn, "sales_order", roles.drp):
+        if r.status in open_st and r.amount is not None and wanted(r.party_ref):
+            open_ord[r.party_ref] += r.amount
 
     def label(code: str) -> str:
-        return (parties.get(code) or {}).get("name") or code
+        p = parties.get(code)
+        return (p.name if p else None) or code
 
     credit_rows = []
     for code, p in parties.items():
-        limit = p["credit_limit"]
+        limit = p.credit_limit
         exposure = open_inv.get(code, Decimal(0)) + open_ord.get(code, Decimal(0))
         if limit is None or exposure <= 0 or exposure <= limit or not wanted(code):
             continue
         credit_rows.append(
             (
                 code,
-                p["name"],
-                team_of(p["owner_ref"], people),
+                p.name,
+                team_of(p.owner_ref, people),
                 money(limit),
                 money(open_inv.get(code)),
                 invoice_count.get(code, 0),
@@ -101,7 +105,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
             (
                 code,
                 label(code),
-                team_of((parties.get(code) or {}).get("owner_ref"), people),
+                team_of(owner_of(code), people),
                 money(open_inv[code]),
                 *(money(b[k]) for k in BUCKETS),
             )

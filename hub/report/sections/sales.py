@@ -28,21 +28,21 @@ MEASURES = ("crm_booked", "drp_orders", "invoiced", "collected", "open")
 def build(conn: Connection, ctx: SectionContext) -> Section:
     scope, roles, cfg = ctx.scope, ctx.roles, ctx.config
     people = sellers(conn, roles.drp)
-    owner = {r["external_id"]: r["owner_ref"] for r in stream(conn, "party", roles.drp, ["owner_ref"])}
+    owner = {r.external_id: r.owner_ref for r in ctx.rows(conn, "party", roles.drp)}
     acc: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(MEASURES, _ZERO))
 
-    for r in stream(conn, "invoice", roles.drp, ["party_ref", "invoice_date", "amount", "open_amount"]):
-        if r["amount"] is None or not scope.in_range(r["invoice_date"]):
+    for r in ctx.rows(conn, "invoice", roles.drp):
+        if r.amount is None or not scope.in_range(r.invoice_date):
             continue
-        a = acc[owner.get(r["party_ref"]) or UNASSIGNED]
-        open_amt = r["open_amount"] if r["open_amount"] is not None else _ZERO
-        a["invoiced"] += r["amount"]
+        a = acc[owner.get(r.party_ref) or UNASSIGNED]
+        open_amt = r.open_amount if r.open_amount is not None else _ZERO
+        a["invoiced"] += r.amount
         a["open"] += open_amt
-        a["collected"] += r["amount"] - open_amt
+        a["collected"] += r.amount - open_amt
     booked = set(cfg.booked_order_statuses)
-    for r in stream(conn, "sales_order", roles.drp, ["party_ref", "order_date", "amount", "status"]):
-        if r["amount"] is not None and r["status"] in booked and scope.in_range(r["order_date"]):
-            acc[owner.get(r["party_ref"]) or UNASSIGNED]["drp_orders"] += r["amount"]
+    for r in ctx.rows(conn, "sales_order", roles.drp):
+        if r.amount is not None and r.status in booked and scope.in_range(r.order_date):
+            acc[owner.get(r.party_ref) or UNASSIGNED]["drp_orders"] += r.amount
     for code, amount in _crm_booked(conn, ctx).items():
         acc[code]["crm_booked"] += amount
 

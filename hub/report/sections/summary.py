@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select
 
 from hub.report.cells import ratio
 from hub.report.model import Chart, Column, Figure, Section
@@ -30,19 +30,24 @@ class EntityMatch:
 def matching(conn: Connection) -> dict[str, EntityMatch]:
     """Per entity: systems, records, records linked to another system, cross-system clusters."""
     cw = CrosswalkLink.__table__
-    q = (
-        select(cw.c.entity, cw.c.canonical_id, func.count(func.distinct(cw.c.system)), func.count())
+    clusters = (
+        select(cw.c.entity, func.count(func.distinct(cw.c.system)).label("systems"), func.count().label("records"))
         .where(cw.c.system != GOLDEN)
         .group_by(cw.c.entity, cw.c.canonical_id)
+        .subquery()
     )
+    linked = clusters.c.systems > 1
+    q = select(
+        clusters.c.entity,
+        func.sum(clusters.c.records),
+        func.count(),
+        func.sum(case((linked, clusters.c.records), else_=0)),
+        func.sum(case((linked, 1), else_=0)),
+    ).group_by(clusters.c.entity)
     out: dict[str, EntityMatch] = defaultdict(EntityMatch)
-    for entity, _cid, n_systems, n in conn.execute(q.execution_options(yield_per=10000)):
+    for entity, records, n_clusters, matched, n_linked in conn.execute(q):  # counted in the store: one row per entity
         e = out[entity]
-        e.records += n
-        e.clusters += 1
-        if n_systems > 1:
-            e.matched += n
-            e.linked += 1
+        e.records, e.clusters, e.matched, e.linked = int(records), int(n_clusters), int(matched), int(n_linked)
     for entity, system in conn.execute(select(cw.c.entity, cw.c.system).where(cw.c.system != GOLDEN).distinct()).all():
         out[entity].systems.add(system)
     return dict(out)

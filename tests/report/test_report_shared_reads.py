@@ -1,0 +1,82 @@
+"""Reads the report shares or narrows give what the full reads give.
+
+The report's commission table reads the commission base with only the invoice fields it needs,
+the base finds each DRP order's CRM order from two key-ordered crosswalk reads, and the sections
+share one read of the DRP customers, invoices and orders per report.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, insert
+
+from hub.push.commission_base import INVOICE_FIELDS, _first_links, read_commission_base
+from hub.push.flow_data import crosswalk
+from hub.report.build import build_report, make_scope
+from hub.report.config import ReportConfig
+from hub.report.query import SHARED_FIELDS, stream
+from hub.report.sections import SectionContext
+from hub.store.models import CrosswalkLink
+
+
+def test_narrow_commission_base_is_the_full_one(channelco: dict[str, Any]) -> None:
+    with channelco["engine"].connect() as conn:
+        full = read_commission_base(conn, "drp", "crm")
+        narrow = read_commission_base(conn, "drp", "crm", invoice_fields=("currency",))
+    assert full.paid and full.earner and full.people and full.fresh
+    assert (narrow.paid, narrow.earner, narrow.people, narrow.fresh) == (
+        full.paid,
+        full.earner,
+        full.people,
+        full.fresh,
+    )
+    keys = ("external_id", *INVOICE_FIELDS, "currency")
+    assert narrow.invoices == [{k: inv[k] for k in keys} for inv in full.invoices]
+
+
+def test_first_links_are_the_flow_crosswalk(channelco: dict[str, Any]) -> None:
+    with channelco["engine"].connect() as conn:
+        for entity, source, target in [
+            ("sales_order", "drp", "crm"),
+            ("sales_order", "crm", "drp"),
+            ("salesperson", "crm", "drp"),
+            ("party", "drp", "crm"),
+        ]:
+            links = _first_links(conn, entity, source, target)
+            assert links and links == crosswalk(conn, entity, source, target), (entity, source, target)
+
+
+def test_first_links_take_the_lowest_target_of_a_cluster(small_engine: Engine) -> None:
+    t = CrosswalkLink.__table__
+    rows = [("drp", "D1", "k1"), ("crm", "C9", "k1"), ("crm", "C2", "k1"), ("drp", "D2", "k2"), ("drp", "D3", "k3")]
+    rows += [("crm", "C5", "k3"), ("crm", "C1", "k4")]
+    with small_engine.begin() as conn:
+        for system, ext, cid in rows:
+            conn.execute(
+                insert(t).values(
+                    entity="widget",
+                    system=system,
+                    external_id=ext,
+                    canonical_id=cid,
+                    rule="t",
+                    first_run=1,
+                    changed_run=1,
+                )
+            )
+    with small_engine.connect() as conn:
+        assert _first_links(conn, "widget", "drp", "crm") == {"D1": "C2", "D3": "C5"}
+        assert _first_links(conn, "widget", "drp", "crm") == crosswalk(conn, "widget", "drp", "crm")
+        assert _first_links(conn, "widget", "crm", "drp") == crosswalk(conn, "widget", "crm", "drp")
+
+
+def test_shared_rows_are_the_streamed_rows_read_once(small_engine: Engine, report_config: ReportConfig) -> None:
+    ctx = SectionContext(scope=make_scope(small_engine, report_config), config=report_config)
+    with small_engine.connect() as conn:
+        for entity, fields in SHARED_FIELDS.items():
+            rows = ctx.rows(conn, entity, "drp")
+            assert rows, entity
+            assert [r._asdict() for r in rows] == list(stream(conn, entity, "drp", fields))
+            assert ctx.rows(conn, entity, "drp") is rows  # one read per report
+    report = build_report(small_engine, report_config, make_scope(small_engine, report_config))
+    assert report.section("sales").figure("invoiced").value > 0
