@@ -387,13 +387,16 @@ def find_edi_origins(
     lines: LineLookup | None = None,
     config: OrderLinkConfig | None = None,
     drp_refs: Callable[[], Iterable[SalesOrder | Mapping[str, Any]]] | None = None,
+    drp_by_amount: Callable[[set[Decimal]], Iterable[SalesOrder | Mapping[str, Any]]] | None = None,
 ) -> dict[str, EdiOrigin]:
     """DRP order -> the EDI 850 it came from, over every customer (what :func:`link_orders`
     does with ``edi_orders``). ``drp_orders()`` is called twice, so the DRP orders can be
     streamed instead of held: once for 来源单号 references, once for content matches.
     ``drp_refs()``, when given, replaces it for the references: the same orders in the same
     order (those without a reference may be left out), with only system, external id and
-    ``source_ref``."""
+    ``source_ref``. ``drp_by_amount(amounts)``, when given, replaces it for the content matches:
+    the same orders in the same order, of which those whose amount is not one of ``amounts``
+    may be left out."""
     cfg = config or OrderLinkConfig()
     po_by_number = _po_index(edi_orders)
     edi: dict[str, EdiOrigin] = {}
@@ -408,7 +411,8 @@ def find_edi_origins(
         named = {e.po_number for e in edi.values()}
         amounts = {po.amount for po in po_by_number.values() if po.order_number not in named and po.amount is not None}
         if amounts:
-            wanted = (r for r in drp_orders() if _raw_amount(r) in amounts)
+            source = drp_orders() if drp_by_amount is None else drp_by_amount(amounts)
+            wanted = (r for r in source if _raw_amount(r) in amounts)
             slim = (_Slim(o.external_id, None, o.order_date, o.amount, True) for o in map(as_order, wanted))
             _edi_by_content(slim, edi, po_by_number.values(), lines, cfg)
     return edi

@@ -9,7 +9,7 @@ parties resolve the same way.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,14 +23,36 @@ __all__ = ["Prepared", "Scorer", "components_of", "gamma", "match_records", "nea
 
 
 class _Rec:
-    """One prepared record: its key, system and one prepared value per comparison."""
+    """One prepared record: its key, system and one prepared value per comparison.
 
-    __slots__ = ("key", "system", "vals")
+    The values are prepared the first time they are read: a record in no candidate pair (most
+    of them when a rerun matches only the components a change reaches) is never prepared.
+    """
 
-    def __init__(self, key: tuple[str, str], system: str, vals: tuple[Any, ...]) -> None:
+    __slots__ = ("key", "system", "_vals", "_raw", "_compiled")
+
+    def __init__(
+        self,
+        key: tuple[str, str],
+        system: str,
+        raw: Mapping[str, Any],
+        compiled: Sequence[Compiled],
+    ) -> None:
         self.key = key
         self.system = system
-        self.vals = vals
+        self._vals: tuple[Any, ...] | None = None
+        self._raw: Mapping[str, Any] | None = raw
+        self._compiled = compiled
+
+    @property
+    def vals(self) -> tuple[Any, ...]:
+        v = self._vals
+        if v is None:
+            raw = self._raw
+            assert raw is not None
+            v = self._vals = tuple(c.prepare(raw) for c in self._compiled)
+            self._raw = None
+        return v
 
 
 @dataclass
@@ -47,7 +69,8 @@ class Prepared:
 
 
 def prepare(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig) -> Prepared:
-    """Compile the comparisons and prepare every record once (duplicate keys are an error)."""
+    """Compile the comparisons and prepare every record once, when first compared (duplicate keys
+    are an error)."""
     compiled = [compile_comparison(c) for c in cfg.comparisons]
     raw: list[Mapping[str, Any]] = []
     recs: list[_Rec] = []
@@ -58,7 +81,7 @@ def prepare(records: Iterable[Mapping[str, Any]], cfg: RecordMatchConfig) -> Pre
             raise ValueError(f"record {key} given twice")
         seen.add(key)
         raw.append(rec)
-        recs.append(_Rec(key, key[0], tuple(c.prepare(rec) for c in compiled)))
+        recs.append(_Rec(key, key[0], rec, compiled))
     return Prepared(raw, recs, compiled)
 
 

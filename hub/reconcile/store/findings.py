@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -139,6 +140,28 @@ class _StoreInputs:
         self.__dict__.update(inputs)
 
 
+#: integer parts beyond which a stored amount's may not read back exactly (SQLite clamps to 64 bits)
+_WHOLE_LIMIT = 2**62
+
+
+def _drp_by_amount(conn: Connection, roles: Roles, amounts: set[Decimal]) -> Iterator[dict[str, Any]]:
+    """The live DRP orders (by external id) whose amount has the integer part of one of ``amounts``:
+    a superset of those with one of the amounts, chosen by the database from a key table (the
+    stored decimal text's integer prefix on SQLite, ``trunc`` of the numeric on PostgreSQL),
+    instead of every order read and converted here."""
+    names = ["external_id", "source_ref", "amount", "order_date"]
+    if any(not a.is_finite() or abs(int(a)) >= _WHOLE_LIMIT for a in amounts):
+        yield from _rows(conn, "sales_order", roles.drp, names[1:])
+        return
+    part = "TRUNC(o.amount)" if conn.dialect.name == "postgresql" else "CAST(o.amount AS INTEGER)"
+    with key_table(conn, ("whole",), sorted({(str(int(a)),) for a in amounts})) as k:
+        sql = (
+            f"SELECT {', '.join('o.' + n for n in names)} FROM sales_order o WHERE o.system = ? AND o.deleted = ? "
+            f"AND CAST({part} AS TEXT) IN (SELECT whole FROM {k}) ORDER BY o.external_id"
+        )
+        yield from stream_rows(conn, sql, [roles.drp, False], names, _decimals("sales_order", names))
+
+
 class _EdiIndex:
     """Which DRP orders came from which 850 PO, over every customer (prepared once per run)."""
 
@@ -173,6 +196,7 @@ class _EdiIndex:
                 {**r, "system": roles.drp}
                 for r in stream_rows(conn, refs_sql, [roles.drp, False], ["external_id", "source_ref"])
             ),
+            drp_by_amount=lambda amounts: ({**r, "system": roles.drp} for r in _drp_by_amount(conn, roles, amounts)),
         )
         del edi_orders
 
