@@ -55,7 +55,7 @@ def build_report(
 ) -> Report:
     """Compute ``sections`` (default: the config's) for ``scope`` and return the report."""
     keys = [k for k in SECTION_KEYS if k in (sections if sections is not None else config.sections)]
-    ctx = SectionContext(scope=scope, config=config)
+    ctx = SectionContext(scope=scope, config=config, sections=tuple(keys))
     with engine.connect() as conn:
         run = resolve_run(conn, scope.run_id) if scope.run_id is not None else None
         built = tuple(builder(k)(conn, ctx) for k in keys)

@@ -80,3 +80,18 @@ def test_shared_rows_are_the_streamed_rows_read_once(small_engine: Engine, repor
             assert ctx.rows(conn, entity, "drp") is rows  # one read per report
     report = build_report(small_engine, report_config, make_scope(small_engine, report_config))
     assert report.section("sales").figure("invoiced").value > 0
+
+
+def test_rows_are_kept_for_later_readers_only(small_engine: Engine, report_config: ReportConfig) -> None:
+    scope = make_scope(small_engine, report_config)
+    ctx = SectionContext(scope=scope, config=report_config, sections=("summary", "receivables", "hierarchy", "sales"))
+    with small_engine.connect() as conn:
+        rows = ctx.rows(conn, "invoice", "drp")
+        ctx.release_rows("receivables")
+        assert ctx.rows(conn, "invoice", "drp") is rows  # hierarchy and sales read them too
+        ctx.release_rows("sales")
+        assert not ctx.cache  # nothing after sales reads them: freed before the commission base
+        alone = SectionContext(scope=scope, config=report_config, sections=("receivables", "quality"))
+        alone.rows(conn, "party", "drp")
+        alone.release_rows("receivables")
+        assert not alone.cache

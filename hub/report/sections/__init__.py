@@ -17,7 +17,10 @@ from hub.report.config import SECTION_KEYS, ReportConfig
 from hub.report.model import Column, Scope, Section, Table
 from hub.report.query import SHARED_FIELDS, read_rows
 
-__all__ = ["SectionContext", "builder", "make_table", "SECTION_KEYS"]
+__all__ = ["SectionContext", "builder", "make_table", "SECTION_KEYS", "ROW_READERS"]
+
+#: the sections that read the shared DRP rows (:meth:`SectionContext.rows`)
+ROW_READERS = frozenset({"receivables", "hierarchy", "sales"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,8 @@ class SectionContext:
 
     scope: Scope
     config: ReportConfig
+    #: the report's sections in build order (:meth:`release_rows` keeps rows for the later ones)
+    sections: tuple[str, ...] = ()
     #: tables read for this report so far (:meth:`rows`)
     cache: dict[tuple[str, str], list[Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -37,6 +42,12 @@ class SectionContext:
         if key not in self.cache:
             self.cache[key] = read_rows(conn, entity, system, SHARED_FIELDS[entity])
         return self.cache[key]
+
+    def release_rows(self, section: str) -> None:
+        """``section`` is done with :meth:`rows`: drop them unless a later section of the report reads them."""
+        later = self.sections[self.sections.index(section) + 1 :] if section in self.sections else ()
+        if not ROW_READERS.intersection(later):
+            self.cache.clear()
 
     @property
     def roles(self) -> Any:

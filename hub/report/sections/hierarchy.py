@@ -75,6 +75,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     parties = {r.external_id: r for r in ctx.rows(conn, "party", roles.drp)}
     wanted = [c for c, p in parties.items() if in_teams(p.owner_ref, people, ctx.scope.teams)]
     totals = rollup({c: p.parent_ref for c, p in parties.items()}, _own(conn, ctx, wanted))
+    ctx.release_rows("hierarchy")
     rows = []
     for code, p in parties.items():
         t = totals.get(code)

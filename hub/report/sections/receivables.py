@@ -113,6 +113,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     totals = {k: money(sum((aging[c][k] for c in aging), Decimal(0))) for k in BUCKETS}
     total_open = money(sum(open_inv.values(), Decimal(0)))
 
+    ctx.release_rows("receivables")
     unapplied_rows = _unapplied(conn, ctx, wanted, label)
     unapplied_amount = money(sum((r[3] or Decimal(0) for r in unapplied_rows), Decimal(0)))
     overdue = money(total_open - totals["not_due"]) if cfg.aging_basis == "due_date" else None

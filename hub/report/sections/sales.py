@@ -43,6 +43,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     for r in ctx.rows(conn, "sales_order", roles.drp):
         if r.amount is not None and r.status in booked and scope.in_range(r.order_date):
             acc[owner.get(r.party_ref) or UNASSIGNED]["drp_orders"] += r.amount
+    ctx.release_rows("sales")  # before the commission base, the report's largest read
     for code, amount in _crm_booked(conn, ctx).items():
         acc[code]["crm_booked"] += amount
 
