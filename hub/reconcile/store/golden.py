@@ -281,10 +281,17 @@ def build_entity_goldens(
 
 def _remove_gone(conn: Connection, entity: str) -> int:
     """Delete the golden rows and lineage of canonical ids no crosswalk link holds any more;
-    returns how many golden rows went. The ids are compared as sets read from the indexes
-    (a ``NOT IN`` delete probes once per lineage row), and nothing is deleted when none went."""
+    returns how many golden rows went. SQLite: the ids are compared as sets read from the
+    indexes (its ``NOT IN`` delete probes once per lineage row), and nothing is deleted when none
+    went; PostgreSQL hashes the live ids once per delete."""
     t = MODELS[entity].__table__
     lt = GoldenLineage.__table__
+    if conn.dialect.name == "postgresql":
+        cw = CrosswalkLink.__table__
+        live_ids = select(cw.c.canonical_id).where(cw.c.entity == entity)
+        gone = conn.execute(delete(t).where(t.c.system == GOLDEN, t.c.external_id.not_in(live_ids))).rowcount
+        conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live_ids)))
+        return gone or 0
     live = {
         r[0] for r in conn.execute(text("SELECT DISTINCT canonical_id FROM crosswalk WHERE entity = :e"), {"e": entity})
     }
