@@ -29,6 +29,7 @@ from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import Converter, converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
 from hub.store.models import CursorState, Quarantine, SourceRecord
+from hub.store.payload import PayloadCodec
 
 __all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
 
@@ -144,12 +145,13 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         after_commit: list[Any] = []
         try:
             with ctx.engine.begin() as conn:
+                encode = PayloadCodec(conn).encode  # payloads stored without their column names
                 for batch in connector.read(stream, state):
                     records = watch.check(batch)
                     good = list({r.key: r for r in records if r.error is None}.values())
                     bad = [r for r in records if r.error is not None]
                     rows = _stage_batch(
-                        ctx, conn, mapper, counts, system, stream, good, bad, as_bool, resolve_quarantine
+                        ctx, conn, mapper, counts, system, stream, good, bad, as_bool, resolve_quarantine, encode
                     )
                     save_state(conn, ctx.pipeline, system, stream, batch.state, ctx.run_id)
                     after_commit.extend(batch.on_commit)
@@ -183,6 +185,7 @@ def _stage_batch(
     bad: list[Record],
     as_bool: Converter,
     resolve_quarantine: bool,
+    encode: Any,
 ) -> int:
     """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
     known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
@@ -198,7 +201,7 @@ def _stage_batch(
             if old is not None and old[0] == h and (mapper is None or old[1] == marker):
                 continue
         deleted = bool(data.get("_deleted", False))
-        rows.append((system, stream, key, h, payload, r.location, run_id, run_id, marker, as_bool(deleted)))
+        rows.append((system, stream, key, h, encode(data), r.location, run_id, run_id, marker, as_bool(deleted)))
         staged.append(Staged(key, h, data, r.location, deleted, payload))
     upsert_tuples(
         conn,

@@ -9,7 +9,6 @@ goes on; when it maps cleanly later its quarantine entry is marked resolved.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.fast import dialect_sql, driver_connection
 from hub.store.models import SourceRecord
+from hub.store.payload import PayloadCodec, dumps
 
 
 def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) -> None:
@@ -46,8 +46,9 @@ def _check_contract(ctx: StageContext, mapper: Any, system: str, stream: str) ->
                 .all()
             )  # noqa: E712
             seen: dict[str, None] = {}
+            codec = PayloadCodec(conn)
             for payload in sample:
-                seen.update(dict.fromkeys(json.loads(payload)))
+                seen.update(dict.fromkeys(codec.decode(payload)))
             columns = list(seen)
     if not columns:
         return
@@ -84,7 +85,6 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         _check_contract(ctx, mapper, system, stream)
         batch = ctx.config.pipeline(ctx.pipeline).batch_size
         rules = mapper.fingerprint
-        loads = json.loads
         last = ""
         while True:
             with ctx.engine.begin() as conn:
@@ -96,7 +96,11 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                     if not rows:
                         break
                     last = rows[-1][0]
-                    staged = [Staged(ext, h, loads(p), loc, bool(d), p) for ext, h, p, loc, d in rows]
+                    decode = PayloadCodec(conn).decode
+                    staged = []
+                    for ext, h, p, loc, d in rows:
+                        data = decode(p)
+                        staged.append(Staged(ext, h, data, loc, bool(d), dumps(data)))
                     mapped = mapper.map(staged)
                     counts.rows_changed += mapper.write(conn, mapped, ctx.has_open_quarantine(system, stream))
                     cur.executemany(dialect_sql(conn, _MARK_MAPPED), [(rules, system, stream, r[0]) for r in rows])

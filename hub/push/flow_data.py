@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from hub.canonical import fields_of
 from hub.store.models import MODELS, CrosswalkLink, SourceRecord
+from hub.store.payload import PayloadCodec
 
 __all__ = ["crosswalk", "raw_records", "records"]
 
@@ -54,10 +54,7 @@ def raw_records(
     """
     t = SourceRecord.__table__
     q = select(t.c.external_id, t.c.payload).where(t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
+    codec = PayloadCodec(conn)
     if fields is None:
-        return {ext: json.loads(payload) for ext, payload in conn.execute(q)}
-    out: dict[str, dict[str, Any]] = {}
-    for ext, payload in conn.execute(q):
-        rec = json.loads(payload)
-        out[ext] = {f: rec.get(f) for f in fields}
-    return out
+        return {ext: codec.decode(payload) for ext, payload in conn.execute(q)}
+    return {ext: codec.fields(payload, fields) for ext, payload in conn.execute(q)}

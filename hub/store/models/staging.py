@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.base import WITHOUT_ROWID, Base
@@ -25,12 +25,23 @@ class SourceRecord(Base):
     stream: Mapped[str] = mapped_column(String(), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(), primary_key=True)
     hash: Mapped[str] = mapped_column(String(), nullable=False)
-    payload: Mapped[str] = mapped_column(Text(), nullable=False)  # JSON object text
+    payload: Mapped[str] = mapped_column(Text(), nullable=False)  # JSON [shape id, values...]: hub.store.payload
     location: Mapped[str | None] = mapped_column(String())
     first_run: Mapped[int] = mapped_column(Integer(), nullable=False)
     changed_run: Mapped[int] = mapped_column(Integer(), nullable=False)
     mapped_hash: Mapped[str | None] = mapped_column(String())
     deleted: Mapped[bool] = mapped_column(Boolean(), default=False, nullable=False)
+
+
+class PayloadShape(Base):
+    """The column names of staged payloads, in order: a payload is stored as its shape's id followed
+    by its values (``[id, v1, v2, ...]``, see :mod:`hub.store.payload`), not repeating the names."""
+
+    __tablename__ = "payload_shape"
+    __table_args__ = (UniqueConstraint("keys"),)
+
+    id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
+    keys: Mapped[str] = mapped_column(Text(), nullable=False)  # JSON array of the column names
 
 
 class Quarantine(Base):

@@ -1,0 +1,111 @@
+"""Staged payloads without their column names: ``[shape id, v1, v2, ...]``.
+
+A stream's records share a handful of column lists (a CSV file has one), so ``source_record``
+stores each payload as the id of its column list in ``payload_shape`` followed by its values,
+instead of repeating every column name in every record (about 45 % of a payload's bytes).
+:meth:`PayloadCodec.decode` gives back the record as extracted: same keys, same order, same
+values, so ``dumps(decode(stored))`` is the JSON text the record's hash was taken from.
+
+A codec works inside one transaction: the shapes it adds are written there and live or die
+with it, so a codec is made per transaction and never kept beyond it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+
+from hub.store.models import PayloadShape
+
+__all__ = ["PayloadCodec", "dumps"]
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def _encoder() -> Any:
+    """``_ENCODER.encode`` without building the C encoder on every call (which costs more than
+    encoding a flat record); the same text (checked here, else the plain encoder)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return _ENCODER.encode
+    try:
+        enc = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+    except TypeError:  # another interpreter's signature
+        return _ENCODER.encode
+    join = "".join
+
+    def encode(value: Any) -> str:
+        return join(enc(value, 0))
+
+    sample = [7, {"a": 'x"\u00e9\u2028\n', "b": [1, 2.5, None, True], "c": {"d": float("nan")}}, "\u5ba2", None]
+    return encode if encode(sample) == _ENCODER.encode(sample) else _ENCODER.encode
+
+
+#: the JSON text of a value as staged (compact, non-ASCII kept, unknown types as text)
+dumps = _encoder()
+_loads = json.loads
+_ADD = "INSERT INTO payload_shape (keys) VALUES (:k) ON CONFLICT (keys) DO NOTHING"
+
+
+def _keys_text(keys: Sequence[str]) -> str:
+    return json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
+
+
+class PayloadCodec:
+    """Encodes records into stored payloads and back, against the shapes of ``conn``'s store."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._ids: dict[tuple[str, ...], int] = {}
+        self._keys: dict[int, tuple[str, ...]] = {}
+        self._load()
+        enc = dumps
+        ids = self._ids
+
+        def encode(data: Mapping[str, Any]) -> str:
+            keys = tuple(data)
+            sid = ids.get(keys)
+            if sid is None:
+                sid = self._add(keys)
+            return enc([sid, *data.values()])
+
+        #: the stored form of one record (a dict with string keys)
+        self.encode = encode
+
+    def _load(self) -> None:
+        t = PayloadShape.__table__
+        for sid, keys in self._conn.execute(select(t.c.id, t.c["keys"])):
+            k = tuple(_loads(keys))
+            self._ids[k], self._keys[sid] = sid, k
+
+    def _add(self, keys: tuple[str, ...]) -> int:
+        t = PayloadShape.__table__
+        names = tuple(_loads(dumps(dict.fromkeys(keys))))  # as JSON names them (a non-text key as text)
+        textual = _keys_text(names)
+        self._conn.execute(text(_ADD), {"k": textual})
+        sid = int(self._conn.execute(select(t.c.id).where(t.c["keys"] == textual)).scalar_one())
+        self._ids[keys], self._keys[sid] = sid, names
+        return sid
+
+    def shape(self, sid: int) -> tuple[str, ...]:
+        """The column names of shape ``sid``."""
+        keys = self._keys.get(sid)
+        if keys is None:  # added by a transaction committed after this codec was made
+            self._load()
+            keys = self._keys[sid]
+        return keys
+
+    def decode(self, stored: str) -> dict[str, Any]:
+        """The record a stored payload holds, keys in their extracted order."""
+        values = _loads(stored)
+        return dict(zip(self.shape(values[0]), values[1:]))
+
+    def fields(self, stored: str, names: Sequence[str]) -> dict[str, Any]:
+        """Only ``names`` of a stored payload (None for those the record has not)."""
+        values = _loads(stored)
+        keys = self.shape(values[0])
+        found = dict(zip(keys, values[1:]))
+        return {n: found.get(n) for n in names}
