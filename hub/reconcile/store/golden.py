@@ -275,34 +275,8 @@ def build_entity_goldens(
         if len(rows) >= _CHUNK:
             flush()
     flush()
-    removed = _remove_gone(conn, entity)
-    return {"golden_changed": changed, "golden_removed": removed, "lineage_changed": lineage_changed}
-
-
-def _remove_gone(conn: Connection, entity: str) -> int:
-    """Delete the golden rows and lineage of canonical ids no crosswalk link holds any more;
-    returns how many golden rows went. SQLite: the ids are compared as sets read from the
-    indexes (its ``NOT IN`` delete probes once per lineage row), and nothing is deleted when none
-    went; PostgreSQL hashes the live ids once per delete."""
-    t = MODELS[entity].__table__
-    lt = GoldenLineage.__table__
-    if conn.dialect.name == "postgresql":
-        cw = CrosswalkLink.__table__
-        live_ids = select(cw.c.canonical_id).where(cw.c.entity == entity)
-        gone = conn.execute(delete(t).where(t.c.system == GOLDEN, t.c.external_id.not_in(live_ids))).rowcount
-        conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live_ids)))
-        return gone or 0
-    live = {
-        r[0] for r in conn.execute(text("SELECT DISTINCT canonical_id FROM crosswalk WHERE entity = :e"), {"e": entity})
-    }
-    golden = [r[0] for r in conn.execute(select(t.c.external_id).where(t.c.system == GOLDEN)) if r[0] not in live]
-    sql = "SELECT DISTINCT canonical_id FROM golden_lineage WHERE entity = :e"
-    lineage = [r[0] for r in conn.execute(text(sql), {"e": entity}) if r[0] not in live]
-    removed = 0
-    for start in range(0, len(golden), 500):
-        chunk = golden[start : start + 500]
-        removed += conn.execute(delete(t).where(t.c.system == GOLDEN, t.c.external_id.in_(chunk))).rowcount or 0
-    for start in range(0, len(lineage), 500):
-        chunk = lineage[start : start + 500]
-        conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.in_(chunk)))
-    return removed
+    cw = CrosswalkLink.__table__
+    live = select(cw.c.canonical_id).where(cw.c.entity == entity)
+    removed = conn.execute(delete(table).where(table.c.system == GOLDEN, table.c.external_id.not_in(live))).rowcount
+    conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live)))
+    return {"golden_changed": changed, "golden_removed": removed or 0, "lineage_changed": lineage_changed}
