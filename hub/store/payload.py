@@ -12,6 +12,7 @@ with it, so a codec is made per transaction and never kept beyond it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy import Connection, select, text
 
 from hub.store.models import PayloadShape
 
-__all__ = ["PayloadCodec", "dumps"]
+__all__ = ["PayloadCodec", "dumps", "shape_digest"]
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
@@ -47,11 +48,16 @@ def _encoder() -> Any:
 #: the JSON text of a value as staged (compact, non-ASCII kept, unknown types as text)
 dumps = _encoder()
 _loads = json.loads
-_ADD = "INSERT INTO payload_shape (keys) VALUES (:k) ON CONFLICT (keys) DO NOTHING"
+_ADD = "INSERT INTO payload_shape (keys, digest) VALUES (:k, :d) ON CONFLICT (digest) DO NOTHING"
 
 
 def _keys_text(keys: Sequence[str]) -> str:
     return json.dumps(list(keys), ensure_ascii=False, separators=(",", ":"))
+
+
+def shape_digest(keys_text: str) -> str:
+    """The unique key of a column list (its JSON text): any width fits a b-tree entry."""
+    return hashlib.blake2b(keys_text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 class PayloadCodec:
@@ -85,8 +91,9 @@ class PayloadCodec:
         t = PayloadShape.__table__
         names = tuple(_loads(dumps(dict.fromkeys(keys))))  # as JSON names them (a non-text key as text)
         textual = _keys_text(names)
-        self._conn.execute(text(_ADD), {"k": textual})
-        sid = int(self._conn.execute(select(t.c.id).where(t.c["keys"] == textual)).scalar_one())
+        digest = shape_digest(textual)
+        self._conn.execute(text(_ADD), {"k": textual, "d": digest})
+        sid = int(self._conn.execute(select(t.c.id).where(t.c.digest == digest)).scalar_one())
         self._ids[keys], self._keys[sid] = sid, names
         return sid
 

@@ -108,3 +108,24 @@ def test_migration_converts_existing_payloads_and_back(store_url: str) -> None:
             assert "payload_shape" not in sa.inspect(conn).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_a_wide_record_gets_a_shape_on_every_store(store_url: str) -> None:
+    """A source with hundreds of columns (a Salesforce object) has a column list longer than a
+    PostgreSQL b-tree entry may be: the shape is keyed by its digest, so it is stored all the same."""
+    wide = {f"Custom_Field_{i:03d}__c": f"v{i}" for i in range(600)}
+    other = {**wide, "One_More__c": "x"}
+    engine = make_engine(store_url)
+    try:
+        upgrade(engine)
+        with engine.begin() as conn:
+            codec = PayloadCodec(conn)
+            stored = [codec.encode(wide), codec.encode(other), codec.encode(dict(wide))]
+        assert stored[0] == stored[2] and stored[0] != stored[1]
+        with engine.connect() as conn:
+            codec = PayloadCodec(conn)
+            assert [codec.decode(s) for s in stored] == [wide, other, wide]
+            keys = conn.execute(sa.select(PayloadShape.keys).order_by(PayloadShape.id)).scalars().all()
+        assert len(keys) == 2 and len(keys[0]) > 10_000
+    finally:
+        engine.dispose()

@@ -38,10 +38,13 @@ class PayloadShape(Base):
     by its values (``[id, v1, v2, ...]``, see :mod:`hub.store.payload`), not repeating the names."""
 
     __tablename__ = "payload_shape"
-    __table_args__ = (UniqueConstraint("keys"),)
+    __table_args__ = (UniqueConstraint("digest"),)
 
     id: Mapped[int] = mapped_column(Integer(), primary_key=True, autoincrement=True)
     keys: Mapped[str] = mapped_column(Text(), nullable=False)  # JSON array of the column names
+    #: blake2b-128 of ``keys`` (hex): the unique key, as a wide record's column list can outgrow
+    #: what a PostgreSQL b-tree entry holds (~2.7 kB)
+    digest: Mapped[str] = mapped_column(String(), nullable=False)
 
 
 class Quarantine(Base):

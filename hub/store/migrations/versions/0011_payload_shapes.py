@@ -12,6 +12,7 @@ Create Date: 2026-12-07 05:55:00
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -32,6 +33,10 @@ _UPDATE = "UPDATE source_record SET payload = :p WHERE system = :s AND stream = 
 
 def _keys_text(keys: list[str]) -> str:
     return json.dumps(keys, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(keys_text: str) -> str:  # as hub.store.payload.shape_digest (a migration stays as written)
+    return hashlib.blake2b(keys_text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 _KEY = ("system", "stream", "external_id")
@@ -92,8 +97,9 @@ def upgrade() -> None:
         "payload_shape",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("keys", sa.Text(), nullable=False),
+        sa.Column("digest", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payload_shape")),
-        sa.UniqueConstraint("keys", name=op.f("uq_payload_shape_keys")),
+        sa.UniqueConstraint("digest", name=op.f("uq_payload_shape_digest")),
     )
     conn = op.get_bind()
     ids: dict[str, int] = {}
@@ -103,7 +109,10 @@ def upgrade() -> None:
         sid = ids.get(textual)
         if sid is None:
             sid = ids[textual] = len(ids) + 1
-            conn.execute(text("INSERT INTO payload_shape (id, keys) VALUES (:i, :k)"), {"i": sid, "k": textual})
+            conn.execute(
+                text("INSERT INTO payload_shape (id, keys, digest) VALUES (:i, :k, :d)"),
+                {"i": sid, "k": textual, "d": _digest(textual)},
+            )
         return sid
 
     def convert(payload: str) -> str:
