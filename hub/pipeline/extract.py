@@ -13,7 +13,6 @@ actions (archiving a fully read file) run after the commit.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -29,37 +28,11 @@ from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import Converter, converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
 from hub.store.models import CursorState, Quarantine, SourceRecord
-from hub.store.payload import PayloadCodec
+from hub.store.payload import PayloadCodec, dumps
 
 __all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 _LOOKUP_CHUNK = 5000
-
-
-def _payload_encoder() -> Any:
-    """``_ENCODER.encode`` for a record's dict, without building the C encoder on every call.
-
-    ``JSONEncoder.encode`` makes a new C encoder per call, which costs more than encoding a flat
-    record; this one is made once and gives the same text (checked here, else the plain encoder).
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return _ENCODER.encode
-    try:
-        enc = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    except TypeError:  # another interpreter's signature
-        return _ENCODER.encode
-    join = "".join
-
-    def dumps(data: dict[str, Any]) -> str:
-        return join(enc(data, 0))
-
-    sample = {"a": 'x"\u00e9\u2028\n', "b": [1, 2.5, None, True], "c": {"d": float("nan")}, "\u5ba2": "\u7f16"}
-    return dumps if dumps(sample) == _ENCODER.encode(sample) else _ENCODER.encode
-
-
-_dumps = _payload_encoder()
 
 
 def record_hash(payload: str) -> str:
@@ -190,7 +163,7 @@ def _stage_batch(
     """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
     known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
     rows, staged = [], []
-    run_id, dumps, blake2b = ctx.run_id, _dumps, hashlib.blake2b
+    run_id, blake2b = ctx.run_id, hashlib.blake2b
     marker = mapper.fingerprint if mapper else None  # the rules the staged payload is mapped under
     for r in good:
         data, key = r.data, r.key
