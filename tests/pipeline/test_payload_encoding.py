@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from hub.pipeline import extract
+from hub.store import payload
 
 PLAIN = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
@@ -24,8 +24,8 @@ PLAIN = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
     ],
 )
 def test_payload_text_is_unchanged(data: dict) -> None:
-    assert extract._dumps(data) == PLAIN(data)
+    assert payload.dumps(data) == PLAIN(data)
 
 
 def test_the_fast_encoder_is_in_use() -> None:
-    assert extract._dumps is not extract._ENCODER.encode
+    assert payload.dumps is not payload._ENCODER.encode
