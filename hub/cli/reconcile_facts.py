@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, column, func, select, table
 
+from hub.reconcile.store.golden import read_lineage
 from hub.reconcile.wording import (
     comparisons_of,
     evidence_sentence,
@@ -22,7 +23,7 @@ from hub.reconcile.wording import (
     signals_from,
 )
 from hub.store.keyset import key_table
-from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, GoldenLineage, ReviewItem, Run
+from hub.store.models import GOLDEN, MODELS, CrosswalkLink, Discrepancy, ReviewItem, Run
 
 __all__ = [
     "party_match_config",
@@ -168,37 +169,42 @@ def members(conn: Connection, entity: str, canonical_id: str, match_config: Any)
     return out
 
 
+#: a golden field's source keys in :func:`golden`'s rows (None for a field without lineage)
+_SOURCE_KEYS = ("system", "external_id", "name", "rule", "rule_text", "run_id", "run_at")
+
+
 def golden(conn: Connection, entity: str, canonical_id: str, names: dict[tuple[str, str], str]) -> list[dict[str, Any]]:
     """The golden record's fields with where each value came from: system, record, rule, run and its time."""
     t = MODELS[entity].__table__
     row = conn.execute(select(t).where(t.c.system == GOLDEN, t.c.external_id == canonical_id)).mappings().first()
     if row is None:
         return []
-    lt, run = GoldenLineage.__table__, Run.__table__
-    lineage = {
-        r.field: r
-        for r in conn.execute(
-            select(lt.c.field, lt.c.system, lt.c.external_id, lt.c.rule, lt.c.run_id, run.c.started_at.label("run_at"))
-            .join(run, run.c.id == lt.c.run_id, isouter=True)
-            .where(lt.c.entity == entity, lt.c.canonical_id == canonical_id)
-        )
-    }
+    run = Run.__table__
+    lineage = read_lineage(conn, entity, [canonical_id]).get(canonical_id, {})
+    run_ids = sorted({lin[3] for lin in lineage.values()})
+    run_at: dict[int, Any] = (
+        dict(conn.execute(select(run.c.id, run.c.started_at).where(run.c.id.in_(run_ids))).all()) if run_ids else {}
+    )
     out = []
     for name, value in row.items():
         if name in _HIDDEN or value is None:
             continue
         lin = lineage.get(name)
+        if lin is None:
+            out.append({"field": name, "value": value} | dict.fromkeys(_SOURCE_KEYS))
+            continue
+        system, external_id, rule, run_id = lin
         out.append(
             {
                 "field": name,
                 "value": value,
-                "system": lin.system if lin else None,
-                "external_id": lin.external_id if lin else None,
-                "name": names.get((lin.system, lin.external_id)) if lin else None,
-                "rule": lin.rule if lin else None,
-                "rule_text": GOLDEN_RULES.get(lin.rule, lin.rule) if lin else None,
-                "run_id": lin.run_id if lin else None,
-                "run_at": lin.run_at if lin else None,
+                "system": system,
+                "external_id": external_id,
+                "name": names.get((system, external_id)),
+                "rule": rule,
+                "rule_text": GOLDEN_RULES.get(rule, rule),
+                "run_id": run_id,
+                "run_at": run_at.get(run_id),
             }
         )
     return out

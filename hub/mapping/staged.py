@@ -150,7 +150,7 @@ class StreamMapper:
                     digest = blake2b("\x1f".join(map(str, values)).encode("utf-8"), digest_size=16)
                     if deleted:
                         digest.update(b"\x00deleted")
-                    values += [system, ext, digest.hexdigest(), run_id, deleted_of[entity](deleted)]
+                    values += [system, ext, digest.hexdigest()[:16], run_id, deleted_of[entity](deleted)]
                     produced.append((entity, ext, tuple(values)))
             except Exception:  # the general path names every bad field (or raises what apply raises)
                 self._map_general((rec,), out)
@@ -179,7 +179,7 @@ class StreamMapper:
                     if rec.deleted:
                         digest.update(b"\x00deleted")
                     ext = mapped["external_id"]
-                    values += [system, ext, digest.hexdigest(), run_id, self._deleted[m.entity](rec.deleted)]
+                    values += [system, ext, digest.hexdigest()[:16], run_id, self._deleted[m.entity](rec.deleted)]
                     produced.append((m.entity, ext, tuple(values)))
             except HubError as exc:
                 if not isinstance(exc, MappingError):

@@ -17,8 +17,9 @@ from hub.cli.reconcile import EXPLAIN_COLUMNS
 from hub.cli.reconcile_facts import REVIEW_COLUMNS
 from hub.config import load_config
 from hub.reconcile.matcher import PairMatch, Signal
+from hub.reconcile.store.golden import read_lineage
 from hub.runner import open_store, run_pipeline
-from hub.store.models import MODELS, CrosswalkLink, Discrepancy, GoldenLineage, ReviewItem
+from hub.store.models import MODELS, CrosswalkLink, Discrepancy, ReviewItem
 from tests.helpers.channelco import CONFIG, ROOT, channelco_store
 
 DRP_CUSTOMERS, DRP_ENC = "drp/customers.csv", "gb18030"
@@ -51,16 +52,9 @@ def _wide(env: dict[str, str], *args: str) -> str:
 
 
 def _lineage(engine, cid: str) -> dict[str, tuple[str, str, int]]:  # type: ignore[no-untyped-def]
-    lt = GoldenLineage.__table__
     with engine.connect() as conn:
-        return {
-            f: (s, e, r)
-            for f, s, e, r in conn.execute(
-                select(lt.c.field, lt.c.system, lt.c.external_id, lt.c.run_id).where(
-                    lt.c.entity == "party", lt.c.canonical_id == cid
-                )
-            )
-        }
+        stored = read_lineage(conn, "party", [cid]).get(cid, {})
+    return {f: (s, e, r) for f, (s, e, _rule, r) in stored.items()}
 
 
 def test_lineage_names_the_run_that_changed_the_winning_value(world: Path, monkeypatch, store_url: str) -> None:

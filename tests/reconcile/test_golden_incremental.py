@@ -7,12 +7,12 @@ from typing import Any
 from sqlalchemy import select
 
 from hub.reconcile.crosswalk import Cluster, canonical_ids, write_crosswalk
-from hub.reconcile.store.golden import build_entity_goldens
+from hub.reconcile.store.golden import build_entity_goldens, read_lineage
 from hub.reconcile.survivorship import SurvivorshipRules
 from hub.store.bulk import upsert
 from hub.store.engine import make_engine
 from hub.store.migrate import upgrade
-from hub.store.models import GOLDEN, MODELS, GoldenLineage
+from hub.store.models import GOLDEN, MODELS
 
 RULES = SurvivorshipRules(default=["drp", "crm"])
 RECONCILED = {"party", "sales_order"}
@@ -34,8 +34,7 @@ def _goldens(conn: Any, entity: str) -> dict[str, tuple[Any, ...]]:
 
 
 def _lineage_ids(conn: Any, entity: str) -> set[str]:
-    lt = GoldenLineage.__table__
-    return {r[0] for r in conn.execute(select(lt.c.canonical_id).where(lt.c.entity == entity))}
+    return set(read_lineage(conn, entity))
 
 
 def _build(conn: Any, run_id: int, since: int | None) -> dict[str, dict[str, int]]:

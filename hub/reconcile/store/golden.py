@@ -5,13 +5,16 @@ ids of the referenced entity when that entity is reconciled too. Rows and lineag
 change-aware, so a rerun over unchanged data writes nothing. Each field's lineage names the run
 that last changed the winning value in its source record (that record's ``run_id`` when the
 golden value or its winner changed); a field whose value and winner stay keeps its run.
+
+A golden record's lineage is one ``golden_lineage`` row: its fields grouped by source (system,
+external id, rule, run), most records having a single group (see :func:`encode_lineage`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, column, delete, select, table, text
@@ -25,7 +28,9 @@ from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
 
 _CHUNK = 5000
+_FEW = 100  # canonical ids read by an IN list; more: joined from a key table
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _clusters(
@@ -131,6 +136,61 @@ def _grouped(
         yield current, members, runs  # type: ignore[misc]
 
 
+def encode_lineage(lineage: Mapping[str, tuple[Any, ...]]) -> str:
+    """The stored form of one golden record's lineage (field -> (system, external id, rule, run),
+    the fields in the entity's order): a JSON list of groups ``[system, external id, rule, run,
+    field, field, ...]`` in the order of their first field. The largest group (the first of the
+    largest) names no fields: it holds every field of the golden record with a value that no
+    other group names (lineage covers exactly the fields with a value)."""
+    groups: dict[tuple[Any, ...], list[str]] = {}
+    for f, source in lineage.items():
+        groups.setdefault(tuple(source), []).append(f)
+    rest = max(groups, key=lambda source: len(groups[source]), default=None)
+    return _encode([[*source] if source == rest else [*source, *fs] for source, fs in groups.items()])
+
+
+def decode_lineage(stored: str, present: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """Field -> (system, external id, rule, run) from :func:`encode_lineage`'s form; ``present``:
+    the fields of the golden record with a value (those of the group that names none)."""
+    out: dict[str, tuple[Any, ...]] = {}
+    rest: tuple[Any, ...] | None = None
+    for group in json.loads(stored):
+        source = tuple(group[:4])
+        if len(group) == 4:
+            rest = source
+        for f in group[4:]:
+            out[f] = source
+    if rest is not None:
+        for f in present:
+            out.setdefault(f, rest)
+    return out
+
+
+def read_lineage(
+    conn: Connection, entity: str, canonical_ids: Sequence[str] | None = None
+) -> dict[str, dict[str, tuple[Any, ...]]]:
+    """Per canonical id of ``entity`` (all, or those of ``canonical_ids``): field -> (system,
+    external id, rule, run) of the source that gave the golden value."""
+    lt, t = GoldenLineage.__table__, MODELS[entity].__table__
+    fields = list(fields_of(entity))
+    golden_row = and_(t.c.system == GOLDEN, t.c.external_id == lt.c.canonical_id)
+    q = (
+        select(lt.c.canonical_id, lt.c.lineage, *[t.c[f].is_not(None) for f in fields])
+        .select_from(lt.outerjoin(t, golden_row))
+        .where(lt.c.entity == entity)
+    )
+
+    def decoded(rows: Iterable[Any]) -> dict[str, dict[str, tuple[Any, ...]]]:
+        return {r[0]: decode_lineage(r[1], [f for f, has in zip(fields, r[2:]) if has]) for r in rows}
+
+    if canonical_ids is None or len(canonical_ids) <= _FEW:
+        q = q if canonical_ids is None else q.where(lt.c.canonical_id.in_(canonical_ids))
+        return decoded(conn.execute(q))
+    with key_table(conn, ("canonical_id",), [(c,) for c in canonical_ids]) as name:
+        k = table(name, column("canonical_id"))
+        return decoded(conn.execute(q.join(k, k.c.canonical_id == lt.c.canonical_id)))
+
+
 def _stored(
     conn: Connection, entity: str, fields: list[str], cids: list[str]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, tuple[Any, ...]]]]:
@@ -149,57 +209,53 @@ def _stored(
             values[r[0]] = dict(zip(fields, r[2:]))
             hashes[r[0]] = r[1]
         lineage: dict[str, dict[str, tuple[Any, ...]]] = {}
-        for r in conn.execute(
-            select(lt.c.canonical_id, lt.c.field, lt.c.system, lt.c.external_id, lt.c.rule, lt.c.run_id)
+        for cid, stored in conn.execute(
+            select(lt.c.canonical_id, lt.c.lineage)
             .join(k, k.c.canonical_id == lt.c.canonical_id)
             .where(lt.c.entity == entity)
         ):
-            lineage.setdefault(r[0], {})[r[1]] = tuple(r[2:])
+            had = values.get(cid, {})
+            lineage[cid] = decode_lineage(stored, [f for f in fields if had.get(f) is not None])
     return values, hashes, lineage
 
 
-#: golden_lineage columns in bind order (strings and an int: no conversion on any store)
-_LINEAGE_COLUMNS = ("entity", "canonical_id", "field", "system", "external_id", "rule", "run_id")
+#: golden_lineage columns in bind order (strings: no conversion on any store)
+_LINEAGE_COLUMNS = ("entity", "canonical_id", "lineage")
 
 
-def _lineage_rows(
-    entity: str,
-    cid: str,
+def _lineage_of(
     g: Golden,
     runs: dict[tuple[str, str], int | None],
     run_id: int,
     old_values: dict[str, Any] | None,
     old_lineage: dict[str, tuple[Any, ...]],
-) -> list[tuple[Any, ...]]:
-    """Lineage of one golden record (rows of :data:`_LINEAGE_COLUMNS`): a field keeps its run while
-    its value and winner stay; otherwise it takes the run that last changed the winning record."""
-    out = []
+) -> tuple[dict[str, tuple[Any, ...]], int]:
+    """Lineage of one golden record (field -> system, external id, rule, run), and how many of its
+    fields changed their lineage: a field keeps its run while its value and winner stay; otherwise
+    it takes the run that last changed the winning record."""
+    out: dict[str, tuple[Any, ...]] = {}
+    changed = 0
     for f, (s, e, r) in g.lineage.items():
         old = old_lineage.get(f)
         kept = old is not None and old[:3] == (s, e, r) and old_values is not None and old_values.get(f) == g.values[f]
         run = old[3] if kept else runs.get((s, e)) or run_id  # type: ignore[index]
-        if old != (s, e, r, run):  # an unchanged row is not sent again
-            out.append((entity, cid, f, s, e, r, run))
-    return out
+        out[f] = (s, e, r, run)
+        changed += old != out[f]
+    return out, changed
 
 
-def _write_lineage(conn: Connection, rows: list[tuple[Any, ...]], fresh: bool) -> int:
-    """Upsert lineage rows (change-aware); returns how many were inserted or changed. On a first
-    build (``fresh``: no row can exist yet) PostgreSQL copies them straight into the table, not
-    through the upsert's temporary table."""
+def _write_lineage(conn: Connection, rows: list[tuple[Any, ...]], fresh: bool) -> None:
+    """Upsert lineage rows (only changed records are given). On a first build (``fresh``: no row
+    can exist yet) PostgreSQL copies them straight into the table, not through the upsert's
+    temporary table."""
     if fresh and conn.dialect.name == "postgresql":
         with driver_connection(conn).cursor() as cur:
             with cur.copy(f"COPY {GoldenLineage.__tablename__} ({', '.join(_LINEAGE_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-        return len(rows)
-    return upsert_tuples(
-        conn,
-        GoldenLineage.__table__,
-        _LINEAGE_COLUMNS,
-        rows,
-        key=("entity", "canonical_id", "field"),
-        change_column=("system", "external_id", "rule", "run_id"),
+        return
+    upsert_tuples(
+        conn, GoldenLineage.__table__, _LINEAGE_COLUMNS, rows, key=("entity", "canonical_id"), change_column="lineage"
     )
 
 
@@ -251,12 +307,16 @@ def build_entity_goldens(
         lineage: list[tuple[Any, ...]] = []
         for cid, g, runs in built:
             old = old_lineage.get(cid, {})
-            lineage.extend(_lineage_rows(entity, cid, g, runs, run_id, old_values.get(cid), old))
-            for f in set(old) - set(g.lineage):  # fields that lost their value
-                conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid, lt.c.field == f))
+            new, n = _lineage_of(g, runs, run_id, old_values.get(cid), old)
+            lineage_changed += n  # fields whose lineage was written (as when each field had its row)
+            if not new:  # no field has a value: no lineage
+                if old:
+                    conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid))
+            elif n or set(old) - set(new):  # an unchanged record is not sent again; a field may lose its value
+                lineage.append((entity, cid, encode_lineage(new)))
         rows = [r for r in rows if hashes.get(r["external_id"]) != r["row_hash"]]  # unchanged: not sent again
         changed += upsert(conn, table, rows, key=("system", "external_id"))
-        lineage_changed += _write_lineage(conn, lineage, fresh=not stored)
+        _write_lineage(conn, lineage, fresh=not stored)
         rows, built = [], []
 
     for cid, members, runs in _clusters(conn, entity, fields, since, refs):
@@ -268,7 +328,7 @@ def build_entity_goldens(
             external_id=cid,
             run_id=run_id,
             deleted=False,
-            row_hash=hashlib.blake2b(_dumps(values).encode("utf-8"), digest_size=16).hexdigest(),
+            row_hash=hashlib.blake2b(_dumps(values).encode("utf-8"), digest_size=16).hexdigest()[:16],
         )
         rows.append(row)
         built.append((cid, g, runs))

@@ -79,15 +79,18 @@ class ReviewItem(Base):
 
 
 class GoldenLineage(Base):
-    """Which system, record and run produced one field of one golden record."""
+    """Which system, record, rule and run produced each field of one golden record.
+
+    ``lineage`` is a JSON list of groups ``[system, external id, rule, run, field, field, ...]``;
+    the largest group names no fields: it gave every other field of the golden record that has a
+    value (a record's fields nearly always come from one source: ``[system, external id, rule,
+    run]`` alone). Read and write it through :mod:`hub.reconcile.store.golden` (``read_lineage``,
+    ``encode_lineage``).
+    """
 
     __tablename__ = "golden_lineage"
     __table_args__ = WITHOUT_ROWID
 
     entity: Mapped[str] = mapped_column(String(), primary_key=True)
     canonical_id: Mapped[str] = mapped_column(String(), primary_key=True)
-    field: Mapped[str] = mapped_column(String(), primary_key=True)
-    system: Mapped[str] = mapped_column(String(), nullable=False)
-    external_id: Mapped[str] = mapped_column(String(), nullable=False)
-    rule: Mapped[str] = mapped_column(String(), nullable=False)  # system_of_record | recency | completeness
-    run_id: Mapped[int] = mapped_column(Integer(), nullable=False)
+    lineage: Mapped[str] = mapped_column(Text(), nullable=False)
