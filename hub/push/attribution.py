@@ -16,53 +16,56 @@ from sqlalchemy import Connection, Engine, select
 from hub.clock import utcnow
 from hub.store.models import OrderAttribution
 
-__all__ = ["order_owners", "record_attributions"]
+__all__ = ["FRESH_COLUMNS", "order_owners", "record_attributions"]
 
 T = OrderAttribution.__table__
+
+
+#: the columns of an attribution :func:`order_owners` makes, in the order of its tuples
+FRESH_COLUMNS = ("system", "order_id", "stream", "owner_ref", "basis", "account_ref")
 
 
 def order_owners(
     conn: Connection,
     system: str,
-    orders: Mapping[str, Mapping[str, Mapping[str, Any]]],
-    accounts: Mapping[str, Mapping[str, Any]],
-) -> tuple[dict[str, str | None], list[dict[str, Any]]]:
+    orders: Mapping[str, Mapping[str, tuple[Any, Any]]],
+    accounts: Mapping[str, Any],
+    *,
+    keep_fresh: bool = True,
+) -> tuple[dict[str, str | None], list[tuple[Any, ...]]]:
     """Order id -> its salesperson at order time, and the attributions made now (orders not recorded yet).
 
-    ``orders``: CRM stream -> raw records by id (Order, Opportunity); ``accounts``: raw accounts by id.
+    ``orders``: CRM stream -> order id -> (``AccountId``, ``OwnerId``) of its raw record (Order,
+    Opportunity); ``accounts``: account id -> its raw ``OwnerId``. The attributions made now are
+    tuples of :data:`FRESH_COLUMNS`; ``keep_fresh`` False (a reader that records nothing) skips them.
     """
     known = {
         r.order_id: r.owner_ref for r in conn.execute(select(T.c.order_id, T.c.owner_ref).where(T.c.system == system))
     }
-    fresh = []
-    for stream, records in sorted(orders.items()):
-        for oid, rec in sorted(records.items()):
+    fresh: list[tuple[Any, ...]] = []
+    for stream in sorted(orders):
+        records = orders[stream]
+        for oid in sorted(records):
             if oid in known:
                 continue
-            account = rec.get("AccountId")
-            owner, basis = rec.get("OwnerId"), "order"
+            account, owner = records[oid]
+            basis = "order"
             if not owner:
-                owner, basis = (accounts.get(account or "") or {}).get("OwnerId"), "account"
+                owner, basis = accounts.get(account or ""), "account"
             known[oid] = owner
-            fresh.append(
-                {
-                    "system": system,
-                    "order_id": oid,
-                    "stream": stream,
-                    "owner_ref": owner,
-                    "basis": basis,
-                    "account_ref": account,
-                }
-            )
+            if keep_fresh:
+                fresh.append((system, oid, stream, owner, basis, account))
     return known, fresh
 
 
-def record_attributions(engine: Engine, run_id: int, fresh: list[dict[str, Any]]) -> None:
+def record_attributions(engine: Engine, run_id: int, fresh: list[tuple[Any, ...]]) -> None:
     """Keep the attributions :func:`order_owners` made now (first seen in run ``run_id``)."""
     if not fresh:
         return
     now = utcnow()
-    rows = [{**row, "run_id": run_id, "first_seen_at": now} for row in fresh]
     with engine.begin() as conn:
-        for start in range(0, len(rows), 500):
-            conn.execute(T.insert(), rows[start : start + 500])
+        for start in range(0, len(fresh), 500):
+            batch = fresh[start : start + 500]
+            conn.execute(
+                T.insert(), [{**dict(zip(FRESH_COLUMNS, r)), "run_id": run_id, "first_seen_at": now} for r in batch]
+            )

@@ -17,9 +17,9 @@ from sqlalchemy import Connection, select
 
 from hub.push.attribution import order_owners
 from hub.push.commission import paid_dates
-from hub.push.flow_data import crosswalk, raw_records, records
+from hub.push.flow_data import crosswalk, raw_values, records
 from hub.reconcile.orders import normalize_order_number
-from hub.store.models import CrosswalkLink
+from hub.store.models import MODELS, CrosswalkLink
 
 __all__ = ["CommissionBase", "read_commission_base"]
 
@@ -38,8 +38,9 @@ class CommissionBase:
     earner: dict[str, str]
     #: CRM user id -> {drp: DRP salesperson code, team, commission_rate}
     people: dict[str, dict[str, Any]]
-    #: attributions made by this read (orders not recorded yet): the push keeps them, the report does not
-    fresh: list[dict[str, Any]]
+    #: attributions made by this read (orders not recorded yet), tuples of
+    #: :data:`hub.push.attribution.FRESH_COLUMNS`: the push keeps them, the report does not ask for them
+    fresh: list[tuple[Any, ...]]
 
 
 def read_commission_base(
@@ -50,11 +51,13 @@ def read_commission_base(
     opportunity_stream: str = "Opportunity",
     *,
     invoice_fields: Sequence[str] | None = None,
+    keep_fresh: bool = True,
 ) -> CommissionBase:
     """Read the store once: invoices, payments, the DRP order -> CRM order links and who sold each CRM order.
 
     ``invoice_fields``: the invoice fields the caller reads besides those the base needs
-    (default: every canonical field).
+    (default: every canonical field). ``keep_fresh`` False: a reader that records no attribution
+    (the report) gets no ``fresh`` list.
     """
     fields = None if invoice_fields is None else list(dict.fromkeys((*INVOICE_FIELDS, *invoice_fields)))
     invoices = records(conn, "invoice", drp, fields)
@@ -62,19 +65,23 @@ def read_commission_base(
     crm_order_of = _first_links(conn, "sales_order", drp, crm)
     owner_fields = ("AccountId", "OwnerId")  # all the attribution reads of an order or opportunity
     raw = {
-        order_stream: raw_records(conn, crm, order_stream, owner_fields),
-        opportunity_stream: raw_records(conn, crm, opportunity_stream, owner_fields),
+        order_stream: raw_values(conn, crm, order_stream, owner_fields),
+        opportunity_stream: raw_values(conn, crm, opportunity_stream, owner_fields),
     }
     # a DRP order made from a closed-won opportunity names the opportunity as its 来源单号
     opp_ids = {normalize_order_number(k): k for k in raw[opportunity_stream]}
-    for o in records(conn, "sales_order", drp, ("source_ref",)):
-        if o["external_id"] in crm_order_of:
+    so = MODELS["sales_order"].__table__
+    q = select(so.c.external_id, so.c.source_ref).where(so.c.system == drp, so.c.deleted.is_(False))
+    for ext, source_ref in conn.execute(q):
+        if ext in crm_order_of:
             continue  # linked to its CRM order already
-        opp = opp_ids.get(normalize_order_number(o.get("source_ref")))
+        opp = opp_ids.get(normalize_order_number(source_ref))
         if opp:
-            crm_order_of[o["external_id"]] = opp
+            crm_order_of[ext] = opp
     # the salesperson on the order when the hub first read it, not whoever owns the order or account now
-    owner, fresh = order_owners(conn, crm, raw, raw_records(conn, crm, "Account", ("OwnerId",)))
+    accounts = {k: v[0] for k, v in raw_values(conn, crm, "Account", ("OwnerId",)).items()}
+    owner, fresh = order_owners(conn, crm, raw, accounts, keep_fresh=keep_fresh)
+    del raw, accounts
     earner: dict[str, str] = {}
     for inv in invoices:
         who = owner.get(crm_order_of.get(inv.get("order_ref") or "") or "")

@@ -11,7 +11,7 @@ from hub.canonical import fields_of
 from hub.store.models import MODELS, CrosswalkLink, SourceRecord
 from hub.store.payload import PayloadCodec
 
-__all__ = ["crosswalk", "raw_records", "records"]
+__all__ = ["crosswalk", "raw_records", "raw_values", "records"]
 
 
 def records(conn: Connection, entity: str, system: str, fields: Sequence[str] | None = None) -> list[dict[str, Any]]:
@@ -58,3 +58,19 @@ def raw_records(
     if fields is None:
         return {ext: codec.decode(payload) for ext, payload in conn.execute(q)}
     return {ext: codec.fields(payload, fields) for ext, payload in conn.execute(q)}
+
+
+def raw_values(conn: Connection, system: str, stream: str, fields: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """``fields`` of each raw source record of one stream, as a tuple in that order, by external id.
+
+    The compact form of :func:`raw_records` for whole streams: a tuple instead of a dict per record,
+    and equal text values shared (an owner or account id repeats across hundreds of thousands of orders).
+    """
+    t = SourceRecord.__table__
+    q = select(t.c.external_id, t.c.payload).where(t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
+    codec = PayloadCodec(conn)
+    shared: dict[str, str] = {}
+    out: dict[str, tuple[Any, ...]] = {}
+    for ext, payload in conn.execute(q):
+        out[ext] = tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in codec.values(payload, fields))
+    return out

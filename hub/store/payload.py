@@ -112,7 +112,11 @@ class PayloadCodec:
 
     def fields(self, stored: str, names: Sequence[str]) -> dict[str, Any]:
         """Only ``names`` of a stored payload (None for those the record has not)."""
+        return dict(zip(names, self.values(stored, names)))
+
+    def values(self, stored: str, names: Sequence[str]) -> tuple[Any, ...]:
+        """The values of ``names`` in a stored payload, in that order (None for those the record has not)."""
         values = _loads(stored)
         keys = self.shape(values[0])
         found = dict(zip(keys, values[1:]))
-        return {n: found.get(n) for n in names}
+        return tuple(found.get(n) for n in names)

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import Engine, insert
 
+from hub.push.attribution import FRESH_COLUMNS
 from hub.push.commission_base import INVOICE_FIELDS, _first_links, read_commission_base
-from hub.push.flow_data import crosswalk
+from hub.push.flow_data import crosswalk, raw_records, raw_values
 from hub.report.build import build_report, make_scope
 from hub.report.config import ReportConfig
 from hub.report.query import SHARED_FIELDS, stream
@@ -33,6 +34,30 @@ def test_narrow_commission_base_is_the_full_one(channelco: dict[str, Any]) -> No
     )
     keys = ("external_id", *INVOICE_FIELDS, "currency")
     assert narrow.invoices == [{k: inv[k] for k in keys} for inv in full.invoices]
+
+
+def test_report_read_of_the_commission_base_is_the_push_read_without_attributions(channelco: dict[str, Any]) -> None:
+    with channelco["engine"].connect() as conn:
+        push = read_commission_base(conn, "drp", "crm")
+        report = read_commission_base(conn, "drp", "crm", keep_fresh=False)
+    assert push.fresh and report.fresh == []
+    assert (report.invoices, report.paid, report.earner, report.people) == (
+        push.invoices,
+        push.paid,
+        push.earner,
+        push.people,
+    )
+    assert all(len(a) == len(FRESH_COLUMNS) for a in push.fresh)
+
+
+def test_raw_values_are_the_raw_records_as_tuples(channelco: dict[str, Any]) -> None:
+    fields = ("AccountId", "OwnerId", "NoSuchField")
+    with channelco["engine"].connect() as conn:
+        full = raw_records(conn, "crm", "Order", fields)
+        compact = raw_values(conn, "crm", "Order", fields)
+    assert full and compact == {k: tuple(v[f] for f in fields) for k, v in full.items()}
+    owners = [v[1] for v in compact.values() if v[1]]
+    assert len({id(o) for o in owners}) == len(set(owners))  # one object per distinct owner id
 
 
 def test_first_links_are_the_flow_crosswalk(channelco: dict[str, Any]) -> None:

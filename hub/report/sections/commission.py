@@ -38,7 +38,7 @@ def commission_table(
     """
     scope = ctx.scope
     # the invoice fields read here (amount, party_ref) are among those the base reads anyway
-    cb = read_commission_base(conn, ctx.roles.drp, ctx.roles.crm, invoice_fields=())
+    cb = read_commission_base(conn, ctx.roles.drp, ctx.roles.crm, invoice_fields=(), keep_fresh=False)
     base: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     count: dict[tuple[str, str], int] = defaultdict(int)
     for inv in cb.invoices:
