@@ -1,4 +1,4 @@
-"""Commands over the store: ``status``, ``export``, ``db upgrade``, ``quarantine list/show``."""
+"""Commands over the store: ``status``, ``export``, ``db upgrade``, ``db vacuum``, ``quarantine list/show``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,58 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     engine = _engine(migrate=False)
     at = upgrade(engine, revision)
     console.print(f"store {mask_url(str(engine.url))} is at revision {at}")
+
+
+@db_app.command("vacuum")
+@handle_errors
+def db_vacuum(
+    full: bool = typer.Option(
+        False, "--full", help="PostgreSQL: VACUUM FULL, rewriting each table (locks it while it is rewritten)."
+    ),
+    wait: float = typer.Option(0, "--wait", help="Wait up to SECONDS for a running pipeline run to finish."),
+) -> None:
+    """Reclaim the store's free space (after an upgrade or large deletions) and refresh planner statistics."""
+    from contextlib import ExitStack
+
+    from rich.table import Table
+    from sqlalchemy import select
+
+    from hub.cli.app import err_console
+    from hub.pipeline.runlock import run_lock
+    from hub.store.engine import mask_url
+    from hub.store.models import RunLock
+    from hub.store.vacuum import check_free_space, vacuum
+
+    config = load()
+    engine = _engine()
+    check_free_space(engine)  # before anything else; checked again when the vacuum starts
+    with engine.connect() as conn:
+        held = set(conn.execute(select(RunLock.pipeline)).scalars())
+    pg = engine.dialect.name == "postgresql"
+    if full and not pg:
+        console.print("[yellow]note[/]: --full is for PostgreSQL; a SQLite VACUUM always rewrites the whole file")
+    with ExitStack() as locks:
+        # no run beside the vacuum, and none starts until it is done: every pipeline's run lock is held
+        for pipeline in sorted(set(config.pipelines) | held):
+            locks.enter_context(run_lock(engine, pipeline, wait=wait))
+        if full and pg:
+            err_console.print(
+                "[yellow]warning[/]: VACUUM FULL locks each table against reads and writes while it rewrites it: "
+                "the console and reports wait until it is done"
+            )
+        console.print(f"vacuuming store {mask_url(str(engine.url))} ...")
+        result = vacuum(engine, full=full)
+    t = Table(title=f"store vacuum · {result.dialect}" + (" · full" if result.full else ""))
+    for col in ("", "bytes", "MB"):
+        t.add_column(col, justify="right" if col else "left")
+    label = "tables" if pg else "file + WAL"
+    rows = [(f"before ({label})", result.before), (f"after ({label})", result.after)]
+    rows.append(("reclaimed", result.before - result.after))
+    for name, n in rows:
+        t.add_row(name, f"{n:,}", f"{n / 1e6:,.1f}")
+    console.print(t)
+    extra = f", {len(result.tables)} tables vacuumed and analysed" if pg else ""
+    console.print(f"done in {result.seconds:.1f}s{extra}")
 
 
 @app.command()
