@@ -82,6 +82,11 @@ def db_vacuum(
     console.print(t)
     extra = f", {len(result.tables)} tables vacuumed and analysed" if pg else ""
     console.print(f"done in {result.seconds:.1f}s{extra}")
+    if pg and not full:
+        console.print(
+            "the space of deleted and rewritten rows is free for the store's next writes; "
+            "hub db vacuum --full returns it to the operating system (it locks each table while rewriting it)"
+        )
 
 
 @app.command()
