@@ -4,7 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+# both cores: two pytest-xdist workers take the next test as they finish one (the longest start first, see
+# tests/conftest.py; tests marked xdist_group share a worker); in one process: make test PYTEST_ARGS='-n 0'
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: install demo test test-fast lint bench clean
 

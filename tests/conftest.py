@@ -19,6 +19,41 @@ os.environ.setdefault("HUB_DISABLE_PLUGINS", "*")
 os.environ.pop("HUB_DATABASE_URL", None)
 # reports written by pipeline runs in tests go to a temporary folder, never into the work tree
 os.environ["REPORT_DIR"] = tempfile.mkdtemp(prefix="hub-test-reports-")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # a pytest-xdist worker starts with COLUMNS=80, and the hub's console fixes its width from COLUMNS when
+    # hub.cli is imported: tests that set COLUMNS later would read lines wrapped at 80 (a serial run has none)
+    os.environ.pop("COLUMNS", None)
+
+#: tests of a minute or more (on an idle machine), longest first: with pytest-xdist they start before the others,
+#: so that the workers finish together instead of one running a long test alone at the end
+LONGEST_FIRST = (
+    "tests/reliability/test_kill_run.py::test_run_killed_at_twenty_random_points_converges[postgresql]",
+    "tests/reliability/test_kill_push.py::test_push_killed_at_twenty_random_points_converges[postgresql]",
+    "tests/reliability/test_kill_run.py::test_run_killed_at_twenty_random_points_converges[sqlite]",
+    "tests/reliability/test_kill_push.py::test_push_killed_at_twenty_random_points_converges[sqlite]",
+    "tests/reliability/test_migration_kill.py::test_first_migration_killed_at_random_points_on_postgresql",
+    "tests/airflow/test_airflow_celery.py::",
+    "tests/realsys/test_e2e_hub.py::",
+    "tests/guards/test_green_means_right.py::test_columns_renamed_upstream_fail",
+    "tests/reliability/test_pg_terminate.py::",
+    "tests/guards/test_green_means_right.py::test_a_header_only_file_holds_the_run_until_accepted",
+    "tests/pipeline/test_kill_resume.py::",
+)
+
+
+def _start_rank(item: pytest.Item) -> tuple[int, int]:
+    for i, prefix in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return 0, i
+    return (1, 0) if item.get_closest_marker("slow") else (2, 0)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On pytest-xdist workers: the longest tests first, then the other slow ones, then the rest (each group in
+    collection order). Every worker sorts the same collection the same way; a run in one process keeps its order."""
+    if hasattr(config, "workerinput"):
+        items.sort(key=_start_rank)
 
 
 def shared_or_skip(*parts: str) -> Path:

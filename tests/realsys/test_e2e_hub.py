@@ -37,6 +37,9 @@ from hub.pipeline.connect import build_connector
 
 _N = re.compile(r"(\d+)\.example\.cn")
 
+# one pytest-xdist worker runs the module: the push test continues from the pull test's store and servers
+pytestmark = pytest.mark.xdist_group("realsys_e2e_hub")
+
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory):

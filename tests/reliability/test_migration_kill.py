@@ -7,6 +7,7 @@ import random
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import uuid
 from contextlib import closing
@@ -21,7 +22,6 @@ from hub.store.engine import make_engine
 from hub.store.migrate import current_revision, head_revision, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-HUB = ROOT / ".venv" / "bin" / "hub"
 SEED = 20260306
 
 
@@ -55,7 +55,8 @@ def _config(tmp: Path, url: str) -> Path:
 
 def _hub(cfg: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [str(HUB), "-c", str(cfg), *args],
+        [sys.executable, "-m", "hub", "-c", str(cfg), *args],  # the hub of this work tree
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
