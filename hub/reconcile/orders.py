@@ -40,9 +40,12 @@ __all__ = [
     "RejectedLink",
     "OrderLinkResult",
     "as_order",
+    "order_from_row",
+    "ORDER_ROW",
     "coerce_decimal",
     "coerce_date",
     "clean_str",
+    "text_date",
     "normalize_order_number",
     "status_in",
     "folded",
@@ -162,6 +165,9 @@ def _text_date(value: str) -> date | None:
         return None
 
 
+text_date = _text_date
+
+
 def clean_str(value: Any) -> str | None:
     if value is None:
         return None
@@ -192,6 +198,44 @@ def as_order(obj: SalesOrder | Mapping[str, Any]) -> SalesOrder:
         source_ref=clean_str(get("source_ref")),
         erp_order_no=clean_str(get("erp_order_no")),
     )
+
+
+def order_from_row(system: str, row: Sequence[Any]) -> SalesOrder:
+    """:func:`as_order` of ``{"system": system, **dict(zip(ORDER_ROW, row))}`` (the same order, the
+    same errors) without the dict: a store row's columns in :data:`ORDER_ROW` order."""
+    ext, party, number, day, status, source_status, amount, source_ref, erp_no = row
+    if type(ext) is not str or not (ext := ext.strip()) or not system or system.strip() != system:
+        return as_order({"system": system, **dict(zip(ORDER_ROW, row))})
+    if day is not None and (type(day) is not str or (day := _text_date(day)) is None):
+        day = coerce_date(row[3], "order_date", ext)
+    if amount is not None and type(amount) is not Decimal:
+        amount = coerce_decimal(amount, "amount", ext)
+    return SalesOrder(
+        system,
+        ext,
+        (party.strip() or None) if type(party) is str else clean_str(party),
+        (number.strip() or None) if type(number) is str else clean_str(number),
+        day,
+        (status.strip() or None) if type(status) is str else clean_str(status),
+        (source_status.strip() or None) if type(source_status) is str else clean_str(source_status),
+        amount,
+        (source_ref.strip() or None) if type(source_ref) is str else clean_str(source_ref),
+        (erp_no.strip() or None) if type(erp_no) is str else clean_str(erp_no),
+    )
+
+
+#: the columns :func:`order_from_row` reads, in order
+ORDER_ROW = (
+    "external_id",
+    "party_ref",
+    "order_number",
+    "order_date",
+    "status",
+    "source_status",
+    "amount",
+    "source_ref",
+    "erp_order_no",
+)
 
 
 # ----------------------------------------------------------------------------- normalisation

@@ -24,17 +24,36 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
-from hub.reconcile.cashapp import apply_payments, as_invoice, as_payment, as_remittance_line
+from hub.reconcile.cashapp import (
+    Invoice,
+    Payment,
+    apply_payments,
+    as_invoice,
+    as_payment,
+    as_remittance_line,
+)
 from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import Cluster, prune_crosswalk, write_crosswalk
 from hub.reconcile.discrepancy_rules import linked_pairs
-from hub.reconcile.orders import EdiOrigin, OrderLine, as_order, find_edi_origins, link_orders
+from hub.reconcile.orders import (
+    ORDER_ROW,
+    EdiOrigin,
+    OrderLine,
+    clean_str,
+    coerce_date,
+    coerce_decimal,
+    find_edi_origins,
+    link_orders,
+    order_from_row,
+    text_date,
+)
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
 from hub.reconcile.store.bucket_reads import BUCKET_READERS, BucketContext
 from hub.reconcile.store.lifecycle import write_findings
 from hub.reconcile.store.reads import live_rows
 from hub.reconcile.store.reads import memo_rows as stream_rows
+from hub.reconcile.store.reads import memo_tuples as stream_tuples
 from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_table
 from hub.store.fast import decimal_positions as _decimals
 from hub.store.keyset import key_table
@@ -52,16 +71,6 @@ LINK_TABLES = (CrosswalkLink.__tablename__, Discrepancy.__tablename__)
 EDI_SCOPE = "*edi"
 INVENTORY_SCOPE = "*inventory"
 
-_ORDER_FIELDS = (
-    "party_ref",
-    "order_number",
-    "order_date",
-    "status",
-    "source_status",
-    "amount",
-    "source_ref",
-    "erp_order_no",
-)
 _LINE_FIELDS = ("order_ref", "line_no", "product_ref", "sku", "quantity", "amount")
 
 
@@ -85,6 +94,36 @@ def _bucket_rows(
     Each row carries its ``scope``. A NULL customer reads as the empty id (an orphan scope).
     """
     names = ["external_id", *fields]
+    sql, params, dec = _bucket_query(st, bucket, entity, system, party_system, names, party_column)
+    return stream_rows(conn, sql, params, ["scope", *names], dec)
+
+
+def _bucket_tuples(
+    conn: Connection,
+    st: ScopeTable,
+    bucket: int,
+    entity: str,
+    system: str,
+    party_system: str,
+    fields: Iterable[str],
+    party_column: str = "party_ref",
+) -> Iterator[Sequence[Any]]:
+    """:func:`_bucket_rows` as (scope, external_id, *fields) rows, without a dict per row."""
+    names = ["external_id", *fields]
+    sql, params, dec = _bucket_query(st, bucket, entity, system, party_system, names, party_column)
+    return stream_tuples(conn, sql, params, dec)
+
+
+def _bucket_query(
+    st: ScopeTable,
+    bucket: int,
+    entity: str,
+    system: str,
+    party_system: str,
+    names: list[str],
+    party_column: str,
+) -> tuple[str, list[Any], list[int]]:
+    """The query of :func:`_bucket_rows`: its SQL, parameters and decimal column positions."""
     cols = ", ".join(f"t.{n}" for n in names)
     # CROSS JOIN fixes the join order on SQLite: the bucket's customers first, then their rows by index
     base = (
@@ -95,11 +134,11 @@ def _bucket_rows(
         f"{base}t.{party_column} = s.party_ref UNION ALL {base}s.party_ref = '' AND t.{party_column} IS NULL ORDER BY 2"
     )
     params = [bucket, party_system, system, False] * 2
-    return stream_rows(conn, sql, params, ["scope", *names], [i + 1 for i in _decimals(entity, names)])
+    return sql, params, [i + 1 for i in _decimals(entity, names)]
 
 
-def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) -> Iterator[dict[str, Any]]:
-    """Live order lines of one system whose order's customer is in the bucket."""
+def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) -> Iterator[Sequence[Any]]:
+    """Live order lines of one system whose order's customer is in the bucket, as :data:`_LINE_FIELDS` rows."""
     cols = ", ".join(f"l.{n}" for n in _LINE_FIELDS)
     base = (
         f"SELECT {cols} FROM {st.name} s CROSS JOIN sales_order o CROSS JOIN order_line l WHERE s.bucket = ? "
@@ -108,7 +147,7 @@ def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) ->
     )
     sql = f"{base}o.party_ref = s.party_ref UNION ALL {base}s.party_ref = '' AND o.party_ref IS NULL"
     params = [bucket, system, system, False, False] * 2
-    return stream_rows(conn, sql, params, list(_LINE_FIELDS), _decimals("order_line", _LINE_FIELDS))
+    return stream_tuples(conn, sql, params, _decimals("order_line", _LINE_FIELDS))
 
 
 def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
@@ -128,9 +167,57 @@ def _sku_of_products(conn: Connection, roles: Roles) -> dict[str, str]:
     return out
 
 
-def _line(system: str, r: dict[str, Any], roles: Roles, crm_sku: dict[str, str]) -> OrderLine | None:
-    sku = r["sku"] or (crm_sku.get(r["product_ref"]) if system == roles.crm else r["product_ref"])
-    return OrderLine(sku, r["quantity"], r["amount"], r["line_no"]) if r["quantity"] is not None else None
+def _line(system: str, r: Sequence[Any], roles: Roles, crm_sku: dict[str, str]) -> OrderLine | None:
+    """The line of an :data:`_LINE_FIELDS` row (None without a quantity)."""
+    _order, line_no, product, sku, quantity, amount = r
+    if quantity is None:
+        return None
+    sku = sku or (crm_sku.get(product) if system == roles.crm else product)
+    return OrderLine(sku, quantity, amount, line_no)
+
+
+_INVOICE_ROW = ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref")
+_PAYMENT_ROW = ("party_ref", "amount", "payment_date", "memo", "trace")
+
+
+def _text(v: Any) -> str | None:
+    """:func:`~hub.reconcile.orders.clean_str`, a stored text at the cost of one strip."""
+    return (v.strip() or None) if type(v) is str else clean_str(v)
+
+
+def _day(v: Any, field: str, ext: str) -> dt.date | None:
+    """:func:`~hub.reconcile.orders.coerce_date`, a stored date's text parsed once per distinct value."""
+    if v is None:
+        return None
+    if type(v) is str and (got := text_date(v)) is not None:
+        return got
+    return coerce_date(v, field, ext)
+
+
+def _invoice_of(r: Sequence[Any]) -> Invoice:
+    """:func:`~hub.reconcile.cashapp.as_invoice` of a (scope, external_id, *:data:`_INVOICE_ROW`) row."""
+    _scope, ext, party, amount, open_amount, day, due, order_ref = r
+    if type(ext) is not str or not (ext := ext.strip()) or type(amount) is not Decimal:
+        return as_invoice(dict(zip(("external_id", *_INVOICE_ROW), r[1:])))
+    if open_amount is not None and type(open_amount) is not Decimal:
+        open_amount = coerce_decimal(open_amount, "open_amount", ext)
+    return Invoice(
+        ext,
+        _text(party),
+        amount,
+        open_amount,
+        _day(day, "invoice_date", ext),
+        _day(due, "due_date", ext),
+        _text(order_ref),
+    )
+
+
+def _payment_of(r: Sequence[Any]) -> Payment:
+    """:func:`~hub.reconcile.cashapp.as_payment` of a (scope, external_id, *:data:`_PAYMENT_ROW`) row."""
+    _scope, ext, party, amount, day, memo, trace = r
+    if type(ext) is not str or not (ext := ext.strip()) or type(amount) is not Decimal:
+        return as_payment(dict(zip(("external_id", *_PAYMENT_ROW), r[1:])))
+    return Payment(ext, _text(party), amount, _day(day, "payment_date", ext), memo or None, _text(trace))
 
 
 class _StoreInputs:
@@ -171,11 +258,16 @@ class _EdiIndex:
         dec = _decimals("order_line", names)
 
         def lines(system: str, ext: str) -> list[OrderLine]:
-            out = (_line(system, r, roles, {}) for r in stream_rows(conn, sql, [system, ext, False], names, dec))
+            out = (_line(system, r, roles, {}) for r in stream_tuples(conn, sql, [system, ext, False], dec))
             return [ln for ln in out if ln is not None]
 
+        edi = clean_str(roles.edi) or ""
+        edi_sql = (
+            f"SELECT {', '.join(ORDER_ROW)} FROM sales_order WHERE system = ? AND deleted = ? ORDER BY external_id"
+        )
         edi_orders = [
-            as_order({**r, "system": roles.edi}) for r in _rows(conn, "sales_order", roles.edi, _ORDER_FIELDS)
+            order_from_row(edi, r)
+            for r in stream_tuples(conn, edi_sql, [roles.edi, False], _decimals("sales_order", ORDER_ROW))
         ]
         self.po_ext = {o.order_number: o.external_id for o in edi_orders if o.order_number}
         self.all_pos = sorted(o.external_id for o in edi_orders)
@@ -261,21 +353,23 @@ class _BucketInputs:
         value = self.__dict__[name] = reader(BucketContext(self._conn, self._roles, self._rows, self))
         return value
 
+    def _tuples(self, entity: str, system: str, party_system: str, fields: Sequence[str]) -> Iterator[Sequence[Any]]:
+        return _bucket_tuples(self._conn, self._st, self._bucket, entity, system, party_system, fields)
+
     @cached_property
     def invoices(self) -> list[Any]:
         drp = self._roles.drp
-        rows = self._rows(
-            "invoice", drp, drp, ("party_ref", "amount", "open_amount", "invoice_date", "due_date", "order_ref")
-        )
-        return [as_invoice(r) for r in rows]  # the row's scope is not an invoice field: ignored
+        rows = self._tuples("invoice", drp, drp, _INVOICE_ROW)
+        return [_invoice_of(r) for r in rows]  # the row's scope is not an invoice field: ignored
 
     @cached_property
     def applications(self) -> list[Any]:
         conn, roles = self._conn, self._roles
         payments = []
-        for r in self._rows("payment", roles.drp, roles.drp, ("party_ref", "amount", "payment_date", "memo", "trace")):
-            self._out.scope[("payment", r["external_id"])] = r.pop("scope")
-            payments.append(as_payment(r))
+        scope = self._out.scope
+        for r in self._tuples("payment", roles.drp, roles.drp, _PAYMENT_ROW):
+            scope[("payment", r[1])] = r[0]
+            payments.append(_payment_of(r))
         payments.sort(key=lambda p: (p.payment_date or dt.date.min, p.external_id))
         remits = [
             as_remittance_line(r)
@@ -344,10 +438,10 @@ def _detect_bucket(
 
     def orders(system: str) -> list[Any]:
         got = []
-        for r in _bucket_rows(conn, st, bucket, "sales_order", system, system, _ORDER_FIELDS):
-            out.scope[("order", system, r["external_id"])] = r.pop("scope")
-            r["system"] = system
-            got.append(as_order(r))
+        scope, clean = out.scope, clean_str(system) or ""
+        for r in _bucket_tuples(conn, st, bucket, "sales_order", system, system, ORDER_ROW[1:]):
+            scope[("order", system, r[1])] = r[0]
+            got.append(order_from_row(clean, r[1:]))
         return got
 
     crm_orders, drp_orders = orders(roles.crm), orders(roles.drp)
@@ -356,7 +450,7 @@ def _detect_bucket(
         for r in _bucket_lines(conn, st, bucket, system):
             ln = _line(system, r, roles, crm_sku)
             if ln is not None:
-                lines[(system, r["order_ref"])].append(ln)
+                lines[(system, r[0])].append(ln)
 
     def lookup(system: str, ext: str) -> list[OrderLine]:
         return lines.get((system, ext), [])

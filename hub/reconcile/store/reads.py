@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection
@@ -17,7 +18,7 @@ from sqlalchemy import Connection
 from hub.store.fast import decimal_positions, driver_connection
 from hub.store.types import plain_decimal
 
-__all__ = ["memo_rows", "live_rows", "plain_text_decimal"]
+__all__ = ["memo_rows", "memo_tuples", "live_rows", "plain_text_decimal"]
 
 _FETCH = 10_000
 #: distinct values remembered per query at most
@@ -49,6 +50,14 @@ def memo_rows(
 ) -> Iterator[dict[str, Any]]:
     """Rows of a driver-level query (``?`` marks) as dicts, streamed; the columns at ``decimals`` as
     plain Decimals (see :func:`hub.store.types.plain_decimal`)."""
+    return map(dict, map(partial(zip, names), memo_tuples(conn, sql, params, decimals)))
+
+
+def memo_tuples(
+    conn: Connection, sql: str, params: Sequence[Any], decimals: Sequence[int] = ()
+) -> Iterator[Sequence[Any]]:
+    """:func:`memo_rows` as the driver's rows (tuples, or lists where a decimal was converted),
+    without a dict per row: for readers that take the columns by position."""
     if conn.dialect.name == "postgresql":
         sql = sql.replace("?", "%s")
     memo: dict[Any, Decimal] = {}
@@ -56,32 +65,34 @@ def memo_rows(
     try:
         cur.execute(sql, list(params))
         while chunk := cur.fetchmany(_FETCH):
+            if not decimals:
+                yield from chunk
+                continue
             for row in chunk:
-                if decimals:
-                    row = list(row)
-                    for i in decimals:
-                        v = row[i]
-                        if v is None:
-                            continue
-                        if type(v) is str:  # SQLite's decimal text: the common case, inline
-                            got = memo.get(v)
-                            if got is None:
-                                got = plain_text_decimal(v)
-                                if len(memo) >= _MEMO:
-                                    memo.clear()
-                                memo[v] = got
-                            row[i] = got
-                            continue
-                        key = _memo_key(v)
-                        got = memo.get(key) if key is not None else None
+                row = list(row)
+                for i in decimals:
+                    v = row[i]
+                    if v is None:
+                        continue
+                    if type(v) is str:  # SQLite's decimal text: the common case, inline
+                        got = memo.get(v)
                         if got is None:
-                            got = plain_text_decimal(v) if isinstance(v, str) else plain_decimal(Decimal(v))
-                            if key is not None:
-                                if len(memo) >= _MEMO:  # mostly distinct values (order amounts): bounded
-                                    memo.clear()
-                                memo[key] = got
+                            got = plain_text_decimal(v)
+                            if len(memo) >= _MEMO:
+                                memo.clear()
+                            memo[v] = got
                         row[i] = got
-                yield dict(zip(names, row))
+                        continue
+                    key = _memo_key(v)
+                    got = memo.get(key) if key is not None else None
+                    if got is None:
+                        got = plain_text_decimal(v) if isinstance(v, str) else plain_decimal(Decimal(v))
+                        if key is not None:
+                            if len(memo) >= _MEMO:  # mostly distinct values (order amounts): bounded
+                                memo.clear()
+                            memo[key] = got
+                    row[i] = got
+                yield row
     finally:
         cur.close()
 
