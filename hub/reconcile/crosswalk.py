@@ -314,12 +314,16 @@ def _same_score(a: float | None, b: float | None) -> bool:
     return abs(a - b) < 1e-9
 
 
+#: ``json.dumps(value, sort_keys=True, default=str)`` with one encoder for every call
+_sorted_json = json.JSONEncoder(sort_keys=True, default=str).encode
+
+
 def _same_explanation(stored: Any, expl: Any) -> tuple[bool, Any]:
     """Whether a stored explanation (parsed, or its JSON text) equals ``expl``, and ``expl`` as it
     reads back from a JSON column. Text written from the same value is compared as text (no parse)."""
     if expl is None:
         return (json.loads(stored) if isinstance(stored, str) else stored) is None, None
-    txt = json.dumps(expl, sort_keys=True, default=str)
+    txt = _sorted_json(expl)
     if isinstance(stored, str) and stored == txt:
         return True, expl
     value = json.loads(txt)

@@ -231,8 +231,13 @@ def order_status_mismatch(
     kind = "order_status_mismatch"
     if not cfg.enabled(kind):
         return
+    same: dict[tuple[str | None, ...], bool] = {}  # per distinct statuses: few, whatever the orders
     for c, d, *_ in pairs:
-        if statuses_equivalent(c, d, cfg):
+        key = (c.source_status, c.status, d.source_status, d.status)
+        eq = same.get(key)
+        if eq is None:
+            eq = same[key] = statuses_equivalent(c, d, cfg)
+        if eq:
             continue
         yield Discrepancy(
             kind,
@@ -267,8 +272,10 @@ def order_line_mismatch(
         cl, dl = lines("crm", c.external_id), lines("drp", d.external_id)
         if not cl and not dl:
             continue
-        if len(cl) == len(dl) and sorted(_pair(ln) for ln in cl) == sorted(_pair(ln) for ln in dl):
-            continue  # fast path: identical lines
+        if len(cl) == len(dl) and sorted([(ln.sku or "", ln.quantity) for ln in cl]) == sorted(
+            [(ln.sku or "", ln.quantity) for ln in dl]
+        ):
+            continue  # fast path: identical lines (their :func:`_pair` forms)
         ca = Counter((ln.sku, ln.quantity) for ln in cl if ln.sku)
         da = Counter((ln.sku, ln.quantity) for ln in dl if ln.sku)
         common = ca & da
@@ -494,9 +501,16 @@ def credit_exceeded(
             open_amt[inv.party_ref] += inv.open_amount if inv.open_amount is not None else inv.amount
     ordered: dict[str, Decimal] = defaultdict(Decimal)
     statuses = ccfg.exposure_order_statuses
+    exposed: dict[tuple[str | None, str | None], bool] = {}  # per distinct (raw, canonical) status
     for order_raw in orders:
         o = as_order(order_raw)
-        if o.party_ref is not None and o.amount is not None and status_in(o, statuses):
+        if o.party_ref is None or o.amount is None:
+            continue
+        key = (o.source_status, o.status)
+        counts = exposed.get(key)
+        if counts is None:
+            counts = exposed[key] = status_in(o, statuses)
+        if counts:
             ordered[o.party_ref] += o.amount
     for party in parties:
         code = clean_str(party.get("external_id"))

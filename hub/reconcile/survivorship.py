@@ -60,7 +60,9 @@ def _filled(v: Any) -> bool:
 
 
 def _completeness(c: Candidate) -> int:
-    return sum(v is not None and v != "" for v in c.values.values())
+    """How many of the record's values are filled (neither None nor empty text)."""
+    vs = list(c.values.values())
+    return len(vs) - vs.count(None) - vs.count("")
 
 
 def build_golden(
@@ -74,14 +76,17 @@ def build_golden(
         (c,) = candidates
         cv, system, ext = c.values, c.system, c.external_id
         fallback = "recency" if _recency(c, rules.recency_field) > _MIN else "completeness"
+        usual = "system_of_record" if system in default else fallback  # the rule of a field without override
         for name in fields:
             v = cv.get(name)
             if v is None or v == "":
                 values[name] = None
                 continue
             values[name] = v
-            rule = "system_of_record" if system in overrides.get(name, default) else fallback
-            lineage[name] = (system, ext, rule)
+            if name in overrides:
+                lineage[name] = (system, ext, "system_of_record" if system in overrides[name] else fallback)
+            else:
+                lineage[name] = (system, ext, usual)
         return Golden(canonical_id, values, lineage)
     # stable order: most recent first, then most complete, then by id (deterministic ties)
     recent = {id(c): _recency(c, rules.recency_field) for c in candidates}
@@ -91,16 +96,17 @@ def build_golden(
     by_system: dict[str, list[Candidate]] = {}
     for c in ranked:
         by_system.setdefault(c.system, []).append(c)
+    # the candidates a priority list offers, in its order: its systems' records, most recent first
+    by_default = [c for system in default for c in by_system.get(system, ())]
     for name in fields:
         chosen: Candidate | None = None
         rule = "system_of_record"
-        for system in overrides.get(name, default):
-            for c in by_system.get(system, ()):
-                v = c.values.get(name)
-                if v is not None and v != "":
-                    chosen = c
-                    break
-            if chosen is not None:
+        priority = overrides.get(name)
+        order = by_default if priority is None else [c for system in priority for c in by_system.get(system, ())]
+        for c in order:
+            v = c.values.get(name)
+            if v is not None and v != "":
+                chosen = c
                 break
         if chosen is None:
             for c in ranked:
