@@ -93,8 +93,14 @@ def _busy(holder: RunLock | None, pipeline: str) -> RunInProgressError:
     if holder is None:
         return RunInProgressError(f"another run of {pipeline} is starting; wait for it (hub run --wait SECONDS)")
     since = holder.started_at.strftime("%Y-%m-%d %H:%M:%S UTC") if holder.started_at else "?"
+    who = f"pid {holder.pid} on {holder.host}"
+    if not holder.run_id:  # held, but by no run yet: a run still opening, or maintenance (hub db vacuum)
+        return RunInProgressError(
+            f"{pipeline} is locked since {since} by {who}, which is not a run (hub db vacuum, or a run still "
+            "starting); wait for it (hub run --wait SECONDS) or stop that process"
+        )
     return RunInProgressError(
-        f"run {holder.run_id or '?'} of {pipeline} is in progress since {since}, pid {holder.pid} on {holder.host}; "
+        f"run {holder.run_id} of {pipeline} is in progress since {since}, {who}; "
         "wait for it (hub run --wait SECONDS) or stop that process"
     )
 

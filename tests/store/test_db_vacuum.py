@@ -139,7 +139,8 @@ def test_vacuum_refuses_while_a_run_holds_the_lock_and_holds_it_itself(
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         result = _vacuum(config)
         assert result.exit_code == 4, result.output
-        assert "RunInProgressError" in result.output and "of p is in progress" in result.output
+        assert "RunInProgressError" in result.output and "p is locked since" in result.output
+        assert "which is not a run" in result.output and "run ?" not in result.output
         assert "Traceback" not in result.output
         assert "vacuuming" not in result.output
     finally:
@@ -162,6 +163,7 @@ def test_vacuum_refuses_while_a_run_holds_the_lock_and_holds_it_itself(
     result = _vacuum(config)
     assert result.exit_code == 0, result.output
     assert len(seen) == 1 and seen[0].startswith("busy:"), seen
+    assert "p is locked since" in seen[0] and "not a run (hub db vacuum" in seen[0] and "run ?" not in seen[0], seen
     with engine.connect() as conn:  # and the lock is free again afterwards
         assert conn.execute(text("SELECT count(*) FROM run_lock")).scalar() == 0
     engine.dispose()

@@ -19,7 +19,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from sqlalchemy import Connection, select, text
@@ -93,9 +93,12 @@ def _bucket_rows(
 
     Each row carries its ``scope``. A NULL customer reads as the empty id (an orphan scope).
     """
-    names = ["external_id", *fields]
-    sql, params, dec = _bucket_query(st, bucket, entity, system, party_system, names, party_column)
-    return stream_rows(conn, sql, params, ["scope", *names], dec)
+    fields = list(fields)
+    names = ["scope", "external_id", *fields]
+    return map(
+        dict,
+        map(partial(zip, names), _bucket_tuples(conn, st, bucket, entity, system, party_system, fields, party_column)),
+    )
 
 
 def _bucket_tuples(
@@ -110,20 +113,6 @@ def _bucket_tuples(
 ) -> Iterator[Sequence[Any]]:
     """:func:`_bucket_rows` as (scope, external_id, *fields) rows, without a dict per row."""
     names = ["external_id", *fields]
-    sql, params, dec = _bucket_query(st, bucket, entity, system, party_system, names, party_column)
-    return stream_tuples(conn, sql, params, dec)
-
-
-def _bucket_query(
-    st: ScopeTable,
-    bucket: int,
-    entity: str,
-    system: str,
-    party_system: str,
-    names: list[str],
-    party_column: str,
-) -> tuple[str, list[Any], list[int]]:
-    """The query of :func:`_bucket_rows`: its SQL, parameters and decimal column positions."""
     cols = ", ".join(f"t.{n}" for n in names)
     # CROSS JOIN fixes the join order on SQLite: the bucket's customers first, then their rows by index
     base = (
@@ -134,7 +123,7 @@ def _bucket_query(
         f"{base}t.{party_column} = s.party_ref UNION ALL {base}s.party_ref = '' AND t.{party_column} IS NULL ORDER BY 2"
     )
     params = [bucket, party_system, system, False] * 2
-    return sql, params, [i + 1 for i in _decimals(entity, names)]
+    return stream_tuples(conn, sql, params, [i + 1 for i in _decimals(entity, names)])
 
 
 def _bucket_lines(conn: Connection, st: ScopeTable, bucket: int, system: str) -> Iterator[Sequence[Any]]:
