@@ -24,6 +24,7 @@ from hub.errors import GuardError
 from hub.mapping.staged import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
+from hub.pipeline.mapstage import forget_mapped
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import Converter, converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
@@ -177,6 +178,8 @@ def _stage_batch(
         deleted = bool(data.get("_deleted", False))
         rows.append((system, stream, key, h, encode(data), r.location, run_id, run_id, marker, as_bool(deleted)))
         staged.append(Staged(key, h, data, r.location, deleted, payload))
+    if rows and marker is not None:
+        forget_mapped(conn, system, stream, marker)
     upsert_tuples(
         conn,
         SourceRecord.__table__,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from hub.contracts.columns import missing_columns
 from hub.contracts.schema import known_columns
@@ -73,6 +73,44 @@ _PENDING = (
     "ORDER BY external_id LIMIT ?"
 )
 _MARK_MAPPED = "UPDATE source_record SET mapped_hash = ? WHERE system = ? AND stream = ? AND external_id = ?"
+# what tells that nothing is pending without reading the stream (hub.store.models.MappedStream)
+_MAPPED_UNDER = "SELECT fingerprint FROM mapped_stream WHERE system = ? AND stream = ?"
+_FORGET = "DELETE FROM mapped_stream WHERE system = ? AND stream = ? AND fingerprint <> ?"
+_DROP = "DELETE FROM mapped_stream WHERE system = ? AND stream = ?"
+_RECORD = "INSERT INTO mapped_stream (system, stream, fingerprint, run_id) VALUES (?, ?, ?, ?)"
+
+
+def forget_mapped(conn: Connection, system: str, stream: str, fingerprint: str) -> None:
+    """Before records of the stream are marked mapped under ``fingerprint``, in the same transaction:
+    the stream is no longer known mapped under other rules."""
+    cur = driver_connection(conn).cursor()
+    try:
+        cur.execute(dialect_sql(conn, _FORGET), [system, stream, fingerprint])
+    finally:
+        cur.close()
+
+
+def unmapped_probe(conn: Connection) -> str:
+    """The query for one record of a stream marked NULL (parameters: system, stream), through the
+    partial index of such records: SQLite would take the primary key (same leading columns) and
+    read the whole stream."""
+    indexed = "INDEXED BY ix_source_record_unmapped " if conn.dialect.name == "sqlite" else ""
+    sql = f"SELECT 1 FROM source_record {indexed}WHERE system = ? AND stream = ? AND mapped_hash IS NULL LIMIT 1"
+    return dialect_sql(conn, sql)
+
+
+def _up_to_date(conn: Connection, system: str, stream: str, fingerprint: str) -> bool:
+    """Known mapped under ``fingerprint`` with no record marked NULL: nothing to map (two index probes)."""
+    cur = driver_connection(conn).cursor()
+    try:
+        cur.execute(dialect_sql(conn, _MAPPED_UNDER), [system, stream])
+        row = cur.fetchone()
+        if row is None or row[0] != fingerprint:
+            return False
+        cur.execute(unmapped_probe(conn), [system, stream])
+        return cur.fetchone() is None
+    finally:
+        cur.close()
 
 
 def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
@@ -85,6 +123,10 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         _check_contract(ctx, mapper, system, stream)
         batch = ctx.config.pipeline(ctx.pipeline).batch_size
         rules = mapper.fingerprint
+        with ctx.engine.begin() as conn:
+            if _up_to_date(conn, system, stream, rules):
+                return counts
+            forget_mapped(conn, system, stream, rules)  # records get marked under these rules from here
         last = ""
         while True:
             with ctx.engine.begin() as conn:
@@ -93,7 +135,9 @@ def map_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
                 try:
                     cur.execute(dialect_sql(conn, _PENDING), [system, stream, last, rules, batch])
                     rows = cur.fetchall()
-                    if not rows:
+                    if not rows:  # the pass is complete: every record not marked NULL is mapped under the rules
+                        cur.execute(dialect_sql(conn, _DROP), [system, stream])
+                        cur.execute(dialect_sql(conn, _RECORD), [system, stream, rules, ctx.run_id])
                         break
                     last = rows[-1][0]
                     decode = PayloadCodec(conn).decode

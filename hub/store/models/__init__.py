@@ -8,7 +8,7 @@ from hub.store.models.discrepancy import Discrepancy
 from hub.store.models.links import CrosswalkEvent, CrosswalkLink, GoldenLineage, MatchKey, ReviewItem
 from hub.store.models.outbox import OutboxEntry
 from hub.store.models.runs import CursorState, Run, StageLog
-from hub.store.models.staging import PayloadShape, Quarantine, SourceRecord
+from hub.store.models.staging import MappedStream, PayloadShape, Quarantine, SourceRecord
 from hub.store.models.sync_state import SyncState
 from hub.store.models.users import AppUser, ConsoleSession  # noqa: F401
 
@@ -22,6 +22,7 @@ __all__ = [
     "CursorState",
     "Discrepancy",
     "GoldenLineage",
+    "MappedStream",
     "MatchKey",
     "OrderAttribution",
     "OutboxEntry",

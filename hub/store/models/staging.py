@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.base import WITHOUT_ROWID, Base
@@ -16,11 +16,21 @@ class SourceRecord(Base):
 
     ``mapped_hash`` is the fingerprint of the mapping rules its current payload was last mapped
     under (NULL: not mapped yet, or to be mapped again). Whatever writes ``hash`` writes it too,
-    so the record is current exactly when it equals the stream's rules fingerprint.
+    so the record is current exactly when it equals the stream's rules fingerprint. The records
+    marked NULL are indexed (few: a stream without rules, a record requeued from the console).
     """
 
     __tablename__ = "source_record"
-    __table_args__ = WITHOUT_ROWID
+    __table_args__ = (
+        Index(
+            "ix_source_record_unmapped",
+            "system",
+            "stream",
+            sqlite_where=text("mapped_hash IS NULL"),
+            postgresql_where=text("mapped_hash IS NULL"),
+        ),
+        WITHOUT_ROWID,
+    )
     system: Mapped[str] = mapped_column(String(), primary_key=True)
     stream: Mapped[str] = mapped_column(String(), primary_key=True)
     external_id: Mapped[str] = mapped_column(String(), primary_key=True)
@@ -31,6 +41,24 @@ class SourceRecord(Base):
     changed_run: Mapped[int] = mapped_column(Integer(), nullable=False)
     mapped_hash: Mapped[str | None] = mapped_column(String())
     deleted: Mapped[bool] = mapped_column(Boolean(), default=False, nullable=False)
+
+
+class MappedStream(Base):
+    """A stream whose staged records all carry ``mapped_hash`` = ``fingerprint`` or NULL: the map
+    stage's record that, under these rules, only the NULL-marked ones can be pending, so a rerun
+    need not read the stream's every record to find nothing to map.
+
+    The map stage writes it when a pass ends with nothing pending, and deletes it before marking
+    records under other rules; the extract stage deletes it in the transaction that stages records
+    under other rules. Marking a record NULL leaves it alone (the NULL index finds the record).
+    """
+
+    __tablename__ = "mapped_stream"
+
+    system: Mapped[str] = mapped_column(String(), primary_key=True)
+    stream: Mapped[str] = mapped_column(String(), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(), nullable=False)
+    run_id: Mapped[int] = mapped_column(Integer(), nullable=False)
 
 
 class PayloadShape(Base):
