@@ -22,6 +22,7 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 __all__ = ["DropFolder", "FileEntry", "fingerprint"]
@@ -71,9 +72,22 @@ class DropFolder:
 
     def files(self) -> list[Path]:
         """Every matching regular file, sorted by relative path (deterministic order)."""
+        return [path for path, _st in self._listing()]
+
+    def _listing(self) -> list[tuple[Path, os.stat_result]]:
+        """:meth:`files` with each file's stat (one ``stat`` per file: a folder may hold thousands)."""
         if not self.inbound.exists():
             return []
-        return sorted((p for p in self.inbound.glob(self.pattern) if p.is_file()), key=lambda p: str(p))
+        found = []
+        for path in self.inbound.glob(self.pattern):
+            try:
+                st = path.stat()
+            except OSError:  # gone since the listing, or a broken link: not a file (as Path.is_file says)
+                continue
+            if S_ISREG(st.st_mode):
+                found.append((path, st))
+        found.sort(key=lambda e: str(e[0]))
+        return found
 
     def pending(
         self, seen: set[str] | frozenset[str] = frozenset(), known: Mapping[str, Sequence[Any]] | None = None
@@ -94,9 +108,9 @@ class DropFolder:
             )
         known = known or {}
         self.stats = {}
-        for path in self.files():
-            name = path.relative_to(self.inbound).as_posix()
-            st = path.stat()  # before the read: a write during the hash shows as a change next time
+        skip = len(self.inbound.parts)  # a listed path is the inbound folder's parts, then its own
+        for path, st in self._listing():  # stat before the read: a write during the hash shows next time
+            name = "/".join(path.parts[skip:])
             before = known.get(name)
             if before is not None and len(before) == 3 and [before[0], before[1]] == [st.st_size, st.st_mtime_ns]:
                 fp = str(before[2])
