@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[airflow,dev]'
+	@# an editable install leaves the project's own modules uncompiled (pip compiles only wheels):
+	@# without bytecode every hub command compiles them again (~0.25 s at start-up)
+	$(BIN)/python -m compileall -q hub connectors dags testkit >/dev/null
 	@touch $(STAMP)
 	@echo "installed: $(BIN)/hub"
 
