@@ -151,3 +151,20 @@ def test_records_staged_under_other_rules_make_the_stream_unknown(
     (again,) = _map(config, engine, STREAM)
     assert again.rows_in == total and again.rows_changed == 0  # every record mapped again, to the same rows
     assert set(_marks(engine).values()) == {rules} and _known(engine)[STREAM] == rules
+
+
+def test_only_the_known_writers_touch_the_mapped_marker() -> None:
+    """A tripwire: ``mapped_stream`` stays true only while every writer of ``mapped_hash`` keeps it so
+    (extract and map forget it, the console only marks NULL). A new writer must do the same."""
+    root = Path(__file__).resolve().parents[2]
+    readers = {"hub/mapping/staged.py", "hub/store/fast.py", "hub/store/models/staging.py"}  # docs and reads
+    writers = {"hub/pipeline/extract.py", "hub/pipeline/mapstage.py", "hub/console/admin.py"}
+    found = {
+        p.relative_to(root).as_posix()
+        for pkg in ("hub", "connectors")
+        for p in (root / pkg).rglob("*.py")
+        if "migrations" not in p.parts and "mapped_hash" in p.read_text(encoding="utf-8")
+    }
+    assert found == readers | writers
+    console = (root / "hub/console/admin.py").read_text(encoding="utf-8")
+    assert ".values(mapped_hash=None)" in console and console.count("mapped_hash") == 1
