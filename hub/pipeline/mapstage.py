@@ -5,6 +5,10 @@ pending: records staged without mapping, or all records of a system whose mappin
 (``mapped_hash`` holds the fingerprint of the rules the record's current payload was mapped
 under). A record that fails its mapping is quarantined with the field and reason and the stream
 goes on; when it maps cleanly later its quarantine entry is marked resolved.
+
+A pass that finds nothing more pending records the stream's rules in ``mapped_stream``; while the
+rules stay the same and no record is marked NULL, the next run reads two index entries instead of
+the stream (the extract stage forgets the record when it stages records under other rules).
 """
 
 from __future__ import annotations
