@@ -4,7 +4,7 @@
         [--skip-alt] [--keep] [--change-rate 0.01] [--workdir .cache/bench]
 
 Per scenario size, every variant runs in its own subprocess (peak RSS from ``os.wait4``, i.e. the
-child's own high-water mark) on a fresh store:
+child's own high-water mark: ``bench.spawn`` forks it from a small launcher) on a fresh store:
 
 * ``raw floor``: stdlib csv + executemany (PostgreSQL: COPY) of every CRM and DRP row into one
   database, one table per file (``bench_load.variant_raw``).
@@ -42,10 +42,7 @@ import json
 import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
-import time
 import uuid
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -54,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench import spawn  # noqa: E402
 from bench.bench_load import CONFIG, SHARED_GEN, csv_files, scenario  # noqa: E402
 
 CACHE = ROOT / ".cache"
@@ -230,31 +228,14 @@ def _libpq(url: str) -> str:
 
 # -- children --------------------------------------------------------------------------------------
 def measure(cmd: list[str], log: Path, env: dict[str, str] | None = None, timeout: float = 7200) -> dict:
-    """Run ``cmd`` to completion: wall seconds, peak RSS (MB) and CPU seconds of that child alone."""
-    t0 = time.perf_counter()
-    with log.open("w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **(env or {})})
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > timeout:
-                os.kill(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
-    out = {
-        "seconds": time.perf_counter() - t0,
-        "peak_mb": usage.ru_maxrss / 1024,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "exit": proc.returncode,
-    }
-    if proc.returncode != 0:
+    """Run ``cmd`` to completion: wall seconds, peak RSS (MB) and CPU seconds of that child alone
+    (forked by :mod:`bench.spawn`'s launcher, so this process's own size does not count)."""
+    out = spawn.measure(cmd, log, env, cwd=ROOT, timeout=timeout)
+    if out["exit"] != 0:
         lines = log.read_text(errors="replace").strip().splitlines()
         errors = [ln.strip() for ln in lines if "Error" in ln or "Exception" in ln]
         tail = errors[-1:] or lines[-3:]
-        out["error"] = f"exit {proc.returncode}: " + (" | ".join(tail) or "no output") + f" (log {log})"
+        out["error"] = f"exit {out['exit']}: " + (" | ".join(tail) or "no output") + f" (log {log})"
     return out
 
 
@@ -505,6 +486,7 @@ def main() -> int:
     if args.child:
         print(json.dumps(child_dlt_arrow(args.world, args.url)))
         return 0
+    spawn.start()  # before this process reads scenarios: children's peak memory is then their own
     args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     backends = ["sqlite"] + (["postgres"] if args.db == "postgres" else [])

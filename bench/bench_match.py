@@ -68,7 +68,6 @@ import argparse
 import csv
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -323,33 +322,16 @@ def run_child(matcher: str, scen: Path, out: Path, args: argparse.Namespace) -> 
         "--splink-threshold",
         str(args.splink_threshold),
     ]
-    t0 = time.perf_counter()
-    with (out / "child.log").open("w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() - t0 > args.timeout:
-                os.kill(proc.pid, signal.SIGKILL)
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    seconds = time.perf_counter() - t0
-    report = {
-        "matcher": matcher,
-        "seconds": seconds,
-        "peak_mb": usage.ru_maxrss / 1024,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "exit": proc.returncode,
-    }
+    from bench import spawn  # forked by the launcher: this process's own size does not count
+
+    r = spawn.measure(cmd, out / "child.log", timeout=args.timeout)
+    report = {"matcher": matcher, **r}
     result = out / "child.json"
-    if proc.returncode == 0 and result.exists():
+    if r["exit"] == 0 and result.exists():
         report.update(json.loads(result.read_text(encoding="utf-8")))
     else:
         tail = (out / "child.log").read_text(errors="replace").strip().splitlines()[-5:]
-        report["error"] = " | ".join(tail) or f"exit {proc.returncode}"
+        report["error"] = " | ".join(tail) or f"exit {r['exit']}"
     return report
 
 
@@ -496,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         (args.out / "child.json").write_text(json.dumps(report), encoding="utf-8")
         return 0
 
+    from bench import spawn
+
+    spawn.start()  # before this process reads scenarios: the matchers' peak memory is then their own
     matchers = [m.strip() for m in args.matchers.split(",") if m.strip()]
     bad = [m for m in matchers if m not in MATCHERS]
     if bad:
