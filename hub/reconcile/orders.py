@@ -46,6 +46,8 @@ __all__ = [
     "coerce_date",
     "clean_str",
     "text_date",
+    "stored_text",
+    "stored_date",
     "normalize_order_number",
     "status_in",
     "folded",
@@ -147,7 +149,7 @@ def coerce_date(value: Any, field: str, ext: str | None) -> date | None:
         return value.date()
     if isinstance(value, date):
         return value
-    got = _text_date(value) if isinstance(value, str) else None
+    got = text_date(value) if isinstance(value, str) else None
     if got is not None:
         return got
     try:
@@ -157,7 +159,7 @@ def coerce_date(value: Any, field: str, ext: str | None) -> date | None:
 
 
 @lru_cache(maxsize=4096)
-def _text_date(value: str) -> date | None:
+def text_date(value: str) -> date | None:
     """A date's text (as a store without a date type returns it) parsed once per distinct value; None if it is not one."""
     try:
         return date.fromisoformat(value.strip()[:10].replace("/", "-"))
@@ -165,7 +167,18 @@ def _text_date(value: str) -> date | None:
         return None
 
 
-text_date = _text_date
+def stored_text(value: Any) -> str | None:
+    """:func:`clean_str` of a stored value, at the cost of one strip for text."""
+    return (value.strip() or None) if type(value) is str else clean_str(value)
+
+
+def stored_date(value: Any, field: str, ext: str) -> date | None:
+    """:func:`coerce_date` of a stored value, a date's text parsed once per distinct value."""
+    if value is None:
+        return None
+    if type(value) is str and (got := text_date(value)) is not None:
+        return got
+    return coerce_date(value, field, ext)
 
 
 def clean_str(value: Any) -> str | None:
@@ -206,21 +219,19 @@ def order_from_row(system: str, row: Sequence[Any]) -> SalesOrder:
     ext, party, number, day, status, source_status, amount, source_ref, erp_no = row
     if type(ext) is not str or not (ext := ext.strip()) or not system or system.strip() != system:
         return as_order({"system": system, **dict(zip(ORDER_ROW, row))})
-    if day is not None and (type(day) is not str or (day := _text_date(day)) is None):
-        day = coerce_date(row[3], "order_date", ext)
     if amount is not None and type(amount) is not Decimal:
         amount = coerce_decimal(amount, "amount", ext)
     return SalesOrder(
         system,
         ext,
-        (party.strip() or None) if type(party) is str else clean_str(party),
-        (number.strip() or None) if type(number) is str else clean_str(number),
-        day,
-        (status.strip() or None) if type(status) is str else clean_str(status),
-        (source_status.strip() or None) if type(source_status) is str else clean_str(source_status),
+        stored_text(party),
+        stored_text(number),
+        stored_date(day, "order_date", ext),
+        stored_text(status),
+        stored_text(source_status),
         amount,
-        (source_ref.strip() or None) if type(source_ref) is str else clean_str(source_ref),
-        (erp_no.strip() or None) if type(erp_no) is str else clean_str(erp_no),
+        stored_text(source_ref),
+        stored_text(erp_no),
     )
 
 

@@ -40,12 +40,12 @@ from hub.reconcile.orders import (
     EdiOrigin,
     OrderLine,
     clean_str,
-    coerce_date,
     coerce_decimal,
     find_edi_origins,
     link_orders,
     order_from_row,
-    text_date,
+    stored_date,
+    stored_text,
 )
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
@@ -79,28 +79,6 @@ def _rows(conn: Connection, entity: str, system: str, fields: Iterable[str]) -> 
     return live_rows(conn, entity, system, list(fields))
 
 
-def _bucket_rows(
-    conn: Connection,
-    st: ScopeTable,
-    bucket: int,
-    entity: str,
-    system: str,
-    party_system: str,
-    fields: Iterable[str],
-    party_column: str = "party_ref",
-) -> Iterator[dict[str, Any]]:
-    """Live rows of one system whose customer (``party_column``, a ``party_system`` id) is in the bucket.
-
-    Each row carries its ``scope``. A NULL customer reads as the empty id (an orphan scope).
-    """
-    fields = list(fields)
-    names = ["scope", "external_id", *fields]
-    return map(
-        dict,
-        map(partial(zip, names), _bucket_tuples(conn, st, bucket, entity, system, party_system, fields, party_column)),
-    )
-
-
 def _bucket_tuples(
     conn: Connection,
     st: ScopeTable,
@@ -111,7 +89,8 @@ def _bucket_tuples(
     fields: Iterable[str],
     party_column: str = "party_ref",
 ) -> Iterator[Sequence[Any]]:
-    """:func:`_bucket_rows` as (scope, external_id, *fields) rows, without a dict per row."""
+    """Live rows of one system whose customer (``party_column``, a ``party_system`` id) is in the bucket,
+    as (scope, external_id, *fields) rows. A NULL customer reads as the empty id (an orphan scope)."""
     names = ["external_id", *fields]
     cols = ", ".join(f"t.{n}" for n in names)
     # CROSS JOIN fixes the join order on SQLite: the bucket's customers first, then their rows by index
@@ -169,20 +148,6 @@ _INVOICE_ROW = ("party_ref", "amount", "open_amount", "invoice_date", "due_date"
 _PAYMENT_ROW = ("party_ref", "amount", "payment_date", "memo", "trace")
 
 
-def _text(v: Any) -> str | None:
-    """:func:`~hub.reconcile.orders.clean_str`, a stored text at the cost of one strip."""
-    return (v.strip() or None) if type(v) is str else clean_str(v)
-
-
-def _day(v: Any, field: str, ext: str) -> dt.date | None:
-    """:func:`~hub.reconcile.orders.coerce_date`, a stored date's text parsed once per distinct value."""
-    if v is None:
-        return None
-    if type(v) is str and (got := text_date(v)) is not None:
-        return got
-    return coerce_date(v, field, ext)
-
-
 def _invoice_of(r: Sequence[Any]) -> Invoice:
     """:func:`~hub.reconcile.cashapp.as_invoice` of a (scope, external_id, *:data:`_INVOICE_ROW`) row."""
     _scope, ext, party, amount, open_amount, day, due, order_ref = r
@@ -192,12 +157,12 @@ def _invoice_of(r: Sequence[Any]) -> Invoice:
         open_amount = coerce_decimal(open_amount, "open_amount", ext)
     return Invoice(
         ext,
-        _text(party),
+        stored_text(party),
         amount,
         open_amount,
-        _day(day, "invoice_date", ext),
-        _day(due, "due_date", ext),
-        _text(order_ref),
+        stored_date(day, "invoice_date", ext),
+        stored_date(due, "due_date", ext),
+        stored_text(order_ref),
     )
 
 
@@ -206,7 +171,9 @@ def _payment_of(r: Sequence[Any]) -> Payment:
     _scope, ext, party, amount, day, memo, trace = r
     if type(ext) is not str or not (ext := ext.strip()) or type(amount) is not Decimal:
         return as_payment(dict(zip(("external_id", *_PAYMENT_ROW), r[1:])))
-    return Payment(ext, _text(party), amount, _day(day, "payment_date", ext), memo or None, _text(trace))
+    return Payment(
+        ext, stored_text(party), amount, stored_date(day, "payment_date", ext), memo or None, stored_text(trace)
+    )
 
 
 class _StoreInputs:
@@ -332,7 +299,9 @@ class _BucketInputs:
     def _rows(
         self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any
     ) -> Iterator[dict[str, Any]]:
-        return _bucket_rows(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
+        """:meth:`_tuples` as dicts with ``scope``, ``external_id`` and the fields."""
+        names = ["scope", "external_id", *fields]
+        return map(dict, map(partial(zip, names), self._tuples(entity, system, party_system, fields, **kw)))
 
     def __getattr__(self, name: str) -> Any:
         """An input of :data:`BUCKET_READERS`, read the first time a rule asks for it."""
@@ -342,8 +311,10 @@ class _BucketInputs:
         value = self.__dict__[name] = reader(BucketContext(self._conn, self._roles, self._rows, self))
         return value
 
-    def _tuples(self, entity: str, system: str, party_system: str, fields: Sequence[str]) -> Iterator[Sequence[Any]]:
-        return _bucket_tuples(self._conn, self._st, self._bucket, entity, system, party_system, fields)
+    def _tuples(
+        self, entity: str, system: str, party_system: str, fields: Sequence[str], **kw: Any
+    ) -> Iterator[Sequence[Any]]:
+        return _bucket_tuples(self._conn, self._st, self._bucket, entity, system, party_system, fields, **kw)
 
     @cached_property
     def invoices(self) -> list[Any]:
