@@ -272,10 +272,8 @@ def order_line_mismatch(
         cl, dl = lines("crm", c.external_id), lines("drp", d.external_id)
         if not cl and not dl:
             continue
-        if len(cl) == len(dl) and sorted([(ln.sku or "", ln.quantity) for ln in cl]) == sorted(
-            [(ln.sku or "", ln.quantity) for ln in dl]
-        ):
-            continue  # fast path: identical lines (their :func:`_pair` forms)
+        if len(cl) == len(dl) and sorted(map(_pair, cl)) == sorted(map(_pair, dl)):
+            continue  # fast path: identical lines
         ca = Counter((ln.sku, ln.quantity) for ln in cl if ln.sku)
         da = Counter((ln.sku, ln.quantity) for ln in dl if ln.sku)
         common = ca & da
