@@ -9,7 +9,7 @@ plus open orders against the node's own limit (a group limit when the credit che
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -48,9 +48,8 @@ def rollup(parent: Mapping[str, str | None], own: Mapping[str, Mapping[str, Deci
     return dict(out)
 
 
-def _own(conn: Connection, ctx: SectionContext, wanted: Iterable[str]) -> dict[str, dict[str, Decimal]]:
+def _own(conn: Connection, ctx: SectionContext, keep: set[str]) -> dict[str, dict[str, Decimal]]:
     scope, roles, cfg = ctx.scope, ctx.roles, ctx.config
-    keep = set(wanted)
     own: dict[str, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(MEASURES, Decimal(0)))
     booked, open_st = set(cfg.booked_order_statuses), set(cfg.open_order_statuses)
     for r in ctx.rows(conn, "sales_order", roles.drp):
@@ -73,7 +72,7 @@ def build(conn: Connection, ctx: SectionContext) -> Section:
     roles = ctx.roles
     people = sellers(conn, roles.drp)
     parties = {r.external_id: r for r in ctx.rows(conn, "party", roles.drp)}
-    wanted = [c for c, p in parties.items() if in_teams(p.owner_ref, people, ctx.scope.teams)]
+    wanted = {c for c, p in parties.items() if in_teams(p.owner_ref, people, ctx.scope.teams)}
     totals = rollup({c: p.parent_ref for c, p in parties.items()}, _own(conn, ctx, wanted))
     ctx.release_rows("hierarchy")
     rows = []
