@@ -3,8 +3,10 @@
     python -m bench.bench_e2e --customers 10000 [--customers 100000] [--db postgres] [--json PATH]
         [--skip-alt] [--keep] [--change-rate 0.01] [--workdir .cache/bench]
 
-Per scenario size, every variant runs in its own subprocess (peak RSS from ``os.wait4``, i.e. the
-child's own high-water mark: ``bench.spawn`` forks it from a small launcher) on a fresh store:
+Per scenario size, every variant runs in its own subprocess (``peak MB``: peak RSS from ``os.wait4``,
+i.e. the child's own high-water mark, ``bench.spawn`` forks it from a small launcher; ``all MB``: the
+peak of the summed PSS of the child and every process it started, the hub's reconcile helper
+included) on a fresh store:
 
 * ``raw floor``: stdlib csv + executemany (PostgreSQL: COPY) of every CRM and DRP row into one
   database, one table per file (``bench_load.variant_raw``).
@@ -367,6 +369,7 @@ def run_backend(backend: str, world: Path, changed: Path, rows: int, args: argpa
             res["dlt + splink"] = {
                 "seconds": d["seconds"] + splink["seconds"],
                 "peak_mb": max(d["peak_mb"], splink["peak_mb"]),
+                "all_mb": max(d.get("all_mb", 0), splink.get("all_mb", 0)),
                 "cpu_s": d["cpu_s"] + splink["cpu_s"],
                 "store_bytes": d["store_bytes"],
             }
@@ -441,7 +444,10 @@ LABELS = {
 def print_table(title: str, result: dict) -> None:
     res = result["variants"]
     base = res.get("raw floor", {})
-    head = f"{'variant':<32}{'seconds':>9}{'rows/s':>10}{'x floor':>9}{'peak MB':>9}{'store MB':>10}{'x raw db':>9}"
+    head = (
+        f"{'variant':<32}{'seconds':>9}{'rows/s':>10}{'x floor':>9}{'peak MB':>9}{'all MB':>8}{'store MB':>10}"
+        f"{'x raw db':>9}"
+    )
     print(f"\n{title}\n{head}\n{'-' * len(head)}")
     for name, r in res.items():
         label = LABELS.get(name, name)
@@ -453,7 +459,10 @@ def print_table(title: str, result: dict) -> None:
         store = r.get("store_bytes")
         smb = f"{store / 1e6:.1f}" if store is not None else "-"
         sx = f"{store / base['store_bytes']:.1f}" if store and base.get("store_bytes") else "-"
-        print(f"{label:<32}{r['seconds']:>9.1f}{rate:>10,.0f}{ratio:>9.1f}{r['peak_mb']:>9.0f}{smb:>10}{sx:>9}")
+        every = f"{r['all_mb']:.0f}" if r.get("all_mb") else "-"
+        print(
+            f"{label:<32}{r['seconds']:>9.1f}{rate:>10,.0f}{ratio:>9.1f}{r['peak_mb']:>9.0f}{every:>8}{smb:>10}{sx:>9}"
+        )
     print(f"results check (1% rerun export vs fresh full run on the changed files): {result['check']}")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, stage
 from hub.reconcile.config import LoadedRules
+from hub.reconcile.store.helper import default_workers, stop_helpers
 from hub.reconcile.store.run import Job, rules_file, run_reconcile
 from hub.store.changes import CANONICAL_STAGES, change_marker, decided_since, last_stage
 
@@ -52,7 +53,12 @@ def reconcile(ctx: StageContext) -> StageCounts:
         if unchanged is not None:
             counts.detail.update(_skipped_detail(loaded, unchanged))
         else:
-            run_reconcile(Job(ctx.engine, ctx.pipeline, ctx.run_id), loaded, counts)
+            workers = ctx.config.pipeline(ctx.pipeline).workers or default_workers()
+            try:
+                run_reconcile(Job(ctx.engine, ctx.pipeline, ctx.run_id, workers), loaded, counts)
+            finally:
+                if workers > 1:
+                    stop_helpers()
         counts.detail["inputs"] = inputs
         return counts
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cached_property, partial
 from typing import Any
@@ -50,11 +51,12 @@ from hub.reconcile.orders import (
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
 from hub.reconcile.store.bucket_reads import BUCKET_READERS, BucketContext
+from hub.reconcile.store.helper import Remote, own_connection, shared_map, store_url
 from hub.reconcile.store.lifecycle import write_findings
 from hub.reconcile.store.reads import live_rows
 from hub.reconcile.store.reads import memo_rows as stream_rows
 from hub.reconcile.store.reads import memo_tuples as stream_tuples
-from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_table
+from hub.reconcile.store.scopes import ScopeTable, customer_scopes, order_scopes, scope_rows, scope_table
 from hub.store.fast import decimal_positions as _decimals
 from hub.store.keyset import key_table
 from hub.store.models import CrosswalkLink, Discrepancy
@@ -250,6 +252,12 @@ class _EdiIndex:
 
     def po_of(self, origin: EdiOrigin) -> str:
         return self.po_ext.get(origin.po_number, origin.po_number)
+
+    def for_buckets(self) -> _EdiIndex:
+        """What a bucket reads of the index (origins, PO numbers), without the list of every PO."""
+        slim = object.__new__(_EdiIndex)
+        slim.po_ext, slim.origins, slim.all_pos = self.po_ext, self.origins, []
+        return slim
 
 
 class _Bucket:
@@ -474,6 +482,38 @@ def _detect_bucket(
     return out
 
 
+def _party_systems(known: dict[tuple[str, str], str]) -> dict[str, frozenset[str]]:
+    """Per canonical customer, the systems that hold it."""
+    held: dict[str, set[str]] = defaultdict(set)
+    for (system, _ref), cid in known.items():
+        held[cid].add(system)
+    return {cid: frozenset(s) for cid, s in held.items()}
+
+
+def _registry() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The rules and bucket inputs this process knows (a helper refuses to work with others)."""
+    return tuple(sorted(RULES)), tuple(sorted(BUCKET_READERS))
+
+
+@contextmanager
+def _bucket_helper(
+    url: str,
+    roles: Roles,
+    rows: list[tuple[str, str, str, int]],
+    rules: RulesConfig,
+    crm_sku: dict[str, str],
+    edi: _EdiIndex,
+    known: dict[tuple[str, str], str],
+    registry: tuple[tuple[str, ...], tuple[str, ...]],
+) -> Iterator[Callable[[int], _Bucket]]:
+    """In a helper process: buckets linked and checked over its own connection and scope table."""
+    if registry != _registry():
+        raise RuntimeError("the helper knows other rules than the run")
+    party_systems = _party_systems(known)
+    with own_connection(url) as conn, scope_table(conn, roles, rows=rows) as st:
+        yield lambda bucket: _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known, party_systems)
+
+
 def detect(
     conn: Connection,
     rules: RulesConfig,
@@ -485,14 +525,18 @@ def detect(
     changed_pos: Iterable[str] = (),
     inventory: bool = True,
     known: dict[tuple[str, str], str] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     """Link orders (when ``link``: into the crosswalk) and run every enabled rule.
 
     ``scopes`` None checks every customer, and resolves whatever is no longer found anywhere;
     else only the customers named (an incremental run), plus the 850 POs whose link may have
     changed. ``inventory`` re-checks channel inventory. ``known``: the customer scopes
-    (:func:`customer_scopes`) when the caller has read them. Returns the stage detail: order links,
-    crosswalk changes and the discrepancy lifecycle counts.
+    (:func:`customer_scopes`) when the caller has read them. ``workers`` 2: a helper process
+    links and checks some of the buckets (:func:`~hub.reconcile.store.helper.shared_map`); this
+    one writes every bucket's results, in bucket order. Returns the stage detail: order links
+    (and ``helper_buckets``, those the helper checked), crosswalk changes and the discrepancy
+    lifecycle counts.
     """
     crm_sku = _sku_of_products(conn, roles)
     edi = _EdiIndex(conn, roles, rules)
@@ -507,14 +551,20 @@ def detect(
     if link:
         xw["links_removed"] += prune_crosswalk(conn, "sales_order", "sales_order")
     known = customer_scopes(conn, roles) if known is None else known
-    held: dict[str, set[str]] = defaultdict(set)
-    for (system, _ref), cid in known.items():
-        held[cid].add(system)
-    party_systems = {cid: frozenset(s) for cid, s in held.items()}
-    with scope_table(conn, roles, scopes, known) as st:
+    party_systems = _party_systems(known)
+    rows = scope_rows(conn, roles, scopes, known)
+    with scope_table(conn, roles, rows=rows) as st:
         growth = _Growth()
-        for bucket in st.buckets:
-            b = _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known, party_systems)
+        url = store_url(conn)
+        remote: Remote | None = None
+        if url is not None:
+            remote = (_bucket_helper, (url, roles, rows, rules, crm_sku, edi.for_buckets(), known, _registry()))
+        helped: dict[str, int] = {}
+
+        def local(bucket: int) -> _Bucket:
+            return _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known, party_systems)
+
+        for bucket, b in zip(st.buckets, shared_map(st.buckets, local, remote, workers, helped)):
             stats.update(b.stats)
             attached.update(b.attached)
             within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})
@@ -540,6 +590,8 @@ def detect(
                     )
         if link:
             xw.update(_write_unattached_pos(conn, roles, edi, attached, run_id, scopes, st))
+        if helped.get("helper"):
+            stats["helper_buckets"] = helped["helper"]
     if inventory:
         locations = list(_rows(conn, "location", roles.drp, ("kind", "owner_ref")))
         stock = list(

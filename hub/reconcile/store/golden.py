@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, column, delete, select, table, text
 
 from hub.canonical import REF_ENTITY, fields_of
 from hub.reconcile.crosswalk import canonical_ids
+from hub.reconcile.store.helper import Remote, own_connection, shared_map, store_url
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert, upsert_tuples
 from hub.store.fast import driver_connection
@@ -33,44 +37,40 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def _units(conn: Connection, entity: str, since: int | None, ref_fields: Sequence[str]) -> list[list[str]]:
+    """The canonical ids of the clusters to build, sorted, in units of :data:`_CHUNK`: every cluster
+    of ``entity``, or (with ``since``) those with a member or a link changed after that run, or a
+    member pointing at a record whose own link changed (its canonical id may have)."""
+    if since is None:
+        sql = "SELECT DISTINCT canonical_id FROM crosswalk WHERE entity = :e ORDER BY canonical_id"
+        cids = [r[0] for r in conn.execute(text(sql), {"e": entity})]
+    else:
+        cids = sorted(_changed_cids(conn, entity, since, ref_fields))
+    return [cids[i : i + _CHUNK] for i in range(0, len(cids), _CHUNK)]
+
+
 def _clusters(
     conn: Connection,
     entity: str,
     fields: list[str],
-    since: int | None,
+    cids: Sequence[str],
     refs: Mapping[str, Mapping[tuple[str, str], str]] | None = None,
-) -> Iterator[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
-    """Each cluster's members, with the run that last changed each member's row. ``refs``: per
-    reference field, the canonical ids of the referenced records, which replace the references."""
-    refs = refs or {}
-    t, cw = MODELS[entity].__table__, CrosswalkLink.__table__
-    joined = and_(t.c.system == cw.c.system, t.c.external_id == cw.c.external_id)
-    q = (
-        select(cw.c.canonical_id, t.c.system, t.c.external_id, t.c.run_id, *[t.c[f] for f in fields])
-        .join(t, joined)
-        .where(cw.c.entity == entity, t.c.deleted.is_(False))
-        .order_by(cw.c.canonical_id, t.c.system, t.c.external_id)
-    )
-    if since is not None:
-        # only clusters with a member or a link changed after the last reconciliation
-        # ... or a member pointing at a record whose own link changed (its canonical id may have)
-        cids = _changed_cids(conn, entity, since, list(refs))
-        if not cids:
-            return
-        with key_table(conn, ("canonical_id",), ((c,) for c in sorted(cids))) as name:
-            # CROSS JOIN fixes the join order on SQLite: the changed clusters first, then their links and rows by index
-            cols = ", ".join(f"t.{c}" for c in ("system", "external_id", "run_id", *fields))
-            sql = (
-                f"SELECT cw.canonical_id, {cols} FROM {name} k CROSS JOIN crosswalk cw CROSS JOIN {t.name} t "
-                "WHERE cw.entity = :e AND cw.canonical_id = k.canonical_id AND t.system = cw.system "
-                "AND t.external_id = cw.external_id AND t.deleted = :f ORDER BY 1, 2, 3"
-            )
-            typed = text(sql).columns(
-                cw.c.canonical_id, t.c.system, t.c.external_id, t.c.run_id, *[t.c[f] for f in fields]
-            )
-            yield from _grouped(conn, typed.bindparams(e=entity, f=False), fields, refs)
-        return
-    yield from _grouped(conn, q, fields, refs)
+) -> list[tuple[str, list[Candidate], dict[tuple[str, str], int | None]]]:
+    """The members of the clusters ``cids``, with the run that last changed each member's row.
+    ``refs``: per reference field, the canonical ids of the referenced records, which replace the
+    references."""
+    t = MODELS[entity].__table__
+    with key_table(conn, ("canonical_id",), ((c,) for c in cids)) as name:
+        # CROSS JOIN fixes the join order on SQLite: the clusters first, then their links and rows by index
+        cols = ", ".join(f"t.{c}" for c in ("system", "external_id", "run_id", *fields))
+        sql = (
+            f"SELECT cw.canonical_id, {cols} FROM {name} k CROSS JOIN crosswalk cw CROSS JOIN {t.name} t "
+            "WHERE cw.entity = :e AND cw.canonical_id = k.canonical_id AND t.system = cw.system "
+            "AND t.external_id = cw.external_id AND t.deleted = :f ORDER BY 1, 2, 3"
+        )
+        cw = CrosswalkLink.__table__
+        typed = text(sql).columns(cw.c.canonical_id, t.c.system, t.c.external_id, t.c.run_id, *[t.c[f] for f in fields])
+        return list(_grouped(conn, typed.bindparams(e=entity, f=False), fields, refs or {}))
 
 
 def _changed_cids(conn: Connection, entity: str, since: int, ref_fields: Sequence[str]) -> set[str]:
@@ -263,63 +263,33 @@ def _any(conn: Connection, query: Any) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
 
-def build_entity_goldens(
+@dataclass
+class _Unit:
+    """What one unit of clusters changes: golden rows and lineage rows to write, lineage to delete."""
+
+    rows: list[dict[str, Any]]
+    lineage: list[tuple[Any, ...]]
+    no_lineage: list[str]
+    #: fields whose lineage was written (as when each field had its row)
+    lineage_changed: int
+
+
+def _build_unit(
     conn: Connection,
+    cids: list[str],
+    *,
     entity: str,
+    fields: list[str],
+    refs: Mapping[str, Mapping[tuple[str, str], str]],
     rules: SurvivorshipRules,
     run_id: int,
-    reconciled: set[str],
-    since: int | None = None,
-    ref_ids: dict[str, dict[tuple[str, str], str]] | None = None,
-) -> dict[str, int]:
-    """Golden rows and lineage for the clusters of ``entity``; returns change counts.
-
-    With ``since`` (the run of the last completed reconciliation) only clusters whose members
-    or links changed after it are rebuilt; without it, all of them. ``ref_ids``: canonical ids
-    per referenced entity read so far (filled here; shared by the entities of one stage, whose
-    golden builds do not change the crosswalk).
-    """
-    fields = list(fields_of(entity))
-    ref_ids = {} if ref_ids is None else ref_ids
-    refs = {}
-    for f in fields:
-        if f in REF_ENTITY and REF_ENTITY[f] in reconciled:
-            ref = REF_ENTITY[f]
-            if ref not in ref_ids:
-                ref_ids[ref] = canonical_ids(conn, ref)
-            refs[f] = ref_ids[ref]
-    table = MODELS[entity].__table__
+    stored: bool,
+) -> _Unit:
+    """Survivorship over the clusters ``cids``, compared with the golden rows and lineage stored
+    for them (``stored``: whether any is): an unchanged record is not sent again."""
     rows: list[dict[str, Any]] = []
     built: list[tuple[str, Golden, dict[tuple[str, str], int | None]]] = []
-    changed = lineage_changed = 0
-    lt = GoldenLineage.__table__
-    # nothing stored yet (a first build): no stored values or lineage to read back, chunk by chunk
-    stored = _any(conn, select(table.c.external_id).where(table.c.system == GOLDEN)) or _any(
-        conn, select(lt.c.canonical_id).where(lt.c.entity == entity)
-    )
-
-    def flush() -> None:
-        nonlocal changed, lineage_changed, rows, built
-        if not built:
-            return
-        cids = [cid for cid, _, _ in built]
-        old_values, hashes, old_lineage = _stored(conn, entity, fields, cids) if stored else ({}, {}, {})
-        lineage: list[tuple[Any, ...]] = []
-        for cid, g, runs in built:
-            old = old_lineage.get(cid, {})
-            new, n = _lineage_of(g, runs, run_id, old_values.get(cid), old)
-            lineage_changed += n  # fields whose lineage was written (as when each field had its row)
-            if not new:  # no field has a value: no lineage
-                if old:
-                    conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid))
-            elif n or set(old) - set(new):  # an unchanged record is not sent again; a field may lose its value
-                lineage.append((entity, cid, encode_lineage(new)))
-        rows = [r for r in rows if hashes.get(r["external_id"]) != r["row_hash"]]  # unchanged: not sent again
-        changed += upsert(conn, table, rows, key=("system", "external_id"))
-        _write_lineage(conn, lineage, fresh=not stored)
-        rows, built = [], []
-
-    for cid, members, runs in _clusters(conn, entity, fields, since, refs):
+    for cid, members, runs in _clusters(conn, entity, fields, cids, refs):
         g = build_golden(cid, members, fields, rules)
         values = [g.values[f] for f in fields]
         row = dict(zip(fields, values))
@@ -332,11 +302,77 @@ def build_entity_goldens(
         )
         rows.append(row)
         built.append((cid, g, runs))
-        if len(rows) >= _CHUNK:
-            flush()
-    flush()
+    old_values, hashes, old_lineage = _stored(conn, entity, fields, [b[0] for b in built]) if stored else ({}, {}, {})
+    out = _Unit([r for r in rows if hashes.get(r["external_id"]) != r["row_hash"]], [], [], 0)
+    for cid, g, runs in built:
+        old = old_lineage.get(cid, {})
+        new, n = _lineage_of(g, runs, run_id, old_values.get(cid), old)
+        out.lineage_changed += n
+        if not new:  # no field has a value: no lineage
+            if old:
+                out.no_lineage.append(cid)
+        elif n or set(old) - set(new):  # a field may lose its value
+            out.lineage.append((entity, cid, encode_lineage(new)))
+    return out
+
+
+@contextmanager
+def _unit_helper(url: str, spec: dict[str, Any]) -> Iterator[Callable[[list[str]], _Unit]]:
+    """In a helper process: units of clusters built over its own connection."""
+    with own_connection(url) as conn:
+        yield partial(_build_unit, conn, **spec)
+
+
+def build_entity_goldens(
+    conn: Connection,
+    entity: str,
+    rules: SurvivorshipRules,
+    run_id: int,
+    reconciled: set[str],
+    since: int | None = None,
+    ref_ids: dict[str, dict[tuple[str, str], str]] | None = None,
+    workers: int = 1,
+) -> dict[str, int]:
+    """Golden rows and lineage for the clusters of ``entity``; returns change counts.
+
+    With ``since`` (the run of the last completed reconciliation) only clusters whose members
+    or links changed after it are rebuilt; without it, all of them. ``ref_ids``: canonical ids
+    per referenced entity read so far (filled here; shared by the entities of one stage, whose
+    golden builds do not change the crosswalk). ``workers`` 2: a helper process builds some of
+    the units of clusters (:func:`~hub.reconcile.store.helper.shared_map`; ``helper_units`` in the
+    counts); this one writes them all, in order.
+    """
+    fields = list(fields_of(entity))
+    ref_ids = {} if ref_ids is None else ref_ids
+    refs = {}
+    for f in fields:
+        if f in REF_ENTITY and REF_ENTITY[f] in reconciled:
+            ref = REF_ENTITY[f]
+            if ref not in ref_ids:
+                ref_ids[ref] = canonical_ids(conn, ref)
+            refs[f] = ref_ids[ref]
+    table, lt = MODELS[entity].__table__, GoldenLineage.__table__
+    # nothing stored yet (a first build): no stored values or lineage to read back, unit by unit
+    stored = _any(conn, select(table.c.external_id).where(table.c.system == GOLDEN)) or _any(
+        conn, select(lt.c.canonical_id).where(lt.c.entity == entity)
+    )
+    spec: dict[str, Any] = dict(entity=entity, fields=fields, refs=refs, rules=rules, run_id=run_id, stored=stored)
+    url = store_url(conn)
+    remote: Remote | None = None if url is None else (_unit_helper, (url, spec))
+    changed = lineage_changed = 0
+    units = _units(conn, entity, since, list(refs))
+    helped: dict[str, int] = {}
+    for u in shared_map(units, partial(_build_unit, conn, **spec), remote, workers, helped):
+        lineage_changed += u.lineage_changed
+        for cid in u.no_lineage:
+            conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid))
+        changed += upsert(conn, table, u.rows, key=("system", "external_id"))
+        _write_lineage(conn, u.lineage, fresh=not stored)
     cw = CrosswalkLink.__table__
     live = select(cw.c.canonical_id).where(cw.c.entity == entity)
     removed = conn.execute(delete(table).where(table.c.system == GOLDEN, table.c.external_id.not_in(live))).rowcount
     conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live)))
-    return {"golden_changed": changed, "golden_removed": removed or 0, "lineage_changed": lineage_changed}
+    out = {"golden_changed": changed, "golden_removed": removed or 0, "lineage_changed": lineage_changed}
+    if helped.get("helper"):
+        out["helper_units"] = helped["helper"]
+    return out

@@ -45,6 +45,8 @@ class Job:
     engine: Engine
     pipeline: str
     run_id: int
+    #: processes the stage may use (2: a helper links orders and runs rules for some customers)
+    workers: int = 1
 
 
 def rules_file(path: Path | None) -> LoadedRules:
@@ -262,7 +264,9 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
         # clusters with a changed member or link, or pointing at a record whose link changed;
         # golden rows and lineage are long-lived and acyclic: no collector scans while building
         with gc_paused(), job.engine.begin() as conn:
-            result = build_entity_goldens(conn, entity, surv, job.run_id, set(cfg.entities), since, ref_ids)
+            result = build_entity_goldens(
+                conn, entity, surv, job.run_id, set(cfg.entities), since, ref_ids, workers=job.workers
+            )
         counts.rows_changed += result["golden_changed"] + result["golden_removed"]
         counts.detail.setdefault(entity, {}).update(result)
 
@@ -315,6 +319,7 @@ def _findings(
             changed_pos=changed_pos,
             inventory=inventory,
             known=known,
+            workers=job.workers,
         )
     xw = found["crosswalk"]
     if link:

@@ -24,6 +24,7 @@ from hub.store.keyset import key_table
 __all__ = [
     "ScopeTable",
     "scope_table",
+    "scope_rows",
     "orphan_scope",
     "bucket_of",
     "customer_scopes",
@@ -95,11 +96,11 @@ def _orphans(conn: Connection, roles: Roles, known: dict[tuple[str, str], str]) 
                 yield key
 
 
-@contextmanager
-def scope_table(
+def scope_rows(
     conn: Connection, roles: Roles, scopes: set[str] | None = None, known: dict[tuple[str, str], str] | None = None
-) -> Iterator[ScopeTable]:
-    """The customers to work on, bucketed: every customer (``scopes`` None) or those of ``scopes``.
+) -> list[tuple[str, str, str, int]]:
+    """The customers to work on, bucketed: (system, party_ref, scope, bucket) of every customer
+    (``scopes`` None) or of those of ``scopes``.
 
     Orphan scopes (``?system:ref``) are included for every unknown customer ref of the rule
     inputs (all of them, or those named in ``scopes``); a NULL ref reads as ``""``. ``known``:
@@ -111,16 +112,24 @@ def scope_table(
         sc = orphan_scope(psys, ref)
         if scopes is None or sc in scopes:
             rows.append((psys, ref, sc))
-    distinct = {r[2] for r in rows}
-    n = max(1, -(-len(distinct) // BUCKET_CUSTOMERS))
+    n = max(1, -(-len({r[2] for r in rows}) // BUCKET_CUSTOMERS))
+    return [(s, e, sc, bucket_of(sc, n)) for s, e, sc in rows]
+
+
+@contextmanager
+def scope_table(
+    conn: Connection,
+    roles: Roles,
+    scopes: set[str] | None = None,
+    known: dict[tuple[str, str], str] | None = None,
+    rows: list[tuple[str, str, str, int]] | None = None,
+) -> Iterator[ScopeTable]:
+    """:func:`scope_rows` (or ``rows`` given) as a temporary table of ``conn``."""
+    rows = scope_rows(conn, roles, scopes, known) if rows is None else rows
     with key_table(
-        conn,
-        ("system", "party_ref", "scope", "bucket"),
-        ((s, e, sc, bucket_of(sc, n)) for s, e, sc in rows),
-        primary_key=("system", "party_ref"),
-        index=("bucket",),
+        conn, ("system", "party_ref", "scope", "bucket"), rows, primary_key=("system", "party_ref"), index=("bucket",)
     ) as name:
-        yield ScopeTable(name, tuple(sorted({bucket_of(sc, n) for sc in distinct})), len(distinct))
+        yield ScopeTable(name, tuple(sorted({r[3] for r in rows})), len({r[2] for r in rows}))
 
 
 def order_scopes(conn: Connection, system: str, ids: Iterable[str]) -> set[str]:
