@@ -153,7 +153,7 @@ class _Raised:
 
 
 class _Helper(Generic[T]):
-    """The forked helper process and this side of its pipe."""
+    """The helper process and this side of its pipe."""
 
     def __init__(self, proc: Any, conn: Any, counter: Any, total: int) -> None:
         self.proc, self.conn, self.counter, self.total = proc, conn, counter, total
