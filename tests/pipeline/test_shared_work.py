@@ -50,8 +50,9 @@ def _run(mp: pytest.MonkeyPatch, world: Path, url: str, workers: int, out: Path)
 def test_a_helper_process_leaves_the_store_as_one_process_does(
     store_url: str, world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(scopes, "BUCKET_CUSTOMERS", 15)  # ~15 buckets of customers
-    monkeypatch.setattr(golden, "_CHUNK", 40)  # several units of clusters per entity
+    # many small units, so that the run is still busy when the helper has started, on any machine
+    monkeypatch.setattr(scopes, "BUCKET_CUSTOMERS", 4)  # ~50 buckets of customers
+    monkeypatch.setattr(golden, "_CHUNK", 20)  # several units of clusters per entity
     one, alone = _run(monkeypatch, world, f"sqlite:///{tmp_path / 'one.db'}", 1, tmp_path / "one")
     assert "helper_buckets" not in alone["sales_order"] and "helper_units" not in alone["party"]
 

@@ -23,6 +23,11 @@ def _unit(x: int) -> tuple[int, int, int]:
     return x, x * x, os.getpid()
 
 
+def _slow_unit(x: int) -> tuple[int, int, int]:
+    time.sleep(0.15)  # 36 units: ~5 s in one process, longer than a helper takes to start on a busy machine
+    return x, x * x, os.getpid()
+
+
 def _flaky(main: int, mode: str, x: int) -> tuple[int, int, int]:
     """:func:`_unit`, except in a process other than ``main`` from unit 3 on (``mode``: how it goes wrong)."""
     if os.getpid() != main and x >= 3:
@@ -59,8 +64,9 @@ def _no_helper_left() -> bool:
 
 def test_units_come_back_in_order_and_the_helper_computes_some_of_them() -> None:
     stats: dict[str, int] = {}
-    results = list(shared_map(ITEMS, _unit, (_gives, (_unit,)), workers=2, stats=stats))
-    assert _values(results) == SQUARES
+    items = list(range(36))
+    results = list(shared_map(items, _slow_unit, (_gives, (_slow_unit,)), workers=2, stats=stats))
+    assert _values(results) == [(x, x * x) for x in items]
     pids = {r[2] for r in results}
     assert os.getpid() in pids and len(pids) == 2
     assert stats["helper"] == sum(r[2] != os.getpid() for r in results) > 0
@@ -74,10 +80,12 @@ def test_one_worker_keeps_everything_in_this_process() -> None:
 
 
 @pytest.mark.parametrize("mode", ["raise", "exit"])
-def test_units_a_helper_fails_or_dies_on_are_computed_here(mode: str) -> None:
-    results = list(shared_map(ITEMS, _unit, (_gives, (_flaky, os.getpid(), mode)), workers=2))
-    assert _values(results) == SQUARES
+def test_units_a_helper_fails_or_dies_on_are_computed_here(mode: str, caplog: pytest.LogCaptureFixture) -> None:
+    items = list(range(36))  # slow units here: the helper surely starts and reaches one it fails on
+    results = list(shared_map(items, _slow_unit, (_gives, (_flaky, os.getpid(), mode)), workers=2))
+    assert _values(results) == [(x, x * x) for x in items]
     assert all(r[2] == os.getpid() for r in results if r[0] >= 3)
+    assert "the helper process is gone" in caplog.text
     assert _no_helper_left()
 
 

@@ -51,7 +51,7 @@ from hub.reconcile.orders import (
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
 from hub.reconcile.store.bucket_reads import BUCKET_READERS, BucketContext
-from hub.reconcile.store.helper import Remote, own_connection, shared_map, store_url
+from hub.reconcile.store.helper import own_connection, remote_for, shared_map
 from hub.reconcile.store.lifecycle import write_findings
 from hub.reconcile.store.reads import live_rows
 from hub.reconcile.store.reads import memo_rows as stream_rows
@@ -555,10 +555,7 @@ def detect(
     rows = scope_rows(conn, roles, scopes, known)
     with scope_table(conn, roles, rows=rows) as st:
         growth = _Growth()
-        url = store_url(conn)
-        remote: Remote | None = None
-        if url is not None:
-            remote = (_bucket_helper, (url, roles, rows, rules, crm_sku, edi.for_buckets(), known, _registry()))
+        remote = remote_for(conn, _bucket_helper, roles, rows, rules, crm_sku, edi.for_buckets(), known, _registry())
         helped: dict[str, int] = {}
 
         def local(bucket: int) -> _Bucket:

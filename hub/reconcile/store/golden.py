@@ -24,7 +24,7 @@ from sqlalchemy import Connection, and_, column, delete, select, table, text
 
 from hub.canonical import REF_ENTITY, fields_of
 from hub.reconcile.crosswalk import canonical_ids
-from hub.reconcile.store.helper import Remote, own_connection, shared_map, store_url
+from hub.reconcile.store.helper import own_connection, remote_for, shared_map
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert, upsert_tuples
 from hub.store.fast import driver_connection
@@ -357,8 +357,7 @@ def build_entity_goldens(
         conn, select(lt.c.canonical_id).where(lt.c.entity == entity)
     )
     spec: dict[str, Any] = dict(entity=entity, fields=fields, refs=refs, rules=rules, run_id=run_id, stored=stored)
-    url = store_url(conn)
-    remote: Remote | None = None if url is None else (_unit_helper, (url, spec))
+    remote = remote_for(conn, _unit_helper, spec)
     changed = lineage_changed = 0
     units = _units(conn, entity, since, list(refs))
     helped: dict[str, int] = {}

@@ -33,7 +33,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 
-__all__ = ["shared_map", "default_workers", "own_connection", "store_url", "stop_helpers", "Remote"]
+__all__ = ["shared_map", "default_workers", "own_connection", "remote_for", "store_url", "stop_helpers", "Remote"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,13 @@ def store_url(conn: Connection) -> str | None:
         if db in ("", ":memory:") or db.startswith("file::memory:") or "mode=memory" in db:
             return None
     return url.render_as_string(hide_password=False)
+
+
+def remote_for(conn: Connection, factory: Callable[..., Any], *args: Any) -> Remote | None:
+    """``factory`` to be called in a helper with the URL of ``conn``'s store and ``args``; None when
+    no other process can open that store."""
+    url = store_url(conn)
+    return None if url is None else (factory, (url, *args))
 
 
 @contextmanager
@@ -120,9 +127,9 @@ def shared_map(
     try:
         for want in range(len(items)):
             while want not in done:
-                if helper.alive and helper.ready():
-                    helper.receive(done)
-                elif helper.alive and helper.claimed(want):
+                if helper.alive and helper.receive(done):
+                    continue
+                if helper.alive and helper.claimed(want):
                     i = helper.claim() if len(done) < _AHEAD else None
                     if i is None:
                         helper.receive(done, wait=True)
@@ -186,34 +193,23 @@ class _Helper(Generic[T]):
 
     def claim(self, i: int | None = None) -> int | None:
         """Take unit ``i`` (the next unclaimed one when None); None when none is left."""
-        with self.counter.get_lock():
-            nxt = self.counter.value if i is None else max(self.counter.value, i)
-            if nxt >= self.total:
-                return None
-            self.counter.value = nxt + 1
-            return int(nxt)
+        return _claim(self.counter, self.total, i)
 
-    def ready(self) -> bool:
-        try:
-            return bool(self.conn.poll())
-        except (EOFError, OSError):
-            self._lost("its pipe closed")
-            return False
-
-    def receive(self, done: dict[int, Any], wait: bool = False) -> None:
-        """One message from the helper into ``done`` (waiting for it with ``wait``)."""
+    def receive(self, done: dict[int, Any], wait: bool = False) -> bool:
+        """One message from the helper into ``done`` (waiting for it with ``wait``); whether one came."""
         try:
             if not wait and not self.conn.poll():
-                return
+                return False
             kind, i, value = pickle.loads(self.conn.recv_bytes())
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             self._lost(f"it stopped: {type(exc).__name__}")
-            return
+            return False
         if kind == "done":
             done[i] = value
             self.delivered += 1
         else:
             self._lost(f"unit {i} failed there with {value}" if i >= 0 else f"it could not start: {value}")
+        return True
 
     def _lost(self, why: str) -> None:
         if self.alive:
@@ -227,6 +223,17 @@ class _Helper(Generic[T]):
             self.proc.kill()
         self.proc.join()
         self.conn.close()
+
+
+def _claim(counter: Any, total: int, i: int | None = None) -> int | None:
+    """Take unit ``i`` of ``total`` (the next unclaimed one when None) on the shared ``counter``;
+    None when none is left."""
+    with counter.get_lock():
+        nxt = counter.value if i is None else max(counter.value, i)
+        if nxt >= total:
+            return None
+        counter.value = nxt + 1
+        return int(nxt)
 
 
 @contextmanager
@@ -278,12 +285,7 @@ def _serve(items: Sequence[Any], remote: Remote, counter: Any, conn: Any) -> Non
     factory, args = remote
     try:
         with factory(*args) as fn:
-            while True:
-                with counter.get_lock():
-                    i = int(counter.value)
-                    if i >= len(items):
-                        break
-                    counter.value = i + 1
+            while (i := _claim(counter, len(items))) is not None:
                 try:
                     out.put(("done", i, fn(items[i])))
                 except Exception as exc:  # the parent computes it again and raises it there

@@ -45,7 +45,7 @@ class Job:
     engine: Engine
     pipeline: str
     run_id: int
-    #: processes the stage may use (2: a helper links orders and runs rules for some customers)
+    #: processes the stage may use (2: a helper takes its share of the order links and rules, and of the golden records)
     workers: int = 1
 
 
