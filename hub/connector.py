@@ -157,5 +157,8 @@ class ConnectorSpec:
     factory: ConnectorFactory
     description: str = ""
     plugin: str = ""
+    #: reading has no side effect and a batch pickles (``on_commit`` actions included): a run may
+    #: read the kind's streams ahead in a helper process (``hub.pipeline.readahead``)
+    read_apart: bool = False
 
     summary_fields: ClassVar[tuple[str, ...]] = ("kind", "description", "plugin")

@@ -126,7 +126,23 @@ class DropFolder:
         Safe to repeat: a file already moved is not an error, and a name clash in the archive
         gets the fingerprint appended instead of overwriting an earlier file.
         """
-        target_dir = self.processed if ok else self.failed
+        return self.archive_action(entry, ok)()
+
+    def archive_action(self, entry: FileEntry, ok: bool = True) -> Archive:
+        """:meth:`archive` as an action a batch runs after its commit (it pickles: a helper process
+        that read the batch hands it over)."""
+        return Archive(self.processed if ok else self.failed, entry)
+
+
+@dataclass(frozen=True)
+class Archive:
+    """Moving one file into an archive folder (None: no archive folder, nothing to do)."""
+
+    target_dir: Path | None
+    entry: FileEntry
+
+    def __call__(self) -> Path | None:
+        target_dir, entry = self.target_dir, self.entry
         if target_dir is None or not entry.path.exists():
             return None
         target_dir.mkdir(parents=True, exist_ok=True)

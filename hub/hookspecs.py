@@ -57,6 +57,7 @@ class RegisterConnector(Protocol):
         description: str = "",
         *,
         override: bool = False,
+        read_apart: bool = False,
     ) -> None: ...
 
 
@@ -74,7 +75,9 @@ class RegisterRenderer(Protocol):
 
 @hookspec
 def register_connectors(register: RegisterConnector) -> None:
-    """Register connector kinds: ``register(kind, config_model, factory, description="", override=False)``."""
+    """Register connector kinds: ``register(kind, config_model, factory, description="", override=False,
+    read_apart=False)``; ``read_apart``: reads have no side effect a second read would repeat
+    differently and batches pickle, so the extract stage may read the kind's streams in a helper."""
 
 
 @hookspec

@@ -160,10 +160,20 @@ def connector_specs(pm: pluggy.PluginManager | None = None) -> dict[str, Connect
     """All registered connector kinds by name."""
 
     def build(
-        kind: str, plugin: str, config_model: type[BaseModel], factory: ConnectorFactory, description: str = ""
+        kind: str,
+        plugin: str,
+        config_model: type[BaseModel],
+        factory: ConnectorFactory,
+        description: str = "",
+        read_apart: bool = False,
     ) -> ConnectorSpec:
         return ConnectorSpec(
-            kind=kind, config_model=config_model, factory=factory, description=description, plugin=plugin
+            kind=kind,
+            config_model=config_model,
+            factory=factory,
+            description=description,
+            plugin=plugin,
+            read_apart=read_apart,
         )
 
     return _collect("register_connectors", "connector kind", build, pm)

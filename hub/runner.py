@@ -23,6 +23,7 @@ from hub.pipeline.connect import build_connector
 from hub.pipeline.context import Progress, StageContext, no_progress
 from hub.pipeline.extract import extract_stream
 from hub.pipeline.mapstage import map_stream
+from hub.pipeline.readahead import read_plan
 from hub.pipeline.reconcile import reconcile
 from hub.pipeline.runlock import run_lock
 from hub.pipeline.runlog import culprit_of, finish_run, start_run
@@ -216,9 +217,9 @@ def _run(
     try:
         _ = ctx.mappings  # compiled once for the whole run
         bad: set[tuple[str, str]] = set()
-        for system, stream in streams:
+        for system, stream, spooled in read_plan(ctx, streams):  # later streams may be read ahead
             try:
-                note("extract", system, stream, extract_stream(ctx, system, stream))
+                note("extract", system, stream, extract_stream(ctx, system, stream, spooled))
             except _STREAM_ERRORS as exc:
                 stream_failed("extract", system, stream, exc)
                 bad.add((system, stream))

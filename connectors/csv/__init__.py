@@ -25,4 +25,6 @@ def register_connectors(register: RegisterConnector) -> None:
     """Register the ``csv`` connector kind."""
     from connectors.csv.config import CsvConfig
 
-    register("csv", CsvConfig, _factory, description="CSV files or a drop folder (UTF-8, GB18030, ...)")
+    register(
+        "csv", CsvConfig, _factory, description="CSV files or a drop folder (UTF-8, GB18030, ...)", read_apart=True
+    )

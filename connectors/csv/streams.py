@@ -126,7 +126,7 @@ class CsvConnector:
                 [rec],
                 {"done": {**done, entry.fingerprint: entry.name}},
                 final=True,
-                on_commit=(lambda: folder.archive(entry, ok=False),),
+                on_commit=(folder.archive_action(entry, ok=False),),
                 delivery=display,
             )
             return
@@ -135,7 +135,7 @@ class CsvConnector:
                 [],
                 {"done": {**done, entry.fingerprint: entry.name}},
                 final=True,
-                on_commit=(lambda: folder.archive(entry),),
+                on_commit=(folder.archive_action(entry),),
                 delivery=display,
             )
             return
@@ -149,7 +149,7 @@ class CsvConnector:
                 [Record(stream, f"{display}:1", {}, location=f"{display}:1", error=err)],
                 {"done": {**done, entry.fingerprint: entry.name}},
                 final=True,
-                on_commit=(lambda: folder.archive(entry, ok=False),),
+                on_commit=(folder.archive_action(entry, ok=False),),
                 columns=tuple(header),
                 delivery=display,
             )
@@ -193,7 +193,7 @@ class CsvConnector:
             batch,
             {"done": {**done, entry.fingerprint: entry.name}},
             final=True,
-            on_commit=(lambda: folder.archive(entry),),
+            on_commit=(folder.archive_action(entry),),
             columns=columns,
             delivery=display,
         )

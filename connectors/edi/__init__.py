@@ -33,6 +33,7 @@ def register_connectors(register: RegisterConnector) -> None:
         EdiConfig,
         _factory,
         description="X12 / EDIFACT drop folder (846, 850, 820, ... ORDERS, INVOIC) with 997/CONTRL",
+        read_apart=True,
     )
 
 

@@ -143,7 +143,7 @@ class EdiConnector:
             done.add(entry.fingerprint)
             records.extend(found)
             if archive:
-                actions.append(lambda e=entry, good=ok: folder.archive(e, ok=good))
+                actions.append(folder.archive_action(entry, ok=ok))
             if len(records) >= size:
                 yield Batch(records, snapshot(), on_commit=tuple(actions))
                 records, actions = [], []

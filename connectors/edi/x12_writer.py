@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -142,9 +143,10 @@ class X12Writer:
 
 
 def write_text(text: str, path: Path) -> Path:
-    """Write rendered EDI atomically (tmp file + replace)."""
+    """Write rendered EDI atomically (tmp file + replace); the tmp file is the process's own, so two
+    processes writing the same acknowledgment cannot mix their writes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
     tmp.replace(path)

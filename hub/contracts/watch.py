@@ -99,6 +99,13 @@ class StreamWatch:
         self._discard_values: set[str] = set()
         self._discard_rows: set[str] = set()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A read apart hands its watch to the writer to judge: the rules stay behind (only the
+        checks of the batches read them, and compiled rules do not pickle)."""
+        state = self.__dict__.copy()
+        state["mappings"] = []
+        return state
+
     # -- per batch -------------------------------------------------------------------------
     def check(self, batch: Batch) -> list[Record]:
         """Check a batch against the contract and count it; returns its records less any discarded rows."""

@@ -13,6 +13,8 @@ actions (archiving a fully read file) run after the commit.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -21,17 +23,17 @@ from hub.connector import Record
 from hub.contracts.schema import known_columns, load_profile, save_profile, save_schema
 from hub.contracts.watch import StreamWatch
 from hub.errors import GuardError
-from hub.mapping.staged import QUARANTINE_KEY, QUARANTINE_UPDATE, Staged, quarantine_row
+from hub.mapping.staged import QUARANTINE_KEY, QUARANTINE_UPDATE, Mapped, Staged, quarantine_row
 from hub.pipeline.connect import build_connector
 from hub.pipeline.context import StageContext, utcnow
 from hub.pipeline.mapstage import forget_mapped
 from hub.pipeline.runlog import StageCounts, stage
-from hub.store.bulk import Converter, converters, upsert, upsert_tuples
+from hub.store.bulk import converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
 from hub.store.models import CursorState, Quarantine, SourceRecord
 from hub.store.payload import PayloadCodec, dumps
 
-__all__ = ["extract_stream", "load_state", "save_state", "record_hash"]
+__all__ = ["extract_stream", "load_state", "save_state", "record_hash", "Prepared", "StreamRead", "KeysSeen"]
 
 _LOOKUP_CHUNK = 5000
 
@@ -93,55 +95,182 @@ def _extract_quarantine(records: list[Record], system: str, run_id: int) -> list
     ]
 
 
-def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
+@dataclass(slots=True)
+class Prepared:
+    """One batch read, checked against the contract, hashed and mapped: what is left is to write it."""
+
+    rows_in: int
+    state: dict[str, Any]
+    on_commit: tuple[Any, ...]
+    #: quarantine rows of the records the source could not read
+    quarantined: list[dict[str, Any]]
+    #: the changed records: key, hash, shape (index into ``shapes``), values as JSON, location, deleted
+    staged: list[tuple[str, str, int, str, str | None, Any]] = field(default_factory=list)
+    shapes: list[tuple[str, ...]] = field(default_factory=list)
+    mapped: Mapped | None = None
+    #: a batch read apart that holds a key read before in the same read: the writer decides
+    #: which of its records changed (it sees the earlier batches) and maps them
+    undecided: list[Record] | None = None
+
+
+class BatchPrep:
+    """Turns a batch's readable records into :class:`Prepared` rows against a store connection."""
+
+    def __init__(self, mapper: Any, system: str, stream: str, run_id: int, dialect: str) -> None:
+        self.mapper, self.system, self.stream, self.run_id = mapper, system, stream, run_id
+        self.marker = mapper.fingerprint if mapper else None  # the rules a staged payload is mapped under
+        self.as_bool = converters(SourceRecord.__table__, ["deleted"], dialect)[0]
+
+    def prepare(self, conn: Connection, p: Prepared, good: list[Record], seen: KeysSeen | None = None) -> bool:
+        """Fill ``p`` with the records of ``good`` whose content changed since ``conn``'s view of the
+        stream, mapped. With ``seen`` (a read apart from the writer, which cannot see its earlier
+        batches) a key read before in the same read leaves the batch undecided: returns False."""
+        if seen is not None and seen.any_of(r.key for r in good):
+            seen.add_all(r.key for r in good)
+            p.undecided = good
+            return False
+        known = staged_hashes(conn, self.system, self.stream, [r.key for r in good], _LOOKUP_CHUNK)
+        staged: list[Staged] = []
+        shapes: dict[tuple[str, ...], int] = {}
+        out = p.staged
+        mapper, marker, as_bool, blake2b = self.mapper, self.marker, self.as_bool, hashlib.blake2b
+        for r in good:
+            data, key = r.data, r.key
+            payload = dumps(data)
+            h = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()[:16]  # record_hash, inlined
+            if known:
+                old = known.get(key)
+                if old is not None and old[0] == h and (mapper is None or old[1] == marker):
+                    continue
+            deleted = bool(data.get("_deleted", False))
+            cols = tuple(data)
+            shape = shapes.get(cols)
+            if shape is None:
+                shape = shapes[cols] = len(shapes)
+            out.append((key, h, shape, dumps(list(data.values())), r.location, as_bool(deleted)))
+            if mapper is not None:
+                staged.append(Staged(key, h, data, r.location, deleted, payload))
+        p.shapes = list(shapes)
+        if seen is not None:
+            seen.add_all(row[0] for row in out)
+        if staged:
+            p.mapped = mapper.map(staged)
+        return True
+
+
+class StreamRead:
+    """One read of a stream from its saved cursor: its connector and its contract watch, batch by batch."""
+
+    def __init__(self, ctx: StageContext, conn: Connection, system: str, stream: str, mapper: Any) -> None:
+        self.system, self.stream = system, stream
+        self.prep = BatchPrep(mapper, system, stream, ctx.run_id, conn.dialect.name)
+        self.state = None if ctx.full_refresh(system, stream) else load_state(conn, ctx.pipeline, system, stream)
+        self.watch = StreamWatch(
+            system,
+            stream,
+            mapper.mappings if mapper else [],
+            ctx.config.contract_settings(system, stream),
+            ctx.config.guard_settings(system, stream),
+            known_columns(conn, system, stream),
+            load_profile(conn, ctx.pipeline, system, stream),
+            full_read=self.state is None,
+            accept=ctx.accepted(system, stream),
+        )
+        self.connector = build_connector(ctx.config, system)
+
+    def batches(self, conn: Connection, seen: KeysSeen | None = None) -> Iterator[Prepared]:
+        """The stream's batches, prepared against ``conn`` (see :meth:`BatchPrep.prepare`)."""
+        run_id = self.prep.run_id
+        for batch in self.connector.read(self.stream, self.state):
+            records = self.watch.check(batch)
+            good = list({r.key: r for r in records if r.error is None}.values())
+            bad = [r for r in records if r.error is not None]
+            p = Prepared(len(records), batch.state, batch.on_commit, _extract_quarantine(bad, self.system, run_id))
+            if good:
+                self.prep.prepare(conn, p, good, seen)
+            yield p
+
+    def close(self) -> None:
+        self.connector.close()
+
+
+class KeysSeen:
+    """The keys a read apart has handed on, as a Bloom filter (32 MiB whatever the stream's size; at a
+    million keys about one batch in a thousand meets a false "seen"): a key that may have been
+    handed on before is left to the writer, which sees the earlier batches.
+
+    Probes come from the key's own ``hash`` (the process's string hash, cached in the key after the
+    batch's dictionary has hashed it), by double hashing.
+    """
+
+    def __init__(self, bits: int = 1 << 28) -> None:
+        self._bits = bytearray(bits >> 3)
+        self._mask = bits - 1
+
+    def any_of(self, keys: Iterable[str]) -> bool:
+        """Whether any of ``keys`` may have been added."""
+        bits, m = self._bits, self._mask
+        for key in keys:
+            h = hash(key)
+            a, b = h & m, ((h >> 32) & m) | 1
+            c, d = (a + b) & m, (a + 2 * b) & m
+            e = (a + 3 * b) & m
+            if (
+                bits[a >> 3] >> (a & 7) & 1
+                and bits[c >> 3] >> (c & 7) & 1
+                and bits[d >> 3] >> (d & 7) & 1
+                and bits[e >> 3] >> (e & 7) & 1
+            ):
+                return True
+        return False
+
+    def add_all(self, keys: Iterable[str]) -> None:
+        bits, m = self._bits, self._mask
+        for key in keys:
+            h = hash(key)
+            a, b = h & m, ((h >> 32) & m) | 1
+            for i in (a, (a + b) & m, (a + 2 * b) & m, (a + 3 * b) & m):
+                bits[i >> 3] |= 1 << (i & 7)
+
+
+def extract_stream(ctx: StageContext, system: str, stream: str, spooled: Any = None) -> StageCounts:
     """Read ``system``/``stream`` into staging (and canonical rows) from its saved cursor.
 
     The whole read is one transaction: a broken contract or a tripped guard rolls it back, so
-    the store keeps the stream's previous data and the cursor does not move.
+    the store keeps the stream's previous data and the cursor does not move. ``spooled``: the
+    stream's batches as read and prepared ahead (:mod:`hub.pipeline.readahead`); this process
+    writes them and judges the read.
     """
     with stage(ctx.engine, ctx.run_id, "extract", system, stream) as counts:
         mapper = ctx.stream_mapper(system, stream)
-        as_bool = converters(SourceRecord.__table__, ["deleted"], ctx.engine.dialect.name)[0]
         resolve_quarantine = ctx.has_open_quarantine(system, stream) if mapper else False
-        with ctx.engine.connect() as conn:
-            state = None if ctx.full_refresh(system, stream) else load_state(conn, ctx.pipeline, system, stream)
-            watch = StreamWatch(
-                system,
-                stream,
-                mapper.mappings if mapper else [],
-                ctx.config.contract_settings(system, stream),
-                ctx.config.guard_settings(system, stream),
-                known_columns(conn, system, stream),
-                load_profile(conn, ctx.pipeline, system, stream),
-                full_read=state is None,
-                accept=ctx.accepted(system, stream),
-            )
-        connector = build_connector(ctx.config, system)
         after_commit: list[Any] = []
+        read: StreamRead | None = None
+        watch: StreamWatch | None = None
         try:
             with ctx.engine.begin() as conn:
-                encode = PayloadCodec(conn).encode  # payloads stored without their column names
-                for batch in connector.read(stream, state):
-                    records = watch.check(batch)
-                    good = list({r.key: r for r in records if r.error is None}.values())
-                    bad = [r for r in records if r.error is not None]
-                    rows = _stage_batch(
-                        ctx, conn, mapper, counts, system, stream, good, bad, as_bool, resolve_quarantine, encode
-                    )
-                    save_state(conn, ctx.pipeline, system, stream, batch.state, ctx.run_id)
-                    after_commit.extend(batch.on_commit)
-                    counts.rows_in += len(records)
-                    counts.rows_changed += rows
-                    counts.rows_quarantined += len(bad)
-                    ctx.progress("extract", system, stream, counts.rows_in)
+                if spooled is None:
+                    read = StreamRead(ctx, conn, system, stream, mapper)
+                    prep, watch, batches = read.prep, read.watch, read.batches(conn)
+                else:
+                    prep, batches = BatchPrep(mapper, system, stream, ctx.run_id, conn.dialect.name), spooled.batches()
+                    counts.detail["read_apart"] = spooled.by
+                write = _Writer(ctx, conn, prep, counts, resolve_quarantine)
+                for p in batches:
+                    write(p)
+                    after_commit.extend(p.on_commit)
+                if watch is None:
+                    watch = spooled.watch
                 watch.judge()
                 _save_watch(conn, ctx, system, stream, watch)
         except GuardError:
-            with ctx.engine.begin() as conn:  # the schema change that failed the stream is worth keeping
-                save_schema(conn, system, stream, ctx.run_id, watch.observed)
+            if watch is not None:
+                with ctx.engine.begin() as conn:  # the schema change that failed the stream is worth keeping
+                    save_schema(conn, system, stream, ctx.run_id, watch.observed)
             raise
         finally:
-            connector.close()
+            if read is not None:
+                read.close()
         for action in after_commit:
             action()
         if watch.accept:
@@ -149,64 +278,59 @@ def extract_stream(ctx: StageContext, system: str, stream: str) -> StageCounts:
         return counts
 
 
-def _stage_batch(
-    ctx: StageContext,
-    conn: Connection,
-    mapper: Any,
-    counts: StageCounts,
-    system: str,
-    stream: str,
-    good: list[Record],
-    bad: list[Record],
-    as_bool: Converter,
-    resolve_quarantine: bool,
-    encode: Any,
-) -> int:
-    """Upsert a batch's changed records into staging, map them, quarantine the unreadable; returns rows staged."""
-    known = staged_hashes(conn, system, stream, [r.key for r in good], _LOOKUP_CHUNK) if good else {}
-    rows, staged = [], []
-    run_id, blake2b = ctx.run_id, hashlib.blake2b
-    marker = mapper.fingerprint if mapper else None  # the rules the staged payload is mapped under
-    for r in good:
-        data, key = r.data, r.key
-        payload = dumps(data)
-        h = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()[:16]  # record_hash, inlined
-        if known:
-            old = known.get(key)
-            if old is not None and old[0] == h and (mapper is None or old[1] == marker):
-                continue
-        deleted = bool(data.get("_deleted", False))
-        rows.append((system, stream, key, h, encode(data), r.location, run_id, run_id, marker, as_bool(deleted)))
-        staged.append(Staged(key, h, data, r.location, deleted, payload))
-    if rows and marker is not None:
-        forget_mapped(conn, system, stream, marker)
-    upsert_tuples(
-        conn,
-        SourceRecord.__table__,
-        _STAGING_COLUMNS,
-        rows,
-        key=("system", "stream", "external_id"),
-        change_column=None,
-        update_columns=_STAGING_UPDATE,
-    )
-    if mapper is not None and staged:
-        mapped = mapper.map(staged)
-        changed = mapper.write(conn, mapped, resolve_quarantine)
-        counts.detail["canonical_changed"] = counts.detail.get("canonical_changed", 0) + changed
-        counts.detail["map_quarantined"] = counts.detail.get("map_quarantined", 0) + len(mapped.failed)
-        for entity, n in mapped.counts().items():
-            counts.detail.setdefault("mapped", {})[entity] = counts.detail.get("mapped", {}).get(entity, 0) + n
-        counts.rows_quarantined += len(mapped.failed)
-    if bad:
-        upsert(
+class _Writer:
+    """Writes prepared batches of one stream in the read's transaction."""
+
+    def __init__(
+        self, ctx: StageContext, conn: Connection, prep: BatchPrep, counts: StageCounts, resolve_quarantine: bool
+    ) -> None:
+        self.ctx, self.conn, self.prep, self.counts = ctx, conn, prep, counts
+        self.resolve_quarantine = resolve_quarantine
+        self.join = PayloadCodec(conn).join  # payloads stored without their column names
+
+    def __call__(self, p: Prepared) -> None:
+        ctx, conn, prep, counts = self.ctx, self.conn, self.prep, self.counts
+        system, stream, run_id, marker = prep.system, prep.stream, ctx.run_id, prep.marker
+        if p.undecided is not None:
+            prep.prepare(conn, p, p.undecided)
+        join, shapes = self.join, p.shapes
+        rows = [
+            (system, stream, k, h, join(shapes[s], v), loc, run_id, run_id, marker, d)
+            for k, h, s, v, loc, d in p.staged
+        ]
+        if rows and marker is not None:
+            forget_mapped(conn, system, stream, marker)
+        upsert_tuples(
             conn,
-            Quarantine.__table__,
-            _extract_quarantine(bad, system, ctx.run_id),
-            key=QUARANTINE_KEY,
+            SourceRecord.__table__,
+            _STAGING_COLUMNS,
+            rows,
+            key=("system", "stream", "external_id"),
             change_column=None,
-            update_columns=QUARANTINE_UPDATE,
+            update_columns=_STAGING_UPDATE,
         )
-    return len(rows)
+        if p.mapped is not None:
+            mapper, mapped = prep.mapper, p.mapped
+            changed = mapper.write(conn, mapped, self.resolve_quarantine)
+            counts.detail["canonical_changed"] = counts.detail.get("canonical_changed", 0) + changed
+            counts.detail["map_quarantined"] = counts.detail.get("map_quarantined", 0) + len(mapped.failed)
+            for entity, n in mapped.counts().items():
+                counts.detail.setdefault("mapped", {})[entity] = counts.detail.get("mapped", {}).get(entity, 0) + n
+            counts.rows_quarantined += len(mapped.failed)
+        if p.quarantined:
+            upsert(
+                conn,
+                Quarantine.__table__,
+                p.quarantined,
+                key=QUARANTINE_KEY,
+                change_column=None,
+                update_columns=QUARANTINE_UPDATE,
+            )
+        save_state(conn, ctx.pipeline, system, stream, p.state, run_id)
+        counts.rows_in += p.rows_in
+        counts.rows_changed += len(rows)
+        counts.rows_quarantined += len(p.quarantined)
+        ctx.progress("extract", system, stream, counts.rows_in)
 
 
 def _save_watch(conn: Connection, ctx: StageContext, system: str, stream: str, watch: StreamWatch) -> None:

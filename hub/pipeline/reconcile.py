@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.helper import default_workers, stop_helpers
 from hub.pipeline.context import StageContext
 from hub.pipeline.runlog import StageCounts, stage
 from hub.reconcile.config import LoadedRules
-from hub.reconcile.store.helper import default_workers, stop_helpers
 from hub.reconcile.store.run import Job, rules_file, run_reconcile
 from hub.store.changes import CANONICAL_STAGES, change_marker, decided_since, last_stage
 

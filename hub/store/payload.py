@@ -81,6 +81,14 @@ class PayloadCodec:
         #: the stored form of one record (a dict with string keys)
         self.encode = encode
 
+    def join(self, keys: tuple[str, ...], values: str) -> str:
+        """The stored form of a record given its column names and ``dumps(list(record.values()))``:
+        the same text as :attr:`encode` gives (a process without this store's shapes encodes the values)."""
+        sid = self._ids.get(keys)
+        if sid is None:
+            sid = self._add(keys)
+        return f"[{sid}]" if values == "[]" else f"[{sid},{values[1:]}"
+
     def _load(self) -> None:
         t = PayloadShape.__table__
         for sid, keys in self._conn.execute(select(t.c.id, t.c["keys"])):

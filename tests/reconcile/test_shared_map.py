@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from hub.reconcile.store.helper import shared_map, store_url
+from hub.helper import shared_map, store_url
 from hub.store.engine import make_engine
 
 ITEMS = list(range(12))

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
+from hub.helper import own_connection, remote_for, shared_map
 from hub.reconcile.cashapp import (
     Invoice,
     Payment,
@@ -51,7 +52,6 @@ from hub.reconcile.orders import (
 from hub.reconcile.rule_registry import RULE_KINDS, RULES, kinds_in, rules_in
 from hub.reconcile.rules_config import RulesConfig
 from hub.reconcile.store.bucket_reads import BUCKET_READERS, BucketContext
-from hub.reconcile.store.helper import own_connection, remote_for, shared_map
 from hub.reconcile.store.lifecycle import write_findings
 from hub.reconcile.store.reads import live_rows
 from hub.reconcile.store.reads import memo_rows as stream_rows
@@ -70,6 +70,8 @@ STORE_KINDS = kinds_in(scope="store")
 #: tables the buckets write and read back
 LINK_TABLES = (CrosswalkLink.__tablename__, Discrepancy.__tablename__)
 #: scope of the links of 850 POs no DRP order came from, and of inventory findings
+#: what the fork server of the stage's helper imports once (its units run here and in golden)
+_PRELOAD = (__name__, "hub.reconcile.store.golden")
 EDI_SCOPE = "*edi"
 INVENTORY_SCOPE = "*inventory"
 
@@ -533,7 +535,7 @@ def detect(
     else only the customers named (an incremental run), plus the 850 POs whose link may have
     changed. ``inventory`` re-checks channel inventory. ``known``: the customer scopes
     (:func:`customer_scopes`) when the caller has read them. ``workers`` 2: a helper process
-    links and checks some of the buckets (:func:`~hub.reconcile.store.helper.shared_map`); this
+    links and checks some of the buckets (:func:`~hub.helper.shared_map`); this
     one writes every bucket's results, in bucket order. Returns the stage detail: order links
     (and ``helper_buckets``, those the helper checked), crosswalk changes and the discrepancy
     lifecycle counts.
@@ -561,7 +563,7 @@ def detect(
         def local(bucket: int) -> _Bucket:
             return _detect_bucket(conn, st, bucket, rules, roles, crm_sku, edi, known, party_systems)
 
-        for bucket, b in zip(st.buckets, shared_map(st.buckets, local, remote, workers, helped)):
+        for bucket, b in zip(st.buckets, shared_map(st.buckets, local, remote, workers, helped, preload=_PRELOAD)):
             stats.update(b.stats)
             attached.update(b.attached)
             within = (f"d.scope IN (SELECT scope FROM {st.name} WHERE bucket = :b)", {"b": bucket})

@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, column, delete, select, table, text
 
 from hub.canonical import REF_ENTITY, fields_of
+from hub.helper import own_connection, remote_for, shared_map
 from hub.reconcile.crosswalk import canonical_ids
-from hub.reconcile.store.helper import own_connection, remote_for, shared_map
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert, upsert_tuples
 from hub.store.fast import driver_connection
@@ -339,7 +339,7 @@ def build_entity_goldens(
     or links changed after it are rebuilt; without it, all of them. ``ref_ids``: canonical ids
     per referenced entity read so far (filled here; shared by the entities of one stage, whose
     golden builds do not change the crosswalk). ``workers`` 2: a helper process builds some of
-    the units of clusters (:func:`~hub.reconcile.store.helper.shared_map`; ``helper_units`` in the
+    the units of clusters (:func:`~hub.helper.shared_map`; ``helper_units`` in the
     counts); this one writes them all, in order.
     """
     fields = list(fields_of(entity))
@@ -361,7 +361,7 @@ def build_entity_goldens(
     changed = lineage_changed = 0
     units = _units(conn, entity, since, list(refs))
     helped: dict[str, int] = {}
-    for u in shared_map(units, partial(_build_unit, conn, **spec), remote, workers, helped):
+    for u in shared_map(units, partial(_build_unit, conn, **spec), remote, workers, helped, preload=(__name__,)):
         lineage_changed += u.lineage_changed
         for cid in u.no_lineage:
             conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid))

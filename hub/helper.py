@@ -1,7 +1,8 @@
 """Share a stage's units of work with one helper process: the second core computes, this process writes.
 
-The reconcile stage's heavy parts are units of work that read the store and compute (a bucket of
-customers: its orders linked, its rules run) followed by a write of what they found. Python runs
+The heavy parts of the extract and reconcile stages are units of work that read the store and
+compute (a stream read and mapped; a bucket of customers: its orders linked, its rules run)
+followed by a write of what they found. Python runs
 one of them at a time per process, so :func:`shared_map` starts one helper that takes units from
 the same list: each process claims the next unclaimed unit, the helper sends back what it
 computed, and this process yields every result in the order of the units and writes them as
@@ -102,9 +103,6 @@ def stop_helpers() -> None:
 #: entered as a context manager in the helper and gives the function computing one unit
 Remote = tuple[Callable[..., AbstractContextManager[Callable[[Any], Any]]], tuple[Any, ...]]
 
-#: modules the fork server imports once, so that a helper starts without importing them
-PRELOAD = ["hub.reconcile.store.findings", "hub.reconcile.store.golden"]
-
 
 def shared_map(
     items: Sequence[T],
@@ -112,14 +110,19 @@ def shared_map(
     remote: Remote | None = None,
     workers: int = 1,
     stats: dict[str, int] | None = None,
+    ahead: Callable[[T], R] | None = None,
+    preload: Sequence[str] = (),
 ) -> Iterator[R]:
     """``map(local, items)``, in order; with ``workers`` > 1 and at least two items, a helper
     process computes some of them with the function ``remote`` gives it there.
 
     The results of both must be equal for equal items; they are pickled across. ``stats`` gets
-    ``helper``: how many units the helper computed.
+    ``helper``: how many units the helper computed. ``ahead``: what this process computes for a
+    unit ahead of its turn, while the helper works on the one to yield next (default ``local``).
+    ``preload``: the modules the helper needs, imported once by the fork server.
     """
-    helper = _Helper.start(items, remote) if remote is not None and workers > 1 and len(items) > 1 else None
+    ahead = ahead or local
+    helper = _Helper.start(items, remote, preload) if remote is not None and workers > 1 and len(items) > 1 else None
     if helper is None:
         yield from map(local, items)
         return
@@ -135,7 +138,7 @@ def shared_map(
                         helper.receive(done, wait=True)
                     else:  # ahead: an error is raised in its turn, after the units before it
                         try:
-                            done[i] = local(items[i])
+                            done[i] = ahead(items[i])
                         except Exception as exc:
                             done[i] = _Raised(exc)
                 else:  # unclaimed, or claimed by a helper that is gone: computed here
@@ -168,11 +171,11 @@ class _Helper(Generic[T]):
         self.delivered = 0
 
     @classmethod
-    def start(cls, items: Sequence[T], remote: Remote) -> _Helper[T] | None:
+    def start(cls, items: Sequence[T], remote: Remote, preload: Sequence[str]) -> _Helper[T] | None:
         if "forkserver" not in multiprocessing.get_all_start_methods():
             return None
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
+        ctx.set_forkserver_preload(list(preload))
         try:
             counter = ctx.Value("q", 0)
             mine, theirs = ctx.Pipe(duplex=False)
