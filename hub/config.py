@@ -93,9 +93,9 @@ class PipelineConfig(_Model):
     timeout_minutes: int = 120
     #: records per transaction in the map stage
     batch_size: int = Field(default=10_000, ge=1)
-    #: processes the reconcile stage may use (1 or 2): 1 keeps it in one process; unset, two where the
-    #: machine has two cores (a helper takes its share of the customers' order links and rules,
-    #: and of the golden records)
+    #: processes the extract and reconcile stages may use (1 or 2): 1 keeps them in one process; unset,
+    #: two where the machine has two cores (a helper reads streams ahead, and takes its share of the
+    #: customers' order links and rules, and of the golden records)
     workers: int | None = Field(default=None, ge=1, le=2)
 
     @field_validator("sources", mode="before")

@@ -27,7 +27,7 @@ import pickle
 import queue
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Generic, TypeVar
 
@@ -112,7 +112,7 @@ def shared_map(
     stats: dict[str, int] | None = None,
     ahead: Callable[[T], R] | None = None,
     preload: Sequence[str] = (),
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``map(local, items)``, in order; with ``workers`` > 1 and at least two items, a helper
     process computes some of them with the function ``remote`` gives it there.
 

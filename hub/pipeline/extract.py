@@ -196,8 +196,8 @@ class StreamRead:
 
 class KeysSeen:
     """The keys a read apart has handed on, as a Bloom filter (32 MiB whatever the stream's size; at a
-    million keys about one batch in a thousand meets a false "seen"): a key that may have been
-    handed on before is left to the writer, which sees the earlier batches.
+    million keys fewer than one batch of 10,000 in a thousand meets a false "seen"): a key that may
+    have been handed on before is left to the writer, which sees the earlier batches.
 
     Probes come from the key's own ``hash`` (the process's string hash, cached in the key after the
     batch's dictionary has hashed it), by double hashing.

@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -93,29 +94,26 @@ def read_plan(ctx: StageContext, streams: list[tuple[str, str]]) -> Iterator[tup
                 conn, _spool_helper, ctx.config, ctx.pipeline, ctx.run_id, dict(ctx.options), str(spool)
             )
         items: list[Item] = [(i, sy, st, a) for i, ((sy, st), a) in enumerate(zip(streams, apart))]
-        stats: dict[str, int] = {}
 
         def ahead(item: Item) -> tuple[str, int] | None:
             with ctx.engine.connect() as conn:
                 return _spool(ctx, conn, item, spool)
 
         pid = os.getpid()
-        for (_, system, stream, _), got in zip(
-            items, shared_map(items, _in_turn, remote, workers, stats, ahead=ahead, preload=_PRELOAD)
-        ):
-            if got is None:
-                yield system, stream, None
-                continue
-            path, by = got
-            try:
-                yield system, stream, Spooled(Path(path), "run" if by == pid else "helper")
-            finally:
-                Path(path).unlink(missing_ok=True)
+        # closed before the spool folder goes, whatever ends the stage: the helper is stopped first
+        with closing(shared_map(items, _in_turn, remote, workers, ahead=ahead, preload=_PRELOAD)) as done:
+            for (_, system, stream, _), got in zip(items, done):
+                if got is None:
+                    yield system, stream, None
+                    continue
+                path, by = got
+                try:
+                    yield system, stream, Spooled(Path(path), "run" if by == pid else "helper")
+                finally:
+                    Path(path).unlink(missing_ok=True)
     finally:
         stop_helpers()
-        for left in spool.glob("*"):
-            left.unlink(missing_ok=True)
-        spool.rmdir()
+        shutil.rmtree(spool, ignore_errors=True)
 
 
 def _in_turn(item: Item) -> None:

@@ -9,8 +9,10 @@ helper process itself.
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import pickle
 import shutil
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +32,7 @@ ENTITIES = ("party", "person", "salesperson", "product", "sales_order", "order_l
 
 
 def _every_stream_apart(
-    items: Any, local: Any, remote: Any, workers: int, stats: Any, ahead: Any, preload: Any
+    items: Any, local: Any, remote: Any, workers: int, stats: Any = None, ahead: Any = None, preload: Any = ()
 ) -> Iterator[Any]:
     """shared_map as if the helper held every stream due next: each is read apart, in this process."""
     for item in items:
@@ -213,6 +215,7 @@ def test_the_helper_process_reads_streams_apart(
     engine.dispose()
 
     monkeypatch.setattr(readahead, "_in_turn", slow_turn)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the spool folder goes
     config, engine = channelco_store(monkeypatch, world, store_url)
     config.pipelines["channelco"].workers = 2
     result = run_pipeline(config, "channelco", engine=engine)
@@ -221,7 +224,29 @@ def test_the_helper_process_reads_streams_apart(
     assert _store(engine) == alone
     assert run_pipeline(config, "channelco", engine=engine).changes == 0
     engine.dispose()
-    assert not list(Path(readahead.tempfile.gettempdir()).glob("hub-extract-*/*.spool"))
+    assert not list(tmp_path.glob("hub-extract-*"))
+
+
+def test_a_stage_that_stops_early_stops_the_helper_and_leaves_no_spool(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.pipeline.context import StageContext
+
+    monkeypatch.setattr(readahead, "START_AFTER", 0.0)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    config, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'hub.db'}")
+    config.pipelines["channelco"].workers = 2
+    ctx = StageContext(config=config, engine=engine, pipeline="channelco", run_id=1)
+    plan = readahead.read_plan(ctx, [("crm", s) for s in ("Account", "Contact", "Opportunity", "Order", "OrderItem")])
+    assert next(plan)[:2] == ("crm", "Account")
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob("hub-extract-*/*.spool")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # the helper starts and reads the next streams into spool files
+    assert list(tmp_path.glob("hub-extract-*/*.spool"))
+    plan.close()  # the stage ends here (a stream failed hard, the run was interrupted)
+    assert not [p for p in multiprocessing.active_children() if p.name == "hub-helper"]
+    assert not list(tmp_path.glob("hub-extract-*"))
+    engine.dispose()
 
 
 def test_keys_seen_never_forgets_a_key() -> None:
