@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 #: about a second to start; a small run never starts one)
 START_AFTER = 3.0
 
-#: what the helper's fork server imports once
-_PRELOAD = (__name__, "hub.pipeline.extract")
+#: what the fork server imports before it starts the helper: nothing, the stage starts one helper
+#: and this process waits while the server imports (the helper imports what it needs by itself)
+_PRELOAD: tuple[str, ...] = ()
 
 #: a stream to read: its position among those shared, system, stream, whether it may be read apart
 Item = tuple[int, str, str, bool]
