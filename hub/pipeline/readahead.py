@@ -65,9 +65,8 @@ class Spooled:
 
     def batches(self) -> Iterator[Any]:
         """The prepared batches in read order; :attr:`watch` is set once they are all given."""
-        with open(self.path, "rb") as fh:
-            load = pickle.Unpickler(fh).load
-            while not isinstance(item := load(), _End):
+        with open(self.path, "rb") as fh:  # one pickle per batch: an unpickler kept would keep every batch
+            while not isinstance(item := pickle.load(fh), _End):
                 yield item
         self.watch = item.watch
 
@@ -142,11 +141,10 @@ def _spool(ctx: StageContext, conn: Any, item: Item, spool: Path) -> tuple[str, 
     try:
         read = StreamRead(ctx, conn, system, stream, ctx.stream_mapper(system, stream))
         try:
-            with open(path, "wb") as fh:
-                dump = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump
+            with open(path, "wb") as fh:  # one pickle per batch: a pickler kept would keep every batch
                 for p in read.batches(conn, KeysSeen()):
-                    dump(p)
-                dump(_End(read.watch))
+                    pickle.dump(p, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(_End(read.watch), fh, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             read.close()
     except Exception as exc:  # read again in its turn, where the error is the stream's own
