@@ -2,15 +2,14 @@
 
 The heavy parts of the extract and reconcile stages are units of work that read the store and
 compute (a stream read and mapped; a bucket of customers: its orders linked, its rules run)
-followed by a write of what they found. Python runs
-one of them at a time per process, so :func:`shared_map` starts one helper that takes units from
-the same list: each process claims the next unclaimed unit, the helper sends back what it
-computed, and this process yields every result in the order of the units and writes them as
-before. Writes stay in one process (SQLite has one writer) and in the order of a run without
+followed by a write of what they found. Python runs one of them at a time per process, so
+:func:`shared_map` starts one helper that takes units from the same list: each process claims the
+next unclaimed unit, the helper sends back what it computed, and this process yields every result
+in the order of the units and writes them as before. Writes stay in one process (SQLite has one writer) and in the order of a run without
 the helper, so the store ends the same either way.
 
-The helper is a fresh process (from a fork server that has imported the stage's modules once),
-not a fork of this one: a fork shares this process's memory only until Python's reference counts
+The helper is a fresh process (from a fork server, which imports the modules a stage names once
+for all its helpers), not a fork of this one: a fork shares this process's memory only until Python's reference counts
 write to it, and then costs as much again. It gets what it needs pickled (``remote``: a function
 of its module and its arguments) and opens its own connection, so it sees what is committed: it
 may only compute what this process's open transaction has not changed. A helper that cannot

@@ -87,7 +87,7 @@ def read_plan(ctx: StageContext, streams: list[tuple[str, str]]) -> Iterator[tup
         for system, stream in streams:
             yield system, stream, None
         return
-    spool = Path(tempfile.mkdtemp(prefix="hub-extract-"))
+    spool = Path(tempfile.mkdtemp(prefix="hub-extract-"))  # only this user may read or write it: it is unpickled
     try:
         with ctx.engine.connect() as conn:
             remote = remote_for(
