@@ -204,7 +204,7 @@ def test_the_helper_process_reads_streams_apart(
     monkeypatch.setattr(readahead, "START_AFTER", 0.0)
 
     def slow_turn(item: Any) -> None:  # the run is still busy when the helper has started, on any machine
-        time.sleep(0.3)
+        time.sleep(0.5)
 
     one_world = tmp_path / "one-world"
     shutil.copytree(world, one_world)
