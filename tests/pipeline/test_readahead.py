@@ -40,7 +40,7 @@ def _every_stream_apart(
 
 
 def _store(engine: Any) -> dict[str, Any]:
-    """What the extract leaves: staged records and canonical rows, in insertion order."""
+    """What the extract leaves: staged records, canonical rows and quarantine, ordered by key."""
     out: dict[str, Any] = {}
     with engine.connect() as conn:
         sr = SourceRecord.__table__
