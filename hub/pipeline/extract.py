@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
@@ -32,6 +32,9 @@ from hub.store.bulk import converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
 from hub.store.models import CursorState, Quarantine, SourceRecord
 from hub.store.payload import PayloadCodec, dumps
+
+if TYPE_CHECKING:
+    from hub.pipeline.readahead import Spooled
 
 __all__ = ["extract_stream", "load_state", "save_state", "record_hash", "Prepared", "StreamRead", "KeysSeen"]
 
@@ -121,14 +124,14 @@ class BatchPrep:
         self.marker = mapper.fingerprint if mapper else None  # the rules a staged payload is mapped under
         self.as_bool = converters(SourceRecord.__table__, ["deleted"], dialect)[0]
 
-    def prepare(self, conn: Connection, p: Prepared, good: list[Record], seen: KeysSeen | None = None) -> bool:
+    def prepare(self, conn: Connection, p: Prepared, good: list[Record], seen: KeysSeen | None = None) -> None:
         """Fill ``p`` with the records of ``good`` whose content changed since ``conn``'s view of the
         stream, mapped. With ``seen`` (a read apart from the writer, which cannot see its earlier
-        batches) a key read before in the same read leaves the batch undecided: returns False."""
+        batches) a key read before in the same read leaves the batch undecided."""
         if seen is not None and seen.any_of(r.key for r in good):
             seen.add_all(r.key for r in good)
             p.undecided = good
-            return False
+            return
         known = staged_hashes(conn, self.system, self.stream, [r.key for r in good], _LOOKUP_CHUNK)
         staged: list[Staged] = []
         shapes: dict[tuple[str, ...], int] = {}
@@ -155,7 +158,6 @@ class BatchPrep:
             seen.add_all(row[0] for row in out)
         if staged:
             p.mapped = mapper.map(staged)
-        return True
 
 
 class StreamRead:
@@ -233,7 +235,7 @@ class KeysSeen:
                 bits[i >> 3] |= 1 << (i & 7)
 
 
-def extract_stream(ctx: StageContext, system: str, stream: str, spooled: Any = None) -> StageCounts:
+def extract_stream(ctx: StageContext, system: str, stream: str, spooled: Spooled | None = None) -> StageCounts:
     """Read ``system``/``stream`` into staging (and canonical rows) from its saved cursor.
 
     The whole read is one transaction: a broken contract or a tripped guard rolls it back, so
@@ -259,8 +261,9 @@ def extract_stream(ctx: StageContext, system: str, stream: str, spooled: Any = N
                 for p in batches:
                     write(p)
                     after_commit.extend(p.on_commit)
-                if watch is None:
-                    watch = spooled.watch
+                if spooled is not None:
+                    watch = spooled.watch  # handed over after the last batch
+                assert watch is not None  # read here, or handed over
                 watch.judge()
                 _save_watch(conn, ctx, system, stream, watch)
         except GuardError:

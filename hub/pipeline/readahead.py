@@ -26,11 +26,14 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from hub.config import HubConfig
+from hub.errors import SourceError
 from hub.helper import default_workers, remote_for, shared_map, stop_helpers
+from hub.pipeline.connect import connector_kind
 from hub.pipeline.context import StageContext
 
 __all__ = ["read_plan", "Spooled", "START_AFTER"]
@@ -59,15 +62,24 @@ class _End:
 class Spooled:
     """A stream read apart: its prepared batches in a spool file, then its watch."""
 
-    def __init__(self, path: Path, by: str) -> None:
-        self.path, self.by = path, by
+    def __init__(self, path: Path, by: str, system: str, stream: str) -> None:
+        self.path, self.by, self.system, self.stream = path, by, system, stream
         self.watch: Any = None
 
     def batches(self) -> Iterator[Any]:
         """The prepared batches in read order; :attr:`watch` is set once they are all given."""
-        with open(self.path, "rb") as fh:  # one pickle per batch: an unpickler kept would keep every batch
-            while not isinstance(item := pickle.load(fh), _End):
-                yield item
+        try:
+            with open(self.path, "rb") as fh:  # one pickle per batch: an unpickler kept would keep every batch
+                while not isinstance(item := pickle.load(fh), _End):
+                    yield item
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:  # gone or damaged since it was written
+            raise SourceError(
+                f"the batches read ahead could not be read back ({type(exc).__name__}: {exc}); "
+                "nothing of the stream was kept: the next run reads it again",
+                file=str(self.path),
+                system=self.system,
+                stream=self.stream,
+            ) from None
         self.watch = item.watch
 
 
@@ -95,20 +107,18 @@ def read_plan(ctx: StageContext, streams: list[tuple[str, str]]) -> Iterator[tup
             )
         items: list[Item] = [(i, sy, st, a) for i, ((sy, st), a) in enumerate(zip(streams, apart))]
 
-        def ahead(item: Item) -> tuple[str, int] | None:
-            with ctx.engine.connect() as conn:
-                return _spool(ctx, conn, item, spool)
-
         pid = os.getpid()
         # closed before the spool folder goes, whatever ends the stage: the helper is stopped first
-        with closing(shared_map(items, _in_turn, remote, workers, ahead=ahead, preload=_PRELOAD)) as done:
+        with closing(
+            shared_map(items, _in_turn, remote, workers, ahead=partial(_spool, ctx, spool=spool), preload=_PRELOAD)
+        ) as done:
             for (_, system, stream, _), got in zip(items, done):
                 if got is None:
                     yield system, stream, None
                     continue
                 path, by = got
                 try:
-                    yield system, stream, Spooled(Path(path), "run" if by == pid else "helper")
+                    yield system, stream, Spooled(Path(path), "run" if by == pid else "helper", system, stream)
                 finally:
                     Path(path).unlink(missing_ok=True)
     finally:
@@ -122,16 +132,14 @@ def _in_turn(item: Item) -> None:
 
 
 def _read_apart(config: HubConfig, streams: list[tuple[str, str]]) -> list[bool]:
-    """Whether each stream's connector kind may be read apart."""
-    from hub.plugins import connector_specs
-
-    specs = connector_specs()
-    kinds = {system: config.system(system).connector for system, _ in streams}
-    return [bool(getattr(specs.get(kinds[system]), "read_apart", False)) for system, _ in streams]
+    """Whether each stream's connector kind may be read apart (the config is validated: every kind is known)."""
+    apart = {system: connector_kind(config, system).read_apart for system in {s for s, _ in streams}}
+    return [apart[system] for system, _ in streams]
 
 
-def _spool(ctx: StageContext, conn: Any, item: Item, spool: Path) -> tuple[str, int] | None:
-    """Read one stream into a spool file; None when it is left to its turn (see the module)."""
+def _spool(ctx: StageContext, item: Item, spool: Path) -> tuple[str, int] | None:
+    """Read one stream into a spool file, through a connection of its own (it writes nothing);
+    None when the stream is left to its turn (see the module)."""
     from hub.pipeline.extract import KeysSeen, StreamRead
 
     i, system, stream, apart = item
@@ -139,20 +147,19 @@ def _spool(ctx: StageContext, conn: Any, item: Item, spool: Path) -> tuple[str, 
         return None
     path = spool / f"{i}.spool"
     try:
-        read = StreamRead(ctx, conn, system, stream, ctx.stream_mapper(system, stream))
-        try:
-            with open(path, "wb") as fh:  # one pickle per batch: a pickler kept would keep every batch
-                for p in read.batches(conn, KeysSeen()):
-                    pickle.dump(p, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                pickle.dump(_End(read.watch), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        finally:
-            read.close()
+        with ctx.engine.connect() as conn:
+            read = StreamRead(ctx, conn, system, stream, ctx.stream_mapper(system, stream))
+            try:
+                with open(path, "wb") as fh:  # one pickle per batch: a pickler kept would keep every batch
+                    for p in read.batches(conn, KeysSeen()):
+                        pickle.dump(p, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(_End(read.watch), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            finally:
+                read.close()
     except Exception as exc:  # read again in its turn, where the error is the stream's own
         log.debug("stream %s/%s is left to its turn: %s", system, stream, type(exc).__name__)
         path.unlink(missing_ok=True)
         return None
-    finally:
-        conn.rollback()  # nothing was written: the reads' snapshot ends here
     return str(path), os.getpid()
 
 
@@ -168,11 +175,7 @@ def _spool_helper(
     engine = make_engine(url, poolclass=NullPool)
     ctx = StageContext(config=config, engine=engine, pipeline=pipeline, run_id=run_id, options=options)
 
-    def read(item: Item) -> tuple[str, int] | None:
-        with engine.connect() as conn:
-            return _spool(ctx, conn, item, Path(spool))
-
     try:
-        yield read
+        yield partial(_spool, ctx, spool=Path(spool))
     finally:
         engine.dispose()

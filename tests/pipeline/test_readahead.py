@@ -155,6 +155,34 @@ def test_streams_that_fail_read_apart_fail_in_their_own_stage_as_in_turn(
     assert detail["invoices"] == "run" and detail["payments"] == "run"
 
 
+def test_a_damaged_spool_fails_its_stream_and_keeps_nothing_of_it(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub.errors import SourceError
+
+    original = readahead._spool
+
+    def damaged(ctx: Any, item: Any, spool: Path) -> Any:
+        got = original(ctx, item, spool)
+        if got is not None and item[2] == "Contact":  # cut short after it was handed over
+            path = Path(got[0])
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+        return got
+
+    monkeypatch.setattr(readahead, "START_AFTER", 0.0)
+    monkeypatch.setattr(readahead, "shared_map", _every_stream_apart)
+    monkeypatch.setattr(readahead, "_spool", damaged)
+    config, engine = channelco_store(monkeypatch, world, f"sqlite:///{tmp_path / 'hub.db'}")
+    config.pipelines["channelco"].workers = 2
+    with pytest.raises(SourceError, match="could not be read back") as caught:
+        run_pipeline(config, "channelco", engine=engine)
+    assert caught.value.stream == "Contact"
+    staged = _store(engine)["source_record"]
+    assert not [r for r in staged if r[1] == "Contact"]  # its transaction rolled back
+    assert [r for r in staged if r[1] == "Account"] and [r for r in staged if r[1] == "payments"]
+    engine.dispose()
+
+
 def test_files_read_apart_are_archived_after_the_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.config import load_config
     from hub.runner import open_store

@@ -69,9 +69,9 @@ SCOPED_KINDS = kinds_in(scope="customer")
 STORE_KINDS = kinds_in(scope="store")
 #: tables the buckets write and read back
 LINK_TABLES = (CrosswalkLink.__tablename__, Discrepancy.__tablename__)
-#: scope of the links of 850 POs no DRP order came from, and of inventory findings
 #: what the fork server of the stage's helper imports once (its units run here and in golden)
 _PRELOAD = (__name__, "hub.reconcile.store.golden")
+#: scope of the links of 850 POs no DRP order came from, and of inventory findings
 EDI_SCOPE = "*edi"
 INVENTORY_SCOPE = "*inventory"
 
