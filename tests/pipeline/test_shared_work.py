@@ -6,12 +6,14 @@ here: the helper then takes part in both, on each backend.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
+import hub.reconcile.store.findings as findings
 import hub.reconcile.store.golden as golden
 import hub.reconcile.store.scopes as scopes
 from hub.export import export
@@ -47,12 +49,24 @@ def _run(mp: pytest.MonkeyPatch, world: Path, url: str, workers: int, out: Path)
     return result, detail
 
 
+def _slowed(fn: Any) -> Any:
+    def slow(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.05)
+        return fn(*args, **kwargs)
+
+    return slow
+
+
 def test_a_helper_process_leaves_the_store_as_one_process_does(
     store_url: str, world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # many small units, so that the run is still busy when the helper has started, on any machine
     monkeypatch.setattr(scopes, "BUCKET_CUSTOMERS", 4)  # ~50 buckets of customers
     monkeypatch.setattr(golden, "_CHUNK", 20)  # several units of clusters per entity
+    # ... and each unit this process computes takes a while (the helper imports its own, unslowed
+    # modules): a helper that starts late on a loaded machine still finds units left
+    for module, name in ((findings, "_detect_bucket"), (golden, "_build_unit")):
+        monkeypatch.setattr(module, name, _slowed(getattr(module, name)))
     one, alone = _run(monkeypatch, world, f"sqlite:///{tmp_path / 'one.db'}", 1, tmp_path / "one")
     assert "helper_buckets" not in alone["sales_order"] and "helper_units" not in alone["party"]
 
