@@ -20,6 +20,7 @@ from sqlalchemy import Connection, delete, select, text, tuple_
 
 from hub.clock import utcnow
 from hub.store.bulk import upsert
+from hub.store.jsontext import encoder
 from hub.store.keyset import key_table
 from hub.store.models import CrosswalkEvent, CrosswalkLink
 
@@ -315,7 +316,7 @@ def _same_score(a: float | None, b: float | None) -> bool:
 
 
 #: ``json.dumps(value, sort_keys=True, default=str)`` with one encoder for every call
-_sorted_json = json.JSONEncoder(sort_keys=True, default=str).encode
+_sorted_json = encoder(sort_keys=True, default=str)
 
 
 def _same_explanation(stored: Any, expl: Any) -> tuple[bool, Any]:

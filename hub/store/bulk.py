@@ -10,7 +10,6 @@ return how many rows were inserted or changed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import itemgetter
@@ -18,11 +17,14 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, Connection, Date, Table
 
+from hub.store.jsontext import encoder
 from hub.store.types import ExactDecimal, UTCDateTime, to_db_datetime, to_db_decimal
 
 __all__ = ["upsert", "upsert_tuples", "converters", "Converter", "sqlite_decimal", "is_identity"]
 
 Converter = Callable[[Any], Any]
+#: a JSON column's bind text: ``json.dumps(v, ensure_ascii=False, default=str, sort_keys=True)``
+_json_text = encoder(ensure_ascii=False, default=str, sort_keys=True)
 
 
 def _identity(value: Any) -> Any:
@@ -51,7 +53,7 @@ def _converter(column_type: Any, dialect: str) -> Converter:
     if isinstance(column_type, Boolean) and dialect == "sqlite":
         return lambda v: None if v is None else int(bool(v))
     if isinstance(column_type, JSON):
-        return lambda v: None if v is None else json.dumps(v, ensure_ascii=False, default=str, sort_keys=True)
+        return lambda v: None if v is None else _json_text(v)
     return _identity
 
 

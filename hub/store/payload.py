@@ -19,36 +19,33 @@ from typing import Any
 
 from sqlalchemy import Connection, select, text
 
+from hub.store.jsontext import encoder
 from hub.store.models import PayloadShape
 
-__all__ = ["PayloadCodec", "dumps", "shape_digest"]
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+__all__ = ["PayloadCodec", "dumps", "shape_digest", "element_value"]
 
 
-def _encoder() -> Any:
-    """``_ENCODER.encode`` without building the C encoder on every call (which costs more than
-    encoding a flat record); the same text (checked here, else the plain encoder)."""
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:
-        return _ENCODER.encode
-    try:
-        enc = make(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
-    except TypeError:  # another interpreter's signature
-        return _ENCODER.encode
-    join = "".join
+def sqlite_has_arrows() -> bool:
+    """Whether this process's SQLite has the ``->`` and ``->>`` JSON operators (3.38 and later)."""
+    import sqlite3
 
-    def encode(value: Any) -> str:
-        return join(enc(value, 0))
-
-    sample = [7, {"a": 'x"\u00e9\u2028\n', "b": [1, 2.5, None, True], "c": {"d": float("nan")}}, "\u5ba2", None]
-    return encode if encode(sample) == _ENCODER.encode(sample) else _ENCODER.encode
+    return sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 #: the JSON text of a value as staged (compact, non-ASCII kept, unknown types as text)
-dumps = _encoder()
+dumps = encoder(ensure_ascii=False, separators=(",", ":"), default=str)
 _loads = json.loads
 _ADD = "INSERT INTO payload_shape (keys, digest) VALUES (:k, :d) ON CONFLICT (digest) DO NOTHING"
+
+
+def element_value(text: str | None) -> Any:
+    """The value of one payload element given as JSON text (what :meth:`PayloadCodec.element_sql`
+    selects; None for SQL NULL): a string without escapes is its text between the quotes."""
+    if text is None:
+        return None
+    if text[:1] == '"' and "\\" not in text:
+        return text[1:-1]
+    return _loads(text)
 
 
 def _keys_text(keys: Sequence[str]) -> str:
@@ -112,6 +109,29 @@ class PayloadCodec:
             self._load()
             keys = self._keys[sid]
         return keys
+
+    def element_sql(self, dialect: str, column: str, names: Sequence[str]) -> list[str] | None:
+        """SQL expressions that select, from the payload column ``column``, first the shape id,
+        then each of ``names`` as the JSON text of its element (NULL where the record's shape has
+        not that name): the database picks the values out, one ``CASE`` over the shapes that
+        hold each name. Decode a value with :func:`element_value`. A payload the database's JSON
+        cannot read (a NaN staged from a lenient upstream) selects a NULL shape id, and a shape
+        this codec does not know (stored after it was made) no values: decode those rows with
+        :meth:`values`. None where the database has no such operators (PostgreSQL's ``IS JSON``
+        test is newer than the servers we support; SQLite before 3.38)."""
+        if dialect != "sqlite" or not sqlite_has_arrows():
+            return None
+        sid = f"(CASE WHEN json_valid({column}) THEN {column} ->> 0 END)"
+        out = [sid]
+        for name in names:
+            at = [(s, keys.index(name) + 1) for s, keys in sorted(self._keys.items()) if name in keys]
+            whens = " ".join(f"WHEN {s} THEN {column} -> '$[{i}]'" for s, i in at)
+            out.append(f"CASE {sid} {whens} END" if at else "NULL")
+        return out
+
+    def known(self, sid: Any) -> bool:
+        """Whether shape ``sid`` was in the store when this codec read its shapes."""
+        return sid in self._keys
 
     def decode(self, stored: str) -> dict[str, Any]:
         """The record a stored payload holds, keys in their extracted order."""

@@ -28,13 +28,14 @@ from hub.reconcile.crosswalk import canonical_ids
 from hub.reconcile.survivorship import Candidate, Golden, SurvivorshipRules, build_golden
 from hub.store.bulk import upsert, upsert_tuples
 from hub.store.fast import driver_connection
+from hub.store.jsontext import encoder
 from hub.store.keyset import key_table
 from hub.store.models import GOLDEN, MODELS, CrosswalkLink, GoldenLineage
 
 _CHUNK = 5000
 _FEW = 100  # canonical ids read by an IN list; more: joined from a key table
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True).encode
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_dumps = encoder(ensure_ascii=False, separators=(",", ":"), default=str, sort_keys=True)
+_encode = encoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _units(conn: Connection, entity: str, since: int | None, ref_fields: Sequence[str]) -> list[list[str]]:
