@@ -181,8 +181,7 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
         dirty = changed_since(conn, set(FINDING_INPUTS) | set(cfg.entities), since)
         decided = _decided_since(conn, since_at)
     relinked: set[str] = set()
-    relinked_parties: set[str] = set()
-    duplicates: list[Any] | None = None
+    parties: _PartyLinks | None = None
     for entity, rules in cfg.entities.items():
         if entity == "sales_order" and rules.link == "orders":
             continue
@@ -190,43 +189,9 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
             counts.detail[entity] = {"skipped": "no change since the last reconciliation"}
             continue
         if entity in loaded.match and entity != "party":  # persons and other record-matched entities
-            from hub.reconcile.persons.resolve import resolve_entity
-
-            n, clusters, result, extra = resolve_entity(
-                job.engine, entity, rules.systems, loaded.match[entity], job.run_id, since, since_at
-            )
-            _note(counts, entity, n, clusters, result, **extra)
+            _resolve_persons(job, entity, rules.systems, loaded, since, since_at, counts)
         elif entity in loaded.match:
-            from hub.reconcile.store.parties import link_parties
-
-            with job.engine.begin() as conn:
-                before = canonical_ids(conn, entity)
-                pl = link_parties(conn, rules.systems, loaded.match[entity], job.run_id, since, since_at, cfg.roles)
-                if pl.partial:
-                    result = write_crosswalk(conn, entity, pl.clusters, job.run_id, partial=True)
-                    result["links_removed"] += prune_crosswalk(conn, entity, entity, rules.systems)
-                else:
-                    result = write_crosswalk(conn, entity, pl.clusters, job.run_id)
-                after = canonical_ids(conn, entity)
-                relinked_parties = _relinked_ids(before, after)
-                duplicates = pl.duplicates
-                dup_scope = lambda f, _a=after: _a.get((f.system, f.key[0]))  # noqa: E731
-                # a partial re-match re-decides the duplicates of the customers it re-matched
-                dup_scopes = (
-                    None
-                    if not pl.partial
-                    else (pl.prior_ids | {cid for cl in pl.clusters if (cid := after.get(cl.members[0]))})
-                )
-            _note(
-                counts,
-                entity,
-                pl.stats.get("records", 0),
-                pl.clusters,
-                result,
-                review=pl.stats.get("review", 0),
-                duplicates=pl.stats.get("duplicates", 0),
-                **({"rematched": pl.stats["rematched"]} if pl.partial else {}),
-            )
+            parties = _link_parties(job, entity, rules.systems, loaded, since, since_at, counts)
         else:
             _link_by_keys(job, entity, rules, counts)
         if counts.detail[entity]["links_changed"] or counts.detail[entity]["links_removed"]:
@@ -235,20 +200,11 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
         with job.engine.begin() as conn:
             analyze(conn, LINK_TABLES)
     life: dict[str, int] = {}
-    if duplicates is not None:
+    if parties is not None:
         with job.engine.begin() as conn:
-            if dup_scopes is None:
-                life = write_findings(conn, duplicates, job.run_id, {DUPLICATE_KIND}, scope_of=dup_scope)
-            else:
-                with key_table(conn, ("scope",), ((x,) for x in dup_scopes)) as t:
-                    life = write_findings(
-                        conn,
-                        duplicates,
-                        job.run_id,
-                        {DUPLICATE_KIND},
-                        scope_of=dup_scope,
-                        within=(f"d.scope IN (SELECT scope FROM {t})", {}),
-                    )
+            life = parties.write_duplicates(conn, job.run_id)
+    relinked_parties = set() if parties is None else parties.relinked
+    del parties
     if loaded.rules is not None:
         life = _add(life, _findings(job, loaded, since, dirty, relinked, relinked_parties, counts))
     if life:
@@ -269,6 +225,89 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
             )
         counts.rows_changed += result["golden_changed"] + result["golden_removed"]
         counts.detail.setdefault(entity, {}).update(result)
+
+
+def _resolve_persons(
+    job: Job,
+    entity: str,
+    systems: list[str],
+    loaded: LoadedRules,
+    since: int | None,
+    since_at: Any,
+    counts: Counts,
+) -> None:
+    """Match and link a record-matched entity (persons); its clusters are dropped on return."""
+    from hub.reconcile.persons.resolve import resolve_entity
+
+    n, clusters, result, extra = resolve_entity(
+        job.engine, entity, systems, loaded.match[entity], job.run_id, since, since_at
+    )
+    _note(counts, entity, n, clusters, result, **extra)
+
+
+@dataclass
+class _PartyLinks:
+    """What the later steps of the stage read of the party links: the customers whose canonical
+    id changed, and the duplicates found with their scopes (not the clusters, their explanations
+    or every record's id, which are dropped once written)."""
+
+    relinked: set[str]
+    duplicates: list[Any]
+    scope: dict[tuple[str, str], str | None]
+    #: the customers a partial re-match re-decided the duplicates of (None: all of them)
+    scopes: set[str] | None
+
+    def write_duplicates(self, conn: Connection, run_id: int) -> dict[str, int]:
+        def scope_of(f: Any) -> str | None:
+            return self.scope.get((f.system, f.key[0]))
+
+        if self.scopes is None:
+            return write_findings(conn, self.duplicates, run_id, {DUPLICATE_KIND}, scope_of=scope_of)
+        with key_table(conn, ("scope",), ((x,) for x in self.scopes)) as t:
+            within: tuple[str, dict[str, Any]] = (f"d.scope IN (SELECT scope FROM {t})", {})
+            return write_findings(conn, self.duplicates, run_id, {DUPLICATE_KIND}, scope_of=scope_of, within=within)
+
+
+def _link_parties(
+    job: Job,
+    entity: str,
+    systems: list[str],
+    loaded: LoadedRules,
+    since: int | None,
+    since_at: Any,
+    counts: Counts,
+) -> _PartyLinks:
+    """Match and link the customers and write their crosswalk (:func:`link_parties`)."""
+    from hub.reconcile.store.parties import link_parties
+
+    with job.engine.begin() as conn:
+        before = canonical_ids(conn, entity)
+        pl = link_parties(conn, systems, loaded.match[entity], job.run_id, since, since_at, loaded.config.roles)
+        if pl.partial:
+            result = write_crosswalk(conn, entity, pl.clusters, job.run_id, partial=True)
+            result["links_removed"] += prune_crosswalk(conn, entity, entity, systems)
+        else:
+            result = write_crosswalk(conn, entity, pl.clusters, job.run_id)
+        after = canonical_ids(conn, entity)
+    # a partial re-match re-decides the duplicates of the customers it re-matched
+    scopes = None if not pl.partial else pl.prior_ids | {cid for cl in pl.clusters if (cid := after.get(cl.members[0]))}
+    out = _PartyLinks(
+        _relinked_ids(before, after),
+        pl.duplicates,
+        {(f.system, f.key[0]): after.get((f.system, f.key[0])) for f in pl.duplicates},
+        scopes,
+    )
+    _note(
+        counts,
+        entity,
+        pl.stats.get("records", 0),
+        pl.clusters,
+        result,
+        review=pl.stats.get("review", 0),
+        duplicates=pl.stats.get("duplicates", 0),
+        **({"rematched": pl.stats["rematched"]} if pl.partial else {}),
+    )
+    return out
 
 
 def _add(a: dict[str, int], b: dict[str, int] | None) -> dict[str, int]:
