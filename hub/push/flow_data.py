@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, literal_column, select
 
 from hub.canonical import fields_of
 from hub.store.models import MODELS, CrosswalkLink, SourceRecord
-from hub.store.payload import PayloadCodec
+from hub.store.payload import PayloadCodec, element_value
 
 __all__ = ["crosswalk", "raw_records", "raw_values", "records"]
 
@@ -52,12 +52,12 @@ def raw_records(
 
     With ``fields`` only those keys of each record are kept (a whole stream's payloads are large).
     """
+    if fields is not None:
+        return {ext: dict(zip(fields, values)) for ext, values in _picked(conn, system, stream, fields)}
     t = SourceRecord.__table__
     q = select(t.c.external_id, t.c.payload).where(t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
     codec = PayloadCodec(conn)
-    if fields is None:
-        return {ext: codec.decode(payload) for ext, payload in conn.execute(q)}
-    return {ext: codec.fields(payload, fields) for ext, payload in conn.execute(q)}
+    return {ext: codec.decode(payload) for ext, payload in conn.execute(q)}
 
 
 def raw_values(conn: Connection, system: str, stream: str, fields: Sequence[str]) -> dict[str, tuple[Any, ...]]:
@@ -66,11 +66,29 @@ def raw_values(conn: Connection, system: str, stream: str, fields: Sequence[str]
     The compact form of :func:`raw_records` for whole streams: a tuple instead of a dict per record,
     and equal text values shared (an owner or account id repeats across hundreds of thousands of orders).
     """
-    t = SourceRecord.__table__
-    q = select(t.c.external_id, t.c.payload).where(t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
-    codec = PayloadCodec(conn)
     shared: dict[str, str] = {}
-    out: dict[str, tuple[Any, ...]] = {}
-    for ext, payload in conn.execute(q):
-        out[ext] = tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in codec.values(payload, fields))
-    return out
+    return {
+        ext: tuple(shared.setdefault(v, v) if isinstance(v, str) else v for v in values)
+        for ext, values in _picked(conn, system, stream, fields)
+    }
+
+
+def _picked(conn: Connection, system: str, stream: str, fields: Sequence[str]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(external id, ``fields`` of its payload) of each live record of one stream; the database
+    picks the fields out of the stored payloads where it can (:meth:`PayloadCodec.element_sql`)."""
+    t = SourceRecord.__table__
+    live = (t.c.system == system, t.c.stream == stream, t.c.deleted.is_(False))
+    codec = PayloadCodec(conn)
+    exprs = codec.element_sql(conn.dialect.name, t.c.payload.name, fields)
+    if exprs is None:
+        for ext, payload in conn.execute(select(t.c.external_id, t.c.payload).where(*live)):
+            yield ext, codec.values(payload, fields)
+        return
+    q = select(t.c.external_id, *[literal_column(e) for e in exprs]).where(*live)
+    one = select(t.c.payload).where(*live, t.c.external_id == bindparam("ext"))
+    known, value = codec.known, element_value
+    for ext, sid, *picked in conn.execute(q):
+        if known(sid):
+            yield ext, tuple(map(value, picked))
+        else:  # a shape stored after the codec read them: decoded here
+            yield ext, codec.values(conn.execute(one, {"ext": ext}).scalar_one(), fields)
