@@ -489,7 +489,8 @@ def _party_systems(known: dict[tuple[str, str], str]) -> dict[str, frozenset[str
     held: dict[str, set[str]] = defaultdict(set)
     for (system, _ref), cid in known.items():
         held[cid].add(system)
-    return {cid: frozenset(s) for cid, s in held.items()}
+    one: dict[frozenset[str], frozenset[str]] = {}  # a handful of distinct sets: each kept once
+    return {cid: one.setdefault(fs, fs) for cid, s in held.items() for fs in (frozenset(s),)}
 
 
 def _registry() -> tuple[tuple[str, ...], tuple[str, ...]]:
