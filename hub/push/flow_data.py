@@ -90,5 +90,5 @@ def _picked(conn: Connection, system: str, stream: str, fields: Sequence[str]) -
     for ext, sid, *picked in conn.execute(q):
         if known(sid):
             yield ext, tuple(map(value, picked))
-        else:  # a shape stored after the codec read them: decoded here
+        else:  # a payload SQLite cannot read as JSON, or a shape stored after the codec was made
             yield ext, codec.values(conn.execute(one, {"ext": ext}).scalar_one(), fields)
