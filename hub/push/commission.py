@@ -22,6 +22,8 @@ ZERO = Decimal(0)
 
 
 def _dec(v: Any) -> Decimal:
+    if type(v) is Decimal:  # the store's amounts: as they are (the same value and exponent)
+        return v
     return ZERO if v in (None, "") else Decimal(str(v))
 
 
