@@ -490,7 +490,11 @@ def _party_systems(known: dict[tuple[str, str], str]) -> dict[str, frozenset[str
     for (system, _ref), cid in known.items():
         held[cid].add(system)
     one: dict[frozenset[str], frozenset[str]] = {}  # a handful of distinct sets: each kept once
-    return {cid: one.setdefault(fs, fs) for cid, s in held.items() for fs in (frozenset(s),)}
+    out: dict[str, frozenset[str]] = {}
+    for cid, systems in held.items():
+        fs = frozenset(systems)
+        out[cid] = one.setdefault(fs, fs)
+    return out
 
 
 def _registry() -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -189,7 +189,13 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
             counts.detail[entity] = {"skipped": "no change since the last reconciliation"}
             continue
         if entity in loaded.match and entity != "party":  # persons and other record-matched entities
-            _resolve_persons(job, entity, rules.systems, loaded, since, since_at, counts)
+            from hub.reconcile.persons.resolve import resolve_entity
+
+            n, clusters, result, extra = resolve_entity(
+                job.engine, entity, rules.systems, loaded.match[entity], job.run_id, since, since_at
+            )
+            _note(counts, entity, n, clusters, result, **extra)
+            del clusters  # not read again: not held through order linking and golden records
         elif entity in loaded.match:
             parties = _link_parties(job, entity, rules.systems, loaded, since, since_at, counts)
         else:
@@ -225,24 +231,6 @@ def run_reconcile(job: Job, loaded: LoadedRules, counts: Counts) -> None:
             )
         counts.rows_changed += result["golden_changed"] + result["golden_removed"]
         counts.detail.setdefault(entity, {}).update(result)
-
-
-def _resolve_persons(
-    job: Job,
-    entity: str,
-    systems: list[str],
-    loaded: LoadedRules,
-    since: int | None,
-    since_at: Any,
-    counts: Counts,
-) -> None:
-    """Match and link a record-matched entity (persons); its clusters are dropped on return."""
-    from hub.reconcile.persons.resolve import resolve_entity
-
-    n, clusters, result, extra = resolve_entity(
-        job.engine, entity, systems, loaded.match[entity], job.run_id, since, since_at
-    )
-    _note(counts, entity, n, clusters, result, **extra)
 
 
 @dataclass
