@@ -30,6 +30,7 @@ from hub.pipeline.mapstage import forget_mapped
 from hub.pipeline.runlog import StageCounts, stage
 from hub.store.bulk import converters, upsert, upsert_tuples
 from hub.store.fast import staged_hashes
+from hub.store.flatjson import FlatJson
 from hub.store.models import CursorState, Quarantine, SourceRecord
 from hub.store.payload import PayloadCodec, dumps
 
@@ -123,6 +124,7 @@ class BatchPrep:
         self.mapper, self.system, self.stream, self.run_id = mapper, system, stream, run_id
         self.marker = mapper.fingerprint if mapper else None  # the rules a staged payload is mapped under
         self.as_bool = converters(SourceRecord.__table__, ["deleted"], dialect)[0]
+        self.json = FlatJson()
 
     def prepare(self, conn: Connection, p: Prepared, good: list[Record], seen: KeysSeen | None = None) -> None:
         """Fill ``p`` with the records of ``good`` whose content changed since ``conn``'s view of the
@@ -137,20 +139,22 @@ class BatchPrep:
         shapes: dict[tuple[str, ...], int] = {}
         out = p.staged
         mapper, marker, as_bool, blake2b = self.mapper, self.marker, self.as_bool, hashlib.blake2b
+        texts = self.json.texts
         for r in good:
             data, key = r.data, r.key
-            payload = dumps(data)
+            cols = tuple(data)
+            payload, listed = texts(cols, data)
             h = blake2b(payload.encode("utf-8"), digest_size=16).hexdigest()[:16]  # record_hash, inlined
             if known:
                 old = known.get(key)
                 if old is not None and old[0] == h and (mapper is None or old[1] == marker):
                     continue
             deleted = bool(data.get("_deleted", False))
-            cols = tuple(data)
             shape = shapes.get(cols)
             if shape is None:
                 shape = shapes[cols] = len(shapes)
-            out.append((key, h, shape, dumps(list(data.values())), r.location, as_bool(deleted)))
+            values = listed if listed is not None else dumps(list(data.values()))
+            out.append((key, h, shape, values, r.location, as_bool(deleted)))
             if mapper is not None:
                 staged.append(Staged(key, h, data, r.location, deleted, payload))
         p.shapes = list(shapes)
