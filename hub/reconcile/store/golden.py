@@ -260,6 +260,17 @@ def _write_lineage(conn: Connection, rows: list[tuple[Any, ...]], fresh: bool) -
     )
 
 
+def _linked(entity: str, cid: Any) -> Any:
+    """Whether some crosswalk link of ``entity`` holds the canonical id ``cid`` (a column of the
+    outer query). EXISTS, not ``IN (SELECT ...)``: PostgreSQL runs ``NOT IN`` over a subquery too
+    large for its work memory as a scan of the subquery per row (hours at 100k customers), and
+    ``NOT EXISTS`` as an anti-join; SQLite probes the crosswalk's canonical id index per row."""
+    cw = CrosswalkLink.__table__
+    # the id selected, not ``*``: SQLite then reads the canonical id index alone (with ``*`` it
+    # chose to scan every link of the entity per row)
+    return select(cw.c.canonical_id).where(cw.c.entity == entity, cw.c.canonical_id == cid).exists()
+
+
 def _any(conn: Connection, query: Any) -> bool:
     return conn.execute(query.limit(1)).first() is not None
 
@@ -368,10 +379,10 @@ def build_entity_goldens(
             conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id == cid))
         changed += upsert(conn, table, u.rows, key=("system", "external_id"))
         _write_lineage(conn, u.lineage, fresh=not stored)
-    cw = CrosswalkLink.__table__
-    live = select(cw.c.canonical_id).where(cw.c.entity == entity)
-    removed = conn.execute(delete(table).where(table.c.system == GOLDEN, table.c.external_id.not_in(live))).rowcount
-    conn.execute(delete(lt).where(lt.c.entity == entity, lt.c.canonical_id.not_in(live)))
+    removed = conn.execute(
+        delete(table).where(table.c.system == GOLDEN, ~_linked(entity, table.c.external_id))
+    ).rowcount
+    conn.execute(delete(lt).where(lt.c.entity == entity, ~_linked(entity, lt.c.canonical_id)))
     out = {"golden_changed": changed, "golden_removed": removed or 0, "lineage_changed": lineage_changed}
     if helped.get("helper"):
         out["helper_units"] = helped["helper"]
