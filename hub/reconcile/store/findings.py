@@ -581,7 +581,10 @@ def detect(
                 written += links["links_changed"]
             growth.wrote(conn, written)
         if scopes is None:  # found under no customer any more (or written before scopes existed)
-            orphans = f"d.scope IS NULL OR d.scope NOT IN (SELECT scope FROM {st.name})"
+            # NOT EXISTS over an index, not NOT IN: PostgreSQL scans a NOT IN subquery for every
+            # row once it outgrows its work memory (a scope per customer record)
+            conn.exec_driver_sql(f"CREATE INDEX {st.name}_scope ON {st.name} (scope)")
+            orphans = f"d.scope IS NULL OR NOT EXISTS (SELECT s.scope FROM {st.name} s WHERE s.scope = d.scope)"
             life.update(write_findings(conn, [], run_id, SCOPED_KINDS, within=(orphans, {})))
         else:  # customers re-checked that no longer exist (merged away): their findings go
             gone = scopes - set(r[0] for r in conn.execute(text(f"SELECT DISTINCT scope FROM {st.name}")))
