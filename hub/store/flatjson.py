@@ -21,6 +21,8 @@ __all__ = ["FlatJson"]
 _TEXT_ONLY = {str}
 #: column lists whose template is kept (records of a source with ever new column lists are not all kept)
 _KEPT = 1024
+#: a column list not seen yet (its template not made)
+_UNSEEN: Any = object()
 
 
 def _plain(text: str) -> bool:
@@ -48,8 +50,8 @@ class FlatJson:
         which a caller makes only if it needs it)."""
         values = tuple(data.values())
         if values and set(map(type, values)) == _TEXT_ONLY and _plain("".join(values)):
-            template = self._templates.get(cols, "")
-            if template == "":
+            template = self._templates.get(cols, _UNSEEN)
+            if template is _UNSEEN:
                 if len(self._templates) >= _KEPT:
                     self._templates.clear()
                 template = self._templates[cols] = self._template(cols)
