@@ -9,9 +9,7 @@ SQLite, that the crosswalk is searched by canonical id (not every link of the en
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hub.reconcile.crosswalk import Cluster, write_crosswalk
 from hub.reconcile.store.golden import build_entity_goldens
@@ -20,6 +18,7 @@ from hub.store.bulk import upsert
 from hub.store.engine import make_engine
 from hub.store.migrate import upgrade
 from hub.store.models import GOLDEN, MODELS
+from tests.helpers.query_plans import plans_of
 
 N = 3000
 
@@ -46,32 +45,19 @@ def test_stale_goldens_are_removed_by_a_lookup_not_a_scan_per_row(store_url: str
             key=("system", "external_id"),
         )
 
-    deletes: list[tuple[str, Any]] = []
+    def removal(statement: str) -> bool:
+        return statement.lstrip().upper().startswith("DELETE") and "crosswalk" in statement
 
-    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith("DELETE") and "crosswalk" in statement:
-            deletes.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", seen)
-    with engine.begin() as conn:
+    with plans_of(engine, removal) as plans, engine.begin() as conn:
         result = build_entity_goldens(conn, "sales_order", SurvivorshipRules(default=["drp"]), 2, {"sales_order"})
-    event.remove(engine, "before_cursor_execute", seen)
     assert result["golden_removed"] == len(stale)
     with engine.connect() as conn:
         left = {r[0] for r in conn.execute(select(t.c.external_id).where(t.c.system == GOLDEN))}
         assert len(left) == N and not left & set(stale)
-
-        assert len(deletes) == 2  # the golden rows and their lineage
-        postgres = conn.dialect.name == "postgresql"
-        if postgres:
-            conn.exec_driver_sql("SET work_mem = '64kB'")  # a few thousand links no longer fit
-        for statement, parameters in deletes:
-            explain = "EXPLAIN" if postgres else "EXPLAIN QUERY PLAN"
-            plan = "\n".join(str(r[-1]) for r in conn.exec_driver_sql(f"{explain} {statement}", parameters))
-            if postgres:
-                assert "Anti Join" in plan and "SubPlan" not in plan, plan
-            else:
-                assert (
-                    "SEARCH crosswalk USING COVERING INDEX ix_crosswalk_canonical (entity=? AND canonical_id=?)" in plan
-                )
+    assert len(plans) == 2  # the golden rows and their lineage
+    for plan in plans:
+        if engine.dialect.name == "postgresql":
+            assert "Anti Join" in plan and "SubPlan" not in plan, plan
+        else:
+            assert "SEARCH crosswalk USING COVERING INDEX ix_crosswalk_canonical (entity=? AND canonical_id=?)" in plan
     engine.dispose()

@@ -8,9 +8,7 @@ customer records). The test makes the work memory tiny and checks the plan while
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hub.reconcile.config import Roles
 from hub.reconcile.crosswalk import Cluster, write_crosswalk
@@ -20,6 +18,7 @@ from hub.store.bulk import upsert
 from hub.store.engine import make_engine
 from hub.store.migrate import upgrade
 from hub.store.models import MODELS, Discrepancy
+from tests.helpers.query_plans import plans_of
 
 N = 3000
 
@@ -53,29 +52,16 @@ def test_findings_of_a_vanished_customer_are_resolved_by_a_lookup_not_a_scan_per
         }
         upsert(conn, Discrepancy.__table__, [gone], key=("kind", "key"), change_column=None)
 
-    plans: list[str] = []
-    postgres = engine.dialect.name == "postgresql"
+    def orphans(statement: str) -> bool:
+        return "FROM discrepancy d" in statement and "NOT " in statement and "scope" in statement
 
-    def explain(_conn: Any, cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
-        if "FROM discrepancy d" in statement and "NOT " in statement and "scope" in statement:
-            cur = cursor.connection.cursor()
-            if postgres:
-                cur.execute("SET work_mem = '64kB'")  # a few thousand customer records no longer fit
-            cur.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, parameters)
-            plans.append("\n".join(str(r[-1]) for r in cur.fetchall()))
-            if postgres:
-                cur.execute("RESET work_mem")
-            cur.close()
-
-    event.listen(engine, "before_cursor_execute", explain)
-    with engine.begin() as conn:
+    with plans_of(engine, orphans) as plans, engine.begin() as conn:
         detect(conn, load_rules_config({}), Roles(), 2, link=True)
-    event.remove(engine, "before_cursor_execute", explain)
     with engine.connect() as conn:
         t = Discrepancy.__table__
         assert conn.execute(select(t.c.status).where(t.c.key == "C-GONE")).scalar_one() == "resolved"
     assert len(plans) == 1
-    if postgres:
+    if engine.dialect.name == "postgresql":
         # hashed once, or looked up by index per row; never the list scanned again per row
         assert "Materialize" not in plans[0], plans[0]
         assert "hashed SubPlan" in plans[0] or "Index Only Scan" in plans[0], plans[0]
